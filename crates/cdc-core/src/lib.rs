@@ -1,0 +1,33 @@
+//! Tributary's shared model.
+//!
+//! * [`schema`] and [`value`]: the Kafka Connect data model with Debezium's logical type names.
+//! * [`envelope`]: Debezium's change event envelope.
+//! * [`record`]: a keyed, structured record for a topic.
+//! * [`offset`]: source positions in Connect's partition/offset shape.
+//! * [`source`]: the Source trait and its bounded, backpressured output.
+//! * [`error`]: transient versus fatal errors.
+//! * [`config`]: typed configs from Debezium's flat property map, reporting every problem.
+//! * [`json`]: Connect's JsonConverter.
+//!
+//! This crate names no database or Kafka driver type.
+
+pub mod config;
+pub mod decimal;
+pub mod envelope;
+pub mod error;
+pub mod json;
+pub mod offset;
+pub mod record;
+pub mod schema;
+pub mod source;
+pub mod value;
+
+pub use config::{ConfigErrors, ConfigMap, ConfigProblem, ConfigReader, NameFilter};
+pub use envelope::{Op, ProcessingTime, TransactionBlock};
+pub use error::{Classify, ConnectorError, Retry};
+pub use json::JsonConverter;
+pub use offset::SourceOffset;
+pub use record::{Data, Record};
+pub use schema::{Field, Schema, SchemaType};
+pub use source::{Batch, BatchReceiver, BatchSender, QueueBounds, Source, SourceContext};
+pub use value::Value;

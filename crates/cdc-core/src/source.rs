@@ -1,0 +1,155 @@
+//! The Source trait and the bounded, backpressured channel between a source and the runtime.
+//!
+//! A source pushes [`Batch`]es, each with the position to resume from once the batch and every
+//! batch before it are durable. The runtime writes them and publishes the committed position
+//! back through [`SourceContext::committed`]; only that position may be acknowledged to the
+//! database.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::ConnectorError;
+use crate::offset::SourceOffset;
+use crate::record::Record;
+
+/// Records and the position to resume from after them.
+#[derive(Debug)]
+pub struct Batch {
+    pub records: Vec<Record>,
+    /// Where to resume once these records (and all before) are durable.
+    pub offset: SourceOffset,
+    /// Released when the runtime drops the batch: the byte budget it holds.
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Batch {
+    pub fn new(records: Vec<Record>, offset: SourceOffset) -> Self {
+        Batch {
+            records,
+            offset,
+            permit: None,
+        }
+    }
+
+    pub fn approx_size(&self) -> usize {
+        self.records.iter().map(Record::approx_size).sum::<usize>() + 64
+    }
+
+    /// Releases the byte budget early (the records were moved elsewhere).
+    pub fn release(&mut self) {
+        self.permit = None;
+    }
+}
+
+/// Bounds of the queue between a source and the runtime (`max.queue.size`, `max.batch.size`,
+/// `max.queue.size.in.bytes`).
+#[derive(Debug, Clone, Copy)]
+pub struct QueueBounds {
+    pub max_queue_records: usize,
+    pub max_batch_records: usize,
+    /// 0 means bounded by records only.
+    pub max_queue_bytes: usize,
+}
+
+impl Default for QueueBounds {
+    fn default() -> Self {
+        QueueBounds {
+            max_queue_records: 8192,
+            max_batch_records: 2048,
+            max_queue_bytes: 0,
+        }
+    }
+}
+
+/// The sending half given to a source.
+#[derive(Clone)]
+pub struct BatchSender {
+    tx: mpsc::Sender<Batch>,
+    bytes: Option<(Arc<Semaphore>, u32)>,
+    max_batch_records: usize,
+}
+
+/// The receiving half kept by the runtime.
+pub struct BatchReceiver {
+    rx: mpsc::Receiver<Batch>,
+}
+
+/// The receiver went away: the runtime is shutting down.
+#[derive(Debug, thiserror::Error)]
+#[error("the runtime stopped accepting records")]
+pub struct QueueClosed;
+
+/// Makes the bounded queue.
+pub fn batch_queue(bounds: QueueBounds) -> (BatchSender, BatchReceiver) {
+    let max_batch = bounds.max_batch_records.max(1);
+    let batches = (bounds.max_queue_records / max_batch).max(1);
+    let (tx, rx) = mpsc::channel(batches);
+    let bytes = (bounds.max_queue_bytes > 0).then(|| {
+        let cap = bounds.max_queue_bytes.min(u32::MAX as usize / 2) as u32;
+        (Arc::new(Semaphore::new(cap as usize)), cap)
+    });
+    (
+        BatchSender {
+            tx,
+            bytes,
+            max_batch_records: max_batch,
+        },
+        BatchReceiver { rx },
+    )
+}
+
+impl BatchSender {
+    /// How many records a source should put in one batch.
+    pub fn max_batch_records(&self) -> usize {
+        self.max_batch_records
+    }
+
+    /// Sends a batch, waiting while the queue is full (records or bytes).
+    pub async fn send(&self, mut batch: Batch) -> Result<(), QueueClosed> {
+        if let Some((sem, cap)) = &self.bytes {
+            let want = (batch.approx_size() as u32).clamp(1, *cap);
+            let permit = sem
+                .clone()
+                .acquire_many_owned(want)
+                .await
+                .map_err(|_| QueueClosed)?;
+            batch.permit = Some(permit);
+        }
+        self.tx.send(batch).await.map_err(|_| QueueClosed)
+    }
+
+    /// True when the runtime is gone.
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+}
+
+impl BatchReceiver {
+    pub async fn recv(&mut self) -> Option<Batch> {
+        self.rx.recv().await
+    }
+
+    pub fn try_recv(&mut self) -> Option<Batch> {
+        self.rx.try_recv().ok()
+    }
+}
+
+/// What a running source is given.
+pub struct SourceContext {
+    pub output: BatchSender,
+    /// The position the runtime has made durable, most recent first; `None` before any commit.
+    pub committed: watch::Receiver<Option<SourceOffset>>,
+    /// The stored position to resume from, if any.
+    pub start_offset: Option<SourceOffset>,
+    pub shutdown: CancellationToken,
+}
+
+/// A source connector task: snapshot, then stream, until shutdown or error.
+#[async_trait]
+pub trait Source: Send {
+    /// Runs until `ctx.shutdown` is cancelled (returns `Ok`) or an error occurs.
+    async fn run(&mut self, ctx: SourceContext) -> Result<(), ConnectorError>;
+}

@@ -1,0 +1,1 @@
+//! Mapping PostgreSQL column types and values to Connect schemas and values, as Debezium does.

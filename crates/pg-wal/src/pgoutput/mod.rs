@@ -1,0 +1,1 @@
+//! The pgoutput logical replication message decoder (pure: bytes in, messages out).

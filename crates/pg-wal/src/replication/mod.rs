@@ -1,0 +1,1 @@
+//! The replication-protocol client: startup, authentication, replication commands, CopyBoth streaming.
