@@ -1,0 +1,3 @@
+//! pg-wal scenarios against the real PostgreSQL server started by `scripts/test.sh`.
+
+mod support;
