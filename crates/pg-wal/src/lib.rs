@@ -1,13 +1,31 @@
 //! PostgreSQL change capture for Tributary.
 //!
-//! * [`lsn`]: WAL positions.
-//! * [`pgoutput`]: the pure pgoutput message decoder.
+//! * [`source`]: the connector (`PostgresSource`): slot checks, snapshot, then streaming.
+//! * [`config`]: its typed configuration with Debezium's property names and defaults.
 //! * [`replication`]: our replication-protocol client (startup, auth, slots, CopyBoth streaming).
+//! * [`pgoutput`]: the pure pgoutput message decoder.
 //! * [`convert`]: Postgres types and values to Connect schemas and values (Debezium's mapping).
+//! * [`snapshot`], [`stream`]: the two phases; [`table`] the captured tables' schemas;
+//!   [`event`] builds records; [`offset`] the stored positions; [`slot`] slot and publication
+//!   management; [`copy`] the COPY BINARY parser; [`lsn`] WAL positions.
 
+pub mod config;
 pub mod convert;
+pub mod copy;
+pub mod error;
+pub mod event;
 pub mod lsn;
+pub mod offset;
 pub mod pgoutput;
 pub mod replication;
+pub mod slot;
+pub mod snapshot;
+pub mod source;
+pub mod source_info;
+pub mod stream;
+pub mod table;
 
+pub use config::PostgresConfig;
+pub use error::PgSourceError;
 pub use lsn::Lsn;
+pub use source::PostgresSource;

@@ -93,3 +93,194 @@ impl PgFixture {
         format!("{base}_{}", self.dbname)
     }
 }
+
+/// A connector running against the fixture's database, with an in-test runtime that converts
+/// records with the JsonConverter and commits every batch's offset at once.
+pub struct Capture {
+    pub events: tokio::sync::mpsc::UnboundedReceiver<CapturedRecord>,
+    pub committed: std::sync::Arc<std::sync::Mutex<Option<cdc_core::SourceOffset>>>,
+    pub shutdown: tokio_util::sync::CancellationToken,
+    pub task: tokio::task::JoinHandle<Result<(), cdc_core::ConnectorError>>,
+}
+
+/// One record as a consumer sees it (schemas.enable=false JSON, and the full JSON with schemas).
+#[derive(Debug, Clone)]
+pub struct CapturedRecord {
+    pub topic: String,
+    pub key: serde_json::Value,
+    pub value: serde_json::Value,
+    pub key_with_schema: serde_json::Value,
+    pub value_with_schema: serde_json::Value,
+    pub headers: Vec<(String, Vec<u8>)>,
+}
+
+impl PgFixture {
+    /// The connector config for this database (Debezium property names).
+    pub fn connector_config(&self, extra: &[(&str, &str)]) -> cdc_core::ConfigMap {
+        let mut m = cdc_core::ConfigMap::new();
+        for (k, v) in [
+            ("connector.class", "io.debezium.connector.postgresql.PostgresConnector"),
+            ("database.hostname", self.server.host.as_str()),
+            ("database.user", self.server.user.as_str()),
+            ("database.password", self.server.password.as_str()),
+            ("database.dbname", self.dbname.as_str()),
+            ("topic.prefix", "test"),
+            ("status.update.interval.ms", "200"),
+        ] {
+            m.insert(k.to_owned(), v.to_owned());
+        }
+        m.insert("database.port".into(), self.server.port.to_string());
+        m.insert("slot.name".into(), self.unique("slot"));
+        m.insert("publication.name".into(), self.unique("pub"));
+        for (k, v) in extra {
+            m.insert((*k).to_owned(), (*v).to_owned());
+        }
+        m
+    }
+
+    /// Starts the connector with `extra` config, resuming from `offset` when given.
+    pub fn capture_from(&self, extra: &[(&str, &str)], offset: Option<cdc_core::SourceOffset>) -> Capture {
+        let config = self.connector_config(extra);
+        let mut source = pg_wal::PostgresSource::from_config(&config).expect("valid connector config");
+        let (tx, mut rx) = cdc_core::source::batch_queue(cdc_core::QueueBounds::default());
+        let (commit_tx, commit_rx) = tokio::sync::watch::channel(offset.clone());
+        let shutdown = tokio_util::sync::CancellationToken::new();
+        let ctx = cdc_core::SourceContext {
+            output: tx,
+            committed: commit_rx,
+            start_offset: offset,
+            shutdown: shutdown.clone(),
+        };
+        let task = tokio::spawn(async move {
+            use cdc_core::Source;
+            source.run(ctx).await
+        });
+        let (ev_tx, events) = tokio::sync::mpsc::unbounded_channel();
+        let committed = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let committed2 = committed.clone();
+        tokio::spawn(async move {
+            let plain = cdc_core::JsonConverter {
+                schemas_enable: false,
+                ..Default::default()
+            };
+            let full = cdc_core::JsonConverter::default();
+            let json = |c: &cdc_core::JsonConverter, d: Option<&cdc_core::Data>| -> serde_json::Value {
+                c.to_bytes(d)
+                    .map(|b| serde_json::from_slice(&b).expect("converter writes JSON"))
+                    .unwrap_or(serde_json::Value::Null)
+            };
+            while let Some(batch) = rx.recv().await {
+                for r in &batch.records {
+                    let _ = ev_tx.send(CapturedRecord {
+                        topic: r.topic.to_string(),
+                        key: json(&plain, r.key.as_ref()),
+                        value: json(&plain, r.value.as_ref()),
+                        key_with_schema: json(&full, r.key.as_ref()),
+                        value_with_schema: json(&full, r.value.as_ref()),
+                        headers: r.headers.clone(),
+                    });
+                }
+                *committed2.lock().unwrap() = Some(batch.offset.clone());
+                let _ = commit_tx.send(Some(batch.offset.clone()));
+            }
+        });
+        Capture {
+            events,
+            committed,
+            shutdown,
+            task,
+        }
+    }
+
+    pub fn capture(&self, extra: &[(&str, &str)]) -> Capture {
+        self.capture_from(extra, None)
+    }
+}
+
+impl Capture {
+    /// The next record, failing the test after 30 seconds.
+    pub async fn next(&mut self) -> CapturedRecord {
+        match tokio::time::timeout(std::time::Duration::from_secs(30), self.events.recv()).await {
+            Ok(Some(r)) => r,
+            Ok(None) => panic!("the connector stopped: {:?}", self.task.is_finished()),
+            Err(_) => panic!("no record within 30 seconds"),
+        }
+    }
+
+    /// The next `n` records.
+    pub async fn take(&mut self, n: usize) -> Vec<CapturedRecord> {
+        let mut v = Vec::with_capacity(n);
+        for _ in 0..n {
+            v.push(self.next().await);
+        }
+        v
+    }
+
+    /// Asserts nothing more arrives within `ms`.
+    pub async fn expect_quiet(&mut self, ms: u64) {
+        if let Ok(Some(r)) = tokio::time::timeout(std::time::Duration::from_millis(ms), self.events.recv()).await {
+            panic!("unexpected record on {}: {}", r.topic, r.value);
+        }
+    }
+
+    /// Stops the connector and returns its result and the last committed offset.
+    pub async fn stop(self) -> (Result<(), cdc_core::ConnectorError>, Option<cdc_core::SourceOffset>) {
+        self.shutdown.cancel();
+        let res = tokio::time::timeout(std::time::Duration::from_secs(30), self.task)
+            .await
+            .expect("connector stops within 30 s")
+            .expect("connector task does not panic");
+        let off = self.committed.lock().unwrap().clone();
+        (res, off)
+    }
+
+    /// Waits for the task to end on its own (an error), failing after 30 s.
+    pub async fn failure(self) -> cdc_core::ConnectorError {
+        let res = tokio::time::timeout(std::time::Duration::from_secs(30), self.task)
+            .await
+            .expect("connector fails within 30 s")
+            .expect("connector task does not panic");
+        res.expect_err("the connector should have failed")
+    }
+}
+
+impl Drop for PgFixture {
+    fn drop(&mut self) {
+        // Slots pin WAL: drop this fixture's slot on a fresh thread (tests run on their own runtimes).
+        let server = self.server.clone();
+        let slot = self.unique("slot");
+        let _ = std::thread::spawn(move || {
+            if let Ok((mut c, _)) = postgres_sync_client(&server) {
+                let _ = c.execute(
+                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active",
+                    &[&slot],
+                );
+            }
+        })
+        .join();
+    }
+}
+
+fn postgres_sync_client(server: &PgServer) -> Result<(SyncClient, ()), ()> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|_| ())?;
+    let conn_string = server.conn_string("postgres");
+    let client = rt.block_on(async move {
+        let (client, conn) = tokio_postgres::connect(&conn_string, NoTls).await.map_err(|_| ())?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Ok::<_, ()>(client)
+    })?;
+    Ok((SyncClient { rt, client }, ()))
+}
+
+struct SyncClient {
+    rt: tokio::runtime::Runtime,
+    client: Client,
+}
+
+impl SyncClient {
+    fn execute(&mut self, sql: &str, params: &[&(dyn tokio_postgres::types::ToSql + Sync)]) -> Result<u64, tokio_postgres::Error> {
+        self.rt.block_on(self.client.execute(sql, params))
+    }
+}

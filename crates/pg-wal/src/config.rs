@@ -1,0 +1,408 @@
+//! The PostgreSQL connector's configuration, read from Debezium's property names and defaults.
+
+use std::time::Duration;
+
+use cdc_core::config::{read_filter, ConfigErrors, ConfigMap, ConfigReader, NameFilter};
+use cdc_core::QueueBounds;
+
+use crate::convert::TypeModes;
+
+/// `snapshot.mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotMode {
+    /// Snapshot when there is no stored offset, then stream.
+    Initial,
+    /// Snapshot, then stop without streaming.
+    InitialOnly,
+    /// No data snapshot; stream from the slot (`no_data`, formerly `schema_only`).
+    NoData,
+    /// Deprecated spelling of `no_data` for PostgreSQL (`never`).
+    Never,
+    /// Snapshot on every start, then stream.
+    Always,
+    /// Snapshot when there is no stored offset or the stored position is no longer available.
+    WhenNeeded,
+}
+
+impl SnapshotMode {
+    pub const NAMES: &'static [&'static str] = &[
+        "initial",
+        "initial_only",
+        "no_data",
+        "schema_only",
+        "never",
+        "always",
+        "when_needed",
+    ];
+
+    fn parse(name: &str) -> SnapshotMode {
+        match name {
+            "initial_only" => SnapshotMode::InitialOnly,
+            "no_data" | "schema_only" => SnapshotMode::NoData,
+            "never" => SnapshotMode::Never,
+            "always" => SnapshotMode::Always,
+            "when_needed" => SnapshotMode::WhenNeeded,
+            _ => SnapshotMode::Initial,
+        }
+    }
+
+    /// Does this mode stream after the snapshot?
+    pub fn streams(self) -> bool {
+        self != SnapshotMode::InitialOnly
+    }
+}
+
+/// `publication.autocreate.mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicationMode {
+    AllTables,
+    Disabled,
+    Filtered,
+    NoTables,
+}
+
+/// Operations from `skipped.operations`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SkippedOps {
+    pub create: bool,
+    pub update: bool,
+    pub delete: bool,
+    pub truncate: bool,
+}
+
+/// The typed PostgreSQL connector config.
+#[derive(Debug, Clone)]
+pub struct PostgresConfig {
+    pub hostname: String,
+    pub port: u16,
+    pub user: String,
+    pub password: Option<String>,
+    pub dbname: String,
+    pub topic_prefix: String,
+    pub slot_name: String,
+    pub publication_name: String,
+    pub publication_mode: PublicationMode,
+    pub slot_drop_on_stop: bool,
+    pub snapshot_mode: SnapshotMode,
+    pub snapshot_max_threads: usize,
+    pub snapshot_fetch_size: usize,
+    pub schemas: NameFilter,
+    pub tables: NameFilter,
+    pub columns: NameFilter,
+    pub tombstones_on_delete: bool,
+    pub skipped: SkippedOps,
+    pub unavailable_placeholder: String,
+    pub types: TypeModes,
+    pub queue: QueueBounds,
+    pub status_update_interval: Duration,
+    pub connect_timeout: Duration,
+    /// Stream large values in pgoutput's binary format (PostgreSQL 14+); events are the same.
+    pub binary: bool,
+    /// Properties we accept but do not act on yet (reported as warnings).
+    pub ignored: Vec<String>,
+}
+
+/// The properties this connector reads; anything else under `database.`/`snapshot.`/... is reported as unsupported.
+const KNOWN: &[&str] = &[
+    "name",
+    "connector.class",
+    "tasks.max",
+    "database.hostname",
+    "database.port",
+    "database.user",
+    "database.password",
+    "database.dbname",
+    "database.sslmode",
+    "database.server.name",
+    "database.connect.timeout.ms",
+    "topic.prefix",
+    "plugin.name",
+    "slot.name",
+    "slot.drop.on.stop",
+    "publication.name",
+    "publication.autocreate.mode",
+    "snapshot.mode",
+    "snapshot.max.threads",
+    "snapshot.fetch.size",
+    "schema.include.list",
+    "schema.exclude.list",
+    "table.include.list",
+    "table.exclude.list",
+    "column.include.list",
+    "column.exclude.list",
+    "tombstones.on.delete",
+    "skipped.operations",
+    "unavailable.value.placeholder",
+    "decimal.handling.mode",
+    "time.precision.mode",
+    "binary.handling.mode",
+    "interval.handling.mode",
+    "hstore.handling.mode",
+    "money.fraction.digits",
+    "include.unknown.datatypes",
+    "max.batch.size",
+    "max.queue.size",
+    "max.queue.size.in.bytes",
+    "status.update.interval.ms",
+    "poll.interval.ms",
+    "tributary.pgoutput.binary",
+];
+
+/// Prefixes of framework properties the worker, not the connector, reads.
+const FRAMEWORK_PREFIXES: &[&str] = &[
+    "key.converter",
+    "value.converter",
+    "header.converter",
+    "transforms",
+    "predicates",
+    "errors.",
+    "topic.creation.",
+    "producer.override.",
+    "config.action.reload",
+];
+
+impl PostgresConfig {
+    /// Parses and validates the config without any I/O, reporting every problem at once.
+    pub fn from_map(map: &ConfigMap) -> Result<PostgresConfig, ConfigErrors> {
+        let mut r = ConfigReader::new(map);
+        let hostname = r.required_string("database.hostname");
+        let port = r.int("database.port", 5432, 1, 65535) as u16;
+        let user = r.required_string("database.user");
+        let password = r.secret("database.password");
+        let dbname = r.required_string("database.dbname");
+        let topic_prefix = r.required_string("topic.prefix");
+        if !topic_prefix.is_empty() && !valid_topic_chars(&topic_prefix) {
+            r.problem(
+                "topic.prefix",
+                "may contain only ASCII letters, digits, '.', '_' and '-'",
+            );
+        }
+        let plugin = r.string("plugin.name", "pgoutput");
+        if plugin != "pgoutput" {
+            r.problem(
+                "plugin.name",
+                "only pgoutput is supported (it is built into PostgreSQL 10+; decoderbufs and wal2json are not)",
+            );
+        }
+        let slot_name = r.string("slot.name", "debezium");
+        if !valid_slot_name(&slot_name) {
+            r.problem(
+                "slot.name",
+                "must be 1 to 63 characters of lower-case letters, digits and underscores (PostgreSQL's rule for replication slot names)",
+            );
+        }
+        let publication_name = r.string("publication.name", "dbz_publication");
+        if publication_name.len() > 63 {
+            r.problem("publication.name", "must be at most 63 characters");
+        }
+        let publication_mode = match r
+            .one_of(
+                "publication.autocreate.mode",
+                "all_tables",
+                &["all_tables", "disabled", "filtered", "no_tables"],
+            )
+            .as_str()
+        {
+            "disabled" => PublicationMode::Disabled,
+            "filtered" => PublicationMode::Filtered,
+            "no_tables" => PublicationMode::NoTables,
+            _ => PublicationMode::AllTables,
+        };
+        let slot_drop_on_stop = r.bool("slot.drop.on.stop", false);
+        let snapshot_mode = SnapshotMode::parse(&r.one_of("snapshot.mode", "initial", SnapshotMode::NAMES));
+        let snapshot_max_threads = r.int("snapshot.max.threads", 1, 1, 64) as usize;
+        let snapshot_fetch_size = r.int("snapshot.fetch.size", 10240, 1, i64::from(i32::MAX)) as usize;
+        let schemas = read_filter(&mut r, "schema.include.list", "schema.exclude.list");
+        let tables = read_filter(&mut r, "table.include.list", "table.exclude.list");
+        let columns = read_filter(&mut r, "column.include.list", "column.exclude.list");
+        let tombstones_on_delete = r.bool("tombstones.on.delete", true);
+        let skipped = read_skipped(&mut r);
+        let unavailable_placeholder =
+            r.string("unavailable.value.placeholder", "__debezium_unavailable_value");
+        let types = TypeModes::from_config(&mut r);
+        let max_batch = r.int("max.batch.size", 2048, 1, 1 << 24) as usize;
+        let max_queue = r.int("max.queue.size", 8192, 1, 1 << 26) as usize;
+        if max_queue <= max_batch && map.contains_key("max.queue.size") {
+            r.problem("max.queue.size", format!("must be larger than max.batch.size ({max_batch})"));
+        }
+        let max_bytes = r.int("max.queue.size.in.bytes", 0, 0, i64::MAX) as usize;
+        let status_ms = r.int("status.update.interval.ms", 10_000, 1, 3_600_000);
+        let connect_ms = r.int("database.connect.timeout.ms", 30_000, 1, 3_600_000);
+        let sslmode = r.one_of(
+            "database.sslmode",
+            "prefer",
+            &["disable", "allow", "prefer", "require", "verify-ca", "verify-full"],
+        );
+        if matches!(sslmode.as_str(), "require" | "verify-ca" | "verify-full") {
+            r.problem(
+                "database.sslmode",
+                "TLS connections to PostgreSQL are not supported yet; use disable, allow or prefer (which connect without TLS)",
+            );
+        }
+        let binary = r.bool("tributary.pgoutput.binary", true);
+        let _ = r.int("poll.interval.ms", 500, 0, i64::MAX);
+
+        let ignored = map
+            .keys()
+            .filter(|k| !KNOWN.contains(&k.as_str()))
+            .filter(|k| !FRAMEWORK_PREFIXES.iter().any(|p| k.starts_with(p)))
+            .cloned()
+            .collect();
+        r.finish()?;
+        Ok(PostgresConfig {
+            hostname,
+            port,
+            user,
+            password,
+            dbname,
+            topic_prefix,
+            slot_name,
+            publication_name,
+            publication_mode,
+            slot_drop_on_stop,
+            snapshot_mode,
+            snapshot_max_threads,
+            snapshot_fetch_size,
+            schemas,
+            tables,
+            columns,
+            tombstones_on_delete,
+            skipped,
+            unavailable_placeholder,
+            types,
+            queue: QueueBounds {
+                max_queue_records: max_queue,
+                max_batch_records: max_batch,
+                max_queue_bytes: max_bytes,
+            },
+            status_update_interval: Duration::from_millis(status_ms as u64),
+            connect_timeout: Duration::from_millis(connect_ms as u64),
+            binary,
+            ignored,
+        })
+    }
+
+    /// Is `schema.table` captured?
+    pub fn captures_table(&self, schema: &str, table: &str) -> bool {
+        self.schemas.matches(schema) && self.tables.matches(&format!("{schema}.{table}"))
+    }
+
+    /// Is `schema.table.column` included?
+    pub fn includes_column(&self, schema: &str, table: &str, column: &str) -> bool {
+        self.columns.is_empty() || self.columns.matches(&format!("{schema}.{table}.{column}"))
+    }
+
+    /// The tokio-postgres connection string (values quoted).
+    pub fn conn_string(&self) -> String {
+        let mut s = format!(
+            "host={} port={} user={} dbname={} application_name=tributary connect_timeout={}",
+            quote_conn(&self.hostname),
+            self.port,
+            quote_conn(&self.user),
+            quote_conn(&self.dbname),
+            self.connect_timeout.as_secs().max(1)
+        );
+        if let Some(pw) = &self.password {
+            s.push_str(" password=");
+            s.push_str(&quote_conn(pw));
+        }
+        s
+    }
+}
+
+fn quote_conn(v: &str) -> String {
+    format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+fn valid_topic_chars(s: &str) -> bool {
+    s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+fn valid_slot_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn read_skipped(r: &mut ConfigReader<'_>) -> SkippedOps {
+    let mut ops = SkippedOps::default();
+    let mut items = r.list("skipped.operations");
+    if items.is_empty() {
+        items.push("t".to_owned());
+    }
+    for item in items {
+        match item.as_str() {
+            "c" => ops.create = true,
+            "u" => ops.update = true,
+            "d" => ops.delete = true,
+            "t" => ops.truncate = true,
+            "none" => ops = SkippedOps::default(),
+            other => r.problem(
+                "skipped.operations",
+                format!("{other:?} is not an operation; use a comma-separated list of c, u, d, t, or none"),
+            ),
+        }
+    }
+    ops
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> ConfigMap {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn base() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("connector.class", "io.debezium.connector.postgresql.PostgresConnector"),
+            ("database.hostname", "localhost"),
+            ("database.user", "postgres"),
+            ("database.password", "secret"),
+            ("database.dbname", "inventory"),
+            ("topic.prefix", "dbserver1"),
+        ]
+    }
+
+    #[test]
+    fn defaults_are_debeziums() {
+        let cfg = PostgresConfig::from_map(&map(&base())).unwrap();
+        assert_eq!(cfg.port, 5432);
+        assert_eq!(cfg.slot_name, "debezium");
+        assert_eq!(cfg.publication_name, "dbz_publication");
+        assert_eq!(cfg.snapshot_mode, SnapshotMode::Initial);
+        assert!(cfg.tombstones_on_delete);
+        assert!(cfg.skipped.truncate && !cfg.skipped.create);
+        assert_eq!(cfg.unavailable_placeholder, "__debezium_unavailable_value");
+        assert_eq!(cfg.queue.max_batch_records, 2048);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_property_value_and_valid_choices() {
+        let mut pairs = base();
+        pairs.retain(|(k, _)| *k != "database.hostname");
+        pairs.push(("snapshot.mode", "sometimes"));
+        pairs.push(("slot.name", "My-Slot"));
+        let err = PostgresConfig::from_map(&map(&pairs)).unwrap_err();
+        let text = err.to_string();
+        assert_eq!(err.0.len(), 3, "{text}");
+        assert!(text.contains("database.hostname"), "{text}");
+        assert!(text.contains("\"sometimes\"") && text.contains("when_needed"), "{text}");
+        assert!(text.contains("\"My-Slot\"") && text.contains("lower-case"), "{text}");
+    }
+
+    #[test]
+    fn a_bad_password_value_is_never_echoed() {
+        let mut pairs = base();
+        pairs.push(("database.port", "x"));
+        let err = PostgresConfig::from_map(&map(&pairs)).unwrap_err();
+        assert!(!err.to_string().contains("secret"));
+    }
+}

@@ -1,0 +1,119 @@
+//! Errors of the PostgreSQL source, each classified as transient or fatal.
+
+use cdc_core::{Classify, Retry};
+
+use crate::lsn::Lsn;
+use crate::pgoutput::DecodeError;
+use crate::replication::ReplicationError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PgSourceError {
+    #[error("could not connect to PostgreSQL at {host}:{port} (database {dbname:?})")]
+    Connect {
+        host: String,
+        port: u16,
+        dbname: String,
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    #[error("{what} failed")]
+    Query {
+        what: String,
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    #[error("{what} failed")]
+    Copy {
+        what: String,
+        #[source]
+        source: crate::copy::CopyError,
+    },
+    #[error(transparent)]
+    Replication(#[from] ReplicationError),
+    #[error("could not decode a pgoutput message at {lsn}")]
+    Decode {
+        lsn: Lsn,
+        #[source]
+        source: DecodeError,
+    },
+    #[error("could not convert column {column:?} of {table} at {lsn}")]
+    Convert {
+        table: String,
+        column: String,
+        lsn: Lsn,
+        #[source]
+        source: crate::convert::ConvertError,
+    },
+    #[error("pgoutput sent a change for relation {id} before describing it")]
+    UnknownRelation { id: u32 },
+    #[error(
+        "replication slot {slot:?} does not exist but a stored offset says this connector already streamed up to {stored}; \
+         the changes since then are gone with the slot. Delete the connector's offsets to start over with a new snapshot, \
+         or set snapshot.mode=when_needed to re-snapshot automatically"
+    )]
+    SlotMissing { slot: String, stored: Lsn },
+    #[error(
+        "replication slot {slot:?} has confirmed_flush_lsn {slot_lsn}, ahead of this connector's stored offset {stored}; \
+         the slot was probably dropped and recreated, and changes between those positions may be lost. \
+         Delete the connector's offsets to start over with a new snapshot, or set snapshot.mode=when_needed"
+    )]
+    SlotAhead { slot: String, slot_lsn: Lsn, stored: Lsn },
+    #[error(
+        "the stored offset belongs to PostgreSQL system {stored}, but {host}:{port} is system {actual}; \
+         this connector's offsets are for another server. Use a new connector name or delete its offsets"
+    )]
+    SystemMismatch {
+        stored: String,
+        actual: String,
+        host: String,
+        port: u16,
+    },
+    #[error("replication slot {slot:?} uses output plugin {plugin:?}; this connector needs pgoutput")]
+    WrongPlugin { slot: String, plugin: String },
+    #[error("publication {name:?} does not exist and publication.autocreate.mode is disabled; create it or change the mode")]
+    PublicationMissing { name: String },
+    #[error("PostgreSQL reports wal_level={0}; logical replication needs wal_level=logical (set it in postgresql.conf and restart)")]
+    WalLevel(String),
+    #[error("replication slot {slot:?} is in use by another process (pid {pid}); is another connector using slot.name={slot}?")]
+    SlotInUse { slot: String, pid: i32 },
+    #[error("the runtime stopped accepting records")]
+    QueueClosed,
+}
+
+impl PgSourceError {
+    pub fn query(what: impl Into<String>, source: tokio_postgres::Error) -> Self {
+        PgSourceError::Query {
+            what: what.into(),
+            source,
+        }
+    }
+}
+
+/// Connection loss, server shutdown and resource exhaustion are worth retrying.
+pub fn pg_error_is_transient(e: &tokio_postgres::Error) -> bool {
+    match e.code() {
+        Some(code) => {
+            let c = code.code();
+            c.starts_with("08") || c.starts_with("57P") || c.starts_with("53") || c == "40001" || c == "40P01"
+        }
+        None => true,
+    }
+}
+
+impl Classify for PgSourceError {
+    fn retry(&self) -> Retry {
+        match self {
+            PgSourceError::Connect { source, .. } | PgSourceError::Query { source, .. } => {
+                if pg_error_is_transient(source) {
+                    Retry::Transient
+                } else {
+                    Retry::Fatal
+                }
+            }
+            PgSourceError::Replication(e) => e.retry(),
+            PgSourceError::SlotInUse { .. } => Retry::Transient,
+            PgSourceError::QueueClosed => Retry::Transient,
+            _ => Retry::Fatal,
+        }
+    }
+}

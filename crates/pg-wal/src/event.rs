@@ -1,0 +1,97 @@
+//! Builds Debezium change records (key, envelope value, tombstone) for a captured table.
+
+use std::sync::Arc;
+
+use cdc_core::envelope::envelope_value;
+use cdc_core::{Data, Op, ProcessingTime, Record, Value};
+
+use crate::table::TableSchema;
+
+/// A row as the value struct's fields, in value schema order.
+pub type Row = Vec<Value>;
+
+/// The key struct of a row, or `None` for tables without a key.
+pub fn key_of(table: &TableSchema, row: &Row) -> Option<Data> {
+    let schema = table.key_schema.as_ref()?;
+    let fields = table
+        .key_columns
+        .iter()
+        .map(|&i| {
+            table.value_pos[i]
+                .and_then(|p| row.get(p).cloned())
+                .unwrap_or(Value::Null)
+        })
+        .collect();
+    Some(Data::new(schema.clone(), Value::Struct(fields)))
+}
+
+/// Appends the records of one change: the event, and a tombstone after a delete when enabled.
+#[allow(clippy::too_many_arguments)]
+pub fn push_change(
+    out: &mut Vec<Record>,
+    table: &TableSchema,
+    op: Op,
+    before: Option<Row>,
+    after: Option<Row>,
+    source: Value,
+    tombstone: bool,
+    ts: ProcessingTime,
+) {
+    let key = match (&after, &before) {
+        (Some(row), _) | (None, Some(row)) => key_of(table, row),
+        (None, None) => None,
+    };
+    let value = envelope_value(
+        op,
+        before.map(Value::Struct),
+        after.map(Value::Struct),
+        source,
+        None,
+        ts,
+    );
+    let timestamp_ms = ts.nanos / 1_000_000;
+    let is_delete = op == Op::Delete;
+    out.push(Record {
+        topic: table.topic.clone(),
+        key: key.clone(),
+        value: Some(Data::new(table.envelope_schema.clone(), value)),
+        headers: Vec::new(),
+        timestamp_ms,
+    });
+    if is_delete && tombstone && key.is_some() {
+        out.push(Record {
+            topic: table.topic.clone(),
+            key,
+            value: None,
+            headers: Vec::new(),
+            timestamp_ms,
+        });
+    }
+}
+
+/// A truncate event: null key, no before/after.
+pub fn push_truncate(out: &mut Vec<Record>, table: &TableSchema, source: Value, ts: ProcessingTime) {
+    let value = envelope_value(Op::Truncate, None, None, source, None, ts);
+    out.push(Record {
+        topic: table.topic.clone(),
+        key: None,
+        value: Some(Data::new(table.envelope_schema.clone(), value)),
+        headers: Vec::new(),
+        timestamp_ms: ts.nanos / 1_000_000,
+    });
+}
+
+/// Adds a header with a JSON-free rendering of a key (used for `__debezium.newkey`/`oldkey`).
+pub fn key_header(name: &str, key: &Option<Data>) -> (String, Vec<u8>) {
+    let conv = cdc_core::JsonConverter {
+        schemas_enable: false,
+        ..Default::default()
+    };
+    (
+        name.to_owned(),
+        conv.to_bytes(key.as_ref()).unwrap_or_else(|| b"null".to_vec()),
+    )
+}
+
+/// Shared topic name handle.
+pub type Topic = Arc<str>;

@@ -1,0 +1,246 @@
+//! The PostgreSQL source connector: checks the slot against the stored offset, snapshots when
+//! the mode asks for it, then streams.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use cdc_core::{Batch, ConfigErrors, ConfigMap, ConnectorError, Source, SourceContext};
+use tokio_postgres::Client;
+use tracing::{info, warn};
+
+use crate::config::{PostgresConfig, SnapshotMode};
+use crate::convert::TypeRegistry;
+use crate::error::PgSourceError;
+use crate::lsn::Lsn;
+use crate::offset::{stream_offset, Position};
+use crate::replication::{ReplicationClient, ReplicationConfig};
+use crate::slot::{check_wal_level, drop_slot, ensure_publication, slot_state};
+use crate::snapshot::{self, SnapshotPlan};
+use crate::stream::Streamer;
+use crate::table::{list_tables, load_table};
+
+/// The Debezium-compatible PostgreSQL source.
+pub struct PostgresSource {
+    cfg: PostgresConfig,
+}
+
+/// How this run starts.
+#[derive(Debug)]
+struct StartPlan {
+    /// Create the slot (exporting its snapshot when we snapshot).
+    create_slot: bool,
+    snapshot: bool,
+    /// Where to stream from when the slot already exists.
+    resume: Option<Lsn>,
+}
+
+impl PostgresSource {
+    /// Validates the config (no I/O).
+    pub fn from_config(map: &ConfigMap) -> Result<Self, ConfigErrors> {
+        let cfg = PostgresConfig::from_map(map)?;
+        for p in &cfg.ignored {
+            warn!(property = %p, "property is not supported by this connector yet and is ignored");
+        }
+        Ok(PostgresSource { cfg })
+    }
+
+    pub fn config(&self) -> &PostgresConfig {
+        &self.cfg
+    }
+
+    fn replication_config(&self) -> ReplicationConfig {
+        ReplicationConfig {
+            host: self.cfg.hostname.clone(),
+            port: self.cfg.port,
+            user: self.cfg.user.clone(),
+            password: self.cfg.password.clone(),
+            dbname: self.cfg.dbname.clone(),
+            application_name: format!("tributary-{}", self.cfg.slot_name),
+            connect_timeout: self.cfg.connect_timeout,
+        }
+    }
+
+    fn plan(
+        &self,
+        slot: Option<&crate::slot::SlotState>,
+        stored: Option<&Position>,
+    ) -> Result<StartPlan, PgSourceError> {
+        let mode = self.cfg.snapshot_mode;
+        let wants_initial = matches!(
+            mode,
+            SnapshotMode::Initial | SnapshotMode::InitialOnly | SnapshotMode::Always | SnapshotMode::WhenNeeded
+        );
+        let slot_name = &self.cfg.slot_name;
+        Ok(match (slot, stored) {
+            (None, None) => StartPlan {
+                create_slot: true,
+                snapshot: wants_initial,
+                resume: None,
+            },
+            (None, Some(pos)) => {
+                if matches!(mode, SnapshotMode::WhenNeeded | SnapshotMode::Always) {
+                    warn!(slot = %slot_name, "the slot is gone; taking a new snapshot as snapshot.mode asks");
+                    StartPlan {
+                        create_slot: true,
+                        snapshot: true,
+                        resume: None,
+                    }
+                } else {
+                    return Err(PgSourceError::SlotMissing {
+                        slot: slot_name.clone(),
+                        stored: pos.resume_lsn().unwrap_or_default(),
+                    });
+                }
+            }
+            (Some(state), stored) => {
+                if let Some(plugin) = &state.plugin {
+                    if plugin != "pgoutput" {
+                        return Err(PgSourceError::WrongPlugin {
+                            slot: slot_name.clone(),
+                            plugin: plugin.clone(),
+                        });
+                    }
+                }
+                if let Some(pid) = state.active_pid {
+                    return Err(PgSourceError::SlotInUse {
+                        slot: slot_name.clone(),
+                        pid,
+                    });
+                }
+                let slot_lsn = state.confirmed_flush.unwrap_or_default();
+                match stored {
+                    None => StartPlan {
+                        create_slot: false,
+                        snapshot: wants_initial,
+                        resume: Some(slot_lsn),
+                    },
+                    Some(pos) => {
+                        let stored_lsn = pos.resume_lsn().unwrap_or_default();
+                        if slot_lsn > stored_lsn && !pos.snapshot_incomplete {
+                            if mode == SnapshotMode::WhenNeeded {
+                                warn!(slot = %slot_name, %slot_lsn, %stored_lsn, "the slot is ahead of the stored offset; taking a new snapshot as snapshot.mode=when_needed asks");
+                                return Ok(StartPlan {
+                                    create_slot: false,
+                                    snapshot: true,
+                                    resume: Some(slot_lsn),
+                                });
+                            }
+                            return Err(PgSourceError::SlotAhead {
+                                slot: slot_name.clone(),
+                                slot_lsn,
+                                stored: stored_lsn,
+                            });
+                        }
+                        StartPlan {
+                            create_slot: false,
+                            snapshot: mode == SnapshotMode::Always
+                                || (pos.snapshot_incomplete && wants_initial),
+                            resume: Some(if pos.snapshot_incomplete { slot_lsn } else { stored_lsn.max(slot_lsn) }),
+                        }
+                    }
+                }
+            }
+        })
+    }
+
+    async fn run_inner(&mut self, ctx: SourceContext) -> Result<(), PgSourceError> {
+        let cfg = &self.cfg;
+        let meta = snapshot::connect(cfg).await?;
+        check_wal_level(&meta).await?;
+        let registry = TypeRegistry::load(&meta)
+            .await
+            .map_err(|e| PgSourceError::query("loading data types", e))?;
+        let tables = list_tables(&meta, cfg).await?;
+        ensure_publication(&meta, cfg, &tables).await?;
+
+        let mut repl = ReplicationClient::connect(&self.replication_config()).await?;
+        let system = repl.identify_system().await?;
+        let stored = ctx.start_offset.as_ref().map(Position::from_offset);
+        if let Some(stored_id) = stored.as_ref().and_then(|p| p.system_id.clone()) {
+            if stored_id != system.system_id {
+                return Err(PgSourceError::SystemMismatch {
+                    stored: stored_id,
+                    actual: system.system_id,
+                    host: cfg.hostname.clone(),
+                    port: cfg.port,
+                });
+            }
+        }
+        let slot = slot_state(&meta, &cfg.slot_name).await?;
+        let plan = self.plan(slot.as_ref(), stored.as_ref())?;
+        info!(slot = %cfg.slot_name, ?plan, "starting");
+
+        let (start, snapshot_name) = if plan.create_slot {
+            let created = repl.create_logical_slot(&cfg.slot_name, plan.snapshot).await?;
+            info!(slot = %cfg.slot_name, consistent_point = %created.consistent_point, "created replication slot");
+            (created.consistent_point, created.snapshot_name)
+        } else {
+            (plan.resume.unwrap_or_default(), None)
+        };
+
+        if plan.snapshot {
+            let mut schemas = Vec::with_capacity(tables.len());
+            for t in &tables {
+                if let Some(s) = load_table(&meta, &registry, cfg, t.oid).await? {
+                    schemas.push(Arc::new(s));
+                }
+            }
+            let snap = SnapshotPlan {
+                tables: schemas,
+                snapshot_name,
+                lsn: start,
+                system_id: system.system_id.clone(),
+            };
+            snapshot::run(cfg, &snap, &ctx.output, &ctx.shutdown).await?;
+        } else if plan.create_slot || stored.is_none() {
+            // Record where streaming starts, so a restart checks the slot against it.
+            let offset = stream_offset(&cfg.topic_prefix, start, start, None, 0, 0, "COMMIT", &system.system_id);
+            ctx.output
+                .send(Batch::new(Vec::new(), offset))
+                .await
+                .map_err(|_| PgSourceError::QueueClosed)?;
+        }
+        if !cfg.snapshot_mode.streams() {
+            info!("snapshot.mode=initial_only: snapshot done, not streaming");
+            ctx.shutdown.cancelled().await;
+            return Ok(());
+        }
+
+        let version_num = server_version_num(&meta).await;
+        let mut options: Vec<(&str, String)> = vec![
+            ("proto_version", "1".into()),
+            ("publication_names", format!("\"{}\"", cfg.publication_name.replace('"', "\"\""))),
+        ];
+        if cfg.binary && version_num >= 140000 {
+            options.push(("binary", "true".into()));
+        }
+        let opts: Vec<(&str, &str)> = options.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let stream = repl.start_logical_replication(&cfg.slot_name, start, &opts).await?;
+        let streamer = Streamer::new(cfg, &meta, registry, system.system_id.clone(), start, stored.as_ref(), 1);
+        let mut committed = ctx.committed.clone();
+        let result = streamer.run(stream, &ctx.output, &mut committed, &ctx.shutdown).await;
+        if result.is_ok() && cfg.slot_drop_on_stop {
+            // Give the walsender a moment to notice the closed stream.
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            drop_slot(&meta, &cfg.slot_name).await?;
+            info!(slot = %cfg.slot_name, "dropped replication slot (slot.drop.on.stop)");
+        }
+        result
+    }
+}
+
+async fn server_version_num(client: &Client) -> i32 {
+    client
+        .query_one("SHOW server_version_num", &[])
+        .await
+        .ok()
+        .and_then(|r| r.get::<_, String>(0).parse().ok())
+        .unwrap_or(0)
+}
+
+#[async_trait]
+impl Source for PostgresSource {
+    async fn run(&mut self, ctx: SourceContext) -> Result<(), ConnectorError> {
+        self.run_inner(ctx).await.map_err(ConnectorError::from)
+    }
+}

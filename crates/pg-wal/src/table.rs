@@ -1,0 +1,218 @@
+//! Captured tables: their columns from the catalog, and the Connect schemas built from them.
+
+use std::sync::Arc;
+
+use cdc_core::envelope::envelope_schema;
+use cdc_core::Schema;
+use tokio_postgres::Client;
+
+use crate::config::PostgresConfig;
+use crate::convert::{column_schema, PgType, TypeRegistry};
+use crate::error::PgSourceError;
+use crate::source_info;
+
+/// One captured column.
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    pub type_oid: u32,
+    pub typmod: i32,
+    pub ty: PgType,
+    pub optional: bool,
+    pub is_key: bool,
+}
+
+/// A captured table with its schemas, built once and shared by every event.
+#[derive(Debug)]
+pub struct TableSchema {
+    pub schema: String,
+    pub table: String,
+    pub oid: u32,
+    /// Every column of the table, in attribute order (as pgoutput sends them).
+    pub columns: Vec<Column>,
+    /// For each table column, its position in the value struct (`None` when excluded or unmapped).
+    pub value_pos: Vec<Option<usize>>,
+    /// Table column indexes of the key, in key order.
+    pub key_columns: Vec<usize>,
+    pub topic: Arc<str>,
+    pub key_schema: Option<Arc<Schema>>,
+    pub value_schema: Arc<Schema>,
+    pub envelope_schema: Arc<Schema>,
+    /// `f` full, `d` default, `n` nothing, `i` index.
+    pub replica_identity: u8,
+}
+
+impl TableSchema {
+    /// Builds the schemas Debezium gives this table.
+    pub fn build(
+        cfg: &PostgresConfig,
+        schema: String,
+        table: String,
+        oid: u32,
+        columns: Vec<Column>,
+        replica_identity: u8,
+    ) -> TableSchema {
+        let name = format!("{}.{}.{}", cfg.topic_prefix, schema, table);
+        let mut value = Schema::structure(format!("{name}.Value")).optional();
+        let mut value_pos = Vec::with_capacity(columns.len());
+        let mut key = Schema::structure(format!("{name}.Key"));
+        let mut key_columns = Vec::new();
+        for (i, col) in columns.iter().enumerate() {
+            let included = col.is_key || cfg.includes_column(&schema, &table, &col.name);
+            let mapped = if included {
+                column_schema(&col.ty, col.typmod, col.optional, &cfg.types)
+            } else {
+                None
+            };
+            match mapped {
+                Some(s) => {
+                    if col.is_key {
+                        key = key.field(col.name.clone(), s.clone());
+                        key_columns.push(i);
+                    }
+                    value_pos.push(Some(value.fields.len()));
+                    value = value.field(col.name.clone(), s);
+                }
+                None => value_pos.push(None),
+            }
+        }
+        let value_schema = Arc::new(value);
+        let envelope = envelope_schema(&name, value_schema.clone(), source_info::schema());
+        TableSchema {
+            schema,
+            table,
+            oid,
+            columns,
+            value_pos,
+            key_schema: (!key_columns.is_empty()).then(|| Arc::new(key)),
+            key_columns,
+            topic: Arc::from(name.as_str()),
+            value_schema,
+            envelope_schema: envelope,
+            replica_identity,
+        }
+    }
+
+    /// Does this relation message's column list still match what we built from the catalog?
+    pub fn matches_columns(&self, cols: &[(String, u32, i32)]) -> bool {
+        self.columns.len() == cols.len()
+            && self
+                .columns
+                .iter()
+                .zip(cols)
+                .all(|(c, (n, oid, m))| &c.name == n && c.type_oid == *oid && c.typmod == *m)
+    }
+}
+
+/// A table found in the catalog.
+#[derive(Debug, Clone)]
+pub struct TableRef {
+    pub oid: u32,
+    pub schema: String,
+    pub table: String,
+}
+
+/// Lists ordinary and partitioned tables the config captures, in schema/table order.
+pub async fn list_tables(client: &Client, cfg: &PostgresConfig) -> Result<Vec<TableRef>, PgSourceError> {
+    let rows = client
+        .query(
+            "SELECT c.oid, n.nspname::text, c.relname::text FROM pg_class c \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition \
+               AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+               AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%' \
+             ORDER BY 2, 3",
+            &[],
+        )
+        .await
+        .map_err(|e| PgSourceError::query("listing captured tables", e))?;
+    Ok(rows
+        .into_iter()
+        .map(|r| TableRef {
+            oid: r.get::<_, u32>(0),
+            schema: r.get(1),
+            table: r.get(2),
+        })
+        .filter(|t| cfg.captures_table(&t.schema, &t.table))
+        .collect())
+}
+
+/// Reads a table's columns, primary key and replica identity from the catalog.
+pub async fn load_table(
+    client: &Client,
+    registry: &TypeRegistry,
+    cfg: &PostgresConfig,
+    oid: u32,
+) -> Result<Option<TableSchema>, PgSourceError> {
+    let Some(head) = client
+        .query_opt(
+            "SELECT n.nspname::text, c.relname::text, c.relreplident::text FROM pg_class c \
+             JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1",
+            &[&oid],
+        )
+        .await
+        .map_err(|e| PgSourceError::query("reading table metadata", e))?
+    else {
+        return Ok(None);
+    };
+    let schema: String = head.get(0);
+    let table: String = head.get(1);
+    let ident: String = head.get(2);
+    let rows = client
+        .query(
+            "SELECT a.attname::text, a.atttypid, a.atttypmod, a.attnotnull, \
+                    COALESCE(a.attnum = ANY(i.indkey::int2[]), false), \
+                    array_position(i.indkey::int2[], a.attnum) \
+             FROM pg_attribute a \
+             LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary \
+             WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped \
+             ORDER BY a.attnum",
+            &[&oid],
+        )
+        .await
+        .map_err(|e| PgSourceError::query("reading table columns", e))?;
+    let mut columns = Vec::with_capacity(rows.len());
+    let mut key_order: Vec<(i32, usize)> = Vec::new();
+    for row in rows {
+        let type_oid: u32 = row.get(1);
+        let ty = registry
+            .resolve(type_oid)
+            .cloned()
+            .unwrap_or_else(|| PgType::unknown(type_oid));
+        let is_key: bool = row.get(4);
+        if is_key {
+            key_order.push((row.get::<_, Option<i32>>(5).unwrap_or(0), columns.len()));
+        }
+        columns.push(Column {
+            name: row.get(0),
+            type_oid,
+            typmod: row.get(2),
+            ty,
+            optional: !row.get::<_, bool>(3),
+            is_key,
+        });
+    }
+    let mut built = TableSchema::build(
+        cfg,
+        schema,
+        table,
+        oid,
+        columns,
+        ident.bytes().next().unwrap_or(b'd'),
+    );
+    // Key fields follow the primary key's column order, as Debezium's key struct does.
+    key_order.sort();
+    let ordered: Vec<usize> = key_order.into_iter().map(|(_, i)| i).collect();
+    if ordered != built.key_columns && ordered.len() == built.key_columns.len() {
+        let mut key = Schema::structure(format!("{}.Key", built.topic));
+        for &i in &ordered {
+            let col = &built.columns[i];
+            if let Some(s) = column_schema(&col.ty, col.typmod, col.optional, &cfg.types) {
+                key = key.field(col.name.clone(), s);
+            }
+        }
+        built.key_schema = Some(Arc::new(key));
+        built.key_columns = ordered;
+    }
+    Ok(Some(built))
+}
