@@ -1,3 +1,5 @@
 //! pg-wal scenarios against the real PostgreSQL server started by `scripts/test.sh`.
 
 mod support;
+
+mod replication;

@@ -36,8 +36,9 @@ const PG_EPOCH_UNIX_SECS: u64 = 946_684_800;
 pub enum ReplicationMessage {
     /// WAL data; for logical replication `data` is one output-plugin message (pgoutput).
     ///
-    /// For logical slots `wal_start` and `wal_end` are both the LSN the plugin wrote the message
-    /// at (for a commit, the end of the commit record).
+    /// For logical slots `wal_start` and `wal_end` are both the position the plugin wrote the
+    /// message at: for a commit the end of the commit record, and 0/0 for messages tied to no
+    /// WAL position (pgoutput Relation and Type).
     XLogData {
         wal_start: Lsn,
         wal_end: Lsn,
@@ -180,14 +181,14 @@ pub fn peek_header(buf: &[u8]) -> Result<Option<Header>, FrameError> {
 mod tests {
     use super::*;
 
-    /// Hand-built in the layout a PostgreSQL 15 walsender uses (pgoutput BEGIN, keepalive).
+    /// CopyData payloads captured from PostgreSQL 15.18 streaming pgoutput v1: the XLogData
+    /// carrying a BEGIN, and a keepalive.
     const XLOG_BEGIN: &[u8] = &[
-        b'w', 0, 0, 0, 0, 0x01, 0x5c, 0x3a, 0x08, 0, 0, 0, 0, 0x01, 0x5c, 0x3a, 0x08, 0x00, 0x02,
-        0xd6, 0x2e, 0x1f, 0x0b, 0x6a, 0x41, b'B', 0, 0, 0, 0, 0x01, 0x5c, 0x3b, 0x70, 0x00, 0x02,
-        0xd6, 0x2e, 0x1f, 0x0b, 0x5f, 0x97, 0, 0, 0x02, 0xe6,
+        119, 0, 0, 0, 0, 7, 61, 55, 112, 0, 0, 0, 0, 7, 61, 55, 112, 0, 3, 3, 197, 62, 249, 240,
+        79, 66, 0, 0, 0, 0, 7, 61, 56, 96, 0, 3, 3, 197, 62, 246, 249, 53, 0, 0, 3, 134,
     ];
     const KEEPALIVE: &[u8] = &[
-        b'k', 0, 0, 0, 0, 0x01, 0x5c, 0x3b, 0xa8, 0x00, 0x02, 0xd6, 0x2e, 0x1f, 0x0b, 0x78, 0x10, 1,
+        107, 0, 0, 0, 0, 7, 61, 55, 112, 0, 3, 3, 197, 62, 246, 254, 172, 0,
     ];
 
     #[test]
@@ -202,24 +203,34 @@ mod tests {
         else {
             panic!("not XLogData: {msg:?}");
         };
-        assert_eq!(wal_start.to_string(), "0/15C3A08");
+        assert_eq!(wal_start.to_string(), "0/73D3770");
         assert_eq!(wal_end, wal_start);
-        assert_eq!(server_time, 0x0002_d62e_1f0b_6a41);
+        assert_eq!(server_time, 0x0003_03c5_3ef9_f04f);
         assert_eq!(data.len(), XLOG_BEGIN.len() - 25);
         assert_eq!(data[0], b'B');
     }
 
     #[test]
-    fn decodes_keepalive_with_reply_requested() {
+    fn decodes_keepalive_and_its_reply_flag() {
         let msg = decode(Bytes::from_static(KEEPALIVE)).unwrap();
         assert_eq!(
             msg,
             ReplicationMessage::PrimaryKeepalive {
-                wal_end: "0/15C3BA8".parse().unwrap(),
-                server_time: 0x0002_d62e_1f0b_7810,
-                reply_requested: true,
+                wal_end: "0/73D3770".parse().unwrap(),
+                server_time: 0x0003_03c5_3ef6_feac,
+                reply_requested: false,
             }
         );
+        let mut asking = KEEPALIVE.to_vec();
+        asking[17] = 1;
+        let msg = decode(Bytes::from(asking)).unwrap();
+        assert!(matches!(
+            msg,
+            ReplicationMessage::PrimaryKeepalive {
+                reply_requested: true,
+                ..
+            }
+        ));
     }
 
     #[test]
