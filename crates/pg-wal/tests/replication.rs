@@ -360,6 +360,60 @@ async fn streaming_receives_xlog_data_for_an_insert_made_after_the_slot() {
 }
 
 #[tokio::test]
+async fn next_loses_nothing_when_cancelled_by_select() {
+    const ROWS: i32 = 5_000;
+    let db = fixture("repl_cancel").await;
+    db.exec("CREATE TABLE t (id int PRIMARY KEY); CREATE PUBLICATION p FOR ALL TABLES")
+        .await;
+    let slot_name = db.unique("slot");
+    let mut client = connect(&db).await;
+    let slot = client.create_logical_slot(&slot_name, false).await.unwrap();
+    let _cleanup = SlotCleanup::new(&db, &slot_name);
+    let mut stream = client
+        .start_logical_replication(&slot_name, slot.consistent_point, &PGOUTPUT_V1)
+        .await
+        .unwrap();
+    db.exec(&format!(
+        "INSERT INTO t SELECT g FROM generate_series(1, {ROWS}) g"
+    ))
+    .await;
+
+    // Race every call against a near-immediate timer, as a select! loop with a ticker would.
+    let (mut ids, mut cancelled, mut committed) = (Vec::new(), 0, false);
+    let deadline = Instant::now() + WAIT;
+    while !committed {
+        assert!(
+            Instant::now() < deadline,
+            "only {} rows within 15 s",
+            ids.len()
+        );
+        tokio::select! {
+            msg = stream.next() => match msg.unwrap().expect("stream ended") {
+                ReplicationMessage::XLogData { data, .. } => match data.first() {
+                    // Insert: 'I', relation oid, 'N', column count, 't', length, text.
+                    Some(b'I') => ids.push(std::str::from_utf8(&data[13..]).unwrap().parse::<i32>().unwrap()),
+                    Some(b'C') => committed = true,
+                    _ => {}
+                },
+                ReplicationMessage::PrimaryKeepalive { .. } => {}
+            },
+            _ = tokio::time::sleep(Duration::from_micros(20)) => cancelled += 1,
+        }
+    }
+    assert_eq!(ids, (1..=ROWS).collect::<Vec<_>>());
+    assert!(
+        cancelled > 0,
+        "no call was cancelled; the scenario proved nothing"
+    );
+
+    tokio::time::timeout(WAIT, stream.close())
+        .await
+        .expect("close within 15 s")
+        .unwrap();
+    drop_slot(&db, &slot_name).await;
+}
+
+#[tokio::test]
 async fn confirmed_flush_lsn_moves_only_to_the_flush_we_send() {
     let db = fixture("repl_feedback").await;
     db.exec("CREATE TABLE t (id int PRIMARY KEY); CREATE PUBLICATION p FOR ALL TABLES")
@@ -626,40 +680,35 @@ async fn drains_a_backlog_like_pg_recvlogical() {
         "INSERT INTO t SELECT g, g FROM generate_series(1, {ROWS}) g"
     ))
     .await;
-    let end: String = db
-        .client
-        .query_one("SELECT pg_current_wal_lsn()::text", &[])
-        .await
-        .unwrap()
-        .get(0);
-    let end: Lsn = end.parse().unwrap();
-
     for (our_slot, twin_slot) in ours.iter().zip(&twins) {
-        let started = Instant::now();
+        let (started, cpu_before) = (Instant::now(), process_cpu_secs());
         let stream_client = connect(&db).await;
+        let (connected, connect_cpu) = (
+            started.elapsed().as_secs_f64(),
+            process_cpu_secs() - cpu_before,
+        );
         let mut stream = stream_client
             .start_logical_replication(our_slot, Lsn::ZERO, &PGOUTPUT_V1)
             .await
             .unwrap();
+        // One transaction: stop at its COMMIT, whose position is the end of the commit record.
         let (mut inserts, mut bytes) = (0i64, 0usize);
-        loop {
-            match next(&mut stream).await {
-                ReplicationMessage::XLogData { wal_end, data, .. } => {
-                    inserts += i64::from(data.first() == Some(&b'I'));
-                    bytes += data.len();
-                    if wal_end >= end {
-                        break;
-                    }
+        let end = loop {
+            if let ReplicationMessage::XLogData { wal_end, data, .. } = next(&mut stream).await {
+                inserts += i64::from(data.first() == Some(&b'I'));
+                bytes += data.len();
+                if data.first() == Some(&b'C') {
+                    break wal_end;
                 }
-                ReplicationMessage::PrimaryKeepalive { wal_end, .. } if wal_end >= end => break,
-                ReplicationMessage::PrimaryKeepalive { .. } => {}
             }
-        }
+        };
         let ours_secs = started.elapsed().as_secs_f64();
+        let ours_cpu = process_cpu_secs() - cpu_before;
         drop(stream);
         assert_eq!(inserts, ROWS);
 
-        let started = Instant::now();
+        // pg_recvlogical stops right after the record at exactly --endpos: the same COMMIT.
+        let (started, child_cpu_before) = (Instant::now(), children_cpu_secs());
         let status = std::process::Command::new("/usr/lib/postgresql/15/bin/pg_recvlogical")
             .env("PGPASSWORD", &db.server.password)
             .args([
@@ -690,10 +739,11 @@ async fn drains_a_backlog_like_pg_recvlogical() {
             .status()
             .unwrap();
         let twin_secs = started.elapsed().as_secs_f64();
+        let twin_cpu = children_cpu_secs() - child_cpu_before;
         assert!(status.success());
         println!(
-            "{ROWS} rows ({bytes} pgoutput bytes): ReplicationStream {ours_secs:.3} s ({:.0} rows/s), \
-             pg_recvlogical {twin_secs:.3} s ({:.0} rows/s)",
+            "{ROWS} rows ({bytes} pgoutput bytes): ReplicationStream {ours_secs:.3} s ({:.0} rows/s, \
+             client CPU {ours_cpu:.3} s; connecting took {connected:.3} s, {connect_cpu:.3} s CPU), pg_recvlogical {twin_secs:.3} s ({:.0} rows/s, CPU {twin_cpu:.3} s)",
             ROWS as f64 / ours_secs,
             ROWS as f64 / twin_secs
         );
@@ -702,4 +752,31 @@ async fn drains_a_backlog_like_pg_recvlogical() {
         drop_slot(&db, slot).await;
     }
     drop(cleanups);
+}
+
+/// User plus system CPU time of this process, from `/proc/self/stat` (Linux; 0 elsewhere).
+fn process_cpu_secs() -> f64 {
+    proc_stat_secs(&[11, 12])
+}
+
+/// User plus system CPU time of the children this process has waited for.
+fn children_cpu_secs() -> f64 {
+    proc_stat_secs(&[13, 14])
+}
+
+/// Sums `/proc/self/stat` tick fields, counted from after the parenthesised command name
+/// (utime, stime, cutime, cstime are 11 to 14).
+fn proc_stat_secs(fields: &[usize]) -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = fields
+        .iter()
+        .filter_map(|&i| after_name.get(i)?.parse::<f64>().ok())
+        .sum();
+    ticks / 100.0 // USER_HZ is 100 on Linux
 }
