@@ -78,6 +78,8 @@ pub enum PgSourceError {
     SlotInUse { slot: String, pid: i32 },
     #[error("the runtime stopped accepting records")]
     QueueClosed,
+    #[error("the server ended the replication stream")]
+    StreamEnded,
 }
 
 impl PgSourceError {
@@ -112,7 +114,7 @@ impl Classify for PgSourceError {
             }
             PgSourceError::Replication(e) => e.retry(),
             PgSourceError::SlotInUse { .. } => Retry::Transient,
-            PgSourceError::QueueClosed => Retry::Transient,
+            PgSourceError::QueueClosed | PgSourceError::StreamEnded => Retry::Transient,
             _ => Retry::Fatal,
         }
     }

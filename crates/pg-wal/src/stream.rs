@@ -136,7 +136,7 @@ impl<'a> Streamer<'a> {
                         Some(m) => self.handle(m, &mut stream).await?,
                         None => {
                             info!("the server ended the replication stream; reconnecting");
-                            return Err(PgSourceError::Replication(crate::replication::ReplicationError::StreamEnded));
+                            return Err(PgSourceError::StreamEnded);
                         }
                     }
                 }

@@ -1,4 +1,6 @@
 //! pg-wal scenarios against the real PostgreSQL server started by `scripts/test.sh`.
 
 mod support;
+
 mod capture;
+mod replication;

@@ -74,7 +74,11 @@ impl PgFixture {
         let dbname = format!("t_{}_{}_{}", std::process::id(), n, tag);
         let admin = server.connect("postgres").await;
         admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE); CREATE DATABASE {dbname}"))
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"))
+            .await
+            .expect("drop old test database");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {dbname}"))
             .await
             .expect("create test database");
         let client = server.connect(&dbname).await;
