@@ -398,6 +398,32 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_namespace_means_pg_catalog() {
+        let m = decode(Bytes::from_static(b"Y\0\0\x01\x02\0mytype\0"), false, 1).unwrap();
+        assert_eq!(
+            m,
+            PgOutputMessage::Type(TypeMessage {
+                xid: None,
+                id: 0x102,
+                namespace: "pg_catalog".into(),
+                name: "mytype".into(),
+            })
+        );
+    }
+
+    #[test]
+    fn old_tuple_markers_are_checked() {
+        assert_eq!(
+            err(b"D\0\0\0\x01N\0\0", false, 1),
+            "invalid tuple marker 0x4e in Delete message at offset 5, expected 'K' or 'O'"
+        );
+        assert_eq!(
+            err(b"U\0\0\0\x01K\0\0K\0\0", false, 1),
+            "invalid tuple marker 0x4b in Update message at offset 8, expected 'N'"
+        );
+    }
+
+    #[test]
     fn decoder_tracks_the_stream_block() {
         let mut d = Decoder::new(2);
         let start = Bytes::from_static(b"S\0\0\x03\x09\x01");
