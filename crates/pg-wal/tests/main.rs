@@ -1,5 +1,6 @@
 //! pg-wal scenarios against the real PostgreSQL server started by `scripts/test.sh`.
 
+mod pgoutput;
 mod support;
 
 mod capture;
