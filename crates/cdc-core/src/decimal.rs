@@ -94,6 +94,12 @@ fn to_twos_complement(mut mag: Vec<u8>, neg: bool) -> Vec<u8> {
         if mag[0] & 0x80 == 0 {
             mag.insert(0, 0xff);
         }
+        // Minimal form, as Java's BigInteger.toByteArray: -128 is [0x80], not [0xff, 0x80].
+        let redundant = mag
+            .windows(2)
+            .take_while(|w| w[0] == 0xff && w[1] & 0x80 != 0)
+            .count();
+        mag.drain(..redundant);
     }
     mag
 }
@@ -157,6 +163,23 @@ mod tests {
         for s in ["0", "1", "-1", "127", "128", "-128", "-129", "12.345", "-0.01", "99999999999999999999.5"] {
             let (b, scale) = parse_decimal(s).unwrap();
             assert_eq!(unscaled_to_string(&b, scale), s, "{s}");
+        }
+    }
+
+    #[test]
+    fn unscaled_bytes_are_minimal_like_java_biginteger() {
+        let cases: [(&str, &[u8]); 8] = [
+            ("0", &[0]),
+            ("127", &[0x7f]),
+            ("128", &[0x00, 0x80]),
+            ("-1", &[0xff]),
+            ("-128", &[0x80]),
+            ("-129", &[0xff, 0x7f]),
+            ("-256", &[0xff, 0x00]),
+            ("-32768", &[0x80, 0x00]),
+        ];
+        for (s, bytes) in cases {
+            assert_eq!(parse_decimal(s).unwrap().0, bytes, "{s}");
         }
     }
 
