@@ -59,7 +59,7 @@ impl JsonConverter {
             Value::Int16(v) => Json::from(*v),
             Value::Int32(v) => Json::from(*v),
             Value::Int64(v) => Json::from(*v),
-            Value::Float32(v) => float_json(f64::from(*v)),
+            Value::Float32(v) => float32_json(*v),
             Value::Float64(v) => float_json(*v),
             Value::String(s) => Json::String(s.clone()),
             Value::Bytes(b) => {
@@ -136,6 +136,16 @@ fn float_json(v: f64) -> Json {
     } else {
         serde_json::Number::from_f64(v).map_or(Json::Null, Json::Number)
     }
+}
+
+/// Jackson writes a float with `Float.toString`, the shortest digits that read back as the same
+/// float (3.3f is `3.3`, not the double `3.299999952316284`).
+fn float32_json(v: f32) -> Json {
+    if !v.is_finite() {
+        return float_json(f64::from(v));
+    }
+    let shortest: f64 = v.to_string().parse().unwrap_or(f64::from(v));
+    float_json(shortest)
 }
 
 /// Renders a big-endian two's complement unscaled value with `scale` as a JSON number.
@@ -219,7 +229,8 @@ mod tests {
                 .field("id", Schema::int32()),
         );
         let data = Data::new(s, Value::Struct(vec![Value::Int32(7)]));
-        let out = String::from_utf8(JsonConverter::default().to_bytes(Some(&data)).unwrap()).unwrap();
+        let out =
+            String::from_utf8(JsonConverter::default().to_bytes(Some(&data)).unwrap()).unwrap();
         assert_eq!(
             out,
             r#"{"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"}],"optional":true,"name":"p.public.t.Value"},"payload":{"id":7}}"#
@@ -243,6 +254,17 @@ mod tests {
         };
         let out = String::from_utf8(conv.to_bytes(Some(&data)).unwrap()).unwrap();
         assert_eq!(out, r#"{"a":"NaN","b":"/w=="}"#);
+    }
+
+    #[test]
+    fn float32_keeps_its_shortest_digits() {
+        let s = Arc::new(Schema::structure("v").field("f", Schema::float32()));
+        let data = Data::new(s, Value::Struct(vec![Value::Float32(3.3)]));
+        let conv = JsonConverter {
+            schemas_enable: false,
+            ..Default::default()
+        };
+        assert_eq!(conv.to_bytes(Some(&data)).unwrap(), br#"{"f":3.3}"#);
     }
 
     #[test]
