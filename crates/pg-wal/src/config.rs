@@ -209,21 +209,28 @@ impl PostgresConfig {
             _ => PublicationMode::AllTables,
         };
         let slot_drop_on_stop = r.bool("slot.drop.on.stop", false);
-        let snapshot_mode = SnapshotMode::parse(&r.one_of("snapshot.mode", "initial", SnapshotMode::NAMES));
+        let snapshot_mode =
+            SnapshotMode::parse(&r.one_of("snapshot.mode", "initial", SnapshotMode::NAMES));
         let snapshot_max_threads = r.int("snapshot.max.threads", 1, 1, 64) as usize;
-        let snapshot_fetch_size = r.int("snapshot.fetch.size", 10240, 1, i64::from(i32::MAX)) as usize;
+        let snapshot_fetch_size =
+            r.int("snapshot.fetch.size", 10240, 1, i64::from(i32::MAX)) as usize;
         let schemas = read_filter(&mut r, "schema.include.list", "schema.exclude.list");
         let tables = read_filter(&mut r, "table.include.list", "table.exclude.list");
         let columns = read_filter(&mut r, "column.include.list", "column.exclude.list");
         let tombstones_on_delete = r.bool("tombstones.on.delete", true);
         let skipped = read_skipped(&mut r);
-        let unavailable_placeholder =
-            r.string("unavailable.value.placeholder", "__debezium_unavailable_value");
+        let unavailable_placeholder = r.string(
+            "unavailable.value.placeholder",
+            "__debezium_unavailable_value",
+        );
         let types = TypeModes::from_config(&mut r);
         let max_batch = r.int("max.batch.size", 2048, 1, 1 << 24) as usize;
         let max_queue = r.int("max.queue.size", 8192, 1, 1 << 26) as usize;
         if max_queue <= max_batch && map.contains_key("max.queue.size") {
-            r.problem("max.queue.size", format!("must be larger than max.batch.size ({max_batch})"));
+            r.problem(
+                "max.queue.size",
+                format!("must be larger than max.batch.size ({max_batch})"),
+            );
         }
         let max_bytes = r.int("max.queue.size.in.bytes", 0, 0, i64::MAX) as usize;
         let status_ms = r.int("status.update.interval.ms", 10_000, 1, 3_600_000);
@@ -231,7 +238,14 @@ impl PostgresConfig {
         let sslmode = r.one_of(
             "database.sslmode",
             "prefer",
-            &["disable", "allow", "prefer", "require", "verify-ca", "verify-full"],
+            &[
+                "disable",
+                "allow",
+                "prefer",
+                "require",
+                "verify-ca",
+                "verify-full",
+            ],
         );
         if matches!(sslmode.as_str(), "require" | "verify-ca" | "verify-full") {
             r.problem(
@@ -322,8 +336,7 @@ fn valid_topic_chars(s: &str) -> bool {
 fn valid_slot_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
@@ -362,7 +375,10 @@ mod tests {
 
     fn base() -> Vec<(&'static str, &'static str)> {
         vec![
-            ("connector.class", "io.debezium.connector.postgresql.PostgresConnector"),
+            (
+                "connector.class",
+                "io.debezium.connector.postgresql.PostgresConnector",
+            ),
             ("database.hostname", "localhost"),
             ("database.user", "postgres"),
             ("database.password", "secret"),
@@ -394,8 +410,14 @@ mod tests {
         let text = err.to_string();
         assert_eq!(err.0.len(), 3, "{text}");
         assert!(text.contains("database.hostname"), "{text}");
-        assert!(text.contains("\"sometimes\"") && text.contains("when_needed"), "{text}");
-        assert!(text.contains("\"My-Slot\"") && text.contains("lower-case"), "{text}");
+        assert!(
+            text.contains("\"sometimes\"") && text.contains("when_needed"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\"My-Slot\"") && text.contains("lower-case"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -51,7 +51,10 @@ impl CopyParser {
     }
 
     /// The next complete row (`None` per NULL field), or `Ok(None)` when more input is needed.
-    pub fn next_row(&mut self, expected_fields: usize) -> Result<Option<Vec<Option<Bytes>>>, CopyError> {
+    pub fn next_row(
+        &mut self,
+        expected_fields: usize,
+    ) -> Result<Option<Vec<Option<Bytes>>>, CopyError> {
         if self.finished {
             return Ok(None);
         }
@@ -62,9 +65,8 @@ impl CopyParser {
             if &self.buf[..SIGNATURE.len()] != SIGNATURE {
                 return Err(CopyError::Signature);
             }
-            let ext_len = i32::from_be_bytes([
-                self.buf[15], self.buf[16], self.buf[17], self.buf[18],
-            ]);
+            let ext_len =
+                i32::from_be_bytes([self.buf[15], self.buf[16], self.buf[17], self.buf[18]]);
             let ext_len = usize::try_from(ext_len).map_err(|_| CopyError::FieldLength(ext_len))?;
             let header = SIGNATURE.len() + 8 + ext_len;
             if self.buf.len() < header {

@@ -57,7 +57,11 @@ pub enum PgSourceError {
          the slot was probably dropped and recreated, and changes between those positions may be lost. \
          Delete the connector's offsets to start over with a new snapshot, or set snapshot.mode=when_needed"
     )]
-    SlotAhead { slot: String, slot_lsn: Lsn, stored: Lsn },
+    SlotAhead {
+        slot: String,
+        slot_lsn: Lsn,
+        stored: Lsn,
+    },
     #[error(
         "the stored offset belongs to PostgreSQL system {stored}, but {host}:{port} is system {actual}; \
          this connector's offsets are for another server. Use a new connector name or delete its offsets"
@@ -68,7 +72,9 @@ pub enum PgSourceError {
         host: String,
         port: u16,
     },
-    #[error("replication slot {slot:?} uses output plugin {plugin:?}; this connector needs pgoutput")]
+    #[error(
+        "replication slot {slot:?} uses output plugin {plugin:?}; this connector needs pgoutput"
+    )]
     WrongPlugin { slot: String, plugin: String },
     #[error("publication {name:?} does not exist and publication.autocreate.mode is disabled; create it or change the mode")]
     PublicationMissing { name: String },
@@ -96,7 +102,11 @@ pub fn pg_error_is_transient(e: &tokio_postgres::Error) -> bool {
     match e.code() {
         Some(code) => {
             let c = code.code();
-            c.starts_with("08") || c.starts_with("57P") || c.starts_with("53") || c == "40001" || c == "40P01"
+            c.starts_with("08")
+                || c.starts_with("57P")
+                || c.starts_with("53")
+                || c == "40001"
+                || c == "40P01"
         }
         None => true,
     }

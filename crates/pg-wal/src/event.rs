@@ -70,7 +70,12 @@ pub fn push_change(
 }
 
 /// A truncate event: null key, no before/after.
-pub fn push_truncate(out: &mut Vec<Record>, table: &TableSchema, source: Value, ts: ProcessingTime) {
+pub fn push_truncate(
+    out: &mut Vec<Record>,
+    table: &TableSchema,
+    source: Value,
+    ts: ProcessingTime,
+) {
     let value = envelope_value(Op::Truncate, None, None, source, None, ts);
     out.push(Record {
         topic: table.topic.clone(),
@@ -89,7 +94,8 @@ pub fn key_header(name: &str, key: &Option<Data>) -> (String, Vec<u8>) {
     };
     (
         name.to_owned(),
-        conv.to_bytes(key.as_ref()).unwrap_or_else(|| b"null".to_vec()),
+        conv.to_bytes(key.as_ref())
+            .unwrap_or_else(|| b"null".to_vec()),
     )
 }
 

@@ -72,7 +72,14 @@ impl Position {
 }
 
 /// The offset of snapshot records (`last` on the final one).
-pub fn snapshot_offset(prefix: &str, lsn: Lsn, tx_id: i64, ts_usec: i64, last: bool, system_id: &str) -> SourceOffset {
+pub fn snapshot_offset(
+    prefix: &str,
+    lsn: Lsn,
+    tx_id: i64,
+    ts_usec: i64,
+    last: bool,
+    system_id: &str,
+) -> SourceOffset {
     let offset = json!({
         keys::LAST_SNAPSHOT_RECORD: last,
         keys::LSN: lsn.0,

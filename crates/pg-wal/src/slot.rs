@@ -61,7 +61,10 @@ pub async fn ensure_publication(
 ) -> Result<(), PgSourceError> {
     let name = &cfg.publication_name;
     let exists = client
-        .query_opt("SELECT puballtables FROM pg_publication WHERE pubname = $1", &[name])
+        .query_opt(
+            "SELECT puballtables FROM pg_publication WHERE pubname = $1",
+            &[name],
+        )
         .await
         .map_err(|e| PgSourceError::query(format!("reading publication {name:?}"), e))?;
     let quoted = quote_ident(name);
@@ -76,11 +79,15 @@ pub async fn ensure_publication(
         (PublicationMode::Disabled, None) => {
             return Err(PgSourceError::PublicationMissing { name: name.clone() })
         }
-        (PublicationMode::Disabled, Some(_)) | (PublicationMode::AllTables, Some(_)) => return Ok(()),
+        (PublicationMode::Disabled, Some(_)) | (PublicationMode::AllTables, Some(_)) => {
+            return Ok(())
+        }
         (PublicationMode::NoTables, Some(_)) => return Ok(()),
         (PublicationMode::AllTables, None) => format!("CREATE PUBLICATION {quoted} FOR ALL TABLES"),
         (PublicationMode::NoTables, None) => format!("CREATE PUBLICATION {quoted}"),
-        (PublicationMode::Filtered, None) if tables.is_empty() => format!("CREATE PUBLICATION {quoted}"),
+        (PublicationMode::Filtered, None) if tables.is_empty() => {
+            format!("CREATE PUBLICATION {quoted}")
+        }
         (PublicationMode::Filtered, None) => {
             format!("CREATE PUBLICATION {quoted} FOR TABLE {}", table_list())
         }

@@ -91,7 +91,10 @@ pub async fn run(
         }
     };
     let tx_id: i64 = coordinator
-        .query_one("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", &[])
+        .query_one(
+            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+            &[],
+        )
         .await
         .map_err(|e| PgSourceError::query("reading the snapshot's xmin", e))?
         .get(0);
@@ -106,14 +109,27 @@ pub async fn run(
         ts_usec,
     };
     let count = plan.tables.len();
-    let total: u64 = futures::stream::iter(plan.tables.iter().enumerate())
-        .map(|(i, table)| ctx.table(table, i == 0, i + 1 == count))
+    // Boxed so the future stays Send without higher-ranked closure lifetimes.
+    let reads: Vec<TableRead<'_>> = plan
+        .tables
+        .iter()
+        .enumerate()
+        .map(|(i, table)| Box::pin(ctx.table(table, i == 0, i + 1 == count)) as TableRead<'_>)
+        .collect();
+    let total: u64 = futures::stream::iter(reads)
         .buffer_unordered(cfg.snapshot_max_threads.max(1))
         .try_fold(0u64, |acc, n| async move { Ok(acc + n) })
         .await?;
     let _ = coordinator.batch_execute("COMMIT").await;
 
-    let done = snapshot_offset(&cfg.topic_prefix, plan.lsn, tx_id, ts_usec, true, &plan.system_id);
+    let done = snapshot_offset(
+        &cfg.topic_prefix,
+        plan.lsn,
+        tx_id,
+        ts_usec,
+        true,
+        &plan.system_id,
+    );
     out.send(Batch::new(Vec::new(), done))
         .await
         .map_err(|_| PgSourceError::QueueClosed)?;
@@ -125,6 +141,9 @@ pub async fn run(
     );
     Ok(())
 }
+
+type TableRead<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<u64, PgSourceError>> + Send + 'a>>;
 
 struct TableCtx<'a> {
     cfg: &'a PostgresConfig,
@@ -148,7 +167,12 @@ impl TableCtx<'_> {
         )
     }
 
-    async fn table(&self, table: &Arc<TableSchema>, first_table: bool, last_table: bool) -> Result<u64, PgSourceError> {
+    async fn table(
+        &self,
+        table: &Arc<TableSchema>,
+        first_table: bool,
+        last_table: bool,
+    ) -> Result<u64, PgSourceError> {
         let client = connect(self.cfg).await?;
         begin_in_snapshot(&client, self.snapshot_name).await?;
         let cols: Vec<usize> = (0..table.columns.len())
@@ -186,13 +210,23 @@ impl TableCtx<'_> {
             };
             let Some(chunk) = chunk else { break };
             parser.push(&chunk);
-            while let Some(fields) = parser
-                .next_row(nfields)
-                .map_err(|source| PgSourceError::Copy { what: what(), source })?
+            while let Some(fields) =
+                parser
+                    .next_row(nfields)
+                    .map_err(|source| PgSourceError::Copy {
+                        what: what(),
+                        source,
+                    })?
             {
                 let row = self.decode_row(table, &cols, fields)?;
                 if let Some(prev) = pending.replace(row) {
-                    let marker = marker(first_table && rows == 0, false, rows == 0, false, last_table);
+                    let marker = marker(
+                        first_table && rows == 0,
+                        false,
+                        rows == 0,
+                        false,
+                        last_table,
+                    );
                     self.push(&mut records, table, prev, marker);
                     rows += 1;
                     if records.len() >= batch_size {
@@ -201,11 +235,18 @@ impl TableCtx<'_> {
                 }
             }
         }
-        parser
-            .finish()
-            .map_err(|source| PgSourceError::Copy { what: what(), source })?;
+        parser.finish().map_err(|source| PgSourceError::Copy {
+            what: what(),
+            source,
+        })?;
         if let Some(last) = pending.take() {
-            let m = marker(first_table && rows == 0, last_table, rows == 0, true, last_table);
+            let m = marker(
+                first_table && rows == 0,
+                last_table,
+                rows == 0,
+                true,
+                last_table,
+            );
             self.push(&mut records, table, last, m);
             rows += 1;
         }
@@ -215,27 +256,38 @@ impl TableCtx<'_> {
         Ok(rows)
     }
 
-    fn decode_row(&self, table: &TableSchema, cols: &[usize], fields: Vec<Option<Bytes>>) -> Result<Row, PgSourceError> {
+    fn decode_row(
+        &self,
+        table: &TableSchema,
+        cols: &[usize],
+        fields: Vec<Option<Bytes>>,
+    ) -> Result<Row, PgSourceError> {
         let mut row = Vec::with_capacity(cols.len());
         for (&i, field) in cols.iter().zip(fields) {
             let col = &table.columns[i];
-            let v = match field {
-                None => Value::Null,
-                Some(raw) => decode_binary(&col.ty, col.typmod, &raw, &self.cfg.types).map_err(|source| {
-                    PgSourceError::Convert {
-                        table: format!("{}.{}", table.schema, table.table),
-                        column: col.name.clone(),
-                        lsn: self.plan.lsn,
-                        source,
-                    }
-                })?,
-            };
+            let v =
+                match field {
+                    None => Value::Null,
+                    Some(raw) => decode_binary(&col.ty, col.typmod, &raw, &self.cfg.types)
+                        .map_err(|source| PgSourceError::Convert {
+                            table: format!("{}.{}", table.schema, table.table),
+                            column: col.name.clone(),
+                            lsn: self.plan.lsn,
+                            source,
+                        })?,
+                };
             row.push(v);
         }
         Ok(row)
     }
 
-    fn push(&self, records: &mut Vec<Record>, table: &TableSchema, row: Row, marker: SnapshotMarker) {
+    fn push(
+        &self,
+        records: &mut Vec<Record>,
+        table: &TableSchema,
+        row: Row,
+        marker: SnapshotMarker,
+    ) {
         let source = SourceInfo {
             server_name: &self.cfg.topic_prefix,
             db: &self.cfg.dbname,
@@ -248,7 +300,16 @@ impl TableCtx<'_> {
             lsn: Some(self.plan.lsn.0),
         }
         .value();
-        push_change(records, table, Op::Read, None, Some(row), source, false, ProcessingTime::now());
+        push_change(
+            records,
+            table,
+            Op::Read,
+            None,
+            Some(row),
+            source,
+            false,
+            ProcessingTime::now(),
+        );
     }
 
     async fn flush(&self, records: &mut Vec<Record>) -> Result<(), PgSourceError> {
@@ -256,12 +317,21 @@ impl TableCtx<'_> {
             return Ok(());
         }
         let batch = Batch::new(std::mem::take(records), self.offset());
-        self.out.send(batch).await.map_err(|_| PgSourceError::QueueClosed)
+        self.out
+            .send(batch)
+            .await
+            .map_err(|_| PgSourceError::QueueClosed)
     }
 }
 
 /// Debezium's `SnapshotRecord` choice for one row.
-fn marker(first_overall: bool, last_overall: bool, first_in_table: bool, last_in_table: bool, _last_table: bool) -> SnapshotMarker {
+fn marker(
+    first_overall: bool,
+    last_overall: bool,
+    first_in_table: bool,
+    last_in_table: bool,
+    _last_table: bool,
+) -> SnapshotMarker {
     if first_overall {
         SnapshotMarker::First
     } else if last_overall {

@@ -68,7 +68,10 @@ impl PostgresSource {
         let mode = self.cfg.snapshot_mode;
         let wants_initial = matches!(
             mode,
-            SnapshotMode::Initial | SnapshotMode::InitialOnly | SnapshotMode::Always | SnapshotMode::WhenNeeded
+            SnapshotMode::Initial
+                | SnapshotMode::InitialOnly
+                | SnapshotMode::Always
+                | SnapshotMode::WhenNeeded
         );
         let slot_name = &self.cfg.slot_name;
         Ok(match (slot, stored) {
@@ -135,7 +138,11 @@ impl PostgresSource {
                             create_slot: false,
                             snapshot: mode == SnapshotMode::Always
                                 || (pos.snapshot_incomplete && wants_initial),
-                            resume: Some(if pos.snapshot_incomplete { slot_lsn } else { stored_lsn.max(slot_lsn) }),
+                            resume: Some(if pos.snapshot_incomplete {
+                                slot_lsn
+                            } else {
+                                stored_lsn.max(slot_lsn)
+                            }),
                         }
                     }
                 }
@@ -171,7 +178,9 @@ impl PostgresSource {
         info!(slot = %cfg.slot_name, ?plan, "starting");
 
         let (start, snapshot_name) = if plan.create_slot {
-            let created = repl.create_logical_slot(&cfg.slot_name, plan.snapshot).await?;
+            let created = repl
+                .create_logical_slot(&cfg.slot_name, plan.snapshot)
+                .await?;
             info!(slot = %cfg.slot_name, consistent_point = %created.consistent_point, "created replication slot");
             (created.consistent_point, created.snapshot_name)
         } else {
@@ -194,7 +203,16 @@ impl PostgresSource {
             snapshot::run(cfg, &snap, &ctx.output, &ctx.shutdown).await?;
         } else if plan.create_slot || stored.is_none() {
             // Record where streaming starts, so a restart checks the slot against it.
-            let offset = stream_offset(&cfg.topic_prefix, start, start, None, 0, 0, "COMMIT", &system.system_id);
+            let offset = stream_offset(
+                &cfg.topic_prefix,
+                start,
+                start,
+                None,
+                0,
+                0,
+                "COMMIT",
+                &system.system_id,
+            );
             ctx.output
                 .send(Batch::new(Vec::new(), offset))
                 .await
@@ -209,16 +227,31 @@ impl PostgresSource {
         let version_num = server_version_num(&meta).await;
         let mut options: Vec<(&str, String)> = vec![
             ("proto_version", "1".into()),
-            ("publication_names", format!("\"{}\"", cfg.publication_name.replace('"', "\"\""))),
+            (
+                "publication_names",
+                format!("\"{}\"", cfg.publication_name.replace('"', "\"\"")),
+            ),
         ];
         if cfg.binary && version_num >= 140000 {
             options.push(("binary", "true".into()));
         }
         let opts: Vec<(&str, &str)> = options.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let stream = repl.start_logical_replication(&cfg.slot_name, start, &opts).await?;
-        let streamer = Streamer::new(cfg, &meta, registry, system.system_id.clone(), start, stored.as_ref(), 1);
+        let stream = repl
+            .start_logical_replication(&cfg.slot_name, start, &opts)
+            .await?;
+        let streamer = Streamer::new(
+            cfg,
+            &meta,
+            registry,
+            system.system_id.clone(),
+            start,
+            stored.as_ref(),
+            1,
+        );
         let mut committed = ctx.committed.clone();
-        let result = streamer.run(stream, &ctx.output, &mut committed, &ctx.shutdown).await;
+        let result = streamer
+            .run(stream, &ctx.output, &mut committed, &ctx.shutdown)
+            .await;
         if result.is_ok() && cfg.slot_drop_on_stop {
             // Give the walsender a moment to notice the closed stream.
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;

@@ -109,11 +109,13 @@ impl<'a> Streamer<'a> {
             while let Some(msg) = stream.try_next_buffered()? {
                 self.handle(msg, &mut stream).await?;
                 if self.records.len() >= max_batch {
-                    self.send_batch(&mut stream, out, committed, shutdown).await?;
+                    self.send_batch(&mut stream, out, committed, shutdown)
+                        .await?;
                 }
             }
             if !self.records.is_empty() {
-                self.send_batch(&mut stream, out, committed, shutdown).await?;
+                self.send_batch(&mut stream, out, committed, shutdown)
+                    .await?;
             }
             tokio::select! {
                 biased;
@@ -221,7 +223,11 @@ impl<'a> Streamer<'a> {
         self.records.reserve(out.max_batch_records() + 2);
         let send = out.send(batch);
         tokio::pin!(send);
-        let mut tick = tokio::time::interval(self.cfg.status_update_interval.min(std::time::Duration::from_secs(5)));
+        let mut tick = tokio::time::interval(
+            self.cfg
+                .status_update_interval
+                .min(std::time::Duration::from_secs(5)),
+        );
         tick.tick().await;
         loop {
             tokio::select! {
@@ -244,7 +250,11 @@ impl<'a> Streamer<'a> {
         }
     }
 
-    async fn handle(&mut self, msg: ReplicationMessage, stream: &mut ReplicationStream) -> Result<(), PgSourceError> {
+    async fn handle(
+        &mut self,
+        msg: ReplicationMessage,
+        stream: &mut ReplicationStream,
+    ) -> Result<(), PgSourceError> {
         match msg {
             ReplicationMessage::PrimaryKeepalive {
                 wal_end,
@@ -260,12 +270,17 @@ impl<'a> Streamer<'a> {
                     self.last_lsn = wal_end;
                 }
                 if reply_requested {
-                    stream.send_status(self.received, self.flushed, self.flushed, false).await?;
+                    stream
+                        .send_status(self.received, self.flushed, self.flushed, false)
+                        .await?;
                 }
                 Ok(())
             }
             ReplicationMessage::XLogData {
-                wal_start, wal_end, data, ..
+                wal_start,
+                wal_end,
+                data,
+                ..
             } => {
                 if wal_end > self.received {
                     self.received = wal_end;
@@ -273,7 +288,10 @@ impl<'a> Streamer<'a> {
                 let msg = self
                     .decoder
                     .decode(data)
-                    .map_err(|source| PgSourceError::Decode { lsn: wal_start, source })?;
+                    .map_err(|source| PgSourceError::Decode {
+                        lsn: wal_start,
+                        source,
+                    })?;
                 self.apply(wal_start, msg).await
             }
         }
@@ -320,7 +338,9 @@ impl<'a> Streamer<'a> {
                         return Ok(());
                     }
                     let before = match &m.old {
-                        Some(OldTuple::Full(t)) | Some(OldTuple::Key(t)) => Some(self.row(&table, t, None, lsn)?),
+                        Some(OldTuple::Full(t)) | Some(OldTuple::Key(t)) => {
+                            Some(self.row(&table, t, None, lsn)?)
+                        }
                         None => None,
                     };
                     let fill = match &m.old {
@@ -384,7 +404,8 @@ impl<'a> Streamer<'a> {
                     }
                 }
             }
-            PgOutputMessage::Type(_) | PgOutputMessage::Origin(_) | PgOutputMessage::Message(_) => {}
+            PgOutputMessage::Type(_) | PgOutputMessage::Origin(_) | PgOutputMessage::Message(_) => {
+            }
             other => {
                 warn!(message = ?std::mem::discriminant(&other), "ignoring a pgoutput message this connector did not ask for");
             }
@@ -394,7 +415,12 @@ impl<'a> Streamer<'a> {
 
     /// Counts a change in the open transaction; returns the table when it is captured and not
     /// already durable from before a restart.
-    fn change(&mut self, lsn: Lsn, relation_id: u32, kind: &'static str) -> Option<Arc<TableSchema>> {
+    fn change(
+        &mut self,
+        lsn: Lsn,
+        relation_id: u32,
+        kind: &'static str,
+    ) -> Option<Arc<TableSchema>> {
         self.last_lsn = lsn;
         self.message_type = kind;
         if let Some(tx) = &mut self.tx {
@@ -429,7 +455,14 @@ impl<'a> Streamer<'a> {
         .value()
     }
 
-    fn emit(&mut self, table: &TableSchema, op: Op, before: Option<Row>, after: Option<Row>, lsn: Lsn) {
+    fn emit(
+        &mut self,
+        table: &TableSchema,
+        op: Op,
+        before: Option<Row>,
+        after: Option<Row>,
+        lsn: Lsn,
+    ) {
         let source = self.source(table, lsn);
         push_change(
             &mut self.records,
@@ -445,10 +478,17 @@ impl<'a> Streamer<'a> {
 
     /// Converts a tuple to a row. Unchanged TOAST values come from `fill` (the old row under
     /// REPLICA IDENTITY FULL) when there is one, else they carry the unavailable placeholder.
-    fn row(&self, table: &TableSchema, tuple: &TupleData, fill: Option<&Row>, lsn: Lsn) -> Result<Row, PgSourceError> {
+    fn row(
+        &self,
+        table: &TableSchema,
+        tuple: &TupleData,
+        fill: Option<&Row>,
+        lsn: Lsn,
+    ) -> Result<Row, PgSourceError> {
         let mut row = vec![Value::Null; table.value_schema.fields.len()];
         for (i, col) in tuple.0.iter().enumerate() {
-            let (Some(Some(pos)), Some(meta)) = (table.value_pos.get(i), table.columns.get(i)) else {
+            let (Some(Some(pos)), Some(meta)) = (table.value_pos.get(i), table.columns.get(i))
+            else {
                 continue;
             };
             let err = |source| PgSourceError::Convert {
@@ -461,9 +501,16 @@ impl<'a> Streamer<'a> {
                 TupleColumn::Null => Value::Null,
                 TupleColumn::UnchangedToast => match fill.and_then(|f| f.get(*pos)) {
                     Some(v) => v.clone(),
-                    None => unavailable_value(&meta.ty, meta.typmod, &self.cfg.unavailable_placeholder, &self.cfg.types),
+                    None => unavailable_value(
+                        &meta.ty,
+                        meta.typmod,
+                        &self.cfg.unavailable_placeholder,
+                        &self.cfg.types,
+                    ),
                 },
-                TupleColumn::Binary(b) => decode_binary(&meta.ty, meta.typmod, b, &self.cfg.types).map_err(err)?,
+                TupleColumn::Binary(b) => {
+                    decode_binary(&meta.ty, meta.typmod, b, &self.cfg.types).map_err(err)?
+                }
                 TupleColumn::Text(b) => {
                     let s = String::from_utf8_lossy(b);
                     decode_text(&meta.ty, meta.typmod, &s, &self.cfg.types).map_err(err)?
@@ -484,7 +531,10 @@ impl<'a> Streamer<'a> {
             .iter()
             .map(|c| (c.name.clone(), c.type_oid, c.type_modifier))
             .collect();
-        if cols.iter().any(|(_, oid, _)| self.registry.resolve(*oid).is_none()) {
+        if cols
+            .iter()
+            .any(|(_, oid, _)| self.registry.resolve(*oid).is_none())
+        {
             self.registry = TypeRegistry::load(self.meta)
                 .await
                 .map_err(|e| PgSourceError::query("reloading data types", e))?;
@@ -505,12 +555,19 @@ impl<'a> Streamer<'a> {
                             .registry
                             .resolve(c.type_oid)
                             .cloned()
-                            .unwrap_or_else(|| crate::convert::PgType::unknown(c.type_oid)),
+                            .unwrap_or_else(|| crate::table::unknown_type(c.type_oid)),
                         optional: true,
                         is_key: c.is_key,
                     })
                     .collect();
-                TableSchema::build(self.cfg, rel.namespace.clone(), rel.name.clone(), rel.id, columns, b'd')
+                TableSchema::build(
+                    self.cfg,
+                    rel.namespace.clone(),
+                    rel.name.clone(),
+                    rel.id,
+                    columns,
+                    b'd',
+                )
             }
         };
         self.relations.insert(rel.id, Some(Arc::new(table)));

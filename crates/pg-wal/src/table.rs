@@ -7,7 +7,7 @@ use cdc_core::Schema;
 use tokio_postgres::Client;
 
 use crate::config::PostgresConfig;
-use crate::convert::{column_schema, PgType, TypeRegistry};
+use crate::convert::{column_schema, PgType, PgTypeKind, TypeRegistry};
 use crate::error::PgSourceError;
 use crate::source_info;
 
@@ -113,7 +113,10 @@ pub struct TableRef {
 }
 
 /// Lists ordinary and partitioned tables the config captures, in schema/table order.
-pub async fn list_tables(client: &Client, cfg: &PostgresConfig) -> Result<Vec<TableRef>, PgSourceError> {
+pub async fn list_tables(
+    client: &Client,
+    cfg: &PostgresConfig,
+) -> Result<Vec<TableRef>, PgSourceError> {
     let rows = client
         .query(
             "SELECT c.oid, n.nspname::text, c.relname::text FROM pg_class c \
@@ -178,7 +181,7 @@ pub async fn load_table(
         let ty = registry
             .resolve(type_oid)
             .cloned()
-            .unwrap_or_else(|| PgType::unknown(type_oid));
+            .unwrap_or_else(|| unknown_type(type_oid));
         let is_key: bool = row.get(4);
         if is_key {
             key_order.push((row.get::<_, Option<i32>>(5).unwrap_or(0), columns.len()));
@@ -215,4 +218,9 @@ pub async fn load_table(
         built.key_columns = ordered;
     }
     Ok(Some(built))
+}
+
+/// A type the catalog did not describe: mapped only with `include.unknown.datatypes`.
+pub fn unknown_type(oid: u32) -> PgType {
+    PgType::new(oid, format!("unknown type {oid}"), PgTypeKind::Base)
 }

@@ -16,19 +16,23 @@ async fn customers(db: &PgFixture) {
 async fn snapshot_then_streaming_of_insert_update_delete_and_truncate() {
     let db = PgFixture::start("lifecycle").await;
     customers(&db).await;
-    let mut cap = db.capture(&[("skipped.operations", "none")]);
+    let mut cap = db.capture(&[("skipped.operations", "none")]).await;
 
     let snap = cap.take(2).await;
     assert_eq!(snap[0].topic, "test.public.customers");
     assert_eq!(snap[0].key, json!({"id": 1}));
     assert_eq!(snap[0].value["op"], "r");
     assert_eq!(snap[0].value["before"], json!(null));
-    assert_eq!(snap[0].value["after"], json!({"id": 1, "name": "Sally", "email": "s@x.org"}));
+    assert_eq!(
+        snap[0].value["after"],
+        json!({"id": 1, "name": "Sally", "email": "s@x.org"})
+    );
     assert_eq!(snap[0].value["source"]["snapshot"], "first");
     assert_eq!(snap[1].value["source"]["snapshot"], "last");
     assert_eq!(snap[1].value["after"]["email"], json!(null));
 
-    db.exec("INSERT INTO customers VALUES (3, 'Ann', 'a@x.org')").await;
+    db.exec("INSERT INTO customers VALUES (3, 'Ann', 'a@x.org')")
+        .await;
     let ins = cap.next().await;
     assert_eq!(ins.value["op"], "c");
     assert_eq!(ins.key, json!({"id": 3}));
@@ -48,10 +52,15 @@ async fn snapshot_then_streaming_of_insert_update_delete_and_truncate() {
         assert!(src[ts].as_i64().unwrap() > 0, "source.{ts}");
     }
 
-    db.exec("UPDATE customers SET email = 'ann@x.org' WHERE id = 3").await;
+    db.exec("UPDATE customers SET email = 'ann@x.org' WHERE id = 3")
+        .await;
     let upd = cap.next().await;
     assert_eq!(upd.value["op"], "u");
-    assert_eq!(upd.value["before"], json!(null), "REPLICA IDENTITY DEFAULT sends no old row");
+    assert_eq!(
+        upd.value["before"],
+        json!(null),
+        "REPLICA IDENTITY DEFAULT sends no old row"
+    );
     assert_eq!(upd.value["after"]["email"], "ann@x.org");
 
     db.exec("DELETE FROM customers WHERE id = 3").await;
@@ -75,16 +84,36 @@ async fn snapshot_then_streaming_of_insert_update_delete_and_truncate() {
 async fn events_with_schemas_have_debeziums_schema_names_and_types() {
     let db = PgFixture::start("schemas").await;
     customers(&db).await;
-    let mut cap = db.capture(&[]);
+    let mut cap = db.capture(&[]).await;
     let r = cap.next().await;
     let ks = &r.key_with_schema["schema"];
     assert_eq!(ks["name"], "test.public.customers.Key");
-    assert_eq!(ks["fields"], json!([{"type": "int32", "optional": false, "field": "id"}]));
+    assert_eq!(
+        ks["fields"],
+        json!([{"type": "int32", "optional": false, "field": "id"}])
+    );
     let vs = &r.value_with_schema["schema"];
     assert_eq!(vs["name"], "test.public.customers.Envelope");
     assert_eq!(vs["version"], 2);
-    let names: Vec<&str> = vs["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
-    assert_eq!(names, ["before", "after", "source", "transaction", "op", "ts_ms", "ts_us", "ts_ns"]);
+    let names: Vec<&str> = vs["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "before",
+            "after",
+            "source",
+            "transaction",
+            "op",
+            "ts_ms",
+            "ts_us",
+            "ts_ns"
+        ]
+    );
     let before = &vs["fields"][0];
     assert_eq!(before["name"], "test.public.customers.Value");
     assert_eq!(before["optional"], true);
@@ -98,7 +127,12 @@ async fn events_with_schemas_have_debeziums_schema_names_and_types() {
     );
     let source = &vs["fields"][2];
     assert_eq!(source["name"], "io.debezium.connector.postgresql.Source");
-    let snapshot = source["fields"].as_array().unwrap().iter().find(|f| f["field"] == "snapshot").unwrap();
+    let snapshot = source["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["field"] == "snapshot")
+        .unwrap();
     assert_eq!(snapshot["name"], "io.debezium.data.Enum");
     assert_eq!(snapshot["default"], "false");
     assert_eq!(r.value_with_schema["payload"]["op"], "r");
@@ -110,14 +144,21 @@ async fn replica_identity_full_carries_the_old_row() {
     let db = PgFixture::start("ident_full").await;
     customers(&db).await;
     db.exec("ALTER TABLE customers REPLICA IDENTITY FULL").await;
-    let mut cap = db.capture(&[("snapshot.mode", "no_data")]);
-    db.exec("UPDATE customers SET name = 'Sal' WHERE id = 1").await;
+    let mut cap = db.capture(&[("snapshot.mode", "no_data")]).await;
+    db.exec("UPDATE customers SET name = 'Sal' WHERE id = 1")
+        .await;
     let upd = cap.next().await;
-    assert_eq!(upd.value["before"], json!({"id": 1, "name": "Sally", "email": "s@x.org"}));
+    assert_eq!(
+        upd.value["before"],
+        json!({"id": 1, "name": "Sally", "email": "s@x.org"})
+    );
     assert_eq!(upd.value["after"]["name"], "Sal");
     db.exec("DELETE FROM customers WHERE id = 2").await;
     let del = cap.next().await;
-    assert_eq!(del.value["before"], json!({"id": 2, "name": "George", "email": null}));
+    assert_eq!(
+        del.value["before"],
+        json!({"id": 2, "name": "George", "email": null})
+    );
     cap.stop().await.0.unwrap();
 }
 
@@ -130,7 +171,7 @@ async fn update_with_unchanged_toast_column_is_marked_unavailable() {
          INSERT INTO docs VALUES (1, 0, repeat('x', 100000));",
     )
     .await;
-    let mut cap = db.capture(&[("snapshot.mode", "no_data")]);
+    let mut cap = db.capture(&[("snapshot.mode", "no_data")]).await;
     db.exec("UPDATE docs SET small = 1 WHERE id = 1").await;
     let upd = cap.next().await;
     assert_eq!(upd.value["after"]["small"], 1);
@@ -148,10 +189,13 @@ async fn unchanged_toast_under_replica_identity_full_is_filled_from_the_old_row(
          INSERT INTO docs VALUES (1, 0, repeat('y', 100000));",
     )
     .await;
-    let mut cap = db.capture(&[("snapshot.mode", "no_data")]);
+    let mut cap = db.capture(&[("snapshot.mode", "no_data")]).await;
     db.exec("UPDATE docs SET small = 1 WHERE id = 1").await;
     let upd = cap.next().await;
-    assert_eq!(upd.value["after"]["big"].as_str().map(str::len), Some(100000));
+    assert_eq!(
+        upd.value["after"]["big"].as_str().map(str::len),
+        Some(100000)
+    );
     cap.stop().await.0.unwrap();
 }
 
@@ -159,16 +203,22 @@ async fn unchanged_toast_under_replica_identity_full_is_filled_from_the_old_row(
 async fn primary_key_change_is_a_delete_tombstone_and_create() {
     let db = PgFixture::start("pk_change").await;
     customers(&db).await;
-    let mut cap = db.capture(&[("snapshot.mode", "no_data")]);
+    let mut cap = db.capture(&[("snapshot.mode", "no_data")]).await;
     db.exec("UPDATE customers SET id = 10 WHERE id = 1").await;
     let recs = cap.take(3).await;
     assert_eq!(recs[0].value["op"], "d");
     assert_eq!(recs[0].key, json!({"id": 1}));
-    assert!(recs[0].headers.iter().any(|(k, v)| k == "__debezium.newkey" && v == br#"{"id":10}"#));
+    assert!(recs[0]
+        .headers
+        .iter()
+        .any(|(k, v)| k == "__debezium.newkey" && v == br#"{"id":10}"#));
     assert_eq!(recs[1].value, json!(null));
     assert_eq!(recs[2].value["op"], "c");
     assert_eq!(recs[2].key, json!({"id": 10}));
-    assert!(recs[2].headers.iter().any(|(k, v)| k == "__debezium.oldkey" && v == br#"{"id":1}"#));
+    assert!(recs[2]
+        .headers
+        .iter()
+        .any(|(k, v)| k == "__debezium.oldkey" && v == br#"{"id":1}"#));
     cap.stop().await.0.unwrap();
 }
 
@@ -176,18 +226,23 @@ async fn primary_key_change_is_a_delete_tombstone_and_create() {
 async fn restart_from_the_committed_offset_misses_nothing() {
     let db = PgFixture::start("restart").await;
     customers(&db).await;
-    let mut cap = db.capture(&[]);
+    let mut cap = db.capture(&[]).await;
     cap.take(2).await;
     db.exec("INSERT INTO customers VALUES (3, 'c', NULL)").await;
     assert_eq!(cap.next().await.value["after"]["id"], 3);
     let (res, offset) = cap.stop().await;
     res.unwrap();
     let offset = offset.expect("an offset was committed");
-    db.exec("INSERT INTO customers VALUES (4, 'd', NULL); INSERT INTO customers VALUES (5, 'e', NULL);")
-        .await;
-    let mut cap = db.capture_from(&[], Some(offset));
+    db.exec(
+        "INSERT INTO customers VALUES (4, 'd', NULL); INSERT INTO customers VALUES (5, 'e', NULL);",
+    )
+    .await;
+    let mut cap = db.capture_from(&[], Some(offset)).await;
     let recs = cap.take(2).await;
-    let ids: Vec<i64> = recs.iter().map(|r| r.value["after"]["id"].as_i64().unwrap()).collect();
+    let ids: Vec<i64> = recs
+        .iter()
+        .map(|r| r.value["after"]["id"].as_i64().unwrap())
+        .collect();
     assert_eq!(ids, [4, 5], "no snapshot again, no gap, no repeat of id 3");
     cap.expect_quiet(500).await;
     cap.stop().await.0.unwrap();
@@ -197,7 +252,7 @@ async fn restart_from_the_committed_offset_misses_nothing() {
 async fn the_slot_is_confirmed_only_up_to_the_committed_offset() {
     let db = PgFixture::start("confirm").await;
     customers(&db).await;
-    let mut cap = db.capture(&[("snapshot.mode", "no_data")]);
+    let mut cap = db.capture(&[("snapshot.mode", "no_data")]).await;
     db.exec("INSERT INTO customers VALUES (3, 'c', NULL)").await;
     cap.next().await;
     // The in-test runtime committed the batch; the slot follows within a status interval.
@@ -207,14 +262,22 @@ async fn the_slot_is_confirmed_only_up_to_the_committed_offset() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         let row = db
             .client
-            .query_one("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = $1", &[&slot])
+            .query_one(
+                "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = $1",
+                &[&slot],
+            )
             .await
             .unwrap();
         confirmed = row.get(0);
         let committed = cap.committed.lock().unwrap().clone().unwrap();
-        let stored = pg_wal::offset::Position::from_offset(&committed).resume_lsn().unwrap();
+        let stored = pg_wal::offset::Position::from_offset(&committed)
+            .resume_lsn()
+            .unwrap();
         let slot_lsn: pg_wal::Lsn = confirmed.parse().unwrap();
-        assert!(slot_lsn <= stored, "slot {slot_lsn} is ahead of the stored offset {stored}");
+        assert!(
+            slot_lsn <= stored,
+            "slot {slot_lsn} is ahead of the stored offset {stored}"
+        );
         if slot_lsn == stored {
             break;
         }
@@ -227,26 +290,35 @@ async fn the_slot_is_confirmed_only_up_to_the_committed_offset() {
 async fn a_stored_offset_for_a_recreated_slot_stops_the_connector() {
     let db = PgFixture::start("slot_recreated").await;
     customers(&db).await;
-    let mut cap = db.capture(&[]);
+    let mut cap = db.capture(&[]).await;
     cap.take(2).await;
     db.exec("INSERT INTO customers VALUES (3, 'c', NULL)").await;
     cap.next().await;
     let (_, offset) = cap.stop().await;
     let slot = db.unique("slot");
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    db.exec(&format!("SELECT pg_drop_replication_slot('{slot}')")).await;
+    db.exec(&format!("SELECT pg_drop_replication_slot('{slot}')"))
+        .await;
     // Changes made while the slot is gone are lost to it; the connector must say so.
-    db.exec("INSERT INTO customers VALUES (4, 'lost', NULL)").await;
-    db.exec(&format!("SELECT pg_create_logical_replication_slot('{slot}', 'pgoutput')")).await;
-    let cap = db.capture_from(&[], offset.clone());
+    db.exec("INSERT INTO customers VALUES (4, 'lost', NULL)")
+        .await;
+    db.exec(&format!(
+        "SELECT pg_create_logical_replication_slot('{slot}', 'pgoutput')"
+    ))
+    .await;
+    let cap = db.capture_from(&[], offset.clone()).await;
     let err = cap.failure().await;
     assert_eq!(err.retry(), cdc_core::Retry::Fatal);
     let msg = err.to_string();
-    assert!(msg.contains(&slot) && msg.contains("ahead of this connector's stored offset"), "{msg}");
+    assert!(
+        msg.contains(&slot) && msg.contains("ahead of this connector's stored offset"),
+        "{msg}"
+    );
 
     // A missing slot with a stored offset is just as clear.
-    db.exec(&format!("SELECT pg_drop_replication_slot('{slot}')")).await;
-    let cap = db.capture_from(&[], offset);
+    db.exec(&format!("SELECT pg_drop_replication_slot('{slot}')"))
+        .await;
+    let cap = db.capture_from(&[], offset).await;
     let msg = cap.failure().await.to_string();
     assert!(msg.contains("does not exist but a stored offset"), "{msg}");
 }
@@ -254,14 +326,28 @@ async fn a_stored_offset_for_a_recreated_slot_stops_the_connector() {
 #[tokio::test]
 async fn bad_configs_name_the_property_the_value_and_what_is_valid() {
     let db = PgFixture::start("badcfg").await;
-    let mut cfg = db.connector_config(&[("snapshot.mode", "sometimes"), ("slot.name", "Bad-Slot!")]);
+    let mut cfg =
+        db.connector_config(&[("snapshot.mode", "sometimes"), ("slot.name", "Bad-Slot!")]);
     cfg.remove("database.hostname");
     let err = match pg_wal::PostgresSource::from_config(&cfg) {
         Err(e) => e,
         Ok(_) => panic!("config should be rejected"),
     };
     let text = err.to_string();
-    assert!(text.contains("database.hostname") && text.contains("required"), "{text}");
-    assert!(text.contains("snapshot.mode") && text.contains("\"sometimes\"") && text.contains("initial"), "{text}");
-    assert!(text.contains("slot.name") && text.contains("\"Bad-Slot!\"") && text.contains("lower-case letters"), "{text}");
+    assert!(
+        text.contains("database.hostname") && text.contains("required"),
+        "{text}"
+    );
+    assert!(
+        text.contains("snapshot.mode")
+            && text.contains("\"sometimes\"")
+            && text.contains("initial"),
+        "{text}"
+    );
+    assert!(
+        text.contains("slot.name")
+            && text.contains("\"Bad-Slot!\"")
+            && text.contains("lower-case letters"),
+        "{text}"
+    );
 }

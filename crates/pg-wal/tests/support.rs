@@ -140,7 +140,10 @@ impl PgFixture {
     pub fn connector_config(&self, extra: &[(&str, &str)]) -> cdc_core::ConfigMap {
         let mut m = cdc_core::ConfigMap::new();
         for (k, v) in [
-            ("connector.class", "io.debezium.connector.postgresql.PostgresConnector"),
+            (
+                "connector.class",
+                "io.debezium.connector.postgresql.PostgresConnector",
+            ),
             ("database.hostname", self.server.host.as_str()),
             ("database.user", self.server.user.as_str()),
             ("database.password", self.server.password.as_str()),
@@ -160,9 +163,17 @@ impl PgFixture {
     }
 
     /// Starts the connector with `extra` config, resuming from `offset` when given.
-    pub fn capture_from(&self, extra: &[(&str, &str)], offset: Option<cdc_core::SourceOffset>) -> Capture {
+    /// Without a stored offset it returns once the slot exists (the first committed offset),
+    /// so changes made afterwards are captured.
+    pub async fn capture_from(
+        &self,
+        extra: &[(&str, &str)],
+        offset: Option<cdc_core::SourceOffset>,
+    ) -> Capture {
+        let fresh = offset.is_none();
         let config = self.connector_config(extra);
-        let mut source = pg_wal::PostgresSource::from_config(&config).expect("valid connector config");
+        let mut source =
+            pg_wal::PostgresSource::from_config(&config).expect("valid connector config");
         let (tx, mut rx) = cdc_core::source::batch_queue(cdc_core::QueueBounds::default());
         let (commit_tx, commit_rx) = tokio::sync::watch::channel(offset.clone());
         let shutdown = tokio_util::sync::CancellationToken::new();
@@ -185,11 +196,12 @@ impl PgFixture {
                 ..Default::default()
             };
             let full = cdc_core::JsonConverter::default();
-            let json = |c: &cdc_core::JsonConverter, d: Option<&cdc_core::Data>| -> serde_json::Value {
-                c.to_bytes(d)
-                    .map(|b| serde_json::from_slice(&b).expect("converter writes JSON"))
-                    .unwrap_or(serde_json::Value::Null)
-            };
+            let json =
+                |c: &cdc_core::JsonConverter, d: Option<&cdc_core::Data>| -> serde_json::Value {
+                    c.to_bytes(d)
+                        .map(|b| serde_json::from_slice(&b).expect("converter writes JSON"))
+                        .unwrap_or(serde_json::Value::Null)
+                };
             while let Some(batch) = rx.recv().await {
                 for r in &batch.records {
                     let _ = ev_tx.send(CapturedRecord {
@@ -205,16 +217,25 @@ impl PgFixture {
                 let _ = commit_tx.send(Some(batch.offset.clone()));
             }
         });
-        Capture {
+        let cap = Capture {
             events,
             committed,
             shutdown,
             task,
+        };
+        if fresh {
+            for _ in 0..300 {
+                if cap.committed.lock().unwrap().is_some() || cap.task.is_finished() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
         }
+        cap
     }
 
-    pub fn capture(&self, extra: &[(&str, &str)]) -> Capture {
-        self.capture_from(extra, None)
+    pub async fn capture(&self, extra: &[(&str, &str)]) -> Capture {
+        self.capture_from(extra, None).await
     }
 }
 
@@ -239,13 +260,20 @@ impl Capture {
 
     /// Asserts nothing more arrives within `ms`.
     pub async fn expect_quiet(&mut self, ms: u64) {
-        if let Ok(Some(r)) = tokio::time::timeout(std::time::Duration::from_millis(ms), self.events.recv()).await {
+        if let Ok(Some(r)) =
+            tokio::time::timeout(std::time::Duration::from_millis(ms), self.events.recv()).await
+        {
             panic!("unexpected record on {}: {}", r.topic, r.value);
         }
     }
 
     /// Stops the connector and returns its result and the last committed offset.
-    pub async fn stop(self) -> (Result<(), cdc_core::ConnectorError>, Option<cdc_core::SourceOffset>) {
+    pub async fn stop(
+        self,
+    ) -> (
+        Result<(), cdc_core::ConnectorError>,
+        Option<cdc_core::SourceOffset>,
+    ) {
         self.shutdown.cancel();
         let res = tokio::time::timeout(std::time::Duration::from_secs(30), self.task)
             .await
@@ -283,10 +311,15 @@ impl Drop for PgFixture {
 }
 
 fn postgres_sync_client(server: &PgServer) -> Result<(SyncClient, ()), ()> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|_| ())?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|_| ())?;
     let conn_string = server.conn_string("postgres");
     let client = rt.block_on(async move {
-        let (client, conn) = tokio_postgres::connect(&conn_string, NoTls).await.map_err(|_| ())?;
+        let (client, conn) = tokio_postgres::connect(&conn_string, NoTls)
+            .await
+            .map_err(|_| ())?;
         tokio::spawn(async move {
             let _ = conn.await;
         });
@@ -301,7 +334,11 @@ struct SyncClient {
 }
 
 impl SyncClient {
-    fn execute(&mut self, sql: &str, params: &[&(dyn tokio_postgres::types::ToSql + Sync)]) -> Result<u64, tokio_postgres::Error> {
+    fn execute(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<u64, tokio_postgres::Error> {
         self.rt.block_on(self.client.execute(sql, params))
     }
 }
