@@ -1,0 +1,10 @@
+//! End-to-end scenarios: the `tributary` binary against the real PostgreSQL that
+//! `scripts/test.sh` starts.
+
+#[path = "../crates/pg-wal/tests/support.rs"]
+mod support;
+
+mod worker;
+
+mod big_transaction;
+mod crash;

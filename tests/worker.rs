@@ -1,0 +1,146 @@
+//! Runs the `tributary` binary as a user would, on a fresh data directory.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::PgFixture;
+
+/// A data directory and connector file for one test.
+pub struct WorkerDir {
+    pub root: PathBuf,
+    pub data: PathBuf,
+    pub connector: PathBuf,
+    pub name: String,
+}
+
+impl WorkerDir {
+    /// Writes a Debezium-style connector JSON for the fixture's database.
+    pub fn new(db: &PgFixture, extra: &[(&str, &str)]) -> WorkerDir {
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(&db.dbname);
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        let name = format!("{}-connector", db.dbname);
+        let config: serde_json::Map<String, serde_json::Value> = db
+            .connector_config(extra)
+            .into_iter()
+            .map(|(k, v)| (k, serde_json::Value::String(v)))
+            .collect();
+        let connector = root.join("connector.json");
+        std::fs::write(
+            &connector,
+            serde_json::to_vec_pretty(&serde_json::json!({"name": name, "config": config})).unwrap(),
+        )
+        .unwrap();
+        WorkerDir {
+            data: root.join("data"),
+            root,
+            connector,
+            name,
+        }
+    }
+
+    /// Starts `tributary standalone --data-dir <data> <connector.json>`.
+    pub fn start(&self) -> Child {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.root.join("worker.log"))
+            .unwrap();
+        Command::new(env!("CARGO_BIN_EXE_tributary"))
+            .args(["standalone", "--data-dir"])
+            .arg(&self.data)
+            .arg(&self.connector)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::from(log.try_clone().unwrap()))
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("start the tributary binary")
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(self.root.join("worker.log")).unwrap_or_default()
+    }
+
+    /// Runs `tributary topics list` and returns (topic, records).
+    pub fn topics(&self) -> Vec<(String, u64)> {
+        let out = Command::new(env!("CARGO_BIN_EXE_tributary"))
+            .args(["topics", "list", "--data-dir"])
+            .arg(&self.data)
+            .output()
+            .expect("run tributary topics list");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| {
+                let mut it = l.split_whitespace();
+                Some((it.next()?.to_owned(), it.next()?.parse().ok()?))
+            })
+            .collect()
+    }
+
+    pub fn count(&self, topic: &str) -> u64 {
+        self.topics()
+            .into_iter()
+            .find(|(t, _)| t == topic)
+            .map_or(0, |(_, n)| n)
+    }
+
+    /// Waits until `topic` holds at least `n` records.
+    pub fn wait_for(&self, topic: &str, n: u64, timeout: Duration) {
+        let start = Instant::now();
+        loop {
+            let have = self.count(topic);
+            if have >= n {
+                return;
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "{topic} has {have} of {n} records after {timeout:?}; worker log:\n{}",
+                self.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Every value on a topic, read with `tributary topics tail --from-beginning`.
+    pub fn values(&self, topic: &str) -> Vec<serde_json::Value> {
+        let out = Command::new(env!("CARGO_BIN_EXE_tributary"))
+            .args(["topics", "tail", topic, "--from-beginning", "--data-dir"])
+            .arg(&self.data)
+            .output()
+            .expect("run tributary topics tail");
+        assert!(out.status.success(), "topics tail failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect()
+    }
+}
+
+/// Sends SIGTERM and waits for a clean exit.
+pub fn stop(child: &mut Child) {
+    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "worker exited with {status} after SIGTERM");
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "worker did not stop within 30 s of SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Peak resident set size of a running process, in KiB (`VmHWM`).
+pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
