@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# PostgreSQL capture benchmark. Prints figures; asserts nothing.
+#
+#   bench/postgres.sh [ROWS]        (default 1,000,000)
+#
+# 1. Streaming: fills two twin slots with a backlog of ROWS single-row-sized changes, then
+#    drains one with `pg_recvlogical` into /dev/null and the other with the Tributary worker into
+#    its embedded log (durable, offsets committed), and prints events/s, MB/s, peak RSS, ratio.
+# 2. Snapshot: a ROWS-row table read by `COPY ... TO STDOUT` into /dev/null, and by the worker's
+#    initial snapshot (snapshot.mode=initial_only) into the embedded log; rows/s and ratio.
+# Both sides run in the same session on the same server, so the ratios hold on a noisy machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/pg.sh
+ROWS=${1:-1000000}
+work=target/bench
+mkdir -p "$work"
+
+cargo build --release --quiet
+bin=$PWD/target/release/tributary
+
+pg_stop "$work/pg" || true
+pg_start "$work/pg"
+trap 'pg_stop "$work/pg"' EXIT
+psqlb() { pg_as "$PG_BIN/psql" -h "$TRIBUTARY_PG_SOCKET_DIR" -p "$TRIBUTARY_PG_PORT" -U postgres -qAtX -v ON_ERROR_STOP=1 "$@"; }
+psqlb -d postgres -c "DROP DATABASE IF EXISTS bench WITH (FORCE)" -c "CREATE DATABASE bench"
+psqlb -d postgres -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots" >/dev/null
+
+now() { date +%s.%N; }
+peak_rss_mib() { awk '/VmHWM/ { printf "%.0f", $2/1024 }' "/proc/$1/status" 2>/dev/null || echo "?"; }
+
+connector() { # name slot mode
+  cat > "$work/$1.json" <<JSON
+{"name": "$1", "config": {
+  "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+  "database.hostname": "127.0.0.1", "database.port": "$TRIBUTARY_PG_PORT",
+  "database.user": "postgres", "database.password": "postgres", "database.dbname": "bench",
+  "topic.prefix": "bench", "slot.name": "$2", "publication.name": "bench_pub",
+  "snapshot.mode": "$3", "max.batch.size": "4096", "max.queue.size": "32768"}}
+JSON
+}
+
+echo "== streaming: backlog of $ROWS changes"
+psqlb -d bench <<SQL
+CREATE TABLE stream_t (id bigint PRIMARY KEY, name text NOT NULL, qty int NOT NULL, updated timestamptz NOT NULL);
+CREATE PUBLICATION bench_pub FOR ALL TABLES;
+SELECT 1 FROM pg_create_logical_replication_slot('bench_trib', 'pgoutput');
+SELECT 1 FROM pg_create_logical_replication_slot('bench_twin', 'pgoutput');
+SQL
+batch=100000
+for ((s = 1; s <= ROWS; s += batch)); do
+  e=$(( s + batch - 1 )); [ "$e" -gt "$ROWS" ] && e=$ROWS
+  psqlb -d bench -c "INSERT INTO stream_t SELECT g, 'name-' || g, g % 100, '2024-01-01'::timestamptz + g * interval '1 second' FROM generate_series($s, $e) g"
+done
+end_lsn=$(psqlb -d bench -c "SELECT pg_current_wal_lsn()")
+wal_bytes=$(psqlb -d bench -c "SELECT pg_wal_lsn_diff('$end_lsn', confirmed_flush_lsn) FROM pg_replication_slots WHERE slot_name='bench_twin'")
+
+t0=$(now)
+"$PG_BIN/pg_recvlogical" -h 127.0.0.1 -p "$TRIBUTARY_PG_PORT" -U postgres -d bench --slot bench_twin --start \
+  --no-loop -o proto_version=1 -o publication_names=bench_pub -E "$end_lsn" -f /dev/null
+t1=$(now)
+recv_s=$(echo "$t1 - $t0" | bc -l)
+
+connector bench-stream bench_trib no_data
+rm -rf "$work/data-stream"
+t0=$(now)
+"$bin" standalone --data-dir "$work/data-stream" "$work/bench-stream.json" > "$work/worker-stream.log" 2>&1 &
+pid=$!
+rss=0
+while :; do
+  done_lsn=$(psqlb -d bench -c "SELECT confirmed_flush_lsn >= '$end_lsn' FROM pg_replication_slots WHERE slot_name='bench_trib'")
+  r=$(peak_rss_mib $pid); [ "$r" != "?" ] && rss=$r
+  [ "$done_lsn" = t ] && break
+  kill -0 $pid 2>/dev/null || { echo "worker died:"; tail -20 "$work/worker-stream.log"; exit 1; }
+  sleep 0.05
+done
+t1=$(now)
+kill -TERM $pid; wait $pid || true
+trib_s=$(echo "$t1 - $t0" | bc -l)
+events=$("$bin" topics list --data-dir "$work/data-stream" | awk '$1 == "bench.public.stream_t" { print $2 }')
+log_mb=$(du -sm "$work/data-stream" | cut -f1)
+
+printf '%-28s %10s %12s %10s %10s\n' "streaming" "seconds" "events/s" "WAL MB/s" "peak RSS"
+printf '%-28s %10.2f %12.0f %10.1f %10s\n' "pg_recvlogical > /dev/null" "$recv_s" "$(echo "$ROWS / $recv_s" | bc -l)" "$(echo "$wal_bytes / 1048576 / $recv_s" | bc -l)" "-"
+printf '%-28s %10.2f %12.0f %10.1f %9sM\n' "tributary -> embedded log" "$trib_s" "$(echo "$events / $trib_s" | bc -l)" "$(echo "$wal_bytes / 1048576 / $trib_s" | bc -l)" "$rss"
+printf 'events on topic: %s of %s; embedded log on disk: %s MB\n' "$events" "$ROWS" "$log_mb"
+printf 'ratio tributary/pg_recvlogical (throughput): %.2f\n\n' "$(echo "$recv_s / $trib_s" | bc -l)"
+
+echo "== snapshot: $ROWS-row table"
+psqlb -d bench -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots" >/dev/null
+psqlb -d bench -c "CREATE TABLE snap_t AS SELECT * FROM stream_t; ALTER TABLE snap_t ADD PRIMARY KEY (id); DROP TABLE stream_t; VACUUM ANALYZE snap_t"
+t0=$(now)
+psqlb -d bench -c "COPY snap_t TO STDOUT" > /dev/null
+t1=$(now)
+copy_s=$(echo "$t1 - $t0" | bc -l)
+
+connector bench-snap bench_snap initial_only
+rm -rf "$work/data-snap"
+t0=$(now)
+"$bin" standalone --data-dir "$work/data-snap" "$work/bench-snap.json" > "$work/worker-snap.log" 2>&1 &
+pid=$!
+rss=0
+until grep -q "snapshot completed" "$work/worker-snap.log"; do
+  r=$(peak_rss_mib $pid); [ "$r" != "?" ] && rss=$r
+  kill -0 $pid 2>/dev/null || { echo "worker died:"; tail -20 "$work/worker-snap.log"; exit 1; }
+  sleep 0.05
+done
+# The snapshot's last batch is durable once the final offset is committed; wait for the rows.
+until [ "$("$bin" topics list --data-dir "$work/data-snap" | awk '$1 == "bench.public.snap_t" { print $2 }')" = "$ROWS" ]; do sleep 0.05; done
+t1=$(now)
+kill -TERM $pid; wait $pid || true
+snap_s=$(echo "$t1 - $t0" | bc -l)
+printf '%-28s %10s %12s %10s\n' "snapshot" "seconds" "rows/s" "peak RSS"
+printf '%-28s %10.2f %12.0f %10s\n' "COPY TO STDOUT > /dev/null" "$copy_s" "$(echo "$ROWS / $copy_s" | bc -l)" "-"
+printf '%-28s %10.2f %12.0f %9sM\n' "tributary initial snapshot" "$snap_s" "$(echo "$ROWS / $snap_s" | bc -l)" "$rss"
+printf 'ratio tributary/COPY (throughput): %.2f\n' "$(echo "$copy_s / $snap_s" | bc -l)"
