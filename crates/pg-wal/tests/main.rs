@@ -1,3 +1,4 @@
 //! pg-wal scenarios against the real PostgreSQL server started by `scripts/test.sh`.
 
+mod convert;
 mod support;

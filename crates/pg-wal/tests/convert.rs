@@ -1,0 +1,710 @@
+//! Golden tests of the type mapping against the real server: each column is read back in the
+//! binary format (RawValue) and as text (simple query protocol), both decodings must give the same value,
+//! and schema and payload are asserted as the JSON Debezium documents.
+
+use std::sync::Arc;
+
+use cdc_core::json::{schema_json, JsonConverter};
+use cdc_core::record::Data;
+use cdc_core::{Schema, Value};
+use pg_wal::convert::{
+    binary_supported, column_schema, decode_binary, decode_text, BinaryHandling, ConvertError,
+    DecimalHandling, HstoreHandling, IntervalHandling, PgTypeKind, RawValue, TimePrecision,
+    TypeModes, TypeRegistry,
+};
+use serde_json::{json, Value as Json};
+use tokio_postgres::SimpleQueryMessage;
+
+use crate::support::PgFixture;
+
+/// One column read back both ways.
+struct Column {
+    name: String,
+    schema: Schema,
+    values: Vec<Value>,
+}
+
+impl Column {
+    /// The schema as JsonConverter writes it.
+    fn schema(&self) -> Json {
+        schema_json(&self.schema)
+    }
+
+    /// Each row's payload, as a one-field struct without schemas.
+    fn payloads(&self) -> Vec<Json> {
+        let record = Arc::new(Schema::structure("v").field(self.name.clone(), self.schema.clone()));
+        let converter = JsonConverter {
+            schemas_enable: false,
+            ..Default::default()
+        };
+        self.values
+            .iter()
+            .map(|v| converter.to_json(&Data::new(record.clone(), Value::Struct(vec![v.clone()]))))
+            .collect()
+    }
+}
+
+/// Reads `col` of every row of `table` (ordered by `id`) in binary and in text, decodes both and
+/// checks they agree. `None` when the column is skipped (no schema).
+async fn read(db: &PgFixture, table: &str, col: &str, modes: &TypeModes) -> Option<Column> {
+    let registry = TypeRegistry::load(&db.client).await.expect("load types");
+    let meta = db
+        .client
+        .query_one(
+            "SELECT atttypid, atttypmod, NOT attnotnull FROM pg_attribute \
+             WHERE attrelid = $1::text::regclass AND attname = $2",
+            &[&table, &col],
+        )
+        .await
+        .expect("column metadata");
+    let (oid, typmod, nullable): (u32, i32, bool) = (meta.get(0), meta.get(1), meta.get(2));
+    let ty = registry.resolve(oid).expect("type in registry");
+    let schema = column_schema(ty, typmod, nullable, modes)?;
+
+    // The simple query protocol returns each value in its output function's text form: what
+    // pgoutput sends without `binary` (a `::text` cast would trim bpchar's padding).
+    let text: Vec<Value> =
+        db.client
+            .simple_query(&format!("SELECT {col} FROM {table} ORDER BY id"))
+            .await
+            .expect("text query")
+            .iter()
+            .filter_map(|m| match m {
+                SimpleQueryMessage::Row(row) => Some(match row.get(0) {
+                    Some(s) => decode_text(ty, typmod, s, modes)
+                        .unwrap_or_else(|e| panic!("{col} text: {e}")),
+                    None => Value::Null,
+                }),
+                _ => None,
+            })
+            .collect();
+
+    let column = Column {
+        name: col.to_owned(),
+        schema,
+        values: text,
+    };
+    if binary_supported(ty, typmod, modes) {
+        let rows = db
+            .client
+            .query(&format!("SELECT {col} FROM {table} ORDER BY id"), &[])
+            .await
+            .expect("binary query");
+        let binary = Column {
+            values: rows
+                .iter()
+                .map(|r| match r.get::<_, Option<RawValue>>(0) {
+                    Some(raw) => decode_binary(ty, typmod, raw.0, modes)
+                        .unwrap_or_else(|e| panic!("{col} binary: {e}")),
+                    None => Value::Null,
+                })
+                .collect(),
+            name: column.name.clone(),
+            schema: column.schema.clone(),
+        };
+        // Compared as JSON, where NaN equals NaN.
+        assert_eq!(
+            binary.payloads(),
+            column.payloads(),
+            "{col}: binary and text decodings differ"
+        );
+    }
+    Some(column)
+}
+
+/// Reads a column and returns (schema JSON, payload JSONs).
+async fn golden(db: &PgFixture, table: &str, col: &str, modes: &TypeModes) -> (Json, Vec<Json>) {
+    let c = read(db, table, col, modes)
+        .await
+        .unwrap_or_else(|| panic!("{col} has no schema"));
+    (c.schema(), c.payloads())
+}
+
+fn modes() -> TypeModes {
+    TypeModes::default()
+}
+
+#[tokio::test]
+async fn integers_floats_and_oids() {
+    let db = PgFixture::start("convert_numbers").await;
+    db.exec(
+        "CREATE TABLE t (id int PRIMARY KEY, si int2, i int4 NOT NULL, bi int8, o oid, r float4, d float8, b bool);
+         INSERT INTO t VALUES
+           (1, -32768, 2147483647, -9223372036854775808, 4000000000, 3.3, 4.44, true),
+           (2, NULL, 0, NULL, NULL, 'NaN', 'NaN', false),
+           (3, 1, 1, 1, 0, 'Infinity', '-Infinity', NULL),
+           (4, 1, -1, 1, 1, '-0', 1e-300, NULL);",
+    )
+    .await;
+    let m = modes();
+    let (schema, values) = golden(&db, "t", "si", &m).await;
+    assert_eq!(schema, json!({"type": "int16", "optional": true}));
+    assert_eq!(
+        values,
+        [
+            json!({"si": -32768}),
+            json!({"si": null}),
+            json!({"si": 1}),
+            json!({"si": 1})
+        ]
+    );
+    let (schema, values) = golden(&db, "t", "i", &m).await;
+    assert_eq!(schema, json!({"type": "int32", "optional": false}));
+    assert_eq!(values[0], json!({"i": 2147483647}));
+    let (schema, values) = golden(&db, "t", "bi", &m).await;
+    assert_eq!(schema, json!({"type": "int64", "optional": true}));
+    assert_eq!(values[0], json!({"bi": i64::MIN}));
+    let (schema, values) = golden(&db, "t", "o", &m).await;
+    assert_eq!(schema, json!({"type": "int64", "optional": true}));
+    assert_eq!(values[0], json!({"o": 4_000_000_000u32}));
+    let (schema, values) = golden(&db, "t", "r", &m).await;
+    assert_eq!(schema, json!({"type": "float", "optional": true}));
+    assert_eq!(
+        values,
+        [
+            json!({"r": 3.3}),
+            json!({"r": "NaN"}),
+            json!({"r": "Infinity"}),
+            json!({"r": -0.0})
+        ]
+    );
+    let (schema, values) = golden(&db, "t", "d", &m).await;
+    assert_eq!(schema, json!({"type": "double", "optional": true}));
+    assert_eq!(
+        values,
+        [
+            json!({"d": 4.44}),
+            json!({"d": "NaN"}),
+            json!({"d": "-Infinity"}),
+            json!({"d": 1e-300})
+        ]
+    );
+    let (schema, values) = golden(&db, "t", "b", &m).await;
+    assert_eq!(schema, json!({"type": "boolean", "optional": true}));
+    assert_eq!(
+        values,
+        [
+            json!({"b": true}),
+            json!({"b": false}),
+            json!({"b": null}),
+            json!({"b": null})
+        ]
+    );
+}
+
+#[tokio::test]
+async fn numerics_and_money_in_every_decimal_mode() {
+    let db = PgFixture::start("convert_numeric").await;
+    db.exec(
+        "CREATE TABLE t (id int PRIMARY KEY, d numeric(3,2), dzs numeric(4), dvs numeric, big numeric,
+                         neg numeric(5,-2), m money);
+         INSERT INTO t VALUES
+           (1, 1.1, 10, 10.1111, 1234567890123456789012345678901234567890, 12345, '$1,234.11'),
+           (2, -1.1, -10, -100.000, -0.000000000000000000001, NULL, '-$1,234.11'),
+           (3, 0, 0, 0.000, NULL, NULL, 0);",
+    )
+    .await;
+    let precise = modes();
+    let (schema, values) = golden(&db, "t", "d", &precise).await;
+    assert_eq!(
+        schema,
+        json!({"type": "bytes", "optional": true, "name": "org.apache.kafka.connect.data.Decimal", "version": 1,
+               "parameters": {"scale": "2", "connect.decimal.precision": "3"}})
+    );
+    assert_eq!(
+        values,
+        [
+            json!({"d": "bg=="}),
+            json!({"d": "kg=="}),
+            json!({"d": "AA=="})
+        ]
+    );
+    let (_, values) = golden(&db, "t", "dzs", &precise).await;
+    assert_eq!(
+        values,
+        [
+            json!({"dzs": "Cg=="}),
+            json!({"dzs": "9g=="}),
+            json!({"dzs": "AA=="})
+        ]
+    );
+    let (schema, values) = golden(&db, "t", "dvs", &precise).await;
+    assert_eq!(
+        schema,
+        json!({"type": "struct", "fields": [
+                  {"type": "int32", "optional": false, "field": "scale"},
+                  {"type": "bytes", "optional": false, "field": "value"}],
+               "optional": true, "name": "io.debezium.data.VariableScaleDecimal", "version": 1,
+               "doc": "Variable scaled decimal"})
+    );
+    // Trailing zeros stripped (BigDecimal.stripTrailingZeros), never a negative scale.
+    assert_eq!(
+        values,
+        [
+            json!({"dvs": {"scale": 4, "value": "AYr3"}}),
+            json!({"dvs": {"scale": 0, "value": "nA=="}}),
+            json!({"dvs": {"scale": 0, "value": "AA=="}})
+        ]
+    );
+    let (_, values) = golden(&db, "t", "big", &precise).await;
+    assert_eq!(
+        values,
+        [
+            json!({"big": {"scale": 0, "value": "A6DJIHXA2/O4rLxfls4/CtI="}}),
+            json!({"big": {"scale": 21, "value": "/w=="}}),
+            json!({"big": null})
+        ]
+    );
+    // PostgreSQL 15's negative scale: an exact integer at scale 0 (see mapping.rs).
+    let (schema, values) = golden(&db, "t", "neg", &precise).await;
+    assert_eq!(
+        schema["parameters"],
+        json!({"scale": "0", "connect.decimal.precision": "5"})
+    );
+    assert_eq!(values[0], json!({"neg": "MAw="}));
+    let (schema, values) = golden(&db, "t", "m", &precise).await;
+    assert_eq!(
+        schema,
+        json!({"type": "bytes", "optional": true, "name": "org.apache.kafka.connect.data.Decimal", "version": 1,
+               "parameters": {"scale": "2"}})
+    );
+    assert_eq!(
+        values,
+        [
+            json!({"m": "AeIT"}),
+            json!({"m": "/h3t"}),
+            json!({"m": "AA=="})
+        ]
+    );
+
+    let string = TypeModes {
+        decimal: DecimalHandling::String,
+        ..modes()
+    };
+    for (col, expected) in [
+        ("d", ["1.10", "-1.10", "0.00"]),
+        ("dzs", ["10", "-10", "0"]),
+        ("dvs", ["10.1111", "-100.000", "0.000"]),
+        ("m", ["1234.11", "-1234.11", "0.00"]),
+    ] {
+        let (schema, values) = golden(&db, "t", col, &string).await;
+        assert_eq!(schema, json!({"type": "string", "optional": true}));
+        let expected: Vec<Json> = expected.iter().map(|v| json!({ col: v })).collect();
+        assert_eq!(values, expected);
+    }
+    let (_, values) = golden(&db, "t", "big", &string).await;
+    assert_eq!(values[1], json!({"big": "-0.000000000000000000001"}));
+
+    let double = TypeModes {
+        decimal: DecimalHandling::Double,
+        ..modes()
+    };
+    let (schema, values) = golden(&db, "t", "dvs", &double).await;
+    assert_eq!(schema, json!({"type": "double", "optional": true}));
+    assert_eq!(
+        values,
+        [
+            json!({"dvs": 10.1111}),
+            json!({"dvs": -100.0}),
+            json!({"dvs": 0.0})
+        ]
+    );
+    let (_, values) = golden(&db, "t", "big", &double).await;
+    assert_eq!(values[0], json!({"big": 1.2345678901234568e39}));
+    let (_, values) = golden(&db, "t", "m", &double).await;
+    assert_eq!(values[1], json!({"m": -1234.11}));
+}
+
+#[tokio::test]
+async fn numeric_nan_and_infinity_need_string_or_double_mode() {
+    let db = PgFixture::start("convert_numeric_special").await;
+    db.exec(
+        "CREATE TABLE t (id int PRIMARY KEY, v numeric, c numeric(10,2));
+         INSERT INTO t VALUES (1, 'NaN', 'NaN'), (2, 'Infinity', 1), (3, '-Infinity', 2);",
+    )
+    .await;
+    let string = TypeModes {
+        decimal: DecimalHandling::String,
+        ..modes()
+    };
+    let (_, values) = golden(&db, "t", "v", &string).await;
+    // SpecialValueDecimal.toString(): the enum constant names.
+    assert_eq!(
+        values,
+        [
+            json!({"v": "NAN"}),
+            json!({"v": "POSITIVE_INFINITY"}),
+            json!({"v": "NEGATIVE_INFINITY"})
+        ]
+    );
+    let (_, values) = golden(&db, "t", "c", &string).await;
+    assert_eq!(values[0], json!({"c": "NAN"}));
+    let double = TypeModes {
+        decimal: DecimalHandling::Double,
+        ..modes()
+    };
+    let (_, values) = golden(&db, "t", "v", &double).await;
+    assert_eq!(
+        values,
+        [
+            json!({"v": "NaN"}),
+            json!({"v": "Infinity"}),
+            json!({"v": "-Infinity"})
+        ]
+    );
+
+    // Precise mode cannot carry them: Debezium fails the connector; we return an error.
+    let registry = TypeRegistry::load(&db.client).await.unwrap();
+    let numeric = registry.resolve(1700).unwrap();
+    let err = decode_text(numeric, -1, "NaN", &modes()).unwrap_err();
+    assert!(matches!(err, ConvertError::SpecialNumeric { .. }), "{err}");
+    let row = db
+        .client
+        .query_one("SELECT v FROM t WHERE id = 2", &[])
+        .await
+        .unwrap();
+    let raw: RawValue = row.get(0);
+    let err = decode_binary(numeric, -1, raw.0, &modes()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "numeric value is NaN or infinite, which decimal.handling.mode=precise cannot represent; \
+         set decimal.handling.mode to 'string' or 'double'"
+    );
+}
+
+#[tokio::test]
+async fn character_types_and_bytea_in_every_binary_mode() {
+    use base64::Engine as _;
+
+    let db = PgFixture::start("convert_strings").await;
+    db.exec(
+        r#"CREATE EXTENSION citext;
+           CREATE TABLE t (id int PRIMARY KEY, vc varchar(4), ch char(5), tx text, n name, c "char", ci citext,
+                           b bytea);
+           INSERT INTO t VALUES
+             (1, 'žš', 'ab', 'clef 𝄞, smile 😀', 'nm', 'x', 'Hello',
+              (SELECT decode(string_agg(lpad(to_hex(i), 2, '0'), '' ORDER BY i), 'hex')
+                 FROM generate_series(0, 255) i)),
+             (2, '', '', '', '', chr(233)::"char", '', ''::bytea),
+             (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL);"#,
+    )
+    .await;
+    let m = modes();
+    for (col, first, second) in [
+        ("vc", "žš", ""),
+        ("ch", "ab   ", "     "),
+        ("tx", "clef 𝄞, smile 😀", ""),
+        ("n", "nm", ""),
+        // "char" prints bytes above 127 in octal, whichever way it is read.
+        ("c", "x", "\\303"),
+        ("ci", "Hello", ""),
+    ] {
+        let (schema, values) = golden(&db, "t", col, &m).await;
+        assert_eq!(schema, json!({"type": "string", "optional": true}), "{col}");
+        assert_eq!(
+            values,
+            [
+                json!({ col: first }),
+                json!({ col: second }),
+                json!({ col: null })
+            ],
+            "{col}"
+        );
+    }
+
+    let all: Vec<u8> = (0..=255).collect();
+    let (schema, values) = golden(&db, "t", "b", &m).await;
+    assert_eq!(schema, json!({"type": "bytes", "optional": true}));
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&all);
+    assert_eq!(
+        values,
+        [json!({"b": b64}), json!({"b": ""}), json!({"b": null})]
+    );
+    for (mode, expected) in [
+        (BinaryHandling::Base64, b64.clone()),
+        (
+            BinaryHandling::Base64UrlSafe,
+            base64::engine::general_purpose::URL_SAFE.encode(&all),
+        ),
+        (
+            BinaryHandling::Hex,
+            all.iter().map(|b| format!("{b:02x}")).collect(),
+        ),
+    ] {
+        let (schema, values) = golden(
+            &db,
+            "t",
+            "b",
+            &TypeModes {
+                binary: mode,
+                ..modes()
+            },
+        )
+        .await;
+        assert_eq!(schema, json!({"type": "string", "optional": true}));
+        assert_eq!(
+            values,
+            [
+                json!({ "b": expected }),
+                json!({"b": ""}),
+                json!({"b": null})
+            ],
+            "{mode:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn temporal_types_in_adaptive_mode_with_infinities_and_bc() {
+    let db = PgFixture::start("convert_temporal").await;
+    db.exec(
+        "SET TimeZone = 'UTC';
+         CREATE TABLE t (id int PRIMARY KEY, d date, ti time, tip time(3), ti0 time(0), ttz timetz,
+                         ts timestamp, ts3 timestamp(3), tz timestamptz, tz3 timestamptz(3), tz0 timestamptz(0),
+                         it interval);
+         INSERT INTO t VALUES
+           (1, '2016-11-04', '13:51:30', '13:51:30.123', '13:51:30.6', '13:51:30.123789+02:00',
+            '2016-11-04T13:51:30.123456', '2016-11-04T13:51:30.123456', '2016-11-04T13:51:30.123456+02:00',
+            '2016-11-04T13:51:30.123456+02:00', '2016-11-04T13:51:30.123456+02:00', 'P1Y2M3DT4H5M6.78S'),
+           (2, 'infinity', '24:00:00', '24:00:00', '24:00:00', '24:00:00+00', 'infinity', 'infinity',
+            'infinity', 'infinity', 'infinity', '-1 years -2 mons +3 days -04:05:06.78'),
+           (3, '-infinity', '00:00:00', '00:00:00', '00:00:00', '00:00:00-05:30', '-infinity', '-infinity',
+            '-infinity', '-infinity', '-infinity', '0'),
+           (4, '0044-03-15 BC', NULL, NULL, NULL, NULL, '4713-12-31T23:59:59.999999 BC',
+            '4713-12-31T23:59:59.999999 BC', '4714-12-31T23:59:59.999999Z BC',
+            '21016-11-04T13:51:30.000000+07:00', '21016-11-04T13:51:30.000000+07:00', '1 day 25:00:00');",
+    )
+    .await;
+    let m = modes();
+    let (schema, values) = golden(&db, "t", "d", &m).await;
+    assert_eq!(
+        schema,
+        json!({"type": "int32", "optional": true, "name": "io.debezium.time.Date", "version": 1})
+    );
+    // Debezium's infinity dates are -5877611-06-21 (+infinity) and -5877611-06-22 (-infinity).
+    assert_eq!(
+        values,
+        [
+            json!({"d": 17109}),
+            json!({"d": -2147472692}),
+            json!({"d": -2147472691}),
+            json!({"d": -735160})
+        ]
+    );
+    let (schema, values) = golden(&db, "t", "ti", &m).await;
+    assert_eq!(
+        schema,
+        json!({"type": "int64", "optional": true, "name": "io.debezium.time.MicroTime", "version": 1})
+    );
+    assert_eq!(
+        &values[..3],
+        [
+            json!({"ti": 49890000000i64}),
+            json!({"ti": 86400000000i64}),
+            json!({"ti": 0})
+        ]
+    );
+    let (schema, values) = golden(&db, "t", "tip", &m).await;
+    assert_eq!(
+        schema,
+        json!({"type": "int32", "optional": true, "name": "io.debezium.time.Time", "version": 1})
+    );
+    assert_eq!(
+        &values[..2],
+        [json!({"tip": 49890123}), json!({"tip": 86400000})]
+    );
+    let (_, values) = golden(&db, "t", "ti0", &m).await;
+    assert_eq!(values[0], json!({"ti0": 49891000}));
+    let (schema, values) = golden(&db, "t", "ttz", &m).await;
+    assert_eq!(
+        schema,
+        json!({"type": "string", "optional": true, "name": "io.debezium.time.ZonedTime", "version": 1})
+    );
+    assert_eq!(
+        values,
+        [
+            json!({"ttz": "11:51:30.123789Z"}),
+            json!({"ttz": "24:00:00Z"}),
+            json!({"ttz": "05:30:00Z"}),
+            json!({"ttz": null})
+        ]
+    );
+    let (schema, values) = golden(&db, "t", "ts", &m).await;
+    assert_eq!(
+        schema,
+        json!({"type": "int64", "optional": true, "name": "io.debezium.time.MicroTimestamp", "version": 1})
+    );
+    // PGStatement.DATE_POSITIVE_INFINITY / DATE_NEGATIVE_INFINITY for the infinities.
+    assert_eq!(
+        values,
+        [
+            json!({"ts": 1478267490123456i64}),
+            json!({"ts": 9223372036825200000i64}),
+            json!({"ts": -9223372036832400000i64}),
+            json!({"ts": -210831897600000001i64})
+        ]
+    );
+    let (schema, values) = golden(&db, "t", "ts3", &m).await;
+    assert_eq!(
+        schema,
+        json!({"type": "int64", "optional": true, "name": "io.debezium.time.Timestamp", "version": 1})
+    );
+    assert_eq!(
+        values,
+        [
+            json!({"ts3": 1478267490123i64}),
+            json!({"ts3": 9223372036825200i64}),
+            json!({"ts3": -9223372036832400i64}),
+            json!({"ts3": -210831897600000i64})
+        ]
+    );
+    let (schema, values) = golden(&db, "t", "tz", &m).await;
+    assert_eq!(
+        schema,
+        json!({"type": "string", "optional": true, "name": "io.debezium.time.ZonedTimestamp", "version": 1})
+    );
+    assert_eq!(
+        values,
+        [
+            json!({"tz": "2016-11-04T11:51:30.123456Z"}),
+            json!({"tz": "infinity"}),
+            json!({"tz": "-infinity"}),
+            json!({"tz": "-4713-12-31T23:59:59.999999Z"})
+        ]
+    );
+    let (_, values) = golden(&db, "t", "tz3", &m).await;
+    assert_eq!(values[0], json!({"tz3": "2016-11-04T11:51:30.123Z"}));
+    assert_eq!(values[3], json!({"tz3": "+21016-11-04T06:51:30.000Z"}));
+    let (_, values) = golden(&db, "t", "tz0", &m).await;
+    assert_eq!(values[0], json!({"tz0": "2016-11-04T11:51:30Z"}));
+    let (schema, values) = golden(&db, "t", "it", &m).await;
+    assert_eq!(
+        schema,
+        json!({"type": "int64", "optional": true, "name": "io.debezium.time.MicroDuration", "version": 1})
+    );
+    assert_eq!(
+        values,
+        [
+            json!({"it": 37091106780000i64}),
+            json!({"it": -36572706780000i64}),
+            json!({"it": 0}),
+            json!({"it": 176400000000i64})
+        ]
+    );
+    let strings = TypeModes {
+        interval: IntervalHandling::String,
+        ..modes()
+    };
+    let (schema, values) = golden(&db, "t", "it", &strings).await;
+    assert_eq!(
+        schema,
+        json!({"type": "string", "optional": true, "name": "io.debezium.time.Interval", "version": 1})
+    );
+    assert_eq!(
+        values,
+        [
+            json!({"it": "P1Y2M3DT4H5M6.78S"}),
+            json!({"it": "P-1Y-2M3DT-4H-5M-6.78S"}),
+            json!({"it": "P0Y0M0DT0H0M0S"}),
+            json!({"it": "P0Y0M1DT25H0M0S"})
+        ]
+    );
+}
+
+#[tokio::test]
+async fn temporal_types_in_the_other_precision_modes() {
+    let db = PgFixture::start("convert_temporal_modes").await;
+    db.exec(
+        "CREATE TABLE t (id int PRIMARY KEY, d date, ti time, ts timestamp(3), tsu timestamp);
+         INSERT INTO t VALUES
+           (1, '2016-11-04', '13:51:30.5', '2016-11-04T13:51:30.123', '1969-12-31T23:59:59.999999'),
+           (2, 'infinity', '24:00:00', 'infinity', '-infinity');",
+    )
+    .await;
+    let mode = |time_precision| TypeModes {
+        time_precision,
+        ..modes()
+    };
+
+    let connect = mode(TimePrecision::Connect);
+    let (schema, values) = golden(&db, "t", "d", &connect).await;
+    assert_eq!(
+        schema,
+        json!({"type": "int32", "optional": true, "name": "org.apache.kafka.connect.data.Date", "version": 1})
+    );
+    assert_eq!(values[0], json!({"d": 17109}));
+    let (schema, values) = golden(&db, "t", "ti", &connect).await;
+    assert_eq!(
+        schema,
+        json!({"type": "int32", "optional": true, "name": "org.apache.kafka.connect.data.Time", "version": 1})
+    );
+    assert_eq!(values, [json!({"ti": 49890500}), json!({"ti": 86400000})]);
+    let (schema, values) = golden(&db, "t", "tsu", &connect).await;
+    assert_eq!(
+        schema,
+        json!({"type": "int64", "optional": true, "name": "org.apache.kafka.connect.data.Timestamp", "version": 1})
+    );
+    assert_eq!(values[0], json!({"tsu": -1}));
+
+    let iso = mode(TimePrecision::IsoString);
+    let (schema, values) = golden(&db, "t", "d", &iso).await;
+    assert_eq!(
+        schema,
+        json!({"type": "string", "optional": true, "name": "io.debezium.time.IsoDate", "version": 1})
+    );
+    assert_eq!(
+        values,
+        [json!({"d": "2016-11-04Z"}), json!({"d": "-5877611-06-21Z"})]
+    );
+    let (schema, values) = golden(&db, "t", "ti", &iso).await;
+    assert_eq!(
+        schema,
+        json!({"type": "string", "optional": true, "name": "io.debezium.time.IsoTime", "version": 1})
+    );
+    assert_eq!(
+        values,
+        [json!({"ti": "13:51:30.5Z"}), json!({"ti": "00:00:00Z"})]
+    );
+    let (schema, values) = golden(&db, "t", "tsu", &iso).await;
+    assert_eq!(
+        schema,
+        json!({"type": "string", "optional": true, "name": "io.debezium.time.IsoTimestamp", "version": 1})
+    );
+    assert_eq!(
+        values,
+        [
+            json!({"tsu": "1969-12-31T23:59:59.999999Z"}),
+            json!({"tsu": "-290308-12-21T19:59:27.6Z"})
+        ]
+    );
+    let (_, values) = golden(&db, "t", "ts", &iso).await;
+    assert_eq!(values[1], json!({"ts": "+294247-01-10T04:00:25.2Z"}));
+
+    let micro = mode(TimePrecision::Microseconds);
+    let (schema, values) = golden(&db, "t", "ts", &micro).await;
+    assert_eq!(schema["name"], json!("io.debezium.time.MicroTimestamp"));
+    assert_eq!(values[0], json!({"ts": 1478267490123000i64}));
+    let (schema, values) = golden(&db, "t", "ti", &micro).await;
+    assert_eq!(schema["name"], json!("io.debezium.time.MicroTime"));
+    assert_eq!(values[0], json!({"ti": 49890500000i64}));
+
+    let nano = mode(TimePrecision::Nanoseconds);
+    let (schema, values) = golden(&db, "t", "ts", &nano).await;
+    assert_eq!(schema["name"], json!("io.debezium.time.NanoTimestamp"));
+    assert_eq!(
+        values,
+        [
+            json!({"ts": 1478267490123000000i64}),
+            json!({"ts": i64::MAX})
+        ]
+    );
+    let (_, values) = golden(&db, "t", "tsu", &nano).await;
+    assert_eq!(values[1], json!({"tsu": i64::MIN}));
+    let (schema, values) = golden(&db, "t", "ti", &nano).await;
+    assert_eq!(schema["name"], json!("io.debezium.time.NanoTime"));
+    assert_eq!(values[0], json!({"ti": 49890500000000i64}));
+
+    let adaptive_micro = mode(TimePrecision::AdaptiveTimeMicroseconds);
+    let (schema, _) = golden(&db, "t", "ts", &adaptive_micro).await;
+    assert_eq!(schema["name"], json!("io.debezium.time.Timestamp"));
+}
