@@ -77,7 +77,14 @@ pub(crate) fn decode(mapping: &Mapping, s: &str, modes: &TypeModes) -> Decoded<V
             } else {
                 ','
             };
-            let nodes = array::parse_text(s, delimiter)?;
+            let nodes = if s.trim_start().starts_with(['{', '[']) {
+                array::parse_text(s, delimiter)?
+            } else {
+                // int2vector and oidvector print as `1 2 3`.
+                s.split_whitespace()
+                    .map(|t| Node::Text(t.to_owned()))
+                    .collect()
+            };
             if nodes.iter().any(|n| matches!(n, Node::Sub(_))) {
                 Value::Array(vec![Value::Null; nodes.len()])
             } else {
