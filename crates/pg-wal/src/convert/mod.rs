@@ -4,7 +4,20 @@
 //! A column type is resolved against the [`TypeRegistry`] into a [`PgType`]; with its typmod and
 //! the [`TypeModes`] it gets a Connect schema ([`column_schema`]) and its values are decoded from
 //! either wire format ([`decode_binary`], [`decode_text`]) into the same Connect value. Decoders
-//! are pure and never panic; errors name the type and the problem, never the value.
+//! are pure and never panic; errors name the type and the problem, never the value. NULLs are
+//! the caller's: decoders only see non-NULL values.
+//!
+//! The text decoders read what PostgreSQL prints with its defaults, which the connection that
+//! produces the text (walsender or query) must keep: `DateStyle = ISO`, `IntervalStyle =
+//! postgres`, `bytea_output` hex (escape is read too), `extra_float_digits >= 1`,
+//! `client_encoding = UTF8`. Text with a time zone is converted to UTC, whatever the session's
+//! `TimeZone`; range bounds keep the session's offset, as Debezium's do.
+//!
+//! This follows Debezium's `main` branch as of 2026, where box/lseg/path/polygon become
+//! `io.debezium.data.geometry.Geometry` (version 2, with `extensions`), circle and line their
+//! own structs. Where Debezium's behavior is odd we match it and say so next to the code; the
+//! few deliberate deviations are marked "we" in the comments (negative-scale NUMERIC, bit[],
+//! bytea[] TOAST placeholders in string binary modes, nanosecond overflow).
 //!
 //! Files: `modes` (the properties), `catalog` + `builtin` (types), `mapping` (Debezium's choice
 //! per type), `schema` (Connect schemas), `binary` / `text` (dispatch per wire format), one file
