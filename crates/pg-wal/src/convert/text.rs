@@ -33,6 +33,7 @@ pub(crate) fn decode(mapping: &Mapping, s: &str, modes: &TypeModes) -> Decoded<V
         } => numeric::numeric_value(numeric::from_text(s)?, *scale, *variable, modes)?,
         Mapping::Money => numeric::money_value(numeric::money_from_text(s)?, modes),
         Mapping::Text
+        | Mapping::Isbn
         | Mapping::Char
         | Mapping::Json
         | Mapping::Jsonb

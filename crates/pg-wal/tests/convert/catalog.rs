@@ -86,3 +86,19 @@ async fn registry_loads_builtins_and_user_types() {
     // A user range Debezium does not know: skipped.
     assert_eq!(column_schema(floatrange, -1, true, &modes()), None);
 }
+
+#[tokio::test]
+async fn isbn_is_text_only() {
+    let db = PgFixture::start("convert_isbn").await;
+    db.exec("CREATE EXTENSION isn; CREATE TABLE t (id int PRIMARY KEY, i isbn); INSERT INTO t VALUES (1, '978-0-393-04002-9');")
+        .await;
+    let (schema, values) = golden(&db, "t", "i", &modes()).await;
+    assert_eq!(schema, json!({"type": "string", "optional": true}));
+    assert_eq!(values, [json!({"i": "0-393-04002-X"})]);
+    let registry = TypeRegistry::load(&db.client).await.unwrap();
+    assert!(!binary_supported(
+        registry.by_name("isbn").unwrap(),
+        -1,
+        &modes()
+    ));
+}
