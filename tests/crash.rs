@@ -31,8 +31,12 @@ fn stored_lsn(dir: &WorkerDir) -> Option<pg_wal::Lsn> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_at_several_points_loses_no_row_and_never_confirms_ahead_of_the_log() {
     let db = PgFixture::start("crash").await;
-    db.exec("CREATE TABLE t (id bigint PRIMARY KEY, v text NOT NULL)").await;
-    let dir = WorkerDir::new(&db, &[("max.batch.size", "512"), ("max.queue.size", "2048")]);
+    db.exec("CREATE TABLE t (id bigint PRIMARY KEY, v text NOT NULL)")
+        .await;
+    let dir = WorkerDir::new(
+        &db,
+        &[("max.batch.size", "512"), ("max.queue.size", "2048")],
+    );
     let mut worker = dir.start();
     // The slot exists once the (empty) snapshot is done.
     for _ in 0..300 {
@@ -86,6 +90,9 @@ async fn kill_9_at_several_points_loses_no_row_and_never_confirms_ahead_of_the_l
         .map(|v| v["after"]["id"].as_i64().expect("after.id"))
         .collect();
     let missing: Vec<i64> = (1..=ROWS).filter(|i| !ids.contains(i)).take(10).collect();
-    assert!(missing.is_empty(), "rows missing after {kills} kills: {missing:?}...");
+    assert!(
+        missing.is_empty(),
+        "rows missing after {kills} kills: {missing:?}..."
+    );
     assert_eq!(ids.len() as i64, ROWS);
 }

@@ -31,7 +31,8 @@ impl WorkerDir {
         let connector = root.join("connector.json");
         std::fs::write(
             &connector,
-            serde_json::to_vec_pretty(&serde_json::json!({"name": name, "config": config})).unwrap(),
+            serde_json::to_vec_pretty(&serde_json::json!({"name": name, "config": config}))
+                .unwrap(),
         )
         .unwrap();
         WorkerDir {
@@ -111,7 +112,11 @@ impl WorkerDir {
             .arg(&self.data)
             .output()
             .expect("run tributary topics tail");
-        assert!(out.status.success(), "topics tail failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "topics tail failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout)
             .lines()
             .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
@@ -121,14 +126,23 @@ impl WorkerDir {
 
 /// Sends SIGTERM and waits for a clean exit.
 pub fn stop(child: &mut Child) {
-    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
     let start = Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "worker exited with {status} after SIGTERM");
+            assert!(
+                status.success(),
+                "worker exited with {status} after SIGTERM"
+            );
             return;
         }
-        assert!(start.elapsed() < Duration::from_secs(30), "worker did not stop within 30 s of SIGTERM");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "worker did not stop within 30 s of SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }

@@ -1,7 +1,8 @@
 //! pg-wal scenarios against the real PostgreSQL server started by `scripts/test.sh`.
 
-mod pgoutput;
 mod support;
 
 mod capture;
+mod convert;
+mod pgoutput;
 mod replication;

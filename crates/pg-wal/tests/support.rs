@@ -86,6 +86,8 @@ impl PgFixture {
             .collect();
         let dbname = format!("t_{}_{}_{}", std::process::id(), n, tag);
         let admin = server.connect("postgres").await;
+        // Two statements: a multi-statement batch is one implicit transaction, which
+        // DROP/CREATE DATABASE refuse.
         admin
             .batch_execute(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"))
             .await

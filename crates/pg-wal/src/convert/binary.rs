@@ -78,7 +78,7 @@ pub(crate) fn decode(mapping: &Mapping, raw: &[u8], modes: &TypeModes) -> Decode
             }
         }
         // Debezium sends an unknown type's text; there is no general way from its binary form.
-        Mapping::Unknown => return Err(Fault::TextOnly),
+        Mapping::Unknown | Mapping::Isbn => return Err(Fault::TextOnly),
     })
 }
 
@@ -104,7 +104,7 @@ fn versioned_text(raw: &[u8]) -> Decoded<&str> {
 /// Whether every part of this mapping can be decoded from the binary format.
 pub(crate) fn supported(mapping: &Mapping) -> bool {
     match mapping {
-        Mapping::Unknown => false,
+        Mapping::Unknown | Mapping::Isbn => false,
         Mapping::Array { element, .. } => supported(element),
         _ => true,
     }

@@ -42,7 +42,7 @@ fn hex_digit(b: u8) -> Option<u8> {
 
 /// Hex digit pairs into bytes.
 pub(crate) fn unhex(s: &[u8]) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     s.chunks_exact(2)

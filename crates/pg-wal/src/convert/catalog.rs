@@ -165,6 +165,11 @@ impl TypeRegistry {
         self.types.values().find(|t| t.name == name)
     }
 
+    /// Every type of the registry, in no particular order.
+    pub fn types(&self) -> impl Iterator<Item = &PgType> {
+        self.types.values()
+    }
+
     /// Adds or replaces a type.
     pub fn insert(&mut self, ty: PgType) {
         self.types.insert(ty.oid, ty);

@@ -54,7 +54,7 @@ pub(crate) fn from_text(mapping: &Mapping, s: &str) -> Decoded<Shape> {
         Mapping::Point => numbers.len() == 2,
         Mapping::Line | Mapping::Circle => numbers.len() == 3,
         Mapping::Lseg | Mapping::Box => numbers.len() == 4,
-        Mapping::Path | Mapping::Polygon => numbers.len() % 2 == 0,
+        Mapping::Path | Mapping::Polygon => numbers.len().is_multiple_of(2),
         _ => false,
     };
     if !expected_ok {

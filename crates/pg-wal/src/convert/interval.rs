@@ -87,12 +87,12 @@ pub(crate) fn from_text(s: &str) -> Decoded<Fields> {
     }
     if verbose && cleaned.trim_end().ends_with("ago") {
         f = Fields {
-            years: -f.years,
-            months: -f.months,
-            days: -f.days,
-            hours: -f.hours,
-            minutes: -f.minutes,
-            micros: -f.micros,
+            years: f.years.wrapping_neg(),
+            months: f.months.wrapping_neg(),
+            days: f.days.wrapping_neg(),
+            hours: f.hours.wrapping_neg(),
+            minutes: f.minutes.wrapping_neg(),
+            micros: f.micros.wrapping_neg(),
         };
     }
     Ok(f)
@@ -125,7 +125,7 @@ fn parse_seconds(s: &str) -> Decoded<i64> {
         .checked_mul(1_000_000)
         .and_then(|w| w.checked_add(frac_micros))
         .ok_or(BAD)?;
-    Ok(if neg { -micros } else { micros })
+    Ok(if neg { micros.wrapping_neg() } else { micros })
 }
 
 /// `MicroDuration.durationMicros(years, months, days, hours, minutes, seconds, 365.25 / 12)`,

@@ -23,8 +23,10 @@ pub(crate) enum Mapping {
         variable: bool,
     },
     Money,
-    /// text, varchar, bpchar, name, citext, isbn.
+    /// text, varchar, bpchar, name, citext.
     Text,
+    /// The isn extension's isbn, which Debezium sends as text; it has no binary form.
+    Isbn,
     /// The single-byte `"char"` type.
     Char,
     Bytea,
@@ -218,7 +220,8 @@ fn base(ty: &PgType, typmod: i32, modes: &TypeModes) -> Option<Mapping> {
         oid::LINE => Mapping::Line,
         // Extension types, which Debezium recognizes by name.
         _ => match ty.name.as_str() {
-            "citext" | "isbn" => Mapping::Text,
+            "citext" => Mapping::Text,
+            "isbn" => Mapping::Isbn,
             "hstore" => Mapping::Hstore,
             "ltree" => Mapping::Ltree,
             _ => return unknown(modes),

@@ -166,6 +166,7 @@ pub(crate) fn schema(mapping: &Mapping, modes: &TypeModes) -> Schema {
             DecimalHandling::String => Schema::string(),
         },
         Mapping::Text
+        | Mapping::Isbn
         | Mapping::Char
         | Mapping::Inet
         | Mapping::Cidr

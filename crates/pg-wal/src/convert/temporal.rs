@@ -179,6 +179,8 @@ pub(crate) fn timestamp_value(
         // convertTimestampToEpochNanos maps the infinities to Long.MAX_VALUE / MIN_VALUE.
         Some(true) => Ok(Value::Int64(i64::MAX)),
         Some(false) => Ok(Value::Int64(i64::MIN)),
+        // Outside 1677..2262 Debezium logs a warning and emits null (failing a NOT NULL
+        // column); we return an error and let the caller decide.
         None => micros
             .checked_mul(1000)
             .map(Value::Int64)

@@ -33,6 +33,7 @@ pub(crate) fn decode(mapping: &Mapping, s: &str, modes: &TypeModes) -> Decoded<V
         } => numeric::numeric_value(numeric::from_text(s)?, *scale, *variable, modes)?,
         Mapping::Money => numeric::money_value(numeric::money_from_text(s)?, modes),
         Mapping::Text
+        | Mapping::Isbn
         | Mapping::Char
         | Mapping::Json
         | Mapping::Jsonb
@@ -77,7 +78,14 @@ pub(crate) fn decode(mapping: &Mapping, s: &str, modes: &TypeModes) -> Decoded<V
             } else {
                 ','
             };
-            let nodes = array::parse_text(s, delimiter)?;
+            let nodes = if s.trim_start().starts_with(['{', '[']) {
+                array::parse_text(s, delimiter)?
+            } else {
+                // int2vector and oidvector print as `1 2 3`.
+                s.split_whitespace()
+                    .map(|t| Node::Text(t.to_owned()))
+                    .collect()
+            };
             if nodes.iter().any(|n| matches!(n, Node::Sub(_))) {
                 Value::Array(vec![Value::Null; nodes.len()])
             } else {

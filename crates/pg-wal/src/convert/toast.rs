@@ -104,6 +104,31 @@ mod tests {
                 "b68a35a7-17ad-35b3-af2a-ae46edb4545a".into()
             )])
         );
+        let hstore = PgType::new(90_000, "hstore", crate::convert::PgTypeKind::Base);
+        assert_eq!(
+            unavailable_value(&hstore, -1, "p", &modes),
+            Value::String(r#"{"p":"p"}"#.into())
+        );
+        let base64 = TypeModes {
+            binary: BinaryHandling::Base64,
+            ..TypeModes::default()
+        };
+        assert_eq!(
+            unavailable_value(reg.resolve(17).unwrap(), -1, "p", &base64),
+            Value::Null
+        );
+        assert_eq!(
+            unavailable_value(reg.resolve(1001).unwrap(), -1, "p", &base64),
+            Value::Array(vec![Value::String("cA==".into())])
+        );
+        let hex = TypeModes {
+            binary: BinaryHandling::Hex,
+            ..TypeModes::default()
+        };
+        assert_eq!(
+            unavailable_value(reg.resolve(17).unwrap(), -1, "p", &hex),
+            Value::String("p".into())
+        );
         assert_eq!(
             unavailable_value(reg.resolve(25).unwrap(), -1, "hex:6869", &modes),
             Value::String("hi".into())
