@@ -6,3 +6,4 @@ mod capture;
 mod convert;
 mod pgoutput;
 mod replication;
+mod types;
