@@ -15,7 +15,6 @@ use tokio_util::sync::CancellationToken;
 use tracing::info;
 
 use crate::config::PostgresConfig;
-use crate::convert::decode_binary;
 use crate::copy::CopyParser;
 use crate::error::PgSourceError;
 use crate::event::{push_change, Row};
@@ -265,17 +264,19 @@ impl TableCtx<'_> {
         let mut row = Vec::with_capacity(cols.len());
         for (&i, field) in cols.iter().zip(fields) {
             let col = &table.columns[i];
-            let v =
-                match field {
-                    None => Value::Null,
-                    Some(raw) => decode_binary(&col.ty, col.typmod, &raw, &self.cfg.types)
+            let v = match (field, &col.codec) {
+                (None, _) | (_, None) => Value::Null,
+                (Some(raw), Some(codec)) => {
+                    codec
+                        .decode_binary(&raw)
                         .map_err(|source| PgSourceError::Convert {
                             table: format!("{}.{}", table.schema, table.table),
                             column: col.name.clone(),
                             lsn: self.plan.lsn,
                             source,
-                        })?,
-                };
+                        })?
+                }
+            };
             row.push(v);
         }
         Ok(row)

@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use crate::config::PostgresConfig;
-use crate::convert::{decode_binary, decode_text, unavailable_value, TypeRegistry};
+use crate::convert::{unavailable_value, TypeRegistry};
 use crate::error::PgSourceError;
 use crate::event::{key_header, key_of, push_change, push_truncate, Row};
 use crate::lsn::Lsn;
@@ -491,6 +491,7 @@ impl<'a> Streamer<'a> {
             else {
                 continue;
             };
+            let Some(codec) = &meta.codec else { continue };
             let err = |source| PgSourceError::Convert {
                 table: format!("{}.{}", table.schema, table.table),
                 column: meta.name.clone(),
@@ -508,13 +509,10 @@ impl<'a> Streamer<'a> {
                         &self.cfg.types,
                     ),
                 },
-                TupleColumn::Binary(b) => {
-                    decode_binary(&meta.ty, meta.typmod, b, &self.cfg.types).map_err(err)?
-                }
-                TupleColumn::Text(b) => {
-                    let s = String::from_utf8_lossy(b);
-                    decode_text(&meta.ty, meta.typmod, &s, &self.cfg.types).map_err(err)?
-                }
+                TupleColumn::Binary(b) => codec.decode_binary(b).map_err(err)?,
+                TupleColumn::Text(b) => codec
+                    .decode_text(&String::from_utf8_lossy(b))
+                    .map_err(err)?,
             };
         }
         Ok(row)
@@ -558,6 +556,7 @@ impl<'a> Streamer<'a> {
                             .unwrap_or_else(|| crate::table::unknown_type(c.type_oid)),
                         optional: true,
                         is_key: c.is_key,
+                        codec: None,
                     })
                     .collect();
                 TableSchema::build(

@@ -7,7 +7,7 @@ use cdc_core::Schema;
 use tokio_postgres::Client;
 
 use crate::config::PostgresConfig;
-use crate::convert::{column_schema, PgType, PgTypeKind, TypeRegistry};
+use crate::convert::{column_schema, ColumnCodec, PgType, PgTypeKind, TypeRegistry};
 use crate::error::PgSourceError;
 use crate::source_info;
 
@@ -20,6 +20,8 @@ pub struct Column {
     pub ty: PgType,
     pub optional: bool,
     pub is_key: bool,
+    /// The resolved mapping; `None` when the column is excluded or has no mapping.
+    pub codec: Option<ColumnCodec>,
 }
 
 /// A captured table with its schemas, built once and shared by every event.
@@ -49,7 +51,7 @@ impl TableSchema {
         schema: String,
         table: String,
         oid: u32,
-        columns: Vec<Column>,
+        mut columns: Vec<Column>,
         replica_identity: u8,
     ) -> TableSchema {
         let name = format!("{}.{}.{}", cfg.topic_prefix, schema, table);
@@ -57,14 +59,14 @@ impl TableSchema {
         let mut value_pos = Vec::with_capacity(columns.len());
         let mut key = Schema::structure(format!("{name}.Key"));
         let mut key_columns = Vec::new();
-        for (i, col) in columns.iter().enumerate() {
+        for (i, col) in columns.iter_mut().enumerate() {
             let included = col.is_key || cfg.includes_column(&schema, &table, &col.name);
-            let mapped = if included {
-                column_schema(&col.ty, col.typmod, col.optional, &cfg.types)
+            col.codec = if included {
+                ColumnCodec::new(&col.ty, col.typmod, &cfg.types)
             } else {
                 None
             };
-            match mapped {
+            match col.codec.as_ref().map(|c| c.schema(col.optional)) {
                 Some(s) => {
                     if col.is_key {
                         key = key.field(col.name.clone(), s.clone());
@@ -168,7 +170,7 @@ pub async fn load_table(
                     array_position(i.indkey::int2[], a.attnum) \
              FROM pg_attribute a \
              LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary \
-             WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped \
+             WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' \
              ORDER BY a.attnum",
             &[&oid],
         )
@@ -193,6 +195,7 @@ pub async fn load_table(
             ty,
             optional: !row.get::<_, bool>(3),
             is_key,
+            codec: None,
         });
     }
     let mut built = TableSchema::build(

@@ -32,6 +32,7 @@ mod builtin;
 mod bytea;
 mod calendar;
 mod catalog;
+mod codec;
 mod geometric;
 mod hstore;
 mod interval;
@@ -53,6 +54,7 @@ use std::fmt;
 use cdc_core::{Schema, Value};
 
 pub use catalog::{PgType, PgTypeKind, TypeRegistry};
+pub use codec::ColumnCodec;
 pub use modes::{
     BinaryHandling, DecimalHandling, HstoreHandling, IntervalHandling, TimePrecision, TypeModes,
 };
