@@ -197,7 +197,10 @@ impl<'a> ConfigReader<'a> {
         for item in self.list(name) {
             match Regex::new(&format!("^(?:{item})$")) {
                 Ok(r) => out.push(r),
-                Err(e) => self.problem(name, format!("{item:?} is not a valid regular expression: {e}")),
+                Err(e) => self.problem(
+                    name,
+                    format!("{item:?} is not a valid regular expression: {e}"),
+                ),
             }
         }
         out

@@ -15,7 +15,9 @@ pub fn parse_decimal(s: &str) -> Option<(Vec<u8>, i32)> {
     if int_part.is_empty() && frac_part.is_empty() {
         return None;
     }
-    if !int_part.bytes().all(|b| b.is_ascii_digit()) || !frac_part.bytes().all(|b| b.is_ascii_digit()) {
+    if !int_part.bytes().all(|b| b.is_ascii_digit())
+        || !frac_part.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let scale = i32::try_from(frac_part.len()).ok()?;
@@ -37,7 +39,11 @@ pub fn from_base10000(digits: &[i16], weight: i16, neg: bool, dscale: u16) -> (V
     let frac_groups = (dscale + 3) / 4;
     let last_group = weight + 1 + frac_groups; // number of groups from highest to needed
     for i in 0..last_group.max(0) {
-        let d = if i < ndigits { digits[i as usize].max(0) as u32 } else { 0 };
+        let d = if i < ndigits {
+            digits[i as usize].max(0) as u32
+        } else {
+            0
+        };
         mul_add(&mut mag, 10000, d);
     }
     // We now have value * 10000^frac_groups; divide out the extra 10^(4*frac_groups - dscale).
@@ -154,7 +160,18 @@ mod tests {
 
     #[test]
     fn round_trips_plain_decimals() {
-        for s in ["0", "1", "-1", "127", "128", "-128", "-129", "12.345", "-0.01", "99999999999999999999.5"] {
+        for s in [
+            "0",
+            "1",
+            "-1",
+            "127",
+            "128",
+            "-128",
+            "-129",
+            "12.345",
+            "-0.01",
+            "99999999999999999999.5",
+        ] {
             let (b, scale) = parse_decimal(s).unwrap();
             assert_eq!(unscaled_to_string(&b, scale), s, "{s}");
         }

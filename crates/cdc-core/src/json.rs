@@ -219,7 +219,8 @@ mod tests {
                 .field("id", Schema::int32()),
         );
         let data = Data::new(s, Value::Struct(vec![Value::Int32(7)]));
-        let out = String::from_utf8(JsonConverter::default().to_bytes(Some(&data)).unwrap()).unwrap();
+        let out =
+            String::from_utf8(JsonConverter::default().to_bytes(Some(&data)).unwrap()).unwrap();
         assert_eq!(
             out,
             r#"{"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"}],"optional":true,"name":"p.public.t.Value"},"payload":{"id":7}}"#

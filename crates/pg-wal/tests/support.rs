@@ -28,7 +28,9 @@ impl PgServer {
         };
         PgServer {
             host: var("TRIBUTARY_PG_HOST"),
-            port: var("TRIBUTARY_PG_PORT").parse().expect("TRIBUTARY_PG_PORT is a port number"),
+            port: var("TRIBUTARY_PG_PORT")
+                .parse()
+                .expect("TRIBUTARY_PG_PORT is a port number"),
             user: var("TRIBUTARY_PG_USER"),
             password: var("TRIBUTARY_PG_PASSWORD"),
         }
@@ -44,7 +46,12 @@ impl PgServer {
     pub async fn connect(&self, dbname: &str) -> Client {
         let (client, conn) = tokio_postgres::connect(&self.conn_string(dbname), NoTls)
             .await
-            .unwrap_or_else(|e| panic!("cannot connect to the test server at {}:{}: {e}", self.host, self.port));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot connect to the test server at {}:{}: {e}",
+                    self.host, self.port
+                )
+            });
         tokio::spawn(async move {
             let _ = conn.await;
         });
@@ -68,17 +75,29 @@ impl PgFixture {
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         let tag: String = tag
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
             .take(30)
             .collect();
         let dbname = format!("t_{}_{}_{}", std::process::id(), n, tag);
         let admin = server.connect("postgres").await;
         admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE); CREATE DATABASE {dbname}"))
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {dbname} WITH (FORCE); CREATE DATABASE {dbname}"
+            ))
             .await
             .expect("create test database");
         let client = server.connect(&dbname).await;
-        PgFixture { server, dbname, client }
+        PgFixture {
+            server,
+            dbname,
+            client,
+        }
     }
 
     pub async fn exec(&self, sql: &str) {
