@@ -7,4 +7,5 @@ mod support;
 mod worker;
 
 mod big_transaction;
+mod cli;
 mod crash;

@@ -1,0 +1,14 @@
+//! Tributary's worker: the embedded log, the task runtime, the connector registry and
+//! standalone mode. The `tributary` binary (`src/main.rs`) is the command-line edge.
+//!
+//! * [`log`]: durable topics and source offsets in the data directory (redb).
+//! * [`runtime`]: runs a source connector task onto the log, committing offsets in order.
+//! * [`plugins`]: `connector.class` → source connector.
+//! * [`connector_file`]: Debezium-style JSON and `.properties` connector files.
+//! * [`standalone`]: connectors from files on one data directory.
+
+pub mod connector_file;
+pub mod log;
+pub mod plugins;
+pub mod runtime;
+pub mod standalone;

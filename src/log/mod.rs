@@ -1,0 +1,127 @@
+//! The embedded log: durable topics in the worker's data directory, on redb.
+//!
+//! * [`store`]: [`EmbeddedLog`], the one writer per data directory (topics, records, source
+//!   offsets, all in one redb file, `log.redb`).
+//! * [`format`]: the versioned, length-prefixed record format inside a stored chunk.
+//! * [`socket`]: the read path other processes use while a worker holds the data directory.
+//! * [`reader`]: [`LogReader`], what `tributary topics` reads through — the file when no worker
+//!   runs, the worker's socket when one does.
+//!
+//! Why redb and chunks: `docs/decisions/embedded-log.md`.
+
+pub mod format;
+pub mod reader;
+pub mod socket;
+pub mod store;
+
+use std::path::PathBuf;
+
+pub use format::FormatError;
+pub use reader::LogReader;
+pub use store::EmbeddedLog;
+
+/// A record to append, borrowing its bytes (the runtime's converted batch owns them).
+#[derive(Debug, Clone, Copy)]
+pub struct StoredRecordRef<'a> {
+    pub topic: &'a str,
+    pub timestamp_ms: i64,
+    /// `None` is a null key.
+    pub key: Option<&'a [u8]>,
+    /// `None` is a tombstone.
+    pub value: Option<&'a [u8]>,
+    pub headers: &'a [(String, Vec<u8>)],
+}
+
+/// A record read back from a topic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecord {
+    pub offset: u64,
+    pub timestamp_ms: i64,
+    pub key: Option<Vec<u8>>,
+    pub value: Option<Vec<u8>>,
+    pub headers: Vec<(String, Vec<u8>)>,
+}
+
+/// A topic of the embedded log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicInfo {
+    pub name: String,
+    /// Always 1 for now: every topic has partition 0 only.
+    pub partitions: u32,
+    /// Records stored (`next_offset` minus the first offset still kept).
+    pub records: u64,
+    /// The offset the next appended record will get.
+    pub next_offset: u64,
+}
+
+/// Why the embedded log failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    #[error("data directory {dir} is in use by another tributary process (it holds the lock on {file}); stop that worker or choose another --data-dir")]
+    Locked { dir: PathBuf, file: PathBuf },
+    #[error(
+        "no embedded log in {0} (a worker creates it on its first start with this data directory)"
+    )]
+    NotFound(PathBuf),
+    #[error("cannot create data directory {dir}")]
+    CreateDir {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open the embedded log {file}")]
+    Open {
+        file: PathBuf,
+        #[source]
+        source: redb::DatabaseError,
+    },
+    #[error(
+        "embedded log {file} has format version {found}; this build supports version {supported}"
+    )]
+    Version {
+        file: PathBuf,
+        found: u64,
+        supported: u64,
+    },
+    #[error("embedded log storage failed while {context}")]
+    Storage {
+        context: &'static str,
+        #[source]
+        source: redb::Error,
+    },
+    #[error("record {offset} of topic {topic:?} is unreadable")]
+    Corrupt {
+        topic: String,
+        offset: u64,
+        #[source]
+        source: FormatError,
+    },
+    #[error("stored source offset of connector {connector:?} is unreadable")]
+    BadSourceOffset {
+        connector: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("topic {0:?} does not exist")]
+    UnknownTopic(String),
+    #[error("the embedded log was opened read-only")]
+    ReadOnly,
+    #[error("cannot read from the worker holding the data directory through {path}")]
+    Remote {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the worker holding the data directory answered: {0}")]
+    RemoteFailed(String),
+}
+
+impl cdc_core::Classify for LogError {
+    /// A log that cannot write needs a person (disk full, corruption, a second worker).
+    fn retry(&self) -> cdc_core::Retry {
+        cdc_core::Retry::Fatal
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,523 @@
+//! [`EmbeddedLog`]: topics, records and source offsets in one redb file.
+//!
+//! Tables:
+//! * `meta`: `format` → layout version.
+//! * `topics`: name → (topic id, first offset kept, next offset).
+//! * `chunks`: (topic id, offset of the chunk's first record) → a chunk ([`super::format`]).
+//! * `source_offsets`: connector name → version byte + the `SourceOffset` as JSON.
+//!
+//! Every [`EmbeddedLog::append`] is one redb write transaction with `Durability::Immediate`: the
+//! records and the connector's source offset become durable together, or not at all.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use cdc_core::SourceOffset;
+use redb::{ReadableDatabase, ReadableTable, TableDefinition};
+
+use super::format;
+use super::{LogError, StoredRecord, StoredRecordRef, TopicInfo};
+
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+const TOPICS: TableDefinition<&str, (u32, u64, u64)> = TableDefinition::new("topics");
+const CHUNKS: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("chunks");
+const SOURCE_OFFSETS: TableDefinition<&str, &[u8]> = TableDefinition::new("source_offsets");
+
+/// The table layout version (`meta.format`).
+const LAYOUT_VERSION: u64 = 1;
+/// Version byte in front of a stored source offset.
+const OFFSET_VERSION: u8 = 1;
+/// A chunk is closed once it holds this many bytes (a larger single record gets its own chunk).
+const CHUNK_BYTES: usize = 1 << 20;
+/// The log's file inside the data directory.
+pub const FILE_NAME: &str = "log.redb";
+
+/// The embedded log of one data directory. Cheap to clone; `Send + Sync`.
+///
+/// One process at a time may hold a data directory: a second [`EmbeddedLog::open`] fails with
+/// [`LogError::Locked`]. Appends are serialized; reads run concurrently on snapshots.
+#[derive(Clone)]
+pub struct EmbeddedLog {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    dir: PathBuf,
+    db: Db,
+    writer: Mutex<Writer>,
+}
+
+enum Db {
+    ReadWrite(redb::Database),
+    ReadOnly(redb::ReadOnlyDatabase),
+}
+
+/// The writer's view of the topics, updated only after a commit succeeds.
+#[derive(Default)]
+struct Writer {
+    topics: HashMap<String, TopicState>,
+    next_id: u32,
+    /// Chunk buffers kept between appends.
+    spare: Vec<Vec<u8>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct TopicState {
+    id: u32,
+    start: u64,
+    next: u64,
+}
+
+/// A topic's share of one append.
+struct Pending<'r> {
+    name: &'r str,
+    state: TopicState,
+    chunks: Vec<(u64, Vec<u8>)>,
+    cur: Vec<u8>,
+    cur_first: u64,
+    cur_count: u32,
+}
+
+impl Pending<'_> {
+    fn seal(&mut self, spare: &mut Vec<Vec<u8>>) {
+        if self.cur_count > 0 {
+            format::finish_chunk(&mut self.cur, self.cur_count);
+            let next_buf = spare.pop().unwrap_or_default();
+            let full = std::mem::replace(&mut self.cur, next_buf);
+            self.chunks.push((self.cur_first, full));
+            self.cur_count = 0;
+        }
+    }
+}
+
+fn storage<E: Into<redb::Error>>(context: &'static str) -> impl FnOnce(E) -> LogError {
+    move |e| LogError::Storage {
+        context,
+        source: e.into(),
+    }
+}
+
+impl EmbeddedLog {
+    /// Opens (creating if needed) the log in `dir`, taking the directory's lock.
+    pub fn open(dir: &Path) -> Result<Self, LogError> {
+        std::fs::create_dir_all(dir).map_err(|source| LogError::CreateDir {
+            dir: dir.to_owned(),
+            source,
+        })?;
+        let file = dir.join(FILE_NAME);
+        let db = redb::Database::create(&file).map_err(|e| open_error(dir, &file, e))?;
+        let writer = init_tables(&db, &file)?;
+        Ok(EmbeddedLog {
+            inner: Arc::new(Inner {
+                dir: dir.to_owned(),
+                db: Db::ReadWrite(db),
+                writer: Mutex::new(writer),
+            }),
+        })
+    }
+
+    /// Opens an existing log for reading only. Fails with [`LogError::Locked`] while a worker
+    /// holds the directory, and with [`LogError::NotFound`] when there is no log.
+    ///
+    /// A log left by a crashed worker needs recovery, which only a writer can do: that case is
+    /// opened read-write (briefly taking the lock).
+    pub fn open_read_only(dir: &Path) -> Result<Self, LogError> {
+        let file = dir.join(FILE_NAME);
+        if !file.exists() {
+            return Err(LogError::NotFound(dir.to_owned()));
+        }
+        match redb::ReadOnlyDatabase::open(&file) {
+            Ok(db) => {
+                let log = EmbeddedLog {
+                    inner: Arc::new(Inner {
+                        dir: dir.to_owned(),
+                        db: Db::ReadOnly(db),
+                        writer: Mutex::new(Writer::default()),
+                    }),
+                };
+                log.check_version(&file)?;
+                Ok(log)
+            }
+            Err(redb::DatabaseError::RepairAborted) => Self::open(dir),
+            Err(e) => Err(open_error(dir, &file, e)),
+        }
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    fn writable(&self) -> Result<&redb::Database, LogError> {
+        match &self.inner.db {
+            Db::ReadWrite(db) => Ok(db),
+            Db::ReadOnly(_) => Err(LogError::ReadOnly),
+        }
+    }
+
+    fn begin_read(&self) -> Result<redb::ReadTransaction, LogError> {
+        match &self.inner.db {
+            Db::ReadWrite(db) => db.begin_read(),
+            Db::ReadOnly(db) => db.begin_read(),
+        }
+        .map_err(storage("starting a read transaction"))
+    }
+
+    fn check_version(&self, file: &Path) -> Result<(), LogError> {
+        let txn = self.begin_read()?;
+        let meta = txn
+            .open_table(META)
+            .map_err(storage("opening the meta table"))?;
+        let found = meta
+            .get("format")
+            .map_err(storage("reading the format version"))?
+            .map(|v| v.value())
+            .unwrap_or(LAYOUT_VERSION);
+        if found != LAYOUT_VERSION {
+            return Err(LogError::Version {
+                file: file.to_owned(),
+                found,
+                supported: LAYOUT_VERSION,
+            });
+        }
+        Ok(())
+    }
+
+    /// Appends records to their topics (partition 0) and stores the connector's source offset,
+    /// atomically and durably (fsynced) before returning. Returns the offset assigned to each
+    /// record, in order.
+    pub fn append(
+        &self,
+        records: &[StoredRecordRef<'_>],
+        source_offset: Option<(&str, &SourceOffset)>,
+    ) -> Result<Vec<u64>, LogError> {
+        let db = self.writable()?;
+        let offset_bytes = source_offset.map(|(_, o)| encode_source_offset(o));
+        let mut w = self
+            .inner
+            .writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let w = &mut *w;
+
+        // Assign offsets and encode each topic's records into chunks.
+        let mut offsets = Vec::with_capacity(records.len());
+        let mut pending: Vec<Pending<'_>> = Vec::new();
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut last: Option<(&str, usize)> = None;
+        let mut next_id = w.next_id;
+        for r in records {
+            let i = match last {
+                Some((topic, i)) if topic == r.topic => i,
+                _ => {
+                    let i = match index.get(r.topic) {
+                        Some(&i) => i,
+                        None => {
+                            let state = w.topics.get(r.topic).copied().unwrap_or_else(|| {
+                                next_id += 1;
+                                TopicState {
+                                    id: next_id - 1,
+                                    start: 0,
+                                    next: 0,
+                                }
+                            });
+                            pending.push(Pending {
+                                name: r.topic,
+                                state,
+                                chunks: Vec::new(),
+                                cur: w.spare.pop().unwrap_or_default(),
+                                cur_first: 0,
+                                cur_count: 0,
+                            });
+                            index.insert(r.topic, pending.len() - 1);
+                            pending.len() - 1
+                        }
+                    };
+                    last = Some((r.topic, i));
+                    i
+                }
+            };
+            let p = &mut pending[i];
+            if p.cur_count > 0 && p.cur.len() + format::encoded_len(r) > CHUNK_BYTES {
+                p.seal(&mut w.spare);
+            }
+            if p.cur_count == 0 {
+                p.cur.clear();
+                format::start_chunk(&mut p.cur);
+                p.cur_first = p.state.next;
+            }
+            format::encode_record(&mut p.cur, r);
+            p.cur_count += 1;
+            offsets.push(p.state.next);
+            p.state.next += 1;
+        }
+        for p in &mut pending {
+            p.seal(&mut w.spare);
+        }
+
+        // One durable write transaction for everything.
+        let txn = db
+            .begin_write()
+            .map_err(storage("starting a write transaction"))?;
+        {
+            let mut chunks = txn
+                .open_table(CHUNKS)
+                .map_err(storage("opening the chunks table"))?;
+            let mut topics = txn
+                .open_table(TOPICS)
+                .map_err(storage("opening the topics table"))?;
+            for p in &pending {
+                for (first, chunk) in &p.chunks {
+                    chunks
+                        .insert((p.state.id, *first), chunk.as_slice())
+                        .map_err(storage("writing records"))?;
+                }
+                topics
+                    .insert(p.name, (p.state.id, p.state.start, p.state.next))
+                    .map_err(storage("updating a topic"))?;
+            }
+            if let (Some((connector, _)), Some(bytes)) = (source_offset, &offset_bytes) {
+                let mut table = txn
+                    .open_table(SOURCE_OFFSETS)
+                    .map_err(storage("opening the source offsets table"))?;
+                table
+                    .insert(connector, bytes.as_slice())
+                    .map_err(storage("writing the source offset"))?;
+            }
+        }
+        txn.commit().map_err(storage("committing an append"))?;
+
+        // Durable: publish the new topic positions and keep the buffers.
+        w.next_id = next_id;
+        for p in pending {
+            w.topics.insert(p.name.to_owned(), p.state);
+            for (_, mut buf) in p.chunks {
+                if w.spare.len() < 4 && buf.capacity() <= 2 * CHUNK_BYTES {
+                    buf.clear();
+                    w.spare.push(buf);
+                }
+            }
+        }
+        Ok(offsets)
+    }
+
+    /// The stored source offset of a connector.
+    pub fn source_offset(&self, connector: &str) -> Result<Option<SourceOffset>, LogError> {
+        let txn = self.begin_read()?;
+        let table = match txn.open_table(SOURCE_OFFSETS) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(storage("opening the source offsets table")(e)),
+        };
+        let Some(v) = table
+            .get(connector)
+            .map_err(storage("reading a source offset"))?
+        else {
+            return Ok(None);
+        };
+        decode_source_offset(connector, v.value()).map(Some)
+    }
+
+    /// Stores a connector's source offset durably (the REST offsets API).
+    pub fn set_source_offset(
+        &self,
+        connector: &str,
+        offset: &SourceOffset,
+    ) -> Result<(), LogError> {
+        let bytes = encode_source_offset(offset);
+        self.write_offsets(|table| {
+            table
+                .insert(connector, bytes.as_slice())
+                .map(drop)
+                .map_err(storage("writing a source offset"))
+        })
+    }
+
+    /// Deletes a connector's source offset durably; returns whether one was stored.
+    pub fn delete_source_offset(&self, connector: &str) -> Result<bool, LogError> {
+        let mut existed = false;
+        self.write_offsets(|table| {
+            existed = table
+                .remove(connector)
+                .map_err(storage("deleting a source offset"))?
+                .is_some();
+            Ok(())
+        })?;
+        Ok(existed)
+    }
+
+    fn write_offsets(
+        &self,
+        f: impl FnOnce(&mut redb::Table<'_, &str, &[u8]>) -> Result<(), LogError>,
+    ) -> Result<(), LogError> {
+        let db = self.writable()?;
+        let _w = self
+            .inner
+            .writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let txn = db
+            .begin_write()
+            .map_err(storage("starting a write transaction"))?;
+        {
+            let mut table = txn
+                .open_table(SOURCE_OFFSETS)
+                .map_err(storage("opening the source offsets table"))?;
+            f(&mut table)?;
+        }
+        txn.commit().map_err(storage("committing source offsets"))
+    }
+
+    /// Every topic, by name.
+    pub fn topics(&self) -> Result<Vec<TopicInfo>, LogError> {
+        let txn = self.begin_read()?;
+        let table = txn
+            .open_table(TOPICS)
+            .map_err(storage("opening the topics table"))?;
+        let mut out = Vec::new();
+        for entry in table.iter().map_err(storage("listing topics"))? {
+            let (name, v) = entry.map_err(storage("listing topics"))?;
+            let (_id, start, next) = v.value();
+            out.push(TopicInfo {
+                name: name.value().to_owned(),
+                partitions: 1,
+                records: next.saturating_sub(start),
+                next_offset: next,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Reads up to `max` records of `topic` starting at `from_offset` (or the first record kept,
+    /// if later). An empty result means there is nothing at or after `from_offset` yet.
+    pub fn read(
+        &self,
+        topic: &str,
+        from_offset: u64,
+        max: usize,
+    ) -> Result<Vec<StoredRecord>, LogError> {
+        let txn = self.begin_read()?;
+        let topics = txn
+            .open_table(TOPICS)
+            .map_err(storage("opening the topics table"))?;
+        let (id, start, next) = topics
+            .get(topic)
+            .map_err(storage("reading a topic"))?
+            .ok_or_else(|| LogError::UnknownTopic(topic.to_owned()))?
+            .value();
+        let from = from_offset.max(start);
+        if from >= next || max == 0 {
+            return Ok(Vec::new());
+        }
+        let chunks = txn
+            .open_table(CHUNKS)
+            .map_err(storage("opening the chunks table"))?;
+        // The chunk holding `from` is the last one starting at or before it.
+        let begin = chunks
+            .range((id, 0)..=(id, from))
+            .map_err(storage("locating a record"))?
+            .next_back()
+            .transpose()
+            .map_err(storage("locating a record"))?
+            .map_or(0, |(k, _)| k.value().1);
+        let mut out = Vec::with_capacity(max.min((next - from) as usize).min(8192));
+        for entry in chunks
+            .range((id, begin)..=(id, u64::MAX))
+            .map_err(storage("reading records"))?
+        {
+            let (k, v) = entry.map_err(storage("reading records"))?;
+            let first = k.value().1;
+            format::decode_chunk(v.value(), first, from, max, &mut out).map_err(|source| {
+                LogError::Corrupt {
+                    topic: topic.to_owned(),
+                    offset: first,
+                    source,
+                }
+            })?;
+            if out.len() >= max {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn open_error(dir: &Path, file: &Path, e: redb::DatabaseError) -> LogError {
+    match e {
+        redb::DatabaseError::DatabaseAlreadyOpen => LogError::Locked {
+            dir: dir.to_owned(),
+            file: file.to_owned(),
+        },
+        source => LogError::Open {
+            file: file.to_owned(),
+            source,
+        },
+    }
+}
+
+/// Creates the tables, checks the layout version and loads the writer's topic positions.
+fn init_tables(db: &redb::Database, file: &Path) -> Result<Writer, LogError> {
+    let txn = db
+        .begin_write()
+        .map_err(storage("starting a write transaction"))?;
+    let mut writer = Writer::default();
+    {
+        let mut meta = txn
+            .open_table(META)
+            .map_err(storage("opening the meta table"))?;
+        let found = meta
+            .get("format")
+            .map_err(storage("reading the format version"))?
+            .map(|v| v.value());
+        match found {
+            None => {
+                meta.insert("format", LAYOUT_VERSION)
+                    .map_err(storage("writing the format version"))?;
+            }
+            Some(LAYOUT_VERSION) => {}
+            Some(found) => {
+                return Err(LogError::Version {
+                    file: file.to_owned(),
+                    found,
+                    supported: LAYOUT_VERSION,
+                })
+            }
+        }
+        txn.open_table(CHUNKS)
+            .map_err(storage("opening the chunks table"))?;
+        txn.open_table(SOURCE_OFFSETS)
+            .map_err(storage("opening the source offsets table"))?;
+        let topics = txn
+            .open_table(TOPICS)
+            .map_err(storage("opening the topics table"))?;
+        for entry in topics.iter().map_err(storage("loading topics"))? {
+            let (name, v) = entry.map_err(storage("loading topics"))?;
+            let (id, start, next) = v.value();
+            writer.next_id = writer.next_id.max(id + 1);
+            writer
+                .topics
+                .insert(name.value().to_owned(), TopicState { id, start, next });
+        }
+    }
+    txn.commit().map_err(storage("initialising the log"))?;
+    Ok(writer)
+}
+
+fn encode_source_offset(offset: &SourceOffset) -> Vec<u8> {
+    let mut out = vec![OFFSET_VERSION];
+    // Serializing maps of JSON values cannot fail.
+    serde_json::to_writer(&mut out, offset).unwrap_or_default();
+    out
+}
+
+fn decode_source_offset(connector: &str, bytes: &[u8]) -> Result<SourceOffset, LogError> {
+    let body = match bytes.split_first() {
+        Some((&OFFSET_VERSION, rest)) => rest,
+        _ => bytes,
+    };
+    serde_json::from_slice(body).map_err(|source| LogError::BadSourceOffset {
+        connector: connector.to_owned(),
+        source,
+    })
+}

@@ -1,0 +1,200 @@
+//! Scenarios of the embedded log on a temporary data directory.
+
+use serde_json::json;
+
+use super::*;
+use cdc_core::SourceOffset;
+
+fn rec<'a>(topic: &'a str, key: &'a [u8], value: Option<&'a [u8]>) -> StoredRecordRef<'a> {
+    StoredRecordRef {
+        topic,
+        timestamp_ms: 1_700_000_000_000,
+        key: Some(key),
+        value,
+        headers: &[],
+    }
+}
+
+fn offset(lsn: i64) -> SourceOffset {
+    let m = |v: serde_json::Value| v.as_object().cloned().unwrap_or_default();
+    SourceOffset::new(m(json!({"server": "p"})), m(json!({"lsn": lsn})))
+}
+
+#[test]
+fn records_get_per_topic_offsets_and_read_back_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = EmbeddedLog::open(dir.path()).unwrap();
+    let got = log
+        .append(
+            &[
+                rec("a", b"1", Some(b"v1")),
+                rec("b", b"1", Some(b"w1")),
+                rec("a", b"2", None),
+            ],
+            None,
+        )
+        .unwrap();
+    assert_eq!(got, vec![0, 0, 1]);
+    let got = log.append(&[rec("a", b"3", Some(b"v3"))], None).unwrap();
+    assert_eq!(got, vec![2]);
+
+    let a = log.read("a", 0, 100).unwrap();
+    let offsets: Vec<u64> = a.iter().map(|r| r.offset).collect();
+    assert_eq!(offsets, vec![0, 1, 2]);
+    assert_eq!(a[1].value, None, "a tombstone stays a tombstone");
+    assert_eq!(a[2].value.as_deref(), Some(&b"v3"[..]));
+    assert_eq!(
+        log.read("a", 1, 1).unwrap()[0].key.as_deref(),
+        Some(&b"2"[..])
+    );
+    assert!(log.read("a", 3, 10).unwrap().is_empty());
+    assert!(matches!(
+        log.read("nope", 0, 1),
+        Err(LogError::UnknownTopic(_))
+    ));
+
+    let topics = log.topics().unwrap();
+    assert_eq!(
+        topics
+            .iter()
+            .map(|t| (t.name.as_str(), t.records, t.next_offset))
+            .collect::<Vec<_>>(),
+        vec![("a", 3, 3), ("b", 1, 1)]
+    );
+}
+
+#[test]
+fn the_source_offset_is_stored_with_the_records_and_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let log = EmbeddedLog::open(dir.path()).unwrap();
+        assert_eq!(log.source_offset("c").unwrap(), None);
+        log.append(&[rec("t", b"k", Some(b"v"))], Some(("c", &offset(10))))
+            .unwrap();
+        log.append(&[rec("t", b"k", Some(b"v"))], Some(("c", &offset(20))))
+            .unwrap();
+    }
+    let log = EmbeddedLog::open(dir.path()).unwrap();
+    assert_eq!(log.source_offset("c").unwrap(), Some(offset(20)));
+    assert_eq!(
+        log.append(&[rec("t", b"k", None)], None).unwrap(),
+        vec![2],
+        "offsets continue after a reopen"
+    );
+    log.set_source_offset("c", &offset(5)).unwrap();
+    assert_eq!(log.source_offset("c").unwrap(), Some(offset(5)));
+    assert!(log.delete_source_offset("c").unwrap());
+    assert!(!log.delete_source_offset("c").unwrap());
+    assert_eq!(log.source_offset("c").unwrap(), None);
+}
+
+#[test]
+fn a_second_open_of_the_same_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let _held = EmbeddedLog::open(dir.path()).unwrap();
+    let err = EmbeddedLog::open(dir.path())
+        .err()
+        .expect("must be refused");
+    assert!(matches!(err, LogError::Locked { .. }), "{err:?}");
+    assert!(err
+        .to_string()
+        .contains("in use by another tributary process"));
+    assert!(matches!(
+        EmbeddedLog::open_read_only(dir.path()),
+        Err(LogError::Locked { .. })
+    ));
+}
+
+#[test]
+fn big_appends_are_split_into_chunks_and_read_from_any_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = EmbeddedLog::open(dir.path()).unwrap();
+    let values: Vec<Vec<u8>> = (0..5000)
+        .map(|i| format!("{i:0>400}").into_bytes())
+        .collect();
+    let headers = vec![("h".to_owned(), b"x".to_vec())];
+    let recs: Vec<StoredRecordRef<'_>> = values
+        .iter()
+        .map(|v| StoredRecordRef {
+            topic: "big",
+            timestamp_ms: 5,
+            key: None,
+            value: Some(v),
+            headers: &headers,
+        })
+        .collect();
+    log.append(&recs[..2500], None).unwrap();
+    log.append(&recs[2500..], None).unwrap();
+    for from in [0u64, 1, 2499, 2500, 2600, 4999] {
+        let got = log.read("big", from, 3).unwrap();
+        assert_eq!(got[0].offset, from);
+        assert_eq!(
+            got[0].value.as_deref(),
+            Some(values[from as usize].as_slice())
+        );
+        assert_eq!(got[0].headers, headers);
+    }
+    assert_eq!(log.read("big", 0, usize::MAX).unwrap().len(), 5000);
+}
+
+#[test]
+fn a_reader_opens_the_file_read_only_when_no_worker_holds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(matches!(
+        LogReader::new(dir.path()).topics(),
+        Err(LogError::NotFound(_))
+    ));
+    EmbeddedLog::open(dir.path())
+        .unwrap()
+        .append(&[rec("t", b"k", Some(b"v"))], None)
+        .unwrap();
+    let mut reader = LogReader::new(dir.path());
+    assert_eq!(reader.topics().unwrap()[0].records, 1);
+    assert_eq!(reader.read("t", 0, 10).unwrap().len(), 1);
+    // The reader does not keep the directory: a worker can start.
+    let _worker = EmbeddedLog::open(dir.path()).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_goes_through_the_worker_socket_while_a_worker_holds_the_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = EmbeddedLog::open(dir.path()).unwrap();
+    let listener = socket::bind(&log).unwrap();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let server = tokio::spawn(socket::serve(log.clone(), listener, stop.clone()));
+    let headers = vec![("h".to_owned(), b"1".to_vec())];
+    log.append(
+        &[
+            StoredRecordRef {
+                topic: "t",
+                timestamp_ms: 9,
+                key: None,
+                value: Some(b"{\"a\":1}"),
+                headers: &headers,
+            },
+            rec("t", b"k", None),
+        ],
+        None,
+    )
+    .unwrap();
+
+    let path = dir.path().to_owned();
+    let (topics, records, unknown) = tokio::task::spawn_blocking(move || {
+        let mut reader = LogReader::new(&path);
+        (
+            reader.topics().unwrap(),
+            reader.read("t", 0, 10).unwrap(),
+            reader.read("other", 0, 10),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(topics[0].name, "t");
+    assert_eq!(topics[0].records, 2);
+    assert_eq!(records, log.read("t", 0, 10).unwrap());
+    assert!(matches!(unknown, Err(LogError::UnknownTopic(t)) if t == "other"));
+
+    stop.cancel();
+    server.await.unwrap();
+    assert!(!socket::socket_path(dir.path()).exists());
+}

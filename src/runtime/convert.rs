@@ -1,0 +1,188 @@
+//! Key and value converters configured with Kafka Connect's property names, and the conversion of
+//! a group of batches into the bytes the log stores.
+
+use std::sync::Arc;
+
+use cdc_core::json::DecimalFormat;
+use cdc_core::{Batch, ConfigErrors, ConfigMap, ConfigReader, JsonConverter, QueueBounds};
+
+/// Connect's JSON converter class, the only one supported so far.
+pub const JSON_CONVERTER: &str = "org.apache.kafka.connect.json.JsonConverter";
+
+/// The key and value converters of a connector task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Converters {
+    pub key: JsonConverter,
+    pub value: JsonConverter,
+}
+
+impl Converters {
+    /// Reads `key.converter`, `value.converter` and their `schemas.enable` and `decimal.format`
+    /// settings the way Kafka Connect does: a connector that sets `key.converter` configures that
+    /// converter entirely from its own config; otherwise the worker's converter applies, with the
+    /// worker's `key.converter.*` settings (and JsonConverter with its defaults when neither
+    /// names one). Every problem of both configs is reported at once.
+    pub fn from_config(connector: &ConfigMap, worker: &ConfigMap) -> Result<Self, ConfigErrors> {
+        let mut problems = Vec::new();
+        let mut read = |prefix: &str| {
+            let class = format!("{prefix}.converter");
+            let map = if connector.contains_key(&class) {
+                connector
+            } else {
+                worker
+            };
+            let mut r = ConfigReader::new(map);
+            let conv = json_converter(&mut r, prefix);
+            if let Err(ConfigErrors(mut p)) = r.finish() {
+                problems.append(&mut p);
+            }
+            conv
+        };
+        let converters = Converters {
+            key: read("key"),
+            value: read("value"),
+        };
+        if problems.is_empty() {
+            Ok(converters)
+        } else {
+            Err(ConfigErrors(problems))
+        }
+    }
+}
+
+fn json_converter(r: &mut ConfigReader<'_>, prefix: &str) -> JsonConverter {
+    let class = format!("{prefix}.converter");
+    let name = r.string(&class, JSON_CONVERTER);
+    if name != JSON_CONVERTER {
+        r.problem(
+            &class,
+            format!("converter class is not supported; supported: {JSON_CONVERTER}"),
+        );
+    }
+    let schemas_enable = r.bool(&format!("{class}.schemas.enable"), true);
+    let decimal_format = match r
+        .one_of(
+            &format!("{class}.decimal.format"),
+            "BASE64",
+            &["BASE64", "NUMERIC"],
+        )
+        .as_str()
+    {
+        "NUMERIC" => DecimalFormat::Numeric,
+        _ => DecimalFormat::Base64,
+    };
+    JsonConverter {
+        schemas_enable,
+        decimal_format,
+    }
+}
+
+/// Reads Debezium's queue settings: `max.queue.size` (8192), `max.batch.size` (2048),
+/// `max.queue.size.in.bytes` (0, records only).
+pub fn queue_bounds(config: &ConfigMap) -> Result<QueueBounds, ConfigErrors> {
+    let mut r = ConfigReader::new(config);
+    let d = QueueBounds::default();
+    let max_batch = r.int("max.batch.size", d.max_batch_records as i64, 1, 1 << 24);
+    let max_queue = r.int("max.queue.size", d.max_queue_records as i64, 1, 1 << 26);
+    let max_bytes = r.int("max.queue.size.in.bytes", 0, 0, i64::MAX);
+    if max_queue <= max_batch {
+        r.problem("max.queue.size", "must be larger than max.batch.size");
+    }
+    r.finish()?;
+    Ok(QueueBounds {
+        max_queue_records: max_queue as usize,
+        max_batch_records: max_batch as usize,
+        max_queue_bytes: max_bytes as usize,
+    })
+}
+
+/// One record converted to stored bytes.
+pub(crate) struct Converted {
+    pub topic: Arc<str>,
+    pub timestamp_ms: i64,
+    pub key: Option<Vec<u8>>,
+    pub value: Option<Vec<u8>>,
+    pub headers: Vec<(String, Vec<u8>)>,
+}
+
+/// Converts every record of `batches` in order (the headers move, they are not copied).
+pub(crate) fn convert(converters: &Converters, batches: Vec<Batch>) -> Vec<Converted> {
+    let n = batches.iter().map(|b| b.records.len()).sum();
+    let mut out = Vec::with_capacity(n);
+    for batch in batches {
+        for r in batch.records {
+            out.push(Converted {
+                key: converters.key.to_bytes(r.key.as_ref()),
+                value: converters.value.to_bytes(r.value.as_ref()),
+                topic: r.topic,
+                timestamp_ms: r.timestamp_ms,
+                headers: r.headers,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> ConfigMap {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_json_with_schemas_and_base64_decimals() {
+        let c = Converters::from_config(&ConfigMap::new(), &ConfigMap::new()).unwrap();
+        assert_eq!(c, Converters::default());
+        assert!(c.key.schemas_enable && c.value.schemas_enable);
+    }
+
+    #[test]
+    fn the_connector_overrides_the_worker_converter_with_its_own_settings() {
+        let worker = map(&[
+            ("key.converter", JSON_CONVERTER),
+            ("key.converter.schemas.enable", "false"),
+            ("value.converter", JSON_CONVERTER),
+            ("value.converter.schemas.enable", "false"),
+        ]);
+        let connector = map(&[
+            ("value.converter", JSON_CONVERTER),
+            ("value.converter.decimal.format", "NUMERIC"),
+        ]);
+        let c = Converters::from_config(&connector, &worker).unwrap();
+        assert!(!c.key.schemas_enable, "the worker's key converter applies");
+        assert!(
+            c.value.schemas_enable,
+            "the connector's converter has its own defaults"
+        );
+        assert_eq!(c.value.decimal_format, DecimalFormat::Numeric);
+    }
+
+    #[test]
+    fn an_unsupported_converter_is_an_error_naming_the_property() {
+        let connector = map(&[
+            ("key.converter", "io.confluent.connect.avro.AvroConverter"),
+            ("value.converter.schemas.enable", "maybe"),
+            ("value.converter", JSON_CONVERTER),
+        ]);
+        let err = Converters::from_config(&connector, &ConfigMap::new()).unwrap_err();
+        let props: Vec<&str> = err.0.iter().map(|p| p.property.as_str()).collect();
+        assert_eq!(
+            props,
+            vec!["key.converter", "value.converter.schemas.enable"]
+        );
+        assert!(err.to_string().contains(JSON_CONVERTER));
+    }
+
+    #[test]
+    fn queue_bounds_use_debezium_names() {
+        let b = queue_bounds(&map(&[("max.batch.size", "10"), ("max.queue.size", "40")])).unwrap();
+        assert_eq!((b.max_batch_records, b.max_queue_records), (10, 40));
+        let err = queue_bounds(&map(&[("max.batch.size", "100"), ("max.queue.size", "50")]));
+        assert_eq!(err.unwrap_err().0[0].property, "max.queue.size");
+    }
+}
