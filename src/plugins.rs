@@ -117,7 +117,10 @@ mod tests {
         ] {
             // The Postgres connector's own validation answers: its required properties are missing.
             let err = make_source(&config(class)).err().unwrap();
-            assert!(err.to_string().contains("database.hostname"), "{class}: {err}");
+            assert!(
+                err.to_string().contains("database.hostname"),
+                "{class}: {err}"
+            );
         }
     }
 }

@@ -23,8 +23,16 @@ impl WorkerDir {
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(&root).unwrap();
         let name = format!("{}-connector", db.dbname);
+        let mut with_converters: Vec<(&str, &str)> = vec![
+            (
+                "value.converter",
+                "org.apache.kafka.connect.json.JsonConverter",
+            ),
+            ("value.converter.schemas.enable", "false"),
+        ];
+        with_converters.extend_from_slice(extra);
         let config: serde_json::Map<String, serde_json::Value> = db
-            .connector_config(extra)
+            .connector_config(&with_converters)
             .into_iter()
             .map(|(k, v)| (k, serde_json::Value::String(v)))
             .collect();

@@ -98,6 +98,9 @@ fn storage<E: Into<redb::Error>>(context: &'static str) -> impl FnOnce(E) -> Log
     }
 }
 
+/// redb's page cache (`Builder::set_cache_size`).
+const CACHE_BYTES: usize = 32 << 20;
+
 impl EmbeddedLog {
     /// Opens (creating if needed) the log in `dir`, taking the directory's lock.
     pub fn open(dir: &Path) -> Result<Self, LogError> {
@@ -106,7 +109,12 @@ impl EmbeddedLog {
             source,
         })?;
         let file = dir.join(FILE_NAME);
-        let db = redb::Database::create(&file).map_err(|e| open_error(dir, &file, e))?;
+        // redb caches pages up to 1 GiB by default; a change log is written once and read
+        // sequentially, so a small cache bounds the worker's memory without slowing appends.
+        let db = redb::Builder::new()
+            .set_cache_size(CACHE_BYTES)
+            .create(&file)
+            .map_err(|e| open_error(dir, &file, e))?;
         let writer = init_tables(&db, &file)?;
         Ok(EmbeddedLog {
             inner: Arc::new(Inner {

@@ -273,7 +273,7 @@ fn bad_connector_configs_are_reported_before_anything_starts() {
         pg.to_str().unwrap(),
     ]);
     assert!(
-        stderr(&out).contains("not available yet"),
+        stderr(&out).contains("database.hostname") && stderr(&out).contains("required"),
         "{}",
         stderr(&out)
     );
