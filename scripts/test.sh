@@ -46,17 +46,20 @@ done
 # --- servers ------------------------------------------------------------------------------------
 
 PG_DIR=$ROOT/target/test-servers/pg
+PG_DIR_TEMPORARY=
 mkdir -p "$PG_DIR"
 # The postgres OS user must reach the server directory; a checkout inside a private directory
 # (mode 700, as mktemp makes them) cannot host it, so use a private temporary one instead.
 if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$(dirname "$PG_DIR")"; then
   PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tributary-test-pg.XXXXXX")
+  PG_DIR_TEMPORARY=1
   chmod 755 "$PG_DIR"
   echo "postgres cannot reach $ROOT/target; its test server lives in $PG_DIR" >&2
 fi
 
 stop_servers() {
   pg_stop "$PG_DIR" || true
+  if [ -n "$PG_DIR_TEMPORARY" ]; then rm -rf "$PG_DIR"; fi
 }
 trap stop_servers EXIT
 trap 'exit 130' INT

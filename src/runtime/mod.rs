@@ -16,7 +16,7 @@ mod convert;
 #[cfg(test)]
 mod tests;
 
-pub use convert::{queue_bounds, Converters, JSON_CONVERTER};
+pub use convert::{queue_bounds, Converters, RecordConverter, JSON_CONVERTER};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -154,7 +154,7 @@ pub(crate) async fn run<B: Backend>(
     let mut pipeline = Pipeline {
         name: name.clone(),
         backend,
-        converters,
+        converter: Some(RecordConverter::new(converters)),
         committed,
         last_committed: stored,
         inflight: None,
@@ -231,7 +231,8 @@ enum Event {
 struct Pipeline<B> {
     name: Arc<str>,
     backend: B,
-    converters: Converters,
+    /// Moved to the blocking pool for each conversion and back (it caches schemas).
+    converter: Option<RecordConverter>,
     committed: watch::Sender<Option<SourceOffset>>,
     last_committed: Option<SourceOffset>,
     /// The append in progress; it resolves to the offset it made durable.
@@ -334,10 +335,18 @@ impl<B: Backend> Pipeline<B> {
         let Some(offset) = group.last().map(|b| b.offset.clone()) else {
             return Ok(());
         };
-        let converters = self.converters;
-        let converted = tokio::task::spawn_blocking(move || convert::convert(&converters, group))
-            .await
-            .map_err(|e| ConnectorError::fatal_msg(format!("record conversion failed: {e}")))?;
+        let Some(mut converter) = self.converter.take() else {
+            return Err(ConnectorError::fatal_msg(
+                "record conversion failed earlier",
+            ));
+        };
+        let (converter, converted) = tokio::task::spawn_blocking(move || {
+            let converted = convert::convert(&mut converter, group);
+            (converter, converted)
+        })
+        .await
+        .map_err(|e| ConnectorError::fatal_msg(format!("record conversion failed: {e}")))?;
+        self.converter = Some(converter);
         self.finish_inflight().await?;
         let (backend, name) = (self.backend.clone(), self.name.clone());
         self.inflight = Some(tokio::task::spawn_blocking(move || {
