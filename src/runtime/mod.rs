@@ -253,6 +253,8 @@ impl<B: Backend> Pipeline<B> {
     ) -> Result<Ended, ConnectorError> {
         let mut ended: Option<Ended> = None;
         let mut deadline: Option<tokio::time::Instant> = None;
+        // Every sender is gone; the source is returning (or ignoring the queue until shutdown).
+        let mut closed = false;
         loop {
             let group = if ended.is_some() {
                 // The source is gone: write what it left in the queue.
@@ -265,7 +267,7 @@ impl<B: Backend> Pipeline<B> {
                     biased;
                     r = wait(&mut self.inflight) => Event::Appended(r),
                     r = &mut task => Event::SourceJoined(joined(r)),
-                    b = rx.recv() => Event::Received(b),
+                    b = rx.recv(), if !closed => Event::Received(b),
                     _ = shutdown.cancelled(), if deadline.is_none() => Event::Shutdown,
                     _ = sleep_until(deadline) => Event::GraceOver,
                 };
@@ -283,8 +285,7 @@ impl<B: Backend> Pipeline<B> {
                         continue;
                     }
                     Event::Received(None) => {
-                        // Every sender is gone: the source is returning.
-                        ended = Some(joined((&mut task).await));
+                        closed = true;
                         continue;
                     }
                     Event::Received(Some(first)) => self.coalesce(first, &mut rx),
