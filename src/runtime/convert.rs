@@ -100,8 +100,9 @@ pub fn queue_bounds(config: &ConfigMap) -> Result<QueueBounds, ConfigErrors> {
 }
 
 /// Converts keys and values with [`Converters`], byte for byte as `JsonConverter::to_bytes`,
-/// but serializing each schema once: with `schemas.enable=true` the `schema` half of every
-/// message of a table is the same, and usually the larger half.
+/// but serializing each schema once (with `schemas.enable=true` the `schema` half of every
+/// message of a table is the same, and usually the larger half) and writing payloads without
+/// an intermediate JSON tree.
 pub struct RecordConverter {
     converters: Converters,
     key_schemas: SchemaCache,
@@ -159,20 +160,16 @@ impl RecordConverter {
 fn to_bytes(conv: &JsonConverter, cache: &mut SchemaCache, data: Option<&Data>) -> Option<Vec<u8>> {
     let data = data?;
     if !conv.schemas_enable {
-        return conv.to_bytes(Some(data));
+        let mut out = Vec::with_capacity(512);
+        super::json::write_payload(&mut out, conv.decimal_format, &data.schema, &data.value);
+        return Some(out);
     }
-    let payload = JsonConverter {
-        schemas_enable: false,
-        ..*conv
-    }
-    .to_json(data);
     let schema = cache.get(&data.schema);
-    let mut out = Vec::with_capacity(schema.len() + 256);
+    let mut out = Vec::with_capacity(schema.len() + 512);
     out.extend_from_slice(br#"{"schema":"#);
     out.extend_from_slice(schema);
     out.extend_from_slice(br#","payload":"#);
-    // Writing a JSON value into a Vec cannot fail.
-    serde_json::to_writer(&mut out, &payload).unwrap_or_default();
+    super::json::write_payload(&mut out, conv.decimal_format, &data.schema, &data.value);
     out.push(b'}');
     Some(out)
 }

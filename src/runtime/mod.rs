@@ -13,6 +13,7 @@
 //! source from the committed offset with exponential backoff; fatal ones end the run.
 
 mod convert;
+mod json;
 #[cfg(test)]
 mod tests;
 
