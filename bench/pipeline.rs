@@ -5,6 +5,7 @@
 //! ```text
 //! cargo bench --bench pipeline                  # 1,000,000 events, schemas enabled
 //! cargo bench --bench pipeline -- 200000 schemaless
+//! cargo bench --bench pipeline -- generate-only     # the generator's own rate
 //! ```
 
 use std::sync::Arc;
@@ -22,6 +23,8 @@ use tributary::runtime::{run_source, Converters};
 
 struct Generator {
     count: usize,
+    /// Build the batches but do not send them: the generator's own cost.
+    dry: bool,
     elapsed: Arc<std::sync::Mutex<Option<f64>>>,
 }
 
@@ -105,11 +108,20 @@ impl Source for Generator {
                     }
                 })
                 .collect();
-            ctx.output
-                .send(Batch::new(records, offset(end)))
-                .await
-                .map_err(ConnectorError::fatal)?;
+            let batch = Batch::new(records, offset(end));
+            if self.dry {
+                drop(batch);
+            } else {
+                ctx.output
+                    .send(batch)
+                    .await
+                    .map_err(ConnectorError::fatal)?;
+            }
             n = end;
+        }
+        if self.dry {
+            *self.elapsed.lock().unwrap() = Some(started.elapsed().as_secs_f64());
+            return Ok(());
         }
         let last = Some(offset(self.count));
         ctx.committed
@@ -124,9 +136,11 @@ impl Source for Generator {
 fn main() {
     let mut count = 1_000_000;
     let mut schemas_enable = true;
+    let mut dry = false;
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "schemaless" => schemas_enable = false,
+            "generate-only" => dry = true,
             "--bench" => {}
             other => count = other.parse().unwrap_or(count),
         }
@@ -144,6 +158,7 @@ fn main() {
         "bench".into(),
         Box::new(Generator {
             count,
+            dry,
             elapsed: elapsed.clone(),
         }),
         log.clone(),
@@ -156,6 +171,13 @@ fn main() {
     ))
     .expect("run");
     let secs = elapsed.lock().unwrap().expect("finished");
+    if dry {
+        println!(
+            "{count} events generated (not sent): {:.0} events/s",
+            count as f64 / secs
+        );
+        return;
+    }
     let topic = &log.topics().expect("topics")[0];
     assert_eq!(topic.records, count as u64);
     let bytes: usize = log

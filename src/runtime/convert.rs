@@ -183,18 +183,19 @@ pub(crate) struct Converted {
     pub headers: Vec<(String, Vec<u8>)>,
 }
 
-/// Converts every record of `batches` in order (the headers move, they are not copied).
-pub(crate) fn convert(converter: &mut RecordConverter, batches: Vec<Batch>) -> Vec<Converted> {
+/// Converts every record of `batches` in order. The headers move out, they are not copied; the
+/// records stay in the batches, so that freeing them can happen off the conversion path.
+pub(crate) fn convert(converter: &mut RecordConverter, batches: &mut [Batch]) -> Vec<Converted> {
     let n = batches.iter().map(|b| b.records.len()).sum();
     let mut out = Vec::with_capacity(n);
     for batch in batches {
-        for r in batch.records {
+        for r in &mut batch.records {
             out.push(Converted {
                 key: converter.key(r.key.as_ref()),
                 value: converter.value(r.value.as_ref()),
-                topic: r.topic,
+                topic: r.topic.clone(),
                 timestamp_ms: r.timestamp_ms,
-                headers: r.headers,
+                headers: std::mem::take(&mut r.headers),
             });
         }
     }

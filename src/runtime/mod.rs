@@ -333,7 +333,7 @@ impl<B: Backend> Pipeline<B> {
 
     /// Converts a group (while the previous append is still being fsynced), then starts its
     /// append once the previous one is durable and published.
-    async fn write(&mut self, group: Vec<Batch>) -> Result<(), ConnectorError> {
+    async fn write(&mut self, mut group: Vec<Batch>) -> Result<(), ConnectorError> {
         let Some(offset) = group.last().map(|b| b.offset.clone()) else {
             return Ok(());
         };
@@ -342,9 +342,9 @@ impl<B: Backend> Pipeline<B> {
                 "record conversion failed earlier",
             ));
         };
-        let (converter, converted) = tokio::task::spawn_blocking(move || {
-            let converted = convert::convert(&mut converter, group);
-            (converter, converted)
+        let (converter, converted, group) = tokio::task::spawn_blocking(move || {
+            let converted = convert::convert(&mut converter, &mut group);
+            (converter, converted, group)
         })
         .await
         .map_err(|e| ConnectorError::fatal_msg(format!("record conversion failed: {e}")))?;
@@ -363,6 +363,9 @@ impl<B: Backend> Pipeline<B> {
                 })
                 .collect();
             backend.append(&records, Some((&name, &offset)))?;
+            // Free the source's records here, beside the fsync, not on the conversion path;
+            // their queue budget is released only now that they are durable.
+            drop(group);
             Ok(offset)
         }));
         Ok(())
