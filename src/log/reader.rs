@@ -50,8 +50,8 @@ impl LogReader {
         }
         match EmbeddedLog::open_read_only(&self.dir) {
             Ok(log) => local(&log),
-            Err(locked @ LogError::Locked { .. }) => {
-                let mut r = RemoteLog::connect(&self.dir).map_err(|_| locked)?;
+            Err(LogError::Locked { .. }) => {
+                let mut r = RemoteLog::connect(&self.dir)?;
                 let out = remote(&mut r);
                 self.remote = Some(r);
                 out

@@ -28,8 +28,11 @@ const SOURCE_OFFSETS: TableDefinition<&str, &[u8]> = TableDefinition::new("sourc
 const LAYOUT_VERSION: u64 = 1;
 /// Version byte in front of a stored source offset.
 const OFFSET_VERSION: u8 = 1;
-/// A chunk is closed once it holds this many bytes (a larger single record gets its own chunk).
-const CHUNK_BYTES: usize = 1 << 20;
+/// A chunk is closed before it would exceed this many bytes (a larger single record gets its own
+/// chunk). redb stores a large value in a power-of-two run of pages together with its key and
+/// page header, so the limit stays a page below 1 MiB: at exactly 1 MiB every chunk would take
+/// 2 MiB on disk.
+const CHUNK_BYTES: usize = (1 << 20) - 4096;
 /// The log's file inside the data directory.
 pub const FILE_NAME: &str = "log.redb";
 

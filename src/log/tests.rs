@@ -198,3 +198,9 @@ async fn a_reader_goes_through_the_worker_socket_while_a_worker_holds_the_direct
     server.await.unwrap();
     assert!(!socket::socket_path(dir.path()).exists());
 }
+
+#[test]
+fn the_log_is_shareable_across_threads() {
+    fn shareable<T: Clone + Send + Sync + 'static>() {}
+    shareable::<EmbeddedLog>();
+}

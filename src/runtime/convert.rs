@@ -1,10 +1,13 @@
 //! Key and value converters configured with Kafka Connect's property names, and the conversion of
 //! a group of batches into the bytes the log stores.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use cdc_core::json::DecimalFormat;
-use cdc_core::{Batch, ConfigErrors, ConfigMap, ConfigReader, JsonConverter, QueueBounds};
+use cdc_core::json::{schema_json, DecimalFormat};
+use cdc_core::{
+    Batch, ConfigErrors, ConfigMap, ConfigReader, Data, JsonConverter, QueueBounds, Schema,
+};
 
 /// Connect's JSON converter class, the only one supported so far.
 pub const JSON_CONVERTER: &str = "org.apache.kafka.connect.json.JsonConverter";
@@ -96,6 +99,81 @@ pub fn queue_bounds(config: &ConfigMap) -> Result<QueueBounds, ConfigErrors> {
     })
 }
 
+/// Converts keys and values with [`Converters`], byte for byte as `JsonConverter::to_bytes`,
+/// but serializing each schema once (with `schemas.enable=true` the `schema` half of every
+/// message of a table is the same, and usually the larger half) and writing payloads without
+/// an intermediate JSON tree.
+pub struct RecordConverter {
+    converters: Converters,
+    key_schemas: SchemaCache,
+    value_schemas: SchemaCache,
+}
+
+/// Serialized schemas by `Arc` address. Each entry holds its `Arc`, so an address cannot be
+/// reused by another schema while it is cached.
+#[derive(Default)]
+struct SchemaCache {
+    entries: HashMap<usize, (Arc<Schema>, Vec<u8>)>,
+}
+
+/// Schemas kept per cache before it starts over (tables × schema versions seen).
+const SCHEMA_CACHE_ENTRIES: usize = 1024;
+
+impl SchemaCache {
+    fn get(&mut self, schema: &Arc<Schema>) -> &[u8] {
+        if self.entries.len() >= SCHEMA_CACHE_ENTRIES
+            && !self.entries.contains_key(&(Arc::as_ptr(schema) as usize))
+        {
+            self.entries.clear();
+        }
+        &self
+            .entries
+            .entry(Arc::as_ptr(schema) as usize)
+            .or_insert_with(|| {
+                let bytes = serde_json::to_vec(&schema_json(schema)).unwrap_or_default();
+                (schema.clone(), bytes)
+            })
+            .1
+    }
+}
+
+impl RecordConverter {
+    pub fn new(converters: Converters) -> Self {
+        RecordConverter {
+            converters,
+            key_schemas: SchemaCache::default(),
+            value_schemas: SchemaCache::default(),
+        }
+    }
+
+    /// The key's bytes; `None` for a null key.
+    pub fn key(&mut self, data: Option<&Data>) -> Option<Vec<u8>> {
+        to_bytes(&self.converters.key, &mut self.key_schemas, data)
+    }
+
+    /// The value's bytes; `None` for a tombstone.
+    pub fn value(&mut self, data: Option<&Data>) -> Option<Vec<u8>> {
+        to_bytes(&self.converters.value, &mut self.value_schemas, data)
+    }
+}
+
+fn to_bytes(conv: &JsonConverter, cache: &mut SchemaCache, data: Option<&Data>) -> Option<Vec<u8>> {
+    let data = data?;
+    if !conv.schemas_enable {
+        let mut out = Vec::with_capacity(512);
+        super::json::write_payload(&mut out, conv.decimal_format, &data.schema, &data.value);
+        return Some(out);
+    }
+    let schema = cache.get(&data.schema);
+    let mut out = Vec::with_capacity(schema.len() + 512);
+    out.extend_from_slice(br#"{"schema":"#);
+    out.extend_from_slice(schema);
+    out.extend_from_slice(br#","payload":"#);
+    super::json::write_payload(&mut out, conv.decimal_format, &data.schema, &data.value);
+    out.push(b'}');
+    Some(out)
+}
+
 /// One record converted to stored bytes.
 pub(crate) struct Converted {
     pub topic: Arc<str>,
@@ -105,18 +183,19 @@ pub(crate) struct Converted {
     pub headers: Vec<(String, Vec<u8>)>,
 }
 
-/// Converts every record of `batches` in order (the headers move, they are not copied).
-pub(crate) fn convert(converters: &Converters, batches: Vec<Batch>) -> Vec<Converted> {
+/// Converts every record of `batches` in order. The headers move out, they are not copied; the
+/// records stay in the batches, so that freeing them can happen off the conversion path.
+pub(crate) fn convert(converter: &mut RecordConverter, batches: &mut [Batch]) -> Vec<Converted> {
     let n = batches.iter().map(|b| b.records.len()).sum();
     let mut out = Vec::with_capacity(n);
     for batch in batches {
-        for r in batch.records {
+        for r in &mut batch.records {
             out.push(Converted {
-                key: converters.key.to_bytes(r.key.as_ref()),
-                value: converters.value.to_bytes(r.value.as_ref()),
-                topic: r.topic,
+                key: converter.key(r.key.as_ref()),
+                value: converter.value(r.value.as_ref()),
+                topic: r.topic.clone(),
                 timestamp_ms: r.timestamp_ms,
-                headers: r.headers,
+                headers: std::mem::take(&mut r.headers),
             });
         }
     }
@@ -176,6 +255,52 @@ mod tests {
             vec!["key.converter", "value.converter.schemas.enable"]
         );
         assert!(err.to_string().contains(JSON_CONVERTER));
+    }
+
+    #[test]
+    fn cached_schemas_give_exactly_the_json_converters_bytes() {
+        let row = Arc::new(
+            Schema::structure("p.public.t.Value")
+                .optional()
+                .field("id", Schema::int32())
+                .field(
+                    "price",
+                    Schema::bytes()
+                        .named("org.apache.kafka.connect.data.Decimal")
+                        .param("scale", "2"),
+                )
+                .field("note", Schema::string().optional()),
+        );
+        let values = [
+            cdc_core::Value::Struct(vec![
+                cdc_core::Value::Int32(1),
+                cdc_core::Value::Bytes(vec![0x30, 0x39]),
+                cdc_core::Value::Null,
+            ]),
+            cdc_core::Value::Struct(vec![
+                cdc_core::Value::Int32(2),
+                cdc_core::Value::Bytes(vec![0xff]),
+                cdc_core::Value::String("é \"q\"".into()),
+            ]),
+        ];
+        for decimal_format in [DecimalFormat::Base64, DecimalFormat::Numeric] {
+            for schemas_enable in [true, false] {
+                let json = JsonConverter {
+                    schemas_enable,
+                    decimal_format,
+                };
+                let mut rc = RecordConverter::new(Converters {
+                    key: json,
+                    value: json,
+                });
+                for v in &values {
+                    let data = Data::new(row.clone(), v.clone());
+                    assert_eq!(rc.value(Some(&data)), json.to_bytes(Some(&data)));
+                    assert_eq!(rc.key(Some(&data)), json.to_bytes(Some(&data)));
+                }
+                assert_eq!(rc.value(None), None);
+            }
+        }
     }
 
     #[test]

@@ -13,10 +13,11 @@
 //! source from the committed offset with exponential backoff; fatal ones end the run.
 
 mod convert;
+mod json;
 #[cfg(test)]
 mod tests;
 
-pub use convert::{queue_bounds, Converters, JSON_CONVERTER};
+pub use convert::{queue_bounds, Converters, RecordConverter, JSON_CONVERTER};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -154,7 +155,7 @@ pub(crate) async fn run<B: Backend>(
     let mut pipeline = Pipeline {
         name: name.clone(),
         backend,
-        converters,
+        converter: Some(RecordConverter::new(converters)),
         committed,
         last_committed: stored,
         inflight: None,
@@ -231,7 +232,8 @@ enum Event {
 struct Pipeline<B> {
     name: Arc<str>,
     backend: B,
-    converters: Converters,
+    /// Moved to the blocking pool for each conversion and back (it caches schemas).
+    converter: Option<RecordConverter>,
     committed: watch::Sender<Option<SourceOffset>>,
     last_committed: Option<SourceOffset>,
     /// The append in progress; it resolves to the offset it made durable.
@@ -252,6 +254,8 @@ impl<B: Backend> Pipeline<B> {
     ) -> Result<Ended, ConnectorError> {
         let mut ended: Option<Ended> = None;
         let mut deadline: Option<tokio::time::Instant> = None;
+        // Every sender is gone; the source is returning (or ignoring the queue until shutdown).
+        let mut closed = false;
         loop {
             let group = if ended.is_some() {
                 // The source is gone: write what it left in the queue.
@@ -264,7 +268,7 @@ impl<B: Backend> Pipeline<B> {
                     biased;
                     r = wait(&mut self.inflight) => Event::Appended(r),
                     r = &mut task => Event::SourceJoined(joined(r)),
-                    b = rx.recv() => Event::Received(b),
+                    b = rx.recv(), if !closed => Event::Received(b),
                     _ = shutdown.cancelled(), if deadline.is_none() => Event::Shutdown,
                     _ = sleep_until(deadline) => Event::GraceOver,
                 };
@@ -282,8 +286,7 @@ impl<B: Backend> Pipeline<B> {
                         continue;
                     }
                     Event::Received(None) => {
-                        // Every sender is gone: the source is returning.
-                        ended = Some(joined((&mut task).await));
+                        closed = true;
                         continue;
                     }
                     Event::Received(Some(first)) => self.coalesce(first, &mut rx),
@@ -330,14 +333,22 @@ impl<B: Backend> Pipeline<B> {
 
     /// Converts a group (while the previous append is still being fsynced), then starts its
     /// append once the previous one is durable and published.
-    async fn write(&mut self, group: Vec<Batch>) -> Result<(), ConnectorError> {
+    async fn write(&mut self, mut group: Vec<Batch>) -> Result<(), ConnectorError> {
         let Some(offset) = group.last().map(|b| b.offset.clone()) else {
             return Ok(());
         };
-        let converters = self.converters;
-        let converted = tokio::task::spawn_blocking(move || convert::convert(&converters, group))
-            .await
-            .map_err(|e| ConnectorError::fatal_msg(format!("record conversion failed: {e}")))?;
+        let Some(mut converter) = self.converter.take() else {
+            return Err(ConnectorError::fatal_msg(
+                "record conversion failed earlier",
+            ));
+        };
+        let (converter, converted, group) = tokio::task::spawn_blocking(move || {
+            let converted = convert::convert(&mut converter, &mut group);
+            (converter, converted, group)
+        })
+        .await
+        .map_err(|e| ConnectorError::fatal_msg(format!("record conversion failed: {e}")))?;
+        self.converter = Some(converter);
         self.finish_inflight().await?;
         let (backend, name) = (self.backend.clone(), self.name.clone());
         self.inflight = Some(tokio::task::spawn_blocking(move || {
@@ -352,6 +363,9 @@ impl<B: Backend> Pipeline<B> {
                 })
                 .collect();
             backend.append(&records, Some((&name, &offset)))?;
+            // Free the source's records here, beside the fsync, not on the conversion path;
+            // their queue budget is released only now that they are durable.
+            drop(group);
             Ok(offset)
         }));
         Ok(())

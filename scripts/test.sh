@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# The one test command: installs what is missing, starts ephemeral servers on free loopback
+# ports under target/test-servers/, runs fmt, clippy and every test, stops the servers, and
+# prints a summary. Exits non-zero if any step failed.
+#
+#   bash scripts/test.sh            # everything
+#   NO_LINT=1 bash scripts/test.sh  # tests only
+#
+# Tests find the servers through TRIBUTARY_PG_HOST/PORT/USER/PASSWORD/URL (see scripts/lib/pg.sh).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$(pwd)
+# shellcheck source=scripts/lib/pg.sh
+source scripts/lib/pg.sh
+
+say() { printf '\n==> %s\n' "$*" >&2; }
+
+# --- what the machine needs -------------------------------------------------------------------
+
+apt_updated=
+apt_install() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "missing system packages ($*); run as root or install them" >&2
+    return 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  if [ -z "$apt_updated" ]; then apt-get update -qq >/dev/null; apt_updated=1; fi
+  apt-get install -y -qq "$@" >/dev/null
+}
+
+say "checking tools"
+command -v cc >/dev/null || apt_install build-essential
+command -v python3 >/dev/null || apt_install python3
+command -v runuser >/dev/null || apt_install util-linux
+pg_install
+for component in rustfmt clippy; do
+  if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
+    rustup component add "$component" || {
+      echo "the Rust component $component is missing and could not be installed" >&2
+      exit 1
+    }
+  fi
+done
+
+# --- servers ------------------------------------------------------------------------------------
+
+PG_DIR=$ROOT/target/test-servers/pg
+PG_DIR_TEMPORARY=
+mkdir -p "$PG_DIR"
+# The postgres OS user must reach the server directory; a checkout inside a private directory
+# (mode 700, as mktemp makes them) cannot host it, so use a private temporary one instead.
+if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$(dirname "$PG_DIR")"; then
+  PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tributary-test-pg.XXXXXX")
+  PG_DIR_TEMPORARY=1
+  chmod 755 "$PG_DIR"
+  echo "postgres cannot reach $ROOT/target; its test server lives in $PG_DIR" >&2
+fi
+
+stop_servers() {
+  pg_stop "$PG_DIR" || true
+  if [ -n "$PG_DIR_TEMPORARY" ]; then rm -rf "$PG_DIR"; fi
+}
+trap stop_servers EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+say "starting PostgreSQL in $PG_DIR"
+pg_stop "$PG_DIR" # a server left behind by an interrupted run
+pg_start "$PG_DIR"
+echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on $TRIBUTARY_PG_HOST:$TRIBUTARY_PG_PORT" >&2
+if [ -z "${MONGODB_URL:-}" ]; then
+  echo "MONGODB_URL is not set: MongoDB tests will be skipped" >&2
+fi
+
+# --- checks -------------------------------------------------------------------------------------
+
+declare -a names=() results=()
+LOGS=$ROOT/target/test-logs
+mkdir -p "$LOGS"
+step() {
+  local name=$1; shift
+  say "$name: $*"
+  local start=$SECONDS rc=0
+  "$@" 2>&1 | tee "$LOGS/$name.log" || rc=$?
+  names+=("$name")
+  if [ "$rc" = 0 ]; then
+    results+=("ok     $(( SECONDS - start ))s")
+  else
+    results+=("FAILED $(( SECONDS - start ))s (exit $rc)")
+  fi
+}
+
+if [ -z "${NO_LINT:-}" ]; then
+  step fmt cargo fmt --all -- --check
+  step clippy cargo clippy --workspace --all-targets -- -D warnings
+fi
+if cargo nextest --version >/dev/null 2>&1; then
+  # nextest does not run doctests; run them first so the test summary closes the output.
+  step doctests cargo test --workspace --doc
+  step tests cargo nextest run --workspace --no-fail-fast
+else
+  step tests cargo test --workspace --no-fail-fast
+fi
+
+# Counts of the test step, from nextest's summary or cargo test's result lines.
+passed=0 failed_tests=0
+if [ -f "$LOGS/tests.log" ]; then
+  read -r passed failed_tests < <(python3 - "$LOGS/tests.log" <<'PY'
+import re, sys
+text = re.sub(r"\x1b\[[0-9;]*m", "", open(sys.argv[1], errors="replace").read())
+m = re.findall(r"\d+ tests? run: (\d+) passed(?:.*?(\d+) failed)?", text)
+if m:
+    p, f = m[-1]
+    print(int(p), int(f or 0))
+else:
+    rs = re.findall(r"test result: \w+\. (\d+) passed; (\d+) failed", text)
+    print(sum(int(p) for p, _ in rs), sum(int(f) for _, f in rs))
+PY
+  )
+fi
+
+printf '\n==> summary\n' >&2
+failed=0
+for i in "${!names[@]}"; do
+  printf '  %-10s %s\n' "${names[$i]}" "${results[$i]}" >&2
+  case ${results[$i]} in FAILED*) failed=1 ;; esac
+done
+if [ "$failed" != 0 ]; then
+  echo "scripts/test.sh: FAILED" >&2
+else
+  echo "scripts/test.sh: all checks passed" >&2
+fi
+echo "tests: $passed passed, $failed_tests failed"
+exit "$failed"
