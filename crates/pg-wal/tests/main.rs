@@ -4,6 +4,7 @@ mod support;
 
 mod capture;
 mod convert;
+mod modes;
 mod pgoutput;
 mod replication;
 mod types;
