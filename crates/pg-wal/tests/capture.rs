@@ -351,3 +351,85 @@ async fn bad_configs_name_the_property_the_value_and_what_is_valid() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_written_during_the_snapshot_appear_exactly_once_across_snapshot_and_stream() {
+    let db = PgFixture::start("handoff").await;
+    db.exec(
+        "CREATE TABLE h (id int PRIMARY KEY, v int NOT NULL);
+         INSERT INTO h SELECT g, 0 FROM generate_series(1, 20000) g;",
+    )
+    .await;
+    // A writer inserts new rows and updates old ones while the slot is created and the
+    // snapshot runs.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let server = db.server.clone();
+        let dbname = db.dbname.clone();
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let client = server.connect(&dbname).await;
+            let mut next = 20001;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                client
+                    .batch_execute(&format!(
+                        "INSERT INTO h VALUES ({next}, 1); UPDATE h SET v = v + 1 WHERE id = {}",
+                        next % 20000 + 1
+                    ))
+                    .await
+                    .unwrap();
+                next += 1;
+            }
+            next - 1
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let mut cap = db.capture(&[]).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let last = writer.await.unwrap();
+
+    // Every id must be created exactly once: by the snapshot (r) or the stream (c), never both.
+    let mut seen = std::collections::BTreeMap::<i64, &'static str>::new();
+    while seen.len() < last as usize {
+        let r = cap.next().await;
+        let op = r.value["op"].as_str().unwrap().to_owned();
+        if op == "r" || op == "c" {
+            let id = r.value["after"]["id"].as_i64().unwrap();
+            let kind = if op == "r" { "snapshot" } else { "stream" };
+            if let Some(prev) = seen.insert(id, kind) {
+                panic!("id {id} created twice: by the {prev} and by the {kind}");
+            }
+        }
+    }
+    assert_eq!(
+        seen.keys().copied().collect::<Vec<_>>(),
+        (1..=last).collect::<Vec<_>>()
+    );
+    assert!(
+        seen.values().any(|k| *k == "stream"),
+        "some rows arrived after the snapshot point"
+    );
+    cap.stop().await.0.unwrap();
+}
+
+#[tokio::test]
+async fn tombstones_on_delete_false_writes_no_tombstone() {
+    let db = PgFixture::start("no_tombstone").await;
+    customers(&db).await;
+    let mut cap = db
+        .capture(&[
+            ("snapshot.mode", "no_data"),
+            ("tombstones.on.delete", "false"),
+        ])
+        .await;
+    db.exec("DELETE FROM customers WHERE id = 1; INSERT INTO customers VALUES (9, 'n', NULL);")
+        .await;
+    assert_eq!(cap.next().await.value["op"], "d");
+    assert_eq!(
+        cap.next().await.value["op"],
+        "c",
+        "no tombstone between the delete and the next event"
+    );
+    cap.stop().await.0.unwrap();
+}
