@@ -20,7 +20,7 @@ pub fn write_payload(out: &mut Vec<u8>, decimal: DecimalFormat, schema: &Schema,
         Value::Int16(v) => int(out, i64::from(*v)),
         Value::Int32(v) => int(out, i64::from(*v)),
         Value::Int64(v) => int(out, *v),
-        Value::Float32(v) => float(out, f64::from(*v)),
+        Value::Float32(v) => float(out, cdc_core::json::float32_as_written(*v)),
         Value::Float64(v) => float(out, *v),
         Value::String(s) => string(out, s),
         Value::Bytes(b) => {

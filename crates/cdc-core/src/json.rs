@@ -141,11 +141,16 @@ fn float_json(v: f64) -> Json {
 /// Jackson writes a float with `Float.toString`, the shortest digits that read back as the same
 /// float (3.3f is `3.3`, not the double `3.299999952316284`).
 fn float32_json(v: f32) -> Json {
+    float_json(float32_as_written(v))
+}
+
+/// The double a float32 is written as: its shortest decimal digits, as Java's `Float.toString`
+/// gives them to Jackson (0.1f is `0.1`, not `0.10000000149011612`).
+pub fn float32_as_written(v: f32) -> f64 {
     if !v.is_finite() {
-        return float_json(f64::from(v));
+        return f64::from(v);
     }
-    let shortest: f64 = v.to_string().parse().unwrap_or(f64::from(v));
-    float_json(shortest)
+    v.to_string().parse().unwrap_or(f64::from(v))
 }
 
 /// Renders a big-endian two's complement unscaled value with `scale` as a JSON number.
