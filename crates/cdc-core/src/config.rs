@@ -26,6 +26,33 @@ pub fn is_secret(property: &str) -> bool {
 /// The placeholder shown instead of a secret value.
 pub const HIDDEN: &str = "[hidden]";
 
+/// A password or key: `Debug` and `Display` print `[hidden]`, so it cannot leak into logs or
+/// status traces by accident. [`Secret::expose`] is the one way to the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(HIDDEN)
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(HIDDEN)
+    }
+}
+
 /// One problem with one property.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigProblem {
@@ -130,8 +157,8 @@ impl<'a> ConfigReader<'a> {
     }
 
     /// Password-like values are not trimmed.
-    pub fn secret(&mut self, name: &str) -> Option<String> {
-        self.map.get(name).cloned()
+    pub fn secret(&mut self, name: &str) -> Option<Secret> {
+        self.map.get(name).cloned().map(Secret)
     }
 
     pub fn int(&mut self, name: &str, default: i64, min: i64, max: i64) -> i64 {

@@ -22,7 +22,7 @@ pub mod schema;
 pub mod source;
 pub mod value;
 
-pub use config::{ConfigErrors, ConfigMap, ConfigProblem, ConfigReader, NameFilter};
+pub use config::{ConfigErrors, ConfigMap, ConfigProblem, ConfigReader, NameFilter, Secret};
 pub use envelope::{Op, ProcessingTime, TransactionBlock};
 pub use error::{Classify, ConnectorError, Retry};
 pub use json::JsonConverter;

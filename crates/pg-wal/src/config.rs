@@ -76,7 +76,7 @@ pub struct PostgresConfig {
     pub hostname: String,
     pub port: u16,
     pub user: String,
-    pub password: Option<String>,
+    pub password: Option<cdc_core::Secret>,
     pub dbname: String,
     pub topic_prefix: String,
     pub slot_name: String,
@@ -318,7 +318,7 @@ impl PostgresConfig {
         );
         if let Some(pw) = &self.password {
             s.push_str(" password=");
-            s.push_str(&quote_conn(pw));
+            s.push_str(&quote_conn(pw.expose()));
         }
         s
     }
@@ -418,6 +418,13 @@ mod tests {
             text.contains("\"My-Slot\"") && text.contains("lower-case"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn the_password_never_shows_in_debug_output() {
+        let cfg = PostgresConfig::from_map(&map(&base())).unwrap();
+        let dbg = format!("{cfg:?}");
+        assert!(!dbg.contains("secret") && dbg.contains("[hidden]"), "{dbg}");
     }
 
     #[test]
