@@ -286,8 +286,9 @@ fn shown_value(key: &ConfigKey, raw: &str) -> String {
 }
 
 /// Errors Connect's `ConfigDef.validate` would report for one key (type, required, allowed).
+/// An empty value counts as unset, as the connectors' `ConfigReader` treats it.
 fn definition_errors(key: &ConfigKey, raw: Option<&str>) -> Vec<String> {
-    let Some(raw) = raw else {
+    let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else {
         return if key.required {
             vec![format!(
                 "Missing required configuration \"{}\" which has no default value.",
