@@ -105,6 +105,7 @@ impl crate::error::Classify for ConfigErrors {
 pub struct ConfigReader<'a> {
     map: &'a ConfigMap,
     problems: Vec<ConfigProblem>,
+    read: Vec<String>,
 }
 
 impl<'a> ConfigReader<'a> {
@@ -112,6 +113,7 @@ impl<'a> ConfigReader<'a> {
         ConfigReader {
             map,
             problems: Vec::new(),
+            read: Vec::new(),
         }
     }
 
@@ -131,7 +133,14 @@ impl<'a> ConfigReader<'a> {
         });
     }
 
-    fn raw(&self, name: &str) -> Option<&'a str> {
+    /// Every property name read so far, in reading order (lets a connector check that each
+    /// property it reads is in its config definition).
+    pub fn names_read(&self) -> &[String] {
+        &self.read
+    }
+
+    fn raw(&mut self, name: &str) -> Option<&'a str> {
+        self.read.push(name.to_owned());
         self.map
             .get(name)
             .map(|s| s.trim())
@@ -158,6 +167,7 @@ impl<'a> ConfigReader<'a> {
 
     /// Password-like values are not trimmed.
     pub fn secret(&mut self, name: &str) -> Option<Secret> {
+        self.read.push(name.to_owned());
         self.map.get(name).cloned().map(Secret)
     }
 

@@ -7,11 +7,13 @@
 //! * [`source`]: the Source trait and its bounded, backpressured output.
 //! * [`error`]: transient versus fatal errors.
 //! * [`config`]: typed configs from Debezium's flat property map, reporting every problem.
+//! * [`configdef`]: Connect's ConfigDef model, `/config/validate` output, secret masking, config providers.
 //! * [`json`]: Connect's JsonConverter.
 //!
 //! This crate names no database or Kafka driver type.
 
 pub mod config;
+pub mod configdef;
 pub mod decimal;
 pub mod envelope;
 pub mod error;

@@ -3,8 +3,10 @@
 use std::time::Duration;
 
 use cdc_core::config::{read_filter, ConfigErrors, ConfigMap, ConfigReader, NameFilter};
+use cdc_core::configdef::is_framework_property;
 use cdc_core::QueueBounds;
 
+use crate::configdef::config_def;
 use crate::convert::TypeModes;
 
 /// `snapshot.mode`.
@@ -102,69 +104,20 @@ pub struct PostgresConfig {
     pub ignored: Vec<String>,
 }
 
-/// The properties this connector reads; anything else under `database.`/`snapshot.`/... is reported as unsupported.
-const KNOWN: &[&str] = &[
-    "name",
-    "connector.class",
-    "tasks.max",
-    "database.hostname",
-    "database.port",
-    "database.user",
-    "database.password",
-    "database.dbname",
-    "database.sslmode",
-    "database.server.name",
-    "database.connect.timeout.ms",
-    "topic.prefix",
-    "plugin.name",
-    "slot.name",
-    "slot.drop.on.stop",
-    "publication.name",
-    "publication.autocreate.mode",
-    "snapshot.mode",
-    "snapshot.max.threads",
-    "snapshot.fetch.size",
-    "schema.include.list",
-    "schema.exclude.list",
-    "table.include.list",
-    "table.exclude.list",
-    "column.include.list",
-    "column.exclude.list",
-    "tombstones.on.delete",
-    "skipped.operations",
-    "unavailable.value.placeholder",
-    "decimal.handling.mode",
-    "time.precision.mode",
-    "binary.handling.mode",
-    "interval.handling.mode",
-    "hstore.handling.mode",
-    "money.fraction.digits",
-    "include.unknown.datatypes",
-    "max.batch.size",
-    "max.queue.size",
-    "max.queue.size.in.bytes",
-    "status.update.interval.ms",
-    "poll.interval.ms",
-    "tributary.pgoutput.binary",
-];
-
-/// Prefixes of framework properties the worker, not the connector, reads.
-const FRAMEWORK_PREFIXES: &[&str] = &[
-    "key.converter",
-    "value.converter",
-    "header.converter",
-    "transforms",
-    "predicates",
-    "errors.",
-    "topic.creation.",
-    "producer.override.",
-    "config.action.reload",
-];
-
 impl PostgresConfig {
     /// Parses and validates the config without any I/O, reporting every problem at once.
+    ///
+    /// Set properties that [`config_def`] does not list, or lists as not supported yet, are
+    /// accepted and returned in `ignored` (Connect's framework properties excepted).
     pub fn from_map(map: &ConfigMap) -> Result<PostgresConfig, ConfigErrors> {
         let mut r = ConfigReader::new(map);
+        let cfg = Self::read(map, &mut r);
+        r.finish()?;
+        Ok(cfg)
+    }
+
+    /// Reads every property, recording problems in `r`.
+    pub(crate) fn read(map: &ConfigMap, r: &mut ConfigReader<'_>) -> PostgresConfig {
         let hostname = r.required_string("database.hostname");
         let port = r.int("database.port", 5432, 1, 65535) as u16;
         let user = r.required_string("database.user");
@@ -214,16 +167,16 @@ impl PostgresConfig {
         let snapshot_max_threads = r.int("snapshot.max.threads", 1, 1, 64) as usize;
         let snapshot_fetch_size =
             r.int("snapshot.fetch.size", 10240, 1, i64::from(i32::MAX)) as usize;
-        let schemas = read_filter(&mut r, "schema.include.list", "schema.exclude.list");
-        let tables = read_filter(&mut r, "table.include.list", "table.exclude.list");
-        let columns = read_filter(&mut r, "column.include.list", "column.exclude.list");
+        let schemas = read_filter(r, "schema.include.list", "schema.exclude.list");
+        let tables = read_filter(r, "table.include.list", "table.exclude.list");
+        let columns = read_filter(r, "column.include.list", "column.exclude.list");
         let tombstones_on_delete = r.bool("tombstones.on.delete", true);
-        let skipped = read_skipped(&mut r);
+        let skipped = read_skipped(r);
         let unavailable_placeholder = r.string(
             "unavailable.value.placeholder",
             "__debezium_unavailable_value",
         );
-        let types = TypeModes::from_config(&mut r);
+        let types = TypeModes::from_config(r);
         let max_batch = r.int("max.batch.size", 2048, 1, 1 << 24) as usize;
         let max_queue = r.int("max.queue.size", 8192, 1, 1 << 26) as usize;
         if max_queue <= max_batch && map.contains_key("max.queue.size") {
@@ -256,14 +209,14 @@ impl PostgresConfig {
         let binary = r.bool("tributary.pgoutput.binary", true);
         let _ = r.int("poll.interval.ms", 500, 0, i64::MAX);
 
+        let def = config_def();
         let ignored = map
             .keys()
-            .filter(|k| !KNOWN.contains(&k.as_str()))
-            .filter(|k| !FRAMEWORK_PREFIXES.iter().any(|p| k.starts_with(p)))
+            .filter(|k| !def.key(k).is_some_and(|key| key.supported))
+            .filter(|k| !is_framework_property(k))
             .cloned()
             .collect();
-        r.finish()?;
-        Ok(PostgresConfig {
+        PostgresConfig {
             hostname,
             port,
             user,
@@ -293,7 +246,7 @@ impl PostgresConfig {
             connect_timeout: Duration::from_millis(connect_ms as u64),
             binary,
             ignored,
-        })
+        }
     }
 
     /// Is `schema.table` captured?

@@ -2,6 +2,7 @@
 //!
 //! * [`source`]: the connector (`PostgresSource`): slot checks, snapshot, then streaming.
 //! * [`config`]: its typed configuration with Debezium's property names and defaults.
+//! * [`configdef`]: its Connect config definition, every Debezium property (the known-property list).
 //! * [`replication`]: our replication-protocol client (startup, auth, slots, CopyBoth streaming).
 //! * [`pgoutput`]: the pure pgoutput message decoder.
 //! * [`convert`]: Postgres types and values to Connect schemas and values (Debezium's mapping).
@@ -10,6 +11,7 @@
 //!   management; [`copy`] the COPY BINARY parser; [`lsn`] WAL positions.
 
 pub mod config;
+pub mod configdef;
 pub mod convert;
 pub mod copy;
 pub mod error;
@@ -26,6 +28,7 @@ pub mod stream;
 pub mod table;
 
 pub use config::PostgresConfig;
+pub use configdef::config_def;
 pub use error::PgSourceError;
 pub use lsn::Lsn;
 pub use source::PostgresSource;
