@@ -20,7 +20,7 @@ pub fn write_payload(out: &mut Vec<u8>, decimal: DecimalFormat, schema: &Schema,
         Value::Int16(v) => int(out, i64::from(*v)),
         Value::Int32(v) => int(out, i64::from(*v)),
         Value::Int64(v) => int(out, *v),
-        Value::Float32(v) => float(out, f64::from(*v)),
+        Value::Float32(v) => float32(out, *v),
         Value::Float64(v) => float(out, *v),
         Value::String(s) => string(out, s),
         Value::Bytes(b) => {
@@ -123,6 +123,16 @@ fn float(out: &mut Vec<u8>, v: f64) {
     } else {
         let _ = serde_json::to_writer(&mut *out, &v);
     }
+}
+
+/// `Float.toString`'s shortest digits, as `cdc_core::json` writes a float32 (3.3f is `3.3`).
+fn float32(out: &mut Vec<u8>, v: f32) {
+    let shortest = if v.is_finite() {
+        v.to_string().parse().unwrap_or(f64::from(v))
+    } else {
+        f64::from(v)
+    };
+    float(out, shortest);
 }
 
 fn string(out: &mut Vec<u8>, s: &str) {
