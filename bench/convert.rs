@@ -62,9 +62,9 @@ fn main() {
         .map(|i| {
             let after = Value::Struct(vec![
                 Value::Int32(i),
-                Value::String(format!("First{i}")),
-                Value::String(format!("Last{}", i % 977)),
-                Value::String(format!("c{i}@example.com")),
+                Value::String(format!("First{i}").into()),
+                Value::String(format!("Last{}", i % 977).into()),
+                Value::String(format!("c{i}@example.com").into()),
                 Value::Bytes(vec![0x01, (i % 251) as u8]),
                 Value::Boolean(i % 2 == 0),
             ]);
@@ -75,7 +75,7 @@ fn main() {
                 Value::Int64(1_700_000_000_000),
                 Value::String("false".into()),
                 Value::String("shop".into()),
-                Value::String(format!("[\"{i}\",\"{}\"]", i + 1)),
+                Value::String(format!("[\"{i}\",\"{}\"]", i + 1).into()),
                 Value::Int64(1_700_000_000_000_000),
                 Value::Int64(1_700_000_000_000_000_000),
                 Value::String("public".into()),

@@ -72,9 +72,9 @@ impl Source for Generator {
                     let id = i as i32;
                     let after = Value::Struct(vec![
                         Value::Int32(id),
-                        Value::String(format!("First{id}")),
+                        Value::String(format!("First{id}").into()),
                         Value::String("Last".into()),
-                        Value::String(format!("c{id}@example.com")),
+                        Value::String(format!("c{id}@example.com").into()),
                         Value::Boolean(id % 2 == 0),
                     ]);
                     let src = Value::Struct(vec![

@@ -108,7 +108,7 @@ impl cdc_core::Source for FileStreamSource {
                 records.push(Record {
                     topic: self.topic.clone(),
                     key: None,
-                    value: Some(Data::new(schema.clone(), Value::String(text))),
+                    value: Some(Data::new(schema.clone(), Value::String(text.into()))),
                     headers: Vec::new(),
                     timestamp_ms: now_ms(),
                 });

@@ -16,6 +16,19 @@ pub enum Op {
     Message,
 }
 
+/// The `op` strings, shared rather than allocated per event (in `Op` order).
+static CODES: std::sync::LazyLock<[Arc<str>; 6]> = std::sync::LazyLock::new(|| {
+    [
+        Op::Create,
+        Op::Update,
+        Op::Delete,
+        Op::Read,
+        Op::Truncate,
+        Op::Message,
+    ]
+    .map(|op| op.code().into())
+});
+
 impl Op {
     pub fn code(self) -> &'static str {
         match self {
@@ -104,7 +117,7 @@ pub fn envelope_value(
 ) -> Value {
     let transaction = transaction.map_or(Value::Null, |t| {
         Value::Struct(vec![
-            Value::String(t.id.clone()),
+            Value::String(t.id.as_str().into()),
             Value::Int64(t.total_order),
             Value::Int64(t.data_collection_order),
         ])
@@ -114,7 +127,7 @@ pub fn envelope_value(
         after.unwrap_or(Value::Null),
         source,
         transaction,
-        Value::String(op.code().to_owned()),
+        Value::String(CODES[op as usize].clone()),
         Value::Int64(ts.nanos / 1_000_000),
         Value::Int64(ts.nanos / 1_000),
         Value::Int64(ts.nanos),

@@ -61,7 +61,7 @@ impl JsonConverter {
             Value::Int64(v) => Json::from(*v),
             Value::Float32(v) => float32_json(*v),
             Value::Float64(v) => float_json(*v),
-            Value::String(s) => Json::String(s.clone()),
+            Value::String(s) => Json::String(s.to_string()),
             Value::Bytes(b) => {
                 if self.decimal_format == DecimalFormat::Numeric
                     && schema.name.as_deref() == Some(crate::schema::logical::DECIMAL)
@@ -95,7 +95,7 @@ impl JsonConverter {
                     let mut obj = Map::with_capacity(entries.len());
                     for (k, v) in entries {
                         let key = match k {
-                            Value::String(s) => s.clone(),
+                            Value::String(s) => s.to_string(),
                             other => format!("{other:?}"),
                         };
                         obj.insert(key, self.value_json(value_schema, v));

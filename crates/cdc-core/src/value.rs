@@ -11,7 +11,8 @@ pub enum Value {
     Int64(i64),
     Float32(f32),
     Float64(f64),
-    String(String),
+    /// Shared, so constants (source block fields, `op`) are cloned without copying text.
+    String(std::sync::Arc<str>),
     Bytes(Vec<u8>),
     Array(Vec<Value>),
     /// Entries in insertion order (keys may be any value, as in Connect).
@@ -48,12 +49,12 @@ impl Value {
 
 impl From<&str> for Value {
     fn from(s: &str) -> Self {
-        Value::String(s.to_owned())
+        Value::String(s.into())
     }
 }
 impl From<String> for Value {
     fn from(s: String) -> Self {
-        Value::String(s)
+        Value::String(s.into())
     }
 }
 impl From<i64> for Value {

@@ -202,6 +202,9 @@ impl TableCtx<'_> {
         let mut records: Vec<Record> = Vec::with_capacity(batch_size + 1);
         let mut pending: Option<Row> = None;
         let mut rows = 0u64;
+        // Every row but the first and last of a table has the same source block: build it once;
+        // a clone shares its strings.
+        let common_source = self.source(table, SnapshotMarker::True);
         loop {
             let chunk: Option<Bytes> = tokio::select! {
                 c = stream.next() => c.transpose().map_err(|e| PgSourceError::query(what(), e))?,
@@ -226,10 +229,15 @@ impl TableCtx<'_> {
                         false,
                         last_table,
                     );
-                    self.push(&mut records, table, prev, marker);
+                    let source = if marker == SnapshotMarker::True {
+                        common_source.clone()
+                    } else {
+                        self.source(table, marker)
+                    };
+                    self.push(&mut records, table, prev, source);
                     rows += 1;
                     if records.len() >= batch_size {
-                        self.flush(&mut records).await?;
+                        self.flush(&mut records, batch_size).await?;
                     }
                 }
             }
@@ -246,10 +254,10 @@ impl TableCtx<'_> {
                 true,
                 last_table,
             );
-            self.push(&mut records, table, last, m);
+            self.push(&mut records, table, last, self.source(table, m));
             rows += 1;
         }
-        self.flush(&mut records).await?;
+        self.flush(&mut records, 0).await?;
         let _ = client.batch_execute("COMMIT").await;
         info!(table = %format!("{}.{}", table.schema, table.table), rows, "table snapshot done");
         Ok(rows)
@@ -282,14 +290,9 @@ impl TableCtx<'_> {
         Ok(row)
     }
 
-    fn push(
-        &self,
-        records: &mut Vec<Record>,
-        table: &TableSchema,
-        row: Row,
-        marker: SnapshotMarker,
-    ) {
-        let source = SourceInfo {
+    /// The source block of a row of `table` with `marker`.
+    fn source(&self, table: &TableSchema, marker: SnapshotMarker) -> Value {
+        SourceInfo {
             server_name: &self.cfg.topic_prefix,
             db: &self.cfg.dbname,
             ts_us: self.ts_usec,
@@ -300,7 +303,10 @@ impl TableCtx<'_> {
             tx_id: Some(self.tx_id),
             lsn: Some(self.plan.lsn.0),
         }
-        .value();
+        .value()
+    }
+
+    fn push(&self, records: &mut Vec<Record>, table: &TableSchema, row: Row, source: Value) {
         push_change(
             records,
             table,
@@ -313,11 +319,13 @@ impl TableCtx<'_> {
         );
     }
 
-    async fn flush(&self, records: &mut Vec<Record>) -> Result<(), PgSourceError> {
+    /// Sends `records` as a batch, leaving room for `next` records in their place.
+    async fn flush(&self, records: &mut Vec<Record>, next: usize) -> Result<(), PgSourceError> {
         if records.is_empty() {
             return Ok(());
         }
-        let batch = Batch::new(std::mem::take(records), self.offset());
+        let full = std::mem::replace(records, Vec::with_capacity(next));
+        let batch = Batch::new(full, self.offset());
         self.out
             .send(batch)
             .await

@@ -23,7 +23,27 @@ pub enum SnapshotMarker {
     Incremental,
 }
 
+/// The strings every source block repeats, shared rather than allocated per event.
+static VERSION_VALUE: LazyLock<Arc<str>> = LazyLock::new(|| DEBEZIUM_VERSION.into());
+static CONNECTOR_VALUE: LazyLock<Arc<str>> = LazyLock::new(|| CONNECTOR.into());
+static MARKER_VALUES: LazyLock<[Arc<str>; 7]> = LazyLock::new(|| {
+    [
+        SnapshotMarker::True,
+        SnapshotMarker::First,
+        SnapshotMarker::FirstInDataCollection,
+        SnapshotMarker::LastInDataCollection,
+        SnapshotMarker::Last,
+        SnapshotMarker::False,
+        SnapshotMarker::Incremental,
+    ]
+    .map(|m| m.as_str().into())
+});
+
 impl SnapshotMarker {
+    fn shared(self) -> Arc<str> {
+        MARKER_VALUES[self as usize].clone()
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             SnapshotMarker::True => "true",
@@ -93,14 +113,14 @@ impl SourceInfo<'_> {
     pub fn value(&self) -> Value {
         let sequence = self.sequence.map_or(Value::Null, |(last, cur)| {
             let last = last.map_or("null".to_owned(), |l| format!("\"{l}\""));
-            Value::String(format!("[{last},\"{cur}\"]"))
+            Value::String(format!("[{last},\"{cur}\"]").into())
         });
         Value::Struct(vec![
-            Value::String(DEBEZIUM_VERSION.into()),
-            Value::String(CONNECTOR.into()),
+            Value::String(VERSION_VALUE.clone()),
+            Value::String(CONNECTOR_VALUE.clone()),
             Value::String(self.server_name.into()),
             Value::Int64(self.ts_us.div_euclid(1000)),
-            Value::String(self.snapshot.as_str().into()),
+            Value::String(self.snapshot.shared()),
             Value::String(self.db.into()),
             sequence,
             Value::Int64(self.ts_us),

@@ -24,16 +24,16 @@ pub(crate) fn decode(mapping: &Mapping, raw: &[u8], modes: &TypeModes) -> Decode
         } => numeric::numeric_value(numeric::from_binary(raw)?, *scale, *variable, modes)?,
         Mapping::Money => numeric::money_value(numeric::money_from_binary(raw, modes)?, modes),
         Mapping::Text | Mapping::Json | Mapping::Xml | Mapping::Enum { .. } => {
-            Value::String(utf8(raw)?.to_owned())
+            Value::String(utf8(raw)?.into())
         }
-        Mapping::Char => Value::String(char_text(raw)?),
-        Mapping::Jsonb | Mapping::Ltree => Value::String(versioned_text(raw)?.to_owned()),
-        Mapping::Tsvector => Value::String(tsvector::text_from_binary(raw)?),
-        Mapping::Uuid => Value::String(network::uuid_text(raw)?),
-        Mapping::Inet => Value::String(network::inet_text(raw, false)?),
-        Mapping::Cidr => Value::String(network::inet_text(raw, true)?),
-        Mapping::MacAddr => Value::String(network::macaddr_text(raw)?),
-        Mapping::MacAddr8 => Value::String(network::macaddr8_text(raw)?),
+        Mapping::Char => Value::String(char_text(raw)?.into()),
+        Mapping::Jsonb | Mapping::Ltree => Value::String(versioned_text(raw)?.into()),
+        Mapping::Tsvector => Value::String(tsvector::text_from_binary(raw)?.into()),
+        Mapping::Uuid => Value::String(network::uuid_text(raw)?.into()),
+        Mapping::Inet => Value::String(network::inet_text(raw, false)?.into()),
+        Mapping::Cidr => Value::String(network::inet_text(raw, true)?.into()),
+        Mapping::MacAddr => Value::String(network::macaddr_text(raw)?.into()),
+        Mapping::MacAddr8 => Value::String(network::macaddr8_text(raw)?.into()),
         Mapping::Bytea => bytea::binary_value(raw, modes.binary),
         Mapping::Date => temporal::date_value(PgDate::from_binary(raw)?, modes),
         Mapping::Time { precision } => {
@@ -51,7 +51,7 @@ pub(crate) fn decode(mapping: &Mapping, raw: &[u8], modes: &TypeModes) -> Decode
         }
         Mapping::Interval => interval::value(interval::from_binary(raw)?, modes),
         Mapping::Bits { length } => bits::value(&bits::from_binary(raw)?, *length),
-        Mapping::Range(kind) => Value::String(range::text_from_binary(*kind, raw)?),
+        Mapping::Range(kind) => Value::String(range::text_from_binary(*kind, raw)?.into()),
         Mapping::Point
         | Mapping::Box
         | Mapping::Lseg

@@ -12,13 +12,17 @@ use super::wire::{Decoded, Fault};
 pub(crate) fn binary_value(bytes: &[u8], mode: BinaryHandling) -> Value {
     match mode {
         BinaryHandling::Bytes => Value::Bytes(bytes.to_vec()),
-        BinaryHandling::Base64 => {
-            Value::String(base64::engine::general_purpose::STANDARD.encode(bytes))
-        }
-        BinaryHandling::Base64UrlSafe => {
-            Value::String(base64::engine::general_purpose::URL_SAFE.encode(bytes))
-        }
-        BinaryHandling::Hex => Value::String(hex(bytes)),
+        BinaryHandling::Base64 => Value::String(
+            base64::engine::general_purpose::STANDARD
+                .encode(bytes)
+                .into(),
+        ),
+        BinaryHandling::Base64UrlSafe => Value::String(
+            base64::engine::general_purpose::URL_SAFE
+                .encode(bytes)
+                .into(),
+        ),
+        BinaryHandling::Hex => Value::String(hex(bytes).into()),
     }
 }
 

@@ -110,12 +110,7 @@ fn polygon(ring: &[(f64, f64)]) -> Vec<u8> {
 fn geometry(wkb: Vec<u8>, extensions: &[(&str, &str)]) -> Value {
     let map = extensions
         .iter()
-        .map(|(k, v)| {
-            (
-                Value::String((*k).to_owned()),
-                Value::String((*v).to_owned()),
-            )
-        })
+        .map(|(k, v)| (Value::String((*k).into()), Value::String((*v).into())))
         .collect();
     Value::Struct(vec![Value::Bytes(wkb), Value::Null, Value::Map(map)])
 }

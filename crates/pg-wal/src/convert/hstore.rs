@@ -169,12 +169,12 @@ pub(crate) fn value(pairs: Pairs, modes: &TypeModes) -> Value {
                 }
             }
             json.push('}');
-            Value::String(json)
+            Value::String(json.into())
         }
         HstoreHandling::Map => Value::Map(
             pairs
                 .into_iter()
-                .map(|(k, v)| (Value::String(k), v.map_or(Value::Null, Value::String)))
+                .map(|(k, v)| (Value::String(k.into()), v.map_or(Value::Null, Value::from)))
                 .collect(),
         ),
     }

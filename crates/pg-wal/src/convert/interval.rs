@@ -178,7 +178,7 @@ fn iso_string(f: &Fields) -> String {
 pub(crate) fn value(f: Fields, modes: &TypeModes) -> Value {
     match modes.interval {
         IntervalHandling::Numeric => Value::Int64(duration_micros(&f)),
-        IntervalHandling::String => Value::String(iso_string(&f)),
+        IntervalHandling::String => Value::String(iso_string(&f).into()),
     }
 }
 

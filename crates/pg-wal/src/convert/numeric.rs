@@ -270,7 +270,7 @@ pub(crate) fn numeric_value(
                         PgNumeric::PosInf => "POSITIVE_INFINITY",
                         _ => "NEGATIVE_INFINITY",
                     }
-                    .to_owned(),
+                    .into(),
                 )),
             };
         }
@@ -291,7 +291,7 @@ pub(crate) fn numeric_value(
         }
         DecimalHandling::Precise => Value::Bytes(dec.unscaled_bytes()),
         DecimalHandling::Double => Value::Float64(dec.to_f64()),
-        DecimalHandling::String => Value::String(dec.to_plain()),
+        DecimalHandling::String => Value::String(dec.to_plain().into()),
     })
 }
 
@@ -334,7 +334,7 @@ pub(crate) fn money_value(dec: Dec, modes: &TypeModes) -> Value {
                 .unscaled_bytes(),
         ),
         DecimalHandling::Double => Value::Float64(dec.to_f64()),
-        DecimalHandling::String => Value::String(dec.to_plain()),
+        DecimalHandling::String => Value::String(dec.to_plain().into()),
     }
 }
 

@@ -97,7 +97,7 @@ pub(crate) fn date_value(date: PgDate, modes: &TypeModes) -> Value {
             let mut s = String::with_capacity(16);
             java_date(&mut s, i64::from(day));
             s.push('Z');
-            Value::String(s)
+            Value::String(s.into())
         }
         // Connect's Date is days too.
         _ => Value::Int32(day),
@@ -133,7 +133,7 @@ pub(crate) fn time_value(micros: i64, precision: i32, modes: &TypeModes) -> Valu
             let mut s = String::with_capacity(20);
             java_time(&mut s, micros.rem_euclid(MICROS_PER_DAY));
             s.push('Z');
-            Value::String(s)
+            Value::String(s.into())
         }
     }
 }
@@ -158,13 +158,13 @@ pub(crate) fn timetz_from_text(s: &str) -> Decoded<(i64, i64)> {
 /// (`OffsetTime.withOffsetSameInstant(UTC)`), with Debezium's `24:00:00Z` for the end of day.
 pub(crate) fn timetz_value(micros: i64, east_seconds: i64) -> Value {
     if micros == MICROS_PER_DAY && east_seconds == 0 {
-        return Value::String("24:00:00Z".to_owned());
+        return Value::String("24:00:00Z".into());
     }
     let utc = (micros - east_seconds * MICROS_PER_SECOND).rem_euclid(MICROS_PER_DAY);
     let mut s = String::with_capacity(20);
     java_time(&mut s, utc);
     s.push('Z');
-    Value::String(s)
+    Value::String(s.into())
 }
 
 /// A TIMESTAMP column's value.
@@ -204,7 +204,7 @@ pub(crate) fn timestamp_value(
             let mut s = String::with_capacity(32);
             java_date_time(&mut s, micros, None);
             s.push('Z');
-            Value::String(s)
+            Value::String(s.into())
         }
     })
 }
@@ -214,8 +214,8 @@ pub(crate) fn timestamp_value(
 /// fraction always has exactly that many digits: `2016-11-04T11:51:30.000000Z`.
 pub(crate) fn timestamptz_value(ts: PgTimestamp, fraction: i32) -> Value {
     match ts.infinity() {
-        Some(true) => Value::String("infinity".to_owned()),
-        Some(false) => Value::String("-infinity".to_owned()),
+        Some(true) => Value::String("infinity".into()),
+        Some(false) => Value::String("-infinity".into()),
         None => {
             let width = usize::try_from(fraction)
                 .ok()
@@ -223,7 +223,7 @@ pub(crate) fn timestamptz_value(ts: PgTimestamp, fraction: i32) -> Value {
             let mut s = String::with_capacity(32);
             java_date_time(&mut s, ts.epoch_micros(), width);
             s.push('Z');
-            Value::String(s)
+            Value::String(s.into())
         }
     }
 }

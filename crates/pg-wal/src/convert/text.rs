@@ -46,7 +46,7 @@ pub(crate) fn decode(mapping: &Mapping, s: &str, modes: &TypeModes) -> Decoded<V
         | Mapping::MacAddr
         | Mapping::MacAddr8
         | Mapping::Range(_)
-        | Mapping::Enum { .. } => Value::String(s.to_owned()),
+        | Mapping::Enum { .. } => Value::String(s.into()),
         Mapping::Bytea => bytea::binary_value(&bytea::from_text(s)?, modes.binary),
         Mapping::Date => temporal::date_value(PgDate::from_text(s)?, modes),
         Mapping::Time { precision } => {

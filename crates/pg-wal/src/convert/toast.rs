@@ -42,7 +42,7 @@ pub fn unavailable_value(ty: &PgType, typmod: i32, placeholder: &str, modes: &Ty
     let text = String::from_utf8_lossy(&bytes).into_owned();
     match ty.name.as_str() {
         "_text" | "_varchar" | "_bpchar" | "_json" | "_jsonb" => {
-            Value::Array(vec![Value::String(text)])
+            Value::Array(vec![Value::String(text.into())])
         }
         // Debezium puts the raw bytes even when binary.handling.mode makes the element a string,
         // which Connect rejects; we encode them as the mode says.
@@ -59,16 +59,16 @@ pub fn unavailable_value(ty: &PgType, typmod: i32, placeholder: &str, modes: &Ty
                 .map(|&b| Value::Int64(i64::from(b as i8)))
                 .collect(),
         ),
-        "_uuid" => Value::Array(vec![Value::String(name_uuid(&bytes))]),
+        "_uuid" => Value::Array(vec![Value::String(name_uuid(&bytes).into())]),
         // A map in map mode, its JSON in json mode.
         "hstore" => hstore::value(vec![(text.clone(), Some(text))], modes),
         _ => match mapping::resolve(ty, typmod, modes) {
             Some(Mapping::Bytea | Mapping::Unknown) => match modes.binary {
                 BinaryHandling::Bytes => Value::Bytes(bytes),
-                BinaryHandling::Hex => Value::String(text),
+                BinaryHandling::Hex => Value::String(text.into()),
                 BinaryHandling::Base64 | BinaryHandling::Base64UrlSafe => Value::Null,
             },
-            _ => Value::String(text),
+            _ => Value::String(text.into()),
         },
     }
 }
