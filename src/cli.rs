@@ -1,5 +1,6 @@
 //! Command-line interface definitions.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -25,6 +26,17 @@ Examples:
   tributary standalone inventory.json
   tributary standalone --data-dir /var/lib/tributary --worker-config worker.properties a.json b.properties")]
     Standalone(StandaloneArgs),
+    /// Run the REST worker (Kafka Connect's REST API on --listen; Ctrl-C stops it).
+    #[command(after_help = "\
+Connectors are created, configured and steered through Kafka Connect's REST API, e.g.
+  curl -X POST -H 'Content-Type: application/json' --data @inventory.json http://127.0.0.1:8083/connectors
+Their configs, target states (RUNNING, PAUSED, STOPPED) and offsets are kept in the data
+directory: a restart resumes them.
+
+Examples:
+  tributary serve
+  tributary serve --data-dir /var/lib/tributary --listen 0.0.0.0:8083")]
+    Serve(ServeArgs),
     /// List or read the topics of a data directory (works while a worker runs on it).
     #[command(subcommand)]
     Topics(TopicsCommand),
@@ -42,10 +54,33 @@ pub struct DataDir {
     pub data_dir: PathBuf,
 }
 
+/// The REST listener address.
+#[derive(Debug, Args)]
+pub struct Listen {
+    /// Address of the REST API (Kafka Connect's default port is 8083).
+    #[arg(
+        long,
+        env = "TRIBUTARY_LISTEN",
+        default_value = "127.0.0.1:8083",
+        value_name = "ADDR"
+    )]
+    pub listen: SocketAddr,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub data_dir: DataDir,
+    #[command(flatten)]
+    pub listen: Listen,
+}
+
 #[derive(Debug, Args)]
 pub struct StandaloneArgs {
     #[command(flatten)]
     pub data_dir: DataDir,
+    #[command(flatten)]
+    pub listen: Listen,
     /// Worker settings as a .properties file (key.converter, value.converter, ...).
     #[arg(long, value_name = "FILE")]
     pub worker_config: Option<PathBuf>,

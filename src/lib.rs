@@ -5,10 +5,17 @@
 //! * [`runtime`]: runs a source connector task onto the log, committing offsets in order.
 //! * [`plugins`]: `connector.class` → source connector.
 //! * [`connector_file`]: Debezium-style JSON and `.properties` connector files.
-//! * [`standalone`]: connectors from files on one data directory.
+//! * [`herder`]: connector and task lifecycle (Kafka Connect's states, pause/resume/stop,
+//!   restart, offsets), configs and target states persisted in the data directory.
+//! * [`rest`]: Kafka Connect's REST API on axum, served from the herder.
+//! * [`worker`]: the REST API and the herder on one data directory (`tributary serve`).
+//! * [`standalone`]: connectors from files on one data directory, with the REST API.
 
 pub mod connector_file;
+pub mod herder;
 pub mod log;
 pub mod plugins;
+pub mod rest;
 pub mod runtime;
 pub mod standalone;
+pub mod worker;

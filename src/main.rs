@@ -10,8 +10,10 @@ use clap::Parser;
 use tokio_util::sync::CancellationToken;
 use tributary::connector_file::{parse_properties, ConnectorFile};
 use tributary::log::{LogError, LogReader};
+use tributary::rest::Loggers;
+use tributary::worker::WorkerSettings;
 
-use cli::{Cli, Command, StandaloneArgs, TailArgs, TopicsCommand};
+use cli::{Cli, Command, ServeArgs, StandaloneArgs, TailArgs, TopicsCommand};
 
 /// Change events are many small, short-lived allocations (values, strings, buffers); mimalloc
 /// handles that pattern markedly faster than glibc's allocator (see docs/performance.md).
@@ -20,16 +22,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    let loggers = init_logging();
     let result = match cli.command {
-        Command::Standalone(args) => standalone(args),
+        Command::Standalone(args) => standalone(args, loggers),
+        Command::Serve(args) => serve(args, loggers),
         Command::Topics(TopicsCommand::List { data_dir }) => topics_list(&data_dir.data_dir),
         Command::Topics(TopicsCommand::Tail(args)) => topics_tail(&args),
     };
@@ -43,6 +39,58 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// Logs to stderr with RUST_LOG's filter (default `info`), reloadable through
+/// `/admin/loggers`.
+fn init_logging() -> Loggers {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{reload, EnvFilter};
+
+    let base = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| EnvFilter::try_new(v).is_ok())
+        .unwrap_or_else(|| "info".to_owned());
+    let (filter, handle) = reload::Layer::new(EnvFilter::new(&base));
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())),
+        )
+        .init();
+    let apply: tributary::rest::ApplyFilter = std::sync::Arc::new(move |directives: &str| {
+        let filter = EnvFilter::try_new(directives).map_err(|e| e.to_string())?;
+        handle.reload(filter).map_err(|e| e.to_string())
+    });
+    Loggers::new(&base, Some(apply))
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn serve(args: ServeArgs, loggers: Loggers) -> anyhow::Result<()> {
+    let settings = WorkerSettings {
+        data_dir: args.data_dir.data_dir,
+        listener: args.listen.listen,
+        worker_config: Default::default(),
+    };
+    runtime()?.block_on(async {
+        let shutdown = CancellationToken::new();
+        tokio::spawn(stop_on_signal(shutdown.clone()));
+        let extras = tributary::worker::WorkerExtras {
+            loggers: Some(loggers),
+            ..Default::default()
+        };
+        tributary::worker::run_worker_with(settings, extras, shutdown).await
+    })?;
+    Ok(())
+}
+
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
@@ -50,7 +98,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-fn standalone(args: StandaloneArgs) -> anyhow::Result<()> {
+fn standalone(args: StandaloneArgs, loggers: Loggers) -> anyhow::Result<()> {
     let worker = match &args.worker_config {
         Some(path) => parse_properties(
             &std::fs::read_to_string(path)
@@ -63,14 +111,15 @@ fn standalone(args: StandaloneArgs) -> anyhow::Result<()> {
         .iter()
         .map(|p| ConnectorFile::load(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    let settings = WorkerSettings {
+        data_dir: args.data_dir.data_dir,
+        listener: args.listen.listen,
+        worker_config: worker,
+    };
+    runtime()?.block_on(async {
         let shutdown = CancellationToken::new();
         tokio::spawn(stop_on_signal(shutdown.clone()));
-        tributary::standalone::run(&args.data_dir.data_dir, connectors, worker, shutdown).await
+        tributary::standalone::run(settings, connectors, Some(loggers), shutdown).await
     })?;
     Ok(())
 }

@@ -7,6 +7,7 @@ mod file_source;
 pub use file_source::FileStreamSource;
 
 use cdc_core::{ConfigErrors, ConfigMap, ConfigProblem, Source};
+use serde_json::{json, Value as Json};
 
 /// The source connectors this build knows, each with its accepted names (canonical first).
 const SOURCES: &[(Plugin, &[&str])] = &[
@@ -40,6 +41,219 @@ pub fn source_class_names() -> Vec<&'static str> {
         .iter()
         .flat_map(|(_, names)| names.iter().copied())
         .collect()
+}
+
+/// A plugin as `GET /connector-plugins` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginInfo {
+    /// The canonical (Java) class name.
+    pub class: &'static str,
+    /// Connect's plugin type: `source`, `sink`, `converter`, `transformation`, ...
+    pub type_: &'static str,
+    pub version: String,
+    /// Other accepted names (short names), matched case-insensitively like the class.
+    pub aliases: Vec<&'static str>,
+}
+
+/// Non-connector plugins this build implements.
+const OTHER_PLUGINS: &[(&str, &str)] = &[(crate::runtime::JSON_CONVERTER, "converter")];
+
+/// Every plugin, connectors first (Connect lists them sorted by class within a type).
+pub fn plugins() -> Vec<PluginInfo> {
+    let version = env!("CARGO_PKG_VERSION").to_owned();
+    let mut out: Vec<PluginInfo> = SOURCES
+        .iter()
+        .map(|(_, names)| PluginInfo {
+            class: names[0],
+            type_: "source",
+            version: version.clone(),
+            aliases: names[1..].to_vec(),
+        })
+        .collect();
+    out.sort_by(|a, b| a.class.cmp(b.class));
+    out.extend(OTHER_PLUGINS.iter().map(|(class, type_)| PluginInfo {
+        class,
+        type_,
+        version: version.clone(),
+        aliases: Vec::new(),
+    }));
+    out
+}
+
+/// The plugin a `connector.class` value or a plugin path segment names (class or alias, any
+/// case; Connect also accepts the simple class name, e.g. `PostgresConnector`).
+pub fn find_plugin(name: &str) -> Option<PluginInfo> {
+    let name = name.trim();
+    plugins().into_iter().find(|p| {
+        p.class.eq_ignore_ascii_case(name)
+            || p.class
+                .rsplit('.')
+                .next()
+                .is_some_and(|simple| simple.eq_ignore_ascii_case(name))
+            || p.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+    })
+}
+
+/// Properties every connector accepts (Connect's `ConnectorConfig`), as ConfigKeyInfo JSON.
+fn common_config_keys() -> Vec<Json> {
+    let key = |name: &str, type_: &str, required: bool, default: Json, doc: &str, order: i32| {
+        json!({
+            "name": name, "type": type_, "required": required, "default_value": default,
+            "importance": "HIGH", "documentation": doc, "group": "Common", "order": order,
+            "width": "MEDIUM", "display_name": name, "dependents": [],
+        })
+    };
+    vec![
+        key("name", "STRING", true, Json::Null, "Globally unique name to use for this connector.", 1),
+        key("connector.class", "STRING", true, Json::Null,
+            "Name or alias of the class for this connector.", 2),
+        key("tasks.max", "INT", false, json!("1"),
+            "Maximum number of tasks to use for this connector.", 3),
+        key("key.converter", "CLASS", false, Json::Null,
+            "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka.", 4),
+        key("value.converter", "CLASS", false, Json::Null,
+            "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka.", 5),
+    ]
+}
+
+/// The body of `GET /connector-plugins/{plugin}/config`: the plugin's ConfigKeyInfo list, or
+/// `None` for an unknown plugin.
+// INTEGRATION: minimal until `cdc_core::configdef` lands — only Connect's common connector
+// properties; switch to the plugin's real definition list (the Postgres connector's keys).
+pub fn plugin_config(class: &str) -> Option<Json> {
+    let plugin = find_plugin(class)?;
+    Some(match plugin.type_ {
+        "source" | "sink" => Json::Array(common_config_keys()),
+        _ => json!([]),
+    })
+}
+
+/// Validates a connector config for the plugin `class` and returns Connect's ConfigInfos
+/// (`{"name","error_count","groups","configs"}`), errors inside, never an error itself.
+// INTEGRATION: minimal until `cdc_core::configdef` lands — built from `make_source`'s and the
+// converters' `ConfigErrors`: one entry per given property (plus each property with a problem),
+// no definitions beyond the common ones. Switch to `configdef::validate` with the real
+// definitions (it also masks secrets and resolves config providers).
+pub fn validate(class: &str, config: &ConfigMap) -> Json {
+    let mut config = config.clone();
+    let name = find_plugin(class)
+        .map(|p| p.class.to_owned())
+        .unwrap_or_else(|| class.to_owned());
+    if !class.trim().is_empty() {
+        config
+            .entry("connector.class".to_owned())
+            .or_insert_with(|| class.to_owned());
+    }
+    let mut problems: Vec<ConfigProblem> = Vec::new();
+    match config.get("name") {
+        None => {}
+        Some(n) => problems.extend(connector_name_problem(n)),
+    }
+    if let Err(ConfigErrors(mut p)) = make_source(&config) {
+        problems.append(&mut p);
+    }
+    if let Err(ConfigErrors(mut p)) =
+        crate::runtime::Converters::from_config(&config, &ConfigMap::new())
+    {
+        problems.append(&mut p);
+    }
+    if let Err(ConfigErrors(mut p)) = crate::runtime::queue_bounds(&config) {
+        problems.append(&mut p);
+    }
+    let mut keys: Vec<String> = config.keys().cloned().collect();
+    for p in &problems {
+        if !keys.contains(&p.property) {
+            keys.push(p.property.clone());
+        }
+    }
+    let common = common_config_keys();
+    let configs: Vec<Json> = keys
+        .iter()
+        .map(|k| {
+            let errors: Vec<String> = problems
+                .iter()
+                .filter(|p| &p.property == k)
+                .map(connect_error_message)
+                .collect();
+            let definition = common
+                .iter()
+                .find(|d| d["name"] == json!(k))
+                .cloned()
+                .unwrap_or_else(|| {
+                    json!({
+                        "name": k, "type": "STRING", "required": false, "default_value": null,
+                        "importance": "MEDIUM", "documentation": "", "group": null, "order": -1,
+                        "width": "NONE", "display_name": k, "dependents": [],
+                    })
+                });
+            let value = config.get(k).map(|v| {
+                if cdc_core::config::is_secret(k) {
+                    cdc_core::config::HIDDEN.to_owned()
+                } else {
+                    v.clone()
+                }
+            });
+            json!({
+                "definition": definition,
+                "value": {
+                    "name": k, "value": value, "recommended_values": [], "errors": errors,
+                    "visible": true,
+                },
+            })
+        })
+        .collect();
+    let error_count: usize = configs
+        .iter()
+        .map(|c| c["value"]["errors"].as_array().map_or(0, Vec::len))
+        .sum();
+    json!({
+        "name": name,
+        "error_count": error_count,
+        "groups": ["Common"],
+        "configs": configs,
+    })
+}
+
+/// A problem in Connect's words: `Invalid value X for configuration k: reason`.
+fn connect_error_message(p: &ConfigProblem) -> String {
+    match &p.value {
+        Some(v) => format!(
+            "Invalid value {v} for configuration {}: {}",
+            p.property, p.message
+        ),
+        None if p.message.contains("required") => format!(
+            "Missing required configuration \"{}\" which has no default value.",
+            p.property
+        ),
+        None => format!("Invalid configuration {}: {}", p.property, p.message),
+    }
+}
+
+/// Connect's rule for the `name` property (`NonEmptyStringWithoutControlChars`): not empty,
+/// no ISO control characters. Leading and trailing whitespace is trimmed by the REST layer
+/// before this (as Connect's `POST /connectors` does).
+pub fn connector_name_problem(name: &str) -> Option<ConfigProblem> {
+    let message = if name.is_empty() {
+        "String may not be empty".to_owned()
+    } else {
+        let controls: Vec<String> = name
+            .chars()
+            .filter(|c| c.is_control())
+            .map(|c| (c as u32).to_string())
+            .collect();
+        if controls.is_empty() {
+            return None;
+        }
+        format!(
+            "String may not contain control sequences but had the following ASCII chars: {}",
+            controls.join(", ")
+        )
+    };
+    Some(ConfigProblem {
+        property: "name".into(),
+        value: Some(name.to_owned()),
+        message,
+    })
 }
 
 fn problem(config: &ConfigMap, message: String) -> ConfigErrors {

@@ -59,7 +59,7 @@ impl WorkerDir {
             .open(self.root.join("worker.log"))
             .unwrap();
         Command::new(env!("CARGO_BIN_EXE_tributary"))
-            .args(["standalone", "--data-dir"])
+            .args(["standalone", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(&self.data)
             .arg(&self.connector)
             .env("RUST_LOG", "info")

@@ -5,6 +5,8 @@
 //! * `topics`: name → (topic id, first offset kept, next offset).
 //! * `chunks`: (topic id, offset of the chunk's first record) → a chunk ([`super::format`]).
 //! * `source_offsets`: connector name → version byte + the `SourceOffset` as JSON.
+//! * `connector_configs`: connector name → the herder's stored connector (raw config map and
+//!   target state) as JSON; the herder owns the shape.
 //!
 //! Every [`EmbeddedLog::append`] is one redb write transaction with `Durability::Immediate`: the
 //! records and the connector's source offset become durable together, or not at all.
@@ -23,6 +25,7 @@ const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const TOPICS: TableDefinition<&str, (u32, u64, u64)> = TableDefinition::new("topics");
 const CHUNKS: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("chunks");
 const SOURCE_OFFSETS: TableDefinition<&str, &[u8]> = TableDefinition::new("source_offsets");
+const CONNECTOR_CONFIGS: TableDefinition<&str, &[u8]> = TableDefinition::new("connector_configs");
 
 /// The table layout version (`meta.format`).
 const LAYOUT_VERSION: u64 = 1;
@@ -358,8 +361,56 @@ impl EmbeddedLog {
         Ok(existed)
     }
 
+    /// Every stored connector (name, the herder's JSON), by name.
+    pub fn connector_configs(&self) -> Result<Vec<(String, Vec<u8>)>, LogError> {
+        let txn = self.begin_read()?;
+        let table = match txn.open_table(CONNECTOR_CONFIGS) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(storage("opening the connector configs table")(e)),
+        };
+        let mut out = Vec::new();
+        for entry in table.iter().map_err(storage("listing connector configs"))? {
+            let (name, v) = entry.map_err(storage("listing connector configs"))?;
+            out.push((name.value().to_owned(), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// Stores a connector (the herder's JSON) durably, replacing what was stored.
+    pub fn set_connector_config(&self, connector: &str, stored: &[u8]) -> Result<(), LogError> {
+        self.write_table(CONNECTOR_CONFIGS, |table| {
+            table
+                .insert(connector, stored)
+                .map(drop)
+                .map_err(storage("writing a connector config"))
+        })
+    }
+
+    /// Deletes a stored connector durably; returns whether one was stored. Its source offset
+    /// stays (as Connect keeps offsets after a delete).
+    pub fn delete_connector_config(&self, connector: &str) -> Result<bool, LogError> {
+        let mut existed = false;
+        self.write_table(CONNECTOR_CONFIGS, |table| {
+            existed = table
+                .remove(connector)
+                .map_err(storage("deleting a connector config"))?
+                .is_some();
+            Ok(())
+        })?;
+        Ok(existed)
+    }
+
     fn write_offsets(
         &self,
+        f: impl FnOnce(&mut redb::Table<'_, &str, &[u8]>) -> Result<(), LogError>,
+    ) -> Result<(), LogError> {
+        self.write_table(SOURCE_OFFSETS, f)
+    }
+
+    fn write_table(
+        &self,
+        table: TableDefinition<'_, &str, &[u8]>,
         f: impl FnOnce(&mut redb::Table<'_, &str, &[u8]>) -> Result<(), LogError>,
     ) -> Result<(), LogError> {
         let db = self.writable()?;
@@ -373,11 +424,11 @@ impl EmbeddedLog {
             .map_err(storage("starting a write transaction"))?;
         {
             let mut table = txn
-                .open_table(SOURCE_OFFSETS)
-                .map_err(storage("opening the source offsets table"))?;
+                .open_table(table)
+                .map_err(storage("opening a table for writing"))?;
             f(&mut table)?;
         }
-        txn.commit().map_err(storage("committing source offsets"))
+        txn.commit().map_err(storage("committing a table write"))
     }
 
     /// Every topic, by name.
@@ -499,6 +550,8 @@ fn init_tables(db: &redb::Database, file: &Path) -> Result<Writer, LogError> {
             .map_err(storage("opening the chunks table"))?;
         txn.open_table(SOURCE_OFFSETS)
             .map_err(storage("opening the source offsets table"))?;
+        txn.open_table(CONNECTOR_CONFIGS)
+            .map_err(storage("opening the connector configs table"))?;
         let topics = txn
             .open_table(TOPICS)
             .map_err(storage("opening the topics table"))?;

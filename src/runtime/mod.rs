@@ -57,6 +57,27 @@ impl Backend for EmbeddedLog {
     }
 }
 
+/// What a task's owner (the herder) learns while the task runs; every method has a no-op default.
+/// Called from the pipeline, so implementations must be quick and must not block.
+pub trait TaskObserver: Send + Sync + 'static {
+    /// The source failed with a transient error and will be restarted after `retry_in`; the task
+    /// stays RUNNING.
+    fn transient_error(&self, error: &ConnectorError, retry_in: Duration) {
+        let _ = (error, retry_in);
+    }
+    /// The source was (re)started.
+    fn started(&self) {}
+    /// Records for these topics were made durable (distinct topics of one append).
+    fn topics_written(&self, topics: &[Arc<str>]) {
+        let _ = topics;
+    }
+}
+
+/// The observer of a task nobody watches.
+pub struct NoObserver;
+
+impl TaskObserver for NoObserver {}
+
 /// Restart and stop timing of a source task.
 #[derive(Debug, Clone, Copy)]
 pub struct RestartPolicy {
@@ -100,6 +121,30 @@ pub async fn run_source(
         bounds,
         shutdown,
         RestartPolicy::default(),
+        Arc::new(NoObserver),
+    )
+    .await
+}
+
+/// [`run_source`], reporting restarts, transient errors and written topics to `observer`.
+pub async fn run_source_observed(
+    name: String,
+    source: Box<dyn Source>,
+    log: EmbeddedLog,
+    converters: Converters,
+    bounds: QueueBounds,
+    shutdown: CancellationToken,
+    observer: Arc<dyn TaskObserver>,
+) -> Result<(), ConnectorError> {
+    run(
+        name,
+        source,
+        log,
+        converters,
+        bounds,
+        shutdown,
+        RestartPolicy::default(),
+        observer,
     )
     .await
 }
@@ -135,6 +180,7 @@ fn panic_message(e: JoinError) -> String {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn run<B: Backend>(
     name: String,
     mut source: Box<dyn Source>,
@@ -143,6 +189,7 @@ pub(crate) async fn run<B: Backend>(
     bounds: QueueBounds,
     shutdown: CancellationToken,
     policy: RestartPolicy,
+    observer: Arc<dyn TaskObserver>,
 ) -> Result<(), ConnectorError> {
     let name: Arc<str> = name.into();
     let stored = {
@@ -160,6 +207,8 @@ pub(crate) async fn run<B: Backend>(
         last_committed: stored,
         inflight: None,
         max_group_records: bounds.max_queue_records.max(bounds.max_batch_records),
+        observer,
+        inflight_topics: Vec::new(),
     };
     let mut backoff = policy.initial_backoff;
     loop {
@@ -173,6 +222,7 @@ pub(crate) async fn run<B: Backend>(
         };
         info!(connector = %name, resume = pipeline.last_committed.is_some(), "starting source task");
         let started = Instant::now();
+        pipeline.observer.started();
         let task: SourceTask = tokio::spawn(async move {
             let result = source.run(ctx).await;
             (source, result)
@@ -209,6 +259,7 @@ pub(crate) async fn run<B: Backend>(
                 }
                 warn!(connector = %name, error = %e, retry_in_ms = backoff.as_millis() as u64,
                     "source task failed with a transient error; restarting from the committed offset");
+                pipeline.observer.transient_error(&e, backoff);
                 tokio::select! {
                     _ = tokio::time::sleep(backoff) => {}
                     _ = shutdown.cancelled() => return Ok(()),
@@ -239,6 +290,9 @@ struct Pipeline<B> {
     /// The append in progress; it resolves to the offset it made durable.
     inflight: Option<JoinHandle<Result<SourceOffset, LogError>>>,
     max_group_records: usize,
+    observer: Arc<dyn TaskObserver>,
+    /// The distinct topics of the append in flight, reported once it is durable.
+    inflight_topics: Vec<Arc<str>>,
 }
 
 impl<B: Backend> Pipeline<B> {
@@ -350,6 +404,11 @@ impl<B: Backend> Pipeline<B> {
         .map_err(|e| ConnectorError::fatal_msg(format!("record conversion failed: {e}")))?;
         self.converter = Some(converter);
         self.finish_inflight().await?;
+        for c in &converted {
+            if !self.inflight_topics.iter().any(|t| **t == *c.topic) {
+                self.inflight_topics.push(c.topic.clone());
+            }
+        }
         let (backend, name) = (self.backend.clone(), self.name.clone());
         self.inflight = Some(tokio::task::spawn_blocking(move || {
             let records: Vec<StoredRecordRef<'_>> = converted
@@ -388,6 +447,10 @@ impl<B: Backend> Pipeline<B> {
     ) -> Result<(), ConnectorError> {
         match r {
             Ok(Ok(offset)) => {
+                if !self.inflight_topics.is_empty() {
+                    self.observer.topics_written(&self.inflight_topics);
+                    self.inflight_topics.clear();
+                }
                 self.last_committed = Some(offset.clone());
                 self.committed.send_replace(Some(offset));
                 Ok(())

@@ -186,6 +186,7 @@ async fn run_test(
             bounds,
             shutdown,
             fast_policy(),
+            std::sync::Arc::new(super::NoObserver),
         ),
     )
     .await

@@ -17,6 +17,7 @@ impl Worker {
     fn start(data_dir: &Path, connector_files: &[&Path]) -> Worker {
         let child = Command::new(BIN)
             .arg("standalone")
+            .args(["--listen", "127.0.0.1:0"])
             .arg("--data-dir")
             .arg(data_dir)
             .args(connector_files)

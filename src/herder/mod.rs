@@ -1,0 +1,733 @@
+//! The herder: connector and task lifecycle, as Kafka Connect's standalone herder.
+//!
+//! Each connector has one source task (id 0; Debezium's Postgres connector has one task, so
+//! `tasks.max` is accepted and ignored). The task runs `runtime::run_source_observed` under a
+//! cancellation token:
+//!
+//! * pause cancels the task (its committed offset stays); resume starts it again from that
+//!   offset, so changes made meanwhile arrive then;
+//! * stop (KIP-875) tears the task down and shows no tasks;
+//! * a config change stops the task and starts it with the new config;
+//! * delete stops the task and forgets config and status; the source offset stays.
+//!
+//! Configs and target states live in the embedded log's `connector_configs` table (one redb
+//! file, one lock), so they survive a restart of the worker.
+//!
+//! Mutations are serialized by one async lock; the state map is behind a short synchronous lock
+//! never held across `.await`.
+
+pub mod entities;
+mod task;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use cdc_core::config::{is_secret, HIDDEN};
+use cdc_core::{ConfigMap, SourceOffset};
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+pub use entities::{
+    ConnectorInfo, ConnectorOffset, ConnectorOffsets, ConnectorState, ConnectorStateInfo,
+    ConnectorTaskId, Message, State, TargetState, TaskInfo, TaskState,
+};
+
+use crate::log::{EmbeddedLog, LogError};
+use crate::plugins;
+use task::{lock, RunningTask, SharedStatus, SharedTopics, TaskStatus};
+
+/// Why a herder request failed; the REST layer maps each to Connect's status code.
+#[derive(Debug, thiserror::Error)]
+pub enum HerderError {
+    /// 404.
+    #[error("{0}")]
+    NotFound(String),
+    /// 409.
+    #[error("Connector {0} already exists")]
+    AlreadyExists(String),
+    /// 400: invalid config, name mismatch, offsets change while not STOPPED, ...
+    #[error("{0}")]
+    BadRequest(String),
+    /// 500: the data directory failed.
+    #[error("the worker's storage failed: {0}")]
+    Storage(#[from] LogError),
+    /// 500: a blocking storage call did not complete.
+    #[error("the worker's storage call failed: {0}")]
+    Join(String),
+}
+
+/// What a config PUT did.
+#[derive(Debug)]
+pub struct Created {
+    pub created: bool,
+    pub info: ConnectorInfo,
+}
+
+/// A restart request (`POST /connectors/{name}/restart`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RestartRequest {
+    pub include_tasks: bool,
+    pub only_failed: bool,
+}
+
+/// What is persisted per connector.
+#[derive(Debug, Serialize, Deserialize)]
+struct Stored {
+    config: ConfigMap,
+    target_state: TargetState,
+}
+
+struct Connector {
+    config: ConfigMap,
+    target: TargetState,
+    status: SharedStatus,
+    topics: SharedTopics,
+    task: Option<RunningTask>,
+}
+
+/// The connector lifecycle of one worker. Cheap to clone.
+#[derive(Clone)]
+pub struct Herder {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    log: EmbeddedLog,
+    worker_id: String,
+    worker_config: ConfigMap,
+    shutdown: CancellationToken,
+    ops: tokio::sync::Mutex<()>,
+    connectors: Mutex<BTreeMap<String, Connector>>,
+}
+
+fn not_found(name: &str) -> HerderError {
+    HerderError::NotFound(format!("Connector {name} not found"))
+}
+
+/// Shows `[hidden]` for every secret property (`cdc_core::config::is_secret`).
+pub fn mask(config: &ConfigMap) -> ConfigMap {
+    config
+        .iter()
+        .map(|(k, v)| {
+            let v = if is_secret(k) {
+                HIDDEN.to_owned()
+            } else {
+                v.clone()
+            };
+            (k.clone(), v)
+        })
+        .collect()
+}
+
+/// The task class Connect would show in a task config.
+fn task_class(connector_class: &str) -> &'static str {
+    match plugins::find_plugin(connector_class).map(|p| p.class) {
+        Some("io.debezium.connector.postgresql.PostgresConnector") => {
+            "io.debezium.connector.postgresql.PostgresConnectorTask"
+        }
+        Some("org.apache.kafka.connect.file.FileStreamSourceConnector") => {
+            "org.apache.kafka.connect.file.FileStreamSourceTask"
+        }
+        _ => "unknown",
+    }
+}
+
+/// Connect's 400 message for a config with errors, built from ConfigInfos.
+pub fn invalid_config_message(infos: &serde_json::Value) -> String {
+    let errors: Vec<&str> = infos["configs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c["value"]["errors"].as_array().into_iter().flatten())
+        .filter_map(|e| e.as_str())
+        .collect();
+    let mut m = format!(
+        "Connector configuration is invalid and contains the following {} error(s):",
+        errors.len()
+    );
+    for e in errors {
+        m.push('\n');
+        m.push_str(e);
+    }
+    m.push_str("\nYou can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`");
+    m
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, LogError> + Send + 'static,
+) -> Result<T, HerderError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| HerderError::Join(e.to_string()))?
+        .map_err(HerderError::from)
+}
+
+impl Herder {
+    /// Loads the stored connectors and starts those whose target state is RUNNING.
+    pub async fn start(
+        log: EmbeddedLog,
+        worker_id: String,
+        worker_config: ConfigMap,
+        shutdown: CancellationToken,
+    ) -> Result<Herder, HerderError> {
+        let herder = Herder {
+            inner: Arc::new(Inner {
+                log: log.clone(),
+                worker_id,
+                worker_config,
+                shutdown,
+                ops: tokio::sync::Mutex::new(()),
+                connectors: Mutex::new(BTreeMap::new()),
+            }),
+        };
+        let stored = blocking(move || log.connector_configs()).await?;
+        // Nobody else can reach the herder yet: no `ops` lock needed while loading.
+        for (name, bytes) in stored {
+            let stored: Stored = match serde_json::from_slice(&bytes) {
+                Ok(s) => s,
+                Err(error) => {
+                    warn!(connector = %name, %error, "ignoring an unreadable stored connector config");
+                    continue;
+                }
+            };
+            info!(connector = %name, target_state = ?stored.target_state, "loading connector");
+            herder.insert(&name, stored.config, stored.target_state);
+        }
+        Ok(herder)
+    }
+
+    /// `<host>:<port>` of the REST listener.
+    pub fn worker_id(&self) -> &str {
+        &self.inner.worker_id
+    }
+
+    /// The embedded log the tasks write to.
+    pub fn log(&self) -> &EmbeddedLog {
+        &self.inner.log
+    }
+
+    /// Inserts a connector and starts its task per `target` (caller holds `ops`).
+    fn insert(&self, name: &str, config: ConfigMap, target: TargetState) {
+        let status: SharedStatus = Arc::new(Mutex::new(TaskStatus::new(match target {
+            TargetState::Paused => State::Paused,
+            _ => State::Unassigned,
+        })));
+        let topics: SharedTopics = Default::default();
+        let task = (target == TargetState::Running)
+            .then(|| self.spawn_task(name, &config, &status, &topics));
+        lock(&self.inner.connectors).insert(
+            name.to_owned(),
+            Connector {
+                config,
+                target,
+                status,
+                topics,
+                task,
+            },
+        );
+    }
+
+    fn spawn_task(
+        &self,
+        name: &str,
+        config: &ConfigMap,
+        status: &SharedStatus,
+        topics: &SharedTopics,
+    ) -> RunningTask {
+        task::spawn(
+            name,
+            config,
+            &self.inner.worker_config,
+            &self.inner.log,
+            status.clone(),
+            topics.clone(),
+            &self.inner.shutdown,
+        )
+    }
+
+    /// Stops a connector's task, if one runs, and sets its status to `then`.
+    async fn stop_task(&self, name: &str, then: State) {
+        let (task, status) = {
+            let mut map = lock(&self.inner.connectors);
+            match map.get_mut(name) {
+                Some(c) => (c.task.take(), c.status.clone()),
+                None => return,
+            }
+        };
+        if let Some(t) = task {
+            t.stop().await;
+        }
+        let mut s = lock(&status);
+        // A FAILED task keeps its trace until it is restarted.
+        if s.state != State::Failed || then != State::Unassigned {
+            *s = TaskStatus::new(then);
+        }
+    }
+
+    /// Starts a connector's task with its current config (no-op if one runs).
+    fn start_task(&self, name: &str) {
+        let mut map = lock(&self.inner.connectors);
+        if let Some(c) = map.get_mut(name) {
+            if c.task.is_none() {
+                c.task = Some(self.spawn_task(name, &c.config, &c.status, &c.topics));
+            }
+        }
+    }
+
+    async fn persist(
+        &self,
+        name: &str,
+        config: &ConfigMap,
+        target: TargetState,
+    ) -> Result<(), HerderError> {
+        let bytes = serde_json::to_vec(&Stored {
+            config: config.clone(),
+            target_state: target,
+        })
+        .map_err(|e| HerderError::Join(e.to_string()))?;
+        let (log, name) = (self.inner.log.clone(), name.to_owned());
+        blocking(move || log.set_connector_config(&name, &bytes)).await
+    }
+
+    fn exists(&self, name: &str) -> bool {
+        lock(&self.inner.connectors).contains_key(name)
+    }
+
+    /// Connector names, sorted.
+    pub fn connectors(&self) -> Vec<String> {
+        lock(&self.inner.connectors).keys().cloned().collect()
+    }
+
+    /// Validates `config` (which carries `name`), then creates or replaces the connector.
+    /// `[hidden]` sent back for a secret keeps the stored value. Without `allow_replace` an
+    /// existing connector is a 409.
+    pub async fn put_connector_config(
+        &self,
+        name: &str,
+        mut config: ConfigMap,
+        initial_state: Option<TargetState>,
+        allow_replace: bool,
+    ) -> Result<Created, HerderError> {
+        let _ops = self.inner.ops.lock().await;
+        let existing = lock(&self.inner.connectors)
+            .get(name)
+            .map(|c| (c.config.clone(), c.target));
+        if existing.is_some() && !allow_replace {
+            return Err(HerderError::AlreadyExists(name.to_owned()));
+        }
+        if let Some((old, _)) = &existing {
+            for (k, v) in config.iter_mut() {
+                if v == HIDDEN && is_secret(k) {
+                    if let Some(stored) = old.get(k) {
+                        v.clone_from(stored);
+                    }
+                }
+            }
+        }
+        let class = config.get("connector.class").cloned().unwrap_or_default();
+        let infos = plugins::validate(&class, &config);
+        if infos["error_count"].as_u64().unwrap_or(0) > 0 {
+            return Err(HerderError::BadRequest(invalid_config_message(&infos)));
+        }
+        let created = match existing {
+            Some((_, target)) => {
+                self.persist(name, &config, target).await?;
+                info!(connector = %name, "connector config updated; restarting its task");
+                let running = target == TargetState::Running;
+                if running {
+                    self.stop_task(name, State::Unassigned).await;
+                }
+                if let Some(c) = lock(&self.inner.connectors).get_mut(name) {
+                    c.config = config;
+                }
+                if running {
+                    self.start_task(name);
+                }
+                false
+            }
+            None => {
+                let target = initial_state.unwrap_or(TargetState::Running);
+                self.persist(name, &config, target).await?;
+                info!(connector = %name, target_state = ?target, "connector created");
+                self.insert(name, config, target);
+                true
+            }
+        };
+        Ok(Created {
+            created,
+            info: self.connector_info(name)?,
+        })
+    }
+
+    /// Merges `patch` into the stored config (`None` removes a key), then as a PUT.
+    pub async fn patch_connector_config(
+        &self,
+        name: &str,
+        patch: BTreeMap<String, Option<String>>,
+    ) -> Result<ConnectorInfo, HerderError> {
+        let mut config = self.connector_config(name)?;
+        for (k, v) in patch {
+            match v {
+                Some(v) => {
+                    config.insert(k, v);
+                }
+                None => {
+                    config.remove(&k);
+                }
+            }
+        }
+        if let Some(n) = config.get("name") {
+            if n != name {
+                return Err(HerderError::BadRequest(format!(
+                    "Connector name configuration ({n}) doesn't match connector name in the URL ({name})"
+                )));
+            }
+        }
+        config.insert("name".into(), name.to_owned());
+        Ok(self
+            .put_connector_config(name, config, None, true)
+            .await?
+            .info)
+    }
+
+    /// The raw stored config (unmasked; the REST layer masks it).
+    pub fn connector_config(&self, name: &str) -> Result<ConfigMap, HerderError> {
+        lock(&self.inner.connectors)
+            .get(name)
+            .map(|c| c.config.clone())
+            .ok_or_else(|| not_found(name))
+    }
+
+    pub fn connector_info(&self, name: &str) -> Result<ConnectorInfo, HerderError> {
+        let map = lock(&self.inner.connectors);
+        let c = map.get(name).ok_or_else(|| not_found(name))?;
+        Ok(ConnectorInfo {
+            name: name.to_owned(),
+            config: mask(&c.config),
+            tasks: task_ids(name, c.target),
+            type_: "source".into(),
+        })
+    }
+
+    pub fn connector_status(&self, name: &str) -> Result<ConnectorStateInfo, HerderError> {
+        let map = lock(&self.inner.connectors);
+        let c = map.get(name).ok_or_else(|| not_found(name))?;
+        let worker_id = self.inner.worker_id.clone();
+        let connector_state = match c.target {
+            TargetState::Running => State::Running,
+            TargetState::Paused => State::Paused,
+            TargetState::Stopped => State::Stopped,
+        };
+        let tasks = if c.target == TargetState::Stopped {
+            Vec::new()
+        } else {
+            let s = lock(&c.status);
+            vec![TaskState {
+                id: 0,
+                state: s.state,
+                worker_id: worker_id.clone(),
+                trace: s.trace.clone(),
+            }]
+        };
+        Ok(ConnectorStateInfo {
+            name: name.to_owned(),
+            connector: ConnectorState {
+                state: connector_state,
+                worker_id,
+                trace: None,
+            },
+            tasks,
+            type_: "source".into(),
+        })
+    }
+
+    /// One task's status; 404 `No status found for task <name>-<id>` when there is none.
+    pub fn task_status(&self, name: &str, task: u32) -> Result<TaskState, HerderError> {
+        let status = self.connector_status(name)?;
+        status
+            .tasks
+            .into_iter()
+            .find(|t| t.id == task)
+            .ok_or_else(|| HerderError::NotFound(format!("No status found for task {name}-{task}")))
+    }
+
+    /// The last transient error of a connector's task (it stayed RUNNING and retries).
+    pub fn last_transient_error(&self, name: &str) -> Result<Option<String>, HerderError> {
+        let map = lock(&self.inner.connectors);
+        let c = map.get(name).ok_or_else(|| not_found(name))?;
+        let e = lock(&c.status).last_transient_error.clone();
+        Ok(e)
+    }
+
+    /// Task configs: the connector's config (masked) with Connect's `task.class`.
+    pub fn task_configs(&self, name: &str) -> Result<Vec<TaskInfo>, HerderError> {
+        let map = lock(&self.inner.connectors);
+        let c = map.get(name).ok_or_else(|| not_found(name))?;
+        Ok(task_ids(name, c.target)
+            .into_iter()
+            .map(|id| {
+                let mut config = mask(&c.config);
+                let class = c.config.get("connector.class").map_or("", String::as_str);
+                config.insert("task.class".into(), task_class(class).into());
+                TaskInfo { id, config }
+            })
+            .collect())
+    }
+
+    pub async fn delete_connector(&self, name: &str) -> Result<(), HerderError> {
+        let _ops = self.inner.ops.lock().await;
+        if !self.exists(name) {
+            return Err(not_found(name));
+        }
+        self.stop_task(name, State::Unassigned).await;
+        let (log, n) = (self.inner.log.clone(), name.to_owned());
+        blocking(move || log.delete_connector_config(&n)).await?;
+        lock(&self.inner.connectors).remove(name);
+        info!(connector = %name, "connector deleted (its source offset is kept)");
+        Ok(())
+    }
+
+    async fn set_target(&self, name: &str, target: TargetState) -> Result<(), HerderError> {
+        let (config, old) = {
+            let map = lock(&self.inner.connectors);
+            let c = map.get(name).ok_or_else(|| not_found(name))?;
+            (c.config.clone(), c.target)
+        };
+        if old != target {
+            self.persist(name, &config, target).await?;
+        }
+        match target {
+            TargetState::Running => {
+                if let Some(c) = lock(&self.inner.connectors).get_mut(name) {
+                    c.target = target;
+                }
+                self.start_task(name);
+            }
+            TargetState::Paused | TargetState::Stopped => {
+                let then = if target == TargetState::Paused {
+                    State::Paused
+                } else {
+                    State::Unassigned
+                };
+                if let Some(c) = lock(&self.inner.connectors).get_mut(name) {
+                    c.target = target;
+                }
+                self.stop_task(name, then).await;
+            }
+        }
+        info!(connector = %name, target_state = ?target, "connector target state changed");
+        Ok(())
+    }
+
+    pub async fn pause(&self, name: &str) -> Result<(), HerderError> {
+        let _ops = self.inner.ops.lock().await;
+        self.set_target(name, TargetState::Paused).await
+    }
+
+    pub async fn resume(&self, name: &str) -> Result<(), HerderError> {
+        let _ops = self.inner.ops.lock().await;
+        self.set_target(name, TargetState::Running).await
+    }
+
+    pub async fn stop(&self, name: &str) -> Result<(), HerderError> {
+        let _ops = self.inner.ops.lock().await;
+        self.set_target(name, TargetState::Stopped).await
+    }
+
+    /// Restarts the connector's task if it should run (a paused or stopped connector keeps its
+    /// state).
+    async fn restart_task_now(&self, name: &str) {
+        let target = lock(&self.inner.connectors).get(name).map(|c| c.target);
+        if target == Some(TargetState::Running) {
+            self.stop_task(name, State::Restarting).await;
+            self.start_task(name);
+        }
+    }
+
+    /// `POST /connectors/{name}/restart`. Without either flag only the connector restarts
+    /// (Connect's legacy behaviour: tasks, even FAILED ones, are left alone) and `None` is
+    /// returned (204). With a flag, returns the status with the instances being restarted shown
+    /// as RESTARTING (202).
+    pub async fn restart(
+        &self,
+        name: &str,
+        request: RestartRequest,
+    ) -> Result<Option<ConnectorStateInfo>, HerderError> {
+        let _ops = self.inner.ops.lock().await;
+        if !request.include_tasks && !request.only_failed {
+            if !self.exists(name) {
+                return Err(not_found(name));
+            }
+            // The connector instance holds no resources of its own here: nothing to restart.
+            return Ok(None);
+        }
+        let mut status = self
+            .connector_status(name)
+            .map_err(|_| HerderError::NotFound(format!("Unknown connector: {name}")))?;
+        if !request.only_failed || status.connector.state == State::Failed {
+            status.connector.state = State::Restarting;
+        }
+        let mut restart_task = false;
+        if request.include_tasks {
+            for t in &mut status.tasks {
+                if !request.only_failed || t.state == State::Failed {
+                    t.state = State::Restarting;
+                    t.trace = None;
+                    restart_task = true;
+                }
+            }
+        }
+        if restart_task {
+            self.restart_task_now(name).await;
+        }
+        Ok(Some(status))
+    }
+
+    /// `POST /connectors/{name}/tasks/{task}/restart`.
+    pub async fn restart_task(&self, name: &str, task: u32) -> Result<(), HerderError> {
+        let _ops = self.inner.ops.lock().await;
+        let target = lock(&self.inner.connectors)
+            .get(name)
+            .map(|c| c.target)
+            .ok_or_else(|| not_found(name))?;
+        if task != 0 || target == TargetState::Stopped {
+            return Err(HerderError::NotFound(format!(
+                "Task {name}-{task} not found"
+            )));
+        }
+        self.restart_task_now(name).await;
+        Ok(())
+    }
+
+    /// Topics the connector's task has written to since it was created or reset.
+    pub fn active_topics(&self, name: &str) -> Result<Vec<String>, HerderError> {
+        let map = lock(&self.inner.connectors);
+        let c = map.get(name).ok_or_else(|| not_found(name))?;
+        let topics = lock(&c.topics).iter().cloned().collect();
+        Ok(topics)
+    }
+
+    pub fn reset_active_topics(&self, name: &str) -> Result<(), HerderError> {
+        let map = lock(&self.inner.connectors);
+        let c = map.get(name).ok_or_else(|| not_found(name))?;
+        lock(&c.topics).clear();
+        Ok(())
+    }
+
+    /// The connector's committed source offsets.
+    pub async fn offsets(&self, name: &str) -> Result<ConnectorOffsets, HerderError> {
+        if !self.exists(name) {
+            return Err(not_found(name));
+        }
+        let (log, n) = (self.inner.log.clone(), name.to_owned());
+        let stored = blocking(move || log.source_offset(&n)).await?;
+        Ok(ConnectorOffsets {
+            offsets: Some(
+                stored
+                    .into_iter()
+                    .map(|o| ConnectorOffset {
+                        partition: Some(o.partition),
+                        offset: Some(o.offset),
+                    })
+                    .collect(),
+            ),
+        })
+    }
+
+    /// Checks the connector exists and is STOPPED with no task running (caller holds `ops`).
+    fn check_stopped(&self, name: &str) -> Result<(), HerderError> {
+        let map = lock(&self.inner.connectors);
+        let c = map.get(name).ok_or_else(|| not_found(name))?;
+        if c.target != TargetState::Stopped || c.task.is_some() {
+            return Err(HerderError::BadRequest(format!(
+                "Connectors must be in the STOPPED state before their offsets can be modified. \
+                 This can be done for the specified connector by issuing a 'PUT' request to the \
+                 '/connectors/{name}/stop' endpoint"
+            )));
+        }
+        Ok(())
+    }
+
+    /// `PATCH /connectors/{name}/offsets`: `offset: null` resets the partition.
+    pub async fn alter_offsets(
+        &self,
+        name: &str,
+        offsets: ConnectorOffsets,
+    ) -> Result<Message, HerderError> {
+        let _ops = self.inner.ops.lock().await;
+        self.check_stopped(name)?;
+        let offsets = match offsets.offsets {
+            Some(o) if !o.is_empty() => o,
+            _ => {
+                return Err(HerderError::BadRequest(
+                    "Partitions / offsets need to be provided for an alter offsets request".into(),
+                ))
+            }
+        };
+        let mut changes = Vec::new();
+        for o in offsets {
+            let Some(partition) = o.partition else {
+                return Err(HerderError::BadRequest(
+                    "Source partitions may not be null".into(),
+                ));
+            };
+            changes.push((partition, o.offset));
+        }
+        let (log, n) = (self.inner.log.clone(), name.to_owned());
+        blocking(move || {
+            for (partition, offset) in changes {
+                match offset {
+                    Some(offset) => {
+                        log.set_source_offset(&n, &SourceOffset::new(partition, offset))?
+                    }
+                    None => {
+                        log.delete_source_offset(&n)?;
+                    }
+                }
+            }
+            Ok(())
+        })
+        .await?;
+        info!(connector = %name, "source offsets altered");
+        Ok(Message {
+            message: "The offsets for this connector have been altered successfully".into(),
+        })
+    }
+
+    /// `DELETE /connectors/{name}/offsets`.
+    pub async fn reset_offsets(&self, name: &str) -> Result<Message, HerderError> {
+        let _ops = self.inner.ops.lock().await;
+        self.check_stopped(name)?;
+        let (log, n) = (self.inner.log.clone(), name.to_owned());
+        blocking(move || log.delete_source_offset(&n)).await?;
+        info!(connector = %name, "source offsets reset");
+        Ok(Message {
+            message: "The offsets for this connector have been reset successfully".into(),
+        })
+    }
+
+    /// Stops every task and waits for them (the worker's shutdown).
+    pub async fn shutdown(&self) {
+        let _ops = self.inner.ops.lock().await;
+        self.inner.shutdown.cancel();
+        let tasks: Vec<RunningTask> = lock(&self.inner.connectors)
+            .values_mut()
+            .filter_map(|c| c.task.take())
+            .collect();
+        for t in tasks {
+            t.stop().await;
+        }
+    }
+}
+
+fn task_ids(name: &str, target: TargetState) -> Vec<ConnectorTaskId> {
+    if target == TargetState::Stopped {
+        Vec::new()
+    } else {
+        vec![ConnectorTaskId {
+            connector: name.to_owned(),
+            task: 0,
+        }]
+    }
+}

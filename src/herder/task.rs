@@ -1,0 +1,165 @@
+//! One source task: built from the connector's config, run with `runtime::run_source_observed`,
+//! its status kept where the herder reads it.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use cdc_core::{ConfigMap, ConnectorError};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info, warn};
+
+use super::entities::State;
+use crate::log::EmbeddedLog;
+use crate::plugins;
+use crate::runtime::{self, Converters, TaskObserver};
+
+/// A task's live status, shared between the running task and the herder.
+#[derive(Debug, Clone)]
+pub(crate) struct TaskStatus {
+    pub state: State,
+    /// The error chain of a FAILED task.
+    pub trace: Option<String>,
+    /// The last transient error (the task stayed RUNNING and retries with backoff).
+    pub last_transient_error: Option<String>,
+}
+
+impl TaskStatus {
+    pub fn new(state: State) -> Self {
+        TaskStatus {
+            state,
+            trace: None,
+            last_transient_error: None,
+        }
+    }
+}
+
+pub(crate) type SharedStatus = Arc<Mutex<TaskStatus>>;
+pub(crate) type SharedTopics = Arc<Mutex<BTreeSet<String>>>;
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A running task: cancel it and wait for it with [`RunningTask::stop`].
+pub(crate) struct RunningTask {
+    cancel: CancellationToken,
+    join: JoinHandle<()>,
+}
+
+impl RunningTask {
+    /// Cancels the task and waits until it has written what it had in flight (the runtime
+    /// aborts a source that does not stop within its grace period).
+    pub async fn stop(self) {
+        self.cancel.cancel();
+        if let Err(e) = self.join.await {
+            if e.is_panic() {
+                error!("connector task panicked while stopping");
+            }
+        }
+    }
+}
+
+struct Observer {
+    connector: String,
+    status: SharedStatus,
+    topics: SharedTopics,
+}
+
+impl TaskObserver for Observer {
+    fn started(&self) {
+        let mut s = lock(&self.status);
+        if s.state != State::Failed {
+            s.state = State::Running;
+        }
+    }
+
+    fn transient_error(&self, error: &ConnectorError, retry_in: Duration) {
+        // The task stays RUNNING while it retries (Connect shows no trace for it); the error is
+        // kept for `Herder::last_transient_error` and logged here with the connector's name.
+        warn!(connector = %self.connector, error = %error, retry_in_ms = retry_in.as_millis() as u64,
+            "task is retrying after a transient error; it stays RUNNING");
+        let mut s = lock(&self.status);
+        s.state = State::Running;
+        s.last_transient_error = Some(error.chain());
+    }
+
+    fn topics_written(&self, topics: &[Arc<str>]) {
+        let mut set = lock(&self.topics);
+        for t in topics {
+            if !set.contains(&**t) {
+                set.insert(t.to_string());
+            }
+        }
+    }
+}
+
+/// Starts the task of connector `name` on `log`; its status goes RUNNING now and FAILED (with
+/// the error chain as `trace`) if it cannot be built or ends with a fatal error.
+pub(crate) fn spawn(
+    name: &str,
+    config: &ConfigMap,
+    worker_config: &ConfigMap,
+    log: &EmbeddedLog,
+    status: SharedStatus,
+    topics: SharedTopics,
+    parent: &CancellationToken,
+) -> RunningTask {
+    let cancel = parent.child_token();
+    *lock(&status) = TaskStatus::new(State::Running);
+    let built = build(config, worker_config);
+    let (name, log, token) = (name.to_owned(), log.clone(), cancel.clone());
+    let join = tokio::spawn(async move {
+        let (source, converters, bounds) = match built {
+            Ok(b) => b,
+            Err(errors) => {
+                error!(connector = %name, %errors, "cannot start the connector's task");
+                let mut s = lock(&status);
+                s.state = State::Failed;
+                s.trace = Some(errors.to_string());
+                return;
+            }
+        };
+        let observer = Arc::new(Observer {
+            connector: name.clone(),
+            status: status.clone(),
+            topics,
+        });
+        let result = runtime::run_source_observed(
+            name.clone(),
+            source,
+            log,
+            converters,
+            bounds,
+            token.clone(),
+            observer,
+        )
+        .await;
+        let mut s = lock(&status);
+        match result {
+            Err(e) => {
+                s.state = State::Failed;
+                s.trace = Some(e.chain());
+            }
+            // Cancelled: the herder sets the state it stopped the task for.
+            Ok(()) if token.is_cancelled() => {}
+            Ok(()) => {
+                info!(connector = %name, "the connector's task ended by itself");
+                s.state = State::Unassigned;
+            }
+        }
+    });
+    RunningTask { cancel, join }
+}
+
+type Built = (Box<dyn cdc_core::Source>, Converters, cdc_core::QueueBounds);
+
+fn build(config: &ConfigMap, worker: &ConfigMap) -> Result<Built, cdc_core::ConfigErrors> {
+    // INTEGRATION: resolve `${env:}` / `${file:}` placeholders here (config providers) before
+    // handing the config to the task; the stored config keeps them unresolved.
+    let converters = Converters::from_config(config, worker)?;
+    let bounds = runtime::queue_bounds(config)?;
+    let source = plugins::make_source(config)?;
+    Ok((source, converters, bounds))
+}

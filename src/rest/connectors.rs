@@ -1,0 +1,364 @@
+//! `/connectors/...`: create, configure, inspect and steer connectors.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use cdc_core::ConfigMap;
+use serde::Deserialize;
+use serde_json::Value as Json_;
+
+use super::error::{ApiError, ConnectJson};
+use super::{query_flag, query_pairs, RestState};
+use crate::herder::{mask, ConnectorOffsets, RestartRequest, TargetState};
+
+/// `POST /connectors` body.
+#[derive(Debug, Deserialize)]
+pub struct CreateRequest {
+    name: Option<String>,
+    config: Option<BTreeMap<String, Json_>>,
+    initial_state: Option<String>,
+}
+
+/// A config value as Connect (Jackson) accepts it into a `Map<String, String>`: strings,
+/// numbers and booleans (as their text).
+fn config_value(key: &str, v: Json_) -> Result<String, ApiError> {
+    match v {
+        Json_::String(s) => Ok(s),
+        Json_::Number(n) => Ok(n.to_string()),
+        Json_::Bool(b) => Ok(b.to_string()),
+        other => Err(ApiError::bad_request(format!(
+            "Invalid value for configuration {key}: expected a string, got {}",
+            match other {
+                Json_::Null => "null",
+                Json_::Array(_) => "an array",
+                _ => "an object",
+            }
+        ))),
+    }
+}
+
+fn config_map(raw: BTreeMap<String, Json_>) -> Result<ConfigMap, ApiError> {
+    raw.into_iter()
+        .map(|(k, v)| config_value(&k, v).map(|v| (k, v)))
+        .collect()
+}
+
+/// Connect's check that a `name` inside the config matches the connector's name.
+fn check_and_put_name(name: &str, config: &mut ConfigMap) -> Result<(), ApiError> {
+    match config.get("name") {
+        Some(included) if included != name => Err(ApiError::bad_request(format!(
+            "Connector name configuration ({included}) doesn't match connector name in the URL ({name})"
+        ))),
+        Some(_) => Ok(()),
+        None => {
+            config.insert("name".into(), name.to_owned());
+            Ok(())
+        }
+    }
+}
+
+fn location(name: &str) -> String {
+    // Percent-encode what cannot stand in a path segment.
+    let mut out = String::from("/connectors/");
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `GET /connectors[?expand=status&expand=info]`.
+pub async fn list(State(state): State<RestState>, uri: Uri) -> Result<Response, ApiError> {
+    let herder = state.herder()?;
+    let pairs = query_pairs(&uri)?;
+    let expansions: Vec<&str> = pairs
+        .iter()
+        .filter(|(k, _)| k == "expand")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    if expansions.is_empty() && !pairs.iter().any(|(k, _)| k == "expand") {
+        return Ok(Json(herder.connectors()).into_response());
+    }
+    let mut out = serde_json::Map::new();
+    for name in herder.connectors() {
+        let mut e = serde_json::Map::new();
+        for x in &expansions {
+            match *x {
+                "status" => {
+                    if let Ok(s) = herder.connector_status(&name) {
+                        e.insert("status".into(), serde_json::to_value(s).unwrap_or_default());
+                    }
+                }
+                "info" => {
+                    if let Ok(i) = herder.connector_info(&name) {
+                        e.insert("info".into(), serde_json::to_value(i).unwrap_or_default());
+                    }
+                }
+                other => tracing::info!(expansion = other, "ignoring unknown expansion type"),
+            }
+        }
+        out.insert(name, Json_::Object(e));
+    }
+    Ok(Json(Json_::Object(out)).into_response())
+}
+
+/// `POST /connectors`: 201 + `Location` + ConnectorInfo.
+pub async fn create(
+    State(state): State<RestState>,
+    ConnectJson(req): ConnectJson<CreateRequest>,
+) -> Result<Response, ApiError> {
+    let herder = state.herder()?;
+    // As Connect: surrounding whitespace is trimmed, a missing name is an empty one (which the
+    // name validation rejects).
+    let name = req.name.as_deref().unwrap_or("").trim().to_owned();
+    let Some(raw) = req.config else {
+        return Err(ApiError::bad_request(
+            "Connector config must be provided in the 'config' field",
+        ));
+    };
+    let mut config = config_map(raw)?;
+    check_and_put_name(&name, &mut config)?;
+    let initial = match req.initial_state.as_deref() {
+        None => None,
+        Some(s) => Some(TargetState::parse(s).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "Invalid initial_state {s:?}: must be one of RUNNING, PAUSED, STOPPED"
+            ))
+        })?),
+    };
+    let created = herder
+        .put_connector_config(&name, config, initial, false)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location(&name))],
+        Json(created.info),
+    )
+        .into_response())
+}
+
+pub async fn info(
+    State(state): State<RestState>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(Json(state.herder()?.connector_info(&name)?).into_response())
+}
+
+/// The stored config with secrets shown as `[hidden]`.
+pub async fn config(
+    State(state): State<RestState>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(Json(mask(&state.herder()?.connector_config(&name)?)).into_response())
+}
+
+/// `PUT /connectors/{name}/config`: 201 (created, with `Location`) or 200 (updated).
+pub async fn put_config(
+    State(state): State<RestState>,
+    Path(name): Path<String>,
+    ConnectJson(raw): ConnectJson<BTreeMap<String, Json_>>,
+) -> Result<Response, ApiError> {
+    let herder = state.herder()?;
+    if name.trim() != name {
+        // POST trims names, so a name with surrounding whitespace could never be addressed
+        // consistently; refuse it here rather than store it.
+        return Err(ApiError::bad_request(format!(
+            "Connector name {name:?} may not have leading or trailing whitespace"
+        )));
+    }
+    let mut config = config_map(raw)?;
+    check_and_put_name(&name, &mut config)?;
+    let created = herder
+        .put_connector_config(&name, config, None, true)
+        .await?;
+    if created.created {
+        Ok((
+            StatusCode::CREATED,
+            [(header::LOCATION, location(&name))],
+            Json(created.info),
+        )
+            .into_response())
+    } else {
+        Ok(Json(created.info).into_response())
+    }
+}
+
+/// `PATCH /connectors/{name}/config` (KIP-477): JSON merge patch, `null` removes a key.
+pub async fn patch_config(
+    State(state): State<RestState>,
+    Path(name): Path<String>,
+    ConnectJson(raw): ConnectJson<BTreeMap<String, Json_>>,
+) -> Result<Response, ApiError> {
+    let herder = state.herder()?;
+    let mut patch = BTreeMap::new();
+    for (k, v) in raw {
+        let v = match v {
+            Json_::Null => None,
+            v => Some(config_value(&k, v)?),
+        };
+        patch.insert(k, v);
+    }
+    Ok(Json(herder.patch_connector_config(&name, patch).await?).into_response())
+}
+
+pub async fn status(
+    State(state): State<RestState>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(Json(state.herder()?.connector_status(&name)?).into_response())
+}
+
+pub async fn tasks(
+    State(state): State<RestState>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(Json(state.herder()?.task_configs(&name)?).into_response())
+}
+
+/// Deprecated `{"<name>-<n>": {...}}` form of the task configs.
+pub async fn tasks_config(
+    State(state): State<RestState>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let tasks = state.herder()?.task_configs(&name)?;
+    let out: BTreeMap<String, ConfigMap> = tasks
+        .into_iter()
+        .map(|t| (format!("{}-{}", t.id.connector, t.id.task), t.config))
+        .collect();
+    Ok(Json(out).into_response())
+}
+
+/// A task id path segment; one that is not a number matches no resource (404, as JAX-RS).
+fn task_id(raw: &str) -> Result<u32, ApiError> {
+    raw.parse().map_err(|_| ApiError::no_route())
+}
+
+pub async fn task_status(
+    State(state): State<RestState>,
+    Path((name, task)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let task = task_id(&task)?;
+    Ok(Json(state.herder()?.task_status(&name, task)?).into_response())
+}
+
+pub async fn restart_task(
+    State(state): State<RestState>,
+    Path((name, task)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let task = task_id(&task)?;
+    state.herder()?.restart_task(&name, task).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /connectors/{name}/restart[?includeTasks=&onlyFailed=]`: 204, or 202 + status.
+pub async fn restart(
+    State(state): State<RestState>,
+    Path(name): Path<String>,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let pairs = query_pairs(&uri)?;
+    let request = RestartRequest {
+        include_tasks: query_flag(&pairs, "includeTasks", false),
+        only_failed: query_flag(&pairs, "onlyFailed", false),
+    };
+    match state.herder()?.restart(&name, request).await? {
+        None => Ok(StatusCode::NO_CONTENT.into_response()),
+        Some(status) => Ok((StatusCode::ACCEPTED, Json(status)).into_response()),
+    }
+}
+
+pub async fn pause(
+    State(state): State<RestState>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state.herder()?.pause(&name).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+pub async fn resume(
+    State(state): State<RestState>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state.herder()?.resume(&name).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+pub async fn stop(
+    State(state): State<RestState>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state.herder()?.stop(&name).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn delete(
+    State(state): State<RestState>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state.herder()?.delete_connector(&name).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn offsets(
+    State(state): State<RestState>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(Json(state.herder()?.offsets(&name).await?).into_response())
+}
+
+pub async fn alter_offsets(
+    State(state): State<RestState>,
+    Path(name): Path<String>,
+    ConnectJson(body): ConnectJson<ConnectorOffsets>,
+) -> Result<Response, ApiError> {
+    Ok(Json(state.herder()?.alter_offsets(&name, body).await?).into_response())
+}
+
+pub async fn reset_offsets(
+    State(state): State<RestState>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(Json(state.herder()?.reset_offsets(&name).await?).into_response())
+}
+
+fn tracking_enabled(state: &RestState) -> Result<(), ApiError> {
+    if state.worker_flag("topic.tracking.enable", true) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Topic tracking is disabled.",
+        ))
+    }
+}
+
+/// `GET /connectors/{name}/topics` (KIP-558): `{"<name>":{"topics":[...]}}`.
+pub async fn topics(
+    State(state): State<RestState>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    tracking_enabled(&state)?;
+    let topics = state.herder()?.active_topics(&name)?;
+    Ok(Json(serde_json::json!({ name: {"topics": topics} })).into_response())
+}
+
+pub async fn reset_topics(
+    State(state): State<RestState>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    tracking_enabled(&state)?;
+    if !state.worker_flag("topic.tracking.allow.reset", true) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Topic tracking reset is disabled.",
+        ));
+    }
+    state.herder()?.reset_active_topics(&name)?;
+    Ok(StatusCode::ACCEPTED)
+}

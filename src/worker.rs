@@ -1,0 +1,182 @@
+//! The worker: the REST API and the herder on one data directory (`tributary serve`, and
+//! `tributary standalone`, which also creates connectors from files).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use cdc_core::ConfigMap;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::connector_file::ConnectorFile;
+use crate::herder::{Herder, HerderError};
+use crate::log::{socket, EmbeddedLog, LogError};
+use crate::rest::{self, Loggers, RestState};
+
+/// Connect's default REST listener (`listeners=http://:8083`), on loopback only.
+pub const DEFAULT_LISTENER: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8083);
+
+/// How to run a worker.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    pub data_dir: PathBuf,
+    pub listener: SocketAddr,
+    /// Worker properties (`key.converter`, `topic.tracking.enable`, ...).
+    pub worker_config: ConfigMap,
+}
+
+impl WorkerSettings {
+    pub fn new(data_dir: PathBuf) -> Self {
+        WorkerSettings {
+            data_dir,
+            listener: DEFAULT_LISTENER,
+            worker_config: ConfigMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error("cannot listen for REST requests on {addr}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Log(#[from] LogError),
+    #[error("cannot start the herder")]
+    Herder(#[source] HerderError),
+    #[error("connector {name:?} from a file cannot be created")]
+    Connector {
+        name: String,
+        #[source]
+        source: HerderError,
+    },
+    #[error("the REST server failed")]
+    Serve(#[source] std::io::Error),
+}
+
+/// Options beyond [`WorkerSettings`] (standalone mode and the binary's log levels).
+#[derive(Default)]
+pub struct WorkerExtras {
+    /// Connectors created (or replaced) at start, as connect-standalone's files.
+    pub connectors: Vec<ConnectorFile>,
+    /// Runtime log levels (`/admin/loggers`); recorded only when absent.
+    pub loggers: Option<Loggers>,
+    /// Keep running without the REST API when its port cannot be bound (standalone mode).
+    pub rest_optional: bool,
+}
+
+/// Runs the REST worker until `shutdown`.
+pub async fn run_worker(
+    worker: WorkerSettings,
+    shutdown: CancellationToken,
+) -> Result<(), WorkerError> {
+    run_worker_with(worker, WorkerExtras::default(), shutdown).await
+}
+
+/// [`run_worker`] with files' connectors, log levels and standalone's optional REST API.
+pub async fn run_worker_with(
+    worker: WorkerSettings,
+    extras: WorkerExtras,
+    shutdown: CancellationToken,
+) -> Result<(), WorkerError> {
+    let started = Instant::now();
+    // Bind before any blocking work, so the API answers (503 `starting`) at once.
+    let listener = match rest::bind(worker.listener).await {
+        Ok(l) => Some(l),
+        Err(source) if extras.rest_optional => {
+            warn!(addr = %worker.listener, error = %source,
+                "cannot listen for REST requests; running the connectors without the REST API");
+            None
+        }
+        Err(source) => {
+            return Err(WorkerError::Bind {
+                addr: worker.listener,
+                source,
+            })
+        }
+    };
+    let worker_id = listener
+        .as_ref()
+        .and_then(|l| l.local_addr().ok())
+        .unwrap_or(worker.listener)
+        .to_string();
+    let loggers = extras.loggers.unwrap_or_else(|| Loggers::new("info", None));
+    let state = RestState::new(loggers, worker.worker_config.clone());
+    let server_stop = CancellationToken::new();
+    let server = listener.map(|l| {
+        info!(listener = %worker_id, "REST API listening on http://{worker_id}");
+        tokio::spawn(rest::serve(
+            l,
+            rest::router(state.clone()),
+            server_stop.clone(),
+        ))
+    });
+
+    let dir = worker.data_dir.clone();
+    let log = tokio::task::spawn_blocking(move || EmbeddedLog::open(&dir))
+        .await
+        .unwrap_or_else(|e| Err(LogError::RemoteFailed(e.to_string())))?;
+    info!(data_dir = %worker.data_dir.display(), "embedded log open");
+    let socket_stop = CancellationToken::new();
+    let socket_server = match socket::bind(&log) {
+        Ok(l) => Some(tokio::spawn(socket::serve(
+            log.clone(),
+            l,
+            socket_stop.clone(),
+        ))),
+        Err(error) => {
+            warn!(%error, path = %socket::socket_path(&worker.data_dir).display(),
+                "cannot serve reads to other processes; `tributary topics` will not work while this worker runs");
+            None
+        }
+    };
+
+    let herder = Herder::start(
+        log,
+        worker_id,
+        worker.worker_config.clone(),
+        shutdown.child_token(),
+    )
+    .await
+    .map_err(WorkerError::Herder)?;
+    for c in extras.connectors {
+        herder
+            .put_connector_config(&c.name, with_name(&c.name, c.config), None, true)
+            .await
+            .map_err(|source| WorkerError::Connector {
+                name: c.name.clone(),
+                source,
+            })?;
+    }
+    state.set_herder(herder.clone());
+    info!(
+        ready_ms = started.elapsed().as_millis() as u64,
+        "worker ready"
+    );
+
+    shutdown.cancelled().await;
+    herder.shutdown().await;
+    server_stop.cancel();
+    socket_stop.cancel();
+    if let Some(s) = socket_server {
+        let _ = s.await;
+    }
+    if let Some(s) = server {
+        if let Ok(Err(e)) = s.await {
+            return Err(WorkerError::Serve(e));
+        }
+    }
+    Ok(())
+}
+
+fn with_name(name: &str, mut config: ConfigMap) -> ConfigMap {
+    config
+        .entry("name".into())
+        .or_insert_with(|| name.to_owned());
+    config
+}
