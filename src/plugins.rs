@@ -94,46 +94,56 @@ pub fn find_plugin(name: &str) -> Option<PluginInfo> {
     })
 }
 
-/// Properties every connector accepts (Connect's `ConnectorConfig`), as ConfigKeyInfo JSON.
-fn common_config_keys() -> Vec<Json> {
-    let key = |name: &str, type_: &str, required: bool, default: Json, doc: &str, order: i32| {
-        json!({
-            "name": name, "type": type_, "required": required, "default_value": default,
-            "importance": "HIGH", "documentation": doc, "group": "Common", "order": order,
-            "width": "MEDIUM", "display_name": name, "dependents": [],
-        })
-    };
-    vec![
-        key("name", "STRING", true, Json::Null, "Globally unique name to use for this connector.", 1),
-        key("connector.class", "STRING", true, Json::Null,
-            "Name or alias of the class for this connector.", 2),
-        key("tasks.max", "INT", false, json!("1"),
-            "Maximum number of tasks to use for this connector.", 3),
-        key("key.converter", "CLASS", false, Json::Null,
-            "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka.", 4),
-        key("value.converter", "CLASS", false, Json::Null,
-            "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka.", 5),
-    ]
+/// The plugin's own configuration definition (Connect's framework keys are added by
+/// `configdef`).
+fn plugin_def(class: &str) -> cdc_core::configdef::ConfigDef {
+    use cdc_core::configdef::{ConfigDef, ConfigKey, ConfigType, Importance};
+    let plugin = SOURCES
+        .iter()
+        .find(|(_, names)| names.iter().any(|n| n.eq_ignore_ascii_case(class.trim())))
+        .map(|(p, _)| *p);
+    match plugin {
+        Some(Plugin::Postgres) => pg_wal::config_def(),
+        Some(Plugin::FileStream) => ConfigDef::new()
+            .define(
+                ConfigKey::new(
+                    "file",
+                    ConfigType::String,
+                    "Source filename; standard input when not set.",
+                )
+                .importance(Importance::High),
+            )
+            .define(
+                ConfigKey::new("topic", ConfigType::List, "The topic to publish data to.")
+                    .importance(Importance::High)
+                    .required(),
+            )
+            .define(
+                ConfigKey::new(
+                    "batch.size",
+                    ConfigType::Int,
+                    "The maximum number of records to poll at once.",
+                )
+                .default_value("2000")
+                .importance(Importance::Low),
+            ),
+        None => ConfigDef::new(),
+    }
 }
 
 /// The body of `GET /connector-plugins/{plugin}/config`: the plugin's ConfigKeyInfo list, or
 /// `None` for an unknown plugin.
-// INTEGRATION: minimal until `cdc_core::configdef` lands — only Connect's common connector
-// properties; switch to the plugin's real definition list (the Postgres connector's keys).
 pub fn plugin_config(class: &str) -> Option<Json> {
     let plugin = find_plugin(class)?;
     Some(match plugin.type_ {
-        "source" | "sink" => Json::Array(common_config_keys()),
+        "source" | "sink" => cdc_core::configdef::definition_json(&plugin_def(plugin.class)),
         _ => json!([]),
     })
 }
 
 /// Validates a connector config for the plugin `class` and returns Connect's ConfigInfos
-/// (`{"name","error_count","groups","configs"}`), errors inside, never an error itself.
-// INTEGRATION: minimal until `cdc_core::configdef` lands — built from `make_source`'s and the
-// converters' `ConfigErrors`: one entry per given property (plus each property with a problem),
-// no definitions beyond the common ones. Switch to `configdef::validate` with the real
-// definitions (it also masks secrets and resolves config providers).
+/// (`{"name","error_count","groups","configs"}`, plus `warnings` for properties accepted but
+/// not acted on yet), errors inside, never an error itself. Secrets show as `[hidden]`.
 pub fn validate(class: &str, config: &ConfigMap) -> Json {
     let mut config = config.clone();
     let name = find_plugin(class)
@@ -145,9 +155,8 @@ pub fn validate(class: &str, config: &ConfigMap) -> Json {
             .or_insert_with(|| class.to_owned());
     }
     let mut problems: Vec<ConfigProblem> = Vec::new();
-    match config.get("name") {
-        None => {}
-        Some(n) => problems.extend(connector_name_problem(n)),
+    if let Some(n) = config.get("name") {
+        problems.extend(connector_name_problem(n));
     }
     if let Err(ConfigErrors(mut p)) = make_source(&config) {
         problems.append(&mut p);
@@ -160,58 +169,15 @@ pub fn validate(class: &str, config: &ConfigMap) -> Json {
     if let Err(ConfigErrors(mut p)) = crate::runtime::queue_bounds(&config) {
         problems.append(&mut p);
     }
-    let mut keys: Vec<String> = config.keys().cloned().collect();
-    for p in &problems {
-        if !keys.contains(&p.property) {
-            keys.push(p.property.clone());
-        }
+    // `configdef` words problems with a value as Connect does; a missing required value gets
+    // Connect's own sentence.
+    for p in problems
+        .iter_mut()
+        .filter(|p| p.value.is_none() && p.message.contains("required"))
+    {
+        p.message = connect_error_message(p);
     }
-    let common = common_config_keys();
-    let configs: Vec<Json> = keys
-        .iter()
-        .map(|k| {
-            let errors: Vec<String> = problems
-                .iter()
-                .filter(|p| &p.property == k)
-                .map(connect_error_message)
-                .collect();
-            let definition = common
-                .iter()
-                .find(|d| d["name"] == json!(k))
-                .cloned()
-                .unwrap_or_else(|| {
-                    json!({
-                        "name": k, "type": "STRING", "required": false, "default_value": null,
-                        "importance": "MEDIUM", "documentation": "", "group": null, "order": -1,
-                        "width": "NONE", "display_name": k, "dependents": [],
-                    })
-                });
-            let value = config.get(k).map(|v| {
-                if cdc_core::config::is_secret(k) {
-                    cdc_core::config::HIDDEN.to_owned()
-                } else {
-                    v.clone()
-                }
-            });
-            json!({
-                "definition": definition,
-                "value": {
-                    "name": k, "value": value, "recommended_values": [], "errors": errors,
-                    "visible": true,
-                },
-            })
-        })
-        .collect();
-    let error_count: usize = configs
-        .iter()
-        .map(|c| c["value"]["errors"].as_array().map_or(0, Vec::len))
-        .sum();
-    json!({
-        "name": name,
-        "error_count": error_count,
-        "groups": ["Common"],
-        "configs": configs,
-    })
+    cdc_core::configdef::validate(&plugin_def(&name), &name, &config, &problems)
 }
 
 /// A problem in Connect's words: `Invalid value X for configuration k: reason`.

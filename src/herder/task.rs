@@ -156,8 +156,11 @@ pub(crate) fn spawn(
 type Built = (Box<dyn cdc_core::Source>, Converters, cdc_core::QueueBounds);
 
 fn build(config: &ConfigMap, worker: &ConfigMap) -> Result<Built, cdc_core::ConfigErrors> {
-    // INTEGRATION: resolve `${env:}` / `${file:}` placeholders here (config providers) before
-    // handing the config to the task; the stored config keeps them unresolved.
+    // `${env:}` / `${file:}` placeholders are resolved here, for the task only, and only for the
+    // providers the worker's `config.providers` allows; the stored config keeps them unresolved.
+    let providers = cdc_core::configdef::ConfigProviders::from_worker(worker)?;
+    let resolved = providers.resolve(config)?;
+    let config = &resolved;
     let converters = Converters::from_config(config, worker)?;
     let bounds = runtime::queue_bounds(config)?;
     let source = plugins::make_source(config)?;
