@@ -6,9 +6,13 @@
 //! * [`plugins`]: `connector.class` → source connector.
 //! * [`connector_file`]: Debezium-style JSON and `.properties` connector files.
 //! * [`standalone`]: connectors from files on one data directory.
+//! * [`worker_config`]: Kafka Connect worker properties.
+//! * [`listener`]: the REST listeners: HTTP/HTTPS (rustls), basic auth, graceful shutdown.
 
 pub mod connector_file;
+pub mod listener;
 pub mod log;
 pub mod plugins;
 pub mod runtime;
 pub mod standalone;
+pub mod worker_config;

@@ -3,13 +3,16 @@
 mod cli;
 
 use std::io::{BufWriter, ErrorKind, Write};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::Parser;
 use tokio_util::sync::CancellationToken;
 use tributary::connector_file::{parse_properties, ConnectorFile};
+use tributary::listener;
 use tributary::log::{LogError, LogReader};
+use tributary::worker_config::WorkerConfig;
 
 use cli::{Cli, Command, StandaloneArgs, TailArgs, TopicsCommand};
 
@@ -29,9 +32,15 @@ fn main() -> std::process::ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let result = match cli.command {
-        Command::Standalone(args) => standalone(args),
-        Command::Topics(TopicsCommand::List { data_dir }) => topics_list(&data_dir.data_dir),
-        Command::Topics(TopicsCommand::Tail(args)) => topics_tail(&args),
+        Some(Command::Standalone(args)) => standalone(args, cli.config),
+        Some(Command::Topics(TopicsCommand::List { data_dir })) => topics_list(&data_dir.data_dir),
+        Some(Command::Topics(TopicsCommand::Tail(args))) => topics_tail(&args),
+        None => match cli.config {
+            Some(path) => rest_only(&path),
+            None => Err(anyhow::anyhow!(
+                "nothing to do: give --config worker.properties or a command (see --help)"
+            )),
+        },
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -50,29 +59,87 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-fn standalone(args: StandaloneArgs) -> anyhow::Result<()> {
-    let worker = match &args.worker_config {
-        Some(path) => parse_properties(
-            &std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read worker config {}", path.display()))?,
-        ),
-        None => Default::default(),
-    };
-    let connectors = args
-        .connectors
+fn standalone(args: StandaloneArgs, global_config: Option<PathBuf>) -> anyhow::Result<()> {
+    let (worker_path, connector_paths) =
+        split_worker_file(args.worker_config.or(global_config), &args.files)?;
+    let worker = worker_path.as_deref().map(WorkerConfig::load).transpose()?;
+    let connectors = connector_paths
         .iter()
         .map(|p| ConnectorFile::load(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let data_dir = args
+        .data_dir
+        .or_else(|| worker.as_ref().and_then(|w| w.data_dir.clone()))
+        .unwrap_or_else(|| PathBuf::from("./data"));
+    let runtime = runtime()?;
     runtime.block_on(async {
         let shutdown = CancellationToken::new();
         tokio::spawn(stop_on_signal(shutdown.clone()));
-        tributary::standalone::run(&args.data_dir.data_dir, connectors, worker, shutdown).await
-    })?;
-    Ok(())
+        // The REST API listens only when worker properties were given, so that several
+        // file-only workers can run side by side.
+        let Some(worker) = worker else {
+            return tributary::standalone::run(&data_dir, connectors, Default::default(), shutdown)
+                .await
+                .map_err(anyhow::Error::from);
+        };
+        let rest_stop = shutdown.child_token();
+        let rest =
+            listener::serve(listener::placeholder_router(), &worker, rest_stop.clone()).await?;
+        if connectors.is_empty() {
+            return rest.wait().await.map_err(anyhow::Error::from);
+        }
+        let result =
+            tributary::standalone::run(&data_dir, connectors, worker.raw.clone(), shutdown).await;
+        rest_stop.cancel();
+        rest.wait().await?;
+        result.map_err(anyhow::Error::from)
+    })
+}
+
+/// Connect's `connect-standalone worker.properties connector...`: the first file is the worker's
+/// when it is a `.properties` file without `connector.class` (and no worker file was named).
+fn split_worker_file(
+    named: Option<PathBuf>,
+    files: &[PathBuf],
+) -> anyhow::Result<(Option<PathBuf>, Vec<PathBuf>)> {
+    if named.is_some() {
+        return Ok((named, files.to_vec()));
+    }
+    let Some(first) = files.first() else {
+        return Ok((None, Vec::new()));
+    };
+    let is_properties = first
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("properties"));
+    if !is_properties {
+        return Ok((None, files.to_vec()));
+    }
+    let text = std::fs::read_to_string(first)
+        .with_context(|| format!("cannot read {}", first.display()))?;
+    if parse_properties(&text).contains_key("connector.class") {
+        Ok((None, files.to_vec()))
+    } else {
+        Ok((Some(first.clone()), files[1..].to_vec()))
+    }
+}
+
+/// `tributary --config worker.properties`: the REST API alone, until Ctrl-C or SIGTERM.
+fn rest_only(path: &Path) -> anyhow::Result<()> {
+    let worker = WorkerConfig::load(path)?;
+    runtime()?.block_on(async {
+        let shutdown = CancellationToken::new();
+        tokio::spawn(stop_on_signal(shutdown.clone()));
+        let rest = listener::serve(listener::placeholder_router(), &worker, shutdown).await?;
+        rest.wait().await?;
+        Ok(())
+    })
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
 }
 
 /// Cancels `shutdown` on Ctrl-C or SIGTERM.

@@ -9,3 +9,4 @@ mod worker;
 mod big_transaction;
 mod cli;
 mod crash;
+mod listener;
