@@ -7,24 +7,38 @@ use clap::{Args, Parser, Subcommand};
 
 /// Tributary: change data capture with Debezium-compatible events, run on an embedded log.
 #[derive(Debug, Parser)]
-#[command(name = "tributary", version)]
-#[command(after_help = "Logging: set RUST_LOG (default: info), e.g. RUST_LOG=tributary=debug.")]
+#[command(name = "tributary", version, arg_required_else_help = true)]
+#[command(after_help = "\
+Without a command, --config runs the worker's REST API with the listeners, TLS and basic auth
+of a Kafka Connect worker.properties (default listener: http://127.0.0.1:8083).
+
+Logging: set RUST_LOG (default: info), e.g. RUST_LOG=tributary=debug.
+
+Examples:
+  tributary --config worker.properties
+  tributary standalone worker.properties inventory.json")]
 pub struct Cli {
+    /// Kafka Connect worker properties (listeners, TLS, basic auth, converters, ...).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run connectors from files on the embedded log in the data directory (Ctrl-C stops them).
     #[command(after_help = "\
+As with Kafka Connect's connect-standalone, the first file may be the worker properties (a
+.properties file without connector.class); the REST API then listens on its listeners.
 Connector files are Debezium-style JSON ({\"name\": \"...\", \"config\": {...}}) or Kafka Connect
 .properties files (name=..., connector.class=...). Source offsets are kept in the data
 directory: a restart resumes where the connectors stopped.
 
 Examples:
   tributary standalone inventory.json
-  tributary standalone --data-dir /var/lib/tributary --worker-config worker.properties a.json b.properties")]
+  tributary standalone worker.properties inventory.json b.properties
+  tributary standalone --data-dir /var/lib/tributary --worker-config worker.properties a.json")]
     Standalone(StandaloneArgs),
     /// Run the REST worker (Kafka Connect's REST API on --listen; Ctrl-C stops it).
     #[command(after_help = "\
@@ -54,39 +68,35 @@ pub struct DataDir {
     pub data_dir: PathBuf,
 }
 
-/// The REST listener address.
-#[derive(Debug, Args)]
-pub struct Listen {
-    /// Address of the REST API (Kafka Connect's default port is 8083).
-    #[arg(
-        long,
-        env = "TRIBUTARY_LISTEN",
-        default_value = "127.0.0.1:8083",
-        value_name = "ADDR"
-    )]
-    pub listen: SocketAddr,
-}
-
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    #[command(flatten)]
-    pub data_dir: DataDir,
-    #[command(flatten)]
-    pub listen: Listen,
+    /// Data directory holding the embedded log [default: tributary.data.dir or the directory
+    /// of offset.storage.file.filename from --config, else ./data].
+    #[arg(long, env = "TRIBUTARY_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Address of the REST API, overriding --config's listeners
+    /// [default: the worker's listeners, else 127.0.0.1:8083].
+    #[arg(long, env = "TRIBUTARY_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Args)]
 pub struct StandaloneArgs {
-    #[command(flatten)]
-    pub data_dir: DataDir,
-    #[command(flatten)]
-    pub listen: Listen,
-    /// Worker settings as a .properties file (key.converter, value.converter, ...).
+    /// Data directory holding the embedded log [default: tributary.data.dir or the directory
+    /// of offset.storage.file.filename from the worker properties, else ./data].
+    #[arg(long, env = "TRIBUTARY_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Worker properties (key.converter, listeners, ...); the same as a first positional
+    /// worker file or the global --config.
+    /// Address of the REST API, overriding the worker properties' listeners
+    /// [default: the worker's listeners, else 127.0.0.1:8083].
+    #[arg(long, env = "TRIBUTARY_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
     #[arg(long, value_name = "FILE")]
     pub worker_config: Option<PathBuf>,
-    /// Connector files (.json or .properties).
-    #[arg(value_name = "CONNECTOR_FILE", required = true)]
-    pub connectors: Vec<PathBuf>,
+    /// An optional worker .properties file, then connector files (.json or .properties).
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,12 +10,16 @@
 //! * [`rest`]: Kafka Connect's REST API on axum, served from the herder.
 //! * [`worker`]: the REST API and the herder on one data directory (`tributary serve`).
 //! * [`standalone`]: connectors from files on one data directory, with the REST API.
+//! * [`worker_config`]: Kafka Connect worker properties.
+//! * [`listener`]: the REST listeners: HTTP/HTTPS (rustls), basic auth, graceful shutdown.
 
 pub mod connector_file;
 pub mod herder;
+pub mod listener;
 pub mod log;
 pub mod plugins;
 pub mod rest;
 pub mod runtime;
 pub mod standalone;
 pub mod worker;
+pub mod worker_config;

@@ -3,6 +3,7 @@
 mod cli;
 
 use std::io::{BufWriter, ErrorKind, Write};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
@@ -12,8 +13,9 @@ use tributary::connector_file::{parse_properties, ConnectorFile};
 use tributary::log::{LogError, LogReader};
 use tributary::rest::Loggers;
 use tributary::worker::WorkerSettings;
+use tributary::worker_config::WorkerConfig;
 
-use cli::{Cli, Command, ServeArgs, StandaloneArgs, TailArgs, TopicsCommand};
+use cli::{Cli, Command, StandaloneArgs, TailArgs, TopicsCommand};
 
 /// Change events are many small, short-lived allocations (values, strings, buffers); mimalloc
 /// handles that pattern markedly faster than glibc's allocator (see docs/performance.md).
@@ -24,10 +26,16 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let loggers = init_logging();
     let result = match cli.command {
-        Command::Standalone(args) => standalone(args, loggers),
-        Command::Serve(args) => serve(args, loggers),
-        Command::Topics(TopicsCommand::List { data_dir }) => topics_list(&data_dir.data_dir),
-        Command::Topics(TopicsCommand::Tail(args)) => topics_tail(&args),
+        Some(Command::Standalone(args)) => standalone(args, cli.config, loggers),
+        Some(Command::Serve(args)) => serve(args.data_dir, args.listen, cli.config, loggers),
+        Some(Command::Topics(TopicsCommand::List { data_dir })) => topics_list(&data_dir.data_dir),
+        Some(Command::Topics(TopicsCommand::Tail(args))) => topics_tail(&args),
+        None => match cli.config {
+            Some(path) => serve(None, None, Some(path), loggers),
+            None => Err(anyhow::anyhow!(
+                "nothing to do: give --config worker.properties or a command (see --help)"
+            )),
+        },
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -73,12 +81,32 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-fn serve(args: ServeArgs, loggers: Loggers) -> anyhow::Result<()> {
-    let settings = WorkerSettings {
-        data_dir: args.data_dir.data_dir,
-        listener: args.listen.listen,
-        worker_config: Default::default(),
-    };
+/// The worker's settings from its properties file (if any), `--data-dir` and `--listen`.
+fn worker_settings(
+    config: Option<WorkerConfig>,
+    data_dir: Option<PathBuf>,
+    listen: Option<std::net::SocketAddr>,
+) -> WorkerSettings {
+    let config = config.unwrap_or_default();
+    let data_dir = data_dir
+        .or_else(|| config.data_dir.clone())
+        .unwrap_or_else(|| PathBuf::from("./data"));
+    let settings = WorkerSettings { data_dir, config };
+    match listen {
+        Some(addr) => settings.listen_on(addr),
+        None => settings,
+    }
+}
+
+/// The REST worker: `tributary serve`, or `tributary --config worker.properties`.
+fn serve(
+    data_dir: Option<PathBuf>,
+    listen: Option<std::net::SocketAddr>,
+    config: Option<PathBuf>,
+    loggers: Loggers,
+) -> anyhow::Result<()> {
+    let config = config.as_deref().map(WorkerConfig::load).transpose()?;
+    let settings = worker_settings(config, data_dir, listen);
     runtime()?.block_on(async {
         let shutdown = CancellationToken::new();
         tokio::spawn(stop_on_signal(shutdown.clone()));
@@ -98,30 +126,54 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-fn standalone(args: StandaloneArgs, loggers: Loggers) -> anyhow::Result<()> {
-    let worker = match &args.worker_config {
-        Some(path) => parse_properties(
-            &std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read worker config {}", path.display()))?,
-        ),
-        None => Default::default(),
-    };
-    let connectors = args
-        .connectors
+/// `connect-standalone`: connectors from files, run with the REST API (which standalone mode
+/// can do without when its port is taken).
+fn standalone(
+    args: StandaloneArgs,
+    global_config: Option<PathBuf>,
+    loggers: Loggers,
+) -> anyhow::Result<()> {
+    let (worker_path, connector_paths) =
+        split_worker_file(args.worker_config.or(global_config), &args.files)?;
+    let worker = worker_path.as_deref().map(WorkerConfig::load).transpose()?;
+    let connectors = connector_paths
         .iter()
         .map(|p| ConnectorFile::load(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let settings = WorkerSettings {
-        data_dir: args.data_dir.data_dir,
-        listener: args.listen.listen,
-        worker_config: worker,
-    };
+    let settings = worker_settings(worker, args.data_dir, args.listen);
     runtime()?.block_on(async {
         let shutdown = CancellationToken::new();
         tokio::spawn(stop_on_signal(shutdown.clone()));
         tributary::standalone::run(settings, connectors, Some(loggers), shutdown).await
     })?;
     Ok(())
+}
+
+/// Connect's `connect-standalone worker.properties connector...`: the first file is the worker's
+/// when it is a `.properties` file without `connector.class` (and no worker file was named).
+fn split_worker_file(
+    named: Option<PathBuf>,
+    files: &[PathBuf],
+) -> anyhow::Result<(Option<PathBuf>, Vec<PathBuf>)> {
+    if named.is_some() {
+        return Ok((named, files.to_vec()));
+    }
+    let Some(first) = files.first() else {
+        return Ok((None, Vec::new()));
+    };
+    let is_properties = first
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("properties"));
+    if !is_properties {
+        return Ok((None, files.to_vec()));
+    }
+    let text = std::fs::read_to_string(first)
+        .with_context(|| format!("cannot read {}", first.display()))?;
+    if parse_properties(&text).contains_key("connector.class") {
+        Ok((None, files.to_vec()))
+    } else {
+        Ok((Some(first.clone()), files[1..].to_vec()))
+    }
 }
 
 /// Cancels `shutdown` on Ctrl-C or SIGTERM.

@@ -44,7 +44,7 @@ pub async fn run(
             name: c.name.clone(),
             errors,
         };
-        Converters::from_config(&c.config, &settings.worker_config).map_err(config_error)?;
+        Converters::from_config(&c.config, &settings.config.raw).map_err(config_error)?;
         runtime::queue_bounds(&c.config).map_err(config_error)?;
         plugins::make_source(&c.config).map_err(config_error)?;
     }

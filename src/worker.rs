@@ -11,8 +11,10 @@ use tracing::{info, warn};
 
 use crate::connector_file::ConnectorFile;
 use crate::herder::{Herder, HerderError};
+use crate::listener::{self, ListenerError};
 use crate::log::{socket, EmbeddedLog, LogError};
 use crate::rest::{self, Loggers, RestState};
+use crate::worker_config::{Listener, Scheme, WorkerConfig};
 
 /// Connect's default REST listener (`listeners=http://:8083`), on loopback only.
 pub const DEFAULT_LISTENER: SocketAddr =
@@ -22,29 +24,34 @@ pub const DEFAULT_LISTENER: SocketAddr =
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
     pub data_dir: PathBuf,
-    pub listener: SocketAddr,
-    /// Worker properties (`key.converter`, `topic.tracking.enable`, ...).
-    pub worker_config: ConfigMap,
+    /// The worker properties: listeners, TLS, basic auth, and in `raw` everything else
+    /// (`key.converter`, `config.providers`, `topic.tracking.enable`, ...).
+    pub config: WorkerConfig,
 }
 
 impl WorkerSettings {
     pub fn new(data_dir: PathBuf) -> Self {
         WorkerSettings {
             data_dir,
-            listener: DEFAULT_LISTENER,
-            worker_config: ConfigMap::new(),
+            config: WorkerConfig::default(),
         }
+    }
+
+    /// Replaces the listeners with one plain HTTP listener on `addr` (`--listen`).
+    pub fn listen_on(mut self, addr: SocketAddr) -> Self {
+        self.config.listeners = vec![Listener {
+            scheme: Scheme::Http,
+            host: addr.ip().to_string(),
+            port: addr.port(),
+        }];
+        self
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkerError {
-    #[error("cannot listen for REST requests on {addr}")]
-    Bind {
-        addr: SocketAddr,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot serve the REST API")]
+    Listen(#[source] ListenerError),
     #[error(transparent)]
     Log(#[from] LogError),
     #[error("cannot start the herder")]
@@ -55,8 +62,6 @@ pub enum WorkerError {
         #[source]
         source: HerderError,
     },
-    #[error("the REST server failed")]
-    Serve(#[source] std::io::Error),
 }
 
 /// Options beyond [`WorkerSettings`] (standalone mode and the binary's log levels).
@@ -86,36 +91,34 @@ pub async fn run_worker_with(
 ) -> Result<(), WorkerError> {
     let started = Instant::now();
     // Bind before any blocking work, so the API answers (503 `starting`) at once.
-    let listener = match rest::bind(worker.listener).await {
-        Ok(l) => Some(l),
-        Err(source) if extras.rest_optional => {
-            warn!(addr = %worker.listener, error = %source,
-                "cannot listen for REST requests; running the connectors without the REST API");
+    let loggers = extras.loggers.unwrap_or_else(|| Loggers::new("info", None));
+    let state = RestState::new(loggers, worker.config.raw.clone());
+    let server_stop = CancellationToken::new();
+    let server = match listener::serve(
+        rest::router(state.clone()),
+        &worker.config,
+        server_stop.clone(),
+    )
+    .await
+    {
+        Ok(s) => Some(s),
+        Err(error) if extras.rest_optional => {
+            warn!(%error, "cannot serve the REST API; running the connectors without it");
             None
         }
-        Err(source) => {
-            return Err(WorkerError::Bind {
-                addr: worker.listener,
-                source,
-            })
-        }
+        Err(error) => return Err(WorkerError::Listen(error)),
     };
-    let worker_id = listener
+    let worker_id = server
         .as_ref()
-        .and_then(|l| l.local_addr().ok())
-        .unwrap_or(worker.listener)
-        .to_string();
-    let loggers = extras.loggers.unwrap_or_else(|| Loggers::new("info", None));
-    let state = RestState::new(loggers, worker.worker_config.clone());
-    let server_stop = CancellationToken::new();
-    let server = listener.map(|l| {
-        info!(listener = %worker_id, "REST API listening on http://{worker_id}");
-        tokio::spawn(rest::serve(
-            l,
-            rest::router(state.clone()),
-            server_stop.clone(),
-        ))
-    });
+        .and_then(|s| s.listeners().first().map(|b| b.address.to_string()))
+        .or_else(|| {
+            worker
+                .config
+                .listeners
+                .first()
+                .map(|l| format!("{}:{}", l.host, l.port))
+        })
+        .unwrap_or_else(|| DEFAULT_LISTENER.to_string());
 
     let dir = worker.data_dir.clone();
     let log = tokio::task::spawn_blocking(move || EmbeddedLog::open(&dir))
@@ -139,7 +142,7 @@ pub async fn run_worker_with(
     let herder = Herder::start(
         log,
         worker_id,
-        worker.worker_config.clone(),
+        worker.config.raw.clone(),
         shutdown.child_token(),
     )
     .await
@@ -167,9 +170,7 @@ pub async fn run_worker_with(
         let _ = s.await;
     }
     if let Some(s) = server {
-        if let Ok(Err(e)) = s.await {
-            return Err(WorkerError::Serve(e));
-        }
+        s.wait().await.map_err(WorkerError::Listen)?;
     }
     Ok(())
 }

@@ -9,4 +9,5 @@ mod worker;
 mod big_transaction;
 mod cli;
 mod crash;
+mod listener;
 mod rest;

@@ -10,7 +10,6 @@ pub mod error;
 pub mod loggers;
 mod plugins;
 
-use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -19,7 +18,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use cdc_core::ConfigMap;
-use tokio_util::sync::CancellationToken;
 
 pub use error::ApiError;
 pub use loggers::{ApplyFilter, Loggers};
@@ -135,22 +133,6 @@ pub fn router(state: RestState) -> Router {
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
-}
-
-/// Binds the REST listener.
-pub async fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
-    tokio::net::TcpListener::bind(addr).await
-}
-
-/// Serves `router` on `listener` until `shutdown`.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: Router,
-    shutdown: CancellationToken,
-) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown.cancelled_owned())
-        .await
 }
 
 /// The query string's pairs, in order (repeated keys kept).
