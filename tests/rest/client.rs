@@ -63,13 +63,18 @@ impl Worker {
     }
 
     pub fn start(data: &Path, command: &[&str], extra: &[&str]) -> Worker {
+        Self::start_logging(data, command, extra, "info")
+    }
+
+    /// [`Worker::start`] with `RUST_LOG` set to `rust_log`.
+    pub fn start_logging(data: &Path, command: &[&str], extra: &[&str], rust_log: &str) -> Worker {
         let started = Instant::now();
         let mut child = Command::new(BIN)
             .args(command)
             .args(["--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data)
             .args(extra)
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", rust_log)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

@@ -3,6 +3,7 @@
 
 mod client;
 mod postgres;
+mod resilience;
 
 use std::io::Write;
 use std::path::Path;
