@@ -48,6 +48,7 @@ CREATE PUBLICATION bench_pub FOR ALL TABLES;
 SELECT 1 FROM pg_create_logical_replication_slot('bench_trib', 'pgoutput');
 SELECT 1 FROM pg_create_logical_replication_slot('bench_twin', 'pgoutput');
 SELECT 1 FROM pg_create_logical_replication_slot('bench_twin_bin', 'pgoutput');
+SELECT 1 FROM pg_create_logical_replication_slot('bench_twin_after', 'pgoutput');
 SQL
 batch=100000
 for ((s = 1; s <= ROWS; s += batch)); do
@@ -71,7 +72,6 @@ recvlogical() { # slot [extra options]
 # asks for on PostgreSQL 14+): the ratio is taken against the faster of the two.
 recv_s=$(recvlogical bench_twin)
 recv_bin_s=$(recvlogical bench_twin_bin -o binary=true)
-best_recv_s=$(echo "if ($recv_bin_s < $recv_s) $recv_bin_s else $recv_s" | bc -l)
 
 connector bench-stream bench_trib no_data
 rm -rf "$work/data-stream"
@@ -89,15 +89,19 @@ done
 t1=$(now)
 kill -TERM $pid; wait $pid || true
 trib_s=$(echo "$t1 - $t0" | bc -l)
+# Once more after Tributary, so no side profits alone from WAL already in the page cache.
+recv_after_s=$(recvlogical bench_twin_after -o binary=true)
+best_recv_s=$(printf '%s\n' "$recv_s" "$recv_bin_s" "$recv_after_s" | sort -g | head -1)
 events=$("$bin" topics list --data-dir "$work/data-stream" | awk '$1 == "bench.public.stream_t" { print $2 }')
 log_mb=$(du -sm "$work/data-stream" | cut -f1)
 
 printf '%-28s %10s %12s %10s %10s\n' "streaming" "seconds" "events/s" "WAL MB/s" "peak RSS"
 printf '%-28s %10.2f %12.0f %10.1f %10s\n' "pg_recvlogical (text)" "$recv_s" "$(echo "$ROWS / $recv_s" | bc -l)" "$(echo "$wal_bytes / 1048576 / $recv_s" | bc -l)" "-"
 printf '%-28s %10.2f %12.0f %10.1f %10s\n' "pg_recvlogical (binary)" "$recv_bin_s" "$(echo "$ROWS / $recv_bin_s" | bc -l)" "$(echo "$wal_bytes / 1048576 / $recv_bin_s" | bc -l)" "-"
+printf '%-28s %10.2f %12.0f %10.1f %10s\n' "pg_recvlogical (binary, after)" "$recv_after_s" "$(echo "$ROWS / $recv_after_s" | bc -l)" "$(echo "$wal_bytes / 1048576 / $recv_after_s" | bc -l)" "-"
 printf '%-28s %10.2f %12.0f %10.1f %9sM\n' "tributary -> embedded log" "$trib_s" "$(echo "$events / $trib_s" | bc -l)" "$(echo "$wal_bytes / 1048576 / $trib_s" | bc -l)" "$rss"
 printf 'events on topic: %s of %s; embedded log on disk: %s MB\n' "$events" "$ROWS" "$log_mb"
-printf 'ratio tributary/pg_recvlogical, against the faster mode (throughput): %.2f\n\n' "$(echo "$best_recv_s / $trib_s" | bc -l)"
+printf 'ratio tributary/pg_recvlogical, against the fastest run (throughput): %.2f\n\n' "$(echo "$best_recv_s / $trib_s" | bc -l)"
 
 echo "== snapshot: $ROWS-row table"
 psqlb -d bench -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots" >/dev/null
