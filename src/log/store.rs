@@ -89,9 +89,17 @@ impl Pending<'_> {
     fn seal(&mut self, spare: &mut Vec<Vec<u8>>) {
         if self.cur_count > 0 {
             format::finish_chunk(&mut self.cur, self.cur_count);
-            let next_buf = spare.pop().unwrap_or_default();
-            let full = std::mem::replace(&mut self.cur, next_buf);
-            self.chunks.push((self.cur_first, full));
+            match format::compress_chunk(&self.cur) {
+                Some(compressed) => {
+                    self.cur.clear();
+                    self.chunks.push((self.cur_first, compressed));
+                }
+                None => {
+                    let next_buf = spare.pop().unwrap_or_default();
+                    let full = std::mem::replace(&mut self.cur, next_buf);
+                    self.chunks.push((self.cur_first, full));
+                }
+            }
             self.cur_count = 0;
         }
     }
