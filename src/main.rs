@@ -19,8 +19,8 @@ use cli::{Cli, Command, StandaloneArgs, TailArgs, TopicsCommand};
 
 /// Change events are many small, short-lived allocations (values, strings, buffers); mimalloc
 /// handles that pattern markedly faster than glibc's allocator (see docs/performance.md).
-//#[global_allocator]
-//static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
