@@ -7,14 +7,16 @@ use clap::{Args, Parser, Subcommand};
 
 /// Tributary: change data capture with Debezium-compatible events, run on an embedded log.
 #[derive(Debug, Parser)]
-#[command(name = "tributary", version, arg_required_else_help = true)]
+#[command(name = "tributary", version)]
 #[command(after_help = "\
-Without a command, --config runs the worker's REST API with the listeners, TLS and basic auth
-of a Kafka Connect worker.properties (default listener: http://127.0.0.1:8083).
+Without a command, tributary runs the worker: Kafka Connect's REST API on
+http://127.0.0.1:8083 and the data directory ./data, or the listeners, TLS, basic auth and data
+directory of a Kafka Connect worker.properties given with --config.
 
 Logging: set RUST_LOG (default: info), e.g. RUST_LOG=tributary=debug.
 
 Examples:
+  tributary
   tributary --config worker.properties
   tributary standalone worker.properties inventory.json")]
 pub struct Cli {

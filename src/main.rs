@@ -30,12 +30,7 @@ fn main() -> std::process::ExitCode {
         Some(Command::Serve(args)) => serve(args.data_dir, args.listen, cli.config, loggers),
         Some(Command::Topics(TopicsCommand::List { data_dir })) => topics_list(&data_dir.data_dir),
         Some(Command::Topics(TopicsCommand::Tail(args))) => topics_tail(&args),
-        None => match cli.config {
-            Some(path) => serve(None, None, Some(path), loggers),
-            None => Err(anyhow::anyhow!(
-                "nothing to do: give --config worker.properties or a command (see --help)"
-            )),
-        },
+        None => serve(None, None, cli.config, loggers),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

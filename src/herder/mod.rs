@@ -22,7 +22,6 @@ mod task;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use cdc_core::config::{is_secret, HIDDEN};
 use cdc_core::{ConfigMap, SourceOffset};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
@@ -107,17 +106,7 @@ fn not_found(name: &str) -> HerderError {
 
 /// Shows `[hidden]` for every secret property (`cdc_core::config::is_secret`).
 pub fn mask(config: &ConfigMap) -> ConfigMap {
-    config
-        .iter()
-        .map(|(k, v)| {
-            let v = if is_secret(k) {
-                HIDDEN.to_owned()
-            } else {
-                v.clone()
-            };
-            (k.clone(), v)
-        })
-        .collect()
+    cdc_core::configdef::mask_secrets(config, None)
 }
 
 /// The task class Connect would show in a task config.
@@ -317,13 +306,7 @@ impl Herder {
             return Err(HerderError::AlreadyExists(name.to_owned()));
         }
         if let Some((old, _)) = &existing {
-            for (k, v) in config.iter_mut() {
-                if v == HIDDEN && is_secret(k) {
-                    if let Some(stored) = old.get(k) {
-                        v.clone_from(stored);
-                    }
-                }
-            }
+            cdc_core::configdef::keep_hidden(&mut config, old);
         }
         let class = config.get("connector.class").cloned().unwrap_or_default();
         let infos = plugins::validate(&class, &config);

@@ -232,3 +232,91 @@ async fn a_database_outage_mid_stream_is_retried_and_loses_nothing() {
     println!("caught up {recovered_after:?} after the database went away for 3 s");
     w.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fatal_error_fails_the_task_with_its_cause_in_the_trace() {
+    let db = PgFixture::start("rest_fatal").await;
+    let dir = tempfile::tempdir().unwrap();
+    let w = Worker::serve(&dir.path().join("data"));
+    let config = config_json(&db, &[("database.password", "not-the-password")]);
+    let created = w.send(
+        "POST",
+        "/connectors",
+        &json!({"name": "fatal", "config": config}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let status = w.wait_for("/connectors/fatal/status", "FAILED", |s| {
+        state(s).1 == vec!["FAILED"]
+    });
+    let trace = status["tasks"][0]["trace"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(trace.contains("authentication failed"), "{status}");
+    assert!(
+        !trace.contains("not-the-password"),
+        "the trace shows the password: {trace}"
+    );
+    w.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn env_references_resolve_for_the_task_only_when_the_worker_allows_the_provider() {
+    let db = PgFixture::start("rest_providers").await;
+    db.exec("CREATE TABLE p (id int PRIMARY KEY); INSERT INTO p VALUES (1);")
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let props = dir.path().join("worker.properties");
+    std::fs::write(
+        &props,
+        "config.providers=env\nconfig.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider\n",
+    )
+    .unwrap();
+    // The worker inherits this test process's environment.
+    std::env::set_var("TRIBUTARY_TEST_PG_SECRET", &db.server.password);
+    let w = Worker::start(&data, &["--config", props.to_str().unwrap(), "serve"], &[]);
+    let config = config_json(
+        &db,
+        &[("database.password", "${env:TRIBUTARY_TEST_PG_SECRET}")],
+    );
+    let created = w.send(
+        "POST",
+        "/connectors",
+        &json!({"name": "providers", "config": config}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    wait_for_count(&data, "test.public.p", 1, &|| w.log_text());
+    let shown = w.get("/connectors/providers/config").json();
+    assert_eq!(
+        shown["database.password"], "${env:TRIBUTARY_TEST_PG_SECRET}",
+        "references are returned unresolved"
+    );
+    w.stop();
+
+    // Without config.providers the reference is not resolved: the connector cannot log in.
+    let data2 = dir.path().join("data2");
+    let w = Worker::serve(&data2);
+    let mut config = config_json(
+        &db,
+        &[("database.password", "${env:TRIBUTARY_TEST_PG_SECRET}")],
+    );
+    config.insert(
+        "slot.name".into(),
+        json!(format!("{}_2", db.unique("slot"))),
+    );
+    let created = w.send(
+        "POST",
+        "/connectors",
+        &json!({"name": "no-providers", "config": config}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let status = w.wait_for("/connectors/no-providers/status", "FAILED", |s| {
+        state(s).1 == vec!["FAILED"]
+    });
+    assert!(
+        status.to_string().contains("env"),
+        "the trace names the provider: {status}"
+    );
+    w.stop();
+}
