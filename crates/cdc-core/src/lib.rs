@@ -19,6 +19,7 @@ pub mod envelope;
 pub mod error;
 pub mod json;
 pub mod offset;
+pub mod properties;
 pub mod record;
 pub mod schema;
 pub mod source;

@@ -214,7 +214,7 @@ impl ConfigProviders {
                 let file = checked_path(path, allowed.as_deref())?;
                 let text = std::fs::read_to_string(&file)
                     .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-                parse_properties(&text)
+                crate::properties::parse_properties(&text)
                     .remove(key)
                     .ok_or_else(|| format!("{} has no key {key:?}", file.display()))
             }
@@ -286,82 +286,6 @@ fn normalize(path: &Path) -> PathBuf {
                 }
             }
             other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
-
-/// A Java `.properties` file: `#`/`!` comments, `key=value`, `key: value` or `key value`,
-/// backslash line continuations and escapes (`\t`, `\n`, `\r`, `\f`, `\uXXXX`).
-pub(super) fn parse_properties(text: &str) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let mut logical = String::new();
-    for line in text.lines() {
-        let line = line.trim_start();
-        if logical.is_empty() && (line.is_empty() || line.starts_with('#') || line.starts_with('!'))
-        {
-            continue;
-        }
-        let trailing = line.chars().rev().take_while(|c| *c == '\\').count();
-        if trailing % 2 == 1 {
-            logical.push_str(&line[..line.len() - 1]);
-            continue;
-        }
-        logical.push_str(line);
-        let (k, v) = split_property(&logical);
-        out.insert(unescape(k), unescape(v));
-        logical.clear();
-    }
-    if !logical.is_empty() {
-        let (k, v) = split_property(&logical);
-        out.insert(unescape(k), unescape(v));
-    }
-    out
-}
-
-fn split_property(line: &str) -> (&str, &str) {
-    let mut escaped = false;
-    for (i, c) in line.char_indices() {
-        if escaped {
-            escaped = false;
-            continue;
-        }
-        match c {
-            '\\' => escaped = true,
-            '=' | ':' => return (&line[..i], line[i + 1..].trim_start()),
-            c if c.is_whitespace() => {
-                let rest = line[i..].trim_start();
-                let rest = rest.strip_prefix(['=', ':']).map_or(rest, str::trim_start);
-                return (&line[..i], rest);
-            }
-            _ => {}
-        }
-    }
-    (line, "")
-}
-
-fn unescape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('t') => out.push('\t'),
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some('f') => out.push('\u{c}'),
-            Some('u') => {
-                let hex: String = chars.by_ref().take(4).collect();
-                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
-                    Some(ch) => out.push(ch),
-                    None => out.push_str(&hex),
-                }
-            }
-            Some(other) => out.push(other),
-            None => {}
         }
     }
     out

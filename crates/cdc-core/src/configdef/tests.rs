@@ -2,8 +2,8 @@ use std::io::Write;
 
 use serde_json::json;
 
-use super::provider::parse_properties;
 use super::*;
+use crate::properties::parse_properties;
 
 fn map(pairs: &[(&str, &str)]) -> ConfigMap {
     pairs
