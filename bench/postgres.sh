@@ -22,7 +22,8 @@ bin=$PWD/target/release/tributary
 pg_stop "$work/pg" || true
 pg_start "$work/pg"
 # The embedded logs take gigabytes (with schemas ~2.9 KB per event): remove them on exit.
-trap 'pg_stop "$work/pg"; rm -rf "$work/data-stream" "$work/data-snap"' EXIT
+pid=
+trap '[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; pg_stop "$work/pg"; rm -rf "$work/data-stream" "$work/data-snap"' EXIT
 psqlb() { pg_as "$PG_BIN/psql" -h "$TRIBUTARY_PG_SOCKET_DIR" -p "$TRIBUTARY_PG_PORT" -U postgres -qAtX -v ON_ERROR_STOP=1 "$@"; }
 psqlb -d postgres -c "DROP DATABASE IF EXISTS bench WITH (FORCE)" -c "CREATE DATABASE bench"
 psqlb -d postgres -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots" >/dev/null

@@ -36,7 +36,7 @@ worker_pid=$!
 
 wait_for_records() { # topic count
   for _ in $(seq 1 100); do
-    n=$("$bin" topics list --data-dir "$work/data" 2>/dev/null | awk -v t="$1" '$1 == t { print $2 }')
+    n=$({ "$bin" topics list --data-dir "$work/data" 2>/dev/null || true; } | awk -v t="$1" '$1 == t { print $2 }')
     [ "${n:-0}" -ge "$2" ] && return 0
     sleep 0.2
   done
