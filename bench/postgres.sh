@@ -16,6 +16,7 @@ ROWS=${1:-1000000}
 work=target/bench
 mkdir -p "$work"
 
+command -v bc >/dev/null || { apt-get update -qq >/dev/null && apt-get install -y -qq bc >/dev/null; }
 cargo build --release --quiet
 bin=$PWD/target/release/tributary
 
