@@ -197,7 +197,4 @@ fn a_jks_keystore_is_refused_before_anything_starts() {
     assert!(err.contains("PEM"), "{err}");
     assert!(err.contains("gopher://x:1"), "{err}");
     assert!(!err.contains("changeit"), "{err}");
-
-    let out = Command::new(BIN).output().unwrap();
-    assert!(!out.status.success(), "no command and no --config: usage");
 }
