@@ -94,7 +94,10 @@ async fn config_flag_serves_with_basic_auth_and_never_logs_the_password() {
     let auth = connect_basic_auth(&dir, &format!("admin: {password}\n"));
     let worker = dir.write(
         "worker.properties",
-        &format!("listeners=http://127.0.0.1:0\n{auth}plugin.path=/usr/share/java\n"),
+        &format!(
+            "listeners=http://127.0.0.1:0\n{auth}plugin.path=/usr/share/java\ntributary.data.dir={}\n",
+            dir.0.path().join("data").display()
+        ),
     );
     let mut running = Running::start(&["--config", worker.to_str().unwrap()], "trace");
     let url = running.listening();
