@@ -14,24 +14,9 @@ use cdc_core::envelope::{envelope_schema, envelope_value, Op, ProcessingTime};
 use cdc_core::{Data, JsonConverter, Schema, Value};
 use tributary::runtime::{Converters, RecordConverter};
 
+/// The PostgreSQL connector's `source` block schema.
 fn source_schema() -> Arc<Schema> {
-    Arc::new(
-        Schema::structure("io.debezium.connector.postgresql.Source")
-            .field("version", Schema::string())
-            .field("connector", Schema::string())
-            .field("name", Schema::string())
-            .field("ts_ms", Schema::int64())
-            .field("snapshot", Schema::string().optional())
-            .field("db", Schema::string())
-            .field("sequence", Schema::string().optional())
-            .field("ts_us", Schema::int64().optional())
-            .field("ts_ns", Schema::int64().optional())
-            .field("schema", Schema::string())
-            .field("table", Schema::string())
-            .field("txId", Schema::int64().optional())
-            .field("lsn", Schema::int64().optional())
-            .field("xmin", Schema::int64().optional()),
-    )
+    pg_wal::source_info::schema()
 }
 
 fn main() {

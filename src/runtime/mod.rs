@@ -113,14 +113,13 @@ pub async fn run_source(
     bounds: QueueBounds,
     shutdown: CancellationToken,
 ) -> Result<(), ConnectorError> {
-    run(
+    run_source_observed(
         name,
         source,
         log,
         converters,
         bounds,
         shutdown,
-        RestartPolicy::default(),
         Arc::new(NoObserver),
     )
     .await
