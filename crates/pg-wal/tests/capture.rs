@@ -433,3 +433,87 @@ async fn tombstones_on_delete_false_writes_no_tombstone() {
     );
     cap.stop().await.0.unwrap();
 }
+
+async fn confirmed_flush(db: &PgFixture) -> pg_wal::Lsn {
+    let row = db
+        .client
+        .query_one(
+            "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = $1",
+            &[&db.unique("slot")],
+        )
+        .await
+        .unwrap();
+    row.get::<_, String>(0).parse().unwrap()
+}
+
+async fn wait_for_confirmed_past(db: &PgFixture, target: pg_wal::Lsn) -> pg_wal::Lsn {
+    let mut last = confirmed_flush(db).await;
+    for _ in 0..100 {
+        if last >= target {
+            return last;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        last = confirmed_flush(db).await;
+    }
+    last
+}
+
+#[tokio::test]
+async fn idle_captured_tables_do_not_pin_wal_when_other_tables_change() {
+    let db = PgFixture::start("idle_other_table").await;
+    db.exec("CREATE TABLE captured (id int PRIMARY KEY); CREATE TABLE busy (id int PRIMARY KEY);")
+        .await;
+    let mut cap = db
+        .capture(&[
+            ("snapshot.mode", "no_data"),
+            ("table.include.list", "public\\.captured"),
+        ])
+        .await;
+    db.exec("INSERT INTO busy SELECT generate_series(1, 5000)")
+        .await;
+    let target: String = db
+        .client
+        .query_one("SELECT pg_current_wal_lsn()::text", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let target: pg_wal::Lsn = target.parse().unwrap();
+    let confirmed = wait_for_confirmed_past(&db, target).await;
+    assert!(
+        confirmed >= target,
+        "slot confirmed {confirmed}, WAL is at {target}: the idle table pins WAL"
+    );
+    cap.expect_quiet(200).await;
+    cap.stop().await.0.unwrap();
+}
+
+#[tokio::test]
+async fn idle_captured_tables_do_not_pin_wal_when_another_database_changes() {
+    let db = PgFixture::start("idle_other_db").await;
+    let other = PgFixture::start("idle_other_db_busy").await;
+    db.exec("CREATE TABLE captured (id int PRIMARY KEY)").await;
+    other.exec("CREATE TABLE busy (id int PRIMARY KEY)").await;
+    let cap = db.capture(&[("snapshot.mode", "no_data")]).await;
+    let before = confirmed_flush(&db).await;
+    other
+        .exec("INSERT INTO busy SELECT generate_series(1, 5000)")
+        .await;
+    // A little WAL in our database too, so its walsender has a position to report past the
+    // other database's writes (keepalives carry the position decoding has reached).
+    db.exec("SELECT pg_logical_emit_message(false, 'tick', 'x')")
+        .await;
+    let target: String = other
+        .client
+        .query_one("SELECT pg_current_wal_lsn()::text", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let target: pg_wal::Lsn = target.parse().unwrap();
+    let confirmed = wait_for_confirmed_past(&db, target).await;
+    assert!(confirmed > before, "the slot never advanced from {before}");
+    assert!(
+        confirmed >= target,
+        "slot confirmed {confirmed}, WAL is at {target}: the idle slot pins WAL"
+    );
+    cap.stop().await.0.unwrap();
+}
