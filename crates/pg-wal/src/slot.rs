@@ -5,6 +5,7 @@ use tokio_postgres::Client;
 use crate::config::{PostgresConfig, PublicationMode};
 use crate::error::PgSourceError;
 use crate::lsn::Lsn;
+use crate::replication::quote_ident;
 use crate::table::TableRef;
 
 /// What `pg_replication_slots` says about our slot.
@@ -46,11 +47,6 @@ pub async fn drop_slot(client: &Client, slot: &str) -> Result<(), PgSourceError>
         .await
         .map_err(|e| PgSourceError::query(format!("dropping replication slot {slot:?}"), e))?;
     Ok(())
-}
-
-/// Quotes an SQL identifier.
-pub fn quote_ident(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
 }
 
 /// Makes sure the publication exists as `publication.autocreate.mode` asks.

@@ -20,7 +20,7 @@ use crate::error::PgSourceError;
 use crate::event::{push_change, Row};
 use crate::lsn::Lsn;
 use crate::offset::snapshot_offset;
-use crate::slot::quote_ident;
+use crate::replication::{quote_ident, quote_literal};
 use crate::source_info::{now_us, SnapshotMarker, SourceInfo};
 use crate::table::TableSchema;
 
@@ -54,8 +54,8 @@ pub async fn connect(cfg: &PostgresConfig) -> Result<Client, PgSourceError> {
 async fn begin_in_snapshot(client: &Client, snapshot: &str) -> Result<(), PgSourceError> {
     client
         .batch_execute(&format!(
-            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '{}'",
-            snapshot.replace('\'', "''")
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT {}",
+            quote_literal(snapshot)
         ))
         .await
         .map_err(|e| PgSourceError::query("importing the replication slot's snapshot", e))

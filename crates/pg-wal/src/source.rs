@@ -229,7 +229,7 @@ impl PostgresSource {
             ("proto_version", "1".into()),
             (
                 "publication_names",
-                format!("\"{}\"", cfg.publication_name.replace('"', "\"\"")),
+                crate::replication::quote_ident(&cfg.publication_name),
             ),
         ];
         if cfg.binary && version_num >= 140000 {

@@ -121,29 +121,13 @@ fn pg_is_bc(epoch_day: i64) -> bool {
     civil_from_days(epoch_day).0 <= 0
 }
 
-/// PostgreSQL's time of day with trailing fraction zeros trimmed (AppendSeconds).
-fn pg_time(out: &mut String, micros_of_day: i64) {
-    let secs = micros_of_day / MICROS_PER_SECOND;
-    let frac = micros_of_day % MICROS_PER_SECOND;
-    let _ = write!(
-        out,
-        "{:02}:{:02}:{:02}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    );
-    if frac != 0 {
-        out.push('.');
-        out.push_str(format!("{frac:06}").trim_end_matches('0'));
-    }
-}
-
 /// PostgreSQL's ISO timestamp of microseconds since 1970-01-01, in UTC with `+00` when `zoned`.
 pub(crate) fn pg_timestamp(out: &mut String, epoch_micros: i64, zoned: bool) {
     let day = epoch_micros.div_euclid(MICROS_PER_DAY);
     pg_date(out, day);
     out.push(' ');
-    pg_time(out, epoch_micros.rem_euclid(MICROS_PER_DAY));
+    // PostgreSQL's AppendSeconds trims fraction zeros exactly as Java's ISO_LOCAL_TIME does.
+    java_time(out, epoch_micros.rem_euclid(MICROS_PER_DAY));
     if zoned {
         out.push_str("+00");
     }
