@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use cdc_core::json::{schema_json, DecimalFormat};
+
+use crate::log::Payload;
 use cdc_core::{
     Batch, ConfigErrors, ConfigMap, ConfigReader, Data, JsonConverter, QueueBounds, Schema,
 };
@@ -109,18 +111,19 @@ pub struct RecordConverter {
     value_schemas: SchemaCache,
 }
 
-/// Serialized schemas by `Arc` address. Each entry holds its `Arc`, so an address cannot be
-/// reused by another schema while it is cached.
+/// The JSON in front of the payload of every message of a schema (`{"schema":…,"payload":`), by
+/// the schema's `Arc` address. Each entry holds its `Arc`, so an address cannot be reused by
+/// another schema while it is cached.
 #[derive(Default)]
 struct SchemaCache {
-    entries: HashMap<usize, (Arc<Schema>, Vec<u8>)>,
+    entries: HashMap<usize, (Arc<Schema>, Arc<[u8]>)>,
 }
 
 /// Schemas kept per cache before it starts over (tables × schema versions seen).
 const SCHEMA_CACHE_ENTRIES: usize = 1024;
 
 impl SchemaCache {
-    fn get(&mut self, schema: &Arc<Schema>) -> &[u8] {
+    fn prefix(&mut self, schema: &Arc<Schema>) -> &Arc<[u8]> {
         if self.entries.len() >= SCHEMA_CACHE_ENTRIES
             && !self.entries.contains_key(&(Arc::as_ptr(schema) as usize))
         {
@@ -130,8 +133,12 @@ impl SchemaCache {
             .entries
             .entry(Arc::as_ptr(schema) as usize)
             .or_insert_with(|| {
-                let bytes = serde_json::to_vec(&schema_json(schema)).unwrap_or_default();
-                (schema.clone(), bytes)
+                let json = serde_json::to_vec(&schema_json(schema)).unwrap_or_default();
+                let mut prefix = Vec::with_capacity(json.len() + 22);
+                prefix.extend_from_slice(br#"{"schema":"#);
+                prefix.extend_from_slice(&json);
+                prefix.extend_from_slice(br#","payload":"#);
+                (schema.clone(), prefix.into())
             })
             .1
     }
@@ -148,58 +155,142 @@ impl RecordConverter {
 
     /// The key's bytes; `None` for a null key.
     pub fn key(&mut self, data: Option<&Data>) -> Option<Vec<u8>> {
-        to_bytes(&self.converters.key, &mut self.key_schemas, data)
+        let mut group = ConvertedGroup::default();
+        let part = write(
+            &self.converters.key,
+            &mut self.key_schemas,
+            data,
+            &mut group,
+        )?;
+        Some(group.payload(&part).to_vec())
     }
 
     /// The value's bytes; `None` for a tombstone.
     pub fn value(&mut self, data: Option<&Data>) -> Option<Vec<u8>> {
-        to_bytes(&self.converters.value, &mut self.value_schemas, data)
+        let mut group = ConvertedGroup::default();
+        let part = write(
+            &self.converters.value,
+            &mut self.value_schemas,
+            data,
+            &mut group,
+        )?;
+        Some(group.payload(&part).to_vec())
     }
 }
 
-fn to_bytes(conv: &JsonConverter, cache: &mut SchemaCache, data: Option<&Data>) -> Option<Vec<u8>> {
+/// Converts `data` into `group`: the payload goes to the arena; with schemas, the message's
+/// schema part is a prefix shared by every message of that schema.
+fn write(
+    conv: &JsonConverter,
+    cache: &mut SchemaCache,
+    data: Option<&Data>,
+    group: &mut ConvertedGroup,
+) -> Option<Part> {
     let data = data?;
+    let start = group.arena.len();
+    let out = &mut group.arena;
     if !conv.schemas_enable {
-        let mut out = Vec::with_capacity(512);
-        super::json::write_payload(&mut out, conv.decimal_format, &data.schema, &data.value);
-        return Some(out);
+        super::json::write_payload(out, conv.decimal_format, &data.schema, &data.value);
+        return Some(Part {
+            prefix: None,
+            start,
+            end: out.len(),
+        });
     }
-    let schema = cache.get(&data.schema);
-    let mut out = Vec::with_capacity(schema.len() + 512);
-    out.extend_from_slice(br#"{"schema":"#);
-    out.extend_from_slice(schema);
-    out.extend_from_slice(br#","payload":"#);
-    super::json::write_payload(&mut out, conv.decimal_format, &data.schema, &data.value);
+    super::json::write_payload(out, conv.decimal_format, &data.schema, &data.value);
     out.push(b'}');
-    Some(out)
+    let end = out.len();
+    let prefix = group.prefix_index(cache.prefix(&data.schema));
+    Some(Part {
+        prefix: Some(prefix),
+        start,
+        end,
+    })
 }
 
-/// One record converted to stored bytes.
+/// A converted key or value: `prefixes[prefix]` (when some) followed by `arena[start..end]` of
+/// its [`ConvertedGroup`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Part {
+    prefix: Option<u32>,
+    start: usize,
+    end: usize,
+}
+
+/// One record converted; its bytes live in the group.
 pub(crate) struct Converted {
     pub topic: Arc<str>,
     pub timestamp_ms: i64,
-    pub key: Option<Vec<u8>>,
-    pub value: Option<Vec<u8>>,
+    pub key: Option<Part>,
+    pub value: Option<Part>,
     pub headers: Vec<(String, Vec<u8>)>,
+}
+
+/// The records of a group of batches, converted, with their bytes in one arena (one allocation
+/// for the group instead of two per record) and the shared prefixes they refer to.
+#[derive(Default)]
+pub(crate) struct ConvertedGroup {
+    arena: Vec<u8>,
+    prefixes: Vec<Arc<[u8]>>,
+    pub records: Vec<Converted>,
+}
+
+impl ConvertedGroup {
+    /// The bytes of a part of one of this group's records.
+    pub fn payload(&self, part: &Part) -> Payload<'_> {
+        let prefix = part
+            .prefix
+            .and_then(|i| self.prefixes.get(i as usize))
+            .map_or(&[][..], |p| &p[..]);
+        Payload {
+            prefix,
+            rest: self.arena.get(part.start..part.end).unwrap_or_default(),
+        }
+    }
+
+    fn prefix_index(&mut self, prefix: &Arc<[u8]>) -> u32 {
+        if let Some(i) = self.prefixes.iter().rposition(|p| Arc::ptr_eq(p, prefix)) {
+            return i as u32;
+        }
+        self.prefixes.push(prefix.clone());
+        (self.prefixes.len() - 1) as u32
+    }
 }
 
 /// Converts every record of `batches` in order. The headers move out, they are not copied; the
 /// records stay in the batches, so that freeing them can happen off the conversion path.
-pub(crate) fn convert(converter: &mut RecordConverter, batches: &mut [Batch]) -> Vec<Converted> {
-    let n = batches.iter().map(|b| b.records.len()).sum();
-    let mut out = Vec::with_capacity(n);
+pub(crate) fn convert(converter: &mut RecordConverter, batches: &mut [Batch]) -> ConvertedGroup {
+    let n: usize = batches.iter().map(|b| b.records.len()).sum();
+    let mut group = ConvertedGroup {
+        arena: Vec::with_capacity(n * 256),
+        prefixes: Vec::new(),
+        records: Vec::with_capacity(n),
+    };
+    let c = converter;
     for batch in batches {
         for r in &mut batch.records {
-            out.push(Converted {
-                key: converter.key(r.key.as_ref()),
-                value: converter.value(r.value.as_ref()),
+            let key = write(
+                &c.converters.key,
+                &mut c.key_schemas,
+                r.key.as_ref(),
+                &mut group,
+            );
+            let value = write(
+                &c.converters.value,
+                &mut c.value_schemas,
+                r.value.as_ref(),
+                &mut group,
+            );
+            group.records.push(Converted {
+                key,
+                value,
                 topic: r.topic.clone(),
                 timestamp_ms: r.timestamp_ms,
                 headers: std::mem::take(&mut r.headers),
             });
         }
     }
-    out
+    group
 }
 
 #[cfg(test)]

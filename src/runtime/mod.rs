@@ -403,7 +403,7 @@ impl<B: Backend> Pipeline<B> {
         .map_err(|e| ConnectorError::fatal_msg(format!("record conversion failed: {e}")))?;
         self.converter = Some(converter);
         self.finish_inflight().await?;
-        for c in &converted {
+        for c in &converted.records {
             if !self.inflight_topics.iter().any(|t| **t == *c.topic) {
                 self.inflight_topics.push(c.topic.clone());
             }
@@ -411,12 +411,13 @@ impl<B: Backend> Pipeline<B> {
         let (backend, name) = (self.backend.clone(), self.name.clone());
         self.inflight = Some(tokio::task::spawn_blocking(move || {
             let records: Vec<StoredRecordRef<'_>> = converted
+                .records
                 .iter()
                 .map(|c| StoredRecordRef {
                     topic: &c.topic,
                     timestamp_ms: c.timestamp_ms,
-                    key: c.key.as_deref(),
-                    value: c.value.as_deref(),
+                    key: c.key.map(|p| converted.payload(&p)),
+                    value: c.value.map(|p| converted.payload(&p)),
                     headers: &c.headers,
                 })
                 .collect();
