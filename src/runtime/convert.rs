@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use cdc_core::json::{schema_json, DecimalFormat};
 
+use super::json::{write_planned, Plan};
 use crate::log::Payload;
 use cdc_core::{
     Batch, ConfigErrors, ConfigMap, ConfigReader, Data, JsonConverter, QueueBounds, Schema,
@@ -111,36 +112,41 @@ pub struct RecordConverter {
     value_schemas: SchemaCache,
 }
 
-/// The JSON in front of the payload of every message of a schema (`{"schema":…,"payload":`), by
-/// the schema's `Arc` address. Each entry holds its `Arc`, so an address cannot be reused by
-/// another schema while it is cached.
+/// What converting a schema's messages needs, by the schema's `Arc` address: the JSON in front
+/// of every payload (`{"schema":…,"payload":`) and the payload writer's [`Plan`]. Each entry
+/// holds its `Arc`, so an address cannot be reused by another schema while it is cached.
 #[derive(Default)]
 struct SchemaCache {
-    entries: HashMap<usize, (Arc<Schema>, Arc<[u8]>)>,
+    entries: HashMap<usize, Cached>,
+}
+
+struct Cached {
+    _schema: Arc<Schema>,
+    prefix: Arc<[u8]>,
+    plan: Plan,
 }
 
 /// Schemas kept per cache before it starts over (tables × schema versions seen).
 const SCHEMA_CACHE_ENTRIES: usize = 1024;
 
 impl SchemaCache {
-    fn prefix(&mut self, schema: &Arc<Schema>) -> &Arc<[u8]> {
-        if self.entries.len() >= SCHEMA_CACHE_ENTRIES
-            && !self.entries.contains_key(&(Arc::as_ptr(schema) as usize))
-        {
+    fn get(&mut self, schema: &Arc<Schema>, decimal: DecimalFormat) -> &Cached {
+        let key = Arc::as_ptr(schema) as usize;
+        if self.entries.len() >= SCHEMA_CACHE_ENTRIES && !self.entries.contains_key(&key) {
             self.entries.clear();
         }
-        &self
-            .entries
-            .entry(Arc::as_ptr(schema) as usize)
-            .or_insert_with(|| {
-                let json = serde_json::to_vec(&schema_json(schema)).unwrap_or_default();
-                let mut prefix = Vec::with_capacity(json.len() + 22);
-                prefix.extend_from_slice(br#"{"schema":"#);
-                prefix.extend_from_slice(&json);
-                prefix.extend_from_slice(br#","payload":"#);
-                (schema.clone(), prefix.into())
-            })
-            .1
+        self.entries.entry(key).or_insert_with(|| {
+            let json = serde_json::to_vec(&schema_json(schema)).unwrap_or_default();
+            let mut prefix = Vec::with_capacity(json.len() + 22);
+            prefix.extend_from_slice(br#"{"schema":"#);
+            prefix.extend_from_slice(&json);
+            prefix.extend_from_slice(br#","payload":"#);
+            Cached {
+                _schema: schema.clone(),
+                prefix: prefix.into(),
+                plan: Plan::new(schema, decimal),
+            }
+        })
     }
 }
 
@@ -187,20 +193,20 @@ fn write(
     group: &mut ConvertedGroup,
 ) -> Option<Part> {
     let data = data?;
+    let cached = cache.get(&data.schema, conv.decimal_format);
     let start = group.arena.len();
     let out = &mut group.arena;
+    write_planned(out, conv.decimal_format, &cached.plan, &data.value);
     if !conv.schemas_enable {
-        super::json::write_payload(out, conv.decimal_format, &data.schema, &data.value);
         return Some(Part {
             prefix: None,
             start,
             end: out.len(),
         });
     }
-    super::json::write_payload(out, conv.decimal_format, &data.schema, &data.value);
     out.push(b'}');
     let end = out.len();
-    let prefix = group.prefix_index(cache.prefix(&data.schema));
+    let prefix = group.prefix_index(&cached.prefix);
     Some(Part {
         prefix: Some(prefix),
         start,
