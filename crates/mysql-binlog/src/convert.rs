@@ -1,0 +1,1 @@
+pub struct TypeModes; impl TypeModes { pub fn from_config(_r: &mut cdc_core::ConfigReader<'_>) -> Self { TypeModes } } impl std::fmt::Debug for TypeModes { fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("T") } } impl Clone for TypeModes { fn clone(&self) -> Self { TypeModes } }
