@@ -109,12 +109,7 @@ impl Catalog {
 
     pub fn drop_database(&mut self, db: &str) -> Vec<TableId> {
         self.databases.remove(db);
-        let gone: Vec<TableId> = self
-            .tables
-            .keys()
-            .filter(|k| k.db == db)
-            .cloned()
-            .collect();
+        let gone: Vec<TableId> = self.tables.keys().filter(|k| k.db == db).cloned().collect();
         for id in &gone {
             self.tables.remove(id);
         }

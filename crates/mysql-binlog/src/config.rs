@@ -136,7 +136,8 @@ pub struct MySqlConfig {
 }
 
 /// The system databases `table.ignore.builtin` leaves out.
-pub const BUILTIN_DATABASES: &[&str] = &["mysql", "sys", "information_schema", "performance_schema"];
+pub const BUILTIN_DATABASES: &[&str] =
+    &["mysql", "sys", "information_schema", "performance_schema"];
 
 impl MySqlConfig {
     /// Parses and validates the config without any I/O, reporting every problem at once.
@@ -341,7 +342,10 @@ mod tests {
 
     fn base() -> Vec<(&'static str, &'static str)> {
         vec![
-            ("connector.class", "io.debezium.connector.mariadb.MariaDbConnector"),
+            (
+                "connector.class",
+                "io.debezium.connector.mariadb.MariaDbConnector",
+            ),
             ("database.hostname", "localhost"),
             ("database.user", "root"),
             ("database.password", "secret"),
@@ -373,7 +377,10 @@ mod tests {
         let text = err.to_string();
         assert_eq!(err.0.len(), 3, "{text}");
         assert!(text.contains("database.server.id"), "{text}");
-        assert!(text.contains("\"sometimes\"") && text.contains("when_needed"), "{text}");
+        assert!(
+            text.contains("\"sometimes\"") && text.contains("when_needed"),
+            "{text}"
+        );
         assert!(!text.contains("secret"), "{text}");
     }
 

@@ -173,7 +173,10 @@ mod tests {
 
     fn base() -> ConfigMap {
         [
-            ("connector.class", "io.debezium.connector.mysql.MySqlConnector"),
+            (
+                "connector.class",
+                "io.debezium.connector.mysql.MySqlConnector",
+            ),
             ("database.hostname", "localhost"),
             ("database.user", "root"),
             ("database.password", "hunter2"),

@@ -67,7 +67,11 @@ pub struct TypeModes {
 impl TypeModes {
     pub fn from_config(r: &mut ConfigReader<'_>) -> TypeModes {
         let decimal = match r
-            .one_of("decimal.handling.mode", "precise", &["precise", "double", "string"])
+            .one_of(
+                "decimal.handling.mode",
+                "precise",
+                &["precise", "double", "string"],
+            )
             .as_str()
         {
             "double" => DecimalHandling::Double,
@@ -100,7 +104,11 @@ impl TypeModes {
             _ => BinaryHandling::Bytes,
         };
         let bigint_unsigned = match r
-            .one_of("bigint.unsigned.handling.mode", "long", &["long", "precise"])
+            .one_of(
+                "bigint.unsigned.handling.mode",
+                "long",
+                &["long", "precise"],
+            )
             .as_str()
         {
             "precise" => BigintUnsigned::Precise,
@@ -142,19 +150,35 @@ enum Kind {
     UnsignedDecimal,
     Float32,
     Float64,
-    Decimal { scale: u32 },
+    Decimal {
+        scale: u32,
+    },
     Text,
     Binary,
-    Bits { bits: u32 },
+    Bits {
+        bits: u32,
+    },
     Json,
-    Enum { values: Arc<[String]> },
-    Set { values: Arc<[String]> },
+    Enum {
+        values: Arc<[String]>,
+    },
+    Set {
+        values: Arc<[String]>,
+    },
     Year,
     Date,
-    Time { micros: bool },
-    DateTime { precision: u32 },
-    Timestamp { fsp: u32 },
-    Geometry { point: bool },
+    Time {
+        micros: bool,
+    },
+    DateTime {
+        precision: u32,
+    },
+    Timestamp {
+        fsp: u32,
+    },
+    Geometry {
+        point: bool,
+    },
 }
 
 /// A column's schema and converter.
@@ -180,7 +204,11 @@ impl ColumnCodec {
     /// The codec of a column under the given modes.
     pub fn new(c: &Column, modes: TypeModes) -> ColumnCodec {
         let (kind, schema) = kind_and_schema(c, modes);
-        let schema = if c.nullable { schema.optional() } else { schema };
+        let schema = if c.nullable {
+            schema.optional()
+        } else {
+            schema
+        };
         ColumnCodec {
             name: c.name.clone(),
             schema: Arc::new(schema),
@@ -221,7 +249,9 @@ impl ColumnCodec {
                 let n = self.int(v)? as u64;
                 Value::Bytes(unscaled_bytes_u64(n))
             }
-            Kind::Float32 => Value::Float32(float_of(v).ok_or_else(|| self.err("not a number"))? as f32),
+            Kind::Float32 => {
+                Value::Float32(float_of(v).ok_or_else(|| self.err("not a number"))? as f32)
+            }
             Kind::Float64 => Value::Float64(float_of(v).ok_or_else(|| self.err("not a number"))?),
             Kind::Decimal { scale } => {
                 let text = match v {
@@ -234,9 +264,9 @@ impl ColumnCodec {
                 };
                 match m.decimal {
                     DecimalHandling::String => Value::String(text.into()),
-                    DecimalHandling::Double => Value::Float64(
-                        text.trim().parse().map_err(|_| self.err("not a decimal"))?,
-                    ),
+                    DecimalHandling::Double => {
+                        Value::Float64(text.trim().parse().map_err(|_| self.err("not a decimal"))?)
+                    }
                     DecimalHandling::Precise => {
                         let (bytes, got) = cdc_core::decimal::parse_decimal(text.trim())
                             .ok_or_else(|| self.err(format!("{text:?} is not a decimal")))?;
@@ -302,12 +332,18 @@ impl ColumnCodec {
                 let y = match v {
                     My::Bytes(b) => {
                         let s = String::from_utf8_lossy(b);
-                        s.trim().parse::<i64>().map_err(|_| self.err("not a year"))?
+                        s.trim()
+                            .parse::<i64>()
+                            .map_err(|_| self.err("not a year"))?
                     }
                     other => int_of(other).ok_or_else(|| self.err("not a year"))?,
                 };
                 // The binlog encodes YEAR 0000 as 0, which mysql_common shows as 1900.
-                let y = if origin == Origin::Binlog && y == 1900 { 0 } else { y };
+                let y = if origin == Origin::Binlog && y == 1900 {
+                    0
+                } else {
+                    y
+                };
                 Value::Int32(y as i32)
             }
             Kind::Date => match date_parts(v) {
@@ -333,10 +369,8 @@ impl ColumnCodec {
                 Some((y, mo, d, ..)) if y == 0 || mo == 0 || d == 0 => self.zero_date(),
                 Some((y, mo, d, h, mi, s, us)) => {
                     let days = days_from_civil(i64::from(y), u32::from(mo), u32::from(d));
-                    let secs = days * 86_400
-                        + i64::from(h) * 3600
-                        + i64::from(mi) * 60
-                        + i64::from(s);
+                    let secs =
+                        days * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s);
                     let micros = secs * 1_000_000 + i64::from(us);
                     if *precision > 3 && m.time_precision != TimePrecision::Connect {
                         Value::Int64(micros)
@@ -358,7 +392,10 @@ impl ColumnCodec {
                         Some((y, mo, d, h, mi, s, us)) => {
                             let days = days_from_civil(i64::from(y), u32::from(mo), u32::from(d));
                             (
-                                days * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s),
+                                days * 86_400
+                                    + i64::from(h) * 3600
+                                    + i64::from(mi) * 60
+                                    + i64::from(s),
                                 i64::from(us),
                             )
                         }
@@ -488,7 +525,9 @@ fn frac_micros(frac: &str) -> Option<u32> {
 fn time_micros(v: &My) -> Option<i64> {
     match v {
         My::Time(neg, days, h, m, s, us) => {
-            let t = ((i64::from(*days) * 24 + i64::from(*h)) * 3600 + i64::from(*m) * 60 + i64::from(*s))
+            let t = ((i64::from(*days) * 24 + i64::from(*h)) * 3600
+                + i64::from(*m) * 60
+                + i64::from(*s))
                 * 1_000_000
                 + i64::from(*us);
             Some(if *neg { -t } else { t })
@@ -706,10 +745,7 @@ fn kind_and_schema(c: &Column, m: TypeModes) -> (Kind, Schema) {
             };
             (Kind::Decimal { scale }, schema)
         }
-        "JSON" => (
-            Kind::Json,
-            Schema::string().named(logical::JSON).version(1),
-        ),
+        "JSON" => (Kind::Json, Schema::string().named(logical::JSON).version(1)),
         "ENUM" => (
             Kind::Enum {
                 values: c.enum_values.clone().into(),
@@ -838,7 +874,11 @@ mod tests {
 
     #[test]
     fn integers_follow_debeziums_widths() {
-        let s = |t: &str| ColumnCodec::new(&col(t, false), TypeModes::default()).schema.kind;
+        let s = |t: &str| {
+            ColumnCodec::new(&col(t, false), TypeModes::default())
+                .schema
+                .kind
+        };
         use cdc_core::SchemaType::*;
         assert_eq!(s("TINYINT"), Int16);
         assert_eq!(s("TINYINT UNSIGNED"), Int16);
@@ -846,7 +886,10 @@ mod tests {
         assert_eq!(s("MEDIUMINT"), Int32);
         assert_eq!(s("INT UNSIGNED"), Int64);
         assert_eq!(s("BIGINT UNSIGNED"), Int64);
-        assert_eq!(conv("INT UNSIGNED", My::Int(-1i32 as u32 as i64), Origin::Binlog), Value::Int64(4294967295));
+        assert_eq!(
+            conv("INT UNSIGNED", My::Int(-1i32 as u32 as i64), Origin::Binlog),
+            Value::Int64(4294967295)
+        );
     }
 
     #[test]
@@ -856,39 +899,87 @@ mod tests {
             Value::Int32(17702)
         );
         assert_eq!(
-            conv("DATETIME", My::Date(2018, 6, 20, 6, 37, 3, 0), Origin::Binlog),
+            conv(
+                "DATETIME",
+                My::Date(2018, 6, 20, 6, 37, 3, 0),
+                Origin::Binlog
+            ),
             Value::Int64(1_529_476_623_000)
         );
         assert_eq!(
-            conv("DATETIME(6)", My::Date(2018, 6, 20, 6, 37, 3, 5), Origin::Binlog),
+            conv(
+                "DATETIME(6)",
+                My::Date(2018, 6, 20, 6, 37, 3, 5),
+                Origin::Binlog
+            ),
             Value::Int64(1_529_476_623_000_005)
         );
-        assert_eq!(conv("DATETIME", My::Date(0, 0, 0, 0, 0, 0, 0), Origin::Binlog), Value::Null);
+        assert_eq!(
+            conv("DATETIME", My::Date(0, 0, 0, 0, 0, 0, 0), Origin::Binlog),
+            Value::Null
+        );
         assert_eq!(
             conv("TIME", My::Time(true, 1, 2, 3, 4, 5), Origin::Binlog),
             Value::Int64(-((26 * 3600 + 3 * 60 + 4) * 1_000_000 + 5))
         );
         assert_eq!(
-            conv("TIMESTAMP(3)", My::Bytes(b"1529476623.120000".to_vec()), Origin::Binlog),
+            conv(
+                "TIMESTAMP(3)",
+                My::Bytes(b"1529476623.120000".to_vec()),
+                Origin::Binlog
+            ),
             Value::String("2018-06-20T06:37:03.120Z".into())
         );
         assert_eq!(
-            conv("TIMESTAMP", My::Date(2018, 6, 20, 6, 37, 3, 0), Origin::Snapshot),
+            conv(
+                "TIMESTAMP",
+                My::Date(2018, 6, 20, 6, 37, 3, 0),
+                Origin::Snapshot
+            ),
             Value::String("2018-06-20T06:37:03Z".into())
         );
-        assert_eq!(conv("YEAR", My::Bytes(b"1900".to_vec()), Origin::Binlog), Value::Int32(0));
-        assert_eq!(conv("YEAR", My::Int(2024), Origin::Snapshot), Value::Int32(2024));
+        assert_eq!(
+            conv("YEAR", My::Bytes(b"1900".to_vec()), Origin::Binlog),
+            Value::Int32(0)
+        );
+        assert_eq!(
+            conv("YEAR", My::Int(2024), Origin::Snapshot),
+            Value::Int32(2024)
+        );
     }
 
     #[test]
     fn decimals_enums_sets_bits() {
-        let d = conv("DECIMAL(10,2)", My::Bytes(b"-12.5".to_vec()), Origin::Binlog);
+        let d = conv(
+            "DECIMAL(10,2)",
+            My::Bytes(b"-12.5".to_vec()),
+            Origin::Binlog,
+        );
         assert_eq!(d, Value::Bytes(vec![0xFB, 0x1E])); // -1250
-        assert_eq!(conv("ENUM('a','b')", My::Int(2), Origin::Binlog), Value::String("b".into()));
-        assert_eq!(conv("SET('a','b','c')", My::Bytes(vec![5]), Origin::Binlog), Value::String("a,c".into()));
-        assert_eq!(conv("SET('a','b','c')", My::Bytes(b"a,c".to_vec()), Origin::Snapshot), Value::String("a,c".into()));
-        assert_eq!(conv("BIT(16)", My::Bytes(vec![0x01, 0x02]), Origin::Binlog), Value::Bytes(vec![0x02, 0x01]));
-        assert_eq!(conv("BIT(1)", My::Bytes(vec![1]), Origin::Binlog), Value::Boolean(true));
+        assert_eq!(
+            conv("ENUM('a','b')", My::Int(2), Origin::Binlog),
+            Value::String("b".into())
+        );
+        assert_eq!(
+            conv("SET('a','b','c')", My::Bytes(vec![5]), Origin::Binlog),
+            Value::String("a,c".into())
+        );
+        assert_eq!(
+            conv(
+                "SET('a','b','c')",
+                My::Bytes(b"a,c".to_vec()),
+                Origin::Snapshot
+            ),
+            Value::String("a,c".into())
+        );
+        assert_eq!(
+            conv("BIT(16)", My::Bytes(vec![0x01, 0x02]), Origin::Binlog),
+            Value::Bytes(vec![0x02, 0x01])
+        );
+        assert_eq!(
+            conv("BIT(1)", My::Bytes(vec![1]), Origin::Binlog),
+            Value::Boolean(true)
+        );
     }
 
     #[test]

@@ -328,8 +328,8 @@ fn create_table(catalog: &Catalog, id: &TableId, ct: &CreateTable) -> Result<Tab
         add_constraint(&mut table, constraint);
     }
     let options = ct.table_options.to_string().to_ascii_uppercase();
-    if let Some(cs) = option_value(&options, "CHARSET")
-        .or_else(|| option_value(&options, "CHARACTER SET"))
+    if let Some(cs) =
+        option_value(&options, "CHARSET").or_else(|| option_value(&options, "CHARACTER SET"))
     {
         table.charset = Some(cs.to_ascii_lowercase());
     }
@@ -339,7 +339,10 @@ fn create_table(catalog: &Catalog, id: &TableId, ct: &CreateTable) -> Result<Tab
 
 fn option_value(options: &str, key: &str) -> Option<String> {
     let i = options.find(key)?;
-    let rest = options[i + key.len()..].trim_start().trim_start_matches('=').trim_start();
+    let rest = options[i + key.len()..]
+        .trim_start()
+        .trim_start_matches('=')
+        .trim_start();
     let end = rest
         .find(|c: char| c.is_whitespace() || c == ',')
         .unwrap_or(rest.len());
@@ -522,7 +525,11 @@ pub fn parse_type(text: &str, col: &mut Column) {
         match words[i].as_str() {
             "UNSIGNED" | "ZEROFILL" => col.unsigned = true,
             "CHARACTER" | "CHARSET" => {
-                let j = if words[i] == "CHARACTER" { i + 2 } else { i + 1 };
+                let j = if words[i] == "CHARACTER" {
+                    i + 2
+                } else {
+                    i + 1
+                };
                 if let Some(cs) = words.get(j) {
                     col.charset = Some(cs.to_ascii_lowercase().trim_matches('\'').to_owned());
                 }
@@ -590,7 +597,9 @@ fn column_option(col: &mut Column, opt: &ColumnOption) -> bool {
                 return true;
             }
             // A JSON alias on MariaDB: `CHECK (json_valid(col))`.
-            if upper.starts_with("CHECK") && upper.contains("JSON_VALID") && col.type_name == "LONGTEXT"
+            if upper.starts_with("CHECK")
+                && upper.contains("JSON_VALID")
+                && col.type_name == "LONGTEXT"
             {
                 col.type_name = "JSON".into();
             }
@@ -797,12 +806,31 @@ mod tests {
         assert_eq!(t.primary_key, ["id"]);
         assert_eq!(t.charset.as_deref(), Some("utf8mb4"));
         let id = &t.columns[0];
-        assert_eq!((id.type_name.as_str(), id.length, id.auto_increment, id.nullable), ("INT", Some(11), true, false));
+        assert_eq!(
+            (
+                id.type_name.as_str(),
+                id.length,
+                id.auto_increment,
+                id.nullable
+            ),
+            ("INT", Some(11), true, false)
+        );
         let price = &t.columns[2];
-        assert_eq!((price.type_name.as_str(), price.length, price.scale, price.unsigned), ("DECIMAL", Some(10), Some(2), true));
+        assert_eq!(
+            (
+                price.type_name.as_str(),
+                price.length,
+                price.scale,
+                price.unsigned
+            ),
+            ("DECIMAL", Some(10), Some(2), true)
+        );
         assert_eq!(t.columns[3].enum_values, ["a", "b'c"]);
         assert_eq!(t.columns[4].type_name, "JSON");
-        assert_eq!((t.columns[5].type_name.as_str(), t.columns[5].length), ("TIMESTAMP", Some(3)));
+        assert_eq!(
+            (t.columns[5].type_name.as_str(), t.columns[5].length),
+            ("TIMESTAMP", Some(3))
+        );
     }
 
     #[test]
@@ -824,7 +852,10 @@ mod tests {
 
     #[test]
     fn renames_drops_and_databases() {
-        let mut c = cat(&["create table t (id int primary key)", "create table u like t"]);
+        let mut c = cat(&[
+            "create table t (id int primary key)",
+            "create table u like t",
+        ]);
         let ch = apply(&mut c, "inv", "RENAME TABLE t TO t2, u TO other.u").unwrap();
         assert_eq!(ch.len(), 2);
         assert!(c.table(&TableId::new("other", "u")).is_some());
@@ -863,7 +894,12 @@ mod tests {
     #[test]
     fn unparseable_schema_ddl_is_an_error_not_a_skip() {
         let mut c = Catalog::default();
-        let err = apply(&mut c, "inv", "CREATE TABLE t (id int primary key, ((( nonsense").unwrap_err();
+        let err = apply(
+            &mut c,
+            "inv",
+            "CREATE TABLE t (id int primary key, ((( nonsense",
+        )
+        .unwrap_err();
         assert!(matches!(err, DdlError::Unparseable { .. }), "{err}");
     }
 }

@@ -1,1 +1,5 @@
+//! mysql-binlog scenarios against the real MariaDB started by `scripts/test.sh`.
 
+mod support;
+
+mod capture;
