@@ -50,7 +50,7 @@ pub enum MySqlSourceError {
         table: String,
         pos: BinlogPos,
         #[source]
-        source: crate::convert::ConvertError,
+        source: Box<crate::convert::ConvertError>,
     },
     #[error("cannot decode the binlog event at {pos}: {reason}")]
     Decode { pos: BinlogPos, reason: String },

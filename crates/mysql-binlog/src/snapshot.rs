@@ -215,11 +215,6 @@ pub async fn run(
     if cfg.include_schema_changes {
         let topic: Arc<str> = cfg.topic_prefix.as_str().into();
         for e in entries.iter().filter(|e| !e.reset) {
-            let table = tables
-                .iter()
-                .find(|id| id.db == e.db && e.ddl.starts_with("CREATE TABLE"))
-                .and(None::<&TableId>);
-            let _ = table;
             let changes: Vec<TableChange<'_>> = if e.ddl.starts_with("CREATE TABLE") {
                 catalog
                     .tables
@@ -303,7 +298,7 @@ pub async fn run(
                     .map_err(|source| MySqlSourceError::Convert {
                         table: id.to_string(),
                         pos: point.pos.clone(),
-                        source,
+                        source: Box::new(source),
                     })?;
                 pending = Some((converted, first));
                 first = false;

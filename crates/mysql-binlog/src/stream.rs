@@ -84,6 +84,7 @@ pub struct Streamer<'a> {
     ts_sec: i64,
     /// The MariaDB GTID of the transaction in flight, added to `gtids` at its commit.
     pending_gtid: Option<crate::gtid::Gtid>,
+    seen_fde: bool,
 }
 
 impl<'a> Streamer<'a> {
@@ -119,6 +120,7 @@ impl<'a> Streamer<'a> {
             last_send: Instant::now(),
             ts_sec: 0,
             pending_gtid: None,
+            seen_fde: false,
         }
     }
 
@@ -289,7 +291,23 @@ impl<'a> Streamer<'a> {
         };
         match data {
             EventData::RotateEvent(r) => {
-                self.file = r.name().into_owned();
+                let mut name = r.name().into_owned();
+                // The server's first (artificial) ROTATE precedes the FORMAT_DESCRIPTION event
+                // that announces checksums, so its CRC32 is still on the name.
+                if !self.seen_fde && name.len() > 4 {
+                    let cut = name.len() - 4;
+                    if name.is_char_boundary(cut)
+                        && !valid_file_name(&name)
+                        && valid_file_name(&name[..cut])
+                    {
+                        name.truncate(cut);
+                    }
+                }
+                if !valid_file_name(&name) {
+                    let cut: String = name.chars().take_while(|c| is_file_char(*c)).collect();
+                    name = cut;
+                }
+                self.file = name;
                 self.pos = r.position();
                 if !self.tx.active {
                     self.committed.0 = self.here();
@@ -330,6 +348,7 @@ impl<'a> Streamer<'a> {
                 }
             }
             EventData::XidEvent(_) => self.commit(output).await?,
+            EventData::FormatDescriptionEvent(_) => self.seen_fde = true,
             EventData::RowsEvent(rows) => {
                 let table_id = rows.table_id();
                 let Some(tme) = tme(table_id) else {
@@ -454,7 +473,7 @@ impl<'a> Streamer<'a> {
                     .map_err(|source| MySqlSourceError::Convert {
                         table: id.to_string(),
                         pos: start.clone(),
-                        source,
+                        source: Box::new(source),
                     })
             };
             let before = convert(before)?;
@@ -605,6 +624,14 @@ impl<'a> Streamer<'a> {
         }
         Ok(())
     }
+}
+
+fn is_file_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')
+}
+
+fn valid_file_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(is_file_char)
 }
 
 fn uuid_text(sid: &[u8; 16]) -> String {

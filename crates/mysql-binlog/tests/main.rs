@@ -3,3 +3,5 @@
 mod support;
 
 mod capture;
+mod ddl;
+mod safety;

@@ -172,6 +172,7 @@ impl MyFixture {
                         value: json(&plain, r.value.as_ref()),
                         key_with_schema: json(&full, r.key.as_ref()),
                         value_with_schema: json(&full, r.value.as_ref()),
+                        offset: batch.offset.clone(),
                     });
                 }
                 *committed2.lock().unwrap() = Some(batch.offset.clone());
@@ -214,6 +215,8 @@ pub struct CapturedRecord {
     pub value: serde_json::Value,
     pub key_with_schema: serde_json::Value,
     pub value_with_schema: serde_json::Value,
+    /// The offset of the batch the record came in.
+    pub offset: cdc_core::SourceOffset,
 }
 
 impl Capture {
