@@ -191,6 +191,9 @@ pub struct ColumnCodec {
     nullable: bool,
     modes: TypeModes,
     latin1: bool,
+    /// Width in bits of an UNSIGNED integer column: the binlog's table map does not say a
+    /// column is unsigned, so its values arrive signed and are reinterpreted here.
+    unsigned_bits: Option<u32>,
 }
 
 fn is_binary_type(c: &Column) -> bool {
@@ -216,6 +219,17 @@ impl ColumnCodec {
             type_name: c.type_name.clone(),
             nullable: c.nullable,
             modes,
+            unsigned_bits: c
+                .unsigned
+                .then(|| match c.type_name.as_str() {
+                    "TINYINT" => Some(8),
+                    "SMALLINT" => Some(16),
+                    "MEDIUMINT" | "MIDDLEINT" => Some(24),
+                    "INT" => Some(32),
+                    "BIGINT" => Some(64),
+                    _ => None,
+                })
+                .flatten(),
             latin1: c
                 .charset
                 .as_deref()
@@ -275,7 +289,7 @@ impl ColumnCodec {
                 }
             }
             Kind::Text => match v {
-                My::Bytes(b) => Value::String(self.text(b).into()),
+                My::Bytes(b) => Value::String(self.text(b, origin).into()),
                 other => Value::String(display(other).into()),
             },
             Kind::Binary => match v {
@@ -300,7 +314,7 @@ impl ColumnCodec {
                 other => Value::String(display(other).into()),
             },
             Kind::Enum { values } => match (v, origin) {
-                (My::Bytes(b), _) => Value::String(self.text(b).into()),
+                (My::Bytes(b), _) => Value::String(self.text(b, origin).into()),
                 (other, _) => {
                     let i = int_of(other).ok_or_else(|| self.err("not an ENUM index"))?;
                     if i == 0 {
@@ -314,7 +328,7 @@ impl ColumnCodec {
                 }
             },
             Kind::Set { values } => match (v, origin) {
-                (My::Bytes(b), Origin::Snapshot) => Value::String(self.text(b).into()),
+                (My::Bytes(b), Origin::Snapshot) => Value::String(self.text(b, origin).into()),
                 (My::Bytes(b), Origin::Binlog) => {
                     // Little-endian bit mask of members.
                     let mut mask: u64 = 0;
@@ -433,6 +447,10 @@ impl ColumnCodec {
 
     fn int(&self, v: &My) -> Result<i128, ConvertError> {
         match v {
+            My::Int(i) if *i < 0 && self.unsigned_bits.is_some() => {
+                let bits = self.unsigned_bits.unwrap_or(64);
+                Ok(i128::from(*i) & ((1i128 << bits) - 1))
+            }
             My::Int(i) => Ok(i128::from(*i)),
             My::UInt(u) => Ok(i128::from(*u)),
             My::Bytes(b) => String::from_utf8_lossy(b)
@@ -445,8 +463,10 @@ impl ColumnCodec {
         }
     }
 
-    fn text(&self, b: &[u8]) -> String {
-        if self.latin1 {
+    /// Snapshot rows arrive in the connection's character set (utf8mb4); binlog values in the
+    /// column's own.
+    fn text(&self, b: &[u8], origin: Origin) -> String {
+        if self.latin1 && origin == Origin::Binlog {
             b.iter().map(|&c| c as char).collect()
         } else {
             String::from_utf8_lossy(b).into_owned()

@@ -5,3 +5,4 @@ mod support;
 mod capture;
 mod ddl;
 mod safety;
+mod types;
