@@ -219,17 +219,18 @@ impl ColumnCodec {
             type_name: c.type_name.clone(),
             nullable: c.nullable,
             modes,
-            unsigned_bits: c
-                .unsigned
-                .then(|| match c.type_name.as_str() {
+            unsigned_bits: if c.unsigned {
+                match c.type_name.as_str() {
                     "TINYINT" => Some(8),
                     "SMALLINT" => Some(16),
                     "MEDIUMINT" | "MIDDLEINT" => Some(24),
                     "INT" => Some(32),
                     "BIGINT" => Some(64),
                     _ => None,
-                })
-                .flatten(),
+                }
+            } else {
+                None
+            },
             latin1: c
                 .charset
                 .as_deref()
