@@ -6,13 +6,16 @@
 #   bash scripts/test.sh            # everything
 #   NO_LINT=1 bash scripts/test.sh  # tests only
 #
-# Tests find the servers through TRIBUTARY_PG_HOST/PORT/USER/PASSWORD/URL (see scripts/lib/pg.sh).
+# Tests find the servers through TRIBUTARY_PG_HOST/PORT/USER/PASSWORD/URL (see scripts/lib/pg.sh)
+# and TRIBUTARY_MYSQL_HOST/PORT/USER/PASSWORD (MariaDB, see scripts/lib/mariadb.sh).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
 # shellcheck source=scripts/lib/pg.sh
 source scripts/lib/pg.sh
+# shellcheck source=scripts/lib/mariadb.sh
+source scripts/lib/mariadb.sh
 
 say() { printf '\n==> %s\n' "$*" >&2; }
 
@@ -34,6 +37,7 @@ command -v cc >/dev/null || apt_install build-essential
 command -v python3 >/dev/null || apt_install python3
 command -v runuser >/dev/null || apt_install util-linux
 pg_install
+mariadb_install
 for component in rustfmt clippy; do
   if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
     rustup component add "$component" || {
@@ -57,9 +61,21 @@ if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$(dirname "$PG_DIR")"
   echo "postgres cannot reach $ROOT/target; its test server lives in $PG_DIR" >&2
 fi
 
+MARIADB_DIR=$ROOT/target/test-servers/mariadb
+MARIADB_DIR_TEMPORARY=
+mkdir -p "$MARIADB_DIR"
+if [ "$(id -u)" = 0 ] && ! runuser -u mysql -- test -x "$(dirname "$MARIADB_DIR")"; then
+  MARIADB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tributary-test-mariadb.XXXXXX")
+  MARIADB_DIR_TEMPORARY=1
+  chmod 755 "$MARIADB_DIR"
+  echo "mysql cannot reach $ROOT/target; its test server lives in $MARIADB_DIR" >&2
+fi
+
 stop_servers() {
   pg_stop "$PG_DIR" || true
+  mariadb_stop "$MARIADB_DIR" || true
   if [ -n "$PG_DIR_TEMPORARY" ]; then rm -rf "$PG_DIR"; fi
+  if [ -n "$MARIADB_DIR_TEMPORARY" ]; then rm -rf "$MARIADB_DIR"; fi
 }
 trap stop_servers EXIT
 trap 'exit 130' INT
@@ -69,6 +85,10 @@ say "starting PostgreSQL in $PG_DIR"
 pg_stop "$PG_DIR" # a server left behind by an interrupted run
 pg_start "$PG_DIR"
 echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on $TRIBUTARY_PG_HOST:$TRIBUTARY_PG_PORT" >&2
+say "starting MariaDB in $MARIADB_DIR"
+mariadb_stop "$MARIADB_DIR" # a server left behind by an interrupted run
+mariadb_start "$MARIADB_DIR"
+echo "MariaDB $(mariadbd --version | awk '{print $3}') on $TRIBUTARY_MYSQL_HOST:$TRIBUTARY_MYSQL_PORT" >&2
 if [ -z "${MONGODB_URL:-}" ]; then
   echo "MONGODB_URL is not set: MongoDB tests will be skipped" >&2
 fi

@@ -108,6 +108,7 @@ pub(crate) fn spawn(
 ) -> RunningTask {
     let cancel = parent.child_token();
     *lock(&status) = TaskStatus::new(State::Running);
+    let config = &plugins::with_worker_defaults(config, name, log.dir());
     let built = build(config, worker_config);
     let (name, log, token) = (name.to_owned(), log.clone(), cancel.clone());
     let join = tokio::spawn(async move {
