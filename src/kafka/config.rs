@@ -207,7 +207,10 @@ fn set(
     value: &str,
 ) {
     if IGNORED.contains(&key) {
-        debug!(property = origin, "producer property ignored: records are sent as bytes");
+        debug!(
+            property = origin,
+            "producer property ignored: records are sent as bytes"
+        );
         return;
     }
     match translate(key, value) {

@@ -252,7 +252,10 @@ impl KafkaBackend {
         }
         admin_config.set(
             "client.id",
-            format!("{}-admin", settings.producer.get("client.id").unwrap_or("tributary")),
+            format!(
+                "{}-admin",
+                settings.producer.get("client.id").unwrap_or("tributary")
+            ),
         );
         let producer = producer_config
             .create_with_context(AckContext {
@@ -262,8 +265,11 @@ impl KafkaBackend {
         let admin = admin_config
             .create()
             .map_err(|e| KafkaBackendError::Create(Box::new(e)))?;
-        info!(connector, bootstrap.servers = settings.producer.get("bootstrap.servers").unwrap_or(""),
-            "producing to Kafka");
+        info!(
+            connector,
+            bootstrap.servers = settings.producer.get("bootstrap.servers").unwrap_or(""),
+            "producing to Kafka"
+        );
         Ok(KafkaBackend {
             inner: Arc::new(Inner {
                 producer,
@@ -376,14 +382,15 @@ impl KafkaBackend {
     /// Hands one record to librdkafka, waiting while its queue is full.
     fn send(&self, r: &StoredRecordRef<'_>, ack: &Arc<GroupAck>) -> Result<(), ConnectorError> {
         let headers = (!r.headers.is_empty()).then(|| {
-            r.headers
-                .iter()
-                .fold(OwnedHeaders::new_with_capacity(r.headers.len()), |h, (k, v)| {
+            r.headers.iter().fold(
+                OwnedHeaders::new_with_capacity(r.headers.len()),
+                |h, (k, v)| {
                     h.insert(Header {
                         key: k,
                         value: Some(v.as_slice()),
                     })
-                })
+                },
+            )
         });
         let mut record: BaseRecord<'_, [u8], [u8], Arc<GroupAck>> =
             BaseRecord::with_opaque_to(r.topic, ack.clone()).timestamp(r.timestamp_ms);
@@ -402,7 +409,10 @@ impl KafkaBackend {
                 Ok(()) => return Ok(()),
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     if !waited {
-                        debug!(topic = r.topic, "the producer's queue is full; waiting for the broker");
+                        debug!(
+                            topic = r.topic,
+                            "the producer's queue is full; waiting for the broker"
+                        );
                         waited = true;
                     }
                     record = back;
@@ -467,9 +477,17 @@ impl Drop for Inner {
 /// Properties the admin client shares with the producer: how to reach and authenticate to the
 /// brokers.
 fn is_connection_property(key: &str) -> bool {
-    ["bootstrap.", "security.", "sasl.", "ssl.", "socket.", "broker.", "client.dns"]
-        .iter()
-        .any(|p| key.starts_with(p))
+    [
+        "bootstrap.",
+        "security.",
+        "sasl.",
+        "ssl.",
+        "socket.",
+        "broker.",
+        "client.dns",
+    ]
+    .iter()
+    .any(|p| key.starts_with(p))
 }
 
 /// Admin errors that mean "the broker is not reachable or not ready yet".

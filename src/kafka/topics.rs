@@ -126,7 +126,12 @@ fn configs(connector: &ConfigMap, group: &str) -> Vec<(String, String)> {
     connector
         .iter()
         .filter_map(|(k, v)| Some((k.strip_prefix(&p)?, v)))
-        .filter(|(k, _)| !matches!(*k, "include" | "exclude" | "replication.factor" | "partitions"))
+        .filter(|(k, _)| {
+            !matches!(
+                *k,
+                "include" | "exclude" | "replication.factor" | "partitions"
+            )
+        })
         .map(|(k, v)| (k.to_owned(), v.clone()))
         .collect()
 }
@@ -157,7 +162,10 @@ mod tests {
             ("topic.creation.default.replication.factor", "3"),
             ("topic.creation.default.partitions", "1"),
             ("topic.creation.default.compression.type", "lz4"),
-            ("topic.creation.compacted.include", "db\\.public\\.users, db\\.public\\.accounts"),
+            (
+                "topic.creation.compacted.include",
+                "db\\.public\\.users, db\\.public\\.accounts",
+            ),
             ("topic.creation.compacted.cleanup.policy", "compact"),
             ("topic.creation.big.include", "db\\.public\\..*"),
             ("topic.creation.big.exclude", "db\\.public\\.small"),
@@ -167,11 +175,17 @@ mod tests {
         let users = t.group_for("db.public.users");
         assert_eq!(users.name, "compacted");
         assert_eq!((users.replication_factor, users.partitions), (3, 1));
-        assert_eq!(users.configs, vec![("cleanup.policy".into(), "compact".into())]);
+        assert_eq!(
+            users.configs,
+            vec![("cleanup.policy".into(), "compact".into())]
+        );
         assert_eq!(t.group_for("db.public.orders").partitions, 12);
         let small = t.group_for("db.public.small");
         assert_eq!(small.name, "default");
-        assert_eq!(small.configs, vec![("compression.type".into(), "lz4".into())]);
+        assert_eq!(
+            small.configs,
+            vec![("compression.type".into(), "lz4".into())]
+        );
         assert_eq!(t.group_for("db.public.users2").name, "big");
     }
 
@@ -186,7 +200,10 @@ mod tests {
         let props: Vec<&str> = err.0.iter().map(|p| p.property.as_str()).collect();
         assert_eq!(
             props,
-            vec!["topic.creation.default.partitions", "topic.creation.g.include"]
+            vec![
+                "topic.creation.default.partitions",
+                "topic.creation.g.include"
+            ]
         );
     }
 }

@@ -18,8 +18,8 @@ mod json;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use backend::{Backend, Delivery};
 pub use backend::TopicBackend;
+pub(crate) use backend::{Backend, Delivery};
 pub use convert::{queue_bounds, Converters, RecordConverter, JSON_CONVERTER};
 
 use std::collections::VecDeque;
@@ -543,7 +543,9 @@ impl<B: Backend> Pipeline<B> {
             backend.commit_offset(&name, &offset).map(|()| offset)
         })
         .await
-        .map_err(|e| ConnectorError::fatal_msg(format!("storing the source offset failed: {e}")))??;
+        .map_err(|e| {
+            ConnectorError::fatal_msg(format!("storing the source offset failed: {e}"))
+        })??;
         self.publish(offset, &last.topics);
         Ok(())
     }
