@@ -64,6 +64,15 @@ async fn main() {
         config.set(*k, *v);
     }
     config.set("bootstrap.servers", bootstrap);
+    // Extra producer settings, `k=v,k=v` (to match a worker's producer.* properties).
+    for kv in std::env::var("KAFKA_PRODUCER_SET")
+        .unwrap_or_default()
+        .split(',')
+    {
+        if let Some((k, v)) = kv.split_once('=') {
+            config.set(k.trim(), v.trim());
+        }
+    }
     let (acked, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let producer: ThreadedProducer<Counter> = config
         .create_with_context(Counter {

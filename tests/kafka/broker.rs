@@ -34,126 +34,103 @@ pub struct Read {
     pub timestamp_ms: Option<i64>,
 }
 
-/// Reads every record of `topic` (all partitions, from the beginning to the current end) with
-/// rdkafka, assigning partitions directly (no consumer group).
-pub fn read_all(bootstrap: &str, topic: &str) -> Vec<Read> {
+/// Reads `topic` from the beginning of every partition with rdkafka (partitions assigned
+/// directly, no consumer group) until at least `at_least` records arrived and then nothing more
+/// for a second, or until `timeout` (then it returns what it has). Watermarks are not used:
+/// tansu 0.6 reports a high watermark that counts record batches, not records.
+pub fn read_all(bootstrap: &str, topic: &str, at_least: usize, timeout: Duration) -> Vec<Read> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("group.id", "tributary-tests")
         .set("enable.auto.commit", "false")
         .set("enable.partition.eof", "false")
+        .set("fetch.wait.max.ms", "100")
         .create()
         .expect("create a consumer");
-    let md = consumer
-        .fetch_metadata(Some(topic), Duration::from_secs(20))
-        .expect("topic metadata");
-    let partitions: Vec<i32> = md
-        .topics()
-        .iter()
-        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
-        .collect();
-    let mut out = Vec::new();
-    for p in partitions {
-        let (low, high) = consumer
-            .fetch_watermarks(topic, p, Duration::from_secs(20))
-            .expect("watermarks");
-        if high <= low {
-            continue;
+    let start = Instant::now();
+    let partitions: Vec<i32> = loop {
+        let md = consumer.fetch_metadata(Some(topic), Duration::from_secs(10));
+        let found: Vec<i32> = md
+            .map(|md| {
+                md.topics()
+                    .iter()
+                    .filter(|t| t.error().is_none())
+                    .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !found.is_empty() || start.elapsed() > timeout {
+            break found;
         }
-        let mut tpl = TopicPartitionList::new();
-        tpl.add_partition_offset(topic, p, rdkafka::Offset::Offset(low))
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let mut tpl = TopicPartitionList::new();
+    for p in &partitions {
+        tpl.add_partition_offset(topic, *p, rdkafka::Offset::Beginning)
             .unwrap();
-        consumer.assign(&tpl).expect("assign");
-        let start = Instant::now();
-        let mut next = low;
-        while next < high {
-            assert!(
-                start.elapsed() < Duration::from_secs(120),
-                "reading {topic}/{p}: at offset {next} of {high} after 120 s"
-            );
-            let Some(m) = consumer.poll(Duration::from_millis(500)) else {
-                continue;
-            };
-            let m = m.expect("consume");
-            next = m.offset() + 1;
-            out.push(Read {
-                partition: p,
-                key: m.key().map(<[u8]>::to_vec),
-                value: m.payload().map(<[u8]>::to_vec),
-                headers: m
-                    .headers()
-                    .map(|h| {
-                        h.iter()
-                            .map(|h| (h.key.to_owned(), h.value.unwrap_or_default().to_vec()))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                timestamp_ms: m.timestamp().to_millis(),
-            });
+    }
+    if partitions.is_empty() {
+        return Vec::new();
+    }
+    consumer.assign(&tpl).expect("assign");
+    let mut out = Vec::new();
+    let mut last = Instant::now();
+    while start.elapsed() < timeout {
+        if out.len() >= at_least && last.elapsed() > Duration::from_secs(1) {
+            break;
         }
+        let Some(m) = consumer.poll(Duration::from_millis(200)) else {
+            continue;
+        };
+        let m = m.expect("consume");
+        last = Instant::now();
+        out.push(Read {
+            partition: m.partition(),
+            key: m.key().map(<[u8]>::to_vec),
+            value: m.payload().map(<[u8]>::to_vec),
+            headers: m
+                .headers()
+                .map(|h| {
+                    h.iter()
+                        .map(|h| (h.key.to_owned(), h.value.unwrap_or_default().to_vec()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            timestamp_ms: m.timestamp().to_millis(),
+        });
     }
     out
 }
 
-/// How many records `topic` holds (sum of high watermarks minus low), 0 when it does not exist.
-pub fn count(bootstrap: &str, topic: &str) -> i64 {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("group.id", "tributary-tests")
-        .create()
-        .expect("create a consumer");
-    let Ok(md) = consumer.fetch_metadata(Some(topic), Duration::from_secs(10)) else {
-        return 0;
-    };
-    let mut n = 0;
-    for t in md.topics() {
-        if t.error().is_some() {
-            return 0;
-        }
-        for p in t.partitions() {
-            if let Ok((low, high)) =
-                consumer.fetch_watermarks(topic, p.id(), Duration::from_secs(10))
-            {
-                n += high - low;
-            }
-        }
-    }
-    n
-}
-
-/// Waits until `topic` holds at least `n` records.
-pub fn wait_for_count(
+/// [`read_all`], failing with the worker's log unless at least `n` records arrived in time.
+pub fn read_at_least(
     bootstrap: &str,
     topic: &str,
-    n: i64,
+    n: usize,
     timeout: Duration,
     log: impl Fn() -> String,
-) {
-    let start = Instant::now();
-    loop {
-        let have = count(bootstrap, topic);
-        if have >= n {
-            return;
-        }
-        assert!(
-            start.elapsed() < timeout,
-            "{topic} has {have} of {n} records after {timeout:?}; worker log:\n{}",
-            log()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+) -> Vec<Read> {
+    let got = read_all(bootstrap, topic, n, timeout);
+    assert!(
+        got.len() >= n,
+        "{topic} has {} of {n} records after {timeout:?}; worker log:\n{}",
+        got.len(),
+        log()
+    );
+    got
 }
 
 /// Reads every record of `topic` with the pure-Python `kafka-python` client (the interpreter
 /// `scripts/test.sh` prepared in `TRIBUTARY_KAFKA_PYTHON`): one JSON object per record with
 /// `partition`, `offset`, `key`, `value` (UTF-8 text or null) and `headers` (`[[name, text]]`).
-pub fn kafka_python_read(bootstrap: &str, topic: &str) -> Vec<serde_json::Value> {
+pub fn kafka_python_read(bootstrap: &str, topic: &str, expected: usize) -> Vec<serde_json::Value> {
     let python = var("TRIBUTARY_KAFKA_PYTHON");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kafka/read_topic.py");
     let out = Command::new(&python)
         .arg(&script)
         .arg(bootstrap)
         .arg(topic)
+        .arg(expected.to_string())
         .output()
         .unwrap_or_else(|e| panic!("cannot run {python}: {e}"));
     assert!(

@@ -98,7 +98,7 @@ async fn broker_outage_under_load_loses_nothing_and_memory_stays_bounded() {
     };
 
     let topic = "test.public.t";
-    broker::wait_for_count(&bootstrap, topic, 10_000, Duration::from_secs(60), || {
+    broker::read_at_least(&bootstrap, topic, 10_000, Duration::from_secs(60), || {
         dir.log_text()
     });
     kafka.kill();
@@ -127,17 +127,20 @@ async fn broker_outage_under_load_loses_nothing_and_memory_stays_bounded() {
     load.await.unwrap();
     let total = inserted.load(Ordering::SeqCst);
 
-    broker::wait_for_count(&bootstrap, topic, total, Duration::from_secs(180), || {
-        dir.log_text()
-    });
-    let ids: BTreeSet<i64> = broker::read_all(&bootstrap, topic)
-        .iter()
-        .filter_map(|r| r.value.as_ref())
-        .map(|v| {
-            let v: serde_json::Value = serde_json::from_slice(v).unwrap();
-            v["after"]["id"].as_i64().expect("after.id")
-        })
-        .collect();
+    let ids: BTreeSet<i64> = broker::read_at_least(
+        &bootstrap,
+        topic,
+        total as usize,
+        Duration::from_secs(180),
+        || dir.log_text(),
+    )
+    .iter()
+    .filter_map(|r| r.value.as_ref())
+    .map(|v| {
+        let v: serde_json::Value = serde_json::from_slice(v).unwrap();
+        v["after"]["id"].as_i64().expect("after.id")
+    })
+    .collect();
     let pid_after = walsender_pid(&db, &slot).await;
     stop(&mut worker);
     let missing: Vec<i64> = (1..=total).filter(|i| !ids.contains(i)).take(10).collect();
