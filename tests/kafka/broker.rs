@@ -39,6 +39,17 @@ pub struct Read {
 /// for a second, or until `timeout` (then it returns what it has). Watermarks are not used:
 /// tansu 0.6 reports a high watermark that counts record batches, not records.
 pub fn read_all(bootstrap: &str, topic: &str, at_least: usize, timeout: Duration) -> Vec<Read> {
+    read_for(bootstrap, topic, at_least, Duration::from_secs(1), timeout)
+}
+
+/// [`read_all`] that stops once `at_least` records arrived and then nothing for `linger`.
+pub fn read_for(
+    bootstrap: &str,
+    topic: &str,
+    at_least: usize,
+    linger: Duration,
+    timeout: Duration,
+) -> Vec<Read> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("group.id", "tributary-tests")
@@ -76,7 +87,7 @@ pub fn read_all(bootstrap: &str, topic: &str, at_least: usize, timeout: Duration
     let mut out = Vec::new();
     let mut last = Instant::now();
     while start.elapsed() < timeout {
-        if out.len() >= at_least && last.elapsed() > Duration::from_secs(1) {
+        if out.len() >= at_least && last.elapsed() >= linger {
             break;
         }
         let Some(m) = consumer.poll(Duration::from_millis(200)) else {
@@ -185,10 +196,9 @@ impl OwnBroker {
             .unwrap();
         let url = format!("tcp://127.0.0.1:{}", self.port);
         let child = Command::new(&bin)
-            .args(crate::kafka::broker_args(
-                &url,
-                &format!("sqlite://{}", self.dir.join("tansu.db").display()),
-            ))
+            // tansu resolves sqlite:// paths against its working directory.
+            .current_dir(&self.dir)
+            .args(crate::kafka::broker_args(&url, "sqlite://tansu.db"))
             .stdout(Stdio::from(log.try_clone().unwrap()))
             .stderr(Stdio::from(log))
             .spawn()
