@@ -9,5 +9,6 @@ mod worker;
 mod big_transaction;
 mod cli;
 mod crash;
+mod kafka;
 mod listener;
 mod rest;

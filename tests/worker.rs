@@ -14,15 +14,23 @@ pub struct WorkerDir {
     pub data: PathBuf,
     pub connector: PathBuf,
     pub name: String,
+    /// Worker properties passed with `--worker-config`, when set.
+    pub worker_properties: Option<PathBuf>,
 }
 
 impl WorkerDir {
     /// Writes a Debezium-style connector JSON for the fixture's database.
     pub fn new(db: &PgFixture, extra: &[(&str, &str)]) -> WorkerDir {
-        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(&db.dbname);
+        WorkerDir::named(db, "", extra)
+    }
+
+    /// [`WorkerDir::new`] for one of several workers on the same database: `suffix` keeps the
+    /// directories and connector names apart (give each its own `slot.name`).
+    pub fn named(db: &PgFixture, suffix: &str, extra: &[(&str, &str)]) -> WorkerDir {
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{}{suffix}", db.dbname));
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(&root).unwrap();
-        let name = format!("{}-connector", db.dbname);
+        let name = format!("{}{suffix}-connector", db.dbname);
         let mut with_converters: Vec<(&str, &str)> = vec![
             (
                 "value.converter",
@@ -48,7 +56,17 @@ impl WorkerDir {
             root,
             connector,
             name,
+            worker_properties: None,
         }
+    }
+
+    /// Writes `worker.properties` with these properties; the worker starts with it.
+    pub fn with_worker_properties(mut self, props: &[(&str, &str)]) -> WorkerDir {
+        let path = self.root.join("worker.properties");
+        let text: String = props.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+        std::fs::write(&path, text).unwrap();
+        self.worker_properties = Some(path);
+        self
     }
 
     /// Starts `tributary standalone --data-dir <data> <connector.json>`.
@@ -58,10 +76,13 @@ impl WorkerDir {
             .append(true)
             .open(self.root.join("worker.log"))
             .unwrap();
-        Command::new(env!("CARGO_BIN_EXE_tributary"))
-            .args(["standalone", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(&self.data)
-            .arg(&self.connector)
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tributary"));
+        cmd.args(["standalone", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(&self.data);
+        if let Some(p) = &self.worker_properties {
+            cmd.arg("--worker-config").arg(p);
+        }
+        cmd.arg(&self.connector)
             .env("RUST_LOG", "info")
             .stdout(Stdio::from(log.try_clone().unwrap()))
             .stderr(Stdio::from(log))

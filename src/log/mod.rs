@@ -61,6 +61,15 @@ impl<'a> Payload<'a> {
         self.len() == 0
     }
 
+    /// The record's bytes: borrowed when there is no prefix, joined otherwise.
+    pub fn joined(&self) -> std::borrow::Cow<'a, [u8]> {
+        if self.prefix.is_empty() {
+            std::borrow::Cow::Borrowed(self.rest)
+        } else {
+            std::borrow::Cow::Owned(self.to_vec())
+        }
+    }
+
     /// The record's bytes, joined.
     pub fn to_vec(&self) -> Vec<u8> {
         let mut v = Vec::with_capacity(self.len());
