@@ -60,7 +60,7 @@ SQL
 batch=100000
 for ((s = 1; s <= ROWS; s += batch)); do
   e=$(( s + batch - 1 )); [ "$e" -gt "$ROWS" ] && e=$ROWS
-  sql -e "INSERT INTO bench.stream_t SELECT seq, CONCAT('name-', seq), seq % 100, TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq SECOND FROM seq_${s}_to_${e}"
+  sql -D bench -e "INSERT INTO stream_t SELECT seq, CONCAT('name-', seq), seq % 100, TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq SECOND FROM seq_${s}_to_${e}"
 done
 sql -e "FLUSH BINARY LOGS"
 mapfile -t files < <(sql -e "SHOW BINARY LOGS" | awk '{ print $1 }')
