@@ -11,7 +11,9 @@
 #   - the Tributary worker (release build, snapshot.mode=never: streams from the first binlog
 #     file, schema from its DDL) into its embedded log, until all ROWS events are durable
 #     (polled with `tributary topics list`).
-# Prints events/s, binlog MB/s, peak RSS (VmHWM), the worker's CPU seconds and the ratio.
+# Also times the same client decoding every row event to text (`--base64-output=decode-rows -v`,
+# to /dev/null): a baseline that, like Tributary, decodes rows.
+# Prints events/s, binlog MB/s, peak RSS (VmHWM), the worker's CPU seconds and the ratios.
 # BENCH_PERF=1 records the worker with `perf record -e cpu-clock -g` into target/bench-mysql/perf.data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -76,10 +78,24 @@ raw_read() { # the server's ceiling
   "$client" --no-defaults --read-from-remote-server --host=127.0.0.1 --port="$TRIBUTARY_MYSQL_PORT" \
     --user=root --password=root --raw --result-file="$work/raw/" --to-last-log "$first"
   t1=$(now)
+  local got
+  got=$(du -sb "$work/raw" | cut -f1)
   rm -rf "$work/raw"
+  # It must have read the whole binlog (file headers aside), or the ceiling means nothing.
+  [ "$got" -ge $(( binlog_bytes * 9 / 10 )) ] || { echo "$client read $got of $binlog_bytes bytes" >&2; exit 1; }
   echo "$t1 - $t0" | bc -l
 }
 raw_s=$(raw_read)
+# A second, decoding baseline: the same client decoding every row event to text (-v), to /dev/null.
+decode_read() {
+  local t0 t1
+  t0=$(now)
+  "$client" --no-defaults --read-from-remote-server --host=127.0.0.1 --port="$TRIBUTARY_MYSQL_PORT" \
+    --user=root --password=root --base64-output=decode-rows -v --to-last-log "$first" > /dev/null
+  t1=$(now)
+  echo "$t1 - $t0" | bc -l
+}
+decode_s=$(decode_read)
 
 cat > "$work/connector.json" <<JSON
 {"name": "bench-mysql", "config": {
@@ -102,7 +118,7 @@ else
 fi
 rss=0; cpu=0
 while :; do
-  events=$("$bin" topics list --data-dir "$work/data" 2>/dev/null | awk -v t="$topic" '$1 == t { print $2 }')
+  events=$({ "$bin" topics list --data-dir "$work/data" 2>/dev/null || true; } | awk -v t="$topic" '$1 == t { print $2 }')
   r=$(peak_rss_mib "$pid"); [ "$r" != "?" ] && rss=$r
   c=$(cpu_s "$pid"); [ "$c" != "?" ] && cpu=$c
   [ "${events:-0}" -ge "$ROWS" ] && break
@@ -121,6 +137,8 @@ mb() { echo "$binlog_bytes / 1048576 / $1" | bc -l; }
 printf '%-30s %9s %12s %12s %10s %8s\n' "binlog -> ..." "seconds" "events/s" "binlog MB/s" "peak RSS" "CPU s"
 printf '%-30s %9.2f %12.0f %12.1f %10s %8s\n' "$(basename "$client") --raw" "$raw_s" "$(echo "$ROWS / $raw_s" | bc -l)" "$(mb "$raw_s")" "-" "-"
 printf '%-30s %9.2f %12.0f %12.1f %10s %8s\n' "$(basename "$client") --raw (after)" "$raw_after_s" "$(echo "$ROWS / $raw_after_s" | bc -l)" "$(mb "$raw_after_s")" "-" "-"
+printf '%-30s %9.2f %12.0f %12.1f %10s %8s\n' "$(basename "$client") -v (decodes rows)" "$decode_s" "$(echo "$ROWS / $decode_s" | bc -l)" "$(mb "$decode_s")" "-" "-"
 printf '%-30s %9.2f %12.0f %12.1f %9sM %8s\n' "tributary -> embedded log" "$trib_s" "$(echo "$events / $trib_s" | bc -l)" "$(mb "$trib_s")" "$rss" "$cpu"
 printf 'events on topic: %s of %s; embedded log on disk: %s MB\n' "$events" "$ROWS" "$log_mb"
-printf 'ratio tributary/%s, against the faster run (throughput): %.2f\n' "$(basename "$client")" "$(echo "$best_raw_s / $trib_s" | bc -l)"
+printf 'ratio tributary/%s --raw, against the faster run (throughput): %.2f\n' "$(basename "$client")" "$(echo "$best_raw_s / $trib_s" | bc -l)"
+printf 'ratio tributary/%s -v (decoding rows to text): %.2f\n' "$(basename "$client")" "$(echo "$decode_s / $trib_s" | bc -l)"

@@ -239,7 +239,7 @@ mod tests {
         assert!(MySqlGtidSet::parse("").unwrap().is_empty());
         for bad in [
             "nope:1",
-            &format!("{A}"),
+            A,
             &format!("{A}:0"),
             &format!("{A}:5-3"),
             &format!("{A}:x"),

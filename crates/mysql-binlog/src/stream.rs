@@ -447,18 +447,19 @@ impl<'a> Streamer<'a> {
                 continue;
             }
             let convert = |r: Option<mysql_common::binlog::row::BinlogRow>| -> Result<Option<Vec<cdc_core::Value>>, MySqlSourceError> {
-                let Some(r) = r else { return Ok(None) };
+                let Some(mut r) = r else { return Ok(None) };
+                // The row is ours: its values are moved out, not cloned.
                 let values: Vec<Option<My>> = (0..r.len())
-                    .map(|c| match r.as_ref(c) {
-                        Some(BinlogValue::Value(v)) => Some(v.clone()),
-                        Some(BinlogValue::Jsonb(j)) => {
-                            let json: Result<serde_json::Value, _> = j.clone().try_into();
+                    .map(|c| match r.take(c)? {
+                        BinlogValue::Value(v) => Some(v),
+                        BinlogValue::Jsonb(j) => {
+                            let json: Result<serde_json::Value, _> = j.try_into();
                             Some(match json {
                                 Ok(v) => My::Bytes(v.to_string().into_bytes()),
                                 Err(_) => My::NULL,
                             })
                         }
-                        Some(BinlogValue::JsonDiff(_)) | None => None,
+                        BinlogValue::JsonDiff(_) => None,
                     })
                     .collect();
                 schema
