@@ -27,20 +27,31 @@ impl WorkerDir {
     /// [`WorkerDir::new`] for one of several workers on the same database: `suffix` keeps the
     /// directories and connector names apart (give each its own `slot.name`).
     pub fn named(db: &PgFixture, suffix: &str, extra: &[(&str, &str)]) -> WorkerDir {
-        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{}{suffix}", db.dbname));
+        WorkerDir::with_config(&format!("{}{suffix}", db.dbname), |more| {
+            let mut all = more.to_vec();
+            all.extend_from_slice(extra);
+            db.connector_config(&all)
+        })
+    }
+
+    /// Writes a connector JSON named after `dbname`, from `config` given the JSON converter
+    /// settings every worker test uses.
+    pub fn with_config(
+        dbname: &str,
+        config: impl FnOnce(&[(&str, &str)]) -> cdc_core::ConfigMap,
+    ) -> WorkerDir {
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(dbname);
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(&root).unwrap();
-        let name = format!("{}{suffix}-connector", db.dbname);
-        let mut with_converters: Vec<(&str, &str)> = vec![
+        let name = format!("{dbname}-connector");
+        let with_converters: Vec<(&str, &str)> = vec![
             (
                 "value.converter",
                 "org.apache.kafka.connect.json.JsonConverter",
             ),
             ("value.converter.schemas.enable", "false"),
         ];
-        with_converters.extend_from_slice(extra);
-        let config: serde_json::Map<String, serde_json::Value> = db
-            .connector_config(&with_converters)
+        let config: serde_json::Map<String, serde_json::Value> = config(&with_converters)
             .into_iter()
             .map(|(k, v)| (k, serde_json::Value::String(v)))
             .collect();

@@ -34,6 +34,8 @@ pub enum MySqlSourceError {
         host: String,
         port: u16,
     },
+    #[error("the stored offset cannot be used: {0}; correct it through the REST API's offsets endpoint, or delete the connector's offsets to start over")]
+    BadOffset(String),
     #[error("the server refused the binlog position: {0}")]
     BinlogRefused(String),
     #[error("DDL at {pos} could not be applied to the schema (set schema.history.internal.skip.unparseable.ddl=true to skip it): {ddl}")]

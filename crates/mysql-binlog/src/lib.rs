@@ -15,6 +15,7 @@ pub mod configdef;
 pub mod conn;
 pub mod convert;
 pub mod ddl;
+pub mod dump;
 pub mod error;
 pub mod event;
 pub mod gtid;

@@ -14,7 +14,6 @@ use futures::StreamExt;
 use mysql_async::binlog::events::{Event, EventData, RowsEventData};
 use mysql_async::binlog::value::BinlogValue;
 use mysql_async::prelude::Queryable;
-use mysql_async::BinlogStreamRequest;
 use mysql_common::value::Value as My;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
@@ -24,9 +23,10 @@ use crate::config::MySqlConfig;
 use crate::conn::{self, ServerInfo};
 use crate::convert::Origin;
 use crate::ddl::{self, Change, Kind};
+use crate::dump;
 use crate::error::MySqlSourceError;
 use crate::event::{self, TableChange};
-use crate::gtid::MariaGtidSet;
+use crate::gtid::{MariaGtidSet, MySqlGtidSet};
 use crate::history::{Entry, History};
 use crate::mariadb::{self, MariaEvent};
 use crate::offset::{stream_offset, BinlogPos, OffsetFields};
@@ -37,7 +37,7 @@ use crate::table::TableSchema;
 #[derive(Debug, Clone)]
 pub struct StartAt {
     pub pos: BinlogPos,
-    /// MariaDB GTID position to connect at (preferred when set).
+    /// GTID position (MariaDB) or executed GTID set (MySQL) to connect at (preferred when set).
     pub gtids: Option<String>,
     /// Row events of the first transaction already durable.
     pub skip_events: u64,
@@ -72,9 +72,10 @@ pub struct Streamer<'a> {
     /// Current binlog file and the end of the last event read.
     file: String,
     pos: u64,
-    /// The GTID position after the last committed transaction (MariaDB), or MySQL's last GTIDs.
+    /// The GTID position after the last committed transaction (MariaDB).
     gtids: MariaGtidSet,
-    mysql_gtid: Option<String>,
+    /// MySQL's executed GTID set after the last committed transaction.
+    mysql_gtids: MySqlGtidSet,
     /// The offset of the last transaction boundary.
     committed: (BinlogPos, Option<String>),
     tx: Tx,
@@ -84,6 +85,8 @@ pub struct Streamer<'a> {
     ts_sec: i64,
     /// The MariaDB GTID of the transaction in flight, added to `gtids` at its commit.
     pending_gtid: Option<crate::gtid::Gtid>,
+    /// The MySQL GTID (source, gno) of the transaction in flight, added to `mysql_gtids` at its commit.
+    pending_mysql_gtid: Option<(String, u64)>,
     seen_fde: bool,
 }
 
@@ -95,10 +98,15 @@ impl<'a> Streamer<'a> {
         catalog: Catalog,
         start: &StartAt,
     ) -> Streamer<'a> {
-        let gtids = start
+        let stored = start.gtids.as_deref().filter(|_| server.mariadb);
+        let gtids = stored
+            .and_then(|g| MariaGtidSet::parse(g).ok())
+            .unwrap_or_default();
+        let mysql_gtids = start
             .gtids
             .as_deref()
-            .and_then(|g| MariaGtidSet::parse(g).ok())
+            .filter(|_| !server.mariadb)
+            .and_then(|g| MySqlGtidSet::parse(g).ok())
             .unwrap_or_default();
         Streamer {
             cfg,
@@ -111,7 +119,7 @@ impl<'a> Streamer<'a> {
             file: start.pos.file.clone(),
             pos: start.pos.pos,
             gtids,
-            mysql_gtid: None,
+            mysql_gtids,
             committed: (start.pos.clone(), start.gtids.clone()),
             tx: Tx::default(),
             skip: (start.skip_events > 0 || start.skip_rows > 0)
@@ -120,6 +128,7 @@ impl<'a> Streamer<'a> {
             last_send: Instant::now(),
             ts_sec: 0,
             pending_gtid: None,
+            pending_mysql_gtid: None,
             seen_fde: false,
         }
     }
@@ -132,7 +141,7 @@ impl<'a> Streamer<'a> {
         if self.server.mariadb {
             (!self.gtids.is_empty()).then(|| self.gtids.to_string())
         } else {
-            self.mysql_gtid.clone()
+            (!self.mysql_gtids.is_empty()).then(|| self.mysql_gtids.to_string())
         }
     }
 
@@ -174,40 +183,22 @@ impl<'a> Streamer<'a> {
         output: &BatchSender,
         shutdown: &CancellationToken,
     ) -> Result<(), MySqlSourceError> {
+        let plan = dump::plan(
+            self.cfg.server_id,
+            self.server.mariadb,
+            &start.pos,
+            start.gtids.as_deref(),
+        )
+        .map_err(MySqlSourceError::BadOffset)?;
         let mut conn = conn::connect(self.cfg).await?;
-        // MariaDB sends its own GTID events (instead of fake BEGIN queries) only to replicas
-        // that announce capability 4.
-        let mut setup = vec![
-            "SET @mariadb_slave_capability = 4".to_owned(),
-            // Heartbeats every 5 s while the binlog is idle, so a dead connection is noticed.
-            "SET @master_heartbeat_period = 5000000000".to_owned(),
-        ];
-        let use_gtid = self.server.mariadb && start.gtids.is_some();
-        if use_gtid {
-            let g = start.gtids.clone().unwrap_or_default();
-            setup.push(format!(
-                "SET @slave_connect_state = '{}'",
-                g.replace('\'', "")
-            ));
-            setup.push("SET @slave_gtid_strict_mode = 0".into());
-            setup.push("SET @slave_gtid_ignore_duplicates = 0".into());
-        }
-        for s in &setup {
+        for s in &plan.setup {
             conn.query_drop(s.as_str())
                 .await
                 .map_err(|e| MySqlSourceError::query(s.clone(), e))?;
         }
-        let file = start.pos.file.clone().into_bytes();
-        let request = if use_gtid {
-            BinlogStreamRequest::new(self.cfg.server_id)
-        } else {
-            BinlogStreamRequest::new(self.cfg.server_id)
-                .with_filename(&file)
-                .with_pos(start.pos.pos)
-        };
-        info!(position = %start.pos, gtids = ?start.gtids, use_gtid, "starting the binlog stream");
+        info!(position = %start.pos, gtids = ?start.gtids, use_gtid = plan.uses_gtid(), "starting the binlog stream");
         let mut stream = conn
-            .get_binlog_stream(request)
+            .get_binlog_stream(plan.request())
             .await
             .map_err(MySqlSourceError::Stream)?;
         let idle = Duration::from_millis(100);
@@ -316,8 +307,8 @@ impl<'a> Streamer<'a> {
             EventData::GtidEvent(g) => {
                 let sid = uuid_text(&g.sid());
                 let gtid = format!("{sid}:{}", g.gno());
-                self.begin(start, Some(gtid.clone()));
-                self.mysql_gtid = Some(gtid);
+                self.begin(start, Some(gtid));
+                self.pending_mysql_gtid = Some((sid, g.gno()));
             }
             EventData::QueryEvent(q) => {
                 let sql = q.query().into_owned();
@@ -382,6 +373,9 @@ impl<'a> Streamer<'a> {
     async fn commit(&mut self, output: &BatchSender) -> Result<(), MySqlSourceError> {
         if let Some(g) = self.pending_gtid.take() {
             self.gtids.add(g);
+        }
+        if let Some((sid, gno)) = self.pending_mysql_gtid.take() {
+            self.mysql_gtids.add(&sid, gno);
         }
         self.committed = (self.here(), self.gtid_string());
         self.tx = Tx::default();
@@ -453,18 +447,19 @@ impl<'a> Streamer<'a> {
                 continue;
             }
             let convert = |r: Option<mysql_common::binlog::row::BinlogRow>| -> Result<Option<Vec<cdc_core::Value>>, MySqlSourceError> {
-                let Some(r) = r else { return Ok(None) };
+                let Some(mut r) = r else { return Ok(None) };
+                // The row is ours: its values are moved out, not cloned.
                 let values: Vec<Option<My>> = (0..r.len())
-                    .map(|c| match r.as_ref(c) {
-                        Some(BinlogValue::Value(v)) => Some(v.clone()),
-                        Some(BinlogValue::Jsonb(j)) => {
-                            let json: Result<serde_json::Value, _> = j.clone().try_into();
+                    .map(|c| match r.take(c)? {
+                        BinlogValue::Value(v) => Some(v),
+                        BinlogValue::Jsonb(j) => {
+                            let json: Result<serde_json::Value, _> = j.try_into();
                             Some(match json {
                                 Ok(v) => My::Bytes(v.to_string().into_bytes()),
                                 Err(_) => My::NULL,
                             })
                         }
-                        Some(BinlogValue::JsonDiff(_)) | None => None,
+                        BinlogValue::JsonDiff(_) => None,
                     })
                     .collect();
                 schema
@@ -656,3 +651,7 @@ fn refused(e: mysql_async::Error) -> MySqlSourceError {
     }
     MySqlSourceError::Stream(e)
 }
+
+#[cfg(test)]
+#[path = "stream_mysql_fixtures.rs"]
+mod mysql_fixtures;
