@@ -120,10 +120,7 @@ pub async fn run_worker_with(
         })
         .unwrap_or_else(|| DEFAULT_LISTENER.to_string());
 
-    let dir = worker.data_dir.clone();
-    let log = tokio::task::spawn_blocking(move || EmbeddedLog::open(&dir))
-        .await
-        .unwrap_or_else(|e| Err(LogError::RemoteFailed(e.to_string())))?;
+    let log = open_log(&worker.data_dir).await?;
     info!(data_dir = %worker.data_dir.display(), "embedded log open");
     let socket_stop = CancellationToken::new();
     let socket_server = match socket::bind(&log) {
@@ -180,4 +177,32 @@ fn with_name(name: &str, mut config: ConfigMap) -> ConfigMap {
         .entry("name".into())
         .or_insert_with(|| name.to_owned());
     config
+}
+
+/// How long a worker waits for the data directory's lock before giving up.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Opens the embedded log, waiting up to [`LOCK_WAIT`] while the directory is locked: the lock
+/// of a process that was just killed can outlive it briefly (the kernel may release a dead
+/// process's files after its parent has already reaped it), which a supervisor restarting the
+/// worker at once would otherwise hit. A directory still locked after that is in use.
+async fn open_log(data_dir: &std::path::Path) -> Result<EmbeddedLog, LogError> {
+    let deadline = std::time::Instant::now() + LOCK_WAIT;
+    let mut waiting = false;
+    loop {
+        let dir = data_dir.to_owned();
+        let opened = tokio::task::spawn_blocking(move || EmbeddedLog::open(&dir))
+            .await
+            .unwrap_or_else(|e| Err(LogError::RemoteFailed(e.to_string())));
+        match opened {
+            Err(LogError::Locked { .. }) if std::time::Instant::now() < deadline => {
+                if !waiting {
+                    info!(data_dir = %data_dir.display(), "the data directory is locked; waiting briefly in case its last holder is still exiting");
+                    waiting = true;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            other => return other,
+        }
+    }
 }
