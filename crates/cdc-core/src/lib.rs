@@ -9,9 +9,11 @@
 //! * [`config`]: typed configs from Debezium's flat property map, reporting every problem.
 //! * [`configdef`]: Connect's ConfigDef model, `/config/validate` output, secret masking, config providers.
 //! * [`json`]: Connect's JsonConverter.
+//! * [`avro`]: Confluent's AvroConverter data mapping (Avro schemas and datums, wire format).
 //!
 //! This crate names no database or Kafka driver type.
 
+pub mod avro;
 pub mod config;
 pub mod configdef;
 pub mod decimal;
