@@ -111,7 +111,7 @@ pub(crate) fn spawn(
     let built = build(config, worker_config);
     let (name, log, token) = (name.to_owned(), log.clone(), cancel.clone());
     let join = tokio::spawn(async move {
-        let (source, converters, bounds) = match built {
+        let (source, mut converters, bounds) = match built {
             Ok(b) => b,
             Err(errors) => {
                 error!(connector = %name, %errors, "cannot start the connector's task");
@@ -121,6 +121,18 @@ pub(crate) fn spawn(
                 return;
             }
         };
+        if converters.needs_embedded_registry() {
+            match crate::registry::Registry::of(&log) {
+                Ok(r) => converters = converters.with_embedded_registry(r),
+                Err(e) => {
+                    error!(connector = %name, error = %e, "cannot open the embedded schema registry");
+                    let mut s = lock(&status);
+                    s.state = State::Failed;
+                    s.trace = Some(format!("cannot open the embedded schema registry: {e}"));
+                    return;
+                }
+            }
+        }
         let observer = Arc::new(Observer {
             connector: name.clone(),
             status: status.clone(),

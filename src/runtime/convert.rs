@@ -6,25 +6,81 @@ use std::sync::Arc;
 
 use cdc_core::json::{schema_json, DecimalFormat};
 use cdc_core::{
-    Batch, ConfigErrors, ConfigMap, ConfigReader, Data, JsonConverter, QueueBounds, Schema,
+    Batch, ConfigErrors, ConfigMap, ConfigReader, ConnectorError, Data, JsonConverter, QueueBounds,
+    Schema,
 };
 
-/// Connect's JSON converter class, the only one supported so far.
+use super::avro::{self, AvroConvertError, AvroSettings, AvroSide, AVRO_CONVERTER};
+use crate::registry::Registry;
+
+/// Connect's JSON converter class.
 pub const JSON_CONVERTER: &str = "org.apache.kafka.connect.json.JsonConverter";
 
-/// The key and value converters of a connector task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// One converter (`key.converter` or `value.converter`) with its settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Converter {
+    Json(JsonConverter),
+    Avro(AvroSettings),
+}
+
+impl Default for Converter {
+    fn default() -> Self {
+        Converter::Json(JsonConverter::default())
+    }
+}
+
+impl From<JsonConverter> for Converter {
+    fn from(c: JsonConverter) -> Self {
+        Converter::Json(c)
+    }
+}
+
+/// The key and value converters of a connector task, and the worker's embedded schema
+/// registry for AvroConverters without `schema.registry.url`.
+#[derive(Clone, Default)]
 pub struct Converters {
-    pub key: JsonConverter,
-    pub value: JsonConverter,
+    pub key: Converter,
+    pub value: Converter,
+    embedded: Option<Registry>,
+}
+
+impl std::fmt::Debug for Converters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Converters")
+            .field("key", &self.key)
+            .field("value", &self.value)
+            .field("embedded_registry", &self.embedded.is_some())
+            .finish()
+    }
 }
 
 impl Converters {
-    /// Reads `key.converter`, `value.converter` and their `schemas.enable` and `decimal.format`
-    /// settings the way Kafka Connect does: a connector that sets `key.converter` configures that
-    /// converter entirely from its own config; otherwise the worker's converter applies, with the
-    /// worker's `key.converter.*` settings (and JsonConverter with its defaults when neither
-    /// names one). Every problem of both configs is reported at once.
+    pub fn new(key: impl Into<Converter>, value: impl Into<Converter>) -> Self {
+        Converters {
+            key: key.into(),
+            value: value.into(),
+            embedded: None,
+        }
+    }
+
+    /// Whether a converter needs the embedded registry (AvroConverter without a URL).
+    pub fn needs_embedded_registry(&self) -> bool {
+        [&self.key, &self.value]
+            .iter()
+            .any(|c| matches!(c, Converter::Avro(a) if a.registry_urls.is_empty()))
+    }
+
+    /// Gives AvroConverters without `schema.registry.url` the worker's embedded registry.
+    pub fn with_embedded_registry(mut self, registry: Registry) -> Self {
+        self.embedded = Some(registry);
+        self
+    }
+
+    /// Reads `key.converter`, `value.converter` and their settings the way Kafka Connect does:
+    /// a connector that sets `key.converter` configures that converter entirely from its own
+    /// config; otherwise the worker's converter applies, with the worker's `key.converter.*`
+    /// settings (and JsonConverter with its defaults when neither names one). Every problem of
+    /// both configs is reported at once.
     pub fn from_config(connector: &ConfigMap, worker: &ConfigMap) -> Result<Self, ConfigErrors> {
         let mut problems = Vec::new();
         let mut read = |prefix: &str| {
@@ -35,16 +91,13 @@ impl Converters {
                 worker
             };
             let mut r = ConfigReader::new(map);
-            let conv = json_converter(&mut r, prefix);
+            let conv = converter(&mut r, prefix);
             if let Err(ConfigErrors(mut p)) = r.finish() {
                 problems.append(&mut p);
             }
             conv
         };
-        let converters = Converters {
-            key: read("key"),
-            value: read("value"),
-        };
+        let converters = Converters::new(read("key"), read("value"));
         if problems.is_empty() {
             Ok(converters)
         } else {
@@ -53,15 +106,25 @@ impl Converters {
     }
 }
 
-fn json_converter(r: &mut ConfigReader<'_>, prefix: &str) -> JsonConverter {
+fn converter(r: &mut ConfigReader<'_>, prefix: &str) -> Converter {
     let class = format!("{prefix}.converter");
     let name = r.string(&class, JSON_CONVERTER);
-    if name != JSON_CONVERTER {
-        r.problem(
-            &class,
-            format!("converter class is not supported; supported: {JSON_CONVERTER}"),
-        );
+    match name.as_str() {
+        JSON_CONVERTER => Converter::Json(json_converter(r, &class)),
+        AVRO_CONVERTER => Converter::Avro(avro::settings(r, prefix)),
+        _ => {
+            r.problem(
+                &class,
+                format!(
+                    "converter class is not supported; supported: {JSON_CONVERTER}, {AVRO_CONVERTER}"
+                ),
+            );
+            Converter::default()
+        }
     }
+}
+
+fn json_converter(r: &mut ConfigReader<'_>, class: &str) -> JsonConverter {
     let schemas_enable = r.bool(&format!("{class}.schemas.enable"), true);
     let decimal_format = match r
         .one_of(
@@ -99,14 +162,66 @@ pub fn queue_bounds(config: &ConfigMap) -> Result<QueueBounds, ConfigErrors> {
     })
 }
 
-/// Converts keys and values with [`Converters`], byte for byte as `JsonConverter::to_bytes`,
-/// but serializing each schema once (with `schemas.enable=true` the `schema` half of every
-/// message of a table is the same, and usually the larger half) and writing payloads without
-/// an intermediate JSON tree.
+/// Converts keys and values with [`Converters`]. JsonConverter output is byte for byte
+/// `JsonConverter::to_bytes`, but each schema is serialized once (with `schemas.enable=true` the
+/// `schema` half of every message of a table is the same, and usually the larger half) and
+/// payloads are written without an intermediate JSON tree. AvroConverter output is Confluent's
+/// wire format, with schema ids cached per schema and topic.
 pub struct RecordConverter {
-    converters: Converters,
-    key_schemas: SchemaCache,
-    value_schemas: SchemaCache,
+    key: Side,
+    value: Side,
+}
+
+enum Side {
+    Json(JsonConverter, SchemaCache),
+    Avro(Box<AvroSide>),
+}
+
+impl Side {
+    fn new(c: Converter, is_key: bool, embedded: Option<Registry>) -> Side {
+        match c {
+            Converter::Json(j) => Side::Json(j, SchemaCache::default()),
+            Converter::Avro(a) => Side::Avro(Box::new(AvroSide::new(a, is_key, embedded))),
+        }
+    }
+
+    fn to_bytes(
+        &mut self,
+        topic: &Arc<str>,
+        data: Option<&Data>,
+    ) -> Result<Option<Vec<u8>>, ConvertError> {
+        let Some(data) = data else {
+            return Ok(None);
+        };
+        match self {
+            Side::Json(conv, cache) => Ok(json_bytes(conv, cache, data)),
+            Side::Avro(avro) => {
+                avro.to_bytes(topic, data)
+                    .map(Some)
+                    .map_err(|source| ConvertError {
+                        topic: topic.to_string(),
+                        source,
+                    })
+            }
+        }
+    }
+}
+
+/// A record that could not be converted.
+#[derive(Debug, thiserror::Error)]
+#[error("converting a record for topic {topic:?} failed")]
+pub struct ConvertError {
+    pub topic: String,
+    #[source]
+    pub source: AvroConvertError,
+}
+
+impl From<ConvertError> for ConnectorError {
+    /// A registry that refuses a schema, or data that does not fit it, needs a person (as in
+    /// Kafka Connect, a converter error fails the task).
+    fn from(e: ConvertError) -> Self {
+        ConnectorError::fatal(e)
+    }
 }
 
 /// Serialized schemas by `Arc` address. Each entry holds its `Arc`, so an address cannot be
@@ -140,25 +255,31 @@ impl SchemaCache {
 impl RecordConverter {
     pub fn new(converters: Converters) -> Self {
         RecordConverter {
-            converters,
-            key_schemas: SchemaCache::default(),
-            value_schemas: SchemaCache::default(),
+            key: Side::new(converters.key, true, converters.embedded.clone()),
+            value: Side::new(converters.value, false, converters.embedded),
         }
     }
 
     /// The key's bytes; `None` for a null key.
-    pub fn key(&mut self, data: Option<&Data>) -> Option<Vec<u8>> {
-        to_bytes(&self.converters.key, &mut self.key_schemas, data)
+    pub fn key(
+        &mut self,
+        topic: &Arc<str>,
+        data: Option<&Data>,
+    ) -> Result<Option<Vec<u8>>, ConvertError> {
+        self.key.to_bytes(topic, data)
     }
 
     /// The value's bytes; `None` for a tombstone.
-    pub fn value(&mut self, data: Option<&Data>) -> Option<Vec<u8>> {
-        to_bytes(&self.converters.value, &mut self.value_schemas, data)
+    pub fn value(
+        &mut self,
+        topic: &Arc<str>,
+        data: Option<&Data>,
+    ) -> Result<Option<Vec<u8>>, ConvertError> {
+        self.value.to_bytes(topic, data)
     }
 }
 
-fn to_bytes(conv: &JsonConverter, cache: &mut SchemaCache, data: Option<&Data>) -> Option<Vec<u8>> {
-    let data = data?;
+fn json_bytes(conv: &JsonConverter, cache: &mut SchemaCache, data: &Data) -> Option<Vec<u8>> {
     if !conv.schemas_enable {
         let mut out = Vec::with_capacity(512);
         super::json::write_payload(&mut out, conv.decimal_format, &data.schema, &data.value);
@@ -185,21 +306,24 @@ pub(crate) struct Converted {
 
 /// Converts every record of `batches` in order. The headers move out, they are not copied; the
 /// records stay in the batches, so that freeing them can happen off the conversion path.
-pub(crate) fn convert(converter: &mut RecordConverter, batches: &mut [Batch]) -> Vec<Converted> {
+pub(crate) fn convert(
+    converter: &mut RecordConverter,
+    batches: &mut [Batch],
+) -> Result<Vec<Converted>, ConvertError> {
     let n = batches.iter().map(|b| b.records.len()).sum();
     let mut out = Vec::with_capacity(n);
     for batch in batches {
         for r in &mut batch.records {
             out.push(Converted {
-                key: converter.key(r.key.as_ref()),
-                value: converter.value(r.value.as_ref()),
+                key: converter.key(&r.topic, r.key.as_ref())?,
+                value: converter.value(&r.topic, r.value.as_ref())?,
                 topic: r.topic.clone(),
                 timestamp_ms: r.timestamp_ms,
                 headers: std::mem::take(&mut r.headers),
             });
         }
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -216,8 +340,8 @@ mod tests {
     #[test]
     fn defaults_are_json_with_schemas_and_base64_decimals() {
         let c = Converters::from_config(&ConfigMap::new(), &ConfigMap::new()).unwrap();
-        assert_eq!(c, Converters::default());
-        assert!(c.key.schemas_enable && c.value.schemas_enable);
+        assert_eq!(c.key, Converter::Json(JsonConverter::default()));
+        assert_eq!(c.value, Converter::Json(JsonConverter::default()));
     }
 
     #[test]
@@ -233,18 +357,24 @@ mod tests {
             ("value.converter.decimal.format", "NUMERIC"),
         ]);
         let c = Converters::from_config(&connector, &worker).unwrap();
-        assert!(!c.key.schemas_enable, "the worker's key converter applies");
+        let (Converter::Json(key), Converter::Json(value)) = (c.key, c.value) else {
+            panic!("JSON converters expected");
+        };
+        assert!(!key.schemas_enable, "the worker's key converter applies");
         assert!(
-            c.value.schemas_enable,
+            value.schemas_enable,
             "the connector's converter has its own defaults"
         );
-        assert_eq!(c.value.decimal_format, DecimalFormat::Numeric);
+        assert_eq!(value.decimal_format, DecimalFormat::Numeric);
     }
 
     #[test]
     fn an_unsupported_converter_is_an_error_naming_the_property() {
         let connector = map(&[
-            ("key.converter", "io.confluent.connect.avro.AvroConverter"),
+            (
+                "key.converter",
+                "io.confluent.connect.protobuf.ProtobufConverter",
+            ),
             ("value.converter.schemas.enable", "maybe"),
             ("value.converter", JSON_CONVERTER),
         ]);
@@ -289,16 +419,20 @@ mod tests {
                     schemas_enable,
                     decimal_format,
                 };
-                let mut rc = RecordConverter::new(Converters {
-                    key: json,
-                    value: json,
-                });
+                let mut rc = RecordConverter::new(Converters::new(json, json));
+                let topic: Arc<str> = "p.public.t".into();
                 for v in &values {
                     let data = Data::new(row.clone(), v.clone());
-                    assert_eq!(rc.value(Some(&data)), json.to_bytes(Some(&data)));
-                    assert_eq!(rc.key(Some(&data)), json.to_bytes(Some(&data)));
+                    assert_eq!(
+                        rc.value(&topic, Some(&data)).unwrap(),
+                        json.to_bytes(Some(&data))
+                    );
+                    assert_eq!(
+                        rc.key(&topic, Some(&data)).unwrap(),
+                        json.to_bytes(Some(&data))
+                    );
                 }
-                assert_eq!(rc.value(None), None);
+                assert_eq!(rc.value(&topic, None).unwrap(), None);
             }
         }
     }

@@ -12,12 +12,16 @@
 //! committed offset never gets ahead of what is durable. Transient source errors restart the
 //! source from the committed offset with exponential backoff; fatal ones end the run.
 
+mod avro;
 mod convert;
 mod json;
 #[cfg(test)]
 mod tests;
 
-pub use convert::{queue_bounds, Converters, RecordConverter, JSON_CONVERTER};
+pub use avro::{AvroSettings, SubjectNameStrategy, AVRO_CONVERTER};
+pub use convert::{
+    queue_bounds, ConvertError, Converter, Converters, RecordConverter, JSON_CONVERTER,
+};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -402,6 +406,10 @@ impl<B: Backend> Pipeline<B> {
         .await
         .map_err(|e| ConnectorError::fatal_msg(format!("record conversion failed: {e}")))?;
         self.converter = Some(converter);
+        let converted = converted.map_err(|e| {
+            error!(connector = %self.name, error = %e, "record conversion failed");
+            ConnectorError::from(e)
+        })?;
         self.finish_inflight().await?;
         for c in &converted {
             if !self.inflight_topics.iter().any(|t| **t == *c.topic) {
