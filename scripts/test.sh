@@ -6,13 +6,16 @@
 #   bash scripts/test.sh            # everything
 #   NO_LINT=1 bash scripts/test.sh  # tests only
 #
-# Tests find the servers through TRIBUTARY_PG_HOST/PORT/USER/PASSWORD/URL (see scripts/lib/pg.sh).
+# Tests find the servers through TRIBUTARY_PG_HOST/PORT/USER/PASSWORD/URL (see scripts/lib/pg.sh)
+# and Confluent's Python client through TRIBUTARY_PYTHON (see scripts/lib/python.sh).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
 # shellcheck source=scripts/lib/pg.sh
 source scripts/lib/pg.sh
+# shellcheck source=scripts/lib/python.sh
+source scripts/lib/python.sh
 
 say() { printf '\n==> %s\n' "$*" >&2; }
 
@@ -34,6 +37,7 @@ command -v cc >/dev/null || apt_install build-essential
 command -v python3 >/dev/null || apt_install python3
 command -v runuser >/dev/null || apt_install util-linux
 pg_install
+python_venv_setup "$ROOT/target/test-venv" || { echo "cannot set up the Python test clients" >&2; exit 1; }
 for component in rustfmt clippy; do
   if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
     rustup component add "$component" || {

@@ -6,6 +6,7 @@ mod support;
 
 mod worker;
 
+mod avro;
 mod big_transaction;
 mod cli;
 mod crash;
