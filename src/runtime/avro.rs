@@ -311,4 +311,215 @@ mod tests {
             "x-p.public.t.Value"
         );
     }
+
+    // --- the converter against a registry over HTTP, with basic auth ----------------------
+
+    use axum::http::StatusCode;
+    use cdc_core::{ConfigMap, Value};
+
+    use crate::log::EmbeddedLog;
+    use crate::runtime::{Converter, Converters, RecordConverter};
+
+    /// Our registry's REST API behind basic auth (`fred:secret`), as an external registry.
+    async fn external_registry() -> (tempfile::TempDir, Registry, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Registry::open(EmbeddedLog::open(dir.path()).unwrap()).unwrap();
+        let router =
+            crate::registry::api::router(registry.clone()).layer(axum::middleware::from_fn(
+                |req: axum::extract::Request, next: axum::middleware::Next| async move {
+                    let expected = format!(
+                        "Basic {}",
+                        base64::Engine::encode(
+                            &base64::engine::general_purpose::STANDARD,
+                            "fred:secret"
+                        )
+                    );
+                    let ok = req
+                        .headers()
+                        .get("authorization")
+                        .is_some_and(|v| v.as_bytes() == expected.as_bytes());
+                    if ok {
+                        next.run(req).await
+                    } else {
+                        axum::response::IntoResponse::into_response(StatusCode::UNAUTHORIZED)
+                    }
+                },
+            ));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        (dir, registry, url)
+    }
+
+    fn converters(pairs: &[(&str, &str)]) -> Result<Converters, cdc_core::ConfigErrors> {
+        let map: ConfigMap = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Converters::from_config(&map, &ConfigMap::new())
+    }
+
+    fn row(columns: usize) -> Data {
+        let mut s = Schema::structure("p.public.t.Value");
+        let mut values = Vec::new();
+        for i in 0..columns {
+            s = s.field(format!("c{i}"), Schema::int32().optional());
+            values.push(Value::Int32(i as i32));
+        }
+        Data::new(Arc::new(s), Value::Struct(values))
+    }
+
+    async fn convert(
+        rc: RecordConverter,
+        data: Data,
+    ) -> (RecordConverter, Result<Vec<u8>, String>) {
+        tokio::task::spawn_blocking(move || {
+            let mut rc = rc;
+            let topic: Arc<str> = "p.public.t".into();
+            let out = rc
+                .value(&topic, Some(&data))
+                .map(|b| b.unwrap())
+                .map_err(|e| {
+                    let mut chain = e.to_string();
+                    let mut cause = std::error::Error::source(&e);
+                    while let Some(c) = cause {
+                        chain.push_str(&format!(": {c}"));
+                        cause = c.source();
+                    }
+                    chain
+                });
+            (rc, out)
+        })
+        .await
+        .unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_external_registry_with_basic_auth_gets_each_schema_once() {
+        let (_dir, registry, url) = external_registry().await;
+        let c = converters(&[
+            ("value.converter", AVRO_CONVERTER),
+            ("value.converter.schema.registry.url", &url),
+            ("value.converter.basic.auth.credentials.source", "USER_INFO"),
+            ("value.converter.basic.auth.user.info", "fred:secret"),
+        ])
+        .unwrap();
+        let rc = RecordConverter::new(c);
+        let (rc, bytes) = convert(rc, row(1)).await;
+        let bytes = bytes.unwrap();
+        assert_eq!(&bytes[..5], &[0, 0, 0, 0, 1], "magic byte and schema id 1");
+        assert_eq!(
+            registry.versions("p.public.t-value", false).unwrap(),
+            vec![1]
+        );
+        // A new column: a new Connect schema, a new version.
+        let (rc, bytes) = convert(rc, row(2)).await;
+        assert_eq!(&bytes.unwrap()[..5], &[0, 0, 0, 0, 2]);
+        assert_eq!(
+            registry.versions("p.public.t-value", false).unwrap(),
+            vec![1, 2]
+        );
+        // Cached: the registry is not asked again for a schema it gave an id to, even when
+        // it is gone.
+        registry.delete_subject("p.public.t-value", false).unwrap();
+        let data = row(2);
+        let (rc, first) = convert(rc, data.clone()).await;
+        assert!(first.is_ok(), "{first:?}");
+        let (_, again) = convert(rc, data).await;
+        assert!(again.is_ok(), "{again:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn credentials_come_from_the_url_and_wrong_ones_fail_naming_the_subject() {
+        let (_dir, registry, url) = external_registry().await;
+        let with_user = url.replace("http://", "http://fred:secret@");
+        let c = converters(&[
+            ("value.converter", AVRO_CONVERTER),
+            ("value.converter.schema.registry.url", &with_user),
+        ])
+        .unwrap();
+        let (_, ok) = convert(RecordConverter::new(c), row(1)).await;
+        assert!(ok.is_ok(), "{ok:?}");
+        let c = converters(&[
+            ("value.converter", AVRO_CONVERTER),
+            ("value.converter.schema.registry.url", &url),
+        ])
+        .unwrap();
+        let (_, err) = convert(RecordConverter::new(c), row(1)).await;
+        let err = err.unwrap_err();
+        assert!(
+            err.contains("p.public.t-value") && err.contains("401"),
+            "{err}"
+        );
+        assert_eq!(
+            registry.versions("p.public.t-value", false).unwrap(),
+            vec![1]
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn without_auto_registration_the_schema_must_exist_and_latest_must_match() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Registry::open(EmbeddedLog::open(dir.path()).unwrap()).unwrap();
+        let strict = converters(&[
+            ("value.converter", AVRO_CONVERTER),
+            ("value.converter.auto.register.schemas", "false"),
+            (
+                "value.converter.value.subject.name.strategy",
+                RECORD_NAME_STRATEGY,
+            ),
+        ])
+        .unwrap()
+        .with_embedded_registry(registry.clone());
+        let (_, err) = convert(RecordConverter::new(strict.clone()), row(1)).await;
+        assert!(
+            err.unwrap_err().contains("p.public.t.Value"),
+            "record name strategy"
+        );
+        let text = cdc_core::avro::avro_schema(&row(1).schema).to_string();
+        let id = registry.register("p.public.t.Value", &text).unwrap();
+        let (_, ok) = convert(RecordConverter::new(strict), row(1)).await;
+        assert_eq!(&ok.unwrap()[1..5], &id.to_be_bytes());
+
+        let latest = converters(&[
+            ("value.converter", AVRO_CONVERTER),
+            ("value.converter.use.latest.version", "true"),
+            (
+                "value.converter.value.subject.name.strategy",
+                TOPIC_RECORD_NAME_STRATEGY,
+            ),
+        ])
+        .unwrap()
+        .with_embedded_registry(registry.clone());
+        registry
+            .register("p.public.t-p.public.t.Value", &text)
+            .unwrap();
+        let (rc, ok) = convert(RecordConverter::new(latest), row(1)).await;
+        assert!(ok.is_ok(), "{ok:?}");
+        let (_, differs) = convert(rc, row(2)).await;
+        assert!(differs.unwrap_err().contains("use.latest.version"));
+    }
+
+    #[test]
+    fn bad_avro_settings_name_the_property() {
+        let err = converters(&[
+            ("value.converter", AVRO_CONVERTER),
+            ("value.converter.schema.registry.url", "ftp://x"),
+            ("value.converter.basic.auth.credentials.source", "USER_INFO"),
+            ("value.converter.value.subject.name.strategy", "Nope"),
+        ])
+        .unwrap_err();
+        let props: Vec<&str> = err.0.iter().map(|p| p.property.as_str()).collect();
+        assert_eq!(
+            props,
+            vec![
+                "value.converter.schema.registry.url",
+                "value.converter.basic.auth.user.info",
+                "value.converter.value.subject.name.strategy"
+            ]
+        );
+        let ok = converters(&[("value.converter", AVRO_CONVERTER)]).unwrap();
+        assert!(matches!(ok.value, Converter::Avro(ref a) if a.registry_urls.is_empty()));
+        assert!(ok.needs_embedded_registry());
+    }
 }
