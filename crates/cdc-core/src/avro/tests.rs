@@ -403,3 +403,19 @@ fn the_wire_format_header_is_magic_zero_and_a_big_endian_id() {
     assert_eq!(split_header(&[1, 0, 0, 0, 1]), None);
     assert_eq!(split_header(&[0, 0, 0]), None);
 }
+
+#[test]
+fn transaction_metadata_and_heartbeats_have_valid_avro_schemas() {
+    let topic: Arc<str> = "p.transaction".into();
+    let end = crate::transaction::end_record(&topic, "5:10", &[("public.a".into(), 2)], 7);
+    let beat = crate::transaction::heartbeat_record(&"__debezium-heartbeat.p".into(), "p", 7);
+    for data in [end.key.unwrap(), end.value.unwrap(), beat.key.unwrap(), beat.value.unwrap()] {
+        let mut out = Vec::new();
+        write_datum(&mut out, &data.schema, &data.value).unwrap();
+        decode(&data.schema, &out);
+    }
+    let s = avro_schema(&crate::transaction::transaction_value_schema());
+    assert_eq!(s["namespace"], "io.debezium.connector.common");
+    assert_eq!(s["name"], "TransactionMetadataValue");
+    assert_eq!(s["fields"][3]["type"][1]["items"]["name"], "collection");
+}
