@@ -262,7 +262,7 @@ impl AvroSide {
     }
 
     /// The wire-format bytes of `data` for `topic`.
-    pub fn to_bytes(&mut self, topic: &Arc<str>, data: &Data) -> Result<Vec<u8>, AvroConvertError> {
+    pub fn encode(&mut self, topic: &Arc<str>, data: &Data) -> Result<Vec<u8>, AvroConvertError> {
         let id = self.schema_id(topic, &data.schema)?;
         let mut out = Vec::with_capacity(256);
         avro::write_header(&mut out, id);

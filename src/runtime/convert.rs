@@ -185,7 +185,7 @@ impl Side {
         }
     }
 
-    fn to_bytes(
+    fn encode(
         &mut self,
         topic: &Arc<str>,
         data: Option<&Data>,
@@ -195,14 +195,13 @@ impl Side {
         };
         match self {
             Side::Json(conv, cache) => Ok(json_bytes(conv, cache, data)),
-            Side::Avro(avro) => {
-                avro.to_bytes(topic, data)
-                    .map(Some)
-                    .map_err(|source| ConvertError {
-                        topic: topic.to_string(),
-                        source,
-                    })
-            }
+            Side::Avro(avro) => avro
+                .encode(topic, data)
+                .map(Some)
+                .map_err(|source| ConvertError {
+                    topic: topic.to_string(),
+                    source: Box::new(source),
+                }),
         }
     }
 }
@@ -213,7 +212,7 @@ impl Side {
 pub struct ConvertError {
     pub topic: String,
     #[source]
-    pub source: AvroConvertError,
+    pub source: Box<AvroConvertError>,
 }
 
 impl From<ConvertError> for ConnectorError {
@@ -266,7 +265,7 @@ impl RecordConverter {
         topic: &Arc<str>,
         data: Option<&Data>,
     ) -> Result<Option<Vec<u8>>, ConvertError> {
-        self.key.to_bytes(topic, data)
+        self.key.encode(topic, data)
     }
 
     /// The value's bytes; `None` for a tombstone.
@@ -275,7 +274,7 @@ impl RecordConverter {
         topic: &Arc<str>,
         data: Option<&Data>,
     ) -> Result<Option<Vec<u8>>, ConvertError> {
-        self.value.to_bytes(topic, data)
+        self.value.encode(topic, data)
     }
 }
 

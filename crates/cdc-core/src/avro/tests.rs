@@ -409,7 +409,12 @@ fn transaction_metadata_and_heartbeats_have_valid_avro_schemas() {
     let topic: Arc<str> = "p.transaction".into();
     let end = crate::transaction::end_record(&topic, "5:10", &[("public.a".into(), 2)], 7);
     let beat = crate::transaction::heartbeat_record(&"__debezium-heartbeat.p".into(), "p", 7);
-    for data in [end.key.unwrap(), end.value.unwrap(), beat.key.unwrap(), beat.value.unwrap()] {
+    for data in [
+        end.key.unwrap(),
+        end.value.unwrap(),
+        beat.key.unwrap(),
+        beat.value.unwrap(),
+    ] {
         let mut out = Vec::new();
         write_datum(&mut out, &data.schema, &data.value).unwrap();
         decode(&data.schema, &out);
