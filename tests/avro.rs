@@ -94,6 +94,26 @@ fn python() -> String {
     })
 }
 
+/// The worker process; killed if the test fails before stopping it.
+struct Worker(Option<Child>);
+
+impl Worker {
+    fn stop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            stop(&mut c);
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
 struct Avro {
     root: PathBuf,
     data: PathBuf,
@@ -141,7 +161,7 @@ impl Avro {
         }
     }
 
-    fn start(&self) -> Child {
+    fn start(&self) -> Worker {
         let log = std::fs::File::create(self.root.join("worker.log")).unwrap();
         Command::new(env!("CARGO_BIN_EXE_tributary"))
             .args(["standalone", "--listen", "127.0.0.1:0", "--data-dir"])
@@ -153,6 +173,7 @@ impl Avro {
             .stdout(Stdio::from(log.try_clone().unwrap()))
             .stderr(Stdio::from(log))
             .spawn()
+            .map(|c| Worker(Some(c)))
             .expect("start the tributary binary")
     }
 
@@ -363,7 +384,7 @@ async fn confluents_avro_deserializer_decodes_every_golden_type_like_the_json_co
     let shown = w.tail("a.public.t_change", false, Some(&w.registry));
     let last: Json = serde_json::from_str(&shown[1].1).unwrap();
     assert_eq!(last["after"], json!({"id": 2, "a": "after", "b": 42}));
-    stop(&mut worker);
+    worker.stop();
     // ... and from the data directory's registry when no worker runs.
     let shown = w.tail("a.public.t_change", false, None);
     let first: Json = serde_json::from_str(&shown[0].1).unwrap();
