@@ -93,6 +93,7 @@ fn main() {
         "schemas.enable", "converter", "events/s", "value bytes"
     );
     let mut baseline = 0.0;
+    let mut schemaless = 0.0;
     for schemas_enable in [true, false] {
         let json = JsonConverter {
             schemas_enable,
@@ -116,6 +117,8 @@ fn main() {
         assert_eq!(bytes, cached_bytes);
         if schemas_enable {
             baseline = cached;
+        } else {
+            schemaless = cached;
         }
         let avg = json.to_bytes(Some(&events[0].1)).map_or(0, |b| b.len());
         println!(
@@ -158,5 +161,9 @@ fn main() {
     println!(
         "\nAvroConverter / RecordConverter(JSON, schemas.enable=true): {:.2}x",
         avro_rate / baseline
+    );
+    println!(
+        "AvroConverter / RecordConverter(JSON, schemas.enable=false): {:.2}x",
+        avro_rate / schemaless
     );
 }
