@@ -1,6 +1,8 @@
 //! Record conversion throughput: Connect's JsonConverter per record against the runtime's
-//! `RecordConverter` (same bytes, each schema serialized once), on Debezium change events of a
-//! six-column table with the PostgreSQL `source` block.
+//! `RecordConverter` (same bytes, each schema serialized once), and the AvroConverter
+//! (Confluent wire format, schema ids from the embedded registry, cached), on Debezium change
+//! events of a six-column table with the PostgreSQL `source` block. Ratios are against the
+//! runtime's JsonConverter with `schemas.enable=true` (the worker's default) in the same run.
 //!
 //! ```text
 //! cargo bench --bench convert            # 200,000 events
@@ -12,7 +14,7 @@ use std::time::Instant;
 
 use cdc_core::envelope::{envelope_schema, envelope_value, Op, ProcessingTime};
 use cdc_core::{Data, JsonConverter, Schema, Value};
-use tributary::runtime::{Converters, RecordConverter};
+use tributary::runtime::{AvroSettings, Converter, Converters, RecordConverter};
 
 /// The PostgreSQL connector's `source` block schema.
 fn source_schema() -> Arc<Schema> {
@@ -84,11 +86,14 @@ fn main() {
         })
         .collect();
 
+    let topic: Arc<str> = "shop.public.customers".into();
     println!("{count} Debezium create events (6 columns), key and value converted\n");
     println!(
         "{:<16} {:<15} {:>12} {:>14}",
         "schemas.enable", "converter", "events/s", "value bytes"
     );
+    let mut baseline = 0.0;
+    let mut schemaless = 0.0;
     for schemas_enable in [true, false] {
         let json = JsonConverter {
             schemas_enable,
@@ -101,18 +106,20 @@ fn main() {
             bytes += json.to_bytes(Some(v)).map_or(0, |b| b.len());
         }
         let plain = count as f64 / t.elapsed().as_secs_f64();
-        let mut rc = RecordConverter::new(Converters {
-            key: json,
-            value: json,
-        });
+        let mut rc = RecordConverter::new(Converters::new(json, json));
         let t = Instant::now();
         let mut cached_bytes = 0;
         for (k, v) in &events {
-            cached_bytes += rc.key(Some(k)).map_or(0, |b| b.len());
-            cached_bytes += rc.value(Some(v)).map_or(0, |b| b.len());
+            cached_bytes += rc.key(&topic, Some(k)).unwrap().map_or(0, |b| b.len());
+            cached_bytes += rc.value(&topic, Some(v)).unwrap().map_or(0, |b| b.len());
         }
         let cached = count as f64 / t.elapsed().as_secs_f64();
         assert_eq!(bytes, cached_bytes);
+        if schemas_enable {
+            baseline = cached;
+        } else {
+            schemaless = cached;
+        }
         let avg = json.to_bytes(Some(&events[0].1)).map_or(0, |b| b.len());
         println!(
             "{schemas_enable:<16} {:<15} {plain:>12.0} {avg:>14}",
@@ -123,4 +130,40 @@ fn main() {
             "RecordConverter"
         );
     }
+
+    // The AvroConverter on the embedded registry (ids cached after the first record).
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let log = tributary::log::EmbeddedLog::open(dir.path()).expect("embedded log");
+    let registry = tributary::registry::Registry::of(&log).expect("embedded registry");
+    let avro = Converter::Avro(AvroSettings {
+        registry_urls: Vec::new(),
+        auth: None,
+        auto_register: true,
+        use_latest_version: false,
+        strategy: Default::default(),
+    });
+    let mut rc =
+        RecordConverter::new(Converters::new(avro.clone(), avro).with_embedded_registry(registry));
+    let t = Instant::now();
+    for (k, v) in &events {
+        rc.key(&topic, Some(k)).expect("avro key");
+        rc.value(&topic, Some(v)).expect("avro value");
+    }
+    let avro_rate = count as f64 / t.elapsed().as_secs_f64();
+    let avg = rc
+        .value(&topic, Some(&events[0].1))
+        .expect("avro value")
+        .map_or(0, |b| b.len());
+    println!(
+        "{:<16} {:<15} {avro_rate:>12.0} {avg:>14}",
+        "-", "AvroConverter"
+    );
+    println!(
+        "\nAvroConverter / RecordConverter(JSON, schemas.enable=true): {:.2}x",
+        avro_rate / baseline
+    );
+    println!(
+        "AvroConverter / RecordConverter(JSON, schemas.enable=false): {:.2}x",
+        avro_rate / schemaless
+    );
 }

@@ -162,10 +162,7 @@ fn main() {
             elapsed: elapsed.clone(),
         }),
         log.clone(),
-        Converters {
-            key: json,
-            value: json,
-        },
+        Converters::new(json, json),
         QueueBounds::default(),
         CancellationToken::new(),
     ))

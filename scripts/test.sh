@@ -9,6 +9,7 @@
 # Tests find the servers through TRIBUTARY_PG_HOST/PORT/USER/PASSWORD/URL (see scripts/lib/pg.sh)
 # and TRIBUTARY_MYSQL_HOST/PORT/USER/PASSWORD (MariaDB, see scripts/lib/mariadb.sh).
 # and TRIBUTARY_KAFKA_BOOTSTRAP, TRIBUTARY_TANSU, TRIBUTARY_KAFKA_PYTHON (scripts/lib/kafka.sh).
+# and Confluent's Python client through TRIBUTARY_PYTHON (see scripts/lib/python.sh).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -19,6 +20,8 @@ source scripts/lib/pg.sh
 source scripts/lib/mariadb.sh
 # shellcheck source=scripts/lib/kafka.sh
 source scripts/lib/kafka.sh
+# shellcheck source=scripts/lib/python.sh
+source scripts/lib/python.sh
 
 say() { printf '\n==> %s\n' "$*" >&2; }
 
@@ -45,6 +48,7 @@ python3 -c "import venv, ensurepip" 2>/dev/null || apt_install python3-venv
 pg_install
 mariadb_install
 kafka_install
+python_venv_setup "$ROOT/target/test-venv" || { echo "cannot set up the Python test clients" >&2; exit 1; }
 for component in rustfmt clippy; do
   if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
     rustup component add "$component" || {

@@ -109,8 +109,13 @@ pub enum TopicsCommand {
         data_dir: DataDir,
     },
     /// Print a topic's records, one value per line as stored (JSON); tombstones print as null.
+    /// Avro records (Confluent's wire format) print decoded as JSON, their schema read from the
+    /// embedded registry (or --schema-registry-url).
     #[command(after_help = "\
 Without --from-beginning, starts at the last --last records (default 10), like tail(1).
+Avro records are decoded with the schema their id names: from the data directory's registry when
+no worker holds it, else from --schema-registry-url (default http://127.0.0.1:8081, the worker's
+embedded registry). --hex prints the stored bytes instead.
 
 Examples:
   tributary topics tail inventory.public.customers --from-beginning
@@ -145,4 +150,11 @@ pub struct TailArgs {
     /// Print the key before the value, separated by a tab (null keys print as null).
     #[arg(long)]
     pub keys: bool,
+    /// Print keys and values as the stored bytes in hex (null stays null).
+    #[arg(long)]
+    pub hex: bool,
+    /// The schema registry to fetch Avro schemas from (default: the data directory's embedded
+    /// registry, through its worker at http://127.0.0.1:8081 while one runs).
+    #[arg(long, value_name = "URL")]
+    pub schema_registry_url: Option<String>,
 }

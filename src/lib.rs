@@ -13,6 +13,8 @@
 //! * [`standalone`]: connectors from files on one data directory, with the REST API.
 //! * [`worker_config`]: Kafka Connect worker properties.
 //! * [`listener`]: the REST listeners: HTTP/HTTPS (rustls), basic auth, graceful shutdown.
+//! * [`registry`]: the embedded Confluent Schema Registry (REST API, compatibility checks) and
+//!   the converters' registry client.
 
 pub mod connector_file;
 pub mod herder;
@@ -20,6 +22,7 @@ pub mod kafka;
 pub mod listener;
 pub mod log;
 pub mod plugins;
+pub mod registry;
 pub mod rest;
 pub mod runtime;
 pub mod standalone;

@@ -1,6 +1,7 @@
 //! The `tributary` binary: the CLI edge (anyhow lives here only).
 
 mod cli;
+mod tail;
 
 use std::io::{BufWriter, ErrorKind, Write};
 use std::path::PathBuf;
@@ -208,6 +209,7 @@ fn topics_tail(args: &TailArgs) -> anyhow::Result<()> {
     let mut printed = 0u64;
     let limit = args.max.unwrap_or(u64::MAX);
     let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut avro = tail::Shown::new(dir, args.hex, args.schema_registry_url.clone())?;
     while printed < limit {
         let from = match position {
             Some(p) => p,
@@ -230,10 +232,10 @@ fn topics_tail(args: &TailArgs) -> anyhow::Result<()> {
         };
         for r in &records {
             if args.keys {
-                out.write_all(r.key.as_deref().unwrap_or(b"null"))?;
+                avro.write(&mut out, r.key.as_deref())?;
                 out.write_all(b"\t")?;
             }
-            out.write_all(r.value.as_deref().unwrap_or(b"null"))?;
+            avro.write(&mut out, r.value.as_deref())?;
             out.write_all(b"\n")?;
             printed += 1;
         }

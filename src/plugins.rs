@@ -66,7 +66,10 @@ pub struct PluginInfo {
 }
 
 /// Non-connector plugins this build implements.
-const OTHER_PLUGINS: &[(&str, &str)] = &[(crate::runtime::JSON_CONVERTER, "converter")];
+const OTHER_PLUGINS: &[(&str, &str)] = &[
+    (crate::runtime::AVRO_CONVERTER, "converter"),
+    (crate::runtime::JSON_CONVERTER, "converter"),
+];
 
 /// Every plugin, connectors first (Connect lists them sorted by class within a type).
 pub fn plugins() -> Vec<PluginInfo> {

@@ -56,6 +56,8 @@ pub enum WorkerError {
     Log(#[from] LogError),
     #[error("cannot start the herder")]
     Herder(#[source] HerderError),
+    #[error("cannot serve the embedded schema registry")]
+    Registry(#[source] crate::registry::RegistryError),
     #[error("connector {name:?} from a file cannot be created")]
     Connector {
         name: String,
@@ -136,6 +138,11 @@ pub async fn run_worker_with(
         }
     };
 
+    let registry_servers =
+        crate::registry::listener::start(&log, &worker.config.raw, server_stop.clone())
+            .await
+            .map_err(WorkerError::Registry)?;
+
     let herder = Herder::start(
         log,
         worker_id,
@@ -164,6 +171,9 @@ pub async fn run_worker_with(
     server_stop.cancel();
     socket_stop.cancel();
     if let Some(s) = socket_server {
+        let _ = s.await;
+    }
+    for s in registry_servers {
         let _ = s.await;
     }
     if let Some(s) = server {

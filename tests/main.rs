@@ -9,6 +9,7 @@ mod my_support;
 
 mod worker;
 
+mod avro;
 mod big_transaction;
 mod cli;
 mod crash;

@@ -118,7 +118,7 @@ pub(crate) fn spawn(
             s.state = State::Failed;
             s.trace = Some(trace);
         };
-        let (source, converters, bounds, kafka) = match built {
+        let (source, mut converters, bounds, kafka) = match built {
             Ok(b) => b,
             Err(errors) => {
                 error!(connector = %name, %errors, "cannot start the connector's task");
@@ -126,6 +126,16 @@ pub(crate) fn spawn(
                 return;
             }
         };
+        if converters.needs_embedded_registry() {
+            match crate::registry::Registry::of(&log) {
+                Ok(r) => converters = converters.with_embedded_registry(r),
+                Err(e) => {
+                    error!(connector = %name, error = %e, "cannot open the embedded schema registry");
+                    fail(format!("cannot open the embedded schema registry: {e}"));
+                    return;
+                }
+            }
+        }
         // Kafka when the worker has `bootstrap.servers`; offsets stay in the data directory.
         let backend: TopicBackend = match kafka {
             None => log.into(),

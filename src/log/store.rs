@@ -7,6 +7,8 @@
 //! * `source_offsets`: connector name → version byte + the `SourceOffset` as JSON.
 //! * `connector_configs`: connector name → the herder's stored connector (raw config map and
 //!   target state) as JSON; the herder owns the shape.
+//! * `schema_registry`: the embedded Schema Registry's rows (`crate::registry::store` owns the
+//!   keys and values).
 //!
 //! Every [`EmbeddedLog::append`] is one redb write transaction with `Durability::Immediate`: the
 //! records and the connector's source offset become durable together, or not at all.
@@ -26,6 +28,7 @@ const TOPICS: TableDefinition<&str, (u32, u64, u64)> = TableDefinition::new("top
 const CHUNKS: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("chunks");
 const SOURCE_OFFSETS: TableDefinition<&str, &[u8]> = TableDefinition::new("source_offsets");
 const CONNECTOR_CONFIGS: TableDefinition<&str, &[u8]> = TableDefinition::new("connector_configs");
+const SCHEMA_REGISTRY: TableDefinition<&str, &[u8]> = TableDefinition::new("schema_registry");
 
 /// The table layout version (`meta.format`).
 const LAYOUT_VERSION: u64 = 1;
@@ -413,6 +416,61 @@ impl EmbeddedLog {
             Ok(())
         })?;
         Ok(existed)
+    }
+
+    /// Every row of the embedded Schema Registry's table, by key.
+    pub fn registry_rows(&self) -> Result<Vec<(String, Vec<u8>)>, LogError> {
+        let txn = self.begin_read()?;
+        let table = match txn.open_table(SCHEMA_REGISTRY) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(storage("opening the schema registry table")(e)),
+        };
+        let mut out = Vec::new();
+        for entry in table
+            .iter()
+            .map_err(storage("reading the schema registry"))?
+        {
+            let (k, v) = entry.map_err(storage("reading the schema registry"))?;
+            out.push((k.value().to_owned(), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// One row of the embedded Schema Registry's table.
+    pub fn registry_row(&self, key: &str) -> Result<Option<Vec<u8>>, LogError> {
+        let txn = self.begin_read()?;
+        let table = match txn.open_table(SCHEMA_REGISTRY) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(storage("opening the schema registry table")(e)),
+        };
+        let row = table
+            .get(key)
+            .map_err(storage("reading the schema registry"))?;
+        Ok(row.map(|v| v.value().to_vec()))
+    }
+
+    /// Writes and deletes rows of the embedded Schema Registry's table in one durable
+    /// transaction.
+    pub fn registry_write(
+        &self,
+        puts: &[(String, Vec<u8>)],
+        deletes: &[String],
+    ) -> Result<(), LogError> {
+        self.write_table(SCHEMA_REGISTRY, |table| {
+            for (k, v) in puts {
+                table
+                    .insert(k.as_str(), v.as_slice())
+                    .map_err(storage("writing the schema registry"))?;
+            }
+            for k in deletes {
+                table
+                    .remove(k.as_str())
+                    .map_err(storage("writing the schema registry"))?;
+            }
+            Ok(())
+        })
     }
 
     fn write_offsets(

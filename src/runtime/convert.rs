@@ -9,25 +9,81 @@ use cdc_core::json::{schema_json, DecimalFormat};
 use super::json::{write_planned, Plan};
 use crate::log::Payload;
 use cdc_core::{
-    Batch, ConfigErrors, ConfigMap, ConfigReader, Data, JsonConverter, QueueBounds, Schema,
+    Batch, ConfigErrors, ConfigMap, ConfigReader, ConnectorError, Data, JsonConverter, QueueBounds,
+    Schema,
 };
 
-/// Connect's JSON converter class, the only one supported so far.
+use super::avro::{self, AvroConvertError, AvroSettings, AvroSide, AVRO_CONVERTER};
+use crate::registry::Registry;
+
+/// Connect's JSON converter class.
 pub const JSON_CONVERTER: &str = "org.apache.kafka.connect.json.JsonConverter";
 
-/// The key and value converters of a connector task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// One converter (`key.converter` or `value.converter`) with its settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Converter {
+    Json(JsonConverter),
+    Avro(AvroSettings),
+}
+
+impl Default for Converter {
+    fn default() -> Self {
+        Converter::Json(JsonConverter::default())
+    }
+}
+
+impl From<JsonConverter> for Converter {
+    fn from(c: JsonConverter) -> Self {
+        Converter::Json(c)
+    }
+}
+
+/// The key and value converters of a connector task, and the worker's embedded schema
+/// registry for AvroConverters without `schema.registry.url`.
+#[derive(Clone, Default)]
 pub struct Converters {
-    pub key: JsonConverter,
-    pub value: JsonConverter,
+    pub key: Converter,
+    pub value: Converter,
+    embedded: Option<Registry>,
+}
+
+impl std::fmt::Debug for Converters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Converters")
+            .field("key", &self.key)
+            .field("value", &self.value)
+            .field("embedded_registry", &self.embedded.is_some())
+            .finish()
+    }
 }
 
 impl Converters {
-    /// Reads `key.converter`, `value.converter` and their `schemas.enable` and `decimal.format`
-    /// settings the way Kafka Connect does: a connector that sets `key.converter` configures that
-    /// converter entirely from its own config; otherwise the worker's converter applies, with the
-    /// worker's `key.converter.*` settings (and JsonConverter with its defaults when neither
-    /// names one). Every problem of both configs is reported at once.
+    pub fn new(key: impl Into<Converter>, value: impl Into<Converter>) -> Self {
+        Converters {
+            key: key.into(),
+            value: value.into(),
+            embedded: None,
+        }
+    }
+
+    /// Whether a converter needs the embedded registry (AvroConverter without a URL).
+    pub fn needs_embedded_registry(&self) -> bool {
+        [&self.key, &self.value]
+            .iter()
+            .any(|c| matches!(c, Converter::Avro(a) if a.registry_urls.is_empty()))
+    }
+
+    /// Gives AvroConverters without `schema.registry.url` the worker's embedded registry.
+    pub fn with_embedded_registry(mut self, registry: Registry) -> Self {
+        self.embedded = Some(registry);
+        self
+    }
+
+    /// Reads `key.converter`, `value.converter` and their settings the way Kafka Connect does:
+    /// a connector that sets `key.converter` configures that converter entirely from its own
+    /// config; otherwise the worker's converter applies, with the worker's `key.converter.*`
+    /// settings (and JsonConverter with its defaults when neither names one). Every problem of
+    /// both configs is reported at once.
     pub fn from_config(connector: &ConfigMap, worker: &ConfigMap) -> Result<Self, ConfigErrors> {
         let mut problems = Vec::new();
         let mut read = |prefix: &str| {
@@ -38,16 +94,13 @@ impl Converters {
                 worker
             };
             let mut r = ConfigReader::new(map);
-            let conv = json_converter(&mut r, prefix);
+            let conv = converter(&mut r, prefix);
             if let Err(ConfigErrors(mut p)) = r.finish() {
                 problems.append(&mut p);
             }
             conv
         };
-        let converters = Converters {
-            key: read("key"),
-            value: read("value"),
-        };
+        let converters = Converters::new(read("key"), read("value"));
         if problems.is_empty() {
             Ok(converters)
         } else {
@@ -56,15 +109,25 @@ impl Converters {
     }
 }
 
-fn json_converter(r: &mut ConfigReader<'_>, prefix: &str) -> JsonConverter {
+fn converter(r: &mut ConfigReader<'_>, prefix: &str) -> Converter {
     let class = format!("{prefix}.converter");
     let name = r.string(&class, JSON_CONVERTER);
-    if name != JSON_CONVERTER {
-        r.problem(
-            &class,
-            format!("converter class is not supported; supported: {JSON_CONVERTER}"),
-        );
+    match name.as_str() {
+        JSON_CONVERTER => Converter::Json(json_converter(r, &class)),
+        AVRO_CONVERTER => Converter::Avro(avro::settings(r, prefix)),
+        _ => {
+            r.problem(
+                &class,
+                format!(
+                    "converter class is not supported; supported: {JSON_CONVERTER}, {AVRO_CONVERTER}"
+                ),
+            );
+            Converter::default()
+        }
     }
+}
+
+fn json_converter(r: &mut ConfigReader<'_>, class: &str) -> JsonConverter {
     let schemas_enable = r.bool(&format!("{class}.schemas.enable"), true);
     let decimal_format = match r
         .one_of(
@@ -102,14 +165,86 @@ pub fn queue_bounds(config: &ConfigMap) -> Result<QueueBounds, ConfigErrors> {
     })
 }
 
-/// Converts keys and values with [`Converters`], byte for byte as `JsonConverter::to_bytes`,
-/// but serializing each schema once (with `schemas.enable=true` the `schema` half of every
-/// message of a table is the same, and usually the larger half) and writing payloads without
-/// an intermediate JSON tree.
+/// Converts keys and values with [`Converters`]. JsonConverter output is byte for byte
+/// `JsonConverter::to_bytes`, but each schema is serialized once and handed to the backend as a
+/// prefix every message of that schema shares (with `schemas.enable=true` the `schema` half of
+/// every message of a table is the same, and usually the larger half), and payloads are written
+/// without an intermediate JSON tree, following a per-schema [`Plan`]. AvroConverter output is
+/// Confluent's wire format, with schema ids cached per schema and topic.
 pub struct RecordConverter {
-    converters: Converters,
-    key_schemas: SchemaCache,
-    value_schemas: SchemaCache,
+    key: Side,
+    value: Side,
+}
+
+enum Side {
+    Json(JsonConverter, SchemaCache),
+    Avro(Box<AvroSide>),
+}
+
+impl Side {
+    fn new(c: Converter, is_key: bool, embedded: Option<Registry>) -> Side {
+        match c {
+            Converter::Json(j) => Side::Json(j, SchemaCache::default()),
+            Converter::Avro(a) => Side::Avro(Box::new(AvroSide::new(a, is_key, embedded))),
+        }
+    }
+
+    /// Converts `data` into `group`; `None` for a null key or a tombstone.
+    fn encode_into(
+        &mut self,
+        topic: &Arc<str>,
+        data: Option<&Data>,
+        group: &mut ConvertedGroup,
+    ) -> Result<Option<Part>, ConvertError> {
+        let Some(data) = data else {
+            return Ok(None);
+        };
+        match self {
+            Side::Json(conv, cache) => Ok(Some(write_json(conv, cache, data, group))),
+            Side::Avro(avro) => {
+                let bytes = avro.encode(topic, data).map_err(|source| ConvertError {
+                    topic: topic.to_string(),
+                    source: Box::new(source),
+                })?;
+                let start = group.arena.len();
+                group.arena.extend_from_slice(&bytes);
+                Ok(Some(Part {
+                    prefix: None,
+                    start,
+                    end: group.arena.len(),
+                }))
+            }
+        }
+    }
+
+    /// The bytes of one key or value, joined.
+    fn encode(
+        &mut self,
+        topic: &Arc<str>,
+        data: Option<&Data>,
+    ) -> Result<Option<Vec<u8>>, ConvertError> {
+        let mut group = ConvertedGroup::default();
+        Ok(self
+            .encode_into(topic, data, &mut group)?
+            .map(|part| group.payload(&part).to_vec()))
+    }
+}
+
+/// A record that could not be converted.
+#[derive(Debug, thiserror::Error)]
+#[error("converting a record for topic {topic:?} failed")]
+pub struct ConvertError {
+    pub topic: String,
+    #[source]
+    pub source: Box<AvroConvertError>,
+}
+
+impl From<ConvertError> for ConnectorError {
+    /// A registry that refuses a schema, or data that does not fit it, needs a person (as in
+    /// Kafka Connect, a converter error fails the task).
+    fn from(e: ConvertError) -> Self {
+        ConnectorError::fatal(e)
+    }
 }
 
 /// What converting a schema's messages needs, by the schema's `Arc` address: the JSON in front
@@ -153,65 +288,57 @@ impl SchemaCache {
 impl RecordConverter {
     pub fn new(converters: Converters) -> Self {
         RecordConverter {
-            converters,
-            key_schemas: SchemaCache::default(),
-            value_schemas: SchemaCache::default(),
+            key: Side::new(converters.key, true, converters.embedded.clone()),
+            value: Side::new(converters.value, false, converters.embedded),
         }
     }
 
     /// The key's bytes; `None` for a null key.
-    pub fn key(&mut self, data: Option<&Data>) -> Option<Vec<u8>> {
-        let mut group = ConvertedGroup::default();
-        let part = write(
-            &self.converters.key,
-            &mut self.key_schemas,
-            data,
-            &mut group,
-        )?;
-        Some(group.payload(&part).to_vec())
+    pub fn key(
+        &mut self,
+        topic: &Arc<str>,
+        data: Option<&Data>,
+    ) -> Result<Option<Vec<u8>>, ConvertError> {
+        self.key.encode(topic, data)
     }
 
     /// The value's bytes; `None` for a tombstone.
-    pub fn value(&mut self, data: Option<&Data>) -> Option<Vec<u8>> {
-        let mut group = ConvertedGroup::default();
-        let part = write(
-            &self.converters.value,
-            &mut self.value_schemas,
-            data,
-            &mut group,
-        )?;
-        Some(group.payload(&part).to_vec())
+    pub fn value(
+        &mut self,
+        topic: &Arc<str>,
+        data: Option<&Data>,
+    ) -> Result<Option<Vec<u8>>, ConvertError> {
+        self.value.encode(topic, data)
     }
 }
 
-/// Converts `data` into `group`: the payload goes to the arena; with schemas, the message's
-/// schema part is a prefix shared by every message of that schema.
-fn write(
+/// Writes JsonConverter's message for `data` into `group`: the payload goes to the arena; with
+/// schemas, the message's schema part is a prefix shared by every message of that schema.
+fn write_json(
     conv: &JsonConverter,
     cache: &mut SchemaCache,
-    data: Option<&Data>,
+    data: &Data,
     group: &mut ConvertedGroup,
-) -> Option<Part> {
-    let data = data?;
+) -> Part {
     let cached = cache.get(&data.schema, conv.decimal_format);
     let start = group.arena.len();
     let out = &mut group.arena;
     write_planned(out, conv.decimal_format, &cached.plan, &data.value);
     if !conv.schemas_enable {
-        return Some(Part {
+        return Part {
             prefix: None,
             start,
             end: out.len(),
-        });
+        };
     }
     out.push(b'}');
     let end = out.len();
     let prefix = group.prefix_index(&cached.prefix);
-    Some(Part {
+    Part {
         prefix: Some(prefix),
         start,
         end,
-    })
+    }
 }
 
 /// A converted key or value: `prefixes[prefix]` (when some) followed by `arena[start..end]` of
@@ -265,28 +392,24 @@ impl ConvertedGroup {
 
 /// Converts every record of `batches` in order. The headers move out, they are not copied; the
 /// records stay in the batches, so that freeing them can happen off the conversion path.
-pub(crate) fn convert(converter: &mut RecordConverter, batches: &mut [Batch]) -> ConvertedGroup {
+pub(crate) fn convert(
+    converter: &mut RecordConverter,
+    batches: &mut [Batch],
+) -> Result<ConvertedGroup, ConvertError> {
     let n: usize = batches.iter().map(|b| b.records.len()).sum();
     let mut group = ConvertedGroup {
         arena: Vec::with_capacity(n * 256),
         prefixes: Vec::new(),
         records: Vec::with_capacity(n),
     };
-    let c = converter;
     for batch in batches {
         for r in &mut batch.records {
-            let key = write(
-                &c.converters.key,
-                &mut c.key_schemas,
-                r.key.as_ref(),
-                &mut group,
-            );
-            let value = write(
-                &c.converters.value,
-                &mut c.value_schemas,
-                r.value.as_ref(),
-                &mut group,
-            );
+            let key = converter
+                .key
+                .encode_into(&r.topic, r.key.as_ref(), &mut group)?;
+            let value = converter
+                .value
+                .encode_into(&r.topic, r.value.as_ref(), &mut group)?;
             group.records.push(Converted {
                 key,
                 value,
@@ -296,7 +419,7 @@ pub(crate) fn convert(converter: &mut RecordConverter, batches: &mut [Batch]) ->
             });
         }
     }
-    group
+    Ok(group)
 }
 
 #[cfg(test)]
@@ -313,8 +436,8 @@ mod tests {
     #[test]
     fn defaults_are_json_with_schemas_and_base64_decimals() {
         let c = Converters::from_config(&ConfigMap::new(), &ConfigMap::new()).unwrap();
-        assert_eq!(c, Converters::default());
-        assert!(c.key.schemas_enable && c.value.schemas_enable);
+        assert_eq!(c.key, Converter::Json(JsonConverter::default()));
+        assert_eq!(c.value, Converter::Json(JsonConverter::default()));
     }
 
     #[test]
@@ -330,18 +453,24 @@ mod tests {
             ("value.converter.decimal.format", "NUMERIC"),
         ]);
         let c = Converters::from_config(&connector, &worker).unwrap();
-        assert!(!c.key.schemas_enable, "the worker's key converter applies");
+        let (Converter::Json(key), Converter::Json(value)) = (c.key, c.value) else {
+            panic!("JSON converters expected");
+        };
+        assert!(!key.schemas_enable, "the worker's key converter applies");
         assert!(
-            c.value.schemas_enable,
+            value.schemas_enable,
             "the connector's converter has its own defaults"
         );
-        assert_eq!(c.value.decimal_format, DecimalFormat::Numeric);
+        assert_eq!(value.decimal_format, DecimalFormat::Numeric);
     }
 
     #[test]
     fn an_unsupported_converter_is_an_error_naming_the_property() {
         let connector = map(&[
-            ("key.converter", "io.confluent.connect.avro.AvroConverter"),
+            (
+                "key.converter",
+                "io.confluent.connect.protobuf.ProtobufConverter",
+            ),
             ("value.converter.schemas.enable", "maybe"),
             ("value.converter", JSON_CONVERTER),
         ]);
@@ -386,16 +515,20 @@ mod tests {
                     schemas_enable,
                     decimal_format,
                 };
-                let mut rc = RecordConverter::new(Converters {
-                    key: json,
-                    value: json,
-                });
+                let mut rc = RecordConverter::new(Converters::new(json, json));
+                let topic: Arc<str> = "p.public.t".into();
                 for v in &values {
                     let data = Data::new(row.clone(), v.clone());
-                    assert_eq!(rc.value(Some(&data)), json.to_bytes(Some(&data)));
-                    assert_eq!(rc.key(Some(&data)), json.to_bytes(Some(&data)));
+                    assert_eq!(
+                        rc.value(&topic, Some(&data)).unwrap(),
+                        json.to_bytes(Some(&data))
+                    );
+                    assert_eq!(
+                        rc.key(&topic, Some(&data)).unwrap(),
+                        json.to_bytes(Some(&data))
+                    );
                 }
-                assert_eq!(rc.value(None), None);
+                assert_eq!(rc.value(&topic, None).unwrap(), None);
             }
         }
     }

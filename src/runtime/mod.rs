@@ -12,15 +12,19 @@
 //! committed offset never gets ahead of what is durable. Transient source errors restart the
 //! source from the committed offset with exponential backoff; fatal ones end the run.
 
+mod avro;
 mod backend;
 mod convert;
 mod json;
 #[cfg(test)]
 mod tests;
 
+pub use avro::{AvroSettings, SubjectNameStrategy, AVRO_CONVERTER};
 pub use backend::TopicBackend;
 pub(crate) use backend::{Backend, Delivery};
-pub use convert::{queue_bounds, Converters, RecordConverter, JSON_CONVERTER};
+pub use convert::{
+    queue_bounds, ConvertError, Converter, Converters, RecordConverter, JSON_CONVERTER,
+};
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -417,6 +421,10 @@ impl<B: Backend> Pipeline<B> {
         .await
         .map_err(|e| ConnectorError::fatal_msg(format!("record conversion failed: {e}")))?;
         self.converter = Some(converter);
+        let converted = converted.map_err(|e| {
+            error!(connector = %self.name, error = %e, "record conversion failed");
+            ConnectorError::from(e)
+        })?;
         self.finish_inflight().await?;
         while self.unacked.len() >= self.max_unacked {
             let r = front_ack(&mut self.unacked).await;

@@ -155,7 +155,7 @@ fn schemaless() -> Converters {
         schemas_enable: false,
         ..Default::default()
     };
-    Converters { key: c, value: c }
+    Converters::new(c, c)
 }
 
 fn fast_policy() -> RestartPolicy {

@@ -43,6 +43,7 @@ const KNOWN: &[&str] = &[
     "key.converter.schemas.enable",
     "value.converter.schemas.enable",
     "plugin.path",
+    "schema.registry.listeners",
     "bootstrap.servers",
     "rest.extension.classes",
     "topic.creation.enable",

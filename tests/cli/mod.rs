@@ -283,7 +283,7 @@ fn bad_connector_configs_are_reported_before_anything_starts() {
         "c",
         serde_json::json!({
             "connector.class": "FileStreamSource", "file": "/nonexistent", "topic": "t",
-            "key.converter": "io.confluent.connect.avro.AvroConverter",
+            "key.converter": "io.confluent.connect.protobuf.ProtobufConverter",
         }),
     );
     let out = tributary(&[

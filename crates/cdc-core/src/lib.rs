@@ -5,13 +5,16 @@
 //! * [`record`]: a keyed, structured record for a topic.
 //! * [`offset`]: source positions in Connect's partition/offset shape.
 //! * [`source`]: the Source trait and its bounded, backpressured output.
+//! * [`transaction`]: transaction metadata (BEGIN/END, event blocks) and heartbeats.
 //! * [`error`]: transient versus fatal errors.
 //! * [`config`]: typed configs from Debezium's flat property map, reporting every problem.
 //! * [`configdef`]: Connect's ConfigDef model, `/config/validate` output, secret masking, config providers.
 //! * [`json`]: Connect's JsonConverter.
+//! * [`avro`]: Confluent's AvroConverter data mapping (Avro schemas and datums, wire format).
 //!
 //! This crate names no database or Kafka driver type.
 
+pub mod avro;
 pub mod config;
 pub mod configdef;
 pub mod decimal;
@@ -23,6 +26,7 @@ pub mod properties;
 pub mod record;
 pub mod schema;
 pub mod source;
+pub mod transaction;
 pub mod value;
 
 pub use config::{ConfigErrors, ConfigMap, ConfigProblem, ConfigReader, NameFilter, Secret};

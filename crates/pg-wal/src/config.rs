@@ -100,6 +100,16 @@ pub struct PostgresConfig {
     pub connect_timeout: Duration,
     /// Stream large values in pgoutput's binary format (PostgreSQL 14+); events are the same.
     pub binary: bool,
+    /// `provide.transaction.metadata`: BEGIN/END events and `transaction` blocks.
+    pub provide_transaction_metadata: bool,
+    /// `<topic.prefix>.<topic.transaction>` (`topic.transaction` defaults to `transaction`).
+    pub transaction_topic: String,
+    /// `heartbeat.interval.ms` when above 0.
+    pub heartbeat_interval: Option<Duration>,
+    /// `<topic.heartbeat.prefix>.<topic.prefix>` (prefix `__debezium-heartbeat`).
+    pub heartbeat_topic: String,
+    /// `heartbeat.action.query`, run on each heartbeat.
+    pub heartbeat_action_query: Option<String>,
     /// Properties we accept but do not act on yet (reported as warnings).
     pub ignored: Vec<String>,
 }
@@ -207,6 +217,19 @@ impl PostgresConfig {
             );
         }
         let binary = r.bool("tributary.pgoutput.binary", true);
+        let provide_transaction_metadata = r.bool("provide.transaction.metadata", false);
+        let transaction_topic = format!(
+            "{topic_prefix}.{}",
+            r.string("topic.transaction", "transaction")
+        );
+        let heartbeat_ms = r.int("heartbeat.interval.ms", 0, 0, i64::from(i32::MAX));
+        let heartbeat_topic = format!(
+            "{}.{topic_prefix}",
+            r.string("topic.heartbeat.prefix", "__debezium-heartbeat")
+        );
+        let heartbeat_action_query = r
+            .optional_string("heartbeat.action.query")
+            .filter(|q| !q.trim().is_empty());
         let _ = r.int("poll.interval.ms", 500, 0, i64::MAX);
 
         let def = config_def();
@@ -245,6 +268,12 @@ impl PostgresConfig {
             status_update_interval: Duration::from_millis(status_ms as u64),
             connect_timeout: Duration::from_millis(connect_ms as u64),
             binary,
+            provide_transaction_metadata,
+            transaction_topic,
+            heartbeat_interval: (heartbeat_ms > 0)
+                .then(|| Duration::from_millis(heartbeat_ms as u64)),
+            heartbeat_topic,
+            heartbeat_action_query,
             ignored,
         }
     }

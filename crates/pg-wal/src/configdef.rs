@@ -160,7 +160,7 @@ const ROWS: &[Row] = &[
     row("topic.naming.strategy", Class, Value("io.debezium.schema.SchemaTopicNamingStrategy"), Medium, CONNECTOR, NOT_YET, "Class that names topics; Tributary uses <topic.prefix>.<schema>.<table>."),
     row("topic.delimiter", Str, Value("."), Medium, CONNECTOR, NOT_YET, "Separator between the parts of topic names."),
     row("topic.cache.size", Int, Value("10000"), Medium, CONNECTOR, NOT_YET, "Topic names kept in memory."),
-    row("topic.transaction", Str, Value("transaction"), Medium, CONNECTOR, NOT_YET, "Suffix of the transaction metadata topic."),
+    row("topic.transaction", Str, Value("transaction"), Medium, CONNECTOR, YES, "Suffix of the transaction metadata topic."),
     row("notification.sink.topic.name", Str, Null, Medium, CONNECTOR, NOT_YET, "Topic of notifications when the sink channel is enabled."),
     row("custom.metric.tags", List, Null, Low, CONNECTOR, NOT_YET, "Extra key=value tags on the connector's metrics."),
     // CONNECTOR_ADVANCED
@@ -172,7 +172,7 @@ const ROWS: &[Row] = &[
     row("column.truncate.to.(d+).chars", Int, Null, Medium, CONNECTOR_ADVANCED, NOT_YET, "Columns cut to that many characters."),
     row("column.propagate.source.type", List, Null, Medium, CONNECTOR_ADVANCED, NOT_YET, "Columns whose schema parameters carry the source type."),
     row("datatype.propagate.source.type", List, Null, Medium, CONNECTOR_ADVANCED, NOT_YET, "Data types whose columns' schema parameters carry the source type."),
-    row("provide.transaction.metadata", Boolean, Value("false"), Low, CONNECTOR_ADVANCED, NOT_YET, "Emit transaction boundaries and add transaction blocks to events."),
+    row("provide.transaction.metadata", Boolean, Value("false"), Low, CONNECTOR_ADVANCED, YES, "Emit transaction boundaries and add transaction blocks to events."),
     row("converters", Str, Null, Low, CONNECTOR_ADVANCED, NOT_YET, "Aliases of custom column converters."),
     row("post.processors", Str, Null, Low, CONNECTOR_ADVANCED, NOT_YET, "Aliases of post processors applied to events."),
     row("incremental.snapshot.allow.schema.changes", Boolean, Value("false"), Low, CONNECTOR_ADVANCED, NOT_YET, "Let incremental snapshots continue across schema changes."),
@@ -197,9 +197,9 @@ const ROWS: &[Row] = &[
     row("custom.sanitize.pattern", Str, Null, Low, ADVANCED, NOT_YET, "Regular expression of property names whose values are never logged."),
     row("statistics.metrics.enabled", Boolean, Value("true"), Medium, ADVANCED, NOT_YET, "Collect statistics metrics."),
     // ADVANCED_HEARTBEAT
-    row("heartbeat.interval.ms", Int, Value("0"), Medium, HEARTBEAT, NOT_YET, "How often to emit heartbeat events, in milliseconds; 0 never."),
-    row("topic.heartbeat.prefix", Str, Value("__debezium-heartbeat"), Low, HEARTBEAT, NOT_YET, "Prefix of the heartbeat topic."),
-    row("heartbeat.action.query", Str, Null, Medium, HEARTBEAT, NOT_YET, "SQL run on each heartbeat."),
+    row("heartbeat.interval.ms", Int, Value("0"), Medium, HEARTBEAT, YES, "How often to emit heartbeat events, in milliseconds; 0 never."),
+    row("topic.heartbeat.prefix", Str, Value("__debezium-heartbeat"), Low, HEARTBEAT, YES, "Prefix of the heartbeat topic."),
+    row("heartbeat.action.query", Str, Null, Medium, HEARTBEAT, YES, "SQL run on each heartbeat."),
     row("signal.poll.interval.ms", Long, Value("5000"), Medium, HEARTBEAT, NOT_YET, "How often to poll signal channels, in milliseconds."),
 ];
 
@@ -327,7 +327,7 @@ mod tests {
     fn unsupported_and_unknown_properties_are_ignored_framework_ones_are_not() {
         let mut map = base();
         for (k, v) in [
-            ("heartbeat.interval.ms", "1000"),
+            ("signal.data.collection", "public.signals"),
             ("no.such.property", "x"),
             ("transforms", "unwrap"),
             (
@@ -341,7 +341,7 @@ mod tests {
             map.insert(k.to_owned(), v.to_owned());
         }
         let cfg = PostgresConfig::from_map(&map).unwrap();
-        assert_eq!(cfg.ignored, ["heartbeat.interval.ms", "no.such.property"]);
+        assert_eq!(cfg.ignored, ["no.such.property", "signal.data.collection"]);
     }
 
     #[test]
@@ -349,7 +349,7 @@ mod tests {
         let mut map = base();
         map.remove("database.hostname");
         map.insert("snapshot.mode".into(), "sometimes".into());
-        map.insert("heartbeat.interval.ms".into(), "1000".into());
+        map.insert("signal.data.collection".into(), "public.signals".into());
         let problems = PostgresConfig::from_map(&map).unwrap_err().0;
         assert_eq!(problems.len(), 2);
         let infos = validate(&config_def(), CLASS, &map, &problems);
@@ -366,7 +366,7 @@ mod tests {
         assert_eq!(password["definition"]["group"], "CONNECTION");
         assert_eq!(
             infos["warnings"][0],
-            "heartbeat.interval.ms is not supported yet by Tributary and is ignored"
+            "signal.data.collection is not supported yet by Tributary and is ignored"
         );
     }
 }

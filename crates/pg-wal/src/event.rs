@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use cdc_core::envelope::envelope_value;
-use cdc_core::{Data, Op, ProcessingTime, Record, Value};
+use cdc_core::{Data, Op, ProcessingTime, Record, TransactionBlock, Value};
 
 use crate::table::TableSchema;
 
@@ -34,6 +34,7 @@ pub fn push_change(
     before: Option<Row>,
     after: Option<Row>,
     source: Value,
+    transaction: Option<&TransactionBlock>,
     tombstone: bool,
     ts: ProcessingTime,
 ) {
@@ -46,7 +47,7 @@ pub fn push_change(
         before.map(Value::Struct),
         after.map(Value::Struct),
         source,
-        None,
+        transaction,
         ts,
     );
     let timestamp_ms = ts.nanos / 1_000_000;
@@ -74,9 +75,10 @@ pub fn push_truncate(
     out: &mut Vec<Record>,
     table: &TableSchema,
     source: Value,
+    transaction: Option<&TransactionBlock>,
     ts: ProcessingTime,
 ) {
-    let value = envelope_value(Op::Truncate, None, None, source, None, ts);
+    let value = envelope_value(Op::Truncate, None, None, source, transaction, ts);
     out.push(Record {
         topic: table.topic.clone(),
         key: None,

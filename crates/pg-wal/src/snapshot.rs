@@ -314,6 +314,7 @@ impl TableCtx<'_> {
             None,
             Some(row),
             source,
+            None,
             false,
             ProcessingTime::now(),
         );

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use cdc_core::transaction::{heartbeat_record, TransactionMonitor};
 use cdc_core::{Batch, BatchSender, Op, ProcessingTime, Record, SourceOffset, Value};
 use tokio::sync::watch;
 use tokio_postgres::Client;
@@ -56,6 +57,10 @@ pub struct Streamer<'a> {
     received: Lsn,
     flushed: Lsn,
     last_sent: Option<SourceOffset>,
+    /// Transaction metadata (`provide.transaction.metadata`).
+    monitor: TransactionMonitor,
+    transaction_topic: Arc<str>,
+    heartbeat_topic: Arc<str>,
 }
 
 impl<'a> Streamer<'a> {
@@ -90,6 +95,9 @@ impl<'a> Streamer<'a> {
             received: start,
             flushed: start,
             last_sent: None,
+            monitor: TransactionMonitor::default(),
+            transaction_topic: cfg.transaction_topic.as_str().into(),
+            heartbeat_topic: cfg.heartbeat_topic.as_str().into(),
         }
     }
 
@@ -104,6 +112,14 @@ impl<'a> Streamer<'a> {
         let max_batch = out.max_batch_records();
         let mut tick = tokio::time::interval(self.cfg.status_update_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Heartbeats (`heartbeat.interval.ms`); without them the timer never fires.
+        let mut heartbeat = tokio::time::interval(
+            self.cfg
+                .heartbeat_interval
+                .unwrap_or(std::time::Duration::from_secs(3600)),
+        );
+        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        heartbeat.tick().await;
         info!(slot = %self.cfg.slot_name, start = %self.lsn_commit, "streaming changes");
         loop {
             while let Some(msg) = stream.try_next_buffered()? {
@@ -147,8 +163,38 @@ impl<'a> Streamer<'a> {
                     self.store_idle_position(out, committed).await?;
                     stream.send_status(self.received, self.flushed, self.flushed, false).await?;
                 }
+                _ = heartbeat.tick(), if self.cfg.heartbeat_interval.is_some() => {
+                    self.heartbeat(&mut stream, out, committed, shutdown).await?;
+                }
             }
         }
+    }
+
+    /// A heartbeat (Debezium's `HeartbeatImpl`): runs `heartbeat.action.query`, then writes a
+    /// heartbeat record carrying the current position, so offsets and the slot advance even when
+    /// no captured table changes. Between transactions only, so the position is a commit.
+    async fn heartbeat(
+        &mut self,
+        stream: &mut ReplicationStream,
+        out: &BatchSender,
+        committed: &mut watch::Receiver<Option<SourceOffset>>,
+        shutdown: &CancellationToken,
+    ) -> Result<(), PgSourceError> {
+        if let Some(query) = &self.cfg.heartbeat_action_query {
+            if let Err(error) = self.meta.batch_execute(query).await {
+                warn!(%error, "heartbeat.action.query failed; the heartbeat is still written");
+            }
+        }
+        if self.tx.is_some() {
+            return Ok(());
+        }
+        let ts_ms = ProcessingTime::now().nanos / 1_000_000;
+        self.records.push(heartbeat_record(
+            &self.heartbeat_topic,
+            &self.cfg.topic_prefix,
+            ts_ms,
+        ));
+        self.send_batch(stream, out, committed, shutdown).await
     }
 
     /// Moves `flushed` to the committed offset's resume LSN; true when it moved.
@@ -305,15 +351,28 @@ impl<'a> Streamer<'a> {
                     _ => 0,
                 };
                 self.resume = None;
+                let commit_ts_us = pg_to_unix_us(b.commit_ts);
+                if self.cfg.provide_transaction_metadata {
+                    // Debezium's PostgreSQL transaction id: `<xid>:<lsn>`. After a restart in
+                    // the middle of the transaction its BEGIN is already durable.
+                    self.monitor.start(
+                        format!("{}:{}", b.xid, lsn.0),
+                        commit_ts_us / 1000,
+                        skip > 0,
+                    );
+                }
                 self.tx = Some(Tx {
                     xid: b.xid,
-                    commit_ts_us: pg_to_unix_us(b.commit_ts),
+                    commit_ts_us,
                     changes: 0,
                     skip,
                 });
                 self.message_type = "BEGIN";
             }
             PgOutputMessage::Commit(c) => {
+                if let Some(end) = self.monitor.end(&self.transaction_topic) {
+                    self.records.push(end);
+                }
                 if let Some(tx) = self.tx.take() {
                     self.last_xid = Some(tx.xid);
                     self.last_ts_us = tx.commit_ts_us;
@@ -399,7 +458,14 @@ impl<'a> Streamer<'a> {
                     if let Some(table) = table {
                         if !self.cfg.skipped.truncate && !self.skipping() {
                             let source = self.source(&table, lsn);
-                            push_truncate(&mut self.records, &table, source, ProcessingTime::now());
+                            let block = self.transaction_block(&table);
+                            push_truncate(
+                                &mut self.records,
+                                &table,
+                                source,
+                                block.as_ref(),
+                                ProcessingTime::now(),
+                            );
                         }
                     }
                 }
@@ -464,6 +530,7 @@ impl<'a> Streamer<'a> {
         lsn: Lsn,
     ) {
         let source = self.source(table, lsn);
+        let block = self.transaction_block(table);
         push_change(
             &mut self.records,
             table,
@@ -471,9 +538,23 @@ impl<'a> Streamer<'a> {
             before,
             after,
             source,
+            block.as_ref(),
             self.cfg.tombstones_on_delete,
             ProcessingTime::now(),
         );
+    }
+
+    /// The event's `transaction` block, writing the transaction's BEGIN first if it is due.
+    fn transaction_block(&mut self, table: &TableSchema) -> Option<cdc_core::TransactionBlock> {
+        if !self.cfg.provide_transaction_metadata {
+            return None;
+        }
+        let collection = format!("{}.{}", table.schema, table.table);
+        let (begin, block) = self.monitor.event(&self.transaction_topic, &collection);
+        if let Some(b) = begin {
+            self.records.push(b);
+        }
+        block
     }
 
     /// Converts a tuple to a row. Unchanged TOAST values come from `fill` (the old row under

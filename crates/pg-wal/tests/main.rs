@@ -7,4 +7,5 @@ mod convert;
 mod modes;
 mod pgoutput;
 mod replication;
+mod transaction;
 mod types;

@@ -1,0 +1,392 @@
+//! Avro end to end, checked by Confluent's own Python client: every value of the PostgreSQL
+//! type golden tests (`crates/pg-wal/tests/types.rs`), snapshotted and streamed, is written by
+//! two connectors on one worker — one with the JsonConverter, one with the AvroConverter on the
+//! embedded registry — and `confluent_kafka`'s `SchemaRegistryClient` + `AvroDeserializer`,
+//! talking to the worker's registry, must decode every Avro event to what the JsonConverter
+//! wrote. A column added mid-stream registers a second schema version; both decode.
+//!
+//! The Avro bytes are read from the embedded log (`topics tail --hex`); with the Kafka backend
+//! they will come from the broker.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value as Json};
+
+use crate::support::PgFixture;
+use crate::worker::stop;
+
+struct Family {
+    name: String,
+    setup: String,
+    sql_type: String,
+    values: Vec<String>,
+}
+
+/// Reads a Rust string literal at the start of `s`: (its value, the rest).
+fn string_literal(s: &str) -> Option<(String, &str)> {
+    let s = s.trim_start().strip_prefix('"')?;
+    let mut out = String::new();
+    let mut chars = s.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Some((out, &s[i + 1..])),
+            '\\' => match chars.next()?.1 {
+                'n' => out.push('\n'),
+                other => out.push(other),
+            },
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+/// The `families!` table of the golden type tests.
+fn families() -> Vec<Family> {
+    let source = include_str!("../crates/pg-wal/tests/types.rs");
+    let table = source
+        .split("families! {")
+        .nth(1)
+        .expect("types.rs has a families! table");
+    let mut out = Vec::new();
+    for line in table.lines().map(str::trim) {
+        if line == "}" {
+            break;
+        }
+        let Some((name, rest)) = line.split_once(':') else {
+            continue;
+        };
+        let (setup, rest) = string_literal(rest).expect("setup literal");
+        let rest = rest.trim_start().strip_prefix(',').expect("comma");
+        let (sql_type, rest) = string_literal(rest).expect("type literal");
+        let mut rest = rest
+            .trim_start()
+            .strip_prefix(',')
+            .and_then(|r| r.trim_start().strip_prefix('['))
+            .expect("values list");
+        let mut values = Vec::new();
+        while let Some((v, r)) = string_literal(rest) {
+            values.push(v);
+            rest = r.trim_start().strip_prefix(',').unwrap_or(r);
+        }
+        out.push(Family {
+            name: name.to_owned(),
+            setup,
+            sql_type,
+            values,
+        });
+    }
+    out
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn python() -> String {
+    std::env::var("TRIBUTARY_PYTHON").unwrap_or_else(|_| {
+        panic!("TRIBUTARY_PYTHON is not set: run through scripts/test.sh, which makes a venv with confluent-kafka")
+    })
+}
+
+/// The worker process; killed if the test fails before stopping it.
+struct Worker(Option<Child>);
+
+impl Worker {
+    fn stop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            stop(&mut c);
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+struct Avro {
+    root: PathBuf,
+    data: PathBuf,
+    registry: String,
+}
+
+impl Avro {
+    fn new(db: &PgFixture) -> Avro {
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(&db.dbname);
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        let port = free_port();
+        std::fs::write(
+            root.join("worker.properties"),
+            format!("schema.registry.listeners=http://127.0.0.1:{port}\n"),
+        )
+        .unwrap();
+        for (prefix, converter) in [
+            ("j", "org.apache.kafka.connect.json.JsonConverter"),
+            ("a", "io.confluent.connect.avro.AvroConverter"),
+        ] {
+            let config: serde_json::Map<String, Json> = db
+                .connector_config(&[
+                    ("topic.prefix", prefix),
+                    ("slot.name", &db.unique(&format!("slot_{prefix}"))),
+                    ("publication.name", &db.unique(&format!("pub_{prefix}"))),
+                    ("key.converter", converter),
+                    ("key.converter.schemas.enable", "false"),
+                    ("value.converter", converter),
+                    ("value.converter.schemas.enable", "false"),
+                ])
+                .into_iter()
+                .map(|(k, v)| (k, Json::String(v)))
+                .collect();
+            std::fs::write(
+                root.join(format!("{prefix}.json")),
+                json!({"name": format!("{prefix}-connector"), "config": config}).to_string(),
+            )
+            .unwrap();
+        }
+        Avro {
+            data: root.join("data"),
+            registry: format!("http://127.0.0.1:{port}"),
+            root,
+        }
+    }
+
+    fn start(&self) -> Worker {
+        let log = std::fs::File::create(self.root.join("worker.log")).unwrap();
+        Command::new(env!("CARGO_BIN_EXE_tributary"))
+            .args(["standalone", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(&self.data)
+            .arg(self.root.join("worker.properties"))
+            .arg(self.root.join("j.json"))
+            .arg(self.root.join("a.json"))
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::from(log.try_clone().unwrap()))
+            .stderr(Stdio::from(log))
+            .spawn()
+            .map(|c| Worker(Some(c)))
+            .expect("start the tributary binary")
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(self.root.join("worker.log")).unwrap_or_default()
+    }
+
+    /// `topics tail --keys`, with `--hex` or decoding through `registry`.
+    fn tail(&self, topic: &str, hex: bool, registry: Option<&str>) -> Vec<(String, String)> {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tributary"));
+        cmd.args([
+            "topics",
+            "tail",
+            topic,
+            "--from-beginning",
+            "--keys",
+            "--data-dir",
+        ])
+        .arg(&self.data);
+        if hex {
+            cmd.arg("--hex");
+        }
+        if let Some(url) = registry {
+            cmd.args(["--schema-registry-url", url]);
+        }
+        let out = cmd.output().expect("run tributary topics tail");
+        assert!(
+            out.status.success(),
+            "topics tail {topic}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| {
+                let (k, v) = l.split_once('\t').expect("key<TAB>value");
+                (k.to_owned(), v.to_owned())
+            })
+            .collect()
+    }
+
+    fn counts(&self) -> std::collections::HashMap<String, u64> {
+        let out = Command::new(env!("CARGO_BIN_EXE_tributary"))
+            .args(["topics", "list", "--data-dir"])
+            .arg(&self.data)
+            .output()
+            .expect("run tributary topics list");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| {
+                let (t, n) = l.split_once('\t')?;
+                Some((t.to_owned(), n.parse().ok()?))
+            })
+            .collect()
+    }
+
+    fn wait_for(&self, topics: &[(String, u64)]) {
+        let start = Instant::now();
+        loop {
+            let counts = self.counts();
+            let missing: Vec<_> = topics
+                .iter()
+                .filter(|(t, n)| counts.get(t).copied().unwrap_or(0) < *n)
+                .collect();
+            if missing.is_empty() {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(120),
+                "topics short of records after 120 s: {missing:?}; worker log:\n{}",
+                self.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Runs the Python decoder over the Avro and JSON records of `tables`.
+    fn decode_with_confluent(&self, tables: &[String]) -> String {
+        let pairs: Vec<Json> = tables
+            .iter()
+            .map(|t| {
+                let avro = format!("a.public.{t}");
+                let json_topic = format!("j.public.{t}");
+                let json_records: Vec<Json> = self
+                    .tail(&json_topic, false, None)
+                    .into_iter()
+                    .map(|(k, v)| {
+                        json!([
+                            serde_json::from_str::<Json>(&k).unwrap(),
+                            serde_json::from_str::<Json>(&v).unwrap()
+                        ])
+                    })
+                    .collect();
+                let avro_records: Vec<Json> = self
+                    .tail(&avro, true, None)
+                    .into_iter()
+                    .map(|(k, v)| json!([k, v]))
+                    .collect();
+                json!({"avro": avro, "json": json_topic,
+                       "avro_records": avro_records, "json_records": json_records})
+            })
+            .collect();
+        let manifest = self.root.join("manifest.json");
+        std::fs::write(&manifest, json!({"pairs": pairs}).to_string()).unwrap();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/avro_decode.py");
+        let out = Command::new(python())
+            .arg(script)
+            .arg(&self.registry)
+            .arg(&manifest)
+            .output()
+            .expect("run the Python decoder");
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "Confluent's AvroDeserializer disagrees with the JsonConverter:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confluents_avro_deserializer_decodes_every_golden_type_like_the_json_converter() {
+    let families = families();
+    assert!(
+        families.len() >= 30,
+        "parsed only {} families",
+        families.len()
+    );
+    let db = PgFixture::start("avro_golden").await;
+    let mut setup = String::new();
+    for f in &families {
+        if !f.setup.is_empty() {
+            setup.push_str(&f.setup);
+            setup.push_str(";\n");
+        }
+        setup.push_str(&format!(
+            "CREATE TABLE t_{} (id int PRIMARY KEY, v {});\n",
+            f.name, f.sql_type
+        ));
+    }
+    db.exec(&setup).await;
+    let insert = |base: usize| {
+        families
+            .iter()
+            .flat_map(|f| {
+                f.values.iter().enumerate().map(move |(i, v)| {
+                    format!("INSERT INTO t_{} VALUES ({}, {v});\n", f.name, base + i)
+                })
+            })
+            .collect::<String>()
+    };
+    db.exec(&insert(0)).await;
+    // The schema change table: one row before the new column, one after.
+    db.exec("CREATE TABLE t_change (id int PRIMARY KEY, a text); INSERT INTO t_change VALUES (1, 'before');")
+        .await;
+
+    let w = Avro::new(&db);
+    let mut worker = w.start();
+    let mut expected: Vec<(String, u64)> = Vec::new();
+    for f in &families {
+        for p in ["a", "j"] {
+            expected.push((format!("{p}.public.t_{}", f.name), f.values.len() as u64));
+        }
+    }
+    w.wait_for(&expected);
+    // Streaming: the same values again, through pgoutput.
+    db.exec(&insert(100)).await;
+    db.exec(
+        "ALTER TABLE t_change ADD COLUMN b bigint; INSERT INTO t_change VALUES (2, 'after', 42);",
+    )
+    .await;
+    for e in &mut expected {
+        e.1 *= 2;
+    }
+    expected.push(("a.public.t_change".into(), 2));
+    expected.push(("j.public.t_change".into(), 2));
+    w.wait_for(&expected);
+
+    // The column added mid-stream registered a second version of the value subject.
+    let http = reqwest::Client::new();
+    let versions: Json = http
+        .get(format!(
+            "{}/subjects/a.public.t_change-value/versions",
+            w.registry
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(versions, json!([1, 2]), "worker log:\n{}", w.log_text());
+
+    let mut tables: Vec<String> = families.iter().map(|f| format!("t_{}", f.name)).collect();
+    tables.push("t_change".into());
+    let summary = tokio::task::block_in_place(|| w.decode_with_confluent(&tables));
+    let events: u64 = expected
+        .iter()
+        .filter(|(t, _)| t.starts_with("a."))
+        .map(|(_, n)| n)
+        .sum();
+    assert!(
+        summary.contains(&format!("decoded {events} events")),
+        "{summary}"
+    );
+
+    // `topics tail` shows Avro records decoded (through the running worker's registry).
+    let shown = w.tail("a.public.t_change", false, Some(&w.registry));
+    let last: Json = serde_json::from_str(&shown[1].1).unwrap();
+    assert_eq!(last["after"], json!({"id": 2, "a": "after", "b": 42}));
+    worker.stop();
+    // ... and from the data directory's registry when no worker runs.
+    let shown = w.tail("a.public.t_change", false, None);
+    let first: Json = serde_json::from_str(&shown[0].1).unwrap();
+    assert_eq!(first["after"], json!({"id": 1, "a": "before"}));
+}
