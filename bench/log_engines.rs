@@ -275,8 +275,8 @@ mod embedded_engine {
                     StoredRecordRef {
                         topic: "bench.public.customers",
                         timestamp_ms,
-                        key: Some(key),
-                        value: Some(value),
+                        key: Some(key.into()),
+                        value: Some(value.into()),
                         headers: &[],
                     }
                 })

@@ -31,6 +31,8 @@ psqlb -d postgres -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replica
 
 now() { date +%s.%N; }
 peak_rss_mib() { awk '/VmHWM/ { printf "%.0f", $2/1024 }' "/proc/$1/status" 2>/dev/null || echo "?"; }
+# CPU seconds (user + system) a process has used: steadier than wall time on a loaded machine.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo "?"; }
 
 connector() { # name slot mode
   cat > "$work/$1.json" <<JSON
@@ -89,6 +91,7 @@ while :; do
   sleep 0.05
 done
 t1=$(now)
+trib_cpu=$(cpu_s $pid)
 kill -TERM $pid; wait $pid || true
 trib_s=$(echo "$t1 - $t0" | bc -l)
 # Once more after Tributary, so no side profits alone from WAL already in the page cache.
@@ -102,7 +105,7 @@ printf '%-28s %10.2f %12.0f %10.1f %10s\n' "pg_recvlogical (text)" "$recv_s" "$(
 printf '%-28s %10.2f %12.0f %10.1f %10s\n' "pg_recvlogical (binary)" "$recv_bin_s" "$(echo "$ROWS / $recv_bin_s" | bc -l)" "$(echo "$wal_bytes / 1048576 / $recv_bin_s" | bc -l)" "-"
 printf '%-28s %10.2f %12.0f %10.1f %10s\n' "pg_recvlogical (binary, after)" "$recv_after_s" "$(echo "$ROWS / $recv_after_s" | bc -l)" "$(echo "$wal_bytes / 1048576 / $recv_after_s" | bc -l)" "-"
 printf '%-28s %10.2f %12.0f %10.1f %9sM\n' "tributary -> embedded log" "$trib_s" "$(echo "$events / $trib_s" | bc -l)" "$(echo "$wal_bytes / 1048576 / $trib_s" | bc -l)" "$rss"
-printf 'events on topic: %s of %s; embedded log on disk: %s MB\n' "$events" "$ROWS" "$log_mb"
+printf 'events on topic: %s of %s; embedded log on disk: %s MB; worker CPU: %s s (%.2f us/event)\n' "$events" "$ROWS" "$log_mb" "$trib_cpu" "$(echo "$trib_cpu * 1000000 / $ROWS" | bc -l)"
 printf 'ratio tributary/pg_recvlogical, against the fastest run (throughput): %.2f\n\n' "$(echo "$best_recv_s / $trib_s" | bc -l)"
 
 echo "== snapshot: $ROWS-row table"
@@ -127,9 +130,11 @@ done
 # The snapshot's last batch is durable once the final offset is committed; wait for the rows.
 until [ "$("$bin" topics list --data-dir "$work/data-snap" | awk '$1 == "bench.public.snap_t" { print $2 }')" = "$ROWS" ]; do sleep 0.05; done
 t1=$(now)
+snap_cpu=$(cpu_s $pid)
 kill -TERM $pid; wait $pid || true
 snap_s=$(echo "$t1 - $t0" | bc -l)
 printf '%-28s %10s %12s %10s\n' "snapshot" "seconds" "rows/s" "peak RSS"
 printf '%-28s %10.2f %12.0f %10s\n' "COPY TO STDOUT > /dev/null" "$copy_s" "$(echo "$ROWS / $copy_s" | bc -l)" "-"
 printf '%-28s %10.2f %12.0f %9sM\n' "tributary initial snapshot" "$snap_s" "$(echo "$ROWS / $snap_s" | bc -l)" "$rss"
+printf 'worker CPU: %s s (%.2f us/row)\n' "$snap_cpu" "$(echo "$snap_cpu * 1000000 / $ROWS" | bc -l)"
 printf 'ratio tributary/COPY (throughput): %.2f\n' "$(echo "$copy_s / $snap_s" | bc -l)"

@@ -7,6 +7,8 @@
 #   NO_LINT=1 bash scripts/test.sh  # tests only
 #
 # Tests find the servers through TRIBUTARY_PG_HOST/PORT/USER/PASSWORD/URL (see scripts/lib/pg.sh)
+# and TRIBUTARY_MYSQL_HOST/PORT/USER/PASSWORD (MariaDB, see scripts/lib/mariadb.sh).
+# and TRIBUTARY_KAFKA_BOOTSTRAP, TRIBUTARY_TANSU, TRIBUTARY_KAFKA_PYTHON (scripts/lib/kafka.sh).
 # and Confluent's Python client through TRIBUTARY_PYTHON (see scripts/lib/python.sh).
 set -euo pipefail
 
@@ -14,6 +16,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
 # shellcheck source=scripts/lib/pg.sh
 source scripts/lib/pg.sh
+# shellcheck source=scripts/lib/mariadb.sh
+source scripts/lib/mariadb.sh
+# shellcheck source=scripts/lib/kafka.sh
+source scripts/lib/kafka.sh
 # shellcheck source=scripts/lib/python.sh
 source scripts/lib/python.sh
 
@@ -36,7 +42,12 @@ say "checking tools"
 command -v cc >/dev/null || apt_install build-essential
 command -v python3 >/dev/null || apt_install python3
 command -v runuser >/dev/null || apt_install util-linux
+# rdkafka builds librdkafka from source with OpenSSL (and zlib, zstd bundled).
+pkg-config --exists openssl 2>/dev/null || apt_install libssl-dev pkg-config
+python3 -c "import venv, ensurepip" 2>/dev/null || apt_install python3-venv
 pg_install
+mariadb_install
+kafka_install
 python_venv_setup "$ROOT/target/test-venv" || { echo "cannot set up the Python test clients" >&2; exit 1; }
 for component in rustfmt clippy; do
   if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
@@ -61,9 +72,23 @@ if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$(dirname "$PG_DIR")"
   echo "postgres cannot reach $ROOT/target; its test server lives in $PG_DIR" >&2
 fi
 
+MARIADB_DIR=$ROOT/target/test-servers/mariadb
+MARIADB_DIR_TEMPORARY=
+mkdir -p "$MARIADB_DIR"
+if [ "$(id -u)" = 0 ] && ! runuser -u mysql -- test -x "$(dirname "$MARIADB_DIR")"; then
+  MARIADB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tributary-test-mariadb.XXXXXX")
+  MARIADB_DIR_TEMPORARY=1
+  chmod 755 "$MARIADB_DIR"
+  echo "mysql cannot reach $ROOT/target; its test server lives in $MARIADB_DIR" >&2
+fi
+KAFKA_DIR=$ROOT/target/test-servers/kafka
+
 stop_servers() {
+  kafka_stop "$KAFKA_DIR" || true
   pg_stop "$PG_DIR" || true
+  mariadb_stop "$MARIADB_DIR" || true
   if [ -n "$PG_DIR_TEMPORARY" ]; then rm -rf "$PG_DIR"; fi
+  if [ -n "$MARIADB_DIR_TEMPORARY" ]; then rm -rf "$MARIADB_DIR"; fi
 }
 trap stop_servers EXIT
 trap 'exit 130' INT
@@ -73,6 +98,16 @@ say "starting PostgreSQL in $PG_DIR"
 pg_stop "$PG_DIR" # a server left behind by an interrupted run
 pg_start "$PG_DIR"
 echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on $TRIBUTARY_PG_HOST:$TRIBUTARY_PG_PORT" >&2
+say "starting MariaDB in $MARIADB_DIR"
+mariadb_stop "$MARIADB_DIR" # a server left behind by an interrupted run
+mariadb_start "$MARIADB_DIR"
+echo "MariaDB $(mariadbd --version | awk '{print $3}') on $TRIBUTARY_MYSQL_HOST:$TRIBUTARY_MYSQL_PORT" >&2
+say "starting the Kafka-protocol broker (tansu) in $KAFKA_DIR"
+kafka_stop "$KAFKA_DIR" # a broker left behind by an interrupted run
+kafka_start "$KAFKA_DIR"
+echo "tansu $("$TRIBUTARY_TANSU" --version 2>/dev/null | awk '{print $NF}') on $TRIBUTARY_KAFKA_BOOTSTRAP" >&2
+kafka_python_install "$ROOT/target/py-kafka"
+echo "kafka-python $("$TRIBUTARY_KAFKA_PYTHON" -c 'import kafka; print(kafka.__version__)') in target/py-kafka" >&2
 if [ -z "${MONGODB_URL:-}" ]; then
   echo "MONGODB_URL is not set: MongoDB tests will be skipped" >&2
 fi

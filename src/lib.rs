@@ -2,7 +2,8 @@
 //! standalone mode. The `tributary` binary (`src/main.rs`) is the command-line edge.
 //!
 //! * [`log`]: durable topics and source offsets in the data directory (redb).
-//! * [`runtime`]: runs a source connector task onto the log, committing offsets in order.
+//! * [`runtime`]: runs a source connector task onto a topic backend, committing offsets in order.
+//! * [`kafka`]: Kafka as the topic backend (`bootstrap.servers`): producer, topic creation.
 //! * [`plugins`]: `connector.class` → source connector.
 //! * [`connector_file`]: Debezium-style JSON and `.properties` connector files.
 //! * [`herder`]: connector and task lifecycle (Kafka Connect's states, pause/resume/stop,
@@ -17,6 +18,7 @@
 
 pub mod connector_file;
 pub mod herder;
+pub mod kafka;
 pub mod listener;
 pub mod log;
 pub mod plugins;

@@ -20,6 +20,14 @@ const SOURCES: &[(Plugin, &[&str])] = &[
         ],
     ),
     (
+        Plugin::MySql,
+        &["io.debezium.connector.mysql.MySqlConnector", "mysql"],
+    ),
+    (
+        Plugin::MariaDb,
+        &["io.debezium.connector.mariadb.MariaDbConnector", "mariadb"],
+    ),
+    (
         Plugin::FileStream,
         &[
             "org.apache.kafka.connect.file.FileStreamSourceConnector",
@@ -32,6 +40,8 @@ const SOURCES: &[(Plugin, &[&str])] = &[
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Plugin {
     Postgres,
+    MySql,
+    MariaDb,
     FileStream,
 }
 
@@ -107,6 +117,7 @@ fn plugin_def(class: &str) -> cdc_core::configdef::ConfigDef {
         .map(|(p, _)| *p);
     match plugin {
         Some(Plugin::Postgres) => pg_wal::config_def(),
+        Some(Plugin::MySql | Plugin::MariaDb) => mysql_binlog::config_def(),
         Some(Plugin::FileStream) => ConfigDef::new()
             .define(
                 ConfigKey::new(
@@ -252,6 +263,9 @@ pub fn make_source(config: &ConfigMap) -> Result<Box<dyn Source>, ConfigErrors> 
         .map(|(p, _)| *p);
     match plugin {
         Some(Plugin::Postgres) => postgres(config),
+        Some(Plugin::MySql | Plugin::MariaDb) => {
+            mysql_binlog::MySqlSource::from_config(config).map(|s| Box::new(s) as Box<dyn Source>)
+        }
         Some(Plugin::FileStream) => {
             FileStreamSource::from_config(config).map(|s| Box::new(s) as Box<dyn Source>)
         }
@@ -263,6 +277,45 @@ pub fn make_source(config: &ConfigMap) -> Result<Box<dyn Source>, ConfigErrors> 
             ),
         )),
     }
+}
+
+/// The property naming the schema history file of MySQL/MariaDB connectors.
+const HISTORY_FILE: &str = "schema.history.internal.file.filename";
+
+/// Worker-supplied defaults a connector's config gets before it runs: MySQL and MariaDB
+/// connectors keep their schema history in `<data dir>/schema-history/<connector>.jsonl`
+/// unless `schema.history.internal.file.filename` says otherwise.
+pub fn with_worker_defaults(
+    config: &ConfigMap,
+    connector: &str,
+    data_dir: &std::path::Path,
+) -> ConfigMap {
+    let mut config = config.clone();
+    let class = config
+        .get("connector.class")
+        .map(|c| c.trim().to_owned())
+        .unwrap_or_default();
+    let is_binlog = SOURCES.iter().any(|(p, names)| {
+        matches!(p, Plugin::MySql | Plugin::MariaDb)
+            && names.iter().any(|n| n.eq_ignore_ascii_case(&class))
+    });
+    if is_binlog && config.get(HISTORY_FILE).is_none_or(|v| v.trim().is_empty()) {
+        let safe: String = connector
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let path = data_dir
+            .join("schema-history")
+            .join(format!("{safe}.jsonl"));
+        config.insert(HISTORY_FILE.to_owned(), path.display().to_string());
+    }
+    config
 }
 
 fn postgres(config: &ConfigMap) -> Result<Box<dyn Source>, ConfigErrors> {

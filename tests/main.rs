@@ -1,8 +1,11 @@
 //! End-to-end scenarios: the `tributary` binary against the real PostgreSQL that
-//! `scripts/test.sh` starts.
+//! `scripts/test.sh` starts (PostgreSQL, and MariaDB for `mysql_*`).
 
 #[path = "../crates/pg-wal/tests/support.rs"]
 mod support;
+
+#[path = "../crates/mysql-binlog/tests/support.rs"]
+mod my_support;
 
 mod worker;
 
@@ -10,5 +13,7 @@ mod avro;
 mod big_transaction;
 mod cli;
 mod crash;
+mod kafka;
 mod listener;
+mod mysql_crash;
 mod rest;

@@ -14,25 +14,44 @@ pub struct WorkerDir {
     pub data: PathBuf,
     pub connector: PathBuf,
     pub name: String,
+    /// Worker properties passed with `--worker-config`, when set.
+    pub worker_properties: Option<PathBuf>,
 }
 
 impl WorkerDir {
     /// Writes a Debezium-style connector JSON for the fixture's database.
     pub fn new(db: &PgFixture, extra: &[(&str, &str)]) -> WorkerDir {
-        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(&db.dbname);
+        WorkerDir::named(db, "", extra)
+    }
+
+    /// [`WorkerDir::new`] for one of several workers on the same database: `suffix` keeps the
+    /// directories and connector names apart (give each its own `slot.name`).
+    pub fn named(db: &PgFixture, suffix: &str, extra: &[(&str, &str)]) -> WorkerDir {
+        WorkerDir::with_config(&format!("{}{suffix}", db.dbname), |more| {
+            let mut all = more.to_vec();
+            all.extend_from_slice(extra);
+            db.connector_config(&all)
+        })
+    }
+
+    /// Writes a connector JSON named after `dbname`, from `config` given the JSON converter
+    /// settings every worker test uses.
+    pub fn with_config(
+        dbname: &str,
+        config: impl FnOnce(&[(&str, &str)]) -> cdc_core::ConfigMap,
+    ) -> WorkerDir {
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(dbname);
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(&root).unwrap();
-        let name = format!("{}-connector", db.dbname);
-        let mut with_converters: Vec<(&str, &str)> = vec![
+        let name = format!("{dbname}-connector");
+        let with_converters: Vec<(&str, &str)> = vec![
             (
                 "value.converter",
                 "org.apache.kafka.connect.json.JsonConverter",
             ),
             ("value.converter.schemas.enable", "false"),
         ];
-        with_converters.extend_from_slice(extra);
-        let config: serde_json::Map<String, serde_json::Value> = db
-            .connector_config(&with_converters)
+        let config: serde_json::Map<String, serde_json::Value> = config(&with_converters)
             .into_iter()
             .map(|(k, v)| (k, serde_json::Value::String(v)))
             .collect();
@@ -48,7 +67,17 @@ impl WorkerDir {
             root,
             connector,
             name,
+            worker_properties: None,
         }
+    }
+
+    /// Writes `worker.properties` with these properties; the worker starts with it.
+    pub fn with_worker_properties(mut self, props: &[(&str, &str)]) -> WorkerDir {
+        let path = self.root.join("worker.properties");
+        let text: String = props.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+        std::fs::write(&path, text).unwrap();
+        self.worker_properties = Some(path);
+        self
     }
 
     /// Starts `tributary standalone --data-dir <data> <connector.json>`.
@@ -58,10 +87,13 @@ impl WorkerDir {
             .append(true)
             .open(self.root.join("worker.log"))
             .unwrap();
-        Command::new(env!("CARGO_BIN_EXE_tributary"))
-            .args(["standalone", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(&self.data)
-            .arg(&self.connector)
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tributary"));
+        cmd.args(["standalone", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(&self.data);
+        if let Some(p) = &self.worker_properties {
+            cmd.arg("--worker-config").arg(p);
+        }
+        cmd.arg(&self.connector)
             .env("RUST_LOG", "info")
             .stdout(Stdio::from(log.try_clone().unwrap()))
             .stderr(Stdio::from(log))

@@ -11,9 +11,10 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use super::entities::State;
+use crate::kafka::{KafkaBackend, KafkaSettings};
 use crate::log::EmbeddedLog;
 use crate::plugins;
-use crate::runtime::{self, Converters, TaskObserver};
+use crate::runtime::{self, Converters, TaskObserver, TopicBackend};
 
 /// A task's live status, shared between the running task and the herder.
 #[derive(Debug, Clone)]
@@ -108,16 +109,20 @@ pub(crate) fn spawn(
 ) -> RunningTask {
     let cancel = parent.child_token();
     *lock(&status) = TaskStatus::new(State::Running);
-    let built = build(config, worker_config);
+    let config = &plugins::with_worker_defaults(config, name, log.dir());
+    let built = build(name, config, worker_config);
     let (name, log, token) = (name.to_owned(), log.clone(), cancel.clone());
     let join = tokio::spawn(async move {
-        let (source, mut converters, bounds) = match built {
+        let fail = |trace: String| {
+            let mut s = lock(&status);
+            s.state = State::Failed;
+            s.trace = Some(trace);
+        };
+        let (source, mut converters, bounds, kafka) = match built {
             Ok(b) => b,
             Err(errors) => {
                 error!(connector = %name, %errors, "cannot start the connector's task");
-                let mut s = lock(&status);
-                s.state = State::Failed;
-                s.trace = Some(errors.to_string());
+                fail(errors.to_string());
                 return;
             }
         };
@@ -126,13 +131,23 @@ pub(crate) fn spawn(
                 Ok(r) => converters = converters.with_embedded_registry(r),
                 Err(e) => {
                     error!(connector = %name, error = %e, "cannot open the embedded schema registry");
-                    let mut s = lock(&status);
-                    s.state = State::Failed;
-                    s.trace = Some(format!("cannot open the embedded schema registry: {e}"));
+                    fail(format!("cannot open the embedded schema registry: {e}"));
                     return;
                 }
             }
         }
+        // Kafka when the worker has `bootstrap.servers`; offsets stay in the data directory.
+        let backend: TopicBackend = match kafka {
+            None => log.into(),
+            Some(settings) => match KafkaBackend::start(&name, &settings, log, token.clone()) {
+                Ok(k) => k.into(),
+                Err(e) => {
+                    error!(connector = %name, error = %e, "cannot start the connector's task");
+                    fail(e.chain());
+                    return;
+                }
+            },
+        };
         let observer = Arc::new(Observer {
             connector: name.clone(),
             status: status.clone(),
@@ -141,7 +156,7 @@ pub(crate) fn spawn(
         let result = runtime::run_source_observed(
             name.clone(),
             source,
-            log,
+            backend,
             converters,
             bounds,
             token.clone(),
@@ -165,9 +180,18 @@ pub(crate) fn spawn(
     RunningTask { cancel, join }
 }
 
-type Built = (Box<dyn cdc_core::Source>, Converters, cdc_core::QueueBounds);
+type Built = (
+    Box<dyn cdc_core::Source>,
+    Converters,
+    cdc_core::QueueBounds,
+    Option<KafkaSettings>,
+);
 
-fn build(config: &ConfigMap, worker: &ConfigMap) -> Result<Built, cdc_core::ConfigErrors> {
+fn build(
+    name: &str,
+    config: &ConfigMap,
+    worker: &ConfigMap,
+) -> Result<Built, cdc_core::ConfigErrors> {
     // `${env:}` / `${file:}` placeholders are resolved here, for the task only, and only for the
     // providers the worker's `config.providers` allows; the stored config keeps them unresolved.
     let providers = cdc_core::configdef::ConfigProviders::from_worker(worker)?;
@@ -175,6 +199,7 @@ fn build(config: &ConfigMap, worker: &ConfigMap) -> Result<Built, cdc_core::Conf
     let config = &resolved;
     let converters = Converters::from_config(config, worker)?;
     let bounds = runtime::queue_bounds(config)?;
+    let kafka = KafkaSettings::from_config(worker, config, name)?;
     let source = plugins::make_source(config)?;
-    Ok((source, converters, bounds))
+    Ok((source, converters, bounds, kafka))
 }

@@ -5,32 +5,50 @@
 //! All integers are little-endian.
 //!
 //! ```text
-//! chunk   := version:u8 (=1) count:u32 record{count}
-//!          | version:u8 (=2) count:u32 raw_len:u32 lz4_block(record{count})   (compressed)
-//! record  := len:u32 body                       (len = body length, to skip records quickly)
-//! body    := timestamp_ms:i64 key:bytes? value:bytes? header_count:u32 header{header_count}
-//! bytes?  := len:i32 data                       (len = -1: null, no data)
-//! header  := name_len:u32 name(UTF-8) value_len:u32 value
+//! chunk    := version:u8 (=3) count:u32 part3                          (this build writes)
+//!           | version:u8 (=4) count:u32 raw_len:u32 lz4_block(part3)   (this build writes)
+//!           | version:u8 (=1) count:u32 record1{count}                 (read only)
+//!           | version:u8 (=2) count:u32 raw_len:u32 lz4_block(record1{count})   (read only)
+//! part3    := records_len:u32 record3{count} dict
+//! dict     := n:u32 (len:u32 bytes){n}            (the distinct shared prefixes of the chunk)
+//! record3  := len:u32 timestamp_ms:i64 key:shared value:shared headers
+//! shared   := -1:i32                              (null)
+//!           | len:i32 prefix:u32 data[len]        (prefix 0: none; k: dict entry k-1; the
+//!                                                  bytes are that entry followed by data)
+//! record1  := len:u32 timestamp_ms:i64 key:bytes? value:bytes? headers
+//! bytes?   := len:i32 data                        (len = -1: null, no data)
+//! headers  := header_count:u32 (name_len:u32 name(UTF-8) value_len:u32 value){header_count}
 //! ```
+//!
+//! Version 3 exists for messages that repeat a large part: JsonConverter's schema is about nine
+//! tenths of every message of a table, and storing it once per chunk instead of once per record
+//! cuts the bytes to copy, compress and write tenfold.
 
-use super::{StoredRecord, StoredRecordRef};
+use super::{Payload, StoredRecord, StoredRecordRef};
 
-/// The chunk format version written by this build (uncompressed).
-pub const VERSION: u8 = 1;
+/// The uncompressed chunk format version written by this build.
+pub const VERSION: u8 = 3;
 
-/// The version of an lz4-compressed chunk: the records of a version 1 chunk, compressed.
-pub const VERSION_LZ4: u8 = 2;
+/// The lz4-compressed form of [`VERSION`].
+pub const VERSION_LZ4: u8 = 4;
+
+/// Chunk versions of earlier builds, still read.
+const VERSION_1: u8 = 1;
+const VERSION_1_LZ4: u8 = 2;
 
 /// A chunk is stored compressed only when that saves at least this share (in tenths).
 const WORTH_COMPRESSING_TENTHS: usize = 9;
 
-/// Size of a chunk header.
+/// Size of a chunk header (version and count).
 pub const CHUNK_HEADER: usize = 5;
+
+/// Distinct prefixes a chunk's dictionary holds; further ones are stored inline.
+const MAX_PREFIXES: usize = 64;
 
 /// A chunk or record that cannot be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FormatError {
-    #[error("unsupported chunk format version {0} (this build reads version {VERSION})")]
+    #[error("unsupported chunk format version {0} (this build reads versions 1 to 4)")]
     Version(u8),
     #[error("truncated {0}")]
     Truncated(&'static str),
@@ -38,48 +56,119 @@ pub enum FormatError {
     HeaderName,
     #[error("compressed chunk does not decompress to its recorded length")]
     Compression,
+    #[error("record refers to shared prefix {0}, which the chunk does not have")]
+    Prefix(u32),
+}
+
+/// The shared prefixes of the chunk being written, recognised by address.
+#[derive(Debug, Default)]
+pub struct Prefixes<'a> {
+    entries: Vec<&'a [u8]>,
+}
+
+impl<'a> Prefixes<'a> {
+    /// The reference to store for `prefix`: 0 for none, k for dictionary entry k-1; `None` when
+    /// the dictionary is full (the prefix is then stored inline).
+    fn reference(&mut self, prefix: &'a [u8]) -> Option<u32> {
+        if prefix.is_empty() {
+            return Some(0);
+        }
+        let same = |e: &&[u8]| e.as_ptr() == prefix.as_ptr() && e.len() == prefix.len();
+        if let Some(i) = self.entries.iter().rposition(same) {
+            return Some(i as u32 + 1);
+        }
+        if self.entries.len() >= MAX_PREFIXES {
+            return None;
+        }
+        self.entries.push(prefix);
+        Some(self.entries.len() as u32)
+    }
+
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
 }
 
 /// Starts a chunk in `buf` (which must be empty); records follow, then [`finish_chunk`].
 pub fn start_chunk(buf: &mut Vec<u8>) {
     buf.push(VERSION);
-    buf.extend_from_slice(&0u32.to_le_bytes());
+    buf.extend_from_slice(&0u32.to_le_bytes()); // count
+    buf.extend_from_slice(&0u32.to_le_bytes()); // dict_at
 }
 
-/// Writes the record count into a chunk started with [`start_chunk`].
-pub fn finish_chunk(buf: &mut [u8], count: u32) {
+/// Appends the dictionary and writes the record count and the dictionary's position into a
+/// chunk started with [`start_chunk`].
+pub fn finish_chunk(buf: &mut Vec<u8>, count: u32, prefixes: &Prefixes<'_>) {
+    let dict_at = buf.len().saturating_sub(CHUNK_HEADER + 4) as u32;
+    buf.extend_from_slice(&(prefixes.entries.len() as u32).to_le_bytes());
+    for p in &prefixes.entries {
+        buf.extend_from_slice(&(p.len() as u32).to_le_bytes());
+        buf.extend_from_slice(p);
+    }
     if let Some(slot) = buf.get_mut(1..CHUNK_HEADER) {
         slot.copy_from_slice(&count.to_le_bytes());
     }
+    if let Some(slot) = buf.get_mut(CHUNK_HEADER..CHUNK_HEADER + 4) {
+        slot.copy_from_slice(&dict_at.to_le_bytes());
+    }
 }
 
-/// The encoded size of a record, its length prefix included.
+/// The encoded size of a record in a chunk, its length prefix included, not counting shared
+/// prefixes (stored once per chunk).
 pub fn encoded_len(r: &StoredRecordRef<'_>) -> usize {
     4 + body_len(r)
 }
 
 fn body_len(r: &StoredRecordRef<'_>) -> usize {
-    8 + 4
-        + r.key.map_or(0, <[u8]>::len)
-        + 4
-        + r.value.map_or(0, <[u8]>::len)
-        + 4
-        + r.headers
-            .iter()
-            .map(|(k, v)| 8 + k.len() + v.len())
-            .sum::<usize>()
+    let shared = |p: Option<Payload<'_>>| p.map_or(4, |p| 8 + p.rest.len());
+    8 + shared(r.key) + shared(r.value) + headers_len(r.headers)
 }
 
-/// Appends one length-prefixed record to `buf`.
-pub fn encode_record(buf: &mut Vec<u8>, r: &StoredRecordRef<'_>) {
-    let body = body_len(r);
+fn headers_len(headers: &[(String, Vec<u8>)]) -> usize {
+    4 + headers
+        .iter()
+        .map(|(k, v)| 8 + k.len() + v.len())
+        .sum::<usize>()
+}
+
+/// Appends one length-prefixed record to a chunk in `buf`, adding its prefixes to `prefixes`.
+pub fn encode_record<'a>(buf: &mut Vec<u8>, r: &StoredRecordRef<'a>, prefixes: &mut Prefixes<'a>) {
+    let key = r.key.map(|p| (prefixes.reference(p.prefix), p));
+    let value = r.value.map(|p| (prefixes.reference(p.prefix), p));
+    // A prefix the dictionary had no room for is stored inline.
+    let inline = |x: &Option<(Option<u32>, Payload<'_>)>| match x {
+        Some((None, p)) => p.prefix.len(),
+        _ => 0,
+    };
+    let body = body_len(r) + inline(&key) + inline(&value);
     buf.reserve(4 + body);
     buf.extend_from_slice(&(body as u32).to_le_bytes());
     buf.extend_from_slice(&r.timestamp_ms.to_le_bytes());
-    put_nullable(buf, r.key);
-    put_nullable(buf, r.value);
-    buf.extend_from_slice(&(r.headers.len() as u32).to_le_bytes());
-    for (name, value) in r.headers {
+    put_shared(buf, key);
+    put_shared(buf, value);
+    put_headers(buf, r.headers);
+}
+
+fn put_shared(buf: &mut Vec<u8>, part: Option<(Option<u32>, Payload<'_>)>) {
+    match part {
+        None => buf.extend_from_slice(&(-1i32).to_le_bytes()),
+        Some((Some(reference), p)) => {
+            buf.extend_from_slice(&(p.rest.len() as i32).to_le_bytes());
+            buf.extend_from_slice(&reference.to_le_bytes());
+            buf.extend_from_slice(p.rest);
+        }
+        Some((None, p)) => {
+            buf.extend_from_slice(&(p.len() as i32).to_le_bytes());
+            buf.extend_from_slice(&0u32.to_le_bytes());
+            buf.extend_from_slice(p.prefix);
+            buf.extend_from_slice(p.rest);
+        }
+    }
+}
+
+fn put_headers(buf: &mut Vec<u8>, headers: &[(String, Vec<u8>)]) {
+    buf.extend_from_slice(&(headers.len() as u32).to_le_bytes());
+    for (name, value) in headers {
         buf.extend_from_slice(&(name.len() as u32).to_le_bytes());
         buf.extend_from_slice(name.as_bytes());
         buf.extend_from_slice(&(value.len() as u32).to_le_bytes());
@@ -87,53 +176,53 @@ pub fn encode_record(buf: &mut Vec<u8>, r: &StoredRecordRef<'_>) {
     }
 }
 
-fn put_nullable(buf: &mut Vec<u8>, data: Option<&[u8]>) {
-    match data {
-        None => buf.extend_from_slice(&(-1i32).to_le_bytes()),
-        Some(d) => {
-            buf.extend_from_slice(&(d.len() as i32).to_le_bytes());
-            buf.extend_from_slice(d);
-        }
-    }
-}
-
 /// Number of records in a chunk, from its header.
 pub fn chunk_count(chunk: &[u8]) -> Result<u32, FormatError> {
     let mut cur = Cursor(chunk);
     let version = cur.u8("chunk header")?;
-    if version != VERSION && version != VERSION_LZ4 {
+    if !(VERSION_1..=VERSION_LZ4).contains(&version) {
         return Err(FormatError::Version(version));
     }
     cur.u32("chunk header")
 }
 
-/// The lz4-compressed form of a finished version 1 chunk, when it is worth storing instead.
-///
-/// Change events repeat their schemas and field names: with JsonConverter's schemas a chunk
-/// shrinks about tenfold, which turns the log's write volume (and the kernel's page-cache
-/// copying) from the bottleneck into noise.
-pub fn compress_chunk(chunk: &[u8]) -> Option<Vec<u8>> {
+/// The lz4-compressed form of a finished chunk, when it is worth storing instead. `scratch` is
+/// a buffer kept between calls (lz4 needs an initialised output buffer; reusing one saves
+/// zeroing a chunk's worth of memory every time).
+pub fn compress_chunk(chunk: &[u8], scratch: &mut Vec<u8>) -> Option<Vec<u8>> {
+    let version = match *chunk.first()? {
+        VERSION => VERSION_LZ4,
+        VERSION_1 => VERSION_1_LZ4,
+        _ => return None,
+    };
     let records = chunk.get(CHUNK_HEADER..)?;
     let raw_len = u32::try_from(records.len()).ok()?;
-    let mut out = Vec::with_capacity(
-        CHUNK_HEADER + 4 + lz4_flex::block::get_maximum_output_size(records.len()),
-    );
-    out.push(VERSION_LZ4);
+    let bound = lz4_flex::block::get_maximum_output_size(records.len());
+    if scratch.len() < bound {
+        scratch.resize(bound, 0);
+    }
+    let written = lz4_flex::block::compress_into(records, scratch).ok()?;
+    let stored = CHUNK_HEADER + 4 + written;
+    if stored * 10 > chunk.len() * WORTH_COMPRESSING_TENTHS {
+        return None;
+    }
+    let mut out = Vec::with_capacity(stored);
+    out.push(version);
     out.extend_from_slice(chunk.get(1..CHUNK_HEADER)?);
     out.extend_from_slice(&raw_len.to_le_bytes());
-    let start = out.len();
-    out.resize(out.capacity(), 0);
-    let written = lz4_flex::block::compress_into(records, &mut out[start..]).ok()?;
-    out.truncate(start + written);
-    (out.len() * 10 <= chunk.len() * WORTH_COMPRESSING_TENTHS).then_some(out)
+    out.extend_from_slice(scratch.get(..written)?);
+    Some(out)
 }
 
-/// The records part of a chunk, decompressed when needed.
-fn chunk_records(chunk: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, FormatError> {
+/// The version of a chunk's records part, and that part, decompressed when needed.
+fn chunk_records(chunk: &[u8]) -> Result<(u8, std::borrow::Cow<'_, [u8]>), FormatError> {
     let body = chunk.get(CHUNK_HEADER..).unwrap_or_default();
-    if chunk.first() != Some(&VERSION_LZ4) {
-        return Ok(std::borrow::Cow::Borrowed(body));
-    }
+    let version = match chunk.first() {
+        Some(&VERSION_1_LZ4) => VERSION_1,
+        Some(&VERSION_LZ4) => VERSION,
+        Some(&v) => return Ok((v, std::borrow::Cow::Borrowed(body))),
+        None => return Err(FormatError::Truncated("chunk header")),
+    };
     let mut cur = Cursor(body);
     let raw_len = cur.u32("compressed chunk length")? as usize;
     let compressed = cur.0;
@@ -146,7 +235,21 @@ fn chunk_records(chunk: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, FormatError
     if raw.len() != raw_len {
         return Err(FormatError::Compression);
     }
-    Ok(std::borrow::Cow::Owned(raw))
+    Ok((version, std::borrow::Cow::Owned(raw)))
+}
+
+/// Splits a version 3 records part into its records and its dictionary.
+fn split_dict(part: &[u8]) -> Result<(&[u8], Vec<&[u8]>), FormatError> {
+    let mut cur = Cursor(part);
+    let dict_at = cur.u32("dictionary position")? as usize;
+    let records = cur.take(dict_at, "records")?;
+    let n = cur.u32("dictionary size")?;
+    let mut dict = Vec::with_capacity((n as usize).min(MAX_PREFIXES));
+    for _ in 0..n {
+        let len = cur.u32("dictionary entry")? as usize;
+        dict.push(cur.take(len, "dictionary entry")?);
+    }
+    Ok((records, dict))
 }
 
 /// Decodes the records of a chunk whose first record has offset `first_offset`, skipping those
@@ -159,8 +262,13 @@ pub fn decode_chunk(
     out: &mut Vec<StoredRecord>,
 ) -> Result<(), FormatError> {
     let count = chunk_count(chunk)?;
-    let records = chunk_records(chunk)?;
-    let mut cur = Cursor(&records);
+    let (version, part) = chunk_records(chunk)?;
+    let (records, dict) = if version == VERSION {
+        split_dict(&part)?
+    } else {
+        (&part[..], Vec::new())
+    };
+    let mut cur = Cursor(records);
     for i in 0..u64::from(count) {
         if out.len() >= max {
             break;
@@ -171,27 +279,21 @@ pub fn decode_chunk(
         if offset < from {
             continue;
         }
-        out.push(decode_body(body, offset)?);
+        out.push(if version == VERSION {
+            decode_body_v3(body, offset, &dict)?
+        } else {
+            decode_body(body, offset)?
+        });
     }
     Ok(())
 }
 
-/// Decodes one record body (without its length prefix).
-pub fn decode_body(body: &[u8], offset: u64) -> Result<StoredRecord, FormatError> {
+fn decode_body_v3(body: &[u8], offset: u64, dict: &[&[u8]]) -> Result<StoredRecord, FormatError> {
     let mut cur = Cursor(body);
     let timestamp_ms = cur.i64("timestamp")?;
-    let key = cur.nullable("key")?.map(<[u8]>::to_vec);
-    let value = cur.nullable("value")?.map(<[u8]>::to_vec);
-    let n = cur.u32("header count")?;
-    let mut headers = Vec::with_capacity((n as usize).min(64));
-    for _ in 0..n {
-        let len = cur.u32("header name")? as usize;
-        let name = std::str::from_utf8(cur.take(len, "header name")?)
-            .map_err(|_| FormatError::HeaderName)?
-            .to_owned();
-        let len = cur.u32("header value")? as usize;
-        headers.push((name, cur.take(len, "header value")?.to_vec()));
-    }
+    let key = cur.shared("key", dict)?;
+    let value = cur.shared("value", dict)?;
+    let headers = cur.headers()?;
     Ok(StoredRecord {
         offset,
         timestamp_ms,
@@ -201,18 +303,42 @@ pub fn decode_body(body: &[u8], offset: u64) -> Result<StoredRecord, FormatError
     })
 }
 
-/// Encodes an owned record's body with its length prefix (the socket read path reuses this).
+/// Decodes one version 1 record body (without its length prefix), as the socket sends them.
+pub fn decode_body(body: &[u8], offset: u64) -> Result<StoredRecord, FormatError> {
+    let mut cur = Cursor(body);
+    let timestamp_ms = cur.i64("timestamp")?;
+    let key = cur.nullable("key")?.map(<[u8]>::to_vec);
+    let value = cur.nullable("value")?.map(<[u8]>::to_vec);
+    let headers = cur.headers()?;
+    Ok(StoredRecord {
+        offset,
+        timestamp_ms,
+        key,
+        value,
+        headers,
+    })
+}
+
+/// Encodes an owned record as a version 1 body with its length prefix (the socket read path).
 pub fn encode_stored(buf: &mut Vec<u8>, r: &StoredRecord) {
-    encode_record(
-        buf,
-        &StoredRecordRef {
-            topic: "",
-            timestamp_ms: r.timestamp_ms,
-            key: r.key.as_deref(),
-            value: r.value.as_deref(),
-            headers: &r.headers,
-        },
-    );
+    let nullable = |d: &Option<Vec<u8>>| 4 + d.as_ref().map_or(0, Vec::len);
+    let body = 8 + nullable(&r.key) + nullable(&r.value) + headers_len(&r.headers);
+    buf.reserve(4 + body);
+    buf.extend_from_slice(&(body as u32).to_le_bytes());
+    buf.extend_from_slice(&r.timestamp_ms.to_le_bytes());
+    put_nullable(buf, r.key.as_deref());
+    put_nullable(buf, r.value.as_deref());
+    put_headers(buf, &r.headers);
+}
+
+fn put_nullable(buf: &mut Vec<u8>, data: Option<&[u8]>) {
+    match data {
+        None => buf.extend_from_slice(&(-1i32).to_le_bytes()),
+        Some(d) => {
+            buf.extend_from_slice(&(d.len() as i32).to_le_bytes());
+            buf.extend_from_slice(d);
+        }
+    }
 }
 
 /// A checked reader over a byte slice.
@@ -262,6 +388,43 @@ impl<'a> Cursor<'a> {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    fn shared(
+        &mut self,
+        what: &'static str,
+        dict: &[&[u8]],
+    ) -> Result<Option<Vec<u8>>, FormatError> {
+        let len = self.array(what).map(i32::from_le_bytes)?;
+        if len < 0 {
+            return Ok(None);
+        }
+        let reference = self.u32(what)?;
+        let prefix: &[u8] = match reference {
+            0 => &[],
+            k => dict
+                .get(k as usize - 1)
+                .ok_or(FormatError::Prefix(reference))?,
+        };
+        let rest = self.take(len as usize, what)?;
+        let mut v = Vec::with_capacity(prefix.len() + rest.len());
+        v.extend_from_slice(prefix);
+        v.extend_from_slice(rest);
+        Ok(Some(v))
+    }
+
+    fn headers(&mut self) -> Result<Vec<(String, Vec<u8>)>, FormatError> {
+        let n = self.u32("header count")?;
+        let mut headers = Vec::with_capacity((n as usize).min(64));
+        for _ in 0..n {
+            let len = self.u32("header name")? as usize;
+            let name = std::str::from_utf8(self.take(len, "header name")?)
+                .map_err(|_| FormatError::HeaderName)?
+                .to_owned();
+            let len = self.u32("header value")? as usize;
+            headers.push((name, self.take(len, "header value")?.to_vec()));
+        }
+        Ok(headers)
+    }
 }
 
 #[cfg(test)]
@@ -270,14 +433,19 @@ mod tests {
 
     fn chunk_of(records: &[StoredRecordRef<'_>]) -> Vec<u8> {
         let mut buf = Vec::new();
+        let mut prefixes = Prefixes::default();
         start_chunk(&mut buf);
         for r in records {
             let before = buf.len();
-            encode_record(&mut buf, r);
+            encode_record(&mut buf, r, &mut prefixes);
             assert_eq!(buf.len() - before, encoded_len(r));
         }
-        finish_chunk(&mut buf, records.len() as u32);
+        finish_chunk(&mut buf, records.len() as u32, &prefixes);
         buf
+    }
+
+    fn compress(chunk: &[u8]) -> Option<Vec<u8>> {
+        compress_chunk(chunk, &mut Vec::new())
     }
 
     #[test]
@@ -287,8 +455,8 @@ mod tests {
             StoredRecordRef {
                 topic: "t",
                 timestamp_ms: 42,
-                key: Some(b"{\"id\":1}"),
-                value: Some(b"{}"),
+                key: Some(b"{\"id\":1}".into()),
+                value: Some(b"{}".into()),
                 headers: &headers,
             },
             StoredRecordRef {
@@ -301,8 +469,8 @@ mod tests {
             StoredRecordRef {
                 topic: "t",
                 timestamp_ms: 7,
-                key: Some(b""),
-                value: Some(b""),
+                key: Some(b"".into()),
+                value: Some(b"".into()),
                 headers: &[],
             },
         ];
@@ -325,12 +493,120 @@ mod tests {
     }
 
     #[test]
+    fn shared_prefixes_are_stored_once_and_read_back_joined() {
+        let schema = br#"{"schema":{"type":"struct","fields":[]},"payload":"#.repeat(20);
+        let other = br#"{"schema":{"type":"string"},"payload":"#.to_vec();
+        let rests: Vec<Vec<u8>> = (0..100)
+            .map(|i| format!("{{\"id\":{i}}}}}").into_bytes())
+            .collect();
+        let recs: Vec<StoredRecordRef<'_>> = rests
+            .iter()
+            .enumerate()
+            .map(|(i, rest)| StoredRecordRef {
+                topic: "t",
+                timestamp_ms: i as i64,
+                key: Some(Payload {
+                    prefix: &other,
+                    rest: b"\"k\"}",
+                }),
+                value: Some(Payload {
+                    prefix: if i % 10 == 0 { &[] } else { &schema },
+                    rest,
+                }),
+                headers: &[],
+            })
+            .collect();
+        let chunk = chunk_of(&recs);
+        assert!(
+            chunk.len() < schema.len() * 2 + recs.len() * 64,
+            "the schema is stored once: {} bytes",
+            chunk.len()
+        );
+        for stored in [chunk.clone(), compress(&chunk).unwrap_or(chunk)] {
+            let mut out = Vec::new();
+            decode_chunk(&stored, 0, 0, usize::MAX, &mut out).unwrap();
+            assert_eq!(out.len(), recs.len());
+            for (r, o) in recs.iter().zip(&out) {
+                assert_eq!(o.key, r.key.map(|p| p.to_vec()));
+                assert_eq!(o.value, r.value.map(|p| p.to_vec()));
+            }
+        }
+    }
+
+    #[test]
+    fn prefixes_beyond_the_dictionary_are_stored_inline() {
+        let prefixes: Vec<Vec<u8>> = (0..MAX_PREFIXES + 5)
+            .map(|i| format!("prefix-{i}-").into_bytes())
+            .collect();
+        let recs: Vec<StoredRecordRef<'_>> = prefixes
+            .iter()
+            .map(|p| StoredRecordRef {
+                topic: "t",
+                timestamp_ms: 0,
+                key: None,
+                value: Some(Payload {
+                    prefix: p,
+                    rest: b"rest",
+                }),
+                headers: &[],
+            })
+            .collect();
+        let mut buf = Vec::new();
+        let mut dict = Prefixes::default();
+        start_chunk(&mut buf);
+        for r in &recs {
+            encode_record(&mut buf, r, &mut dict);
+        }
+        finish_chunk(&mut buf, recs.len() as u32, &dict);
+        let mut out = Vec::new();
+        decode_chunk(&buf, 0, 0, usize::MAX, &mut out).unwrap();
+        for (p, o) in prefixes.iter().zip(&out) {
+            assert_eq!(o.value.as_deref(), Some(&[&p[..], b"rest"].concat()[..]));
+        }
+    }
+
+    #[test]
+    fn chunks_of_earlier_builds_are_still_read() {
+        let records = [
+            StoredRecord {
+                offset: 0,
+                timestamp_ms: 5,
+                key: Some(b"k".to_vec()),
+                value: Some(br#"{"a":1}"#.repeat(50)),
+                headers: vec![("h".to_owned(), b"v".to_vec())],
+            },
+            StoredRecord {
+                offset: 1,
+                timestamp_ms: 6,
+                key: None,
+                value: None,
+                headers: vec![],
+            },
+        ];
+        let mut v1 = vec![VERSION_1];
+        v1.extend_from_slice(&2u32.to_le_bytes());
+        for r in &records {
+            encode_stored(&mut v1, r);
+        }
+        let v2 = compress(&v1).expect("repetitive");
+        assert_eq!(v2[0], VERSION_1_LZ4);
+        for chunk in [v1, v2] {
+            let mut out = Vec::new();
+            decode_chunk(&chunk, 0, 0, 10, &mut out).unwrap();
+            assert_eq!(out, records);
+        }
+    }
+
+    #[test]
     fn truncated_or_foreign_chunks_are_errors_not_panics() {
         let chunk = chunk_of(&[StoredRecordRef {
             topic: "t",
             timestamp_ms: 1,
-            key: Some(b"k"),
-            value: Some(b"value"),
+            key: Some(b"k".into()),
+            value: Some(Payload {
+                prefix: b"pre",
+                rest: b"value",
+            }),
             headers: &[("a".to_owned(), b"b".to_vec())],
         }]);
         for cut in 0..chunk.len() {
@@ -344,9 +620,15 @@ mod tests {
             Err(FormatError::Version(9))
         );
         // A huge declared length must not allocate or panic.
-        let mut lying = chunk;
+        let mut lying = chunk.clone();
         lying[CHUNK_HEADER..CHUNK_HEADER + 4].copy_from_slice(&u32::MAX.to_le_bytes());
         assert!(decode_chunk(&lying, 0, 0, 10, &mut Vec::new()).is_err());
+        // Every byte flipped: an error or some records, never a panic.
+        for i in 0..chunk.len() {
+            let mut flipped = chunk.clone();
+            flipped[i] ^= 0xa5;
+            let _ = decode_chunk(&flipped, 0, 0, 10, &mut Vec::new());
+        }
     }
 
     #[test]
@@ -356,13 +638,13 @@ mod tests {
             .map(|i| StoredRecordRef {
                 topic: "t",
                 timestamp_ms: i,
-                key: Some(b"{\"id\":1}"),
-                value: Some(value),
+                key: Some(b"{\"id\":1}".into()),
+                value: Some(value.into()),
                 headers: &[],
             })
             .collect();
         let raw = chunk_of(&recs);
-        let compressed = compress_chunk(&raw).expect("repetitive JSON compresses");
+        let compressed = compress(&raw).expect("repetitive JSON compresses");
         assert!(
             compressed.len() * 5 < raw.len(),
             "{} of {}",
@@ -382,10 +664,10 @@ mod tests {
             topic: "t",
             timestamp_ms: 1,
             key: None,
-            value: Some(&[b'x'; 4000]),
+            value: Some((&[b'x'; 4000]).into()),
             headers: &[],
         }];
-        let compressed = compress_chunk(&chunk_of(&recs)).unwrap();
+        let compressed = compress(&chunk_of(&recs)).unwrap();
         for cut in 0..compressed.len() {
             let _ = decode_chunk(&compressed[..cut], 0, 0, 10, &mut Vec::new());
         }

@@ -26,10 +26,69 @@ pub struct StoredRecordRef<'a> {
     pub topic: &'a str,
     pub timestamp_ms: i64,
     /// `None` is a null key.
-    pub key: Option<&'a [u8]>,
+    pub key: Option<Payload<'a>>,
     /// `None` is a tombstone.
-    pub value: Option<&'a [u8]>,
+    pub value: Option<Payload<'a>>,
     pub headers: &'a [(String, Vec<u8>)],
+}
+
+/// A key's or value's bytes in two parts: `prefix` followed by `rest`.
+///
+/// The prefix is the part many records share, such as JsonConverter's serialized schema in
+/// front of every payload of a table (about nine tenths of each message with schemas). A log
+/// stores each distinct prefix once per chunk (recognised by address, so pass the same slice for
+/// the same prefix); a backend that sends whole messages joins the two parts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Payload<'a> {
+    pub prefix: &'a [u8],
+    pub rest: &'a [u8],
+}
+
+impl<'a> Payload<'a> {
+    /// Bytes with no shared prefix.
+    pub fn whole(bytes: &'a [u8]) -> Self {
+        Payload {
+            prefix: &[],
+            rest: bytes,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.prefix.len() + self.rest.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The record's bytes: borrowed when there is no prefix, joined otherwise.
+    pub fn joined(&self) -> std::borrow::Cow<'a, [u8]> {
+        if self.prefix.is_empty() {
+            std::borrow::Cow::Borrowed(self.rest)
+        } else {
+            std::borrow::Cow::Owned(self.to_vec())
+        }
+    }
+
+    /// The record's bytes, joined.
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(self.len());
+        v.extend_from_slice(self.prefix);
+        v.extend_from_slice(self.rest);
+        v
+    }
+}
+
+impl<'a> From<&'a [u8]> for Payload<'a> {
+    fn from(bytes: &'a [u8]) -> Self {
+        Payload::whole(bytes)
+    }
+}
+
+impl<'a, const N: usize> From<&'a [u8; N]> for Payload<'a> {
+    fn from(bytes: &'a [u8; N]) -> Self {
+        Payload::whole(bytes)
+    }
 }
 
 /// A record read back from a topic.

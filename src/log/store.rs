@@ -69,6 +69,8 @@ struct Writer {
     next_id: u32,
     /// Chunk buffers kept between appends.
     spare: Vec<Vec<u8>>,
+    /// lz4's output buffer, kept between appends.
+    scratch: Vec<u8>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -86,13 +88,16 @@ struct Pending<'r> {
     cur: Vec<u8>,
     cur_first: u64,
     cur_count: u32,
+    /// The shared prefixes of the chunk in `cur`.
+    prefixes: format::Prefixes<'r>,
 }
 
 impl Pending<'_> {
-    fn seal(&mut self, spare: &mut Vec<Vec<u8>>) {
+    fn seal(&mut self, spare: &mut Vec<Vec<u8>>, scratch: &mut Vec<u8>) {
         if self.cur_count > 0 {
-            format::finish_chunk(&mut self.cur, self.cur_count);
-            match format::compress_chunk(&self.cur) {
+            format::finish_chunk(&mut self.cur, self.cur_count, &self.prefixes);
+            self.prefixes.clear();
+            match format::compress_chunk(&self.cur, scratch) {
                 Some(compressed) => {
                     self.cur.clear();
                     self.chunks.push((self.cur_first, compressed));
@@ -254,6 +259,7 @@ impl EmbeddedLog {
                                 cur: w.spare.pop().unwrap_or_default(),
                                 cur_first: 0,
                                 cur_count: 0,
+                                prefixes: format::Prefixes::default(),
                             });
                             index.insert(r.topic, pending.len() - 1);
                             pending.len() - 1
@@ -265,20 +271,20 @@ impl EmbeddedLog {
             };
             let p = &mut pending[i];
             if p.cur_count > 0 && p.cur.len() + format::encoded_len(r) > CHUNK_BYTES {
-                p.seal(&mut w.spare);
+                p.seal(&mut w.spare, &mut w.scratch);
             }
             if p.cur_count == 0 {
                 p.cur.clear();
                 format::start_chunk(&mut p.cur);
                 p.cur_first = p.state.next;
             }
-            format::encode_record(&mut p.cur, r);
+            format::encode_record(&mut p.cur, r, &mut p.prefixes);
             p.cur_count += 1;
             offsets.push(p.state.next);
             p.state.next += 1;
         }
         for p in &mut pending {
-            p.seal(&mut w.spare);
+            p.seal(&mut w.spare, &mut w.scratch);
         }
 
         // One durable write transaction for everything.

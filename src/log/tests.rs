@@ -9,8 +9,8 @@ fn rec<'a>(topic: &'a str, key: &'a [u8], value: Option<&'a [u8]>) -> StoredReco
     StoredRecordRef {
         topic,
         timestamp_ms: 1_700_000_000_000,
-        key: Some(key),
-        value,
+        key: Some(key.into()),
+        value: value.map(Payload::whole),
         headers: &[],
     }
 }
@@ -119,7 +119,7 @@ fn big_appends_are_split_into_chunks_and_read_from_any_offset() {
             topic: "big",
             timestamp_ms: 5,
             key: None,
-            value: Some(v),
+            value: Some(Payload::whole(v)),
             headers: &headers,
         })
         .collect();
@@ -169,7 +169,7 @@ async fn a_reader_goes_through_the_worker_socket_while_a_worker_holds_the_direct
                 topic: "t",
                 timestamp_ms: 9,
                 key: None,
-                value: Some(b"{\"a\":1}"),
+                value: Some(b"{\"a\":1}".into()),
                 headers: &headers,
             },
             rec("t", b"k", None),

@@ -11,6 +11,8 @@ use cdc_core::{
 };
 
 use super::avro::{self, AvroConvertError, AvroSettings, AvroSide, AVRO_CONVERTER};
+use super::json::{write_planned, Plan};
+use crate::log::Payload;
 use crate::registry::Registry;
 
 /// Connect's JSON converter class.
@@ -166,7 +168,8 @@ pub fn queue_bounds(config: &ConfigMap) -> Result<QueueBounds, ConfigErrors> {
 /// `JsonConverter::to_bytes`, but each schema is serialized once (with `schemas.enable=true` the
 /// `schema` half of every message of a table is the same, and usually the larger half) and
 /// payloads are written without an intermediate JSON tree. AvroConverter output is Confluent's
-/// wire format, with schema ids cached per schema and topic.
+/// wire format: the header (magic byte, schema id) is the shared prefix, the Avro datum follows;
+/// schema ids are cached per schema and topic.
 pub struct RecordConverter {
     key: Side,
     value: Side,
@@ -182,26 +185,6 @@ impl Side {
         match c {
             Converter::Json(j) => Side::Json(j, SchemaCache::default()),
             Converter::Avro(a) => Side::Avro(Box::new(AvroSide::new(a, is_key, embedded))),
-        }
-    }
-
-    fn encode(
-        &mut self,
-        topic: &Arc<str>,
-        data: Option<&Data>,
-    ) -> Result<Option<Vec<u8>>, ConvertError> {
-        let Some(data) = data else {
-            return Ok(None);
-        };
-        match self {
-            Side::Json(conv, cache) => Ok(json_bytes(conv, cache, data)),
-            Side::Avro(avro) => avro
-                .encode(topic, data)
-                .map(Some)
-                .map_err(|source| ConvertError {
-                    topic: topic.to_string(),
-                    source: Box::new(source),
-                }),
         }
     }
 }
@@ -223,31 +206,41 @@ impl From<ConvertError> for ConnectorError {
     }
 }
 
-/// Serialized schemas by `Arc` address. Each entry holds its `Arc`, so an address cannot be
-/// reused by another schema while it is cached.
+/// What converting a schema's messages needs, by the schema's `Arc` address: the JSON in front
+/// of every payload (`{"schema":…,"payload":`) and the payload writer's [`Plan`]. Each entry
+/// holds its `Arc`, so an address cannot be reused by another schema while it is cached.
 #[derive(Default)]
 struct SchemaCache {
-    entries: HashMap<usize, (Arc<Schema>, Vec<u8>)>,
+    entries: HashMap<usize, Cached>,
+}
+
+struct Cached {
+    _schema: Arc<Schema>,
+    prefix: Arc<[u8]>,
+    plan: Plan,
 }
 
 /// Schemas kept per cache before it starts over (tables × schema versions seen).
 const SCHEMA_CACHE_ENTRIES: usize = 1024;
 
 impl SchemaCache {
-    fn get(&mut self, schema: &Arc<Schema>) -> &[u8] {
-        if self.entries.len() >= SCHEMA_CACHE_ENTRIES
-            && !self.entries.contains_key(&(Arc::as_ptr(schema) as usize))
-        {
+    fn get(&mut self, schema: &Arc<Schema>, decimal: DecimalFormat) -> &Cached {
+        let key = Arc::as_ptr(schema) as usize;
+        if self.entries.len() >= SCHEMA_CACHE_ENTRIES && !self.entries.contains_key(&key) {
             self.entries.clear();
         }
-        &self
-            .entries
-            .entry(Arc::as_ptr(schema) as usize)
-            .or_insert_with(|| {
-                let bytes = serde_json::to_vec(&schema_json(schema)).unwrap_or_default();
-                (schema.clone(), bytes)
-            })
-            .1
+        self.entries.entry(key).or_insert_with(|| {
+            let json = serde_json::to_vec(&schema_json(schema)).unwrap_or_default();
+            let mut prefix = Vec::with_capacity(json.len() + 22);
+            prefix.extend_from_slice(br#"{"schema":"#);
+            prefix.extend_from_slice(&json);
+            prefix.extend_from_slice(br#","payload":"#);
+            Cached {
+                _schema: schema.clone(),
+                prefix: prefix.into(),
+                plan: Plan::new(schema, decimal),
+            }
+        })
     }
 }
 
@@ -265,7 +258,9 @@ impl RecordConverter {
         topic: &Arc<str>,
         data: Option<&Data>,
     ) -> Result<Option<Vec<u8>>, ConvertError> {
-        self.key.encode(topic, data)
+        let mut group = ConvertedGroup::default();
+        let part = write(&mut self.key, topic, data, &mut group)?;
+        Ok(part.map(|p| group.payload(&p).to_vec()))
     }
 
     /// The value's bytes; `None` for a tombstone.
@@ -274,33 +269,110 @@ impl RecordConverter {
         topic: &Arc<str>,
         data: Option<&Data>,
     ) -> Result<Option<Vec<u8>>, ConvertError> {
-        self.value.encode(topic, data)
+        let mut group = ConvertedGroup::default();
+        let part = write(&mut self.value, topic, data, &mut group)?;
+        Ok(part.map(|p| group.payload(&p).to_vec()))
     }
 }
 
-fn json_bytes(conv: &JsonConverter, cache: &mut SchemaCache, data: &Data) -> Option<Vec<u8>> {
+/// Converts `data` into `group`: the payload goes to the arena; with JSON schemas or Avro, the
+/// message's first part is a prefix shared by every message of that schema.
+fn write(
+    side: &mut Side,
+    topic: &Arc<str>,
+    data: Option<&Data>,
+    group: &mut ConvertedGroup,
+) -> Result<Option<Part>, ConvertError> {
+    let Some(data) = data else {
+        return Ok(None);
+    };
+    let (conv, cache) = match side {
+        Side::Json(conv, cache) => (conv, cache),
+        Side::Avro(avro) => {
+            let start = group.arena.len();
+            let header = avro
+                .encode_into(topic, data, &mut group.arena)
+                .map_err(|source| ConvertError {
+                    topic: topic.to_string(),
+                    source: Box::new(source),
+                })?;
+            let end = group.arena.len();
+            let prefix = group.prefix_index(&header);
+            return Ok(Some(Part {
+                prefix: Some(prefix),
+                start,
+                end,
+            }));
+        }
+    };
+    let cached = cache.get(&data.schema, conv.decimal_format);
+    let start = group.arena.len();
+    let out = &mut group.arena;
+    write_planned(out, conv.decimal_format, &cached.plan, &data.value);
     if !conv.schemas_enable {
-        let mut out = Vec::with_capacity(512);
-        super::json::write_payload(&mut out, conv.decimal_format, &data.schema, &data.value);
-        return Some(out);
+        return Ok(Some(Part {
+            prefix: None,
+            start,
+            end: out.len(),
+        }));
     }
-    let schema = cache.get(&data.schema);
-    let mut out = Vec::with_capacity(schema.len() + 512);
-    out.extend_from_slice(br#"{"schema":"#);
-    out.extend_from_slice(schema);
-    out.extend_from_slice(br#","payload":"#);
-    super::json::write_payload(&mut out, conv.decimal_format, &data.schema, &data.value);
     out.push(b'}');
-    Some(out)
+    let end = out.len();
+    let prefix = group.prefix_index(&cached.prefix);
+    Ok(Some(Part {
+        prefix: Some(prefix),
+        start,
+        end,
+    }))
 }
 
-/// One record converted to stored bytes.
+/// A converted key or value: `prefixes[prefix]` (when some) followed by `arena[start..end]` of
+/// its [`ConvertedGroup`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Part {
+    prefix: Option<u32>,
+    start: usize,
+    end: usize,
+}
+
+/// One record converted; its bytes live in the group.
 pub(crate) struct Converted {
     pub topic: Arc<str>,
     pub timestamp_ms: i64,
-    pub key: Option<Vec<u8>>,
-    pub value: Option<Vec<u8>>,
+    pub key: Option<Part>,
+    pub value: Option<Part>,
     pub headers: Vec<(String, Vec<u8>)>,
+}
+
+/// The records of a group of batches, converted, with their bytes in one arena (one allocation
+/// for the group instead of two per record) and the shared prefixes they refer to.
+#[derive(Default)]
+pub(crate) struct ConvertedGroup {
+    arena: Vec<u8>,
+    prefixes: Vec<Arc<[u8]>>,
+    pub records: Vec<Converted>,
+}
+
+impl ConvertedGroup {
+    /// The bytes of a part of one of this group's records.
+    pub fn payload(&self, part: &Part) -> Payload<'_> {
+        let prefix = part
+            .prefix
+            .and_then(|i| self.prefixes.get(i as usize))
+            .map_or(&[][..], |p| &p[..]);
+        Payload {
+            prefix,
+            rest: self.arena.get(part.start..part.end).unwrap_or_default(),
+        }
+    }
+
+    fn prefix_index(&mut self, prefix: &Arc<[u8]>) -> u32 {
+        if let Some(i) = self.prefixes.iter().rposition(|p| Arc::ptr_eq(p, prefix)) {
+            return i as u32;
+        }
+        self.prefixes.push(prefix.clone());
+        (self.prefixes.len() - 1) as u32
+    }
 }
 
 /// Converts every record of `batches` in order. The headers move out, they are not copied; the
@@ -308,21 +380,28 @@ pub(crate) struct Converted {
 pub(crate) fn convert(
     converter: &mut RecordConverter,
     batches: &mut [Batch],
-) -> Result<Vec<Converted>, ConvertError> {
-    let n = batches.iter().map(|b| b.records.len()).sum();
-    let mut out = Vec::with_capacity(n);
+) -> Result<ConvertedGroup, ConvertError> {
+    let n: usize = batches.iter().map(|b| b.records.len()).sum();
+    let mut group = ConvertedGroup {
+        arena: Vec::with_capacity(n * 256),
+        prefixes: Vec::new(),
+        records: Vec::with_capacity(n),
+    };
+    let c = converter;
     for batch in batches {
         for r in &mut batch.records {
-            out.push(Converted {
-                key: converter.key(&r.topic, r.key.as_ref())?,
-                value: converter.value(&r.topic, r.value.as_ref())?,
+            let key = write(&mut c.key, &r.topic, r.key.as_ref(), &mut group)?;
+            let value = write(&mut c.value, &r.topic, r.value.as_ref(), &mut group)?;
+            group.records.push(Converted {
+                key,
+                value,
                 topic: r.topic.clone(),
                 timestamp_ms: r.timestamp_ms,
                 headers: std::mem::take(&mut r.headers),
             });
         }
     }
-    Ok(out)
+    Ok(group)
 }
 
 #[cfg(test)]

@@ -14,15 +14,15 @@ use serde_json::Value as Json;
 /// Appends the JSON of `value` (schema `schema`) to `out`, as JsonConverter's payload.
 pub fn write_payload(out: &mut Vec<u8>, decimal: DecimalFormat, schema: &Schema, value: &Value) {
     match value {
-        Value::Null => out.extend_from_slice(b"null"),
-        Value::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Value::Int8(v) => int(out, i64::from(*v)),
-        Value::Int16(v) => int(out, i64::from(*v)),
-        Value::Int32(v) => int(out, i64::from(*v)),
-        Value::Int64(v) => int(out, *v),
-        Value::Float32(v) => float(out, cdc_core::json::float32_as_written(*v)),
-        Value::Float64(v) => float(out, *v),
-        Value::String(s) => string(out, s),
+        Value::Null
+        | Value::Boolean(_)
+        | Value::Int8(_)
+        | Value::Int16(_)
+        | Value::Int32(_)
+        | Value::Int64(_)
+        | Value::Float32(_)
+        | Value::Float64(_)
+        | Value::String(_) => scalar(out, value),
         Value::Bytes(b) => {
             if decimal == DecimalFormat::Numeric && schema.name.as_deref() == Some(DECIMAL) {
                 let scale = schema
@@ -97,6 +97,181 @@ pub fn write_payload(out: &mut Vec<u8>, decimal: DecimalFormat, schema: &Schema,
     }
 }
 
+/// What [`write_planned`] needs of a schema, worked out once per schema instead of once per
+/// record: each struct field's `"name":` already escaped (with its leading comma), each decimal's
+/// scale already parsed.
+#[derive(Debug)]
+pub struct Plan {
+    kind: PlanKind,
+}
+
+#[derive(Debug)]
+enum PlanKind {
+    /// Values whose JSON does not depend on the schema.
+    Plain,
+    /// A Connect Decimal written as a number (`decimal.format=NUMERIC`).
+    NumericDecimal {
+        scale: i32,
+    },
+    Array(Box<Plan>),
+    /// A map with string keys (an object) or other keys (an array of pairs).
+    Map {
+        object: bool,
+        key: Box<Plan>,
+        value: Box<Plan>,
+    },
+    Struct {
+        keys: Vec<Box<[u8]>>,
+        fields: Vec<Plan>,
+    },
+    /// A container without its element schema: written by the schema walk.
+    Unplanned(Box<Schema>),
+}
+
+impl Plan {
+    pub fn new(schema: &Schema, decimal: DecimalFormat) -> Plan {
+        let kind = match schema.kind {
+            SchemaType::Bytes
+                if decimal == DecimalFormat::Numeric && schema.name.as_deref() == Some(DECIMAL) =>
+            {
+                PlanKind::NumericDecimal {
+                    scale: schema
+                        .parameter("scale")
+                        .and_then(|s| s.parse().ok())
+                        .unwrap_or(0),
+                }
+            }
+            SchemaType::Array => match &schema.items {
+                Some(items) => PlanKind::Array(Box::new(Plan::new(items, decimal))),
+                None => PlanKind::Unplanned(Box::new(schema.clone())),
+            },
+            SchemaType::Map => match &schema.items {
+                Some(values) => PlanKind::Map {
+                    object: schema
+                        .keys
+                        .as_deref()
+                        .is_none_or(|k| k.kind == SchemaType::String),
+                    key: Box::new(match &schema.keys {
+                        Some(k) => Plan::new(k, decimal),
+                        None => Plan::new(schema, decimal),
+                    }),
+                    value: Box::new(Plan::new(values, decimal)),
+                },
+                None => PlanKind::Unplanned(Box::new(schema.clone())),
+            },
+            SchemaType::Struct => PlanKind::Struct {
+                keys: schema
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| {
+                        let mut key = Vec::with_capacity(f.name.len() + 4);
+                        if i > 0 {
+                            key.push(b',');
+                        }
+                        string(&mut key, &f.name);
+                        key.push(b':');
+                        key.into_boxed_slice()
+                    })
+                    .collect(),
+                fields: schema
+                    .fields
+                    .iter()
+                    .map(|f| Plan::new(&f.schema, decimal))
+                    .collect(),
+            },
+            _ => PlanKind::Plain,
+        };
+        Plan { kind }
+    }
+}
+
+/// Appends the JSON of `value` to `out` as [`write_payload`] does, following a [`Plan`] of its
+/// schema made with the same decimal format.
+pub fn write_planned(out: &mut Vec<u8>, decimal: DecimalFormat, plan: &Plan, value: &Value) {
+    match (value, &plan.kind) {
+        (_, PlanKind::Unplanned(schema)) => write_payload(out, decimal, schema, value),
+        (Value::Struct(values), PlanKind::Struct { keys, fields }) => {
+            out.push(b'{');
+            for ((key, field), v) in keys.iter().zip(fields).zip(values) {
+                out.extend_from_slice(key);
+                write_planned(out, decimal, field, v);
+            }
+            out.push(b'}');
+        }
+        (Value::Bytes(b), PlanKind::NumericDecimal { scale }) => {
+            let digits = cdc_core::decimal::unscaled_to_string(b, *scale);
+            let json = serde_json::from_str(&digits).unwrap_or(Json::String(digits));
+            json_value(out, &json);
+        }
+        (Value::Array(items), PlanKind::Array(item)) => {
+            out.push(b'[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_planned(out, decimal, item, v);
+            }
+            out.push(b']');
+        }
+        (Value::Map(entries), PlanKind::Map { object, key, value }) => {
+            if *object {
+                out.push(b'{');
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    match k {
+                        Value::String(s) => string(out, s),
+                        other => string(out, &format!("{other:?}")),
+                    }
+                    out.push(b':');
+                    write_planned(out, decimal, value, v);
+                }
+                out.push(b'}');
+            } else {
+                out.push(b'[');
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    out.push(b'[');
+                    write_planned(out, decimal, key, k);
+                    out.push(b',');
+                    write_planned(out, decimal, value, v);
+                    out.push(b']');
+                }
+                out.push(b']');
+            }
+        }
+        (Value::Bytes(b), _) => {
+            out.push(b'"');
+            base64_into(out, b);
+            out.push(b'"');
+        }
+        // A container that does not match its schema's shape: as the schema walk writes it.
+        (Value::Struct(_) | Value::Array(_) | Value::Map(_), _) => {
+            write_payload(out, decimal, &Schema::new(SchemaType::Struct), value)
+        }
+        _ => scalar(out, value),
+    }
+}
+
+/// Writes a value whose JSON does not depend on its schema (containers and bytes excepted).
+fn scalar(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Int8(v) => int(out, i64::from(*v)),
+        Value::Int16(v) => int(out, i64::from(*v)),
+        Value::Int32(v) => int(out, i64::from(*v)),
+        Value::Int64(v) => int(out, *v),
+        Value::Float32(v) => float(out, cdc_core::json::float32_as_written(*v)),
+        Value::Float64(v) => float(out, *v),
+        Value::String(s) => string(out, s),
+        _ => out.extend_from_slice(b"null"),
+    }
+}
+
 fn base64_into(out: &mut Vec<u8>, input: &[u8]) {
     let start = out.len();
     out.resize(start + input.len().div_ceil(3) * 4, 0);
@@ -107,7 +282,7 @@ fn base64_into(out: &mut Vec<u8>, input: &[u8]) {
 }
 
 fn int(out: &mut Vec<u8>, v: i64) {
-    let _ = serde_json::to_writer(&mut *out, &v);
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
 /// Jackson's spelling of non-finite doubles, as `cdc_core::json` writes them.
@@ -126,7 +301,38 @@ fn float(out: &mut Vec<u8>, v: f64) {
 }
 
 fn string(out: &mut Vec<u8>, s: &str) {
-    let _ = serde_json::to_writer(&mut *out, s);
+    // Most strings (identifiers, names, dates) need no escaping: copy them whole.
+    if needs_no_escape(s.as_bytes()) {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
+}
+
+/// No control character, quote or backslash (JSON's escapes), checked eight bytes at a time.
+fn needs_no_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // A byte of `x` is zero: the classic SWAR test (no false negatives; a false positive only
+    // sends the string to the exact, slower path).
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS != 0;
+    let has_less_than_0x20 = |x: u64| x.wrapping_sub(ONES * 0x20) & !x & HIGHS != 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        if has_less_than_0x20(x) || has_zero(x ^ (ONES * 0x22)) || has_zero(x ^ (ONES * 0x5c)) {
+            return false;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .all(|&b| b >= 0x20 && b != b'"' && b != b'\\')
 }
 
 fn json_value(out: &mut Vec<u8>, v: &Json) {
@@ -150,10 +356,20 @@ mod tests {
             };
             let mut out = Vec::new();
             write_payload(&mut out, decimal_format, &data.schema, &data.value);
+            let expected = conv.to_bytes(Some(&data)).unwrap();
             assert_eq!(
                 String::from_utf8_lossy(&out),
-                String::from_utf8_lossy(&conv.to_bytes(Some(&data)).unwrap()),
+                String::from_utf8_lossy(&expected),
                 "{:?}",
+                data.value
+            );
+            let plan = Plan::new(&data.schema, decimal_format);
+            let mut planned = Vec::new();
+            write_planned(&mut planned, decimal_format, &plan, &data.value);
+            assert_eq!(
+                String::from_utf8_lossy(&planned),
+                String::from_utf8_lossy(&expected),
+                "planned: {:?}",
                 data.value
             );
         }
@@ -187,6 +403,26 @@ mod tests {
         same_as_json_converter(Schema::bytes(), Value::Bytes(vec![]));
         same_as_json_converter(Schema::bytes(), Value::Bytes(vec![0, 0xff, 0x10, 7, 8]));
         same_as_json_converter(Schema::string().optional(), Value::Null);
+    }
+
+    #[test]
+    fn the_escape_check_finds_every_escaped_byte_in_any_position() {
+        for len in 0..20 {
+            let plain = "a".repeat(len);
+            assert!(needs_no_escape(plain.as_bytes()));
+            for pos in 0..len {
+                for special in [0u8, 0x1f, b'"', b'\\', b'\n'] {
+                    let mut b = plain.clone().into_bytes();
+                    b[pos] = special;
+                    assert!(!needs_no_escape(&b), "{special:#x} at {pos} of {len}");
+                }
+                for fine in [b' ', b'~', 0x7f, 0x80, 0xff, b'!', b'#', b']', b'^'] {
+                    let mut b = plain.clone().into_bytes();
+                    b[pos] = fine;
+                    assert!(needs_no_escape(&b), "{fine:#x} at {pos} of {len}");
+                }
+            }
+        }
     }
 
     #[test]

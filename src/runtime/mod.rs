@@ -13,16 +13,20 @@
 //! source from the committed offset with exponential backoff; fatal ones end the run.
 
 mod avro;
+mod backend;
 mod convert;
 mod json;
 #[cfg(test)]
 mod tests;
 
 pub use avro::{AvroSettings, SubjectNameStrategy, AVRO_CONVERTER};
+pub use backend::TopicBackend;
+pub(crate) use backend::{Backend, Delivery};
 pub use convert::{
     queue_bounds, ConvertError, Converter, Converters, RecordConverter, JSON_CONVERTER,
 };
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -35,31 +39,8 @@ use tokio::task::{JoinError, JoinHandle};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
-use crate::log::{EmbeddedLog, LogError, StoredRecordRef};
-
-/// Where converted records go. The embedded log now, a Kafka backend later; tests wrap it.
-pub(crate) trait Backend: Clone + Send + Sync + 'static {
-    fn append(
-        &self,
-        records: &[StoredRecordRef<'_>],
-        source_offset: Option<(&str, &SourceOffset)>,
-    ) -> Result<(), LogError>;
-    fn source_offset(&self, connector: &str) -> Result<Option<SourceOffset>, LogError>;
-}
-
-impl Backend for EmbeddedLog {
-    fn append(
-        &self,
-        records: &[StoredRecordRef<'_>],
-        source_offset: Option<(&str, &SourceOffset)>,
-    ) -> Result<(), LogError> {
-        EmbeddedLog::append(self, records, source_offset).map(drop)
-    }
-
-    fn source_offset(&self, connector: &str) -> Result<Option<SourceOffset>, LogError> {
-        EmbeddedLog::source_offset(self, connector)
-    }
-}
+use crate::log::StoredRecordRef;
+use backend::AckFuture;
 
 /// What a task's owner (the herder) learns while the task runs; every method has a no-op default.
 /// Called from the pipeline, so implementations must be quick and must not block.
@@ -106,13 +87,13 @@ impl Default for RestartPolicy {
     }
 }
 
-/// Runs `source` as connector `name` onto `log` until `shutdown` (then `Ok`), until the source
-/// ends by itself (`Ok`), or until a fatal error (`Err`). Resumes from the offset stored in the
-/// log; restarts the source after transient errors.
+/// Runs `source` as connector `name` onto `backend` (the embedded log, or Kafka) until
+/// `shutdown` (then `Ok`), until the source ends by itself (`Ok`), or until a fatal error
+/// (`Err`). Resumes from the stored offset; restarts the source after transient errors.
 pub async fn run_source(
     name: String,
     source: Box<dyn Source>,
-    log: EmbeddedLog,
+    backend: impl Into<TopicBackend>,
     converters: Converters,
     bounds: QueueBounds,
     shutdown: CancellationToken,
@@ -120,7 +101,7 @@ pub async fn run_source(
     run_source_observed(
         name,
         source,
-        log,
+        backend,
         converters,
         bounds,
         shutdown,
@@ -133,7 +114,7 @@ pub async fn run_source(
 pub async fn run_source_observed(
     name: String,
     source: Box<dyn Source>,
-    log: EmbeddedLog,
+    backend: impl Into<TopicBackend>,
     converters: Converters,
     bounds: QueueBounds,
     shutdown: CancellationToken,
@@ -142,7 +123,7 @@ pub async fn run_source_observed(
     run(
         name,
         source,
-        log,
+        backend.into(),
         converters,
         bounds,
         shutdown,
@@ -201,6 +182,7 @@ pub(crate) async fn run<B: Backend>(
             .await
             .map_err(|e| ConnectorError::fatal_msg(format!("reading the stored offset: {e}")))??
     };
+    let max_unacked = backend.max_unacked().max(1);
     let (committed, _) = watch::channel(stored.clone());
     let mut pipeline = Pipeline {
         name: name.clone(),
@@ -209,6 +191,8 @@ pub(crate) async fn run<B: Backend>(
         committed,
         last_committed: stored,
         inflight: None,
+        unacked: VecDeque::new(),
+        max_unacked,
         max_group_records: bounds.max_queue_records.max(bounds.max_batch_records),
         observer,
         inflight_topics: Vec::new(),
@@ -230,10 +214,22 @@ pub(crate) async fn run<B: Backend>(
             let result = source.run(ctx).await;
             (source, result)
         });
-        match pipeline
+        let ended = match pipeline
             .attempt(rx, task, &token, &shutdown, policy.shutdown_grace)
-            .await?
+            .await
         {
+            Ok(ended) => ended,
+            // Stopping while the backend could not take or acknowledge everything (a broker
+            // that is away): what is acknowledged is committed, the rest is sent again on the
+            // next start.
+            Err(e) if shutdown.is_cancelled() => {
+                warn!(connector = %name, error = %e,
+                    "stopped before the topic backend acknowledged every record; they are sent again on restart");
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        match ended {
             Ended::Source(_, Ok(())) => {
                 info!(connector = %name, "source task stopped");
                 return Ok(());
@@ -276,11 +272,22 @@ pub(crate) async fn run<B: Backend>(
 
 /// What the pipeline waits for next.
 enum Event {
-    Appended(Result<Result<SourceOffset, LogError>, JoinError>),
+    Accepted(Result<Result<Accepted, ConnectorError>, JoinError>),
+    Acked(Result<(), ConnectorError>),
     SourceJoined(Ended),
     Received(Option<Batch>),
     Shutdown,
     GraceOver,
+}
+
+/// An append the backend accepted: the offset it completes and how it becomes durable.
+type Accepted = (SourceOffset, Delivery);
+
+/// An accepted append waiting for the backend's acknowledgement.
+struct Unacked {
+    ack: AckFuture,
+    offset: SourceOffset,
+    topics: Vec<Arc<str>>,
 }
 
 struct Pipeline<B> {
@@ -290,8 +297,11 @@ struct Pipeline<B> {
     converter: Option<RecordConverter>,
     committed: watch::Sender<Option<SourceOffset>>,
     last_committed: Option<SourceOffset>,
-    /// The append in progress; it resolves to the offset it made durable.
-    inflight: Option<JoinHandle<Result<SourceOffset, LogError>>>,
+    /// The append being handed to the backend.
+    inflight: Option<JoinHandle<Result<Accepted, ConnectorError>>>,
+    /// Accepted appends waiting for acknowledgements, oldest first (Kafka).
+    unacked: VecDeque<Unacked>,
+    max_unacked: usize,
     max_group_records: usize,
     observer: Arc<dyn TaskObserver>,
     /// The distinct topics of the append in flight, reported once it is durable.
@@ -299,7 +309,7 @@ struct Pipeline<B> {
 }
 
 impl<B: Backend> Pipeline<B> {
-    /// Moves batches from one run of the source to the log until the source has ended and
+    /// Moves batches from one run of the source to the backend until the source has ended and
     /// everything it queued is durable.
     async fn attempt(
         &mut self,
@@ -323,33 +333,34 @@ impl<B: Backend> Pipeline<B> {
             } else {
                 let event = tokio::select! {
                     biased;
-                    r = wait(&mut self.inflight) => Event::Appended(r),
+                    r = wait(&mut self.inflight) => Event::Accepted(r),
+                    r = front_ack(&mut self.unacked) => Event::Acked(r),
                     r = &mut task => Event::SourceJoined(joined(r)),
                     b = rx.recv(), if !closed => Event::Received(b),
                     _ = shutdown.cancelled(), if deadline.is_none() => Event::Shutdown,
                     _ = sleep_until(deadline) => Event::GraceOver,
                 };
-                match event {
-                    Event::Appended(r) => {
+                let handled = match event {
+                    Event::Accepted(r) => {
                         self.inflight = None;
-                        if let Err(e) = self.publish(r) {
-                            stop_source(task, token, grace).await;
-                            return Err(e);
-                        }
-                        continue;
+                        self.accepted(r)
                     }
+                    Event::Acked(r) => self.acked(r).await,
                     Event::SourceJoined(e) => {
                         ended = Some(e);
-                        continue;
+                        Ok(())
                     }
                     Event::Received(None) => {
                         closed = true;
-                        continue;
+                        Ok(())
                     }
-                    Event::Received(Some(first)) => self.coalesce(first, &mut rx),
+                    Event::Received(Some(first)) => {
+                        let group = self.coalesce(first, &mut rx);
+                        self.write(group).await
+                    }
                     Event::Shutdown => {
                         deadline = Some(tokio::time::Instant::now() + grace);
-                        continue;
+                        Ok(())
                     }
                     Event::GraceOver => {
                         task.abort();
@@ -357,18 +368,21 @@ impl<B: Backend> Pipeline<B> {
                             Ok((s, r)) => Ended::Source(s, r),
                             Err(_) => Ended::Aborted,
                         });
-                        continue;
+                        Ok(())
                     }
+                };
+                if let Err(e) = handled {
+                    if ended.is_none() {
+                        stop_source(task, token, grace).await;
+                    }
+                    return Err(e);
                 }
+                continue;
             };
-            if let Err(e) = self.write(group).await {
-                if ended.is_none() {
-                    stop_source(task, token, grace).await;
-                }
-                return Err(e);
-            }
+            self.write(group).await?;
         }
         self.finish_inflight().await?;
+        self.drain_unacked(shutdown, grace).await?;
         Ok(ended.unwrap_or(Ended::Aborted))
     }
 
@@ -388,8 +402,9 @@ impl<B: Backend> Pipeline<B> {
         group
     }
 
-    /// Converts a group (while the previous append is still being fsynced), then starts its
-    /// append once the previous one is durable and published.
+    /// Converts a group (while the previous append is still being written), then hands it to
+    /// the backend once the previous append was accepted and there is room for one more
+    /// unacknowledged append.
     async fn write(&mut self, mut group: Vec<Batch>) -> Result<(), ConnectorError> {
         let Some(offset) = group.last().map(|b| b.offset.clone()) else {
             return Ok(());
@@ -411,7 +426,11 @@ impl<B: Backend> Pipeline<B> {
             ConnectorError::from(e)
         })?;
         self.finish_inflight().await?;
-        for c in &converted {
+        while self.unacked.len() >= self.max_unacked {
+            let r = front_ack(&mut self.unacked).await;
+            self.acked(r).await?;
+        }
+        for c in &converted.records {
             if !self.inflight_topics.iter().any(|t| **t == *c.topic) {
                 self.inflight_topics.push(c.topic.clone());
             }
@@ -419,63 +438,148 @@ impl<B: Backend> Pipeline<B> {
         let (backend, name) = (self.backend.clone(), self.name.clone());
         self.inflight = Some(tokio::task::spawn_blocking(move || {
             let records: Vec<StoredRecordRef<'_>> = converted
+                .records
                 .iter()
                 .map(|c| StoredRecordRef {
                     topic: &c.topic,
                     timestamp_ms: c.timestamp_ms,
-                    key: c.key.as_deref(),
-                    value: c.value.as_deref(),
+                    key: c.key.map(|p| converted.payload(&p)),
+                    value: c.value.map(|p| converted.payload(&p)),
                     headers: &c.headers,
                 })
                 .collect();
-            backend.append(&records, Some((&name, &offset)))?;
-            // Free the source's records here, beside the fsync, not on the conversion path;
-            // their queue budget is released only now that they are durable.
+            let delivery = backend.append(&records, Some((&name, &offset)))?;
+            // Free the source's records here, beside the write, not on the conversion path;
+            // their queue budget is released only now that the backend holds them.
             drop(group);
-            Ok(offset)
+            Ok((offset, delivery))
         }));
         Ok(())
     }
 
+    /// Waits for the append being handed to the backend.
     async fn finish_inflight(&mut self) -> Result<(), ConnectorError> {
         match self.inflight.take() {
             Some(h) => {
                 let r = h.await;
-                self.publish(r)
+                self.accepted(r)
             }
             None => Ok(()),
         }
     }
 
-    /// Publishes the offset an append made durable.
-    fn publish(
+    /// Waits until every accepted append is acknowledged and committed. After shutdown it waits
+    /// at most `grace` (a broker that is away may never answer); what is left is sent again on
+    /// the next start.
+    async fn drain_unacked(
         &mut self,
-        r: Result<Result<SourceOffset, LogError>, JoinError>,
+        shutdown: &CancellationToken,
+        grace: Duration,
     ) -> Result<(), ConnectorError> {
-        match r {
-            Ok(Ok(offset)) => {
-                if !self.inflight_topics.is_empty() {
-                    self.observer.topics_written(&self.inflight_topics);
-                    self.inflight_topics.clear();
+        while !self.unacked.is_empty() {
+            let r = tokio::select! {
+                r = front_ack(&mut self.unacked) => r,
+                _ = async {
+                    shutdown.cancelled().await;
+                    tokio::time::sleep(grace).await;
+                } => {
+                    warn!(connector = %self.name, unacknowledged = self.unacked.len(),
+                        "stopping with appends the topic backend has not acknowledged");
+                    return Ok(());
                 }
-                self.last_committed = Some(offset.clone());
-                self.committed.send_replace(Some(offset));
+            };
+            self.acked(r).await?;
+        }
+        Ok(())
+    }
+
+    /// An append was accepted: durable already (publish its offset) or waiting for acks.
+    fn accepted(
+        &mut self,
+        r: Result<Result<Accepted, ConnectorError>, JoinError>,
+    ) -> Result<(), ConnectorError> {
+        let topics = std::mem::take(&mut self.inflight_topics);
+        match r {
+            Ok(Ok((offset, Delivery::Durable))) => {
+                self.publish(offset, &topics);
+                Ok(())
+            }
+            Ok(Ok((offset, Delivery::Acked(ack)))) => {
+                self.unacked.push_back(Unacked {
+                    ack,
+                    offset,
+                    topics,
+                });
                 Ok(())
             }
             Ok(Err(e)) => {
-                error!(connector = %self.name, error = %e, "appending to the log failed");
-                Err(e.into())
+                error!(connector = %self.name, error = %e, "writing to the topic backend failed");
+                Err(e)
             }
             Err(e) => Err(ConnectorError::fatal_msg(format!(
-                "appending to the log failed: {e}"
+                "writing to the topic backend failed: {e}"
             ))),
         }
+    }
+
+    /// The oldest unacknowledged append resolved: with it, take every following one already
+    /// acknowledged, store the newest offset among them, then publish it.
+    async fn acked(&mut self, r: Result<(), ConnectorError>) -> Result<(), ConnectorError> {
+        if let Err(e) = r {
+            error!(connector = %self.name, error = %e, "the topic backend did not accept records");
+            return Err(e);
+        }
+        let Some(mut last) = self.unacked.pop_front() else {
+            return Ok(());
+        };
+        while let Some(next) = self.unacked.front_mut() {
+            match futures::FutureExt::now_or_never(&mut next.ack) {
+                Some(Ok(())) => {
+                    let next = self.unacked.pop_front().expect("front exists");
+                    for t in next.topics {
+                        if !last.topics.contains(&t) {
+                            last.topics.push(t);
+                        }
+                    }
+                    last.offset = next.offset;
+                }
+                Some(Err(e)) => return Err(e),
+                None => break,
+            }
+        }
+        let (backend, name, offset) = (self.backend.clone(), self.name.clone(), last.offset);
+        let offset = tokio::task::spawn_blocking(move || {
+            backend.commit_offset(&name, &offset).map(|()| offset)
+        })
+        .await
+        .map_err(|e| {
+            ConnectorError::fatal_msg(format!("storing the source offset failed: {e}"))
+        })??;
+        self.publish(offset, &last.topics);
+        Ok(())
+    }
+
+    /// Publishes a durable offset to the source and the written topics to the observer.
+    fn publish(&mut self, offset: SourceOffset, topics: &[Arc<str>]) {
+        if !topics.is_empty() {
+            self.observer.topics_written(topics);
+        }
+        self.last_committed = Some(offset.clone());
+        self.committed.send_replace(Some(offset));
     }
 }
 
 async fn wait<T>(h: &mut Option<JoinHandle<T>>) -> Result<T, JoinError> {
     match h {
         Some(h) => h.await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The acknowledgement of the oldest unacknowledged append; pending when there is none.
+async fn front_ack(unacked: &mut VecDeque<Unacked>) -> Result<(), ConnectorError> {
+    match unacked.front_mut() {
+        Some(u) => (&mut u.ack).await,
         None => std::future::pending().await,
     }
 }

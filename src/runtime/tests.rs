@@ -11,6 +11,7 @@ use futures::future::BoxFuture;
 use serde_json::json;
 
 use super::*;
+use crate::log::EmbeddedLog;
 
 type Attempt =
     Box<dyn FnOnce(SourceContext) -> BoxFuture<'static, Result<(), ConnectorError>> + Send>;
@@ -87,7 +88,7 @@ impl Backend for GatedLog {
         &self,
         records: &[StoredRecordRef<'_>],
         source_offset: Option<(&str, &SourceOffset)>,
-    ) -> Result<(), LogError> {
+    ) -> Result<Delivery, ConnectorError> {
         self.entered.fetch_add(1, Ordering::SeqCst);
         let mut open = self.open.0.lock().unwrap();
         while !*open {
@@ -95,15 +96,19 @@ impl Backend for GatedLog {
         }
         drop(open);
         if self.fail.load(Ordering::SeqCst) {
-            return Err(LogError::ReadOnly);
+            return Err(crate::log::LogError::ReadOnly.into());
         }
         self.log.append(records, source_offset)?;
         self.appends.lock().unwrap().push(records.len());
-        Ok(())
+        Ok(Delivery::Durable)
     }
 
-    fn source_offset(&self, connector: &str) -> Result<Option<SourceOffset>, LogError> {
-        self.log.source_offset(connector)
+    fn commit_offset(&self, connector: &str, offset: &SourceOffset) -> Result<(), ConnectorError> {
+        Ok(self.log.set_source_offset(connector, offset)?)
+    }
+
+    fn source_offset(&self, connector: &str) -> Result<Option<SourceOffset>, ConnectorError> {
+        Ok(self.log.source_offset(connector)?)
     }
 }
 

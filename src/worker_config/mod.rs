@@ -46,6 +46,8 @@ const KNOWN: &[&str] = &[
     "schema.registry.listeners",
     "bootstrap.servers",
     "rest.extension.classes",
+    "topic.creation.enable",
+    "connector.client.config.override.policy",
     JAAS_CONFIG,
     USERS_FILE,
 ];
@@ -145,7 +147,7 @@ pub struct WorkerConfig {
     pub basic_auth: Option<BasicAuthSettings>,
     /// `plugin.path`: accepted and ignored (plugins are built in).
     pub plugin_path: Option<String>,
-    /// `bootstrap.servers`: accepted; Kafka is not supported yet, the embedded log is used.
+    /// `bootstrap.servers`: when set, topics are Kafka topics (`crate::kafka`).
     pub bootstrap_servers: Option<String>,
     pub raw: ConfigMap,
 }
@@ -284,8 +286,8 @@ impl WorkerConfig {
         }
         let bootstrap_servers = r.optional_string("bootstrap.servers");
         if let Some(b) = &bootstrap_servers {
-            warn!(bootstrap.servers = %b,
-                "Kafka is not supported yet: topics and offsets stay on the embedded log in the data directory");
+            info!(bootstrap.servers = %b,
+                "topics are Kafka topics; source offsets and connector configs stay in the data directory");
         }
         if map.contains_key("admin.listeners") {
             warn!(
@@ -337,6 +339,7 @@ impl WorkerConfig {
 fn is_known(key: &str) -> bool {
     KNOWN.contains(&key)
         || key.starts_with("config.providers")
+        || key.starts_with("producer.")
         || key.starts_with("ssl.")
         || key.starts_with(HTTPS_PREFIX)
 }

@@ -50,39 +50,66 @@ fn days_in_month(year: i64, month: u32) -> u32 {
     }
 }
 
+/// Appends `n` (which must be below `10^width`) as exactly `width` decimal digits.
+///
+/// Dates and times are formatted on the snapshot's hot path (a million rows, each with several
+/// timestamps), where `write!`'s formatting machinery costs several times more than this.
+fn push_digits(out: &mut String, mut n: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let width = width.min(buf.len());
+    for slot in buf[..width].iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    for &b in &buf[..width] {
+        out.push(char::from(b));
+    }
+}
+
 /// Java's `ISO_LOCAL_DATE` year: at least 4 digits, `+` above 9999, `-` below zero.
 fn java_year(out: &mut String, year: i64) {
-    let _ = if year > 9999 {
-        write!(out, "+{year}")
+    if year > 9999 {
+        let _ = write!(out, "+{year}");
     } else if year < 0 {
-        write!(out, "-{:04}", year.unsigned_abs())
+        let _ = write!(out, "-{:04}", year.unsigned_abs());
     } else {
-        write!(out, "{year:04}")
-    };
+        push_digits(out, year as u64, 4);
+    }
 }
 
 /// Java's `ISO_LOCAL_DATE` of a day count since 1970-01-01.
 pub(crate) fn java_date(out: &mut String, epoch_day: i64) {
     let (y, m, d) = civil_from_days(epoch_day);
     java_year(out, y);
-    let _ = write!(out, "-{m:02}-{d:02}");
+    out.push('-');
+    push_digits(out, u64::from(m), 2);
+    out.push('-');
+    push_digits(out, u64::from(d), 2);
+}
+
+/// `HH:MM:SS` of a second of the day.
+fn hh_mm_ss(out: &mut String, secs: i64) {
+    let secs = secs.max(0) as u64;
+    push_digits(out, secs / 3600, 2);
+    out.push(':');
+    push_digits(out, secs / 60 % 60, 2);
+    out.push(':');
+    push_digits(out, secs % 60, 2);
 }
 
 /// Java's `ISO_LOCAL_TIME`: seconds always, the fraction only as long as needed.
 pub(crate) fn java_time(out: &mut String, micros_of_day: i64) {
     let secs = micros_of_day.div_euclid(MICROS_PER_SECOND);
-    let frac = micros_of_day.rem_euclid(MICROS_PER_SECOND);
-    let _ = write!(
-        out,
-        "{:02}:{:02}:{:02}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    );
+    let frac = micros_of_day.rem_euclid(MICROS_PER_SECOND) as u64;
+    hh_mm_ss(out, secs);
     if frac != 0 {
-        let digits = format!("{frac:06}");
+        let (mut digits, mut width) = (frac, 6);
+        while digits % 10 == 0 {
+            digits /= 10;
+            width -= 1;
+        }
         out.push('.');
-        out.push_str(digits.trim_end_matches('0'));
+        push_digits(out, digits, width);
     }
 }
 
@@ -95,17 +122,11 @@ pub(crate) fn java_date_time(out: &mut String, epoch_micros: i64, fixed_fraction
     out.push('T');
     match fixed_fraction {
         Some(width) => {
-            let secs = time / MICROS_PER_SECOND;
-            let _ = write!(
-                out,
-                "{:02}:{:02}:{:02}",
-                secs / 3600,
-                secs / 60 % 60,
-                secs % 60
-            );
-            let nanos = format!("{:09}", (time % MICROS_PER_SECOND) * 1000);
+            hh_mm_ss(out, time / MICROS_PER_SECOND);
+            let width = width.min(9);
+            let nanos = ((time % MICROS_PER_SECOND) * 1000) as u64;
             out.push('.');
-            out.push_str(&nanos[..width.min(9)]);
+            push_digits(out, nanos / 10u64.pow(9 - width as u32), width);
         }
         None => java_time(out, time),
     }

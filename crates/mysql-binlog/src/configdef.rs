@@ -1,0 +1,220 @@
+//! The MySQL/MariaDB connector's config definition: Debezium's `MySqlConnector` /
+//! `MariaDbConnector` properties with Debezium's type, default, importance and group, plus
+//! Tributary's own.
+//!
+//! This is the single list of properties the connector knows: [`crate::MySqlConfig::from_map`]
+//! reports every set property that is not here, or is here but marked unsupported, as ignored.
+
+use cdc_core::configdef::{ConfigDef, ConfigKey, ConfigType, Importance};
+
+use ConfigType::{Boolean, Int, List, Long, Password, String as Str};
+use Importance::{High, Low, Medium};
+
+enum DefaultValue {
+    Required,
+    Null,
+    Value(&'static str),
+}
+use DefaultValue::{Null, Required, Value};
+
+struct Row {
+    name: &'static str,
+    ty: ConfigType,
+    default: DefaultValue,
+    importance: Importance,
+    group: &'static str,
+    supported: bool,
+    doc: &'static str,
+}
+
+const fn row(
+    name: &'static str,
+    ty: ConfigType,
+    default: DefaultValue,
+    importance: Importance,
+    group: &'static str,
+    supported: bool,
+    doc: &'static str,
+) -> Row {
+    Row {
+        name,
+        ty,
+        default,
+        importance,
+        group,
+        supported,
+        doc,
+    }
+}
+
+const CONNECTION: &str = "CONNECTION";
+const CONNECTION_ADVANCED: &str = "CONNECTION_ADVANCED";
+const SSL: &str = "CONNECTION_ADVANCED_SSL";
+const FILTERS: &str = "FILTERS";
+const SNAPSHOT: &str = "CONNECTOR_SNAPSHOT";
+const CONNECTOR: &str = "CONNECTOR";
+const HISTORY: &str = "HISTORY_STORAGE";
+const ADVANCED: &str = "ADVANCED";
+const HEARTBEAT: &str = "ADVANCED_HEARTBEAT";
+
+const YES: bool = true;
+const NOT_YET: bool = false;
+
+#[rustfmt::skip]
+const ROWS: &[Row] = &[
+    // CONNECTION
+    row("database.hostname", Str, Required, High, CONNECTION, YES, "Host name or address of the MySQL or MariaDB server."),
+    row("database.port", Int, Value("3306"), High, CONNECTION, YES, "Port of the server."),
+    row("database.user", Str, Required, High, CONNECTION, YES, "User to connect as; needs SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE and REPLICATION CLIENT."),
+    row("database.password", Password, Null, High, CONNECTION, YES, "Password of the user."),
+    row("database.server.id", Long, Required, High, CONNECTION, YES, "Replica server id the binlog client registers with; unique among the server's replicas."),
+    row("database.server.name", Str, Null, Low, CONNECTION, YES, "Legacy property replaced by topic.prefix; accepted and not used."),
+    row("connect.timeout.ms", Int, Value("30000"), Medium, CONNECTION, YES, "How long to wait for a connection to the server, in milliseconds."),
+    row("database.initial.statements", Str, Null, Low, CONNECTION_ADVANCED, NOT_YET, "SQL statements, separated by semicolons, run on each new connection."),
+    row("connect.keep.alive", Boolean, Value("true"), Low, CONNECTION_ADVANCED, YES, "Reconnect the binlog client when the connection drops."),
+    row("connect.keep.alive.interval.ms", Long, Value("60000"), Low, CONNECTION_ADVANCED, NOT_YET, "How often the binlog client checks its connection, in milliseconds."),
+    row("binlog.buffer.size", Int, Value("0"), Low, CONNECTION_ADVANCED, NOT_YET, "Size of the look-ahead buffer of the binlog reader."),
+    row("database.ssl.mode", Str, Value("preferred"), Medium, SSL, YES, "Whether to use TLS: disabled, preferred, required, verify_ca or verify_identity (Tributary supports disabled and preferred, without TLS)."),
+    // FILTERS
+    row("database.include.list", List, Null, High, FILTERS, YES, "Regular expressions of database names to capture."),
+    row("database.exclude.list", List, Null, Medium, FILTERS, YES, "Regular expressions of database names not to capture."),
+    row("table.include.list", List, Null, High, FILTERS, YES, "Regular expressions of db.table names to capture."),
+    row("table.exclude.list", List, Null, Medium, FILTERS, YES, "Regular expressions of db.table names not to capture."),
+    row("column.include.list", List, Null, Medium, FILTERS, YES, "Regular expressions of db.table.column names to keep in events."),
+    row("column.exclude.list", List, Null, Medium, FILTERS, YES, "Regular expressions of db.table.column names to leave out of events."),
+    row("table.ignore.builtin", Boolean, Value("true"), Low, FILTERS, YES, "Ignore the system databases (mysql, sys, information_schema, performance_schema)."),
+    row("gtid.source.includes", List, Null, Medium, FILTERS, NOT_YET, "GTID sources to use when positioning."),
+    row("gtid.source.excludes", List, Null, Medium, FILTERS, NOT_YET, "GTID sources to ignore when positioning."),
+    // CONNECTOR_SNAPSHOT
+    row("snapshot.mode", Str, Value("initial"), Medium, SNAPSHOT, YES, "When to snapshot: initial, initial_only, no_data (schema_only), never, when_needed or always."),
+    row("snapshot.locking.mode", Str, Value("minimal"), Low, SNAPSHOT, YES, "Locks during the snapshot: minimal (global read lock while reading the schema and position), extended (for the whole snapshot) or none."),
+    row("snapshot.fetch.size", Int, Null, Medium, SNAPSHOT, NOT_YET, "Rows read at a time from each table during the snapshot."),
+    row("snapshot.delay.ms", Long, Value("0"), Low, SNAPSHOT, NOT_YET, "Wait before the snapshot starts, in milliseconds."),
+    row("snapshot.include.collection.list", List, Null, Medium, SNAPSHOT, NOT_YET, "Regular expressions of the captured tables to snapshot."),
+    row("snapshot.tables.order.by.row.count", Str, Value("disabled"), Low, SNAPSHOT, NOT_YET, "Snapshot tables by row count: disabled, ascending or descending."),
+    row("snapshot.max.threads", Int, Value("1"), Medium, SNAPSHOT, NOT_YET, "Tables snapshotted in parallel."),
+    row("min.row.count.to.stream.results", Long, Value("1000"), Low, SNAPSHOT, YES, "Accepted for compatibility: snapshot rows are always streamed."),
+    // CONNECTOR
+    row("topic.prefix", Str, Required, High, CONNECTOR, YES, "Prefix of every topic name; must not change once set."),
+    row("tombstones.on.delete", Boolean, Value("true"), Medium, CONNECTOR, YES, "Follow each delete event with a tombstone."),
+    row("skipped.operations", List, Value("t"), Low, CONNECTOR, YES, "Operations not to emit: c, u, d, t, or none."),
+    row("include.schema.changes", Boolean, Value("true"), Medium, CONNECTOR, YES, "Write schema change events on the topic named by topic.prefix."),
+    row("include.query", Boolean, Value("false"), Medium, CONNECTOR, YES, "Put the statement of a row change into source.query (needs binlog_annotate_row_events or binlog_rows_query_log_events)."),
+    row("decimal.handling.mode", Str, Value("precise"), Medium, CONNECTOR, YES, "How DECIMAL columns appear: precise, double or string."),
+    row("time.precision.mode", Str, Value("adaptive_time_microseconds"), Medium, CONNECTOR, YES, "How temporal columns appear: adaptive_time_microseconds, adaptive or connect."),
+    row("bigint.unsigned.handling.mode", Str, Value("long"), Medium, CONNECTOR, YES, "How BIGINT UNSIGNED appears: long or precise."),
+    row("binary.handling.mode", Str, Value("bytes"), Low, CONNECTOR, YES, "How binary columns appear: bytes, base64, base64-url-safe or hex."),
+    row("enable.time.adjuster", Boolean, Value("true"), Medium, CONNECTOR, NOT_YET, "Adjust two-digit years."),
+    row("event.deserialization.failure.handling.mode", Str, Value("fail"), Medium, CONNECTOR, NOT_YET, "What to do with a binlog event that cannot be read: fail, warn or skip."),
+    row("inconsistent.schema.handling.mode", Str, Value("fail"), Medium, CONNECTOR, NOT_YET, "What to do with a row event of a table whose schema is unknown: fail, warn or skip."),
+    row("include.schema.comments", Boolean, Value("false"), Medium, CONNECTOR, NOT_YET, "Put table and column comments into schemas."),
+    row("schema.name.adjustment.mode", Str, Value("none"), Low, CONNECTOR, NOT_YET, "How schema names are made valid: none, avro or avro_unicode."),
+    row("field.name.adjustment.mode", Str, Value("none"), Low, CONNECTOR, NOT_YET, "How field names are made valid: none, avro or avro_unicode."),
+    row("provide.transaction.metadata", Boolean, Value("false"), Low, CONNECTOR, NOT_YET, "Write transaction boundaries and add transaction blocks to events."),
+    row("message.key.columns", Str, Null, Low, CONNECTOR, NOT_YET, "Columns to use as the key of tables, per table."),
+    // HISTORY_STORAGE
+    row("schema.history.internal", Str, Value("io.debezium.storage.kafka.history.KafkaSchemaHistory"), Low, HISTORY, YES, "Where the schema history lives; on the embedded log it is a file in the worker's data directory whichever class is named."),
+    row("schema.history.internal.file.filename", Str, Null, Low, HISTORY, YES, "The schema history file; the worker sets it to <data dir>/schema-history/<connector>.jsonl when unset."),
+    row("schema.history.internal.kafka.topic", Str, Null, Low, HISTORY, NOT_YET, "The Kafka topic of the schema history (the Kafka backend is not available yet)."),
+    row("schema.history.internal.kafka.bootstrap.servers", Str, Null, Low, HISTORY, NOT_YET, "The Kafka brokers of the schema history topic."),
+    row("schema.history.internal.skip.unparseable.ddl", Boolean, Value("false"), Low, HISTORY, YES, "Log and skip DDL the parser cannot handle instead of failing."),
+    row("schema.history.internal.store.only.captured.tables.ddl", Boolean, Value("false"), Low, HISTORY, NOT_YET, "Keep only the DDL of captured tables in the history."),
+    row("schema.history.internal.store.only.captured.databases.ddl", Boolean, Value("false"), Low, HISTORY, NOT_YET, "Keep only the DDL of captured databases in the history."),
+    // ADVANCED
+    row("max.batch.size", Int, Value("2048"), Medium, ADVANCED, YES, "Records per batch handed to the runtime."),
+    row("max.queue.size", Int, Value("8192"), Medium, ADVANCED, YES, "Records queued between the connector and the runtime."),
+    row("max.queue.size.in.bytes", Long, Value("0"), Medium, ADVANCED, YES, "Bytes queued between the connector and the runtime; 0 no byte bound."),
+    row("poll.interval.ms", Long, Value("500"), Medium, ADVANCED, YES, "Accepted for compatibility; batches are handed over as soon as they are ready."),
+    row("tributary.reconnect.max.backoff.ms", Long, Value("30000"), Low, ADVANCED, YES, "Tributary: the longest wait between binlog reconnect attempts, in milliseconds."),
+    // ADVANCED_HEARTBEAT
+    row("heartbeat.interval.ms", Int, Value("0"), Medium, HEARTBEAT, NOT_YET, "How often to write heartbeat records, in milliseconds; 0 never."),
+    row("heartbeat.action.query", Str, Null, Medium, HEARTBEAT, NOT_YET, "A statement to run on every heartbeat."),
+];
+
+/// The MySQL/MariaDB connector's config definition.
+pub fn config_def() -> ConfigDef {
+    let mut orders: Vec<(&str, i32)> = Vec::new();
+    let mut def = ConfigDef::new();
+    for r in ROWS {
+        let order = match orders.iter_mut().find(|(g, _)| *g == r.group) {
+            Some((_, n)) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                orders.push((r.group, 1));
+                1
+            }
+        };
+        let mut key = ConfigKey::new(r.name, r.ty, r.doc)
+            .importance(r.importance)
+            .group(r.group, order);
+        key = match r.default {
+            Required => key.required(),
+            Null => key,
+            Value(v) => key.default_value(v),
+        };
+        if !r.supported {
+            key = key.unsupported();
+        }
+        def = def.define(key);
+    }
+    def
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use cdc_core::config::{ConfigMap, ConfigReader};
+
+    use super::*;
+    use crate::MySqlConfig;
+
+    fn base() -> ConfigMap {
+        [
+            (
+                "connector.class",
+                "io.debezium.connector.mysql.MySqlConnector",
+            ),
+            ("database.hostname", "localhost"),
+            ("database.user", "root"),
+            ("database.password", "hunter2"),
+            ("database.server.id", "5400"),
+            ("topic.prefix", "dbserver1"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+
+    #[test]
+    fn every_property_from_map_reads_is_a_supported_key() {
+        let def = config_def();
+        let map = base();
+        let mut reader = ConfigReader::new(&map);
+        let _ = MySqlConfig::read(&map, &mut reader);
+        let read: BTreeSet<&str> = reader.names_read().iter().map(String::as_str).collect();
+        for name in read {
+            let key = def
+                .key(name)
+                .unwrap_or_else(|| panic!("{name} is not in config_def()"));
+            assert!(key.supported, "{name} is read but marked unsupported");
+        }
+    }
+
+    #[test]
+    fn every_supported_default_is_what_from_map_uses() {
+        let plain = format!("{:?}", MySqlConfig::from_map(&base()).unwrap());
+        for key in config_def().keys().iter().filter(|k| k.supported) {
+            let Some(default) = &key.default else {
+                continue;
+            };
+            let mut map = base();
+            map.insert(key.name.clone(), default.clone());
+            let with_default = MySqlConfig::from_map(&map)
+                .unwrap_or_else(|e| panic!("{}={default}: {e}", key.name));
+            assert_eq!(format!("{with_default:?}"), plain, "{}={default}", key.name);
+        }
+    }
+}

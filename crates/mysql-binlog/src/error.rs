@@ -1,0 +1,109 @@
+//! `MySqlSourceError`: every failure of the connector, each transient or fatal.
+
+use cdc_core::{Classify, Retry};
+
+use crate::offset::BinlogPos;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MySqlSourceError {
+    #[error("cannot connect to {host}:{port}")]
+    Connect {
+        host: String,
+        port: u16,
+        #[source]
+        source: mysql_async::Error,
+    },
+    #[error("{what} failed")]
+    Query {
+        what: String,
+        #[source]
+        source: mysql_async::Error,
+    },
+    #[error("the binlog stream failed")]
+    Stream(#[source] mysql_async::Error),
+    #[error("the server is not set up for change capture: {0}; set log_bin, binlog_format=ROW and binlog_row_image=FULL (see docs/compat.md)")]
+    ServerSetup(String),
+    #[error("the stored binlog position {stored} is no longer on the server (its oldest binlog file is {oldest}); the binlog was purged before the connector read it. Take a new snapshot (snapshot.mode=when_needed, or delete the connector's offsets) to continue")]
+    PositionPurged { stored: BinlogPos, oldest: String },
+    #[error("the stored GTID position {gtids} is not available on the server: {reason}. Take a new snapshot (snapshot.mode=when_needed, or delete the connector's offsets) to continue")]
+    GtidsMissing { gtids: String, reason: String },
+    #[error("the stored offset belongs to server {stored}, but {host}:{port} is server {actual}; the connector will not stream a different server's binlog. Delete the connector's offsets to start over against this server")]
+    DifferentServer {
+        stored: String,
+        actual: String,
+        host: String,
+        port: u16,
+    },
+    #[error("the stored offset cannot be used: {0}; correct it through the REST API's offsets endpoint, or delete the connector's offsets to start over")]
+    BadOffset(String),
+    #[error("the server refused the binlog position: {0}")]
+    BinlogRefused(String),
+    #[error("DDL at {pos} could not be applied to the schema (set schema.history.internal.skip.unparseable.ddl=true to skip it): {ddl}")]
+    Ddl {
+        pos: BinlogPos,
+        ddl: String,
+        #[source]
+        source: crate::ddl::DdlError,
+    },
+    #[error("a row event at {pos} is for table {table}, whose schema is unknown; the schema history does not cover it")]
+    UnknownTable { pos: BinlogPos, table: String },
+    #[error("cannot convert a value of {table} at {pos}")]
+    Convert {
+        table: String,
+        pos: BinlogPos,
+        #[source]
+        source: Box<crate::convert::ConvertError>,
+    },
+    #[error("cannot decode the binlog event at {pos}: {reason}")]
+    Decode { pos: BinlogPos, reason: String },
+    #[error("the schema history")]
+    History(#[from] crate::history::HistoryError),
+    #[error("the schema history file is not configured (schema.history.internal.file.filename); the worker sets it when it runs the connector")]
+    NoHistoryFile,
+    #[error("the binlog stream ended")]
+    StreamEnded,
+    #[error("the runtime stopped accepting records")]
+    QueueClosed,
+}
+
+impl MySqlSourceError {
+    pub fn query(what: impl Into<String>, source: mysql_async::Error) -> Self {
+        MySqlSourceError::Query {
+            what: what.into(),
+            source,
+        }
+    }
+}
+
+fn transient_driver(e: &mysql_async::Error) -> bool {
+    match e {
+        mysql_async::Error::Io(_) => true,
+        mysql_async::Error::Driver(_) => true,
+        mysql_async::Error::Server(s) => matches!(
+            s.code,
+            // Lock wait timeout, deadlock, too many connections, server shutdown, lost connection.
+            1205 | 1213 | 1040 | 1053 | 2013 | 2006
+        ),
+        _ => false,
+    }
+}
+
+impl Classify for MySqlSourceError {
+    fn retry(&self) -> Retry {
+        match self {
+            MySqlSourceError::Connect { source, .. } => match source {
+                mysql_async::Error::Server(s) if s.code == 1045 || s.code == 1044 => Retry::Fatal,
+                _ => Retry::Transient,
+            },
+            MySqlSourceError::Query { source, .. } | MySqlSourceError::Stream(source) => {
+                if transient_driver(source) {
+                    Retry::Transient
+                } else {
+                    Retry::Fatal
+                }
+            }
+            MySqlSourceError::StreamEnded => Retry::Transient,
+            _ => Retry::Fatal,
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Snapshot then streaming of inserts, updates and deletes, in Debezium's event shapes.
+
+use serde_json::json;
+
+use crate::support::MyFixture;
+
+#[tokio::test]
+async fn snapshot_then_streaming_insert_update_delete() {
+    let mut db = MyFixture::start("crud").await;
+    db.exec("CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(50), email VARCHAR(100))")
+        .await;
+    db.exec("INSERT INTO customers VALUES (1, 'Sally', 'sally@example.com'), (2, 'George', NULL)")
+        .await;
+    let mut cap = db.capture(&[]).await;
+
+    let snap = cap.take_rows(2).await;
+    let topic = format!("test.{}.customers", db.db);
+    assert_eq!(snap[0].topic, topic);
+    assert_eq!(snap[0].key, json!({"id": 1}));
+    let v = &snap[0].value;
+    assert_eq!(v["op"], "r");
+    assert_eq!(v["before"], json!(null));
+    assert_eq!(
+        v["after"],
+        json!({"id": 1, "name": "Sally", "email": "sally@example.com"})
+    );
+    assert_eq!(v["source"]["connector"], "mariadb");
+    assert_eq!(v["source"]["name"], "test");
+    assert_eq!(v["source"]["db"], db.db.as_str());
+    assert_eq!(v["source"]["table"], "customers");
+    assert_eq!(v["source"]["snapshot"], "first");
+    assert_eq!(snap[1].value["source"]["snapshot"], "last");
+    assert_eq!(
+        snap[0].value_with_schema["schema"]["name"],
+        format!("{topic}.Envelope")
+    );
+    assert_eq!(
+        snap[0].key_with_schema["schema"]["name"],
+        format!("{topic}.Key")
+    );
+
+    db.exec("INSERT INTO customers VALUES (3, 'Edward', 'ed@example.com')")
+        .await;
+    db.exec("UPDATE customers SET name = 'Sal' WHERE id = 1")
+        .await;
+    db.exec("DELETE FROM customers WHERE id = 2").await;
+
+    let c = cap.next_row().await;
+    assert_eq!(c.value["op"], "c");
+    assert_eq!(
+        c.value["after"],
+        json!({"id": 3, "name": "Edward", "email": "ed@example.com"})
+    );
+    assert_eq!(c.value["source"]["snapshot"], "false");
+    assert!(
+        c.value["source"]["gtid"]
+            .as_str()
+            .is_some_and(|g| g.starts_with("0-1-")),
+        "{}",
+        c.value
+    );
+    assert!(c.value["source"]["file"]
+        .as_str()
+        .is_some_and(|f| f.starts_with("binlog.")));
+    assert!(c.value["source"]["pos"].as_i64().unwrap() > 4);
+    assert_eq!(c.value["source"]["row"], 0);
+    assert_eq!(c.value["source"]["server_id"], 1);
+
+    let u = cap.next_row().await;
+    assert_eq!(u.value["op"], "u");
+    assert_eq!(u.value["before"]["name"], "Sally");
+    assert_eq!(u.value["after"]["name"], "Sal");
+    assert_eq!(u.key, json!({"id": 1}));
+
+    let d = cap.next_row().await;
+    assert_eq!(d.value["op"], "d");
+    assert_eq!(
+        d.value["before"],
+        json!({"id": 2, "name": "George", "email": null})
+    );
+    assert_eq!(d.value["after"], json!(null));
+    let tomb = cap.next_row().await;
+    assert_eq!(tomb.key, json!({"id": 2}));
+    assert_eq!(tomb.value, json!(null));
+
+    let (res, offset) = cap.stop().await;
+    res.unwrap();
+    let offset = offset.unwrap();
+    assert!(
+        offset.offset.contains_key("file") && offset.offset.contains_key("pos"),
+        "{offset:?}"
+    );
+}

@@ -1,0 +1,8 @@
+//! mysql-binlog scenarios against the real MariaDB started by `scripts/test.sh`.
+
+mod support;
+
+mod capture;
+mod ddl;
+mod safety;
+mod types;

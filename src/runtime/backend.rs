@@ -1,0 +1,129 @@
+//! Where converted records go: the seam between the pipeline and a topic backend.
+//!
+//! A backend *accepts* records in order ([`Backend::append`], blocking while it is full) and
+//! tells the pipeline how they become *durable*:
+//!
+//! * the embedded log writes the records and the source offset in one fsynced transaction, so
+//!   an accepted append is already durable ([`Delivery::Durable`]);
+//! * Kafka acknowledges records asynchronously ([`Delivery::Acked`]); the pipeline keeps several
+//!   appends in flight, waits for their acknowledgements in order, and only then stores the
+//!   offset ([`Backend::commit_offset`]) and tells the source.
+//!
+//! Converters are not part of this seam: a backend receives bytes.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use cdc_core::{ConnectorError, SourceOffset};
+
+use crate::kafka::KafkaBackend;
+use crate::log::{EmbeddedLog, StoredRecordRef};
+
+/// Resolves once the backend acknowledged every record of one append (or with the first
+/// failure).
+pub(crate) type AckFuture = Pin<Box<dyn Future<Output = Result<(), ConnectorError>> + Send>>;
+
+/// How an accepted append becomes durable.
+pub(crate) enum Delivery {
+    /// The records and the source offset are durable already.
+    Durable,
+    /// The records are on their way; the offset is stored once this resolves.
+    Acked(AckFuture),
+}
+
+/// A topic backend, as the pipeline uses it. Every method blocks (the pipeline calls them on
+/// the blocking pool); `append` is called for one append at a time, in order.
+pub(crate) trait Backend: Clone + Send + Sync + 'static {
+    /// Accepts `records` in order. With [`Delivery::Durable`] the records and `source_offset`
+    /// are stored together; with [`Delivery::Acked`] the offset is not stored yet.
+    fn append(
+        &self,
+        records: &[StoredRecordRef<'_>],
+        source_offset: Option<(&str, &SourceOffset)>,
+    ) -> Result<Delivery, ConnectorError>;
+
+    /// Stores a connector's source offset durably, after its records were acknowledged.
+    fn commit_offset(&self, connector: &str, offset: &SourceOffset) -> Result<(), ConnectorError>;
+
+    /// The stored source offset of a connector.
+    fn source_offset(&self, connector: &str) -> Result<Option<SourceOffset>, ConnectorError>;
+
+    /// How many appends may wait for acknowledgements at once (1 when appends are durable on
+    /// return).
+    fn max_unacked(&self) -> usize {
+        1
+    }
+}
+
+impl Backend for EmbeddedLog {
+    fn append(
+        &self,
+        records: &[StoredRecordRef<'_>],
+        source_offset: Option<(&str, &SourceOffset)>,
+    ) -> Result<Delivery, ConnectorError> {
+        EmbeddedLog::append(self, records, source_offset)?;
+        Ok(Delivery::Durable)
+    }
+
+    fn commit_offset(&self, connector: &str, offset: &SourceOffset) -> Result<(), ConnectorError> {
+        Ok(self.set_source_offset(connector, offset)?)
+    }
+
+    fn source_offset(&self, connector: &str) -> Result<Option<SourceOffset>, ConnectorError> {
+        Ok(EmbeddedLog::source_offset(self, connector)?)
+    }
+}
+
+/// The topic backend a worker runs on: the embedded log without `bootstrap.servers`, Kafka with
+/// it (offsets then stay in the embedded log; see `docs/decisions/kafka-backend.md`).
+#[derive(Clone)]
+pub enum TopicBackend {
+    Embedded(EmbeddedLog),
+    Kafka(KafkaBackend),
+}
+
+impl From<EmbeddedLog> for TopicBackend {
+    fn from(log: EmbeddedLog) -> Self {
+        TopicBackend::Embedded(log)
+    }
+}
+
+impl From<KafkaBackend> for TopicBackend {
+    fn from(kafka: KafkaBackend) -> Self {
+        TopicBackend::Kafka(kafka)
+    }
+}
+
+impl Backend for TopicBackend {
+    fn append(
+        &self,
+        records: &[StoredRecordRef<'_>],
+        source_offset: Option<(&str, &SourceOffset)>,
+    ) -> Result<Delivery, ConnectorError> {
+        match self {
+            TopicBackend::Embedded(b) => Backend::append(b, records, source_offset),
+            TopicBackend::Kafka(b) => b.append(records, source_offset),
+        }
+    }
+
+    fn commit_offset(&self, connector: &str, offset: &SourceOffset) -> Result<(), ConnectorError> {
+        match self {
+            TopicBackend::Embedded(b) => Backend::commit_offset(b, connector, offset),
+            TopicBackend::Kafka(b) => b.commit_offset(connector, offset),
+        }
+    }
+
+    fn source_offset(&self, connector: &str) -> Result<Option<SourceOffset>, ConnectorError> {
+        match self {
+            TopicBackend::Embedded(b) => Backend::source_offset(b, connector),
+            TopicBackend::Kafka(b) => b.source_offset(connector),
+        }
+    }
+
+    fn max_unacked(&self) -> usize {
+        match self {
+            TopicBackend::Embedded(b) => b.max_unacked(),
+            TopicBackend::Kafka(b) => b.max_unacked(),
+        }
+    }
+}
