@@ -193,8 +193,11 @@ pub struct AvroSide {
     client: Option<Arc<dyn RegistryClient>>,
     /// Wire-format header (magic byte, schema id) by (Connect schema address, topic); the entry
     /// holds the schema so the address cannot be reused while cached.
-    ids: HashMap<(usize, Arc<str>), (Arc<Schema>, Arc<[u8]>)>,
+    ids: HashMap<(usize, Arc<str>), CachedId>,
 }
+
+/// A cached schema (kept so its address stays unique) and its wire-format header.
+type CachedId = (Arc<Schema>, Arc<[u8]>);
 
 /// Cached (schema, topic) pairs before the cache starts over.
 const ID_CACHE_ENTRIES: usize = 4096;
