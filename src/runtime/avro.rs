@@ -191,10 +191,13 @@ pub struct AvroSide {
     is_key: bool,
     embedded: Option<Registry>,
     client: Option<Arc<dyn RegistryClient>>,
-    /// Schema id by (Connect schema address, topic); the entry holds the schema so the address
-    /// cannot be reused while cached.
-    ids: HashMap<(usize, Arc<str>), (Arc<Schema>, u32)>,
+    /// Wire-format header (magic byte, schema id) by (Connect schema address, topic); the entry
+    /// holds the schema so the address cannot be reused while cached.
+    ids: HashMap<(usize, Arc<str>), CachedId>,
 }
+
+/// A cached schema (kept so its address stays unique) and its wire-format header.
+type CachedId = (Arc<Schema>, Arc<[u8]>);
 
 /// Cached (schema, topic) pairs before the cache starts over.
 const ID_CACHE_ENTRIES: usize = 4096;
@@ -226,14 +229,14 @@ impl AvroSide {
         Ok(c)
     }
 
-    fn schema_id(
+    fn header(
         &mut self,
         topic: &Arc<str>,
         schema: &Arc<Schema>,
-    ) -> Result<u32, AvroConvertError> {
+    ) -> Result<Arc<[u8]>, AvroConvertError> {
         let key = (Arc::as_ptr(schema) as usize, topic.clone());
-        if let Some((_, id)) = self.ids.get(&key) {
-            return Ok(*id);
+        if let Some((_, header)) = self.ids.get(&key) {
+            return Ok(header.clone());
         }
         let subject = self.settings.strategy.subject(topic, self.is_key, schema);
         let text = avro::avro_schema(schema).to_string();
@@ -257,17 +260,24 @@ impl AvroSide {
         if self.ids.len() >= ID_CACHE_ENTRIES {
             self.ids.clear();
         }
-        self.ids.insert(key, (schema.clone(), id));
-        Ok(id)
+        let mut header = Vec::with_capacity(5);
+        avro::write_header(&mut header, id);
+        let header: Arc<[u8]> = header.into();
+        self.ids.insert(key, (schema.clone(), header.clone()));
+        Ok(header)
     }
 
-    /// The wire-format bytes of `data` for `topic`.
-    pub fn encode(&mut self, topic: &Arc<str>, data: &Data) -> Result<Vec<u8>, AvroConvertError> {
-        let id = self.schema_id(topic, &data.schema)?;
-        let mut out = Vec::with_capacity(256);
-        avro::write_header(&mut out, id);
-        avro::write_datum(&mut out, &data.schema, &data.value)?;
-        Ok(out)
+    /// Appends the Avro datum of `data` to `out`; returns the wire-format header (magic byte
+    /// and schema id) that goes in front of it.
+    pub fn encode_into(
+        &mut self,
+        topic: &Arc<str>,
+        data: &Data,
+        out: &mut Vec<u8>,
+    ) -> Result<Arc<[u8]>, AvroConvertError> {
+        let header = self.header(topic, &data.schema)?;
+        avro::write_datum(out, &data.schema, &data.value)?;
+        Ok(header)
     }
 }
 

@@ -5,15 +5,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use cdc_core::json::{schema_json, DecimalFormat};
-
-use super::json::{write_planned, Plan};
-use crate::log::Payload;
 use cdc_core::{
     Batch, ConfigErrors, ConfigMap, ConfigReader, ConnectorError, Data, JsonConverter, QueueBounds,
     Schema,
 };
 
 use super::avro::{self, AvroConvertError, AvroSettings, AvroSide, AVRO_CONVERTER};
+use super::json::{write_planned, Plan};
+use crate::log::Payload;
 use crate::registry::Registry;
 
 /// Connect's JSON converter class.
@@ -166,11 +165,11 @@ pub fn queue_bounds(config: &ConfigMap) -> Result<QueueBounds, ConfigErrors> {
 }
 
 /// Converts keys and values with [`Converters`]. JsonConverter output is byte for byte
-/// `JsonConverter::to_bytes`, but each schema is serialized once and handed to the backend as a
-/// prefix every message of that schema shares (with `schemas.enable=true` the `schema` half of
-/// every message of a table is the same, and usually the larger half), and payloads are written
-/// without an intermediate JSON tree, following a per-schema [`Plan`]. AvroConverter output is
-/// Confluent's wire format, with schema ids cached per schema and topic.
+/// `JsonConverter::to_bytes`, but each schema is serialized once (with `schemas.enable=true` the
+/// `schema` half of every message of a table is the same, and usually the larger half) and
+/// payloads are written without an intermediate JSON tree. AvroConverter output is Confluent's
+/// wire format: the header (magic byte, schema id) is the shared prefix, the Avro datum follows;
+/// schema ids are cached per schema and topic.
 pub struct RecordConverter {
     key: Side,
     value: Side,
@@ -187,46 +186,6 @@ impl Side {
             Converter::Json(j) => Side::Json(j, SchemaCache::default()),
             Converter::Avro(a) => Side::Avro(Box::new(AvroSide::new(a, is_key, embedded))),
         }
-    }
-
-    /// Converts `data` into `group`; `None` for a null key or a tombstone.
-    fn encode_into(
-        &mut self,
-        topic: &Arc<str>,
-        data: Option<&Data>,
-        group: &mut ConvertedGroup,
-    ) -> Result<Option<Part>, ConvertError> {
-        let Some(data) = data else {
-            return Ok(None);
-        };
-        match self {
-            Side::Json(conv, cache) => Ok(Some(write_json(conv, cache, data, group))),
-            Side::Avro(avro) => {
-                let bytes = avro.encode(topic, data).map_err(|source| ConvertError {
-                    topic: topic.to_string(),
-                    source: Box::new(source),
-                })?;
-                let start = group.arena.len();
-                group.arena.extend_from_slice(&bytes);
-                Ok(Some(Part {
-                    prefix: None,
-                    start,
-                    end: group.arena.len(),
-                }))
-            }
-        }
-    }
-
-    /// The bytes of one key or value, joined.
-    fn encode(
-        &mut self,
-        topic: &Arc<str>,
-        data: Option<&Data>,
-    ) -> Result<Option<Vec<u8>>, ConvertError> {
-        let mut group = ConvertedGroup::default();
-        Ok(self
-            .encode_into(topic, data, &mut group)?
-            .map(|part| group.payload(&part).to_vec()))
     }
 }
 
@@ -299,7 +258,9 @@ impl RecordConverter {
         topic: &Arc<str>,
         data: Option<&Data>,
     ) -> Result<Option<Vec<u8>>, ConvertError> {
-        self.key.encode(topic, data)
+        let mut group = ConvertedGroup::default();
+        let part = write(&mut self.key, topic, data, &mut group)?;
+        Ok(part.map(|p| group.payload(&p).to_vec()))
     }
 
     /// The value's bytes; `None` for a tombstone.
@@ -308,37 +269,61 @@ impl RecordConverter {
         topic: &Arc<str>,
         data: Option<&Data>,
     ) -> Result<Option<Vec<u8>>, ConvertError> {
-        self.value.encode(topic, data)
+        let mut group = ConvertedGroup::default();
+        let part = write(&mut self.value, topic, data, &mut group)?;
+        Ok(part.map(|p| group.payload(&p).to_vec()))
     }
 }
 
-/// Writes JsonConverter's message for `data` into `group`: the payload goes to the arena; with
-/// schemas, the message's schema part is a prefix shared by every message of that schema.
-fn write_json(
-    conv: &JsonConverter,
-    cache: &mut SchemaCache,
-    data: &Data,
+/// Converts `data` into `group`: the payload goes to the arena; with JSON schemas or Avro, the
+/// message's first part is a prefix shared by every message of that schema.
+fn write(
+    side: &mut Side,
+    topic: &Arc<str>,
+    data: Option<&Data>,
     group: &mut ConvertedGroup,
-) -> Part {
+) -> Result<Option<Part>, ConvertError> {
+    let Some(data) = data else {
+        return Ok(None);
+    };
+    let (conv, cache) = match side {
+        Side::Json(conv, cache) => (conv, cache),
+        Side::Avro(avro) => {
+            let start = group.arena.len();
+            let header = avro
+                .encode_into(topic, data, &mut group.arena)
+                .map_err(|source| ConvertError {
+                    topic: topic.to_string(),
+                    source: Box::new(source),
+                })?;
+            let end = group.arena.len();
+            let prefix = group.prefix_index(&header);
+            return Ok(Some(Part {
+                prefix: Some(prefix),
+                start,
+                end,
+            }));
+        }
+    };
     let cached = cache.get(&data.schema, conv.decimal_format);
     let start = group.arena.len();
     let out = &mut group.arena;
     write_planned(out, conv.decimal_format, &cached.plan, &data.value);
     if !conv.schemas_enable {
-        return Part {
+        return Ok(Some(Part {
             prefix: None,
             start,
             end: out.len(),
-        };
+        }));
     }
     out.push(b'}');
     let end = out.len();
     let prefix = group.prefix_index(&cached.prefix);
-    Part {
+    Ok(Some(Part {
         prefix: Some(prefix),
         start,
         end,
-    }
+    }))
 }
 
 /// A converted key or value: `prefixes[prefix]` (when some) followed by `arena[start..end]` of
@@ -402,14 +387,11 @@ pub(crate) fn convert(
         prefixes: Vec::new(),
         records: Vec::with_capacity(n),
     };
+    let c = converter;
     for batch in batches {
         for r in &mut batch.records {
-            let key = converter
-                .key
-                .encode_into(&r.topic, r.key.as_ref(), &mut group)?;
-            let value = converter
-                .value
-                .encode_into(&r.topic, r.value.as_ref(), &mut group)?;
+            let key = write(&mut c.key, &r.topic, r.key.as_ref(), &mut group)?;
+            let value = write(&mut c.value, &r.topic, r.value.as_ref(), &mut group)?;
             group.records.push(Converted {
                 key,
                 value,

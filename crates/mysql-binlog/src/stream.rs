@@ -283,8 +283,9 @@ impl<'a> Streamer<'a> {
         match data {
             EventData::RotateEvent(r) => {
                 let mut name = r.name().into_owned();
-                // The server's first (artificial) ROTATE precedes the FORMAT_DESCRIPTION event
-                // that announces checksums, so its CRC32 is still on the name.
+                // The server's artificial ROTATE (at the start of a connection, and again when
+                // it moves to the next file) precedes the FORMAT_DESCRIPTION event that
+                // announces checksums, so its CRC32 is still on the name.
                 if !self.seen_fde && name.len() > 4 {
                     let cut = name.len() - 4;
                     if name.is_char_boundary(cut)
@@ -294,9 +295,17 @@ impl<'a> Streamer<'a> {
                         name.truncate(cut);
                     }
                 }
+                // The next file's FORMAT_DESCRIPTION follows; until then, names may carry a
+                // checksum again.
+                self.seen_fde = false;
                 if !valid_file_name(&name) {
-                    let cut: String = name.chars().take_while(|c| is_file_char(*c)).collect();
-                    name = cut;
+                    // The longest prefix that is a binlog file name (a checksum can follow it).
+                    if let Some(end) = (1..name.len())
+                        .rev()
+                        .find(|&i| name.is_char_boundary(i) && valid_file_name(&name[..i]))
+                    {
+                        name.truncate(end);
+                    }
                 }
                 self.file = name;
                 self.pos = r.position();
@@ -625,8 +634,29 @@ fn is_file_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')
 }
 
+/// A binlog file name: `<base>.<sequence number>`, as MySQL and MariaDB name them.
 fn valid_file_name(name: &str) -> bool {
-    !name.is_empty() && name.chars().all(is_file_char)
+    name.chars().all(is_file_char)
+        && name
+            .rsplit_once('.')
+            .is_some_and(|(base, seq)| {
+                !base.is_empty() && !seq.is_empty() && seq.bytes().all(|b| b.is_ascii_digit())
+            })
+}
+
+#[cfg(test)]
+mod file_name_tests {
+    use super::valid_file_name;
+
+    #[test]
+    fn binlog_file_names_end_in_a_sequence_number() {
+        assert!(valid_file_name("binlog.000002"));
+        assert!(valid_file_name("mysql-bin.000123"));
+        assert!(!valid_file_name("binlog.000002S"));
+        assert!(!valid_file_name("binlog"));
+        assert!(!valid_file_name(".000001"));
+        assert!(!valid_file_name("binlog.000002\u{1}\u{2}"));
+    }
 }
 
 fn uuid_text(sid: &[u8; 16]) -> String {
