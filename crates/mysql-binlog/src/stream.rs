@@ -637,11 +637,9 @@ fn is_file_char(c: char) -> bool {
 /// A binlog file name: `<base>.<sequence number>`, as MySQL and MariaDB name them.
 fn valid_file_name(name: &str) -> bool {
     name.chars().all(is_file_char)
-        && name
-            .rsplit_once('.')
-            .is_some_and(|(base, seq)| {
-                !base.is_empty() && !seq.is_empty() && seq.bytes().all(|b| b.is_ascii_digit())
-            })
+        && name.rsplit_once('.').is_some_and(|(base, seq)| {
+            !base.is_empty() && !seq.is_empty() && seq.bytes().all(|b| b.is_ascii_digit())
+        })
 }
 
 #[cfg(test)]
