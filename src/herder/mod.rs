@@ -314,6 +314,9 @@ impl Herder {
             return Err(HerderError::BadRequest(invalid_config_message(&infos)));
         }
         let created = match existing {
+            // As Kafka Connect: the same config again does not reconfigure the running task
+            // (standalone mode puts every file's config at each start).
+            Some((old, _)) if old == config => false,
             Some((_, target)) => {
                 self.persist(name, &config, target).await?;
                 info!(connector = %name, "connector config updated; restarting its task");

@@ -301,6 +301,24 @@ fn the_rest_api_answers_as_kafka_connect_for_every_endpoint() {
     let put_again = w.send("PUT", "/connectors/second/config", &hidden);
     assert_eq!(put_again.status, 200, "{}", put_again.body);
     assert_eq!(put_again.json()["config"]["batch.size"], "100");
+    // The same config once more: 200, and the task is not restarted (as Kafka Connect, which
+    // reconfigures tasks only when their configs change; standalone mode relies on it).
+    let restarts = |w: &Worker| w.log_text().matches("restarting its task").count();
+    let t0 = std::time::Instant::now();
+    while restarts(&w) == 0 && t0.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20)); // the log arrives through a pipe
+    }
+    let before = restarts(&w);
+    assert!(before > 0, "the changed config restarted the task");
+    let put_same = w.send("PUT", "/connectors/second/config", &hidden);
+    assert_eq!(put_same.status, 200, "{}", put_same.body);
+    assert_eq!(put_same.json()["config"]["batch.size"], "100");
+    std::thread::sleep(Duration::from_millis(300)); // room for a line that should not come
+    assert_eq!(
+        restarts(&w),
+        before,
+        "an unchanged config restarted the task"
+    );
     let wrong_name = w.send(
         "PUT",
         "/connectors/second/config",
