@@ -56,6 +56,11 @@ pub struct Streamer<'a> {
     resume: Option<(u32, u64)>,
     received: Lsn,
     flushed: Lsn,
+    /// The newest keepalive position seen between transactions since the last data message
+    /// (`Lsn(0)`: none). See [`Streamer::store_idle_position`].
+    keepalive_lsn: Lsn,
+    /// When the last data (XLogData) message arrived.
+    data_at: std::time::Instant,
     last_sent: Option<SourceOffset>,
     /// Transaction metadata (`provide.transaction.metadata`).
     monitor: TransactionMonitor,
@@ -94,6 +99,8 @@ impl<'a> Streamer<'a> {
             resume,
             received: start,
             flushed: start,
+            keepalive_lsn: Lsn(0),
+            data_at: std::time::Instant::now(),
             last_sent: None,
             monitor: TransactionMonitor::default(),
             transaction_topic: cfg.transaction_topic.as_str().into(),
@@ -220,11 +227,25 @@ impl<'a> Streamer<'a> {
 
     /// When nothing is in flight and the commit position moved past what is stored, store it
     /// (an offset-only batch) so the slot can be confirmed up to it.
+    ///
+    /// Idle captured tables must not pin WAL, so the position may also move to a keepalive's
+    /// `wal_end` — but only once no data message has arrived for a whole status interval after
+    /// it. Taken at once, a keepalive position once let the slot be confirmed past a
+    /// transaction that had not been received yet (`bench/kafka.sh`: the tail of a 1,000,000-row
+    /// backlog missing after the worker stopped), so a keepalive seen before any data message
+    /// is dropped, and while data flows only commits move the position.
     async fn store_idle_position(
         &mut self,
         out: &BatchSender,
         committed: &watch::Receiver<Option<SourceOffset>>,
     ) -> Result<(), PgSourceError> {
+        if self.idle(committed)
+            && self.keepalive_lsn > self.lsn_commit
+            && self.data_at.elapsed() >= self.cfg.status_update_interval
+        {
+            self.lsn_commit = self.keepalive_lsn;
+            self.last_lsn = self.keepalive_lsn;
+        }
         if !self.idle(committed) || self.lsn_commit <= self.flushed {
             return Ok(());
         }
@@ -310,10 +331,10 @@ impl<'a> Streamer<'a> {
                 if wal_end > self.received {
                     self.received = wal_end;
                 }
-                // With nothing open, everything up to the keepalive position is processed.
-                if self.tx.is_none() && wal_end > self.lsn_commit {
-                    self.lsn_commit = wal_end;
-                    self.last_lsn = wal_end;
+                // Between transactions, a candidate position for idle tables (never taken
+                // while data is flowing: see `store_idle_position`).
+                if self.tx.is_none() && wal_end > self.keepalive_lsn {
+                    self.keepalive_lsn = wal_end;
                 }
                 if reply_requested {
                     stream
@@ -328,6 +349,8 @@ impl<'a> Streamer<'a> {
                 data,
                 ..
             } => {
+                self.data_at = std::time::Instant::now();
+                self.keepalive_lsn = Lsn(0);
                 if wal_end > self.received {
                     self.received = wal_end;
                 }
