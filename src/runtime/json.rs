@@ -29,58 +29,28 @@ pub fn write_payload(out: &mut Vec<u8>, decimal: DecimalFormat, schema: &Schema,
                     .parameter("scale")
                     .and_then(|s| s.parse().ok())
                     .unwrap_or(0);
-                let digits = cdc_core::decimal::unscaled_to_string(b, scale);
-                let json = serde_json::from_str(&digits).unwrap_or(Json::String(digits));
-                json_value(out, &json);
+                numeric_decimal(out, b, scale);
             } else {
-                out.push(b'"');
-                base64_into(out, b);
-                out.push(b'"');
+                bytes(out, b);
             }
         }
         Value::Array(items) => {
             let item_schema = schema.items.as_deref().unwrap_or(schema);
-            out.push(b'[');
-            for (i, v) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_payload(out, decimal, item_schema, v);
-            }
-            out.push(b']');
+            array(out, items, |out, v| {
+                write_payload(out, decimal, item_schema, v)
+            });
         }
         Value::Map(entries) => {
             let key_schema = schema.keys.as_deref();
             let value_schema = schema.items.as_deref().unwrap_or(schema);
-            if key_schema.is_none_or(|k| k.kind == SchemaType::String) {
-                out.push(b'{');
-                for (i, (k, v)) in entries.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    match k {
-                        Value::String(s) => string(out, s),
-                        other => string(out, &format!("{other:?}")),
-                    }
-                    out.push(b':');
-                    write_payload(out, decimal, value_schema, v);
-                }
-                out.push(b'}');
-            } else {
-                let ks = key_schema.unwrap_or(schema);
-                out.push(b'[');
-                for (i, (k, v)) in entries.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    out.push(b'[');
-                    write_payload(out, decimal, ks, k);
-                    out.push(b',');
-                    write_payload(out, decimal, value_schema, v);
-                    out.push(b']');
-                }
-                out.push(b']');
-            }
+            let ks = key_schema.unwrap_or(schema);
+            map(
+                out,
+                entries,
+                key_schema.is_none_or(|k| k.kind == SchemaType::String),
+                |out, k| write_payload(out, decimal, ks, k),
+                |out, v| write_payload(out, decimal, value_schema, v),
+            );
         }
         Value::Struct(values) => {
             out.push(b'{');
@@ -199,56 +169,18 @@ pub fn write_planned(out: &mut Vec<u8>, decimal: DecimalFormat, plan: &Plan, val
             }
             out.push(b'}');
         }
-        (Value::Bytes(b), PlanKind::NumericDecimal { scale }) => {
-            let digits = cdc_core::decimal::unscaled_to_string(b, *scale);
-            let json = serde_json::from_str(&digits).unwrap_or(Json::String(digits));
-            json_value(out, &json);
-        }
+        (Value::Bytes(b), PlanKind::NumericDecimal { scale }) => numeric_decimal(out, b, *scale),
         (Value::Array(items), PlanKind::Array(item)) => {
-            out.push(b'[');
-            for (i, v) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_planned(out, decimal, item, v);
-            }
-            out.push(b']');
+            array(out, items, |out, v| write_planned(out, decimal, item, v))
         }
-        (Value::Map(entries), PlanKind::Map { object, key, value }) => {
-            if *object {
-                out.push(b'{');
-                for (i, (k, v)) in entries.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    match k {
-                        Value::String(s) => string(out, s),
-                        other => string(out, &format!("{other:?}")),
-                    }
-                    out.push(b':');
-                    write_planned(out, decimal, value, v);
-                }
-                out.push(b'}');
-            } else {
-                out.push(b'[');
-                for (i, (k, v)) in entries.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    out.push(b'[');
-                    write_planned(out, decimal, key, k);
-                    out.push(b',');
-                    write_planned(out, decimal, value, v);
-                    out.push(b']');
-                }
-                out.push(b']');
-            }
-        }
-        (Value::Bytes(b), _) => {
-            out.push(b'"');
-            base64_into(out, b);
-            out.push(b'"');
-        }
+        (Value::Map(entries), PlanKind::Map { object, key, value }) => map(
+            out,
+            entries,
+            *object,
+            |out, k| write_planned(out, decimal, key, k),
+            |out, v| write_planned(out, decimal, value, v),
+        ),
+        (Value::Bytes(b), _) => bytes(out, b),
         // A container that does not match its schema's shape: as the schema walk writes it.
         (Value::Struct(_) | Value::Array(_) | Value::Map(_), _) => {
             write_payload(out, decimal, &Schema::new(SchemaType::Struct), value)
@@ -270,6 +202,63 @@ fn scalar(out: &mut Vec<u8>, value: &Value) {
         Value::String(s) => string(out, s),
         _ => out.extend_from_slice(b"null"),
     }
+}
+
+/// A Connect Decimal as a JSON number (`decimal.format=NUMERIC`).
+fn numeric_decimal(out: &mut Vec<u8>, unscaled: &[u8], scale: i32) {
+    let digits = cdc_core::decimal::unscaled_to_string(unscaled, scale);
+    let json = serde_json::from_str(&digits).unwrap_or(Json::String(digits));
+    json_value(out, &json);
+}
+
+/// Bytes as JsonConverter writes them: a base64 string.
+fn bytes(out: &mut Vec<u8>, b: &[u8]) {
+    out.push(b'"');
+    base64_into(out, b);
+    out.push(b'"');
+}
+
+fn array(out: &mut Vec<u8>, items: &[Value], mut item: impl FnMut(&mut Vec<u8>, &Value)) {
+    out.push(b'[');
+    for (i, v) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        item(out, v);
+    }
+    out.push(b']');
+}
+
+/// A map as JsonConverter writes it: an object when its keys are strings (other keys of such a
+/// map by their debug text), else an array of `[key, value]` pairs.
+fn map(
+    out: &mut Vec<u8>,
+    entries: &[(Value, Value)],
+    object: bool,
+    mut key: impl FnMut(&mut Vec<u8>, &Value),
+    mut value: impl FnMut(&mut Vec<u8>, &Value),
+) {
+    out.push(if object { b'{' } else { b'[' });
+    for (i, (k, v)) in entries.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        if object {
+            match k {
+                Value::String(s) => string(out, s),
+                other => string(out, &format!("{other:?}")),
+            }
+            out.push(b':');
+            value(out, v);
+        } else {
+            out.push(b'[');
+            key(out, k);
+            out.push(b',');
+            value(out, v);
+            out.push(b']');
+        }
+    }
+    out.push(if object { b'}' } else { b']' });
 }
 
 fn base64_into(out: &mut Vec<u8>, input: &[u8]) {

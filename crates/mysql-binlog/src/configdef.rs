@@ -5,60 +5,17 @@
 //! This is the single list of properties the connector knows: [`crate::MySqlConfig::from_map`]
 //! reports every set property that is not here, or is here but marked unsupported, as ignored.
 
-use cdc_core::configdef::{ConfigDef, ConfigKey, ConfigType, Importance};
+use cdc_core::configdef::{ConfigDef, ConfigType, Importance};
 
 use ConfigType::{Boolean, Int, List, Long, Password, String as Str};
 use Importance::{High, Low, Medium};
 
-enum DefaultValue {
-    Required,
-    Null,
-    Value(&'static str),
-}
-use DefaultValue::{Null, Required, Value};
-
-struct Row {
-    name: &'static str,
-    ty: ConfigType,
-    default: DefaultValue,
-    importance: Importance,
-    group: &'static str,
-    supported: bool,
-    doc: &'static str,
-}
-
-const fn row(
-    name: &'static str,
-    ty: ConfigType,
-    default: DefaultValue,
-    importance: Importance,
-    group: &'static str,
-    supported: bool,
-    doc: &'static str,
-) -> Row {
-    Row {
-        name,
-        ty,
-        default,
-        importance,
-        group,
-        supported,
-        doc,
-    }
-}
-
-const CONNECTION: &str = "CONNECTION";
-const CONNECTION_ADVANCED: &str = "CONNECTION_ADVANCED";
-const SSL: &str = "CONNECTION_ADVANCED_SSL";
-const FILTERS: &str = "FILTERS";
-const SNAPSHOT: &str = "CONNECTOR_SNAPSHOT";
-const CONNECTOR: &str = "CONNECTOR";
-const HISTORY: &str = "HISTORY_STORAGE";
-const ADVANCED: &str = "ADVANCED";
-const HEARTBEAT: &str = "ADVANCED_HEARTBEAT";
-
-const YES: bool = true;
-const NOT_YET: bool = false;
+use cdc_core::configdef::table::group::{
+    ADVANCED, CONNECTION, CONNECTION_ADVANCED, CONNECTOR, FILTERS, HEARTBEAT, HISTORY, SNAPSHOT,
+    SSL,
+};
+use cdc_core::configdef::table::DefaultValue::{Null, Required, Value};
+use cdc_core::configdef::table::{row, Row, NOT_YET, YES};
 
 #[rustfmt::skip]
 const ROWS: &[Row] = &[
@@ -133,33 +90,7 @@ const ROWS: &[Row] = &[
 
 /// The MySQL/MariaDB connector's config definition.
 pub fn config_def() -> ConfigDef {
-    let mut orders: Vec<(&str, i32)> = Vec::new();
-    let mut def = ConfigDef::new();
-    for r in ROWS {
-        let order = match orders.iter_mut().find(|(g, _)| *g == r.group) {
-            Some((_, n)) => {
-                *n += 1;
-                *n
-            }
-            None => {
-                orders.push((r.group, 1));
-                1
-            }
-        };
-        let mut key = ConfigKey::new(r.name, r.ty, r.doc)
-            .importance(r.importance)
-            .group(r.group, order);
-        key = match r.default {
-            Required => key.required(),
-            Null => key,
-            Value(v) => key.default_value(v),
-        };
-        if !r.supported {
-            key = key.unsupported();
-        }
-        def = def.define(key);
-    }
-    def
+    cdc_core::configdef::table::config_def(ROWS)
 }
 
 #[cfg(test)]

@@ -7,62 +7,17 @@
 //! Where Tributary's default differs from Debezium's it is Tributary's (what `from_map` does),
 //! and the documentation says so.
 
-use cdc_core::configdef::{ConfigDef, ConfigKey, ConfigType, Importance};
+use cdc_core::configdef::{ConfigDef, ConfigType, Importance};
 
 use ConfigType::{Boolean, Class, Int, List, Long, Password, Short, String as Str};
 use Importance::{High, Low, Medium};
 
-enum DefaultValue {
-    Required,
-    Null,
-    Value(&'static str),
-}
-use DefaultValue::{Null, Required, Value};
-
-struct Row {
-    name: &'static str,
-    ty: ConfigType,
-    default: DefaultValue,
-    importance: Importance,
-    group: &'static str,
-    supported: bool,
-    doc: &'static str,
-}
-
-const fn row(
-    name: &'static str,
-    ty: ConfigType,
-    default: DefaultValue,
-    importance: Importance,
-    group: &'static str,
-    supported: bool,
-    doc: &'static str,
-) -> Row {
-    Row {
-        name,
-        ty,
-        default,
-        importance,
-        group,
-        supported,
-        doc,
-    }
-}
-
-const CONNECTION: &str = "CONNECTION";
-const CONNECTION_ADVANCED: &str = "CONNECTION_ADVANCED";
-const SSL: &str = "CONNECTION_ADVANCED_SSL";
-const REPLICATION: &str = "CONNECTION_ADVANCED_REPLICATION";
-const FILTERS: &str = "FILTERS";
-const SNAPSHOT: &str = "CONNECTOR_SNAPSHOT";
-const CONNECTOR: &str = "CONNECTOR";
-const HEARTBEAT: &str = "ADVANCED_HEARTBEAT";
-const CONNECTOR_ADVANCED: &str = "CONNECTOR_ADVANCED";
-const ADVANCED: &str = "ADVANCED";
-
-/// Supported: `from_map` acts on it. Not yet: accepted and ignored with a warning.
-const YES: bool = true;
-const NOT_YET: bool = false;
+use cdc_core::configdef::table::group::{
+    ADVANCED, CONNECTION, CONNECTION_ADVANCED, CONNECTOR, CONNECTOR_ADVANCED, FILTERS, HEARTBEAT,
+    REPLICATION, SNAPSHOT, SSL,
+};
+use cdc_core::configdef::table::DefaultValue::{Null, Required, Value};
+use cdc_core::configdef::table::{row, Row, NOT_YET, YES};
 
 #[rustfmt::skip]
 const ROWS: &[Row] = &[
@@ -205,33 +160,7 @@ const ROWS: &[Row] = &[
 
 /// The PostgreSQL connector's config definition.
 pub fn config_def() -> ConfigDef {
-    let mut orders: Vec<(&str, i32)> = Vec::new();
-    let mut def = ConfigDef::new();
-    for r in ROWS {
-        let order = match orders.iter_mut().find(|(g, _)| *g == r.group) {
-            Some((_, n)) => {
-                *n += 1;
-                *n
-            }
-            None => {
-                orders.push((r.group, 1));
-                1
-            }
-        };
-        let mut key = ConfigKey::new(r.name, r.ty, r.doc)
-            .importance(r.importance)
-            .group(r.group, order);
-        key = match r.default {
-            Required => key.required(),
-            Null => key,
-            Value(v) => key.default_value(v),
-        };
-        if !r.supported {
-            key = key.unsupported();
-        }
-        def = def.define(key);
-    }
-    def
+    cdc_core::configdef::table::config_def(ROWS)
 }
 
 #[cfg(test)]

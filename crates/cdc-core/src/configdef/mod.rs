@@ -11,6 +11,7 @@
 
 mod framework;
 mod provider;
+pub mod table;
 
 use std::collections::{BTreeMap, BTreeSet};
 
