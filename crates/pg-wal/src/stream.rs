@@ -59,6 +59,10 @@ pub struct Streamer<'a> {
     /// The newest keepalive position seen between transactions since the last data message
     /// (`Lsn(0)`: none). See [`Streamer::store_idle_position`].
     keepalive_lsn: Lsn,
+    /// The position `source.sequence` reports as the last commit: the last commit's end, or a
+    /// keepalive's `wal_end` seen between transactions since (as before keepalive positions
+    /// were held back from offsets; display only, never stored or confirmed).
+    sequence_lsn: Lsn,
     /// When the last data (XLogData) message arrived.
     data_at: std::time::Instant,
     last_sent: Option<SourceOffset>,
@@ -100,6 +104,7 @@ impl<'a> Streamer<'a> {
             received: start,
             flushed: start,
             keepalive_lsn: Lsn(0),
+            sequence_lsn: start,
             data_at: std::time::Instant::now(),
             last_sent: None,
             monitor: TransactionMonitor::default(),
@@ -336,6 +341,9 @@ impl<'a> Streamer<'a> {
                 if self.tx.is_none() && wal_end > self.keepalive_lsn {
                     self.keepalive_lsn = wal_end;
                 }
+                if self.tx.is_none() && wal_end > self.sequence_lsn {
+                    self.sequence_lsn = wal_end;
+                }
                 if reply_requested {
                     stream
                         .send_status(self.received, self.flushed, self.flushed, false)
@@ -401,6 +409,7 @@ impl<'a> Streamer<'a> {
                     self.last_ts_us = tx.commit_ts_us;
                 }
                 self.lsn_commit = c.end_lsn;
+                self.sequence_lsn = c.end_lsn;
                 self.last_lsn = c.commit_lsn;
                 self.message_type = "COMMIT";
             }
@@ -535,7 +544,7 @@ impl<'a> Streamer<'a> {
             db: &self.cfg.dbname,
             ts_us: ts,
             snapshot: SnapshotMarker::False,
-            sequence: Some((Some(self.lsn_commit.0), lsn.0)),
+            sequence: Some((Some(self.sequence_lsn.0), lsn.0)),
             schema: &table.schema,
             table: &table.table,
             tx_id: xid,
