@@ -9,9 +9,11 @@
 #    the slot's confirmed_flush_lsn reaches the end of the backlog, i.e. when every event is
 #    acknowledged by the broker and its offset stored. Beside them, the broker's ceiling: a
 #    plain rdkafka producer (bench/kafka_producer.rs, no database, no encoding, the same
-#    producer settings) sending ROWS copies of a same-sized key and value to the same broker.
+#    producer settings) sending ROWS copies of a same-sized key and value to the same broker,
+#    and the source's ceiling: pg_recvlogical draining a third twin slot into /dev/null.
 # 2. Latency: the worker streams live while bench/kafka_latency.rs inserts RATE rows/s for
 #    SECONDS and reads the topic: read time minus commit time (source.ts_us), p50/p99/p99.9.
+#    Before it, the broker's floor: a plain producer sending RATE messages/s, send -> read.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/pg.sh
@@ -61,6 +63,7 @@ CREATE TABLE stream_t (id bigint PRIMARY KEY, name text NOT NULL, qty int NOT NU
 CREATE PUBLICATION bench_pub FOR ALL TABLES;
 SELECT 1 FROM pg_create_logical_replication_slot('bench_log', 'pgoutput');
 SELECT 1 FROM pg_create_logical_replication_slot('bench_kafka', 'pgoutput');
+SELECT 1 FROM pg_create_logical_replication_slot('bench_recv', 'pgoutput');
 SQL
 batch=100000
 for ((s = 1; s <= ROWS; s += batch)); do
@@ -92,6 +95,13 @@ drain() { # name slot data-dir [worker.properties]; prints seconds and peak RSS 
   echo "$(echo "$t1 - $t0" | bc -l) $rss"
 }
 
+# The source's own ceiling: PostgreSQL decoding the same backlog for pg_recvlogical (binary
+# pgoutput, into /dev/null). Nothing reading this slot can go faster than the walsender.
+t0=$(now)
+PGPASSWORD=postgres "$PG_BIN/pg_recvlogical" -h 127.0.0.1 -p "$TRIBUTARY_PG_PORT" -U postgres -d bench --slot bench_recv --start \
+  --no-loop -o proto_version=1 -o publication_names=bench_pub -o binary=true -E "$end_lsn" -f /dev/null
+recv_s=$(echo "$(now) - $t0" | bc -l)
+
 read -r log_s log_rss < <(drain blog bench_log "$work/data-log")
 read -r kafka_s kafka_rss < <(drain bkafka bench_kafka "$work/data-kafka" "$work/kafka-worker.properties")
 
@@ -107,11 +117,18 @@ read -r p_count p_s p_bytes < <(cargo bench --quiet --bench kafka_producer -- "$
 mbps() { echo "$1 * $avg_bytes / 1048576 / $2" | bc -l; }
 printf '%-34s %9s %11s %8s %9s\n' "" "seconds" "events/s" "MB/s" "peak RSS"
 printf '%-34s %9.2f %11.0f %8.1f %9s\n' "plain rdkafka producer (ceiling)" "$p_s" "$(echo "$p_count / $p_s" | bc -l)" "$(echo "$p_bytes / 1048576 / $p_s" | bc -l)" "-"
+printf '%-34s %9.2f %11.0f %8s %9s\n' "pg_recvlogical (source ceiling)" "$recv_s" "$(echo "$ROWS / $recv_s" | bc -l)" "-" "-"
 printf '%-34s %9.2f %11.0f %8.1f %8sM\n' "tributary -> Kafka" "$kafka_s" "$(echo "$ROWS / $kafka_s" | bc -l)" "$(mbps "$ROWS" "$kafka_s")" "$kafka_rss"
 printf '%-34s %9.2f %11.0f %8.1f %8sM\n' "tributary -> embedded log" "$log_s" "$(echo "$ROWS / $log_s" | bc -l)" "$(mbps "$ROWS" "$log_s")" "$log_rss"
 printf 'events: %s of %s; average key+value %s bytes\n' "$events" "$ROWS" "$avg_bytes"
 printf 'ratio tributary->Kafka / plain producer (throughput): %.2f\n' "$(echo "$p_s / $kafka_s" | bc -l)"
-printf 'ratio tributary->Kafka / tributary->embedded log (throughput): %.2f\n\n' "$(echo "$log_s / $kafka_s" | bc -l)"
+printf 'ratio tributary->Kafka / tributary->embedded log (throughput): %.2f\n' "$(echo "$log_s / $kafka_s" | bc -l)"
+printf 'ratio tributary->Kafka / pg_recvlogical (the source ceiling): %.2f\n' "$(echo "$recv_s / $kafka_s" | bc -l)"
+printf 'ratio pg_recvlogical / plain producer (how much of the broker the source can fill): %.2f\n\n' "$(echo "$p_s / $recv_s" | bc -l)"
+
+echo "== latency floor of the broker: a plain producer sending $RATE messages/s for $SECONDS_LOAD s, send -> read"
+printf 'plain producer   '
+cargo bench --quiet --bench kafka_latency -- --plain "$bootstrap" bench.plain_lat "$RATE" "$SECONDS_LOAD" 2>/dev/null | tail -1
 
 echo "== latency: $RATE changes/s for $SECONDS_LOAD s, commit -> read from the broker"
 psqlb -d bench -c "CREATE TABLE lat_t (id bigint PRIMARY KEY, name text NOT NULL, qty int NOT NULL, updated timestamptz NOT NULL)"

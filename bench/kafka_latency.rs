@@ -6,14 +6,24 @@
 //! figures are an upper bound of commit → broker append. Prints p50, p99, p99.9 and max in ms.
 //!
 //!     cargo bench --bench kafka_latency -- PG_CONN BOOTSTRAP TOPIC TABLE RATE SECONDS
+//!
+//! The broker's own floor, in the same way: `--plain` sends RATE messages/s with a plain rdkafka
+//! producer (Tributary's producer defaults, no database) whose values carry their send time as
+//! `source.ts_us`, and the same reader measures send → read.
+//!
+//!     cargo bench --bench kafka_latency -- --plain BOOTSTRAP TOPIC RATE SECONDS
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
+use rdkafka::producer::DefaultProducerContext;
+use rdkafka::producer::{BaseRecord, ThreadedProducer};
 use rdkafka::{Offset, TopicPartitionList};
 
 fn now_us() -> i64 {
@@ -37,22 +47,44 @@ async fn main() {
         .skip(1)
         .filter(|a| a != "--bench")
         .collect();
-    let [pg, bootstrap, topic, table, rate, seconds] = &args[..] else {
-        eprintln!("usage: kafka_latency PG_CONN BOOTSTRAP TOPIC TABLE RATE SECONDS");
-        std::process::exit(2);
+    let (pg, bootstrap, topic, table, rate, seconds) = match &args[..] {
+        [flag, bootstrap, topic, rate, seconds] if flag == "--plain" => {
+            (None, bootstrap, topic, None, rate, seconds)
+        }
+        [pg, bootstrap, topic, table, rate, seconds] => {
+            (Some(pg), bootstrap, topic, Some(table), rate, seconds)
+        }
+        _ => {
+            eprintln!("usage: kafka_latency PG_CONN BOOTSTRAP TOPIC TABLE RATE SECONDS");
+            eprintln!("       kafka_latency --plain BOOTSTRAP TOPIC RATE SECONDS");
+            std::process::exit(2);
+        }
     };
     let rate: u64 = rate.parse().expect("RATE");
     let seconds: u64 = seconds.parse().expect("SECONDS");
     let expected = rate * seconds;
 
-    let consumer: BaseConsumer = ClientConfig::new()
+    let plain = match pg {
+        None => Some(plain_producer(bootstrap, topic).await),
+        Some(_) => None,
+    };
+    let mut consumer_config = ClientConfig::new();
+    consumer_config
         .set("bootstrap.servers", bootstrap)
         .set("group.id", "tributary-bench")
         .set("enable.auto.commit", "false")
         .set("fetch.wait.max.ms", "5")
-        .set("fetch.error.backoff.ms", "5")
-        .create()
-        .expect("consumer");
+        .set("fetch.error.backoff.ms", "5");
+    // Extra consumer settings, `k=v,k=v`.
+    for kv in std::env::var("KAFKA_CONSUMER_SET")
+        .unwrap_or_default()
+        .split(',')
+    {
+        if let Some((k, v)) = kv.split_once('=') {
+            consumer_config.set(k.trim(), v.trim());
+        }
+    }
+    let consumer: BaseConsumer = consumer_config.create().expect("consumer");
     let md = consumer
         .fetch_metadata(Some(topic), Duration::from_secs(10))
         .expect("metadata");
@@ -100,10 +132,24 @@ async fn main() {
         })
     };
 
-    let (client, conn) = tokio_postgres::connect(pg, tokio_postgres::NoTls)
-        .await
-        .expect("connect to PostgreSQL");
-    tokio::spawn(conn);
+    let client = match (pg, table) {
+        (Some(pg), Some(_)) => {
+            let (client, conn) = tokio_postgres::connect(pg, tokio_postgres::NoTls)
+                .await
+                .expect("connect to PostgreSQL");
+            tokio::spawn(conn);
+            // The bench server runs with `synchronous_commit = off` (fast loads). Logical
+            // decoding reads only flushed WAL, so under it a commit reaches the walsender when
+            // the WAL writer next flushes (`wal_writer_delay`, 200 ms): 100 ms of latency on
+            // average that no client can remove. Commit as a default server does.
+            client
+                .batch_execute("SET synchronous_commit = on")
+                .await
+                .expect("set synchronous_commit");
+            Some(client)
+        }
+        _ => None,
+    };
     let per_tick = (rate / 1000).max(1);
     let mut tick = tokio::time::interval(Duration::from_millis(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
@@ -112,12 +158,35 @@ async fn main() {
     while next <= expected {
         tick.tick().await;
         let last = (next + per_tick - 1).min(expected);
-        client
-            .batch_execute(&format!(
-                "INSERT INTO {table} SELECT g, 'name-' || g, g % 100, now() FROM generate_series({next}, {last}) g"
-            ))
-            .await
-            .expect("insert");
+        match (&client, table, &plain) {
+            (Some(client), Some(table), _) => client
+                .batch_execute(&format!(
+                    "INSERT INTO {table} SELECT g, 'name-' || g, g % 100, now() FROM generate_series({next}, {last}) g"
+                ))
+                .await
+                .expect("insert"),
+            (_, _, Some(producer)) => {
+                for id in next..=last {
+                    let value = format!(
+                        r#"{{"before":null,"after":{{"id":{id},"name":"name-{id}","qty":{},"updated":"2024-01-01T00:00:00Z"}},"source":{{"ts_us":{}}},"op":"c"}}"#,
+                        id % 100,
+                        now_us()
+                    );
+                    let key = format!(r#"{{"id":{id}}}"#);
+                    let mut record = BaseRecord::to(topic).key(&key).payload(&value);
+                    loop {
+                        match producer.send(record) {
+                            Ok(()) => break,
+                            Err((_, r)) => {
+                                record = r;
+                                std::thread::sleep(Duration::from_millis(1));
+                            }
+                        }
+                    }
+                }
+            }
+            _ => unreachable!("a database or a plain producer"),
+        }
         next = last + 1;
     }
     let load_secs = start.elapsed().as_secs_f64();
@@ -136,4 +205,32 @@ async fn main() {
         percentile(&lat, 0.999),
         percentile(&lat, 1.0)
     );
+}
+
+/// A producer with Tributary's defaults, and its topic created (one partition).
+async fn plain_producer(bootstrap: &str, topic: &str) -> ThreadedProducer<DefaultProducerContext> {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .expect("admin client");
+    let _ = admin
+        .create_topics(
+            [&NewTopic::new(topic, 1, TopicReplication::Fixed(1))],
+            &AdminOptions::new(),
+        )
+        .await;
+    let mut config = ClientConfig::new();
+    for (k, v) in tributary::kafka::config::DEFAULTS {
+        config.set(*k, *v);
+    }
+    config.set("bootstrap.servers", bootstrap);
+    for kv in std::env::var("KAFKA_PRODUCER_SET")
+        .unwrap_or_default()
+        .split(',')
+    {
+        if let Some((k, v)) = kv.split_once('=') {
+            config.set(k.trim(), v.trim());
+        }
+    }
+    config.create().expect("producer")
 }

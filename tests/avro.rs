@@ -118,38 +118,54 @@ struct Avro {
     root: PathBuf,
     data: PathBuf,
     registry: String,
+    /// The Kafka broker the worker writes to; `None` for the embedded log.
+    bootstrap: Option<String>,
+    /// Topic prefixes of the JSON and the Avro connector.
+    prefixes: (String, String),
 }
 
 impl Avro {
-    fn new(db: &PgFixture) -> Avro {
+    /// A worker on the embedded log (`bootstrap` `None`) or on the Kafka broker at `bootstrap`,
+    /// with a JsonConverter and an AvroConverter connector on the embedded registry.
+    fn new(db: &PgFixture, bootstrap: Option<&str>) -> Avro {
         let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(&db.dbname);
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(&root).unwrap();
         let port = free_port();
-        std::fs::write(
-            root.join("worker.properties"),
-            format!("schema.registry.listeners=http://127.0.0.1:{port}\n"),
-        )
-        .unwrap();
+        let mut properties = format!("schema.registry.listeners=http://127.0.0.1:{port}\n");
+        if let Some(b) = bootstrap {
+            properties.push_str(&format!("bootstrap.servers={b}\n"));
+        }
+        std::fs::write(root.join("worker.properties"), properties).unwrap();
+        // On the shared broker every run needs topics of its own.
+        let prefixes = match bootstrap {
+            Some(_) => (format!("j_{}", db.dbname), format!("a_{}", db.dbname)),
+            None => ("j".to_owned(), "a".to_owned()),
+        };
         for (prefix, converter) in [
-            ("j", "org.apache.kafka.connect.json.JsonConverter"),
-            ("a", "io.confluent.connect.avro.AvroConverter"),
+            (&prefixes.0, "org.apache.kafka.connect.json.JsonConverter"),
+            (&prefixes.1, "io.confluent.connect.avro.AvroConverter"),
         ] {
             let config: serde_json::Map<String, Json> = db
                 .connector_config(&[
                     ("topic.prefix", prefix),
-                    ("slot.name", &db.unique(&format!("slot_{prefix}"))),
-                    ("publication.name", &db.unique(&format!("pub_{prefix}"))),
+                    ("slot.name", &db.unique(&format!("slot_{}", &prefix[..1]))),
+                    (
+                        "publication.name",
+                        &db.unique(&format!("pub_{}", &prefix[..1])),
+                    ),
                     ("key.converter", converter),
                     ("key.converter.schemas.enable", "false"),
                     ("value.converter", converter),
                     ("value.converter.schemas.enable", "false"),
+                    ("topic.creation.default.partitions", "1"),
+                    ("topic.creation.default.replication.factor", "1"),
                 ])
                 .into_iter()
                 .map(|(k, v)| (k, Json::String(v)))
                 .collect();
             std::fs::write(
-                root.join(format!("{prefix}.json")),
+                root.join(format!("{}.json", &prefix[..1])),
                 json!({"name": format!("{prefix}-connector"), "config": config}).to_string(),
             )
             .unwrap();
@@ -158,7 +174,17 @@ impl Avro {
             data: root.join("data"),
             registry: format!("http://127.0.0.1:{port}"),
             root,
+            bootstrap: bootstrap.map(str::to_owned),
+            prefixes,
         }
+    }
+
+    /// The JSON and the Avro connector's topic of `table`.
+    fn topics(&self, table: &str) -> (String, String) {
+        (
+            format!("{}.public.{table}", self.prefixes.0),
+            format!("{}.public.{table}", self.prefixes.1),
+        )
     }
 
     fn start(&self) -> Worker {
@@ -229,10 +255,14 @@ impl Avro {
             .collect()
     }
 
+    /// Waits until every topic holds its number of records (read back from the broker on Kafka).
     fn wait_for(&self, topics: &[(String, u64)]) {
         let start = Instant::now();
         loop {
-            let counts = self.counts();
+            let counts = match &self.bootstrap {
+                Some(b) => crate::kafka::broker::counts(b, topics.iter().map(|(t, _)| t.as_str())),
+                None => self.counts(),
+            };
             let missing: Vec<_> = topics
                 .iter()
                 .filter(|(t, n)| counts.get(t).copied().unwrap_or(0) < *n)
@@ -249,13 +279,16 @@ impl Avro {
         }
     }
 
-    /// Runs the Python decoder over the Avro and JSON records of `tables`.
-    fn decode_with_confluent(&self, tables: &[String]) -> String {
+    /// Runs the Python decoder over the Avro and JSON records of `tables` (`expected` records
+    /// each): read from the embedded log here, or, on Kafka, by Confluent's consumer itself.
+    fn decode_with_confluent(&self, tables: &[(String, u64)]) -> String {
         let pairs: Vec<Json> = tables
             .iter()
-            .map(|t| {
-                let avro = format!("a.public.{t}");
-                let json_topic = format!("j.public.{t}");
+            .map(|(t, expected)| {
+                let (json_topic, avro) = self.topics(t);
+                if self.bootstrap.is_some() {
+                    return json!({"avro": avro, "json": json_topic, "expected": expected});
+                }
                 let json_records: Vec<Json> = self
                     .tail(&json_topic, false, None)
                     .into_iter()
@@ -276,7 +309,11 @@ impl Avro {
             })
             .collect();
         let manifest = self.root.join("manifest.json");
-        std::fs::write(&manifest, json!({"pairs": pairs}).to_string()).unwrap();
+        std::fs::write(
+            &manifest,
+            json!({"pairs": pairs, "bootstrap": self.bootstrap}).to_string(),
+        )
+        .unwrap();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/avro_decode.py");
         let out = Command::new(python())
             .arg(script)
@@ -296,13 +333,25 @@ impl Avro {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn confluents_avro_deserializer_decodes_every_golden_type_like_the_json_converter() {
+    golden_types_decode_like_the_json_converter(None).await;
+}
+
+/// The golden-type scenario: every family snapshotted and streamed by a JSON and an Avro
+/// connector on one worker (on the embedded log, or on Kafka at `bootstrap`), then decoded by
+/// Confluent's `AvroDeserializer` against the worker's registry and compared with the JSON.
+pub(crate) async fn golden_types_decode_like_the_json_converter(bootstrap: Option<&str>) {
     let families = families();
     assert!(
         families.len() >= 30,
         "parsed only {} families",
         families.len()
     );
-    let db = PgFixture::start("avro_golden").await;
+    let tag = if bootstrap.is_some() {
+        "kafka_avro_golden"
+    } else {
+        "avro_golden"
+    };
+    let db = PgFixture::start(tag).await;
     let mut setup = String::new();
     for f in &families {
         if !f.setup.is_empty() {
@@ -330,33 +379,41 @@ async fn confluents_avro_deserializer_decodes_every_golden_type_like_the_json_co
     db.exec("CREATE TABLE t_change (id int PRIMARY KEY, a text); INSERT INTO t_change VALUES (1, 'before');")
         .await;
 
-    let w = Avro::new(&db);
+    let w = Avro::new(&db, bootstrap);
     let mut worker = w.start();
-    let mut expected: Vec<(String, u64)> = Vec::new();
-    for f in &families {
-        for p in ["a", "j"] {
-            expected.push((format!("{p}.public.t_{}", f.name), f.values.len() as u64));
-        }
-    }
-    w.wait_for(&expected);
+    // (table, records per connector)
+    let mut tables: Vec<(String, u64)> = families
+        .iter()
+        .map(|f| (format!("t_{}", f.name), f.values.len() as u64))
+        .collect();
+    let expected = |tables: &[(String, u64)]| -> Vec<(String, u64)> {
+        tables
+            .iter()
+            .flat_map(|(t, n)| {
+                let (j, a) = w.topics(t);
+                [(j, *n), (a, *n)]
+            })
+            .collect()
+    };
+    w.wait_for(&expected(&tables));
     // Streaming: the same values again, through pgoutput.
     db.exec(&insert(100)).await;
     db.exec(
         "ALTER TABLE t_change ADD COLUMN b bigint; INSERT INTO t_change VALUES (2, 'after', 42);",
     )
     .await;
-    for e in &mut expected {
-        e.1 *= 2;
+    for t in &mut tables {
+        t.1 *= 2;
     }
-    expected.push(("a.public.t_change".into(), 2));
-    expected.push(("j.public.t_change".into(), 2));
-    w.wait_for(&expected);
+    tables.push(("t_change".into(), 2));
+    w.wait_for(&expected(&tables));
 
     // The column added mid-stream registered a second version of the value subject.
+    let (_, change_topic) = w.topics("t_change");
     let http = reqwest::Client::new();
     let versions: Json = http
         .get(format!(
-            "{}/subjects/a.public.t_change-value/versions",
+            "{}/subjects/{change_topic}-value/versions",
             w.registry
         ))
         .send()
@@ -367,26 +424,24 @@ async fn confluents_avro_deserializer_decodes_every_golden_type_like_the_json_co
         .unwrap();
     assert_eq!(versions, json!([1, 2]), "worker log:\n{}", w.log_text());
 
-    let mut tables: Vec<String> = families.iter().map(|f| format!("t_{}", f.name)).collect();
-    tables.push("t_change".into());
     let summary = tokio::task::block_in_place(|| w.decode_with_confluent(&tables));
-    let events: u64 = expected
-        .iter()
-        .filter(|(t, _)| t.starts_with("a."))
-        .map(|(_, n)| n)
-        .sum();
+    let events: u64 = tables.iter().map(|(_, n)| n).sum();
     assert!(
         summary.contains(&format!("decoded {events} events")),
         "{summary}"
     );
+    if bootstrap.is_some() {
+        worker.stop();
+        return;
+    }
 
     // `topics tail` shows Avro records decoded (through the running worker's registry).
-    let shown = w.tail("a.public.t_change", false, Some(&w.registry));
+    let shown = w.tail(&change_topic, false, Some(&w.registry));
     let last: Json = serde_json::from_str(&shown[1].1).unwrap();
     assert_eq!(last["after"], json!({"id": 2, "a": "after", "b": 42}));
     worker.stop();
     // ... and from the data directory's registry when no worker runs.
-    let shown = w.tail("a.public.t_change", false, None);
+    let shown = w.tail(&change_topic, false, None);
     let first: Json = serde_json::from_str(&shown[0].1).unwrap();
     assert_eq!(first["after"], json!({"id": 1, "a": "before"}));
 }

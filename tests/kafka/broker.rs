@@ -113,6 +113,49 @@ pub fn read_for(
     out
 }
 
+/// How many records each of `topics` holds (missing topics are left out), read with one
+/// consumer assigned to every partition of them from the beginning, until nothing more arrives
+/// for half a second.
+pub fn counts<'a>(
+    bootstrap: &str,
+    topics: impl Iterator<Item = &'a str>,
+) -> std::collections::HashMap<String, u64> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", "tributary-tests")
+        .set("enable.auto.commit", "false")
+        .set("enable.partition.eof", "false")
+        .set("fetch.wait.max.ms", "100")
+        .create()
+        .expect("create a consumer");
+    let mut tpl = TopicPartitionList::new();
+    for topic in topics {
+        let Ok(md) = consumer.fetch_metadata(Some(topic), Duration::from_secs(5)) else {
+            continue;
+        };
+        for t in md.topics().iter().filter(|t| t.error().is_none()) {
+            for p in t.partitions() {
+                tpl.add_partition_offset(topic, p.id(), rdkafka::Offset::Beginning)
+                    .unwrap();
+            }
+        }
+    }
+    let mut out = std::collections::HashMap::new();
+    if tpl.count() == 0 {
+        return out;
+    }
+    consumer.assign(&tpl).expect("assign");
+    let start = Instant::now();
+    let mut last = Instant::now();
+    while last.elapsed() < Duration::from_millis(500) && start.elapsed() < Duration::from_secs(30) {
+        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(100)) {
+            *out.entry(m.topic().to_owned()).or_insert(0) += 1;
+            last = Instant::now();
+        }
+    }
+    out
+}
+
 /// [`read_all`], failing with the worker's log unless at least `n` records arrived in time.
 pub fn read_at_least(
     bootstrap: &str,

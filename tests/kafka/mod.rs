@@ -1,7 +1,8 @@
 //! Kafka as the topic backend, against a real Kafka-protocol broker (`tansu`, started by
 //! `scripts/test.sh`; `TRIBUTARY_KAFKA_BOOTSTRAP`, `TRIBUTARY_TANSU`, `TRIBUTARY_KAFKA_PYTHON`).
 
-mod broker;
+mod avro;
+pub(crate) mod broker;
 mod crash;
 mod outage;
 mod readback;

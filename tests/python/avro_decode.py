@@ -3,6 +3,9 @@ the JsonConverter's output of the same changes.
 
 Usage: avro_decode.py <registry url> <manifest.json>
 
+With "bootstrap" set in the manifest, each pair names only its topics and "expected" count, and
+both topics are read from that Kafka broker with confluent_kafka's own consumer.
+
 The manifest lists pairs of topics: {"pairs": [{"avro": topic, "json": topic,
 "avro_records": [[key_hex, value_hex], ...], "json_records": [[key_json, value_json], ...]}]}.
 Every Avro key and value is decoded by confluent_kafka's AvroDeserializer against the registry
@@ -19,6 +22,7 @@ import json
 import math
 import struct
 import sys
+import time
 
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
@@ -144,6 +148,45 @@ def json_side(schema, value, names):
     return value
 
 
+def consume(bootstrap, topic, expected):
+    """Every record of `topic` as (key bytes, value bytes), read with Confluent's consumer:
+    partitions assigned from the beginning (no group join), until `expected` records arrived."""
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+    consumer = Consumer({
+        "bootstrap.servers": bootstrap,
+        "group.id": "tributary-avro-test",
+        "enable.auto.commit": False,
+        "fetch.wait.max.ms": 100,
+    })
+    try:
+        partitions = consumer.list_topics(topic, timeout=30).topics[topic].partitions
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in sorted(partitions)])
+        records = []
+        deadline = time.time() + 90
+        while len(records) < expected and time.time() < deadline:
+            m = consumer.poll(0.5)
+            if m is None:
+                continue
+            if m.error():
+                sys.exit(f"{topic}: consumer error {m.error()}")
+            records.append((m.key(), m.value()))
+        if len(records) < expected:
+            sys.exit(f"{topic}: read {len(records)} of {expected} records from the broker")
+        return records
+    finally:
+        consumer.close()
+
+
+def from_broker(bootstrap, pair):
+    """Fills in a manifest pair's records from the broker: Avro as hex, JSON parsed."""
+    avro = consume(bootstrap, pair["avro"], pair["expected"])
+    plain = consume(bootstrap, pair["json"], pair["expected"])
+    pair["avro_records"] = [[k.hex(), v.hex()] for k, v in avro]
+    pair["json_records"] = [[json.loads(k), json.loads(v)] for k, v in plain]
+    return pair
+
+
 def main():
     url, manifest_path = sys.argv[1], sys.argv[2]
     manifest = json.load(open(manifest_path))
@@ -151,7 +194,10 @@ def main():
     deserializer = AvroDeserializer(client)
     decoded = 0
     schema_ids = set()
+    bootstrap = manifest.get("bootstrap")
     for pair in manifest["pairs"]:
+        if bootstrap:
+            pair = from_broker(bootstrap, pair)
         json_by_key = {}
         for key, value in pair["json_records"]:
             json_by_key[json.dumps(key, sort_keys=True)] = value

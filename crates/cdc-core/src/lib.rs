@@ -10,6 +10,7 @@
 //! * [`config`]: typed configs from Debezium's flat property map, reporting every problem.
 //! * [`configdef`]: Connect's ConfigDef model, `/config/validate` output, secret masking, config providers.
 //! * [`json`]: Connect's JsonConverter.
+//! * [`key_columns`]: `message.key.columns`, custom message keys per table.
 //! * [`avro`]: Confluent's AvroConverter data mapping (Avro schemas and datums, wire format).
 //!
 //! This crate names no database or Kafka driver type.
@@ -21,6 +22,7 @@ pub mod decimal;
 pub mod envelope;
 pub mod error;
 pub mod json;
+pub mod key_columns;
 pub mod offset;
 pub mod properties;
 pub mod record;

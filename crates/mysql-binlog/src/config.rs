@@ -118,6 +118,8 @@ pub struct MySqlConfig {
     pub databases: NameFilter,
     pub tables: NameFilter,
     pub columns: NameFilter,
+    /// `message.key.columns`: custom keys per `database.table`.
+    pub key_columns: cdc_core::key_columns::MessageKeyColumns,
     pub ignore_builtin: bool,
     pub tombstones_on_delete: bool,
     pub skipped: SkippedOps,
@@ -196,6 +198,7 @@ impl MySqlConfig {
         let databases = read_filter(r, "database.include.list", "database.exclude.list");
         let tables = read_filter(r, "table.include.list", "table.exclude.list");
         let columns = read_filter(r, "column.include.list", "column.exclude.list");
+        let key_columns = cdc_core::key_columns::MessageKeyColumns::read(r);
         let ignore_builtin = r.bool("table.ignore.builtin", true);
         let tombstones_on_delete = r.bool("tombstones.on.delete", true);
         let skipped = read_skipped(r);
@@ -268,6 +271,7 @@ impl MySqlConfig {
             databases,
             tables,
             columns,
+            key_columns,
             ignore_builtin,
             tombstones_on_delete,
             skipped,

@@ -68,7 +68,7 @@ const ROWS: &[Row] = &[
     row("schema.name.adjustment.mode", Str, Value("none"), Low, CONNECTOR, NOT_YET, "How schema names are made valid: none, avro or avro_unicode."),
     row("field.name.adjustment.mode", Str, Value("none"), Low, CONNECTOR, NOT_YET, "How field names are made valid: none, avro or avro_unicode."),
     row("provide.transaction.metadata", Boolean, Value("false"), Low, CONNECTOR, NOT_YET, "Write transaction boundaries and add transaction blocks to events."),
-    row("message.key.columns", Str, Null, Low, CONNECTOR, NOT_YET, "Columns to use as the key of tables, per table."),
+    row("message.key.columns", Str, Null, Low, CONNECTOR, YES, "Columns that form the message key, per table: <database.table regex>:<column>,<column>;..."),
     // HISTORY_STORAGE
     row("schema.history.internal", Str, Value("io.debezium.storage.kafka.history.KafkaSchemaHistory"), Low, HISTORY, YES, "Where the schema history lives; on the embedded log it is a file in the worker's data directory whichever class is named."),
     row("schema.history.internal.file.filename", Str, Null, Low, HISTORY, YES, "The schema history file; the worker sets it to <data dir>/schema-history/<connector>.jsonl when unset."),

@@ -42,20 +42,39 @@ impl TableSchema {
             value = value.field(c.name.clone(), c.schema.clone());
         }
         let value_schema = Arc::new(value);
-        let key_columns: Vec<usize> = table
-            .primary_key
-            .iter()
-            .filter_map(|k| table.column_index(k))
-            .filter(|&i| codecs.get(i).is_some_and(Option::is_some))
-            .collect();
+        // `message.key.columns` replaces the primary key when one of its columns is captured.
+        let custom_key = cfg
+            .key_columns
+            .positions(
+                &format!("{}.{}", table.db, table.name),
+                table.columns.iter().map(|c| c.name.as_str()),
+            )
+            .map(|k| {
+                k.into_iter()
+                    .filter(|&i| codecs.get(i).is_some_and(Option::is_some))
+                    .collect::<Vec<_>>()
+            })
+            .filter(|k| !k.is_empty());
+        let custom = custom_key.is_some();
+        let key_columns: Vec<usize> = custom_key.unwrap_or_else(|| {
+            table
+                .primary_key
+                .iter()
+                .filter_map(|k| table.column_index(k))
+                .filter(|&i| codecs.get(i).is_some_and(Option::is_some))
+                .collect()
+        });
         let key_schema = (!key_columns.is_empty()).then(|| {
             let mut key = Schema::structure(format!("{topic_name}.Key"));
             for &i in &key_columns {
                 if let Some(Some(c)) = codecs.get(i) {
-                    key = key.field(
-                        c.name.clone(),
-                        Arc::new(c.schema.as_ref().clone().required()),
-                    );
+                    // Primary key columns are never null; custom key columns keep their schema.
+                    let schema = if custom {
+                        c.schema.clone()
+                    } else {
+                        Arc::new(c.schema.as_ref().clone().required())
+                    };
+                    key = key.field(c.name.clone(), schema);
                 }
             }
             Arc::new(key)

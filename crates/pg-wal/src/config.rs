@@ -91,6 +91,8 @@ pub struct PostgresConfig {
     pub schemas: NameFilter,
     pub tables: NameFilter,
     pub columns: NameFilter,
+    /// `message.key.columns`: custom keys per `schema.table`.
+    pub key_columns: cdc_core::key_columns::MessageKeyColumns,
     pub tombstones_on_delete: bool,
     pub skipped: SkippedOps,
     pub unavailable_placeholder: String,
@@ -180,6 +182,7 @@ impl PostgresConfig {
         let schemas = read_filter(r, "schema.include.list", "schema.exclude.list");
         let tables = read_filter(r, "table.include.list", "table.exclude.list");
         let columns = read_filter(r, "column.include.list", "column.exclude.list");
+        let key_columns = cdc_core::key_columns::MessageKeyColumns::read(r);
         let tombstones_on_delete = r.bool("tombstones.on.delete", true);
         let skipped = read_skipped(r);
         let unavailable_placeholder = r.string(
@@ -256,6 +259,7 @@ impl PostgresConfig {
             schemas,
             tables,
             columns,
+            key_columns,
             tombstones_on_delete,
             skipped,
             unavailable_placeholder,

@@ -121,7 +121,7 @@ const ROWS: &[Row] = &[
     // CONNECTOR_ADVANCED
     row("schema.refresh.mode", Str, Value("columns_diff"), Medium, CONNECTOR_ADVANCED, NOT_YET, "When table schemas are refreshed: columns_diff or columns_diff_exclude_unchanged_toast."),
     row("include.unknown.datatypes", Boolean, Value("false"), Medium, CONNECTOR_ADVANCED, YES, "Emit columns of unknown types as bytes instead of leaving them out."),
-    row("message.key.columns", Str, Null, Medium, CONNECTOR_ADVANCED, NOT_YET, "Columns that form the message key, per table."),
+    row("message.key.columns", Str, Null, Medium, CONNECTOR_ADVANCED, YES, "Columns that form the message key, per table: <schema.table regex>:<column>,<column>;..."),
     row("column.mask.hash.([^.]+).with.salt.(.+)", Str, Null, Medium, CONNECTOR_ADVANCED, NOT_YET, "Columns replaced by a salted hash of their value."),
     row("column.mask.with.(d+).chars", Str, Null, Medium, CONNECTOR_ADVANCED, NOT_YET, "Columns replaced by that many asterisks."),
     row("column.truncate.to.(d+).chars", Int, Null, Medium, CONNECTOR_ADVANCED, NOT_YET, "Columns cut to that many characters."),

@@ -439,7 +439,11 @@ impl<'a> Streamer<'a> {
                         _ => None,
                     };
                     let after = self.row(&table, &m.new, fill, lsn)?;
-                    let old_key = before.as_ref().map(|b| key_of(&table, b));
+                    let identity_only = matches!(&m.old, Some(OldTuple::Key(_)));
+                    let old_key = before
+                        .as_ref()
+                        .filter(|_| !identity_only || table.key_in_identity())
+                        .map(|b| key_of(&table, b));
                     let new_key = key_of(&table, &after);
                     match old_key {
                         Some(old_key) if old_key.is_some() && old_key != new_key => {

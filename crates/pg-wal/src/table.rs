@@ -42,6 +42,8 @@ pub struct TableSchema {
     pub envelope_schema: Arc<Schema>,
     /// `f` full, `d` default, `n` nothing, `i` index.
     pub replica_identity: u8,
+    /// The key comes from `message.key.columns`, not from the primary key.
+    pub custom_key: bool,
 }
 
 impl TableSchema {
@@ -55,12 +57,18 @@ impl TableSchema {
         replica_identity: u8,
     ) -> TableSchema {
         let name = format!("{}.{}.{}", cfg.topic_prefix, schema, table);
+        // `message.key.columns` replaces the primary key when one of its columns exists.
+        let custom_key = cfg.key_columns.positions(
+            &format!("{schema}.{table}"),
+            columns.iter().map(|c| c.name.as_str()),
+        );
         let mut value = Schema::structure(format!("{name}.Value")).optional();
         let mut value_pos = Vec::with_capacity(columns.len());
         let mut key = Schema::structure(format!("{name}.Key"));
         let mut key_columns = Vec::new();
         for (i, col) in columns.iter_mut().enumerate() {
-            let included = col.is_key || cfg.includes_column(&schema, &table, &col.name);
+            let in_key = custom_key.as_ref().map_or(col.is_key, |k| k.contains(&i));
+            let included = in_key || cfg.includes_column(&schema, &table, &col.name);
             col.codec = if included {
                 ColumnCodec::new(&col.ty, col.typmod, &cfg.types)
             } else {
@@ -68,7 +76,7 @@ impl TableSchema {
             };
             match col.codec.as_ref().map(|c| c.schema(col.optional)) {
                 Some(s) => {
-                    if col.is_key {
+                    if col.is_key && custom_key.is_none() {
                         key = key.field(col.name.clone(), s.clone());
                         key_columns.push(i);
                     }
@@ -78,9 +86,19 @@ impl TableSchema {
                 None => value_pos.push(None),
             }
         }
+        if let Some(order) = &custom_key {
+            for &i in order {
+                let col = &columns[i];
+                if let Some(s) = col.codec.as_ref().map(|c| c.schema(col.optional)) {
+                    key = key.field(col.name.clone(), s);
+                    key_columns.push(i);
+                }
+            }
+        }
         let value_schema = Arc::new(value);
         let envelope = envelope_schema(&name, value_schema.clone(), source_info::schema());
         TableSchema {
+            custom_key: custom_key.is_some(),
             schema,
             table,
             oid,
@@ -93,6 +111,13 @@ impl TableSchema {
             envelope_schema: envelope,
             replica_identity,
         }
+    }
+
+    /// Can an old tuple of the replica identity (`K`) tell a key change? Only when every key
+    /// column is part of the identity; a custom key over other columns would look changed
+    /// (its old values are absent) on every update.
+    pub fn key_in_identity(&self) -> bool {
+        self.key_columns.iter().all(|&i| self.columns[i].is_key)
     }
 
     /// Does this relation message's column list still match what we built from the catalog?
@@ -209,7 +234,8 @@ pub async fn load_table(
     // Key fields follow the primary key's column order, as Debezium's key struct does.
     key_order.sort();
     let ordered: Vec<usize> = key_order.into_iter().map(|(_, i)| i).collect();
-    if ordered != built.key_columns && ordered.len() == built.key_columns.len() {
+    if !built.custom_key && ordered != built.key_columns && ordered.len() == built.key_columns.len()
+    {
         let mut key = Schema::structure(format!("{}.Key", built.topic));
         for &i in &ordered {
             let col = &built.columns[i];

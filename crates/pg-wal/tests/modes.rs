@@ -43,6 +43,79 @@ async fn table_include_list_and_column_exclude_list_filter_snapshot_and_stream()
 }
 
 #[tokio::test]
+async fn message_key_columns_replace_the_primary_key_in_snapshot_and_stream() {
+    let db = PgFixture::start("key_columns").await;
+    db.exec(
+        "CREATE TABLE public.orders (id int PRIMARY KEY, customer text NOT NULL, region text, qty int);
+         CREATE TABLE public.keyless (a int, b text);
+         CREATE TABLE public.other (id int PRIMARY KEY, x int);
+         INSERT INTO orders VALUES (1, 'ann', 'eu', 5);
+         INSERT INTO keyless VALUES (7, 'seven');
+         INSERT INTO other VALUES (1, 1);",
+    )
+    .await;
+    let mut cap = db
+        .capture(&[(
+            "message.key.columns",
+            "public.orders:region,customer,nosuch; public.key.*:b; public.other:nosuch",
+        )])
+        .await;
+    let snap = cap.take(3).await;
+    let by_topic = |t: &str| snap.iter().find(|r| r.topic == t).unwrap().clone();
+    let orders = by_topic("test.public.orders");
+    // The listed order, the missing column skipped, each field with its own schema.
+    assert_eq!(orders.key, json!({"region": "eu", "customer": "ann"}));
+    assert_eq!(
+        orders.key_with_schema["schema"]["fields"],
+        json!([
+            {"field": "region", "type": "string", "optional": true},
+            {"field": "customer", "type": "string", "optional": false}
+        ])
+    );
+    assert_eq!(
+        orders.key_with_schema["schema"]["name"],
+        "test.public.orders.Key"
+    );
+    // A table without a primary key gets a key; one whose listed columns are missing keeps its own.
+    assert_eq!(by_topic("test.public.keyless").key, json!({"b": "seven"}));
+    assert_eq!(by_topic("test.public.other").key, json!({"id": 1}));
+
+    db.exec(
+        "INSERT INTO orders VALUES (2, 'bob', NULL, 1);
+         UPDATE orders SET qty = 6 WHERE id = 1;
+         DELETE FROM orders WHERE id = 2;",
+    )
+    .await;
+    let streamed = cap.take(4).await;
+    assert_eq!(streamed[0].key, json!({"region": null, "customer": "bob"}));
+    // Under REPLICA IDENTITY DEFAULT the old tuple has no custom key columns: a plain update.
+    assert_eq!(streamed[1].value["op"], "u");
+    assert_eq!(streamed[1].key, json!({"region": "eu", "customer": "ann"}));
+    assert!(streamed[1].headers.is_empty(), "{:?}", streamed[1].headers);
+    assert_eq!(streamed[2].value["op"], "d");
+    // The delete's old tuple carries only the primary key; the tombstone has the same key.
+    assert_eq!(streamed[3].value, serde_json::Value::Null);
+    assert_eq!(streamed[3].key, streamed[2].key);
+    cap.stop().await.0.unwrap();
+}
+
+#[tokio::test]
+async fn message_key_columns_with_a_bad_entry_is_rejected_naming_the_property() {
+    let db = PgFixture::start("key_columns_bad").await;
+    let err = pg_wal::PostgresConfig::from_map(
+        &db.connector_config(&[("message.key.columns", "public.orders")]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("message.key.columns")
+            && err.contains("public.orders")
+            && err.contains("<column>"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
 async fn schema_exclude_list_drops_a_whole_schema() {
     let db = PgFixture::start("schema_excl").await;
     two_tables(&db).await;
