@@ -97,7 +97,8 @@ async fn message_key_columns_replace_the_primary_key_in_snapshot_and_binlog() {
     let mut db = MyFixture::start("keycols").await;
     db.exec("CREATE TABLE orders (id INT PRIMARY KEY, customer VARCHAR(20) NOT NULL, region VARCHAR(10))")
         .await;
-    db.exec("CREATE TABLE plain (id INT PRIMARY KEY, x INT)").await;
+    db.exec("CREATE TABLE plain (id INT PRIMARY KEY, x INT)")
+        .await;
     db.exec("INSERT INTO orders VALUES (1, 'ann', 'eu')").await;
     db.exec("INSERT INTO plain VALUES (1, 1)").await;
     let entry = format!("{}.orders:region,customer", db.db);
@@ -113,7 +114,11 @@ async fn message_key_columns_replace_the_primary_key_in_snapshot_and_binlog() {
         ])
     );
     let plain = snap.iter().find(|r| r.topic.ends_with(".plain")).unwrap();
-    assert_eq!(plain.key, json!({"id": 1}), "other tables keep their primary key");
+    assert_eq!(
+        plain.key,
+        json!({"id": 1}),
+        "other tables keep their primary key"
+    );
 
     db.exec("INSERT INTO orders VALUES (2, 'bob', NULL)").await;
     let c = cap.next_row().await;
