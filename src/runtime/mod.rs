@@ -196,6 +196,8 @@ pub(crate) async fn run<B: Backend>(
         max_group_records: bounds.max_queue_records.max(bounds.max_batch_records),
         observer,
         inflight_topics: Vec::new(),
+        committing: None,
+        to_commit: None,
     };
     let mut backoff = policy.initial_backoff;
     loop {
@@ -274,6 +276,7 @@ pub(crate) async fn run<B: Backend>(
 enum Event {
     Accepted(Result<Result<Accepted, ConnectorError>, JoinError>),
     Acked(Result<(), ConnectorError>),
+    Committed(Result<Result<Committed, ConnectorError>, JoinError>),
     SourceJoined(Ended),
     Received(Option<Batch>),
     Shutdown,
@@ -282,6 +285,9 @@ enum Event {
 
 /// An append the backend accepted: the offset it completes and how it becomes durable.
 type Accepted = (SourceOffset, Delivery);
+
+/// An acknowledged offset being stored, and the topics to report once it is.
+type Committed = (SourceOffset, Vec<Arc<str>>);
 
 /// An accepted append waiting for the backend's acknowledgement.
 struct Unacked {
@@ -306,6 +312,11 @@ struct Pipeline<B> {
     observer: Arc<dyn TaskObserver>,
     /// The distinct topics of the append in flight, reported once it is durable.
     inflight_topics: Vec<Arc<str>>,
+    /// The acknowledged offset being stored (Kafka), off the pipeline's path so that storing
+    /// it does not hold back the next records.
+    committing: Option<JoinHandle<Result<Committed, ConnectorError>>>,
+    /// An acknowledged offset waiting for the one being stored (newer acks replace it).
+    to_commit: Option<Committed>,
 }
 
 impl<B: Backend> Pipeline<B> {
@@ -335,6 +346,7 @@ impl<B: Backend> Pipeline<B> {
                     biased;
                     r = wait(&mut self.inflight) => Event::Accepted(r),
                     r = front_ack(&mut self.unacked) => Event::Acked(r),
+                    r = wait(&mut self.committing) => Event::Committed(r),
                     r = &mut task => Event::SourceJoined(joined(r)),
                     b = rx.recv(), if !closed => Event::Received(b),
                     _ = shutdown.cancelled(), if deadline.is_none() => Event::Shutdown,
@@ -345,7 +357,11 @@ impl<B: Backend> Pipeline<B> {
                         self.inflight = None;
                         self.accepted(r)
                     }
-                    Event::Acked(r) => self.acked(r).await,
+                    Event::Acked(r) => self.acked(r),
+                    Event::Committed(r) => {
+                        self.committing = None;
+                        self.committed(r)
+                    }
                     Event::SourceJoined(e) => {
                         ended = Some(e);
                         Ok(())
@@ -383,6 +399,7 @@ impl<B: Backend> Pipeline<B> {
         }
         self.finish_inflight().await?;
         self.drain_unacked(shutdown, grace).await?;
+        self.finish_commits().await?;
         Ok(ended.unwrap_or(Ended::Aborted))
     }
 
@@ -428,7 +445,7 @@ impl<B: Backend> Pipeline<B> {
         self.finish_inflight().await?;
         while self.unacked.len() >= self.max_unacked {
             let r = front_ack(&mut self.unacked).await;
-            self.acked(r).await?;
+            self.acked(r)?;
         }
         for c in &converted.records {
             if !self.inflight_topics.iter().any(|t| **t == *c.topic) {
@@ -488,7 +505,16 @@ impl<B: Backend> Pipeline<B> {
                     return Ok(());
                 }
             };
-            self.acked(r).await?;
+            self.acked(r)?;
+        }
+        Ok(())
+    }
+
+    /// Waits until every acknowledged offset is stored and published.
+    async fn finish_commits(&mut self) -> Result<(), ConnectorError> {
+        while let Some(h) = self.committing.take() {
+            let r = h.await;
+            self.committed(r)?;
         }
         Ok(())
     }
@@ -523,8 +549,9 @@ impl<B: Backend> Pipeline<B> {
     }
 
     /// The oldest unacknowledged append resolved: with it, take every following one already
-    /// acknowledged, store the newest offset among them, then publish it.
-    async fn acked(&mut self, r: Result<(), ConnectorError>) -> Result<(), ConnectorError> {
+    /// acknowledged, and have the newest offset among them stored, then published. One offset
+    /// is stored at a time, in order; acks that arrive meanwhile are coalesced into the next.
+    fn acked(&mut self, r: Result<(), ConnectorError>) -> Result<(), ConnectorError> {
         if let Err(e) = r {
             error!(connector = %self.name, error = %e, "the topic backend did not accept records");
             return Err(e);
@@ -547,15 +574,44 @@ impl<B: Backend> Pipeline<B> {
                 None => break,
             }
         }
-        let (backend, name, offset) = (self.backend.clone(), self.name.clone(), last.offset);
-        let offset = tokio::task::spawn_blocking(move || {
-            backend.commit_offset(&name, &offset).map(|()| offset)
-        })
-        .await
-        .map_err(|e| {
+        let mut topics = match self.to_commit.take() {
+            Some((_, older)) => older,
+            None => Vec::new(),
+        };
+        for t in last.topics {
+            if !topics.contains(&t) {
+                topics.push(t);
+            }
+        }
+        self.to_commit = Some((last.offset, topics));
+        self.start_commit();
+        Ok(())
+    }
+
+    /// Starts storing the waiting acknowledged offset unless one is being stored.
+    fn start_commit(&mut self) {
+        if self.committing.is_some() {
+            return;
+        }
+        let Some((offset, topics)) = self.to_commit.take() else {
+            return;
+        };
+        let (backend, name) = (self.backend.clone(), self.name.clone());
+        self.committing = Some(tokio::task::spawn_blocking(move || {
+            backend.commit_offset(&name, &offset).map(|()| (offset, topics))
+        }));
+    }
+
+    /// An offset was stored: publish it, then store the next one waiting.
+    fn committed(
+        &mut self,
+        r: Result<Result<Committed, ConnectorError>, JoinError>,
+    ) -> Result<(), ConnectorError> {
+        let (offset, topics) = r.map_err(|e| {
             ConnectorError::fatal_msg(format!("storing the source offset failed: {e}"))
         })??;
-        self.publish(offset, &last.topics);
+        self.publish(offset, &topics);
+        self.start_commit();
         Ok(())
     }
 
