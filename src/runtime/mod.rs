@@ -598,7 +598,9 @@ impl<B: Backend> Pipeline<B> {
         };
         let (backend, name) = (self.backend.clone(), self.name.clone());
         self.committing = Some(tokio::task::spawn_blocking(move || {
-            backend.commit_offset(&name, &offset).map(|()| (offset, topics))
+            backend
+                .commit_offset(&name, &offset)
+                .map(|()| (offset, topics))
         }));
     }
 
