@@ -71,7 +71,19 @@ async fn broker_outage_under_load_loses_nothing_and_memory_stays_bounded() {
     ]);
     let mut worker = dir.start();
     wait_for_slot(&db, &slot, || dir.log_text()).await;
-    let pid_before = walsender_pid(&db, &slot).await.expect("the worker streams");
+    // The slot exists once it is created; its walsender is active only once streaming starts.
+    let started = std::time::Instant::now();
+    let pid_before = loop {
+        if let Some(pid) = walsender_pid(&db, &slot).await {
+            break pid;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the worker does not stream after 30 s; worker log:\n{}",
+            dir.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
 
     // Load: transactions of PER_TX rows until told to stop.
     let inserted = Arc::new(AtomicI64::new(0));
