@@ -17,14 +17,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 use rdkafka::producer::DefaultProducerContext;
 use rdkafka::producer::{BaseRecord, ThreadedProducer};
 use rdkafka::{Offset, TopicPartitionList};
+
+#[path = "kafka_common.rs"]
+mod kafka_common;
 
 fn now_us() -> i64 {
     SystemTime::now()
@@ -76,14 +77,7 @@ async fn main() {
         .set("fetch.wait.max.ms", "5")
         .set("fetch.error.backoff.ms", "5");
     // Extra consumer settings, `k=v,k=v`.
-    for kv in std::env::var("KAFKA_CONSUMER_SET")
-        .unwrap_or_default()
-        .split(',')
-    {
-        if let Some((k, v)) = kv.split_once('=') {
-            consumer_config.set(k.trim(), v.trim());
-        }
-    }
+    kafka_common::apply_env(&mut consumer_config, "KAFKA_CONSUMER_SET");
     let consumer: BaseConsumer = consumer_config.create().expect("consumer");
     let md = consumer
         .fetch_metadata(Some(topic), Duration::from_secs(10))
@@ -209,28 +203,8 @@ async fn main() {
 
 /// A producer with Tributary's defaults, and its topic created (one partition).
 async fn plain_producer(bootstrap: &str, topic: &str) -> ThreadedProducer<DefaultProducerContext> {
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
+    kafka_common::create_topic(bootstrap, topic).await;
+    kafka_common::producer_config(bootstrap)
         .create()
-        .expect("admin client");
-    let _ = admin
-        .create_topics(
-            [&NewTopic::new(topic, 1, TopicReplication::Fixed(1))],
-            &AdminOptions::new(),
-        )
-        .await;
-    let mut config = ClientConfig::new();
-    for (k, v) in tributary::kafka::config::DEFAULTS {
-        config.set(*k, *v);
-    }
-    config.set("bootstrap.servers", bootstrap);
-    for kv in std::env::var("KAFKA_PRODUCER_SET")
-        .unwrap_or_default()
-        .split(',')
-    {
-        if let Some((k, v)) = kv.split_once('=') {
-            config.set(k.trim(), v.trim());
-        }
-    }
-    config.create().expect("producer")
+        .expect("producer")
 }

@@ -9,13 +9,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
-use rdkafka::config::ClientConfig;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::DeliveryResult;
 use rdkafka::producer::{BaseRecord, Producer, ProducerContext, ThreadedProducer};
 use rdkafka::ClientContext;
+
+#[path = "kafka_common.rs"]
+mod kafka_common;
 
 struct Counter {
     acked: Arc<AtomicU64>,
@@ -48,31 +48,8 @@ async fn main() {
     let key = std::fs::read(key_file).expect("read KEY_FILE");
     let value = std::fs::read(value_file).expect("read VALUE_FILE");
 
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .create()
-        .expect("admin client");
-    let _ = admin
-        .create_topics(
-            [&NewTopic::new(topic, 1, TopicReplication::Fixed(1))],
-            &AdminOptions::new(),
-        )
-        .await;
-
-    let mut config = ClientConfig::new();
-    for (k, v) in tributary::kafka::config::DEFAULTS {
-        config.set(*k, *v);
-    }
-    config.set("bootstrap.servers", bootstrap);
-    // Extra producer settings, `k=v,k=v` (to match a worker's producer.* properties).
-    for kv in std::env::var("KAFKA_PRODUCER_SET")
-        .unwrap_or_default()
-        .split(',')
-    {
-        if let Some((k, v)) = kv.split_once('=') {
-            config.set(k.trim(), v.trim());
-        }
-    }
+    kafka_common::create_topic(bootstrap, topic).await;
+    let config = kafka_common::producer_config(bootstrap);
     let (acked, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let producer: ThreadedProducer<Counter> = config
         .create_with_context(Counter {

@@ -447,11 +447,10 @@ impl<B: Backend> Pipeline<B> {
             let r = front_ack(&mut self.unacked).await;
             self.acked(r)?;
         }
-        for c in &converted.records {
-            if !self.inflight_topics.iter().any(|t| **t == *c.topic) {
-                self.inflight_topics.push(c.topic.clone());
-            }
-        }
+        add_topics(
+            &mut self.inflight_topics,
+            converted.records.iter().map(|c| &c.topic),
+        );
         let (backend, name) = (self.backend.clone(), self.name.clone());
         self.inflight = Some(tokio::task::spawn_blocking(move || {
             let records: Vec<StoredRecordRef<'_>> = converted
@@ -563,26 +562,16 @@ impl<B: Backend> Pipeline<B> {
             match futures::FutureExt::now_or_never(&mut next.ack) {
                 Some(Ok(())) => {
                     let next = self.unacked.pop_front().expect("front exists");
-                    for t in next.topics {
-                        if !last.topics.contains(&t) {
-                            last.topics.push(t);
-                        }
-                    }
+                    add_topics(&mut last.topics, &next.topics);
                     last.offset = next.offset;
                 }
                 Some(Err(e)) => return Err(e),
                 None => break,
             }
         }
-        let mut topics = match self.to_commit.take() {
-            Some((_, older)) => older,
-            None => Vec::new(),
-        };
-        for t in last.topics {
-            if !topics.contains(&t) {
-                topics.push(t);
-            }
-        }
+        // A newer acknowledged offset replaces the waiting one; their topics add up.
+        let mut topics = self.to_commit.take().map(|(_, t)| t).unwrap_or_default();
+        add_topics(&mut topics, &last.topics);
         self.to_commit = Some((last.offset, topics));
         self.start_commit();
         Ok(())
@@ -624,6 +613,15 @@ impl<B: Backend> Pipeline<B> {
         }
         self.last_committed = Some(offset.clone());
         self.committed.send_replace(Some(offset));
+    }
+}
+
+/// Adds each of `more` to `topics` unless it is there already (a handful of topics per append).
+fn add_topics<'a>(topics: &mut Vec<Arc<str>>, more: impl IntoIterator<Item = &'a Arc<str>>) {
+    for t in more {
+        if !topics.contains(t) {
+            topics.push(t.clone());
+        }
     }
 }
 

@@ -34,6 +34,18 @@ pub struct Read {
     pub timestamp_ms: Option<i64>,
 }
 
+/// An rdkafka consumer for reading back (partitions are assigned directly, no group joins).
+fn consumer(bootstrap: &str) -> BaseConsumer {
+    ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", "tributary-tests")
+        .set("enable.auto.commit", "false")
+        .set("enable.partition.eof", "false")
+        .set("fetch.wait.max.ms", "100")
+        .create()
+        .expect("create a consumer")
+}
+
 /// Reads `topic` from the beginning of every partition with rdkafka (partitions assigned
 /// directly, no consumer group) until at least `at_least` records arrived and then nothing more
 /// for a second, or until `timeout` (then it returns what it has). Watermarks are not used:
@@ -50,14 +62,7 @@ pub fn read_for(
     linger: Duration,
     timeout: Duration,
 ) -> Vec<Read> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("group.id", "tributary-tests")
-        .set("enable.auto.commit", "false")
-        .set("enable.partition.eof", "false")
-        .set("fetch.wait.max.ms", "100")
-        .create()
-        .expect("create a consumer");
+    let consumer = consumer(bootstrap);
     let start = Instant::now();
     let partitions: Vec<i32> = loop {
         let md = consumer.fetch_metadata(Some(topic), Duration::from_secs(10));
@@ -120,14 +125,7 @@ pub fn counts<'a>(
     bootstrap: &str,
     topics: impl Iterator<Item = &'a str>,
 ) -> std::collections::HashMap<String, u64> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("group.id", "tributary-tests")
-        .set("enable.auto.commit", "false")
-        .set("enable.partition.eof", "false")
-        .set("fetch.wait.max.ms", "100")
-        .create()
-        .expect("create a consumer");
+    let consumer = consumer(bootstrap);
     let mut tpl = TopicPartitionList::new();
     for topic in topics {
         let Ok(md) = consumer.fetch_metadata(Some(topic), Duration::from_secs(5)) else {
