@@ -473,7 +473,9 @@ async fn idle_captured_tables_do_not_pin_wal_when_other_tables_change() {
         .await;
     let target: String = db
         .client
-        .query_one("SELECT pg_current_wal_lsn()::text", &[])
+        // The insert position: with the test server's `synchronous_commit = off` the write
+        // position may not have moved past the insert yet, which made the target vacuous.
+        .query_one("SELECT pg_current_wal_insert_lsn()::text", &[])
         .await
         .unwrap()
         .get(0);
@@ -504,7 +506,9 @@ async fn idle_captured_tables_do_not_pin_wal_when_another_database_changes() {
         .await;
     let target: String = other
         .client
-        .query_one("SELECT pg_current_wal_lsn()::text", &[])
+        // The insert position: with the test server's `synchronous_commit = off` the write
+        // position may not have moved past the insert yet, which made the target vacuous.
+        .query_one("SELECT pg_current_wal_insert_lsn()::text", &[])
         .await
         .unwrap()
         .get(0);
