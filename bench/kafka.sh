@@ -14,6 +14,7 @@
 # 2. Latency: the worker streams live while bench/kafka_latency.rs inserts RATE rows/s for
 #    SECONDS and reads the topic: read time minus commit time (source.ts_us), p50/p99/p99.9.
 #    Before it, the broker's floor: a plain producer sending RATE messages/s, send -> read.
+# BENCH_LATENCY_ONLY=1 runs only part 2; BENCH_WORKER_EXTRA adds worker properties (one a line).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/pg.sh
@@ -56,7 +57,10 @@ connector() { # name slot mode prefix
 JSON
 }
 echo "bootstrap.servers=$bootstrap" > "$work/kafka-worker.properties"
+# Extra worker properties, one per line (e.g. BENCH_WORKER_EXTRA='producer.linger.ms=1').
+[ -n "${BENCH_WORKER_EXTRA:-}" ] && printf '%s\n' "$BENCH_WORKER_EXTRA" >> "$work/kafka-worker.properties"
 
+if [ -z "${BENCH_LATENCY_ONLY:-}" ]; then
 echo "== throughput: backlog of $ROWS changes (JsonConverter, no schemas)"
 psqlb -d bench <<SQL
 CREATE TABLE stream_t (id bigint PRIMARY KEY, name text NOT NULL, qty int NOT NULL, updated timestamptz NOT NULL);
@@ -125,6 +129,8 @@ printf 'ratio tributary->Kafka / plain producer (throughput): %.2f\n' "$(echo "$
 printf 'ratio tributary->Kafka / tributary->embedded log (throughput): %.2f\n' "$(echo "$log_s / $kafka_s" | bc -l)"
 printf 'ratio tributary->Kafka / pg_recvlogical (the source ceiling): %.2f\n' "$(echo "$recv_s / $kafka_s" | bc -l)"
 printf 'ratio pg_recvlogical / plain producer (how much of the broker the source can fill): %.2f\n\n' "$(echo "$p_s / $recv_s" | bc -l)"
+
+fi
 
 echo "== latency floor of the broker: a plain producer sending $RATE messages/s for $SECONDS_LOAD s, send -> read"
 printf 'plain producer   '
