@@ -101,6 +101,9 @@ async fn main() {
         let done = done.clone();
         std::thread::spawn(move || {
             let mut lat = Vec::with_capacity(expected as usize);
+            // The event's own `ts_us` (when the connector built it) splits each latency into
+            // commit -> built (database and capture) and built -> read (runtime, producer, broker).
+            let mut built = Vec::with_capacity(expected as usize);
             let deadline_after_done = Duration::from_secs(30);
             let mut done_at: Option<Instant> = None;
             while (lat.len() as u64) < expected {
@@ -117,12 +120,15 @@ async fn main() {
                 let read = now_us();
                 let Some(v) = m.payload() else { continue };
                 let v: serde_json::Value = serde_json::from_slice(v).expect("JSON value");
-                let source = v.get("payload").map_or(&v, |p| p)["source"].clone();
-                if let Some(ts) = source["ts_us"].as_i64() {
+                let payload = v.get("payload").map_or(&v, |p| p);
+                if let Some(ts) = payload["source"]["ts_us"].as_i64() {
                     lat.push(read - ts);
+                    if let Some(at) = payload["ts_us"].as_i64() {
+                        built.push((at - ts, read - at));
+                    }
                 }
             }
-            lat
+            (lat, built)
         })
     };
 
@@ -185,7 +191,7 @@ async fn main() {
     }
     let load_secs = start.elapsed().as_secs_f64();
     done.store(true, Ordering::Relaxed);
-    let mut lat = reader.join().expect("reader");
+    let (mut lat, built) = reader.join().expect("reader");
     lat.sort_unstable();
     println!(
         "rate {:.0} changes/s over {load_secs:.1} s; events read {} of {expected}",
@@ -199,6 +205,23 @@ async fn main() {
         percentile(&lat, 0.999),
         percentile(&lat, 1.0)
     );
+    if !built.is_empty() {
+        let (mut capture, mut deliver): (Vec<i64>, Vec<i64>) = built.into_iter().unzip();
+        capture.sort_unstable();
+        deliver.sort_unstable();
+        for (what, v) in [
+            ("commit -> event built", &capture),
+            ("event built -> read", &deliver),
+        ] {
+            println!(
+                "  {what:<22} ms: p50 {:.1}  p99 {:.1}  p99.9 {:.1}  max {:.1}",
+                percentile(v, 0.50),
+                percentile(v, 0.99),
+                percentile(v, 0.999),
+                percentile(v, 1.0)
+            );
+        }
+    }
 }
 
 /// A producer with Tributary's defaults, and its topic created (one partition).
