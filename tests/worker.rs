@@ -81,7 +81,7 @@ impl WorkerDir {
     }
 
     /// Starts `tributary standalone --data-dir <data> <connector.json>`.
-    pub fn start(&self) -> Child {
+    pub fn start(&self) -> RunningWorker {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -98,6 +98,7 @@ impl WorkerDir {
             .stdout(Stdio::from(log.try_clone().unwrap()))
             .stderr(Stdio::from(log))
             .spawn()
+            .map(RunningWorker)
             .expect("start the tributary binary")
     }
 
@@ -165,6 +166,30 @@ impl WorkerDir {
 }
 
 /// Sends SIGTERM and waits for a clean exit.
+/// A started worker process: a `Child` that is killed when dropped, so a test that fails (panics)
+/// while its worker runs does not leave the worker running, holding its slot and ports.
+pub struct RunningWorker(Child);
+
+impl std::ops::Deref for RunningWorker {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for RunningWorker {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for RunningWorker {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 pub fn stop(child: &mut Child) {
     let _ = Command::new("kill")
         .arg("-TERM")
