@@ -5,6 +5,7 @@
 #
 #   bash scripts/test.sh            # everything
 #   NO_LINT=1 bash scripts/test.sh  # tests only
+#   NO_LINT=1 bash scripts/test.sh -E 'test(kill_9)'   # some tests: arguments go to nextest
 #
 # Tests find the servers through TRIBUTARY_PG_HOST/PORT/USER/PASSWORD/URL (see scripts/lib/pg.sh)
 # and TRIBUTARY_MYSQL_HOST/PORT/USER/PASSWORD (MariaDB, see scripts/lib/mariadb.sh).
@@ -134,7 +135,9 @@ if [ -z "${NO_LINT:-}" ]; then
   step fmt cargo fmt --all -- --check
   step clippy cargo clippy --workspace --all-targets -- -D warnings
 fi
-if cargo nextest --version >/dev/null 2>&1; then
+if [ $# -gt 0 ]; then
+  step tests cargo nextest run --workspace --no-fail-fast "$@"
+elif cargo nextest --version >/dev/null 2>&1; then
   # nextest does not run doctests; run them first so the test summary closes the output.
   step doctests cargo test --workspace --doc
   step tests cargo nextest run --workspace --no-fail-fast

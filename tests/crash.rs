@@ -1,7 +1,9 @@
-//! `kill -9` the worker in the middle of a stream: nothing is lost, and the slot is never
-//! confirmed past what the embedded log made durable.
+//! `kill -9` the worker in the middle of a stream: nothing is lost, the stored offset never
+//! passes a transaction the embedded log does not hold whole, and the slot is never confirmed
+//! past the stored offset.
 
 use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::support::PgFixture;
@@ -46,9 +48,15 @@ async fn kill_9_at_several_points_loses_no_row_and_never_confirms_ahead_of_the_l
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
+    // The WAL insert position inside each load transaction, after its rows and just before
+    // its commit: below the commit record, so a stored offset past it means the worker stored
+    // a position beyond rows it had not received (PostgreSQL skips a transaction whose commit
+    // lies before the slot's confirmed position).
+    let before_commit: Arc<Mutex<Vec<pg_wal::Lsn>>> = Arc::default();
     let load = {
         let server = db.server.clone();
         let dbname = db.dbname.clone();
+        let before_commit = before_commit.clone();
         tokio::spawn(async move {
             let client = server.connect(&dbname).await;
             let per_tx = ROWS / TXS;
@@ -58,7 +66,15 @@ async fn kill_9_at_several_points_loses_no_row_and_never_confirms_ahead_of_the_l
                     i * per_tx + 1,
                     (i + 1) * per_tx
                 );
+                client.batch_execute("BEGIN").await.unwrap();
                 client.batch_execute(&sql).await.unwrap();
+                let lsn: String = client
+                    .query_one("SELECT pg_current_wal_insert_lsn()::text", &[])
+                    .await
+                    .unwrap()
+                    .get(0);
+                before_commit.lock().unwrap().push(lsn.parse().unwrap());
+                client.batch_execute("COMMIT").await.unwrap();
                 tokio::time::sleep(Duration::from_millis(40)).await;
             }
         })
@@ -77,22 +93,40 @@ async fn kill_9_at_several_points_loses_no_row_and_never_confirms_ahead_of_the_l
             confirmed <= stored,
             "after kill #{kills}: slot confirmed_flush_lsn {confirmed} is ahead of the durable offset {stored}"
         );
+        // The first load transaction the log does not hold whole: the stored offset must not
+        // have passed its rows, or a restart would skip it.
+        let held = ids_on(&dir, topic);
+        let per_tx = ROWS / TXS;
+        let first_missing =
+            (0..TXS).find(|i| (i * per_tx + 1..=(i + 1) * per_tx).any(|id| !held.contains(&id)));
+        let written = before_commit.lock().unwrap().clone();
+        if let Some(lsn) = first_missing.and_then(|i| written.get(i as usize).copied()) {
+            assert!(
+                stored <= lsn,
+                "after kill #{kills}: the stored offset {stored} is past the rows ({lsn}) of transaction {} the log does not hold whole",
+                first_missing.unwrap()
+            );
+        }
         worker = dir.start();
     }
     load.await.unwrap();
     dir.wait_for(topic, ROWS as u64, Duration::from_secs(180));
     stop(&mut worker);
 
-    let ids: BTreeSet<i64> = dir
-        .values(topic)
-        .iter()
-        .filter(|v| !v.is_null())
-        .map(|v| v["after"]["id"].as_i64().expect("after.id"))
-        .collect();
+    let ids = ids_on(&dir, topic);
     let missing: Vec<i64> = (1..=ROWS).filter(|i| !ids.contains(i)).take(10).collect();
     assert!(
         missing.is_empty(),
         "rows missing after {kills} kills: {missing:?}..."
     );
     assert_eq!(ids.len() as i64, ROWS);
+}
+
+/// The ids of the rows the topic holds (with repeats removed).
+fn ids_on(dir: &WorkerDir, topic: &str) -> BTreeSet<i64> {
+    dir.values(topic)
+        .iter()
+        .filter(|v| !v.is_null())
+        .map(|v| v["after"]["id"].as_i64().expect("after.id"))
+        .collect()
 }

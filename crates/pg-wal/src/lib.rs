@@ -16,6 +16,7 @@ pub mod convert;
 pub mod copy;
 pub mod error;
 pub mod event;
+pub mod keepalive;
 pub mod lsn;
 pub mod offset;
 pub mod pgoutput;

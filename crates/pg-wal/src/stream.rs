@@ -21,6 +21,7 @@ use crate::config::PostgresConfig;
 use crate::convert::{unavailable_value, TypeRegistry};
 use crate::error::PgSourceError;
 use crate::event::{key_header, key_of, push_change, push_truncate, Row};
+use crate::keepalive::KeepalivePosition;
 use crate::lsn::Lsn;
 use crate::offset::{stream_offset, Position};
 use crate::pgoutput::{Decoder, OldTuple, PgOutputMessage, Relation, TupleColumn, TupleData};
@@ -56,15 +57,12 @@ pub struct Streamer<'a> {
     resume: Option<(u32, u64)>,
     received: Lsn,
     flushed: Lsn,
-    /// The newest keepalive position seen between transactions since the last data message
-    /// (`Lsn(0)`: none). See [`Streamer::store_idle_position`].
-    keepalive_lsn: Lsn,
+    /// The keepalive position idle tables may move to (see [`crate::keepalive`]).
+    keepalive: KeepalivePosition,
     /// The position `source.sequence` reports as the last commit: the last commit's end, or a
     /// keepalive's `wal_end` seen between transactions since (as before keepalive positions
     /// were held back from offsets; display only, never stored or confirmed).
     sequence_lsn: Lsn,
-    /// When the last data (XLogData) message arrived.
-    data_at: std::time::Instant,
     last_sent: Option<SourceOffset>,
     /// Transaction metadata (`provide.transaction.metadata`).
     monitor: TransactionMonitor,
@@ -103,9 +101,8 @@ impl<'a> Streamer<'a> {
             resume,
             received: start,
             flushed: start,
-            keepalive_lsn: Lsn(0),
+            keepalive: KeepalivePosition::new(std::time::Instant::now()),
             sequence_lsn: start,
-            data_at: std::time::Instant::now(),
             last_sent: None,
             monitor: TransactionMonitor::default(),
             transaction_topic: cfg.transaction_topic.as_str().into(),
@@ -234,22 +231,20 @@ impl<'a> Streamer<'a> {
     /// (an offset-only batch) so the slot can be confirmed up to it.
     ///
     /// Idle captured tables must not pin WAL, so the position may also move to a keepalive's
-    /// `wal_end` — but only once no data message has arrived for a whole status interval after
-    /// it. Taken at once, a keepalive position once let the slot be confirmed past a
-    /// transaction that had not been received yet (`bench/kafka.sh`: the tail of a 1,000,000-row
-    /// backlog missing after the worker stopped), so a keepalive seen before any data message
-    /// is dropped, and while data flows only commits move the position.
+    /// `wal_end`, under the rule of [`crate::keepalive`]: while data flows only commits move it.
     async fn store_idle_position(
         &mut self,
         out: &BatchSender,
         committed: &watch::Receiver<Option<SourceOffset>>,
     ) -> Result<(), PgSourceError> {
-        if self.idle(committed)
-            && self.keepalive_lsn > self.lsn_commit
-            && self.data_at.elapsed() >= self.cfg.status_update_interval
-        {
-            self.lsn_commit = self.keepalive_lsn;
-            self.last_lsn = self.keepalive_lsn;
+        if let Some(lsn) = self.keepalive.take(
+            std::time::Instant::now(),
+            self.idle(committed),
+            self.lsn_commit,
+            self.cfg.status_update_interval,
+        ) {
+            self.lsn_commit = lsn;
+            self.last_lsn = lsn;
         }
         if !self.idle(committed) || self.lsn_commit <= self.flushed {
             return Ok(());
@@ -338,9 +333,7 @@ impl<'a> Streamer<'a> {
                 }
                 // Between transactions, a candidate position for idle tables (never taken
                 // while data is flowing: see `store_idle_position`).
-                if self.tx.is_none() && wal_end > self.keepalive_lsn {
-                    self.keepalive_lsn = wal_end;
-                }
+                self.keepalive.keepalive(wal_end, self.tx.is_some());
                 if self.tx.is_none() && wal_end > self.sequence_lsn {
                     self.sequence_lsn = wal_end;
                 }
@@ -357,8 +350,7 @@ impl<'a> Streamer<'a> {
                 data,
                 ..
             } => {
-                self.data_at = std::time::Instant::now();
-                self.keepalive_lsn = Lsn(0);
+                self.keepalive.data(std::time::Instant::now());
                 if wal_end > self.received {
                     self.received = wal_end;
                 }
