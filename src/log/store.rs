@@ -237,6 +237,8 @@ impl EmbeddedLog {
         let mut index: HashMap<&str, usize> = HashMap::new();
         let mut last: Option<(&str, usize)> = None;
         let mut next_id = w.next_id;
+        // Bytes of the records not yet encoded, to size each chunk buffer once.
+        let mut remaining: usize = records.iter().map(format::encoded_len).sum();
         for r in records {
             let i = match last {
                 Some((topic, i)) if topic == r.topic => i,
@@ -275,10 +277,14 @@ impl EmbeddedLog {
             }
             if p.cur_count == 0 {
                 p.cur.clear();
+                // Sized once (with room for the header and the prefix dictionary): growing a
+                // chunk by doubling copied it over and over.
+                p.cur.reserve(remaining.min(CHUNK_BYTES) + (16 << 10));
                 format::start_chunk(&mut p.cur);
                 p.cur_first = p.state.next;
             }
             format::encode_record(&mut p.cur, r, &mut p.prefixes);
+            remaining = remaining.saturating_sub(format::encoded_len(r));
             p.cur_count += 1;
             offsets.push(p.state.next);
             p.state.next += 1;
@@ -323,7 +329,8 @@ impl EmbeddedLog {
         w.next_id = next_id;
         for p in pending {
             w.topics.insert(p.name.to_owned(), p.state);
-            for (_, mut buf) in p.chunks {
+            let bufs = p.chunks.into_iter().map(|(_, buf)| buf);
+            for mut buf in bufs.chain(std::iter::once(p.cur)) {
                 if w.spare.len() < 4 && buf.capacity() <= 2 * CHUNK_BYTES {
                     buf.clear();
                     w.spare.push(buf);

@@ -173,6 +173,8 @@ pub fn queue_bounds(config: &ConfigMap) -> Result<QueueBounds, ConfigErrors> {
 pub struct RecordConverter {
     key: Side,
     value: Side,
+    /// Arena bytes per record in the last group, to size the next group's arena once.
+    bytes_per_record: usize,
 }
 
 enum Side {
@@ -249,6 +251,7 @@ impl RecordConverter {
         RecordConverter {
             key: Side::new(converters.key, true, converters.embedded.clone()),
             value: Side::new(converters.value, false, converters.embedded),
+            bytes_per_record: 256,
         }
     }
 
@@ -383,7 +386,7 @@ pub(crate) fn convert(
 ) -> Result<ConvertedGroup, ConvertError> {
     let n: usize = batches.iter().map(|b| b.records.len()).sum();
     let mut group = ConvertedGroup {
-        arena: Vec::with_capacity(n * 256),
+        arena: Vec::with_capacity(n * converter.bytes_per_record),
         prefixes: Vec::new(),
         records: Vec::with_capacity(n),
     };
@@ -400,6 +403,10 @@ pub(crate) fn convert(
                 headers: std::mem::take(&mut r.headers),
             });
         }
+    }
+    if n > 0 {
+        // A little over the average, so a similar group fits without growing.
+        c.bytes_per_record = (group.arena.len() / n + 32).clamp(64, 64 << 10);
     }
     Ok(group)
 }

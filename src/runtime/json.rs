@@ -5,6 +5,8 @@
 //! `cdc_core::json` stays the definition of the format; the tests here compare this writer
 //! with it on every kind of value, so a change there that is not mirrored here fails them.
 
+use std::cell::RefCell;
+
 use base64::Engine as _;
 use cdc_core::json::DecimalFormat;
 use cdc_core::schema::logical::DECIMAL;
@@ -93,13 +95,20 @@ enum PlanKind {
     Struct {
         keys: Vec<Box<[u8]>>,
         fields: Vec<Plan>,
+        /// For a nested struct of scalars: its last JSON, reused while the values repeat.
+        memo: Option<RefCell<Memo>>,
     },
     /// A container without its element schema: written by the schema walk.
     Unplanned(Box<Schema>),
 }
 
 impl Plan {
+    /// The plan of a message's schema.
     pub fn new(schema: &Schema, decimal: DecimalFormat) -> Plan {
+        Plan::node(schema, decimal, false)
+    }
+
+    fn node(schema: &Schema, decimal: DecimalFormat, nested: bool) -> Plan {
         let kind = match schema.kind {
             SchemaType::Bytes
                 if decimal == DecimalFormat::Numeric && schema.name.as_deref() == Some(DECIMAL) =>
@@ -112,7 +121,7 @@ impl Plan {
                 }
             }
             SchemaType::Array => match &schema.items {
-                Some(items) => PlanKind::Array(Box::new(Plan::new(items, decimal))),
+                Some(items) => PlanKind::Array(Box::new(Plan::node(items, decimal, true))),
                 None => PlanKind::Unplanned(Box::new(schema.clone())),
             },
             SchemaType::Map => match &schema.items {
@@ -122,10 +131,10 @@ impl Plan {
                         .as_deref()
                         .is_none_or(|k| k.kind == SchemaType::String),
                     key: Box::new(match &schema.keys {
-                        Some(k) => Plan::new(k, decimal),
-                        None => Plan::new(schema, decimal),
+                        Some(k) => Plan::node(k, decimal, true),
+                        None => Plan::node(schema, decimal, true),
                     }),
-                    value: Box::new(Plan::new(values, decimal)),
+                    value: Box::new(Plan::node(values, decimal, true)),
                 },
                 None => PlanKind::Unplanned(Box::new(schema.clone())),
             },
@@ -147,8 +156,10 @@ impl Plan {
                 fields: schema
                     .fields
                     .iter()
-                    .map(|f| Plan::new(&f.schema, decimal))
+                    .map(|f| Plan::node(&f.schema, decimal, true))
                     .collect(),
+                memo: (nested && schema.fields.iter().all(|f| is_scalar(&f.schema, decimal)))
+                    .then(|| RefCell::new(Memo::default())),
             },
             _ => PlanKind::Plain,
         };
@@ -161,13 +172,23 @@ impl Plan {
 pub fn write_planned(out: &mut Vec<u8>, decimal: DecimalFormat, plan: &Plan, value: &Value) {
     match (value, &plan.kind) {
         (_, PlanKind::Unplanned(schema)) => write_payload(out, decimal, schema, value),
-        (Value::Struct(values), PlanKind::Struct { keys, fields }) => {
+        (Value::Struct(values), PlanKind::Struct { keys, fields, memo }) => {
+            let mut memo = memo.as_ref().map(RefCell::borrow_mut);
+            if let Some(m) = memo.as_deref_mut() {
+                if m.reuse(out, values) {
+                    return;
+                }
+            }
+            let start = out.len();
             out.push(b'{');
             for ((key, field), v) in keys.iter().zip(fields).zip(values) {
                 out.extend_from_slice(key);
                 write_planned(out, decimal, field, v);
             }
             out.push(b'}');
+            if let Some(m) = memo.as_deref_mut() {
+                m.remember(&out[start..], values);
+            }
         }
         (Value::Bytes(b), PlanKind::NumericDecimal { scale }) => numeric_decimal(out, b, *scale),
         (Value::Array(items), PlanKind::Array(item)) => {
@@ -186,6 +207,91 @@ pub fn write_planned(out: &mut Vec<u8>, decimal: DecimalFormat, plan: &Plan, val
             write_payload(out, decimal, &Schema::new(SchemaType::Struct), value)
         }
         _ => scalar(out, value),
+    }
+}
+
+/// Whether a field of this schema is written as a scalar (so a struct of them can be memoized).
+fn is_scalar(schema: &Schema, decimal: DecimalFormat) -> bool {
+    match schema.kind {
+        SchemaType::Struct | SchemaType::Array | SchemaType::Map => false,
+        SchemaType::Bytes => {
+            !(decimal == DecimalFormat::Numeric && schema.name.as_deref() == Some(DECIMAL))
+        }
+        _ => true,
+    }
+}
+
+/// The last JSON of a nested struct of scalars and the values it was written from. Debezium's
+/// `source` block repeats from event to event within a snapshot, so its JSON is written once and
+/// copied while the values stay the same. Where they keep changing (streaming positions, rows),
+/// remembering is paused after a few misses, so it costs next to nothing there.
+#[derive(Debug, Default)]
+pub(crate) struct Memo {
+    values: Vec<Value>,
+    json: Vec<u8>,
+    misses: u32,
+    paused: u32,
+}
+
+/// Consecutive misses after which remembering pauses, and for how many writes.
+const MEMO_MISSES: u32 = 4;
+const MEMO_PAUSE: u32 = 256;
+
+impl Memo {
+    /// Appends the remembered JSON when `values` are those it was written from.
+    fn reuse(&mut self, out: &mut Vec<u8>, values: &[Value]) -> bool {
+        if self.paused > 0 {
+            self.paused -= 1;
+            return false;
+        }
+        let same = !self.json.is_empty()
+            && self.values.len() == values.len()
+            && self
+                .values
+                .iter()
+                .zip(values)
+                .all(|(a, b)| same_scalar(a, b));
+        if same {
+            self.misses = 0;
+            out.extend_from_slice(&self.json);
+        }
+        same
+    }
+
+    fn remember(&mut self, json: &[u8], values: &[Value]) {
+        if self.paused > 0 {
+            return;
+        }
+        self.misses += 1;
+        if self.misses > MEMO_MISSES {
+            self.misses = 0;
+            self.paused = MEMO_PAUSE;
+            self.json.clear();
+            self.values.clear();
+            return;
+        }
+        self.json.clear();
+        self.json.extend_from_slice(json);
+        self.values.clear();
+        self.values.extend_from_slice(values);
+    }
+}
+
+/// Scalars whose JSON is the same: floats by their bits (`0.0` and `-0.0` are written apart),
+/// shared strings by address first. Containers never count as the same.
+fn same_scalar(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Null, Value::Null) => true,
+        (Value::Boolean(x), Value::Boolean(y)) => x == y,
+        (Value::Int8(x), Value::Int8(y)) => x == y,
+        (Value::Int16(x), Value::Int16(y)) => x == y,
+        (Value::Int32(x), Value::Int32(y)) => x == y,
+        (Value::Int64(x), Value::Int64(y)) => x == y,
+        (Value::Float32(x), Value::Float32(y)) => x.to_bits() == y.to_bits(),
+        (Value::Float64(x), Value::Float64(y)) => x.to_bits() == y.to_bits(),
+        (Value::String(x), Value::String(y)) => std::sync::Arc::ptr_eq(x, y) || x == y,
+        (Value::Bytes(x), Value::Bytes(y)) => x == y,
+        _ => false,
     }
 }
 
@@ -463,5 +569,52 @@ mod tests {
             Schema::map(Schema::string(), Schema::string()),
             Value::Map(vec![]),
         );
+    }
+
+    /// A planned writer used for a sequence of values: every message is still the
+    /// JsonConverter's, whether the nested struct repeats (written once, then copied), changes,
+    /// or differs only where equality would not see it (`0.0` and `-0.0`).
+    #[test]
+    fn repeated_nested_structs_are_written_as_the_json_converter_writes_them() {
+        let schema = Arc::new(
+            Schema::structure("p.s.t.Envelope")
+                .field("n", Schema::int64())
+                .field(
+                    "source",
+                    Schema::structure("p.Source")
+                        .field("name", Schema::string())
+                        .field("x", Schema::float64())
+                        .field("seq", Schema::int64().optional()),
+                ),
+        );
+        let conv = JsonConverter {
+            schemas_enable: false,
+            decimal_format: DecimalFormat::Base64,
+        };
+        let plan = Plan::new(&schema, DecimalFormat::Base64);
+        let name: Arc<str> = "db\"1".into();
+        let mut values = Vec::new();
+        for i in 0..700i64 {
+            // Runs of repeats, a zero that changes sign, then a long run of changes.
+            let x = if i % 50 == 7 { -0.0 } else { 0.0 };
+            let seq = if i > 300 {
+                Value::Int64(i)
+            } else {
+                Value::Null
+            };
+            values.push(Value::Struct(vec![
+                Value::Int64(i),
+                Value::Struct(vec![Value::String(name.clone()), Value::Float64(x), seq]),
+            ]));
+        }
+        for value in values {
+            let data = Data::new(schema.clone(), value);
+            let mut planned = Vec::new();
+            write_planned(&mut planned, DecimalFormat::Base64, &plan, &data.value);
+            assert_eq!(
+                String::from_utf8_lossy(&planned),
+                String::from_utf8_lossy(&conv.to_bytes(Some(&data)).unwrap())
+            );
+        }
     }
 }
