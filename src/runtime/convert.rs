@@ -404,9 +404,9 @@ pub(crate) fn convert(
             });
         }
     }
-    if n > 0 {
+    if let Some(average) = group.arena.len().checked_div(n) {
         // A little over the average, so a similar group fits without growing.
-        c.bytes_per_record = (group.arena.len() / n + 32).clamp(64, 64 << 10);
+        c.bytes_per_record = (average + 32).clamp(64, 64 << 10);
     }
     Ok(group)
 }
