@@ -247,6 +247,15 @@ fn problem(config: &ConfigMap, message: String) -> ConfigErrors {
 /// Builds the source connector named by `connector.class`. Only validates: nothing is opened
 /// until the source runs.
 pub fn make_source(config: &ConfigMap) -> Result<Box<dyn Source>, ConfigErrors> {
+    make_source_on(config, None)
+}
+
+/// [`make_source`] for a worker on Kafka (`kafka`): MySQL and MariaDB connectors that name
+/// `schema.history.internal.kafka.topic` keep their schema history in that topic.
+pub fn make_source_on(
+    config: &ConfigMap,
+    kafka: Option<&crate::kafka::KafkaSettings>,
+) -> Result<Box<dyn Source>, ConfigErrors> {
     let class = config
         .get("connector.class")
         .map(|c| c.trim())
@@ -264,7 +273,21 @@ pub fn make_source(config: &ConfigMap) -> Result<Box<dyn Source>, ConfigErrors> 
     match plugin {
         Some(Plugin::Postgres) => postgres(config),
         Some(Plugin::MySql | Plugin::MariaDb) => {
-            mysql_binlog::MySqlSource::from_config(config).map(|s| Box::new(s) as Box<dyn Source>)
+            let source = mysql_binlog::MySqlSource::from_config(config)?;
+            let history = match kafka {
+                Some(k) => crate::kafka::history::factory(k, config).map_err(|why| {
+                    ConfigErrors(vec![ConfigProblem {
+                        property: crate::kafka::history::TOPIC.into(),
+                        value: config.get(crate::kafka::history::TOPIC).cloned(),
+                        message: why,
+                    }])
+                })?,
+                None => None,
+            };
+            Ok(match history {
+                Some(h) => Box::new(source.with_history_store(h)),
+                None => Box::new(source),
+            })
         }
         Some(Plugin::FileStream) => {
             FileStreamSource::from_config(config).map(|s| Box::new(s) as Box<dyn Source>)

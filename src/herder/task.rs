@@ -200,6 +200,6 @@ fn build(
     let converters = Converters::from_config(config, worker)?;
     let bounds = runtime::queue_bounds(config)?;
     let kafka = KafkaSettings::from_config(worker, config, name)?;
-    let source = plugins::make_source(config)?;
+    let source = plugins::make_source_on(config, kafka.as_ref())?;
     Ok((source, converters, bounds, kafka))
 }

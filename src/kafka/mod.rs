@@ -16,6 +16,7 @@
 //! (idempotence keeps retries free of duplicates and reordering).
 
 pub mod config;
+pub mod history;
 pub mod topics;
 
 use std::collections::HashSet;

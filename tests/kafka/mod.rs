@@ -4,6 +4,7 @@
 mod avro;
 pub(crate) mod broker;
 mod crash;
+mod mysql_history;
 mod outage;
 mod readback;
 

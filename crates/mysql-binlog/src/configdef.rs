@@ -70,10 +70,10 @@ const ROWS: &[Row] = &[
     row("provide.transaction.metadata", Boolean, Value("false"), Low, CONNECTOR, NOT_YET, "Write transaction boundaries and add transaction blocks to events."),
     row("message.key.columns", Str, Null, Low, CONNECTOR, YES, "Columns that form the message key, per table: <database.table regex>:<column>,<column>;..."),
     // HISTORY_STORAGE
-    row("schema.history.internal", Str, Value("io.debezium.storage.kafka.history.KafkaSchemaHistory"), Low, HISTORY, YES, "Where the schema history lives; on the embedded log it is a file in the worker's data directory whichever class is named."),
+    row("schema.history.internal", Str, Value("io.debezium.storage.kafka.history.KafkaSchemaHistory"), Low, HISTORY, YES, "Where the schema history lives: on a Kafka worker with schema.history.internal.kafka.topic set, in that topic; otherwise a file in the worker's data directory, whichever class is named."),
     row("schema.history.internal.file.filename", Str, Null, Low, HISTORY, YES, "The schema history file; the worker sets it to <data dir>/schema-history/<connector>.jsonl when unset."),
-    row("schema.history.internal.kafka.topic", Str, Null, Low, HISTORY, NOT_YET, "The Kafka topic of the schema history (the Kafka backend is not available yet)."),
-    row("schema.history.internal.kafka.bootstrap.servers", Str, Null, Low, HISTORY, NOT_YET, "The Kafka brokers of the schema history topic."),
+    row("schema.history.internal.kafka.topic", Str, Null, Low, HISTORY, YES, "The Kafka topic of the schema history (one partition, kept forever), used when the worker runs on Kafka; records in Debezium's shape, and Debezium's records are read."),
+    row("schema.history.internal.kafka.bootstrap.servers", Str, Null, Low, HISTORY, YES, "The Kafka brokers of the schema history topic; the worker's bootstrap.servers when unset (security settings come from the worker's producer.* properties)."),
     row("schema.history.internal.skip.unparseable.ddl", Boolean, Value("false"), Low, HISTORY, YES, "Log and skip DDL the parser cannot handle instead of failing."),
     row("schema.history.internal.store.only.captured.tables.ddl", Boolean, Value("false"), Low, HISTORY, NOT_YET, "Keep only the DDL of captured tables in the history."),
     row("schema.history.internal.store.only.captured.databases.ddl", Boolean, Value("false"), Low, HISTORY, NOT_YET, "Keep only the DDL of captured databases in the history."),

@@ -103,6 +103,10 @@ impl Classify for MySqlSourceError {
                 }
             }
             MySqlSourceError::StreamEnded => Retry::Transient,
+            // The history topic's broker may come back; a file that cannot be used will not.
+            MySqlSourceError::History(crate::history::HistoryError::Store { .. }) => {
+                Retry::Transient
+            }
             _ => Retry::Fatal,
         }
     }

@@ -8,7 +8,7 @@ use tracing::{info, warn};
 use crate::config::{MySqlConfig, SnapshotMode};
 use crate::conn::{self, ServerInfo};
 use crate::error::MySqlSourceError;
-use crate::history::History;
+use crate::history::{History, HistoryStoreFactory};
 use crate::offset::{stream_offset, BinlogPos, OffsetFields, Stored};
 use crate::snapshot;
 use crate::stream::{StartAt, Streamer};
@@ -16,6 +16,9 @@ use crate::stream::{StartAt, Streamer};
 /// The Debezium-compatible MySQL/MariaDB source.
 pub struct MySqlSource {
     cfg: MySqlConfig,
+    /// Where the schema history lives when not in `schema.history.internal.file.filename`
+    /// (the worker sets the Kafka history topic here when it runs on Kafka).
+    history_store: Option<HistoryStoreFactory>,
 }
 
 impl MySqlSource {
@@ -25,7 +28,16 @@ impl MySqlSource {
         for p in &cfg.ignored {
             warn!(property = %p, "property is not supported by this connector yet and is ignored");
         }
-        Ok(MySqlSource { cfg })
+        Ok(MySqlSource {
+            cfg,
+            history_store: None,
+        })
+    }
+
+    /// Keeps the schema history in the stores `factory` opens instead of the history file.
+    pub fn with_history_store(mut self, factory: HistoryStoreFactory) -> Self {
+        self.history_store = Some(factory);
+        self
     }
 
     pub fn config(&self) -> &MySqlConfig {
@@ -75,11 +87,25 @@ impl MySqlSource {
 
     async fn run_inner(&mut self, ctx: SourceContext) -> Result<(), MySqlSourceError> {
         let cfg = &self.cfg;
-        let path = cfg
-            .history_file
-            .clone()
-            .ok_or(MySqlSourceError::NoHistoryFile)?;
-        let mut history = History::open(&path)?;
+        let mut history = match &self.history_store {
+            // Opening a Kafka history topic reads it whole: off the async threads.
+            Some(factory) => {
+                let factory = factory.clone();
+                tokio::task::spawn_blocking(move || History::with_store(factory()?))
+                    .await
+                    .map_err(|e| crate::history::HistoryError::Store {
+                        store: "history store".into(),
+                        reason: e.to_string(),
+                    })??
+            }
+            None => {
+                let path = cfg
+                    .history_file
+                    .clone()
+                    .ok_or(MySqlSourceError::NoHistoryFile)?;
+                History::open(&path)?
+            }
+        };
         let mut conn = conn::connect(cfg).await?;
         let server = conn::check_server(&mut conn).await?;
         info!(version = %server.version, server_uid = %server.uid, "connected");
