@@ -278,6 +278,7 @@ mod embedded_engine {
                         key: Some(key.into()),
                         value: Some(value.into()),
                         headers: &[],
+                        context: &[],
                     }
                 })
                 .collect();

@@ -302,6 +302,41 @@ pub fn make_source_on(
     }
 }
 
+/// Debezium's context headers (`extended.headers.enabled`, true by default) for a connector's
+/// records: its logical name (`topic.prefix`), its task and its kind (`source.connector`'s
+/// value). Sources other than Debezium's get none.
+pub fn context_headers(config: &ConfigMap) -> Result<Vec<(String, Vec<u8>)>, ConfigErrors> {
+    let class = config
+        .get("connector.class")
+        .map(|c| c.trim())
+        .unwrap_or_default();
+    let plugin = SOURCES
+        .iter()
+        .find(|(_, names)| names.iter().any(|n| n.eq_ignore_ascii_case(class)))
+        .map(|(p, _)| *p);
+    let kind = match plugin {
+        Some(Plugin::Postgres) => "postgresql",
+        Some(Plugin::MySql) => "mysql",
+        Some(Plugin::MariaDb) => "mariadb",
+        Some(Plugin::FileStream) | None => return Ok(Vec::new()),
+    };
+    let mut r = cdc_core::ConfigReader::new(config);
+    let enabled = r.bool("extended.headers.enabled", true);
+    r.finish()?;
+    if !enabled {
+        return Ok(Vec::new());
+    }
+    let logical_name = config.get("topic.prefix").cloned().unwrap_or_default();
+    Ok([
+        ("connectorLogicalName", logical_name.as_str()),
+        ("taskId", "0"),
+        ("connectorName", kind),
+    ]
+    .iter()
+    .map(|(k, v)| (format!("__debezium.context.{k}"), v.as_bytes().to_vec()))
+    .collect())
+}
+
 /// The property naming the schema history file of MySQL/MariaDB connectors.
 const HISTORY_FILE: &str = "schema.history.internal.file.filename";
 
@@ -381,5 +416,35 @@ mod tests {
                 "{class}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn debezium_connectors_carry_context_headers_unless_disabled() {
+        let mut c = config("io.debezium.connector.postgresql.PostgresConnector");
+        c.insert("topic.prefix".into(), "inv".into());
+        let names: Vec<(String, String)> = context_headers(&c)
+            .unwrap()
+            .into_iter()
+            .map(|(k, v)| (k, String::from_utf8(v).unwrap()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("__debezium.context.connectorLogicalName", "inv"),
+                ("__debezium.context.taskId", "0"),
+                ("__debezium.context.connectorName", "postgresql"),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        );
+        let maria = config("io.debezium.connector.mariadb.MariaDbConnector");
+        assert_eq!(context_headers(&maria).unwrap()[2].1, b"mariadb");
+        c.insert("extended.headers.enabled".into(), "false".into());
+        assert!(context_headers(&c).unwrap().is_empty());
+        c.insert("extended.headers.enabled".into(), "maybe".into());
+        let err = context_headers(&c).unwrap_err();
+        assert_eq!(err.0[0].property, "extended.headers.enabled");
+        assert_eq!(err.0[0].value.as_deref(), Some("maybe"));
+        let file = config("org.apache.kafka.connect.file.FileStreamSourceConnector");
+        assert!(context_headers(&file).unwrap().is_empty());
     }
 }

@@ -197,7 +197,8 @@ fn build(
     let providers = cdc_core::configdef::ConfigProviders::from_worker(worker)?;
     let resolved = providers.resolve(config)?;
     let config = &resolved;
-    let converters = Converters::from_config(config, worker)?;
+    let converters = Converters::from_config(config, worker)?
+        .with_context_headers(plugins::context_headers(config)?);
     let bounds = runtime::queue_bounds(config)?;
     let kafka = KafkaSettings::from_config(worker, config, name)?;
     let source = plugins::make_source_on(config, kafka.as_ref())?;

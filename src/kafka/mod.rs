@@ -382,9 +382,10 @@ impl KafkaBackend {
 
     /// Hands one record to librdkafka, waiting while its queue is full.
     fn send(&self, r: &StoredRecordRef<'_>, ack: &Arc<GroupAck>) -> Result<(), ConnectorError> {
-        let headers = (!r.headers.is_empty()).then(|| {
-            r.headers.iter().fold(
-                OwnedHeaders::new_with_capacity(r.headers.len()),
+        let count = r.headers.len() + r.context.len();
+        let headers = (count > 0).then(|| {
+            r.headers.iter().chain(r.context).fold(
+                OwnedHeaders::new_with_capacity(count),
                 |h, (k, v)| {
                     h.insert(Header {
                         key: k,

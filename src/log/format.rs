@@ -121,7 +121,7 @@ pub fn encoded_len(r: &StoredRecordRef<'_>) -> usize {
 
 fn body_len(r: &StoredRecordRef<'_>) -> usize {
     let shared = |p: Option<Payload<'_>>| p.map_or(4, |p| 8 + p.rest.len());
-    8 + shared(r.key) + shared(r.value) + headers_len(r.headers)
+    8 + shared(r.key) + shared(r.value) + headers_len(r.headers) + headers_len(r.context) - 4
 }
 
 fn headers_len(headers: &[(String, Vec<u8>)]) -> usize {
@@ -146,7 +146,7 @@ pub fn encode_record<'a>(buf: &mut Vec<u8>, r: &StoredRecordRef<'a>, prefixes: &
     buf.extend_from_slice(&r.timestamp_ms.to_le_bytes());
     put_shared(buf, key);
     put_shared(buf, value);
-    put_headers(buf, r.headers);
+    put_headers(buf, r.headers, r.context);
 }
 
 fn put_shared(buf: &mut Vec<u8>, part: Option<(Option<u32>, Payload<'_>)>) {
@@ -166,9 +166,10 @@ fn put_shared(buf: &mut Vec<u8>, part: Option<(Option<u32>, Payload<'_>)>) {
     }
 }
 
-fn put_headers(buf: &mut Vec<u8>, headers: &[(String, Vec<u8>)]) {
-    buf.extend_from_slice(&(headers.len() as u32).to_le_bytes());
-    for (name, value) in headers {
+/// The headers of a record: `headers`, then `context` (one list as readers see it).
+fn put_headers(buf: &mut Vec<u8>, headers: &[(String, Vec<u8>)], context: &[(String, Vec<u8>)]) {
+    buf.extend_from_slice(&((headers.len() + context.len()) as u32).to_le_bytes());
+    for (name, value) in headers.iter().chain(context) {
         buf.extend_from_slice(&(name.len() as u32).to_le_bytes());
         buf.extend_from_slice(name.as_bytes());
         buf.extend_from_slice(&(value.len() as u32).to_le_bytes());
@@ -328,7 +329,7 @@ pub fn encode_stored(buf: &mut Vec<u8>, r: &StoredRecord) {
     buf.extend_from_slice(&r.timestamp_ms.to_le_bytes());
     put_nullable(buf, r.key.as_deref());
     put_nullable(buf, r.value.as_deref());
-    put_headers(buf, &r.headers);
+    put_headers(buf, &r.headers, &[]);
 }
 
 fn put_nullable(buf: &mut Vec<u8>, data: Option<&[u8]>) {
@@ -451,6 +452,7 @@ mod tests {
     #[test]
     fn records_round_trip_with_null_keys_tombstones_and_headers() {
         let headers = vec![("h".to_owned(), b"v1".to_vec()), ("é".to_owned(), vec![])];
+        let context = vec![("__debezium.context.taskId".to_owned(), b"0".to_vec())];
         let recs = [
             StoredRecordRef {
                 topic: "t",
@@ -458,6 +460,7 @@ mod tests {
                 key: Some(b"{\"id\":1}".into()),
                 value: Some(b"{}".into()),
                 headers: &headers,
+                context: &context,
             },
             StoredRecordRef {
                 topic: "t",
@@ -465,6 +468,7 @@ mod tests {
                 key: None,
                 value: None,
                 headers: &[],
+                context: &context,
             },
             StoredRecordRef {
                 topic: "t",
@@ -472,6 +476,7 @@ mod tests {
                 key: Some(b"".into()),
                 value: Some(b"".into()),
                 headers: &[],
+                context: &[],
             },
         ];
         let chunk = chunk_of(&recs);
@@ -481,7 +486,9 @@ mod tests {
         assert_eq!(out.len(), 3);
         assert_eq!(out[0].offset, 100);
         assert_eq!(out[0].key.as_deref(), Some(&b"{\"id\":1}"[..]));
-        assert_eq!(out[0].headers, headers);
+        // A record's own headers, then the connector's context headers.
+        assert_eq!(out[0].headers, [headers.clone(), context.clone()].concat());
+        assert_eq!(out[1].headers, context);
         assert_eq!((out[1].key.clone(), out[1].value.clone()), (None, None));
         assert_eq!(out[1].timestamp_ms, -1);
         assert_eq!(out[2].key.as_deref(), Some(&b""[..]));
@@ -514,6 +521,7 @@ mod tests {
                     rest,
                 }),
                 headers: &[],
+                context: &[],
             })
             .collect();
         let chunk = chunk_of(&recs);
@@ -549,6 +557,7 @@ mod tests {
                     rest: b"rest",
                 }),
                 headers: &[],
+                context: &[],
             })
             .collect();
         let mut buf = Vec::new();
@@ -608,6 +617,7 @@ mod tests {
                 rest: b"value",
             }),
             headers: &[("a".to_owned(), b"b".to_vec())],
+            context: &[("c".to_owned(), b"d".to_vec())],
         }]);
         for cut in 0..chunk.len() {
             let mut out = Vec::new();
@@ -641,6 +651,7 @@ mod tests {
                 key: Some(b"{\"id\":1}".into()),
                 value: Some(value.into()),
                 headers: &[],
+                context: &[],
             })
             .collect();
         let raw = chunk_of(&recs);
@@ -666,6 +677,7 @@ mod tests {
             key: None,
             value: Some((&[b'x'; 4000]).into()),
             headers: &[],
+            context: &[],
         }];
         let compressed = compress(&chunk_of(&recs)).unwrap();
         for cut in 0..compressed.len() {

@@ -30,6 +30,9 @@ pub struct StoredRecordRef<'a> {
     /// `None` is a tombstone.
     pub value: Option<Payload<'a>>,
     pub headers: &'a [(String, Vec<u8>)],
+    /// Headers every record of the connector carries (Debezium's `__debezium.context.*`),
+    /// stored after `headers`: shared rather than copied into each record.
+    pub context: &'a [(String, Vec<u8>)],
 }
 
 /// A key's or value's bytes in two parts: `prefix` followed by `rest`.

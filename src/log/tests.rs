@@ -12,6 +12,7 @@ fn rec<'a>(topic: &'a str, key: &'a [u8], value: Option<&'a [u8]>) -> StoredReco
         key: Some(key.into()),
         value: value.map(Payload::whole),
         headers: &[],
+        context: &[],
     }
 }
 
@@ -121,6 +122,7 @@ fn big_appends_are_split_into_chunks_and_read_from_any_offset() {
             key: None,
             value: Some(Payload::whole(v)),
             headers: &headers,
+            context: &[],
         })
         .collect();
     log.append(&recs[..2500], None).unwrap();
@@ -171,6 +173,7 @@ async fn a_reader_goes_through_the_worker_socket_while_a_worker_holds_the_direct
                 key: None,
                 value: Some(b"{\"a\":1}".into()),
                 headers: &headers,
+                context: &[],
             },
             rec("t", b"k", None),
         ],

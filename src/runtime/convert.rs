@@ -44,7 +44,12 @@ pub struct Converters {
     pub key: Converter,
     pub value: Converter,
     embedded: Option<Registry>,
+    /// Headers added to every record (Debezium's `__debezium.context.*`).
+    context_headers: Arc<[(String, Vec<u8>)]>,
 }
+
+/// A header list shared by every record of a connector.
+pub type SharedHeaders = Arc<[(String, Vec<u8>)]>;
 
 impl std::fmt::Debug for Converters {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -62,7 +67,14 @@ impl Converters {
             key: key.into(),
             value: value.into(),
             embedded: None,
+            context_headers: Arc::new([]),
         }
+    }
+
+    /// Adds `headers` to every record, after the record's own headers.
+    pub fn with_context_headers(mut self, headers: Vec<(String, Vec<u8>)>) -> Self {
+        self.context_headers = headers.into();
+        self
     }
 
     /// Whether a converter needs the embedded registry (AvroConverter without a URL).
@@ -173,6 +185,7 @@ pub fn queue_bounds(config: &ConfigMap) -> Result<QueueBounds, ConfigErrors> {
 pub struct RecordConverter {
     key: Side,
     value: Side,
+    context_headers: SharedHeaders,
     /// Arena bytes per record in the last group, to size the next group's arena once.
     bytes_per_record: usize,
 }
@@ -251,6 +264,7 @@ impl RecordConverter {
         RecordConverter {
             key: Side::new(converters.key, true, converters.embedded.clone()),
             value: Side::new(converters.value, false, converters.embedded),
+            context_headers: converters.context_headers,
             bytes_per_record: 256,
         }
     }
@@ -354,6 +368,8 @@ pub(crate) struct ConvertedGroup {
     arena: Vec<u8>,
     prefixes: Vec<Arc<[u8]>>,
     pub records: Vec<Converted>,
+    /// Headers every record of the group carries after its own.
+    pub context: SharedHeaders,
 }
 
 impl ConvertedGroup {
@@ -389,6 +405,7 @@ pub(crate) fn convert(
         arena: Vec::with_capacity(n * converter.bytes_per_record),
         prefixes: Vec::new(),
         records: Vec::with_capacity(n),
+        context: converter.context_headers.clone(),
     };
     let c = converter;
     for batch in batches {

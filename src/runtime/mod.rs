@@ -462,6 +462,7 @@ impl<B: Backend> Pipeline<B> {
                     key: c.key.map(|p| converted.payload(&p)),
                     value: c.value.map(|p| converted.payload(&p)),
                     headers: &c.headers,
+                    context: &converted.context,
                 })
                 .collect();
             let delivery = backend.append(&records, Some((&name, &offset)))?;

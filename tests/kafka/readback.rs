@@ -190,6 +190,23 @@ async fn kafka_python_reads_back_exactly_what_the_embedded_log_holds() {
     );
     assert_eq!(read[10]["headers"][0][0], "__debezium.newkey");
     assert_eq!(read[12]["headers"][0][0], "__debezium.oldkey");
+    // Every record, tombstones too, carries Debezium's context headers after its own.
+    for (i, r) in read.iter().enumerate() {
+        let headers = r["headers"].as_array().unwrap();
+        let context: Vec<(&str, &str)> = headers[headers.len().saturating_sub(3)..]
+            .iter()
+            .map(|h| (h[0].as_str().unwrap(), h[1].as_str().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            context,
+            [
+                ("__debezium.context.connectorLogicalName", prefix.as_str()),
+                ("__debezium.context.taskId", "0"),
+                ("__debezium.context.connectorName", "postgresql"),
+            ],
+            "context headers of record {i}"
+        );
+    }
     assert_eq!(
         read[11]["key"], read[10]["key"],
         "the tombstone has the deleted key"
