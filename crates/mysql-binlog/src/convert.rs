@@ -7,6 +7,7 @@
 //! time zone is UTC, YEAR as a number). [`Origin`] tells them apart. Conversion never panics:
 //! a value that does not fit its column is a [`ConvertError`].
 
+use crate::charset::Charset;
 use std::sync::Arc;
 
 use base64::Engine;
@@ -190,7 +191,8 @@ pub struct ColumnCodec {
     type_name: String,
     nullable: bool,
     modes: TypeModes,
-    latin1: bool,
+    /// How binlog bytes of a string column become text.
+    charset: Charset,
     /// Width in bits of an UNSIGNED integer column: the binlog's table map does not say a
     /// column is unsigned, so its values arrive signed and are reinterpreted here.
     unsigned_bits: Option<u32>,
@@ -231,10 +233,11 @@ impl ColumnCodec {
             } else {
                 None
             },
-            latin1: c
+            charset: c
                 .charset
                 .as_deref()
-                .is_some_and(|cs| cs.starts_with("latin1") || cs.starts_with("cp1252")),
+                .and_then(Charset::of)
+                .unwrap_or_default(),
         }
     }
 
@@ -467,10 +470,9 @@ impl ColumnCodec {
     /// Snapshot rows arrive in the connection's character set (utf8mb4); binlog values in the
     /// column's own.
     fn text(&self, b: &[u8], origin: Origin) -> String {
-        if self.latin1 && origin == Origin::Binlog {
-            b.iter().map(|&c| c as char).collect()
-        } else {
-            String::from_utf8_lossy(b).into_owned()
+        match origin {
+            Origin::Binlog => self.charset.decode(b).into_owned(),
+            _ => String::from_utf8_lossy(b).into_owned(),
         }
     }
 }

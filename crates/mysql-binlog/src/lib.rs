@@ -10,6 +10,7 @@
 //! * [`snapshot`]: the consistent snapshot; [`offset`]: positions and offsets; [`gtid`]: GTIDs.
 
 pub mod catalog;
+pub mod charset;
 pub mod config;
 pub mod configdef;
 pub mod conn;

@@ -34,7 +34,7 @@ impl TableSchema {
             .iter()
             .map(|c| {
                 cfg.includes_column(&table.db, &table.name, &c.name)
-                    .then(|| ColumnCodec::new(c, cfg.types))
+                    .then(|| ColumnCodec::new(&with_table_charset(c, table), cfg.types))
             })
             .collect();
         let mut value = Schema::structure(format!("{topic_name}.Value")).optional();
@@ -131,4 +131,21 @@ impl TableSchema {
             .collect();
         Some(Value::Struct(fields))
     }
+}
+
+/// `c` with the table's default character set when it names none (`SHOW CREATE TABLE` leaves
+/// out a column's character set when it is the table's). A character set with no decoder is
+/// reported; its binlog values are read as UTF-8.
+fn with_table_charset(c: &crate::catalog::Column, table: &Table) -> crate::catalog::Column {
+    let mut c = c.clone();
+    if c.charset.is_none() {
+        c.charset.clone_from(&table.charset);
+    }
+    if let Some(cs) = c.charset.as_deref() {
+        if crate::charset::Charset::of(cs).is_none() {
+            tracing::warn!(table = %format!("{}.{}", table.db, table.name), column = %c.name,
+                charset = cs, "no decoder for this character set: binlog values are read as UTF-8");
+        }
+    }
+    c
 }

@@ -64,3 +64,62 @@ async fn every_type_family_snapshot_and_streaming_alike() {
     assert_eq!(schema_of("j")["name"], "io.debezium.data.Json");
     cap.stop().await.0.unwrap();
 }
+
+/// Text in other character sets: binlog rows carry each column's bytes in its own character set
+/// (a column without one has its table's), the snapshot gets them as utf8mb4; both read the same.
+#[tokio::test]
+async fn text_in_other_character_sets_reads_the_same_in_snapshot_and_binlog() {
+    let mut db = MyFixture::start("charsets").await;
+    db.exec("SET NAMES utf8mb4").await;
+    db.exec(
+        "CREATE TABLE cs (id INT PRIMARY KEY, \
+         l1 VARCHAR(20) CHARACTER SET latin1, l2 VARCHAR(20) CHARACTER SET latin2, \
+         ru VARCHAR(20) CHARACTER SET cp1251, ko VARCHAR(20) CHARACTER SET koi8r, \
+         gr VARCHAR(20) CHARACTER SET greek, jp VARCHAR(20) CHARACTER SET sjis, \
+         ej VARCHAR(20) CHARACTER SET ujis, cn VARCHAR(20) CHARACTER SET gbk, \
+         tw VARCHAR(20) CHARACTER SET big5, kr VARCHAR(20) CHARACTER SET euckr, \
+         u2 VARCHAR(20) CHARACTER SET ucs2, u16 VARCHAR(20) CHARACTER SET utf16, \
+         u16le VARCHAR(20) CHARACTER SET utf16le, u32 VARCHAR(20) CHARACTER SET utf32, \
+         tx TEXT CHARACTER SET cp1250) DEFAULT CHARSET=latin1",
+    )
+    .await;
+    // A column with no character set of its own: the table's (latin1).
+    db.exec("ALTER TABLE cs ADD COLUMN dflt VARCHAR(20)").await;
+    let values = [
+        ("l1", "café € ÿ"),
+        ("l2", "Łódź žluťoučký"),
+        ("ru", "Привет мир"),
+        ("ko", "Съешь же"),
+        ("gr", "Καλημέρα"),
+        ("jp", "日本語テキスト"),
+        ("ej", "ひらがな漢字"),
+        ("cn", "中文字符"),
+        ("tw", "繁體中文"),
+        ("kr", "한국어"),
+        ("u2", "Ünïcödé"),
+        ("u16", "𝄞 clef"),
+        ("u16le", "little é"),
+        ("u32", "😀 wide"),
+        ("tx", "Příliš žluťoučký"),
+        ("dflt", "naïve ½"),
+    ];
+    let cols: Vec<&str> = values.iter().map(|(c, _)| *c).collect();
+    let row = |id: i32| {
+        let texts: Vec<String> = values.iter().map(|(_, v)| format!("'{v}'")).collect();
+        format!(
+            "INSERT INTO cs (id, {}) VALUES ({id}, {})",
+            cols.join(", "),
+            texts.join(", ")
+        )
+    };
+    db.exec(&row(1)).await;
+    let mut cap = db.capture(&[]).await;
+    let snap = cap.next_row().await;
+    db.exec(&row(2)).await;
+    let stream = cap.next_row().await;
+    for (col, text) in values {
+        assert_eq!(snap.value["after"][col], text, "snapshot, column {col}");
+        assert_eq!(stream.value["after"][col], text, "binlog, column {col}");
+    }
+    cap.stop().await.0.unwrap();
+}
