@@ -133,6 +133,13 @@ pub struct MySqlConfig {
     /// The schema history file (`schema.history.internal.file.filename`).
     pub history_file: Option<PathBuf>,
     pub skip_unparseable_ddl: bool,
+    pub provide_transaction_metadata: bool,
+    /// `<topic.prefix>.<topic.transaction>`.
+    pub transaction_topic: String,
+    /// `heartbeat.interval.ms` when above 0.
+    pub heartbeat_interval: Option<Duration>,
+    /// `<topic.heartbeat.prefix>.<topic.prefix>` (prefix `__debezium-heartbeat`).
+    pub heartbeat_topic: String,
     /// Properties we accept but do not act on yet (reported as warnings).
     pub ignored: Vec<String>,
 }
@@ -252,6 +259,16 @@ impl MySqlConfig {
         let skip_unparseable_ddl = r.bool("schema.history.internal.skip.unparseable.ddl", false);
 
         let def = config_def();
+        let provide_transaction_metadata = r.bool("provide.transaction.metadata", false);
+        let transaction_topic = format!(
+            "{topic_prefix}.{}",
+            r.string("topic.transaction", "transaction")
+        );
+        let heartbeat_ms = r.int("heartbeat.interval.ms", 0, 0, i64::from(i32::MAX));
+        let heartbeat_topic = format!(
+            "{}.{topic_prefix}",
+            r.string("topic.heartbeat.prefix", "__debezium-heartbeat")
+        );
         let ignored = map
             .keys()
             .filter(|k| !def.key(k).is_some_and(|key| key.supported))
@@ -288,6 +305,11 @@ impl MySqlConfig {
             max_backoff: Duration::from_millis(backoff_ms as u64),
             history_file,
             skip_unparseable_ddl,
+            provide_transaction_metadata,
+            transaction_topic,
+            heartbeat_interval: (heartbeat_ms > 0)
+                .then(|| Duration::from_millis(heartbeat_ms as u64)),
+            heartbeat_topic,
             ignored,
         }
     }

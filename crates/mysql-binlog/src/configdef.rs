@@ -68,7 +68,8 @@ const ROWS: &[Row] = &[
     row("include.schema.comments", Boolean, Value("false"), Medium, CONNECTOR, NOT_YET, "Put table and column comments into schemas."),
     row("schema.name.adjustment.mode", Str, Value("none"), Low, CONNECTOR, NOT_YET, "How schema names are made valid: none, avro or avro_unicode."),
     row("field.name.adjustment.mode", Str, Value("none"), Low, CONNECTOR, NOT_YET, "How field names are made valid: none, avro or avro_unicode."),
-    row("provide.transaction.metadata", Boolean, Value("false"), Low, CONNECTOR, NOT_YET, "Write transaction boundaries and add transaction blocks to events."),
+    row("provide.transaction.metadata", Boolean, Value("false"), Low, CONNECTOR, YES, "Write transaction boundaries (BEGIN/END on <topic.prefix>.transaction, id the GTID or file=<f>,pos=<p>) and add transaction blocks to events."),
+    row("topic.transaction", Str, Value("transaction"), Medium, CONNECTOR, YES, "Suffix of the transaction metadata topic."),
     row("message.key.columns", Str, Null, Low, CONNECTOR, YES, "Columns that form the message key, per table: <database.table regex>:<column>,<column>;..."),
     // HISTORY_STORAGE
     row("schema.history.internal", Str, Value("io.debezium.storage.kafka.history.KafkaSchemaHistory"), Low, HISTORY, YES, "Where the schema history lives: on a Kafka worker with schema.history.internal.kafka.topic set, in that topic; otherwise a file in the worker's data directory, whichever class is named."),
@@ -85,7 +86,8 @@ const ROWS: &[Row] = &[
     row("poll.interval.ms", Long, Value("500"), Medium, ADVANCED, YES, "Accepted for compatibility; batches are handed over as soon as they are ready."),
     row("tributary.reconnect.max.backoff.ms", Long, Value("30000"), Low, ADVANCED, YES, "Tributary: the longest wait between binlog reconnect attempts, in milliseconds."),
     // ADVANCED_HEARTBEAT
-    row("heartbeat.interval.ms", Int, Value("0"), Medium, HEARTBEAT, NOT_YET, "How often to write heartbeat records, in milliseconds; 0 never."),
+    row("heartbeat.interval.ms", Int, Value("0"), Medium, HEARTBEAT, YES, "How often to write heartbeat records (between transactions, carrying the current binlog position), in milliseconds; 0 never."),
+    row("topic.heartbeat.prefix", Str, Value("__debezium-heartbeat"), Low, HEARTBEAT, YES, "Prefix of the heartbeat topic."),
     row("heartbeat.action.query", Str, Null, Medium, HEARTBEAT, NOT_YET, "A statement to run on every heartbeat."),
 ];
 

@@ -18,6 +18,7 @@ pub fn push_change(
     before: Option<Vec<Value>>,
     after: Option<Vec<Value>>,
     source: Value,
+    transaction: Option<&cdc_core::TransactionBlock>,
     tombstone: bool,
 ) {
     let ts = ProcessingTime::now();
@@ -32,7 +33,7 @@ pub fn push_change(
         before.map(Value::Struct),
         after.map(Value::Struct),
         source,
-        None,
+        transaction,
         ts,
     );
     let timestamp_ms = ts.nanos / 1_000_000;

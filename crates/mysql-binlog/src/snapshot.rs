@@ -280,6 +280,7 @@ pub async fn run(
                         None,
                         Some(row),
                         source(&id.db, Some(&id.table), marker),
+                        None,
                         false,
                     );
                     if records.len() >= max_batch {

@@ -88,6 +88,12 @@ pub struct Streamer<'a> {
     /// The MySQL GTID (source, gno) of the transaction in flight, added to `mysql_gtids` at its commit.
     pending_mysql_gtid: Option<(String, u64)>,
     seen_fde: bool,
+    /// Heartbeats (`heartbeat.interval.ms`): their topic and when the last one was written.
+    heartbeat_topic: Arc<str>,
+    last_heartbeat: Instant,
+    /// Transaction metadata (`provide.transaction.metadata`).
+    monitor: cdc_core::transaction::TransactionMonitor,
+    transaction_topic: Arc<str>,
 }
 
 impl<'a> Streamer<'a> {
@@ -130,7 +136,31 @@ impl<'a> Streamer<'a> {
             pending_gtid: None,
             pending_mysql_gtid: None,
             seen_fde: false,
+            heartbeat_topic: cfg.heartbeat_topic.as_str().into(),
+            last_heartbeat: Instant::now(),
+            monitor: cdc_core::transaction::TransactionMonitor::default(),
+            transaction_topic: cfg.transaction_topic.as_str().into(),
         }
+    }
+
+    /// Writes a heartbeat (Debezium's `HeartbeatImpl`: key `{serverName}`, value `{ts_ms}`) with
+    /// the current position as its offset when one is due, between transactions only, so the
+    /// stored position moves on while captured tables are idle.
+    async fn heartbeat_if_due(&mut self, output: &BatchSender) -> Result<(), MySqlSourceError> {
+        let Some(every) = self.cfg.heartbeat_interval else {
+            return Ok(());
+        };
+        if self.tx.active || self.last_heartbeat.elapsed() < every {
+            return Ok(());
+        }
+        self.last_heartbeat = Instant::now();
+        let ts_ms = cdc_core::ProcessingTime::now().nanos / 1_000_000;
+        self.records.push(cdc_core::transaction::heartbeat_record(
+            &self.heartbeat_topic,
+            &self.cfg.topic_prefix,
+            ts_ms,
+        ));
+        self.flush(output).await
     }
 
     fn here(&self) -> BinlogPos {
@@ -205,7 +235,12 @@ impl<'a> Streamer<'a> {
         let dead = Duration::from_secs(20);
         let mut last_event = Instant::now();
         loop {
-            let wait = if self.records.is_empty() { dead } else { idle };
+            self.heartbeat_if_due(output).await?;
+            let mut wait = if self.records.is_empty() { dead } else { idle };
+            if let Some(every) = self.cfg.heartbeat_interval {
+                let due = every.saturating_sub(self.last_heartbeat.elapsed());
+                wait = wait.min(due.max(Duration::from_millis(1)));
+            }
             let next = tokio::select! {
                 _ = shutdown.cancelled() => {
                     if !self.records.is_empty() {
@@ -367,6 +402,15 @@ impl<'a> Streamer<'a> {
     }
 
     fn begin(&mut self, start: BinlogPos, gtid: Option<String>) {
+        if self.cfg.provide_transaction_metadata {
+            // Debezium's MySQL transaction id: the GTID, else the position of the BEGIN. After a
+            // restart inside the transaction its BEGIN record was already written.
+            let id = gtid
+                .clone()
+                .unwrap_or_else(|| format!("file={},pos={}", start.file, start.pos));
+            self.monitor
+                .start(id, self.ts_sec * 1000, self.skip.is_some());
+        }
         self.tx = Tx {
             active: true,
             start,
@@ -385,6 +429,9 @@ impl<'a> Streamer<'a> {
         }
         if let Some((sid, gno)) = self.pending_mysql_gtid.take() {
             self.mysql_gtids.add(&sid, gno);
+        }
+        if let Some(end) = self.monitor.end(&self.transaction_topic) {
+            self.records.push(end);
         }
         self.committed = (self.here(), self.gtid_string());
         self.tx = Tx::default();
@@ -502,6 +549,13 @@ impl<'a> Streamer<'a> {
                 },
             }
             .value();
+            let (begin, block) = if self.cfg.provide_transaction_metadata {
+                self.monitor
+                    .event(&self.transaction_topic, &format!("{}.{}", id.db, id.table))
+            } else {
+                (None, None)
+            };
+            self.records.extend(begin);
             event::push_change(
                 &mut self.records,
                 &schema,
@@ -509,6 +563,7 @@ impl<'a> Streamer<'a> {
                 before,
                 after,
                 source,
+                block.as_ref(),
                 self.cfg.tombstones_on_delete,
             );
         }

@@ -124,3 +124,121 @@ async fn message_key_columns_replace_the_primary_key_in_snapshot_and_binlog() {
     let c = cap.next_row().await;
     assert_eq!(c.key, json!({"region": null, "customer": "bob"}));
 }
+
+/// `heartbeat.interval.ms`: heartbeat records on `__debezium-heartbeat.<prefix>` while the
+/// captured table is idle, each carrying the current binlog position as its offset, which moves
+/// on past changes made elsewhere on the server.
+#[tokio::test]
+async fn heartbeats_are_written_while_tables_are_idle_and_carry_the_position() {
+    let mut db = MyFixture::start("heartbeat").await;
+    db.exec("CREATE TABLE t (id INT PRIMARY KEY)").await;
+    db.exec("CREATE TABLE other (id INT PRIMARY KEY)").await;
+    let mut cap = db
+        .capture(&[
+            ("heartbeat.interval.ms", "200"),
+            ("table.include.list", &format!("{}.t", db.db)),
+        ])
+        .await;
+    let first = next_heartbeat(&mut cap).await;
+    assert_eq!(first.key, json!({"serverName": "test"}));
+    assert!(first.value["ts_ms"].as_i64().unwrap() > 1_600_000_000_000);
+    assert_eq!(
+        first.key_with_schema["schema"]["name"],
+        "io.debezium.connector.common.ServerNameKey"
+    );
+    // Changes to a table that is not captured move the binlog on; a later heartbeat's offset
+    // follows.
+    let pos = |r: &crate::support::CapturedRecord| {
+        (
+            r.offset.offset["file"].as_str().unwrap().to_owned(),
+            r.offset.offset["pos"].as_i64().unwrap(),
+        )
+    };
+    let before = pos(&first);
+    db.exec("INSERT INTO other VALUES (1), (2), (3)").await;
+    let mut moved = false;
+    for _ in 0..50 {
+        let h = next_heartbeat(&mut cap).await;
+        if pos(&h) > before {
+            moved = true;
+            break;
+        }
+    }
+    assert!(moved, "no heartbeat carried a position past {before:?}");
+    cap.stop().await.0.unwrap();
+}
+
+/// The next record on the heartbeat topic.
+async fn next_heartbeat(cap: &mut crate::support::Capture) -> crate::support::CapturedRecord {
+    loop {
+        let r = cap.next().await;
+        if r.topic == "__debezium-heartbeat.test" {
+            return r;
+        }
+    }
+}
+
+/// `provide.transaction.metadata`: BEGIN and END records on `<prefix>.transaction` around a
+/// transaction's events, which carry their `transaction` block; the id is the GTID.
+#[tokio::test]
+async fn transaction_metadata_frames_each_transaction_with_the_gtid_as_id() {
+    let mut db = MyFixture::start("txmeta").await;
+    db.exec("CREATE TABLE a (id INT PRIMARY KEY)").await;
+    db.exec("CREATE TABLE b (id INT PRIMARY KEY)").await;
+    let mut cap = db
+        .capture(&[("provide.transaction.metadata", "true")])
+        .await;
+    db.exec("BEGIN").await;
+    db.exec("INSERT INTO a VALUES (1), (2)").await;
+    db.exec("INSERT INTO b VALUES (10)").await;
+    db.exec("COMMIT").await;
+    let mut got = Vec::new();
+    while got.len() < 5 {
+        let r = cap.next().await;
+        if r.topic == "test" {
+            continue; // schema changes
+        }
+        got.push(r);
+    }
+    let topics: Vec<&str> = got.iter().map(|r| r.topic.as_str()).collect();
+    let (ta, tb) = (format!("test.{}.a", db.db), format!("test.{}.b", db.db));
+    assert_eq!(
+        topics,
+        [
+            "test.transaction",
+            ta.as_str(),
+            ta.as_str(),
+            tb.as_str(),
+            "test.transaction"
+        ]
+    );
+    let begin = &got[0].value;
+    assert_eq!(begin["status"], "BEGIN");
+    let id = begin["id"].as_str().unwrap().to_owned();
+    // MariaDB's GTID: domain-server-sequence.
+    assert_eq!(id.split('-').count(), 3, "{id}");
+    assert_eq!(got[0].key, json!({"id": id}));
+    let blocks: Vec<(i64, i64)> = got[1..4]
+        .iter()
+        .map(|r| {
+            let t = &r.value["transaction"];
+            assert_eq!(t["id"], id.as_str());
+            (
+                t["total_order"].as_i64().unwrap(),
+                t["data_collection_order"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(blocks, [(1, 1), (2, 2), (3, 1)]);
+    let end = &got[4].value;
+    assert_eq!(end["status"], "END");
+    assert_eq!(end["event_count"], 3);
+    assert_eq!(
+        end["data_collections"],
+        json!([
+            {"data_collection": format!("{}.a", db.db), "event_count": 2},
+            {"data_collection": format!("{}.b", db.db), "event_count": 1}
+        ])
+    );
+    cap.stop().await.0.unwrap();
+}
