@@ -11,6 +11,7 @@ use crate::config::Flavor;
 use crate::table::TableSchema;
 
 /// Appends the records of one change: the event, and a tombstone after a delete when enabled.
+#[allow(clippy::too_many_arguments)]
 pub fn push_change(
     out: &mut Vec<Record>,
     table: &TableSchema,
