@@ -2,7 +2,7 @@
 //! it each time: every row reaches the topic at least once and none is missing.
 
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mysql_async::prelude::Queryable;
 
@@ -24,15 +24,8 @@ async fn mysql_kill_9_at_several_points_loses_no_row() {
     });
     let mut worker = dir.start();
     // Streaming has started once the (empty) snapshot is done.
-    let t0 = Instant::now();
-    while !dir.log_text().contains("starting the binlog stream") {
-        assert!(
-            t0.elapsed() < Duration::from_secs(60),
-            "the worker did not start streaming within 60 s; its log:\n{}",
-            dir.log_text()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    dir.wait_for_log("starting the binlog stream", Duration::from_secs(60))
+        .await;
 
     let load = {
         let server = db.server.clone();

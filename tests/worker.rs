@@ -106,6 +106,19 @@ impl WorkerDir {
         std::fs::read_to_string(self.root.join("worker.log")).unwrap_or_default()
     }
 
+    /// Waits until the worker's log contains `needle`, failing with the log after `timeout`.
+    pub async fn wait_for_log(&self, needle: &str, timeout: Duration) {
+        let start = Instant::now();
+        while !self.log_text().contains(needle) {
+            assert!(
+                start.elapsed() < timeout,
+                "the worker log has no {needle:?} after {timeout:?}; its log:\n{}",
+                self.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Runs `tributary topics list` and returns (topic, records).
     pub fn topics(&self) -> Vec<(String, u64)> {
         let out = Command::new(env!("CARGO_BIN_EXE_tributary"))

@@ -2,7 +2,7 @@
 //! the data directory, and a restarted worker recovers from it the schema current at its stored
 //! position, although the table changed again while it was stopped.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -49,15 +49,8 @@ async fn the_schema_history_lives_in_its_kafka_topic_and_recovers_the_schema_aft
     let topic = format!("{prefix}.{}.t", db.db);
 
     let mut worker = dir.start();
-    let t0 = Instant::now();
-    while !dir.log_text().contains("starting the binlog stream") {
-        assert!(
-            t0.elapsed() < Duration::from_secs(60),
-            "the worker did not start streaming within 60 s; its log:\n{}",
-            dir.log_text()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    dir.wait_for_log("starting the binlog stream", Duration::from_secs(60))
+        .await;
     db.exec("INSERT INTO t VALUES (1, 10)").await;
     db.exec("ALTER TABLE t ADD COLUMN b varchar(10)").await;
     db.exec("INSERT INTO t VALUES (2, 20, 'two')").await;

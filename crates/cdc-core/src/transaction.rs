@@ -13,6 +13,7 @@
 
 use std::sync::{Arc, LazyLock};
 
+use crate::config::ConfigReader;
 use crate::envelope::TransactionBlock;
 use crate::record::{Data, Record};
 use crate::schema::Schema;
@@ -122,6 +123,43 @@ pub fn heartbeat_record(topic: &Arc<str>, server_name: &str, ts_ms: i64) -> Reco
         )),
         headers: Vec::new(),
         timestamp_ms: ts_ms,
+    }
+}
+
+/// The transaction-metadata and heartbeat settings every Debezium connector reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetadataSettings {
+    /// `provide.transaction.metadata`.
+    pub provide_transaction_metadata: bool,
+    /// `<topic.prefix>.<topic.transaction>` (suffix `transaction`).
+    pub transaction_topic: String,
+    /// `heartbeat.interval.ms` when above 0.
+    pub heartbeat_interval: Option<std::time::Duration>,
+    /// `<topic.heartbeat.prefix>.<topic.prefix>` (prefix `__debezium-heartbeat`).
+    pub heartbeat_topic: String,
+}
+
+impl MetadataSettings {
+    pub fn read(r: &mut ConfigReader<'_>, topic_prefix: &str) -> MetadataSettings {
+        let provide_transaction_metadata = r.bool("provide.transaction.metadata", false);
+        let transaction_topic = format!(
+            "{topic_prefix}.{}",
+            r.string("topic.transaction", "transaction")
+        );
+        let heartbeat_ms = r.int("heartbeat.interval.ms", 0, 0, i64::from(i32::MAX));
+        let heartbeat_topic = format!(
+            "{}.{topic_prefix}",
+            r.string("topic.heartbeat.prefix", "__debezium-heartbeat")
+        );
+        MetadataSettings {
+            provide_transaction_metadata,
+            transaction_topic,
+            heartbeat_interval: u64::try_from(heartbeat_ms)
+                .ok()
+                .filter(|&ms| ms > 0)
+                .map(std::time::Duration::from_millis),
+            heartbeat_topic,
+        }
     }
 }
 

@@ -259,16 +259,7 @@ impl MySqlConfig {
         let skip_unparseable_ddl = r.bool("schema.history.internal.skip.unparseable.ddl", false);
 
         let def = config_def();
-        let provide_transaction_metadata = r.bool("provide.transaction.metadata", false);
-        let transaction_topic = format!(
-            "{topic_prefix}.{}",
-            r.string("topic.transaction", "transaction")
-        );
-        let heartbeat_ms = r.int("heartbeat.interval.ms", 0, 0, i64::from(i32::MAX));
-        let heartbeat_topic = format!(
-            "{}.{topic_prefix}",
-            r.string("topic.heartbeat.prefix", "__debezium-heartbeat")
-        );
+        let metadata = cdc_core::transaction::MetadataSettings::read(r, &topic_prefix);
         let ignored = map
             .keys()
             .filter(|k| !def.key(k).is_some_and(|key| key.supported))
@@ -305,11 +296,10 @@ impl MySqlConfig {
             max_backoff: Duration::from_millis(backoff_ms as u64),
             history_file,
             skip_unparseable_ddl,
-            provide_transaction_metadata,
-            transaction_topic,
-            heartbeat_interval: (heartbeat_ms > 0)
-                .then(|| Duration::from_millis(heartbeat_ms as u64)),
-            heartbeat_topic,
+            provide_transaction_metadata: metadata.provide_transaction_metadata,
+            transaction_topic: metadata.transaction_topic,
+            heartbeat_interval: metadata.heartbeat_interval,
+            heartbeat_topic: metadata.heartbeat_topic,
             ignored,
         }
     }

@@ -220,16 +220,7 @@ impl PostgresConfig {
             );
         }
         let binary = r.bool("tributary.pgoutput.binary", true);
-        let provide_transaction_metadata = r.bool("provide.transaction.metadata", false);
-        let transaction_topic = format!(
-            "{topic_prefix}.{}",
-            r.string("topic.transaction", "transaction")
-        );
-        let heartbeat_ms = r.int("heartbeat.interval.ms", 0, 0, i64::from(i32::MAX));
-        let heartbeat_topic = format!(
-            "{}.{topic_prefix}",
-            r.string("topic.heartbeat.prefix", "__debezium-heartbeat")
-        );
+        let metadata = cdc_core::transaction::MetadataSettings::read(r, &topic_prefix);
         let heartbeat_action_query = r
             .optional_string("heartbeat.action.query")
             .filter(|q| !q.trim().is_empty());
@@ -272,11 +263,10 @@ impl PostgresConfig {
             status_update_interval: Duration::from_millis(status_ms as u64),
             connect_timeout: Duration::from_millis(connect_ms as u64),
             binary,
-            provide_transaction_metadata,
-            transaction_topic,
-            heartbeat_interval: (heartbeat_ms > 0)
-                .then(|| Duration::from_millis(heartbeat_ms as u64)),
-            heartbeat_topic,
+            provide_transaction_metadata: metadata.provide_transaction_metadata,
+            transaction_topic: metadata.transaction_topic,
+            heartbeat_interval: metadata.heartbeat_interval,
+            heartbeat_topic: metadata.heartbeat_topic,
             heartbeat_action_query,
             ignored,
         }
