@@ -49,6 +49,27 @@ pub struct ServerInfo {
     /// `@@server_uid` (MariaDB) or `@@server_uuid` (MySQL).
     pub uid: String,
     pub server_id: u32,
+    /// Default character sets, for tables created without one.
+    pub charsets: DefaultCharsets,
+}
+
+/// The character set a table created without one gets: its database's default, else the
+/// server's (`character_set_server`), as read when the connector starts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DefaultCharsets {
+    pub server: Option<String>,
+    /// Database name → its `DEFAULT_CHARACTER_SET_NAME`.
+    pub databases: std::collections::HashMap<String, String>,
+}
+
+impl DefaultCharsets {
+    /// The default character set of tables created in `db`.
+    pub fn for_database(&self, db: &str) -> Option<&str> {
+        self.databases
+            .get(db)
+            .or(self.server.as_ref())
+            .map(String::as_str)
+    }
 }
 
 async fn variable(conn: &mut Conn, name: &str) -> Result<Option<String>, MySqlSourceError> {
@@ -102,11 +123,23 @@ pub async fn check_server(conn: &mut Conn) -> Result<ServerInfo, MySqlSourceErro
         .await?
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
+    let server_charset = variable(conn, "character_set_server").await?;
+    let databases: Vec<(String, String)> = conn
+        .query("SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA")
+        .await
+        .map_err(|e| MySqlSourceError::query("reading the databases' default character sets", e))?;
     Ok(ServerInfo {
         mariadb,
         version,
         uid,
         server_id,
+        charsets: DefaultCharsets {
+            server: server_charset.map(|s| s.to_ascii_lowercase()),
+            databases: databases
+                .into_iter()
+                .map(|(db, cs)| (db, cs.to_ascii_lowercase()))
+                .collect(),
+        },
     })
 }
 

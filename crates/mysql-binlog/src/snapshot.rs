@@ -249,7 +249,7 @@ pub async fn run(
             let Some(table) = catalog.table(id) else {
                 continue;
             };
-            let schema = TableSchema::new(table, cfg);
+            let schema = TableSchema::new(table, cfg, &server.charsets);
             let sql = format!("SELECT * FROM {}.{}", quote(&id.db), quote(&id.table));
             let mut result = conn
                 .exec_iter(sql.as_str(), ())

@@ -449,7 +449,7 @@ impl<'a> Streamer<'a> {
             return Some(s.clone());
         }
         let t = self.catalog.table(id)?;
-        let s = Arc::new(TableSchema::new(t, self.cfg));
+        let s = Arc::new(TableSchema::new(t, self.cfg, &self.server.charsets));
         self.schemas.insert(id.clone(), s.clone());
         Some(s)
     }

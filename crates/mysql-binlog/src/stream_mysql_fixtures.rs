@@ -174,6 +174,7 @@ fn rig() -> Rig {
             version: "8.0.36".into(),
             uid: UUID_TEXT.into(),
             server_id: 1,
+            charsets: Default::default(),
         },
         history,
         catalog,

@@ -1,6 +1,7 @@
 //! A captured table's Connect schemas (Key, Value, Envelope) and per-column codecs, built from
 //! its [`Table`] definition. Rebuilt whenever DDL changes the table.
 
+use crate::conn::DefaultCharsets;
 use std::sync::Arc;
 
 use cdc_core::envelope::envelope_schema;
@@ -27,14 +28,15 @@ pub struct TableSchema {
 }
 
 impl TableSchema {
-    pub fn new(table: &Table, cfg: &MySqlConfig) -> TableSchema {
+    /// The schema of `table`; `defaults` give the character set of a table created without one.
+    pub fn new(table: &Table, cfg: &MySqlConfig, defaults: &DefaultCharsets) -> TableSchema {
         let topic_name = format!("{}.{}.{}", cfg.topic_prefix, table.db, table.name);
         let codecs: Vec<Option<ColumnCodec>> = table
             .columns
             .iter()
             .map(|c| {
                 cfg.includes_column(&table.db, &table.name, &c.name)
-                    .then(|| ColumnCodec::new(&with_table_charset(c, table), cfg.types))
+                    .then(|| ColumnCodec::new(&with_table_charset(c, table, defaults), cfg.types))
             })
             .collect();
         let mut value = Schema::structure(format!("{topic_name}.Value")).optional();
@@ -134,12 +136,20 @@ impl TableSchema {
 }
 
 /// `c` with the table's default character set when it names none (`SHOW CREATE TABLE` leaves
-/// out a column's character set when it is the table's). A character set with no decoder is
+/// out a column's character set when it is the table's), and the table's the database's or
+/// server's default when a `CREATE TABLE` named none. A character set with no decoder is
 /// reported; its binlog values are read as UTF-8.
-fn with_table_charset(c: &crate::catalog::Column, table: &Table) -> crate::catalog::Column {
+fn with_table_charset(
+    c: &crate::catalog::Column,
+    table: &Table,
+    defaults: &DefaultCharsets,
+) -> crate::catalog::Column {
     let mut c = c.clone();
     if c.charset.is_none() {
-        c.charset.clone_from(&table.charset);
+        c.charset = table
+            .charset
+            .clone()
+            .or_else(|| defaults.for_database(&table.db).map(str::to_owned));
     }
     if let Some(cs) = c.charset.as_deref() {
         if crate::charset::Charset::of(cs).is_none() {

@@ -123,3 +123,21 @@ async fn text_in_other_character_sets_reads_the_same_in_snapshot_and_binlog() {
     }
     cap.stop().await.0.unwrap();
 }
+
+/// A table created mid-stream without a character set takes its database's default (read when
+/// the connector starts), so its binlog text decodes as the server wrote it.
+#[tokio::test]
+async fn a_table_created_mid_stream_takes_its_databases_character_set() {
+    let mut db = MyFixture::start("dbcharset").await;
+    db.exec("SET NAMES utf8mb4").await;
+    db.exec(&format!("ALTER DATABASE `{}` CHARACTER SET cp1251", db.db))
+        .await;
+    db.exec("CREATE TABLE seed (id INT PRIMARY KEY)").await;
+    let mut cap = db.capture(&[]).await;
+    db.exec("CREATE TABLE m (id INT PRIMARY KEY, s VARCHAR(20))")
+        .await;
+    db.exec("INSERT INTO m VALUES (1, 'Привет, мир')").await;
+    let row = cap.next_row().await;
+    assert_eq!(row.value["after"]["s"], "Привет, мир");
+    cap.stop().await.0.unwrap();
+}
