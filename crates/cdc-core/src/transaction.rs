@@ -137,6 +137,8 @@ pub struct MetadataSettings {
     pub heartbeat_interval: Option<std::time::Duration>,
     /// `<topic.heartbeat.prefix>.<topic.prefix>` (prefix `__debezium-heartbeat`).
     pub heartbeat_topic: String,
+    /// `heartbeat.action.query`, run on each heartbeat.
+    pub heartbeat_action_query: Option<String>,
 }
 
 impl MetadataSettings {
@@ -159,6 +161,9 @@ impl MetadataSettings {
                 .filter(|&ms| ms > 0)
                 .map(std::time::Duration::from_millis),
             heartbeat_topic,
+            heartbeat_action_query: r
+                .optional_string("heartbeat.action.query")
+                .filter(|q| !q.trim().is_empty()),
         }
     }
 }

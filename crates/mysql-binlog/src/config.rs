@@ -140,6 +140,8 @@ pub struct MySqlConfig {
     pub heartbeat_interval: Option<Duration>,
     /// `<topic.heartbeat.prefix>.<topic.prefix>` (prefix `__debezium-heartbeat`).
     pub heartbeat_topic: String,
+    /// `heartbeat.action.query`, run on each heartbeat.
+    pub heartbeat_action_query: Option<String>,
     /// Properties we accept but do not act on yet (reported as warnings).
     pub ignored: Vec<String>,
 }
@@ -300,6 +302,7 @@ impl MySqlConfig {
             transaction_topic: metadata.transaction_topic,
             heartbeat_interval: metadata.heartbeat_interval,
             heartbeat_topic: metadata.heartbeat_topic,
+            heartbeat_action_query: metadata.heartbeat_action_query,
             ignored,
         }
     }

@@ -88,7 +88,7 @@ const ROWS: &[Row] = &[
     // ADVANCED_HEARTBEAT
     row("heartbeat.interval.ms", Int, Value("0"), Medium, HEARTBEAT, YES, "How often to write heartbeat records (between transactions, carrying the current binlog position), in milliseconds; 0 never."),
     row("topic.heartbeat.prefix", Str, Value("__debezium-heartbeat"), Low, HEARTBEAT, YES, "Prefix of the heartbeat topic."),
-    row("heartbeat.action.query", Str, Null, Medium, HEARTBEAT, NOT_YET, "A statement to run on every heartbeat."),
+    row("heartbeat.action.query", Str, Null, Medium, HEARTBEAT, YES, "A statement to run on every heartbeat, on a connection of its own (a failing statement is logged and the heartbeat still written)."),
 ];
 
 /// The MySQL/MariaDB connector's config definition.

@@ -91,6 +91,8 @@ pub struct Streamer<'a> {
     /// Heartbeats (`heartbeat.interval.ms`): their topic and when the last one was written.
     heartbeat_topic: Arc<str>,
     last_heartbeat: Instant,
+    /// The connection `heartbeat.action.query` runs on, opened at the first heartbeat.
+    action_conn: Option<mysql_async::Conn>,
     /// Transaction metadata (`provide.transaction.metadata`).
     monitor: cdc_core::transaction::TransactionMonitor,
     transaction_topic: Arc<str>,
@@ -138,9 +140,22 @@ impl<'a> Streamer<'a> {
             seen_fde: false,
             heartbeat_topic: cfg.heartbeat_topic.as_str().into(),
             last_heartbeat: Instant::now(),
+            action_conn: None,
             monitor: cdc_core::transaction::TransactionMonitor::default(),
             transaction_topic: cfg.transaction_topic.as_str().into(),
         }
+    }
+
+    async fn run_action_query(&mut self, query: &str) -> Result<(), MySqlSourceError> {
+        if self.action_conn.is_none() {
+            self.action_conn = Some(conn::connect(self.cfg).await?);
+        }
+        if let Some(c) = self.action_conn.as_mut() {
+            c.query_drop(query)
+                .await
+                .map_err(|e| MySqlSourceError::query("heartbeat.action.query", e))?;
+        }
+        Ok(())
     }
 
     /// Writes a heartbeat (Debezium's `HeartbeatImpl`: key `{serverName}`, value `{ts_ms}`) with
@@ -154,6 +169,13 @@ impl<'a> Streamer<'a> {
             return Ok(());
         }
         self.last_heartbeat = Instant::now();
+        if let Some(query) = &self.cfg.heartbeat_action_query {
+            if let Err(error) = self.run_action_query(query).await {
+                // As for PostgreSQL: logged, and the heartbeat is still written.
+                warn!(%error, "heartbeat.action.query failed; the heartbeat is still written");
+                self.action_conn = None;
+            }
+        }
         let ts_ms = cdc_core::ProcessingTime::now().nanos / 1_000_000;
         self.records.push(cdc_core::transaction::heartbeat_record(
             &self.heartbeat_topic,

@@ -1,5 +1,6 @@
 //! Snapshot then streaming of inserts, updates and deletes, in Debezium's event shapes.
 
+use mysql_async::prelude::Queryable;
 use serde_json::json;
 
 use crate::support::MyFixture;
@@ -127,15 +128,19 @@ async fn message_key_columns_replace_the_primary_key_in_snapshot_and_binlog() {
 
 /// `heartbeat.interval.ms`: heartbeat records on `__debezium-heartbeat.<prefix>` while the
 /// captured table is idle, each carrying the current binlog position as its offset, which moves
-/// on past changes made elsewhere on the server.
+/// on past changes made elsewhere on the server; `heartbeat.action.query` runs on each.
 #[tokio::test]
 async fn heartbeats_are_written_while_tables_are_idle_and_carry_the_position() {
     let mut db = MyFixture::start("heartbeat").await;
     db.exec("CREATE TABLE t (id INT PRIMARY KEY)").await;
     db.exec("CREATE TABLE other (id INT PRIMARY KEY)").await;
+    db.exec("CREATE TABLE beats (id INT AUTO_INCREMENT PRIMARY KEY)")
+        .await;
+    let action = format!("INSERT INTO `{}`.beats VALUES ()", db.db);
     let mut cap = db
         .capture(&[
             ("heartbeat.interval.ms", "200"),
+            ("heartbeat.action.query", &action),
             ("table.include.list", &format!("{}.t", db.db)),
         ])
         .await;
@@ -166,6 +171,15 @@ async fn heartbeats_are_written_while_tables_are_idle_and_carry_the_position() {
     }
     assert!(moved, "no heartbeat carried a position past {before:?}");
     cap.stop().await.0.unwrap();
+    let beats: Option<i64> = db
+        .conn
+        .query_first("SELECT COUNT(*) FROM beats")
+        .await
+        .unwrap();
+    assert!(
+        beats.unwrap_or(0) >= 2,
+        "heartbeat.action.query ran {beats:?} times"
+    );
 }
 
 /// The next record on the heartbeat topic.

@@ -221,9 +221,6 @@ impl PostgresConfig {
         }
         let binary = r.bool("tributary.pgoutput.binary", true);
         let metadata = cdc_core::transaction::MetadataSettings::read(r, &topic_prefix);
-        let heartbeat_action_query = r
-            .optional_string("heartbeat.action.query")
-            .filter(|q| !q.trim().is_empty());
         let _ = r.int("poll.interval.ms", 500, 0, i64::MAX);
 
         let def = config_def();
@@ -267,7 +264,7 @@ impl PostgresConfig {
             transaction_topic: metadata.transaction_topic,
             heartbeat_interval: metadata.heartbeat_interval,
             heartbeat_topic: metadata.heartbeat_topic,
-            heartbeat_action_query,
+            heartbeat_action_query: metadata.heartbeat_action_query,
             ignored,
         }
     }
