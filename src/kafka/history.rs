@@ -201,12 +201,12 @@ impl HistoryStore for KafkaHistoryStore {
             let Some(payload) = message.payload() else {
                 continue;
             };
-            let entry = from_topic_record(payload).map_err(|why| {
-                self.error(format!(
-                    "the record at offset {} is not a schema history record: {why}",
-                    message.offset()
-                ))
-            })?;
+            let entry =
+                from_topic_record(payload).map_err(|reason| HistoryError::CorruptRecord {
+                    store: format!("topic {:?} ({TOPIC})", self.topic),
+                    offset: message.offset(),
+                    reason,
+                })?;
             entries.push(entry);
         }
         info!(topic = %self.topic, entries = entries.len(), "read the schema history topic");

@@ -53,9 +53,16 @@ pub enum HistoryError {
         line: usize,
         reason: String,
     },
-    /// A store other than a file (the Kafka history topic) failed.
+    /// A store other than a file (the Kafka history topic) failed; it may work again later.
     #[error("cannot use the schema history {store}: {reason}")]
     Store { store: String, reason: String },
+    /// A record of the history topic is not a history record: retrying will not help.
+    #[error("the schema history {store} is corrupt at offset {offset}: {reason} (it must hold only schema history records)")]
+    CorruptRecord {
+        store: String,
+        offset: i64,
+        reason: String,
+    },
 }
 
 /// Where the history's entries are kept: a file in the data directory, or (on the Kafka
