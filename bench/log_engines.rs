@@ -279,6 +279,7 @@ mod embedded_engine {
                         value: Some(value.into()),
                         headers: &[],
                         context: &[],
+                        context_block: &[],
                     }
                 })
                 .collect();

@@ -5,12 +5,19 @@
 //! All integers are little-endian.
 //!
 //! ```text
-//! chunk    := version:u8 (=3) count:u32 part3                          (this build writes)
-//!           | version:u8 (=4) count:u32 raw_len:u32 lz4_block(part3)   (this build writes)
+//! chunk    := version:u8 (=5) count:u32 part5                          (this build writes)
+//!           | version:u8 (=6) count:u32 raw_len:u32 lz4_block(part5)   (this build writes)
+//!           | version:u8 (=3) count:u32 part3                          (read only)
+//!           | version:u8 (=4) count:u32 raw_len:u32 lz4_block(part3)   (read only)
 //!           | version:u8 (=1) count:u32 record1{count}                 (read only)
 //!           | version:u8 (=2) count:u32 raw_len:u32 lz4_block(record1{count})   (read only)
+//! part5    := records_len:u32 record5{count} dict
 //! part3    := records_len:u32 record3{count} dict
 //! dict     := n:u32 (len:u32 bytes){n}            (the distinct shared prefixes of the chunk)
+//! record5  := len:u32 timestamp_ms:i64 key:shared value:shared headers context:u32
+//!                                                 (context 0: none; k: dict entry k-1 is a
+//!                                                  `headers` list that follows the record's
+//!                                                  own: the connector's context headers)
 //! record3  := len:u32 timestamp_ms:i64 key:shared value:shared headers
 //! shared   := -1:i32                              (null)
 //!           | len:i32 prefix:u32 data[len]        (prefix 0: none; k: dict entry k-1; the
@@ -22,19 +29,22 @@
 //!
 //! Version 3 exists for messages that repeat a large part: JsonConverter's schema is about nine
 //! tenths of every message of a table, and storing it once per chunk instead of once per record
-//! cuts the bytes to copy, compress and write tenfold.
+//! cuts the bytes to copy, compress and write tenfold. Version 5 does the same for the headers
+//! every record of a connector carries (Debezium's `__debezium.context.*`).
 
 use super::{Payload, StoredRecord, StoredRecordRef};
 
 /// The uncompressed chunk format version written by this build.
-pub const VERSION: u8 = 3;
+pub const VERSION: u8 = 5;
 
 /// The lz4-compressed form of [`VERSION`].
-pub const VERSION_LZ4: u8 = 4;
+pub const VERSION_LZ4: u8 = 6;
 
 /// Chunk versions of earlier builds, still read.
 const VERSION_1: u8 = 1;
 const VERSION_1_LZ4: u8 = 2;
+const VERSION_3: u8 = 3;
+const VERSION_3_LZ4: u8 = 4;
 
 /// A chunk is stored compressed only when that saves at least this share (in tenths).
 const WORTH_COMPRESSING_TENTHS: usize = 9;
@@ -48,7 +58,7 @@ const MAX_PREFIXES: usize = 64;
 /// A chunk or record that cannot be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FormatError {
-    #[error("unsupported chunk format version {0} (this build reads versions 1 to 4)")]
+    #[error("unsupported chunk format version {0} (this build reads versions 1 to 6)")]
     Version(u8),
     #[error("truncated {0}")]
     Truncated(&'static str),
@@ -121,7 +131,20 @@ pub fn encoded_len(r: &StoredRecordRef<'_>) -> usize {
 
 fn body_len(r: &StoredRecordRef<'_>) -> usize {
     let shared = |p: Option<Payload<'_>>| p.map_or(4, |p| 8 + p.rest.len());
-    8 + shared(r.key) + shared(r.value) + headers_len(r.headers) + headers_len(r.context) - 4
+    // Context headers without their encoded block are stored inline, after the record's own.
+    let inline_context = if r.context_block.is_empty() {
+        headers_len(r.context) - 4
+    } else {
+        0
+    };
+    8 + shared(r.key) + shared(r.value) + headers_len(r.headers) + 4 + inline_context
+}
+
+/// A header list in the `headers` encoding: the form of a chunk's context headers entry.
+pub fn encode_headers(headers: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(headers_len(headers));
+    put_headers(&mut out, headers, &[]);
+    out
 }
 
 fn headers_len(headers: &[(String, Vec<u8>)]) -> usize {
@@ -140,13 +163,29 @@ pub fn encode_record<'a>(buf: &mut Vec<u8>, r: &StoredRecordRef<'a>, prefixes: &
         Some((None, p)) => p.prefix.len(),
         _ => 0,
     };
-    let body = body_len(r) + inline(&key) + inline(&value);
+    // The context headers go to the dictionary once per chunk; inline when it is full.
+    let context = match (r.context.is_empty(), r.context_block.is_empty()) {
+        (false, false) => prefixes.reference(r.context_block),
+        (false, true) => None,
+        (true, _) => Some(0),
+    };
+    // A block the dictionary had no room for is stored inline too.
+    let inline_context = if context.is_none() && !r.context_block.is_empty() {
+        headers_len(r.context) - 4
+    } else {
+        0
+    };
+    let body = body_len(r) + inline(&key) + inline(&value) + inline_context;
     buf.reserve(4 + body);
     buf.extend_from_slice(&(body as u32).to_le_bytes());
     buf.extend_from_slice(&r.timestamp_ms.to_le_bytes());
     put_shared(buf, key);
     put_shared(buf, value);
-    put_headers(buf, r.headers, r.context);
+    match context {
+        Some(_) => put_headers(buf, r.headers, &[]),
+        None => put_headers(buf, r.headers, r.context),
+    }
+    buf.extend_from_slice(&context.unwrap_or(0).to_le_bytes());
 }
 
 fn put_shared(buf: &mut Vec<u8>, part: Option<(Option<u32>, Payload<'_>)>) {
@@ -193,6 +232,7 @@ pub fn chunk_count(chunk: &[u8]) -> Result<u32, FormatError> {
 pub fn compress_chunk(chunk: &[u8], scratch: &mut Vec<u8>) -> Option<Vec<u8>> {
     let version = match *chunk.first()? {
         VERSION => VERSION_LZ4,
+        VERSION_3 => VERSION_3_LZ4,
         VERSION_1 => VERSION_1_LZ4,
         _ => return None,
     };
@@ -220,6 +260,7 @@ fn chunk_records(chunk: &[u8]) -> Result<(u8, std::borrow::Cow<'_, [u8]>), Forma
     let body = chunk.get(CHUNK_HEADER..).unwrap_or_default();
     let version = match chunk.first() {
         Some(&VERSION_1_LZ4) => VERSION_1,
+        Some(&VERSION_3_LZ4) => VERSION_3,
         Some(&VERSION_LZ4) => VERSION,
         Some(&v) => return Ok((v, std::borrow::Cow::Borrowed(body))),
         None => return Err(FormatError::Truncated("chunk header")),
@@ -239,7 +280,7 @@ fn chunk_records(chunk: &[u8]) -> Result<(u8, std::borrow::Cow<'_, [u8]>), Forma
     Ok((version, std::borrow::Cow::Owned(raw)))
 }
 
-/// Splits a version 3 records part into its records and its dictionary.
+/// Splits a version 3 or 5 records part into its records and its dictionary.
 fn split_dict(part: &[u8]) -> Result<(&[u8], Vec<&[u8]>), FormatError> {
     let mut cur = Cursor(part);
     let dict_at = cur.u32("dictionary position")? as usize;
@@ -264,7 +305,7 @@ pub fn decode_chunk(
 ) -> Result<(), FormatError> {
     let count = chunk_count(chunk)?;
     let (version, part) = chunk_records(chunk)?;
-    let (records, dict) = if version == VERSION {
+    let (records, dict) = if version == VERSION || version == VERSION_3 {
         split_dict(&part)?
     } else {
         (&part[..], Vec::new())
@@ -280,21 +321,36 @@ pub fn decode_chunk(
         if offset < from {
             continue;
         }
-        out.push(if version == VERSION {
-            decode_body_v3(body, offset, &dict)?
-        } else {
-            decode_body(body, offset)?
+        out.push(match version {
+            VERSION => decode_body_v3(body, offset, &dict, true)?,
+            VERSION_3 => decode_body_v3(body, offset, &dict, false)?,
+            _ => decode_body(body, offset)?,
         });
     }
     Ok(())
 }
 
-fn decode_body_v3(body: &[u8], offset: u64, dict: &[&[u8]]) -> Result<StoredRecord, FormatError> {
+/// A version 3 record body, or a version 5 one (`context`: a context reference follows).
+fn decode_body_v3(
+    body: &[u8],
+    offset: u64,
+    dict: &[&[u8]],
+    context: bool,
+) -> Result<StoredRecord, FormatError> {
     let mut cur = Cursor(body);
     let timestamp_ms = cur.i64("timestamp")?;
     let key = cur.shared("key", dict)?;
     let value = cur.shared("value", dict)?;
-    let headers = cur.headers()?;
+    let mut headers = cur.headers()?;
+    if context {
+        match cur.u32("context headers")? {
+            0 => {}
+            k => {
+                let entry = dict.get(k as usize - 1).ok_or(FormatError::Prefix(k))?;
+                headers.extend(Cursor(entry).headers()?);
+            }
+        }
+    }
     Ok(StoredRecord {
         offset,
         timestamp_ms,
@@ -453,6 +509,7 @@ mod tests {
     fn records_round_trip_with_null_keys_tombstones_and_headers() {
         let headers = vec![("h".to_owned(), b"v1".to_vec()), ("é".to_owned(), vec![])];
         let context = vec![("__debezium.context.taskId".to_owned(), b"0".to_vec())];
+        let block = encode_headers(&context);
         let recs = [
             StoredRecordRef {
                 topic: "t",
@@ -461,6 +518,7 @@ mod tests {
                 value: Some(b"{}".into()),
                 headers: &headers,
                 context: &context,
+                context_block: &block,
             },
             StoredRecordRef {
                 topic: "t",
@@ -469,6 +527,7 @@ mod tests {
                 value: None,
                 headers: &[],
                 context: &context,
+                context_block: &[],
             },
             StoredRecordRef {
                 topic: "t",
@@ -477,6 +536,7 @@ mod tests {
                 value: Some(b"".into()),
                 headers: &[],
                 context: &[],
+                context_block: &[],
             },
         ];
         let chunk = chunk_of(&recs);
@@ -522,6 +582,7 @@ mod tests {
                 }),
                 headers: &[],
                 context: &[],
+                context_block: &[],
             })
             .collect();
         let chunk = chunk_of(&recs);
@@ -546,6 +607,9 @@ mod tests {
         let prefixes: Vec<Vec<u8>> = (0..MAX_PREFIXES + 5)
             .map(|i| format!("prefix-{i}-").into_bytes())
             .collect();
+        // The context headers arrive once the dictionary is full: they are stored inline.
+        let context = vec![("c".to_owned(), b"ctx".to_vec())];
+        let block = encode_headers(&context);
         let recs: Vec<StoredRecordRef<'_>> = prefixes
             .iter()
             .map(|p| StoredRecordRef {
@@ -557,7 +621,8 @@ mod tests {
                     rest: b"rest",
                 }),
                 headers: &[],
-                context: &[],
+                context: &context,
+                context_block: &block,
             })
             .collect();
         let mut buf = Vec::new();
@@ -571,6 +636,92 @@ mod tests {
         decode_chunk(&buf, 0, 0, usize::MAX, &mut out).unwrap();
         for (p, o) in prefixes.iter().zip(&out) {
             assert_eq!(o.value.as_deref(), Some(&[&p[..], b"rest"].concat()[..]));
+            assert_eq!(o.headers, context);
+        }
+    }
+
+    #[test]
+    fn context_headers_are_stored_once_per_chunk_after_each_records_own() {
+        let context = vec![
+            (
+                "__debezium.context.connectorLogicalName".to_owned(),
+                b"inv".to_vec(),
+            ),
+            ("__debezium.context.taskId".to_owned(), b"0".to_vec()),
+        ];
+        let block = encode_headers(&context);
+        let own = vec![("__debezium.oldkey".to_owned(), b"{\"id\":1}".to_vec())];
+        let rests: Vec<Vec<u8>> = (0..200).map(|i| format!("{i}").into_bytes()).collect();
+        let recs: Vec<StoredRecordRef<'_>> = rests
+            .iter()
+            .enumerate()
+            .map(|(i, rest)| StoredRecordRef {
+                topic: "t",
+                timestamp_ms: 0,
+                key: None,
+                value: Some(rest.as_slice().into()),
+                headers: if i == 7 { &own } else { &[] },
+                context: &context,
+                context_block: &block,
+            })
+            .collect();
+        let chunk = chunk_of(&recs);
+        assert!(
+            chunk.len() < block.len() + recs.len() * 40,
+            "the context headers are stored once: {} bytes",
+            chunk.len()
+        );
+        for stored in [chunk.clone(), compress(&chunk).unwrap_or(chunk)] {
+            let mut out = Vec::new();
+            decode_chunk(&stored, 0, 0, usize::MAX, &mut out).unwrap();
+            assert_eq!(out.len(), recs.len());
+            for (i, o) in out.iter().enumerate() {
+                let expected = if i == 7 {
+                    [own.clone(), context.clone()].concat()
+                } else {
+                    context.clone()
+                };
+                assert_eq!(o.headers, expected, "record {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn version_3_chunks_of_the_previous_build_are_still_read() {
+        // One record as the previous build wrote it: a shared-prefix value, a header, no
+        // context reference; the dictionary holds the prefix.
+        let mut record = Vec::new();
+        record.extend_from_slice(&9i64.to_le_bytes());
+        record.extend_from_slice(&(-1i32).to_le_bytes()); // null key
+        record.extend_from_slice(&2i32.to_le_bytes()); // value: 2 bytes after dict entry 1
+        record.extend_from_slice(&1u32.to_le_bytes());
+        record.extend_from_slice(b"}}");
+        record.extend_from_slice(&1u32.to_le_bytes()); // one header
+        record.extend_from_slice(&1u32.to_le_bytes());
+        record.extend_from_slice(b"h");
+        record.extend_from_slice(&1u32.to_le_bytes());
+        record.extend_from_slice(b"v");
+        let mut records = (record.len() as u32).to_le_bytes().to_vec();
+        records.extend_from_slice(&record);
+        let mut v3 = vec![VERSION_3];
+        v3.extend_from_slice(&1u32.to_le_bytes());
+        v3.extend_from_slice(&(records.len() as u32).to_le_bytes());
+        v3.extend_from_slice(&records);
+        v3.extend_from_slice(&1u32.to_le_bytes()); // dictionary: one entry
+        v3.extend_from_slice(&6u32.to_le_bytes());
+        v3.extend_from_slice(b"{\"a\":{");
+        let v4 = compress(&v3);
+        let expected = StoredRecord {
+            offset: 3,
+            timestamp_ms: 9,
+            key: None,
+            value: Some(b"{\"a\":{}}".to_vec()),
+            headers: vec![("h".to_owned(), b"v".to_vec())],
+        };
+        for chunk in std::iter::once(v3).chain(v4) {
+            let mut out = Vec::new();
+            decode_chunk(&chunk, 3, 0, 10, &mut out).unwrap();
+            assert_eq!(out, std::slice::from_ref(&expected));
         }
     }
 
@@ -618,6 +769,7 @@ mod tests {
             }),
             headers: &[("a".to_owned(), b"b".to_vec())],
             context: &[("c".to_owned(), b"d".to_vec())],
+            context_block: &[],
         }]);
         for cut in 0..chunk.len() {
             let mut out = Vec::new();
@@ -652,6 +804,7 @@ mod tests {
                 value: Some(value.into()),
                 headers: &[],
                 context: &[],
+                context_block: &[],
             })
             .collect();
         let raw = chunk_of(&recs);
@@ -678,6 +831,7 @@ mod tests {
             value: Some((&[b'x'; 4000]).into()),
             headers: &[],
             context: &[],
+            context_block: &[],
         }];
         let compressed = compress(&chunk_of(&recs)).unwrap();
         for cut in 0..compressed.len() {

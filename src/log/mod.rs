@@ -31,8 +31,11 @@ pub struct StoredRecordRef<'a> {
     pub value: Option<Payload<'a>>,
     pub headers: &'a [(String, Vec<u8>)],
     /// Headers every record of the connector carries (Debezium's `__debezium.context.*`),
-    /// stored after `headers`: shared rather than copied into each record.
+    /// after `headers`: shared rather than copied into each record.
     pub context: &'a [(String, Vec<u8>)],
+    /// `context` in the log's `headers` encoding ([`format::encode_headers`]), made once per
+    /// group so that the log stores it once per chunk; empty to store `context` inline.
+    pub context_block: &'a [u8],
 }
 
 /// A key's or value's bytes in two parts: `prefix` followed by `rest`.

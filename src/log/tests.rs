@@ -13,6 +13,7 @@ fn rec<'a>(topic: &'a str, key: &'a [u8], value: Option<&'a [u8]>) -> StoredReco
         value: value.map(Payload::whole),
         headers: &[],
         context: &[],
+        context_block: &[],
     }
 }
 
@@ -123,6 +124,7 @@ fn big_appends_are_split_into_chunks_and_read_from_any_offset() {
             value: Some(Payload::whole(v)),
             headers: &headers,
             context: &[],
+            context_block: &[],
         })
         .collect();
     log.append(&recs[..2500], None).unwrap();
@@ -174,6 +176,7 @@ async fn a_reader_goes_through_the_worker_socket_while_a_worker_holds_the_direct
                 value: Some(b"{\"a\":1}".into()),
                 headers: &headers,
                 context: &[],
+                context_block: &[],
             },
             rec("t", b"k", None),
         ],

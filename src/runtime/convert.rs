@@ -186,6 +186,8 @@ pub struct RecordConverter {
     key: Side,
     value: Side,
     context_headers: SharedHeaders,
+    /// `context_headers` encoded for the log, once.
+    context_block: Arc<[u8]>,
     /// Arena bytes per record in the last group, to size the next group's arena once.
     bytes_per_record: usize,
 }
@@ -264,6 +266,7 @@ impl RecordConverter {
         RecordConverter {
             key: Side::new(converters.key, true, converters.embedded.clone()),
             value: Side::new(converters.value, false, converters.embedded),
+            context_block: crate::log::format::encode_headers(&converters.context_headers).into(),
             context_headers: converters.context_headers,
             bytes_per_record: 256,
         }
@@ -370,6 +373,8 @@ pub(crate) struct ConvertedGroup {
     pub records: Vec<Converted>,
     /// Headers every record of the group carries after its own.
     pub context: SharedHeaders,
+    /// `context` in the log's encoding (stored once per chunk).
+    pub context_block: Arc<[u8]>,
 }
 
 impl ConvertedGroup {
@@ -406,6 +411,11 @@ pub(crate) fn convert(
         prefixes: Vec::new(),
         records: Vec::with_capacity(n),
         context: converter.context_headers.clone(),
+        context_block: if converter.context_headers.is_empty() {
+            Arc::new([])
+        } else {
+            converter.context_block.clone()
+        },
     };
     let c = converter;
     for batch in batches {

@@ -463,6 +463,7 @@ impl<B: Backend> Pipeline<B> {
                     value: c.value.map(|p| converted.payload(&p)),
                     headers: &c.headers,
                     context: &converted.context,
+                    context_block: &converted.context_block,
                 })
                 .collect();
             let delivery = backend.append(&records, Some((&name, &offset)))?;
