@@ -14,7 +14,8 @@
 # 2. Latency: the worker streams live while bench/kafka_latency.rs inserts RATE rows/s for
 #    SECONDS and reads the topic: read time minus commit time (source.ts_us), p50/p99/p99.9.
 #    Before it, the broker's floor: a plain producer sending RATE messages/s, send -> read.
-# BENCH_LATENCY_ONLY=1 runs only part 2; BENCH_WORKER_EXTRA adds worker properties (one a line).
+# BENCH_LATENCY_ONLY=1 runs only part 2; BENCH_WORKER_EXTRA adds worker properties (one a line);
+# BENCH_CONNECTOR_EXTRA adds connector properties (e.g. ', "extended.headers.enabled": "false"').
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/pg.sh
@@ -53,7 +54,7 @@ connector() { # name slot mode prefix
   "topic.prefix": "$4", "slot.name": "$2", "publication.name": "bench_pub",
   "snapshot.mode": "$3", "topic.creation.default.partitions": "1",
   "key.converter": "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable": "false",
-  "value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false"}}
+  "value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false"${BENCH_CONNECTOR_EXTRA:-}}}
 JSON
 }
 echo "bootstrap.servers=$bootstrap" > "$work/kafka-worker.properties"
