@@ -107,15 +107,25 @@ pub fn find_plugin(name: &str) -> Option<PluginInfo> {
     })
 }
 
+/// The source plugin a `connector.class` value names (any of its accepted spellings).
+fn plugin_of(class: &str) -> Option<Plugin> {
+    let class = class.trim();
+    SOURCES
+        .iter()
+        .find(|(_, names)| names.iter().any(|n| n.eq_ignore_ascii_case(class)))
+        .map(|(p, _)| *p)
+}
+
+/// The source plugin a connector config's `connector.class` names.
+fn plugin_of_config(config: &ConfigMap) -> Option<Plugin> {
+    plugin_of(config.get("connector.class").map_or("", String::as_str))
+}
+
 /// The plugin's own configuration definition (Connect's framework keys are added by
 /// `configdef`).
 fn plugin_def(class: &str) -> cdc_core::configdef::ConfigDef {
     use cdc_core::configdef::{ConfigDef, ConfigKey, ConfigType, Importance};
-    let plugin = SOURCES
-        .iter()
-        .find(|(_, names)| names.iter().any(|n| n.eq_ignore_ascii_case(class.trim())))
-        .map(|(p, _)| *p);
-    match plugin {
+    match plugin_of(class) {
         Some(Plugin::Postgres) => pg_wal::config_def(),
         Some(Plugin::MySql | Plugin::MariaDb) => mysql_binlog::config_def(),
         Some(Plugin::FileStream) => ConfigDef::new()
@@ -266,11 +276,7 @@ pub fn make_source_on(
             "a value is required and none was given".into(),
         ));
     }
-    let plugin = SOURCES
-        .iter()
-        .find(|(_, names)| names.iter().any(|n| n.eq_ignore_ascii_case(class)))
-        .map(|(p, _)| *p);
-    match plugin {
+    match plugin_of(class) {
         Some(Plugin::Postgres) => postgres(config),
         Some(Plugin::MySql | Plugin::MariaDb) => {
             let source = mysql_binlog::MySqlSource::from_config(config)?;
@@ -306,15 +312,7 @@ pub fn make_source_on(
 /// records: its logical name (`topic.prefix`), its task and its kind (`source.connector`'s
 /// value). Sources other than Debezium's get none.
 pub fn context_headers(config: &ConfigMap) -> Result<Vec<(String, Vec<u8>)>, ConfigErrors> {
-    let class = config
-        .get("connector.class")
-        .map(|c| c.trim())
-        .unwrap_or_default();
-    let plugin = SOURCES
-        .iter()
-        .find(|(_, names)| names.iter().any(|n| n.eq_ignore_ascii_case(class)))
-        .map(|(p, _)| *p);
-    let kind = match plugin {
+    let kind = match plugin_of_config(config) {
         Some(Plugin::Postgres) => "postgresql",
         Some(Plugin::MySql) => "mysql",
         Some(Plugin::MariaDb) => "mariadb",
@@ -349,14 +347,10 @@ pub fn with_worker_defaults(
     data_dir: &std::path::Path,
 ) -> ConfigMap {
     let mut config = config.clone();
-    let class = config
-        .get("connector.class")
-        .map(|c| c.trim().to_owned())
-        .unwrap_or_default();
-    let is_binlog = SOURCES.iter().any(|(p, names)| {
-        matches!(p, Plugin::MySql | Plugin::MariaDb)
-            && names.iter().any(|n| n.eq_ignore_ascii_case(&class))
-    });
+    let is_binlog = matches!(
+        plugin_of_config(&config),
+        Some(Plugin::MySql | Plugin::MariaDb)
+    );
     if is_binlog && config.get(HISTORY_FILE).is_none_or(|v| v.trim().is_empty()) {
         let safe: String = connector
             .chars()

@@ -224,7 +224,7 @@ impl HistoryStore for KafkaHistoryStore {
         let Some(producer) = &self.producer else {
             return Ok(());
         };
-        let ts_ms = chrono_now_ms();
+        let ts_ms = cdc_core::ProcessingTime::now().nanos / 1_000_000;
         let mut deliveries = Vec::with_capacity(entries.len());
         for entry in entries {
             let payload = to_topic_record(entry, &self.server, ts_ms);
@@ -247,10 +247,4 @@ impl HistoryStore for KafkaHistoryStore {
         }
         Ok(())
     }
-}
-
-fn chrono_now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }

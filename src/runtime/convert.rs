@@ -266,7 +266,11 @@ impl RecordConverter {
         RecordConverter {
             key: Side::new(converters.key, true, converters.embedded.clone()),
             value: Side::new(converters.value, false, converters.embedded),
-            context_block: crate::log::format::encode_headers(&converters.context_headers).into(),
+            context_block: if converters.context_headers.is_empty() {
+                Arc::new([])
+            } else {
+                crate::log::format::encode_headers(&converters.context_headers).into()
+            },
             context_headers: converters.context_headers,
             bytes_per_record: 256,
         }
@@ -411,11 +415,7 @@ pub(crate) fn convert(
         prefixes: Vec::new(),
         records: Vec::with_capacity(n),
         context: converter.context_headers.clone(),
-        context_block: if converter.context_headers.is_empty() {
-            Arc::new([])
-        } else {
-            converter.context_block.clone()
-        },
+        context_block: converter.context_block.clone(),
     };
     let c = converter;
     for batch in batches {

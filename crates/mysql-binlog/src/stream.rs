@@ -572,8 +572,7 @@ impl<'a> Streamer<'a> {
             }
             .value();
             let (begin, block) = if self.cfg.provide_transaction_metadata {
-                self.monitor
-                    .event(&self.transaction_topic, &format!("{}.{}", id.db, id.table))
+                self.monitor.event(&self.transaction_topic, &id.to_string())
             } else {
                 (None, None)
             };
