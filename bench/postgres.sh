@@ -2,6 +2,7 @@
 # PostgreSQL capture benchmark. Prints figures; asserts nothing.
 #
 #   bench/postgres.sh [ROWS]        (default 1,000,000)
+#   BENCH_ONLY=snapshot bench/postgres.sh [ROWS]   (only part 2)
 #
 # 1. Streaming: fills two twin slots with a backlog of ROWS single-row-sized changes, then
 #    drains one with `pg_recvlogical` into /dev/null and the other with the Tributary worker into
@@ -45,6 +46,7 @@ connector() { # name slot mode
 JSON
 }
 
+if [ "${BENCH_ONLY:-}" != snapshot ]; then
 echo "== streaming: backlog of $ROWS changes"
 psqlb -d bench <<SQL
 CREATE TABLE stream_t (id bigint PRIMARY KEY, name text NOT NULL, qty int NOT NULL, updated timestamptz NOT NULL);
@@ -107,10 +109,15 @@ printf '%-28s %10.2f %12.0f %10.1f %10s\n' "pg_recvlogical (binary, after)" "$re
 printf '%-28s %10.2f %12.0f %10.1f %9sM\n' "tributary -> embedded log" "$trib_s" "$(echo "$events / $trib_s" | bc -l)" "$(echo "$wal_bytes / 1048576 / $trib_s" | bc -l)" "$rss"
 printf 'events on topic: %s of %s; embedded log on disk: %s MB; worker CPU: %s s (%.2f us/event)\n' "$events" "$ROWS" "$log_mb" "$trib_cpu" "$(echo "$trib_cpu * 1000000 / $ROWS" | bc -l)"
 printf 'ratio tributary/pg_recvlogical, against the fastest run (throughput): %.2f\n\n' "$(echo "$best_recv_s / $trib_s" | bc -l)"
+psqlb -d bench -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots" >/dev/null
+psqlb -d bench -c "CREATE TABLE snap_t AS SELECT * FROM stream_t" -c "DROP TABLE stream_t"
+else
+psqlb -d bench -c "CREATE TABLE snap_t AS SELECT g::bigint AS id, 'name-' || g AS name, (g % 100)::int AS qty, '2024-01-01'::timestamptz + g * interval '1 second' AS updated FROM generate_series(1, $ROWS) g" \
+  -c "CREATE PUBLICATION bench_pub FOR ALL TABLES"
+fi
 
 echo "== snapshot: $ROWS-row table"
-psqlb -d bench -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots" >/dev/null
-psqlb -d bench -c "CREATE TABLE snap_t AS SELECT * FROM stream_t" -c "ALTER TABLE snap_t ADD PRIMARY KEY (id)" -c "DROP TABLE stream_t" -c "VACUUM ANALYZE snap_t"
+psqlb -d bench -c "ALTER TABLE snap_t ADD PRIMARY KEY (id)" -c "VACUUM ANALYZE snap_t"
 t0=$(now)
 psqlb -d bench -c "COPY snap_t TO STDOUT" > /dev/null
 t1=$(now)

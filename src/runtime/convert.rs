@@ -6,14 +6,14 @@ use std::sync::Arc;
 
 use cdc_core::json::{schema_json, DecimalFormat};
 use cdc_core::{
-    Batch, ConfigErrors, ConfigMap, ConfigReader, ConnectorError, Data, JsonConverter, QueueBounds,
-    Schema,
+    Batch, ConfigErrors, ConfigMap, ConfigReader, ConnectorError, Data, DeferredRows,
+    JsonConverter, QueueBounds, Schema,
 };
 
 use super::avro::{self, AvroConvertError, AvroSettings, AvroSide, AVRO_CONVERTER};
-use super::json::{write_planned, Plan};
 use crate::log::Payload;
 use crate::registry::Registry;
+use cdc_core::json_write::{write_planned, Plan};
 
 /// Connect's JSON converter class.
 pub const JSON_CONVERTER: &str = "org.apache.kafka.connect.json.JsonConverter";
@@ -212,7 +212,17 @@ impl Side {
 pub struct ConvertError {
     pub topic: String,
     #[source]
-    pub source: Box<AvroConvertError>,
+    pub source: Box<ConvertFailure>,
+}
+
+/// Why a record could not be converted.
+#[derive(Debug, thiserror::Error)]
+pub enum ConvertFailure {
+    #[error(transparent)]
+    Avro(#[from] AvroConvertError),
+    /// A deferred row the source's decoder could not decode.
+    #[error("{0}")]
+    Decode(ConnectorError),
 }
 
 impl From<ConvertError> for ConnectorError {
@@ -318,7 +328,7 @@ fn write(
                 .encode_into(topic, data, &mut group.arena)
                 .map_err(|source| ConvertError {
                     topic: topic.to_string(),
-                    source: Box::new(source),
+                    source: Box::new(source.into()),
                 })?;
             let end = group.arena.len();
             let prefix = group.prefix_index(&header);
@@ -329,25 +339,99 @@ fn write(
             }));
         }
     };
-    let cached = cache.get(&data.schema, conv.decimal_format);
+    let decimal = conv.decimal_format;
+    let part = json_part(conv, cache, &data.schema, group, |out, plan| {
+        write_planned(out, decimal, plan, &data.value);
+        Ok::<_, std::convert::Infallible>(())
+    });
+    match part {
+        Ok(p) => Ok(Some(p)),
+        Err(never) => match never {},
+    }
+}
+
+/// A JsonConverter message of `schema` whose payload `payload` appends to the arena: with
+/// `schemas.enable`, the schema half is the cached prefix and the payload closes the envelope.
+fn json_part<E>(
+    conv: &JsonConverter,
+    cache: &mut SchemaCache,
+    schema: &Arc<Schema>,
+    group: &mut ConvertedGroup,
+    payload: impl FnOnce(&mut Vec<u8>, &Plan) -> Result<(), E>,
+) -> Result<Part, E> {
+    let cached = cache.get(schema, conv.decimal_format);
     let start = group.arena.len();
     let out = &mut group.arena;
-    write_planned(out, conv.decimal_format, &cached.plan, &data.value);
+    payload(out, &cached.plan)?;
     if !conv.schemas_enable {
-        return Ok(Some(Part {
+        return Ok(Part {
             prefix: None,
             start,
             end: out.len(),
-        }));
+        });
     }
     out.push(b'}');
     let end = out.len();
     let prefix = group.prefix_index(&cached.prefix);
-    Ok(Some(Part {
+    Ok(Part {
         prefix: Some(prefix),
         start,
         end,
-    }))
+    })
+}
+
+/// Converts deferred rows: with JsonConverters on both sides, written straight from the raw
+/// rows; otherwise decoded into records first.
+fn convert_deferred(
+    c: &mut RecordConverter,
+    rows: &DeferredRows,
+    group: &mut ConvertedGroup,
+) -> Result<(), ConvertError> {
+    let decoder = &*rows.decoder;
+    let topic = decoder.topic();
+    let failed = |e: ConnectorError| ConvertError {
+        topic: topic.to_string(),
+        source: Box::new(ConvertFailure::Decode(e)),
+    };
+    let (Side::Json(kconv, kcache), Side::Json(vconv, vcache)) = (&mut c.key, &mut c.value) else {
+        for row in &rows.rows {
+            let r = decoder.record(row).map_err(failed)?;
+            let key = write(&mut c.key, &r.topic, r.key.as_ref(), group)?;
+            let value = write(&mut c.value, &r.topic, r.value.as_ref(), group)?;
+            group.records.push(Converted {
+                key,
+                value,
+                topic: r.topic,
+                timestamp_ms: r.timestamp_ms,
+                headers: r.headers,
+            });
+        }
+        return Ok(());
+    };
+    let value_schema = decoder.envelope_schema();
+    for row in &rows.rows {
+        let key = match decoder.key_schema() {
+            Some(schema) => Some(
+                json_part(kconv, kcache, schema, group, |out, _| {
+                    decoder.write_json_key(row, kconv.decimal_format, out)
+                })
+                .map_err(failed)?,
+            ),
+            None => None,
+        };
+        let value = json_part(vconv, vcache, value_schema, group, |out, _| {
+            decoder.write_json_value(row, vconv.decimal_format, out)
+        })
+        .map_err(failed)?;
+        group.records.push(Converted {
+            key,
+            value: Some(value),
+            topic: topic.clone(),
+            timestamp_ms: row.ts.nanos / 1_000_000,
+            headers: Vec::new(),
+        });
+    }
+    Ok(())
 }
 
 /// A converted key or value: `prefixes[prefix]` (when some) followed by `arena[start..end]` of
@@ -409,7 +493,7 @@ pub(crate) fn convert(
     converter: &mut RecordConverter,
     batches: &mut [Batch],
 ) -> Result<ConvertedGroup, ConvertError> {
-    let n: usize = batches.iter().map(|b| b.records.len()).sum();
+    let n: usize = batches.iter().map(Batch::len).sum();
     let mut group = ConvertedGroup {
         arena: Vec::with_capacity(n * converter.bytes_per_record),
         prefixes: Vec::new(),
@@ -429,6 +513,9 @@ pub(crate) fn convert(
                 timestamp_ms: r.timestamp_ms,
                 headers: std::mem::take(&mut r.headers),
             });
+        }
+        if let Some(rows) = batch.deferred_rows() {
+            convert_deferred(c, rows, &mut group)?;
         }
     }
     if let Some(average) = group.arena.len().checked_div(n) {

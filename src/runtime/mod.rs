@@ -15,7 +15,6 @@
 mod avro;
 mod backend;
 mod convert;
-mod json;
 #[cfg(test)]
 mod tests;
 
@@ -405,12 +404,12 @@ impl<B: Backend> Pipeline<B> {
 
     /// Takes `first` and whatever else is ready, up to the group bound, to write as one append.
     fn coalesce(&self, first: Batch, rx: &mut BatchReceiver) -> Vec<Batch> {
-        let mut records = first.records.len();
+        let mut records = first.len();
         let mut group = vec![first];
         while records < self.max_group_records {
             match rx.try_recv() {
                 Some(b) => {
-                    records += b.records.len();
+                    records += b.len();
                     group.push(b);
                 }
                 None => break,

@@ -9,7 +9,8 @@
 //! * [`error`]: transient versus fatal errors.
 //! * [`config`]: typed configs from Debezium's flat property map, reporting every problem.
 //! * [`configdef`]: Connect's ConfigDef model, `/config/validate` output, secret masking, config providers.
-//! * [`json`]: Connect's JsonConverter.
+//! * [`json`]: Connect's JsonConverter; [`json_write`]: its payloads written straight to bytes.
+//! * [`deferred`]: raw rows a source sends undecoded, for converters to write directly.
 //! * [`key_columns`]: `message.key.columns`, custom message keys per table.
 //! * [`avro`]: Confluent's AvroConverter data mapping (Avro schemas and datums, wire format).
 //!
@@ -19,9 +20,11 @@ pub mod avro;
 pub mod config;
 pub mod configdef;
 pub mod decimal;
+pub mod deferred;
 pub mod envelope;
 pub mod error;
 pub mod json;
+pub mod json_write;
 pub mod key_columns;
 pub mod offset;
 pub mod properties;
@@ -32,6 +35,7 @@ pub mod transaction;
 pub mod value;
 
 pub use config::{ConfigErrors, ConfigMap, ConfigProblem, ConfigReader, NameFilter, Secret};
+pub use deferred::{DeferredRows, RawRow, RowDecoder};
 pub use envelope::{Op, ProcessingTime, TransactionBlock};
 pub use error::{Classify, ConnectorError, Retry};
 pub use json::JsonConverter;

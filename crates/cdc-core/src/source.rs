@@ -11,14 +11,19 @@ use async_trait::async_trait;
 use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
+use crate::deferred::DeferredRows;
 use crate::error::ConnectorError;
 use crate::offset::SourceOffset;
 use crate::record::Record;
 
 /// Records and the position to resume from after them.
+///
+/// The batch's events are its `records` followed by its deferred rows (see [`crate::deferred`]),
+/// if any. A consumer that reads `records` calls [`Batch::materialize`] first.
 #[derive(Debug)]
 pub struct Batch {
     pub records: Vec<Record>,
+    deferred: Option<DeferredRows>,
     /// Where to resume once these records (and all before) are durable.
     pub offset: SourceOffset,
     /// Released when the runtime drops the batch: the byte budget it holds.
@@ -29,13 +34,49 @@ impl Batch {
     pub fn new(records: Vec<Record>, offset: SourceOffset) -> Self {
         Batch {
             records,
+            deferred: None,
             offset,
             permit: None,
         }
     }
 
+    /// A batch of raw rows, decoded where they are converted.
+    pub fn deferred(rows: DeferredRows, offset: SourceOffset) -> Self {
+        Batch {
+            records: Vec::new(),
+            deferred: Some(rows),
+            offset,
+            permit: None,
+        }
+    }
+
+    /// How many events the batch holds.
+    pub fn len(&self) -> usize {
+        self.records.len() + self.deferred.as_ref().map_or(0, |d| d.rows.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The raw rows that follow `records`.
+    pub fn deferred_rows(&self) -> Option<&DeferredRows> {
+        self.deferred.as_ref()
+    }
+
+    /// Decodes the deferred rows into `records`, so that `records` holds every event.
+    pub fn materialize(&mut self) -> Result<(), ConnectorError> {
+        if let Some(d) = self.deferred.take() {
+            let records = d.records()?;
+            self.records.extend(records);
+        }
+        Ok(())
+    }
+
     pub fn approx_size(&self) -> usize {
-        self.records.iter().map(Record::approx_size).sum::<usize>() + 64
+        self.records.iter().map(Record::approx_size).sum::<usize>()
+            + self.deferred.as_ref().map_or(0, DeferredRows::approx_size)
+            + 64
     }
 
     /// Releases the byte budget early (the records were moved elsewhere).

@@ -55,6 +55,20 @@ impl CopyParser {
         &mut self,
         expected_fields: usize,
     ) -> Result<Option<Vec<Option<Bytes>>>, CopyError> {
+        let Some(row) = self.next_raw_row(expected_fields)? else {
+            return Ok(None);
+        };
+        let mut fields = Vec::with_capacity(expected_fields);
+        for field in RawFields::new(&row) {
+            fields.push(field?.map(|f| row.slice_ref(f)));
+        }
+        Ok(Some(fields))
+    }
+
+    /// The next complete row as its fields' bytes (each an i32 length, -1 for NULL, then the
+    /// value), without the field count; `Ok(None)` when more input is needed. Read the fields
+    /// with [`RawFields`].
+    pub fn next_raw_row(&mut self, expected_fields: usize) -> Result<Option<Bytes>, CopyError> {
         if self.finished {
             return Ok(None);
         }
@@ -104,18 +118,56 @@ impl CopyParser {
                 return Err(CopyError::FieldLength(len));
             }
         }
-        let mut row_bytes = self.buf.split_to(pos).freeze();
-        row_bytes.advance(2);
-        let mut fields = Vec::with_capacity(count as usize);
-        for _ in 0..count {
-            let len = row_bytes.get_i32();
-            if len < 0 {
-                fields.push(None);
-            } else {
-                fields.push(Some(row_bytes.split_to(len as usize)));
+        let mut row = self.buf.split_to(pos).freeze();
+        row.advance(2);
+        Ok(Some(row))
+    }
+}
+
+/// The fields of a row from [`CopyParser::next_raw_row`], in order: `None` for NULL. Bytes that
+/// do not hold whole fields yield an error, never a panic.
+#[derive(Debug, Clone)]
+pub struct RawFields<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> RawFields<'a> {
+    pub fn new(row: &'a [u8]) -> Self {
+        RawFields { rest: row }
+    }
+}
+
+impl<'a> Iterator for RawFields<'a> {
+    type Item = Result<Option<&'a [u8]>, CopyError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let Some((len, rest)) = self.rest.split_first_chunk::<4>() else {
+            self.rest = &[];
+            return Some(Err(CopyError::Truncated));
+        };
+        let len = i32::from_be_bytes(*len);
+        if len == -1 {
+            self.rest = rest;
+            return Some(Ok(None));
+        }
+        match usize::try_from(len) {
+            Ok(n) if n <= rest.len() => {
+                let (field, rest) = rest.split_at(n);
+                self.rest = rest;
+                Some(Ok(Some(field)))
+            }
+            Ok(_) => {
+                self.rest = &[];
+                Some(Err(CopyError::Truncated))
+            }
+            Err(_) => {
+                self.rest = &[];
+                Some(Err(CopyError::FieldLength(len)))
             }
         }
-        Ok(Some(fields))
     }
 }
 

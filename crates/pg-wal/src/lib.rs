@@ -6,7 +6,7 @@
 //! * [`replication`]: our replication-protocol client (startup, auth, slots, CopyBoth streaming).
 //! * [`pgoutput`]: the pure pgoutput message decoder.
 //! * [`convert`]: Postgres types and values to Connect schemas and values (Debezium's mapping).
-//! * [`snapshot`], [`stream`]: the two phases; [`table`] the captured tables' schemas;
+//! * [`snapshot`], [`stream`]: the two phases (`snapshot_rows` decodes the snapshot's raw rows); [`table`] the captured tables' schemas;
 //!   [`event`] builds records; [`offset`] the stored positions; [`slot`] slot and publication
 //!   management; [`copy`] the COPY BINARY parser; [`lsn`] WAL positions.
 
@@ -23,6 +23,7 @@ pub mod pgoutput;
 pub mod replication;
 pub mod slot;
 pub mod snapshot;
+mod snapshot_rows;
 pub mod source;
 pub mod source_info;
 pub mod stream;

@@ -8,7 +8,9 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use cdc_core::{Batch, BatchSender, Op, ProcessingTime, Record, SourceOffset, Value};
+use cdc_core::{
+    Batch, BatchSender, DeferredRows, ProcessingTime, RawRow, RowDecoder, SourceOffset,
+};
 use futures::{StreamExt, TryStreamExt};
 use tokio_postgres::{Client, NoTls};
 use tokio_util::sync::CancellationToken;
@@ -17,11 +19,11 @@ use tracing::info;
 use crate::config::PostgresConfig;
 use crate::copy::CopyParser;
 use crate::error::PgSourceError;
-use crate::event::{push_change, Row};
 use crate::lsn::Lsn;
 use crate::offset::snapshot_offset;
 use crate::replication::{quote_ident, quote_literal};
-use crate::source_info::{now_us, SnapshotMarker, SourceInfo};
+use crate::snapshot_rows::{tag, SnapshotRows, SnapshotSource};
+use crate::source_info::{now_us, SnapshotMarker};
 use crate::table::TableSchema;
 
 /// What the snapshot reads and where streaming continues.
@@ -199,12 +201,22 @@ impl TableCtx<'_> {
         let nfields = cols.len().max(1);
         let mut parser = CopyParser::new();
         let batch_size = self.out.max_batch_records();
-        let mut records: Vec<Record> = Vec::with_capacity(batch_size + 1);
-        let mut pending: Option<Row> = None;
+        // The rows go out as read; the converter decodes them (see `snapshot_rows`).
+        let decoder: Arc<dyn RowDecoder> = Arc::new(SnapshotRows::new(
+            table.clone(),
+            cols,
+            &SnapshotSource {
+                server_name: &self.cfg.topic_prefix,
+                db: &self.cfg.dbname,
+                ts_us: self.ts_usec,
+                tx_id: self.tx_id,
+                lsn: self.plan.lsn,
+            },
+        ));
+        let mut batch: Vec<RawRow> = Vec::with_capacity(batch_size + 1);
+        // Each row is sent once the next is read, so the last one can be marked as such.
+        let mut pending: Option<(Bytes, ProcessingTime)> = None;
         let mut rows = 0u64;
-        // Every row but the first and last of a table has the same source block: build it once;
-        // a clone shares its strings.
-        let common_source = self.source(table, SnapshotMarker::True);
         loop {
             let chunk: Option<Bytes> = tokio::select! {
                 c = stream.next() => c.transpose().map_err(|e| PgSourceError::query(what(), e))?,
@@ -212,32 +224,25 @@ impl TableCtx<'_> {
             };
             let Some(chunk) = chunk else { break };
             parser.push(&chunk);
-            while let Some(fields) =
+            while let Some(data) =
                 parser
-                    .next_row(nfields)
+                    .next_raw_row(nfields)
                     .map_err(|source| PgSourceError::Copy {
                         what: what(),
                         source,
                     })?
             {
-                let row = self.decode_row(table, &cols, fields)?;
-                if let Some(prev) = pending.replace(row) {
-                    let marker = marker(
-                        first_table && rows == 0,
-                        false,
-                        rows == 0,
-                        false,
-                        last_table,
-                    );
-                    let source = if marker == SnapshotMarker::True {
-                        common_source.clone()
-                    } else {
-                        self.source(table, marker)
-                    };
-                    self.push(&mut records, table, prev, source);
+                let read = (data, ProcessingTime::now());
+                if let Some((data, ts)) = pending.replace(read) {
+                    let m = marker(first_table && rows == 0, false, rows == 0, false);
+                    batch.push(RawRow {
+                        data,
+                        tag: tag(m),
+                        ts,
+                    });
                     rows += 1;
-                    if records.len() >= batch_size {
-                        self.flush(&mut records, batch_size).await?;
+                    if batch.len() >= batch_size {
+                        self.flush(&decoder, &mut batch, batch_size).await?;
                     }
                 }
             }
@@ -246,89 +251,38 @@ impl TableCtx<'_> {
             what: what(),
             source,
         })?;
-        if let Some(last) = pending.take() {
-            let m = marker(
-                first_table && rows == 0,
-                last_table,
-                rows == 0,
-                true,
-                last_table,
-            );
-            self.push(&mut records, table, last, self.source(table, m));
+        if let Some((data, ts)) = pending.take() {
+            let m = marker(first_table && rows == 0, last_table, rows == 0, true);
+            batch.push(RawRow {
+                data,
+                tag: tag(m),
+                ts,
+            });
             rows += 1;
         }
-        self.flush(&mut records, 0).await?;
+        self.flush(&decoder, &mut batch, 0).await?;
         let _ = client.batch_execute("COMMIT").await;
         info!(table = %format!("{}.{}", table.schema, table.table), rows, "table snapshot done");
         Ok(rows)
     }
 
-    fn decode_row(
+    /// Sends `rows` as a batch, leaving room for `next` rows in their place.
+    async fn flush(
         &self,
-        table: &TableSchema,
-        cols: &[usize],
-        fields: Vec<Option<Bytes>>,
-    ) -> Result<Row, PgSourceError> {
-        let mut row = Vec::with_capacity(cols.len());
-        for (&i, field) in cols.iter().zip(fields) {
-            let col = &table.columns[i];
-            let v = match (field, &col.codec) {
-                (None, _) | (_, None) => Value::Null,
-                (Some(raw), Some(codec)) => {
-                    codec
-                        .decode_binary(&raw)
-                        .map_err(|source| PgSourceError::Convert {
-                            table: format!("{}.{}", table.schema, table.table),
-                            column: col.name.clone(),
-                            lsn: self.plan.lsn,
-                            source,
-                        })?
-                }
-            };
-            row.push(v);
-        }
-        Ok(row)
-    }
-
-    /// The source block of a row of `table` with `marker`.
-    fn source(&self, table: &TableSchema, marker: SnapshotMarker) -> Value {
-        SourceInfo {
-            server_name: &self.cfg.topic_prefix,
-            db: &self.cfg.dbname,
-            ts_us: self.ts_usec,
-            snapshot: marker,
-            sequence: None,
-            schema: &table.schema,
-            table: &table.table,
-            tx_id: Some(self.tx_id),
-            lsn: Some(self.plan.lsn.0),
-        }
-        .value()
-    }
-
-    fn push(&self, records: &mut Vec<Record>, table: &TableSchema, row: Row, source: Value) {
-        push_change(
-            records,
-            table,
-            Op::Read,
-            None,
-            Some(row),
-            source,
-            None,
-            false,
-            ProcessingTime::now(),
-        );
-    }
-
-    /// Sends `records` as a batch, leaving room for `next` records in their place.
-    async fn flush(&self, records: &mut Vec<Record>, next: usize) -> Result<(), PgSourceError> {
-        if records.is_empty() {
+        decoder: &Arc<dyn RowDecoder>,
+        rows: &mut Vec<RawRow>,
+        next: usize,
+    ) -> Result<(), PgSourceError> {
+        if rows.is_empty() {
             return Ok(());
         }
-        let full = std::mem::replace(records, Vec::with_capacity(next));
-        let batch = Batch::new(full, self.offset());
+        let rows = std::mem::replace(rows, Vec::with_capacity(next));
+        let deferred = DeferredRows {
+            decoder: decoder.clone(),
+            rows,
+        };
         self.out
-            .send(batch)
+            .send(Batch::deferred(deferred, self.offset()))
             .await
             .map_err(|_| PgSourceError::QueueClosed)
     }
@@ -340,7 +294,6 @@ fn marker(
     last_overall: bool,
     first_in_table: bool,
     last_in_table: bool,
-    _last_table: bool,
 ) -> SnapshotMarker {
     if first_overall {
         SnapshotMarker::First

@@ -1,7 +1,9 @@
 //! The binary wire format (query results in binary, COPY BINARY, pgoutput with `binary = true`)
 //! into the value Debezium gives each mapping.
 
-use cdc_core::Value;
+use cdc_core::json::DecimalFormat;
+use cdc_core::json_write;
+use cdc_core::{Schema, Value};
 
 use super::mapping::Mapping;
 use super::modes::TypeModes;
@@ -80,6 +82,38 @@ pub(crate) fn decode(mapping: &Mapping, raw: &[u8], modes: &TypeModes) -> Decode
         // Debezium sends an unknown type's text; there is no general way from its binary form.
         Mapping::Unknown | Mapping::Isbn => return Err(Fault::TextOnly),
     })
+}
+
+/// Appends the JsonConverter payload of one non-NULL binary value: exactly the bytes
+/// `json_write::write_payload` writes for `decode(mapping, raw, modes)` under `schema`. The
+/// common scalar types go straight from the wire bytes to JSON; the rest are decoded first.
+pub(crate) fn write_json(
+    mapping: &Mapping,
+    raw: &[u8],
+    modes: &TypeModes,
+    decimal: DecimalFormat,
+    schema: &Schema,
+    out: &mut Vec<u8>,
+) -> Decoded<()> {
+    match mapping {
+        Mapping::Bool => {
+            let b = exact::<1>(raw)?[0] != 0;
+            out.extend_from_slice(if b { b"true" } else { b"false" });
+        }
+        Mapping::Int16 => json_write::int(out, i16::from_be_bytes(exact(raw)?).into()),
+        Mapping::Int32 => json_write::int(out, i32::from_be_bytes(exact(raw)?).into()),
+        Mapping::Int64 => json_write::int(out, i64::from_be_bytes(exact(raw)?)),
+        Mapping::Oid => json_write::int(out, u32::from_be_bytes(exact(raw)?).into()),
+        Mapping::Text | Mapping::Json | Mapping::Xml | Mapping::Enum { .. } => {
+            json_write::string(out, utf8(raw)?)
+        }
+        Mapping::Jsonb | Mapping::Ltree => json_write::string(out, versioned_text(raw)?),
+        Mapping::TimestampTz { fraction } => {
+            temporal::write_timestamptz_json(PgTimestamp::from_binary(raw)?, *fraction, out)
+        }
+        _ => json_write::write_payload(out, decimal, schema, &decode(mapping, raw, modes)?),
+    }
+    Ok(())
 }
 
 /// `"char"`: one byte, printed as `charout` does (`\ooo` for bytes above 127, empty for NUL).

@@ -1,5 +1,6 @@
 //! A column's mapping resolved once, for the per-value hot path of snapshots and streams.
 
+use cdc_core::json::DecimalFormat;
 use cdc_core::{Schema, Value};
 
 use super::catalog::PgType;
@@ -38,6 +39,19 @@ impl ColumnCodec {
 
     pub fn decode_binary(&self, raw: &[u8]) -> Result<Value, ConvertError> {
         binary::decode(&self.mapping, raw, &self.modes)
+            .map_err(|f| convert_error(&self.ty, WireFormat::Binary, f))
+    }
+
+    /// Appends the JsonConverter payload (`schemas.enable=false`) of one non-NULL binary value
+    /// whose field schema is `schema`: the bytes the converter writes for `decode_binary(raw)`.
+    pub fn write_json_binary(
+        &self,
+        raw: &[u8],
+        decimal: DecimalFormat,
+        schema: &Schema,
+        out: &mut Vec<u8>,
+    ) -> Result<(), ConvertError> {
+        binary::write_json(&self.mapping, raw, &self.modes, decimal, schema, out)
             .map_err(|f| convert_error(&self.ty, WireFormat::Binary, f))
     }
 

@@ -228,6 +228,25 @@ pub(crate) fn timestamptz_value(ts: PgTimestamp, fraction: i32) -> Value {
     }
 }
 
+/// Appends [`timestamptz_value`]'s string as a JSON string, without building the value.
+pub(crate) fn write_timestamptz_json(ts: PgTimestamp, fraction: i32, out: &mut Vec<u8>) {
+    match ts.infinity() {
+        Some(true) => out.extend_from_slice(b"\"infinity\""),
+        Some(false) => out.extend_from_slice(b"\"-infinity\""),
+        None => {
+            let width = usize::try_from(fraction)
+                .ok()
+                .filter(|w| (1..=9).contains(w));
+            // The digits, dashes and colons of a date-time never need escaping.
+            let mut s = String::with_capacity(40);
+            s.push('"');
+            java_date_time(&mut s, ts.epoch_micros(), width);
+            s.push_str("Z\"");
+            out.extend_from_slice(s.as_bytes());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

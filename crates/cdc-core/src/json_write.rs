@@ -7,10 +7,10 @@
 
 use std::cell::RefCell;
 
+use crate::json::DecimalFormat;
+use crate::schema::logical::DECIMAL;
+use crate::{Schema, SchemaType, Value};
 use base64::Engine as _;
-use cdc_core::json::DecimalFormat;
-use cdc_core::schema::logical::DECIMAL;
-use cdc_core::{Schema, SchemaType, Value};
 use serde_json::Value as Json;
 
 /// Appends the JSON of `value` (schema `schema`) to `out`, as JsonConverter's payload.
@@ -303,7 +303,7 @@ fn scalar(out: &mut Vec<u8>, value: &Value) {
         Value::Int16(v) => int(out, i64::from(*v)),
         Value::Int32(v) => int(out, i64::from(*v)),
         Value::Int64(v) => int(out, *v),
-        Value::Float32(v) => float(out, cdc_core::json::float32_as_written(*v)),
+        Value::Float32(v) => float(out, crate::json::float32_as_written(*v)),
         Value::Float64(v) => float(out, *v),
         Value::String(s) => string(out, s),
         _ => out.extend_from_slice(b"null"),
@@ -312,13 +312,13 @@ fn scalar(out: &mut Vec<u8>, value: &Value) {
 
 /// A Connect Decimal as a JSON number (`decimal.format=NUMERIC`).
 fn numeric_decimal(out: &mut Vec<u8>, unscaled: &[u8], scale: i32) {
-    let digits = cdc_core::decimal::unscaled_to_string(unscaled, scale);
+    let digits = crate::decimal::unscaled_to_string(unscaled, scale);
     let json = serde_json::from_str(&digits).unwrap_or(Json::String(digits));
     json_value(out, &json);
 }
 
 /// Bytes as JsonConverter writes them: a base64 string.
-fn bytes(out: &mut Vec<u8>, b: &[u8]) {
+pub fn bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.push(b'"');
     base64_into(out, b);
     out.push(b'"');
@@ -376,7 +376,7 @@ fn base64_into(out: &mut Vec<u8>, input: &[u8]) {
     out.truncate(start + written);
 }
 
-fn int(out: &mut Vec<u8>, v: i64) {
+pub fn int(out: &mut Vec<u8>, v: i64) {
     out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
@@ -395,7 +395,7 @@ fn float(out: &mut Vec<u8>, v: f64) {
     }
 }
 
-fn string(out: &mut Vec<u8>, s: &str) {
+pub fn string(out: &mut Vec<u8>, s: &str) {
     // Most strings (identifiers, names, dates) need no escaping: copy them whole.
     if needs_no_escape(s.as_bytes()) {
         out.reserve(s.len() + 2);
@@ -438,7 +438,7 @@ fn json_value(out: &mut Vec<u8>, v: &Json) {
 mod tests {
     use std::sync::Arc;
 
-    use cdc_core::{Data, JsonConverter};
+    use crate::{Data, JsonConverter};
 
     use super::*;
 

@@ -1,0 +1,364 @@
+//! A snapshot table's rows handed over as COPY BINARY bytes ([`RawRow`]s) with a
+//! [`RowDecoder`] that writes their JsonConverter payloads straight from those bytes, or builds
+//! the records the snapshot would otherwise have sent (see `cdc_core::deferred`).
+
+use std::sync::Arc;
+
+use cdc_core::json::DecimalFormat;
+use cdc_core::json_write;
+use cdc_core::{ConnectorError, Op, RawRow, Record, RowDecoder, Schema, Value};
+
+use crate::copy::{CopyError, RawFields};
+use crate::error::PgSourceError;
+use crate::event::{push_change, Row};
+use crate::lsn::Lsn;
+use crate::source_info::{SnapshotMarker, SourceInfo};
+use crate::table::TableSchema;
+
+/// The `source.snapshot` markers a snapshot row can carry, indexed by [`RawRow::tag`].
+const MARKERS: [SnapshotMarker; 5] = [
+    SnapshotMarker::True,
+    SnapshotMarker::First,
+    SnapshotMarker::FirstInDataCollection,
+    SnapshotMarker::LastInDataCollection,
+    SnapshotMarker::Last,
+];
+
+/// The [`RawRow::tag`] of a row with `marker`.
+pub(crate) fn tag(marker: SnapshotMarker) -> u8 {
+    MARKERS.iter().position(|m| *m == marker).unwrap_or(0) as u8
+}
+
+/// What a snapshot's source block needs besides the table and the marker.
+pub(crate) struct SnapshotSource<'a> {
+    pub server_name: &'a str,
+    pub db: &'a str,
+    pub ts_us: i64,
+    pub tx_id: i64,
+    pub lsn: Lsn,
+}
+
+/// Decodes the COPY BINARY rows of one table read by the snapshot.
+#[derive(Debug)]
+pub(crate) struct SnapshotRows {
+    table: Arc<TableSchema>,
+    /// The table columns COPY reads, in order: the value struct's fields.
+    cols: Vec<usize>,
+    lsn: Lsn,
+    /// The source block of each marker tag, as a value and as its JSON.
+    sources: Vec<Value>,
+    source_json: Vec<Vec<u8>>,
+    /// The envelope's JSON around the row, when the envelope has the fields `envelope_value`
+    /// writes (otherwise values are written from their records).
+    envelope: Option<EnvelopeJson>,
+    /// `"name":` of each value field (with a leading comma after the first).
+    after_keys: Vec<Vec<u8>>,
+    /// Each key field's `"name":` and its position among the row's fields.
+    key_fields: Vec<(Vec<u8>, Option<usize>)>,
+}
+
+/// The constant parts of a snapshot event's JSON.
+#[derive(Debug)]
+struct EnvelopeJson {
+    /// `{"before":null,"after":`
+    head: Vec<u8>,
+    /// `,"source":`
+    source: Vec<u8>,
+    /// `,"transaction":null,"op":"r","ts_ms":`
+    ts_ms: Vec<u8>,
+    /// `,"ts_us":`
+    ts_us: Vec<u8>,
+    /// `,"ts_ns":`
+    ts_ns: Vec<u8>,
+}
+
+impl EnvelopeJson {
+    fn new(schema: &Schema) -> Option<EnvelopeJson> {
+        let [before, after, source, transaction, op, ts_ms, ts_us, ts_ns] = &schema.fields[..]
+        else {
+            return None;
+        };
+        let key = |out: &mut Vec<u8>, name: &str| {
+            json_write::string(out, name);
+            out.push(b':');
+        };
+        let mut head = b"{".to_vec();
+        key(&mut head, &before.name);
+        head.extend_from_slice(b"null,");
+        key(&mut head, &after.name);
+        let mut src = b",".to_vec();
+        key(&mut src, &source.name);
+        let mut ms = b",".to_vec();
+        key(&mut ms, &transaction.name);
+        ms.extend_from_slice(b"null,");
+        key(&mut ms, &op.name);
+        json_write::string(&mut ms, Op::Read.code());
+        ms.push(b',');
+        key(&mut ms, &ts_ms.name);
+        let mut us = b",".to_vec();
+        key(&mut us, &ts_us.name);
+        let mut ns = b",".to_vec();
+        key(&mut ns, &ts_ns.name);
+        Some(EnvelopeJson {
+            head,
+            source: src,
+            ts_ms: ms,
+            ts_us: us,
+            ts_ns: ns,
+        })
+    }
+}
+
+fn field_keys<'a>(names: impl Iterator<Item = &'a str>) -> Vec<Vec<u8>> {
+    names
+        .enumerate()
+        .map(|(i, name)| {
+            let mut k = Vec::with_capacity(name.len() + 4);
+            if i > 0 {
+                k.push(b',');
+            }
+            json_write::string(&mut k, name);
+            k.push(b':');
+            k
+        })
+        .collect()
+}
+
+impl SnapshotRows {
+    pub(crate) fn new(
+        table: Arc<TableSchema>,
+        cols: Vec<usize>,
+        source: &SnapshotSource<'_>,
+    ) -> SnapshotRows {
+        let sources: Vec<Value> = MARKERS
+            .iter()
+            .map(|&marker| {
+                SourceInfo {
+                    server_name: source.server_name,
+                    db: source.db,
+                    ts_us: source.ts_us,
+                    snapshot: marker,
+                    sequence: None,
+                    schema: &table.schema,
+                    table: &table.table,
+                    tx_id: Some(source.tx_id),
+                    lsn: Some(source.lsn.0),
+                }
+                .value()
+            })
+            .collect();
+        let source_schema = crate::source_info::schema();
+        // The source block has no decimals: its JSON is the same in either decimal format.
+        let source_json = sources
+            .iter()
+            .map(|v| {
+                let mut out = Vec::new();
+                json_write::write_payload(&mut out, DecimalFormat::Base64, &source_schema, v);
+                out
+            })
+            .collect();
+        let after_keys = field_keys(table.value_schema.fields.iter().map(|f| f.name.as_str()));
+        let key_fields = table
+            .key_schema
+            .as_ref()
+            .map(|schema| {
+                let keys = field_keys(schema.fields.iter().map(|f| f.name.as_str()));
+                keys.into_iter()
+                    .zip(&table.key_columns)
+                    .map(|(k, &col)| (k, cols.iter().position(|&c| c == col)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        SnapshotRows {
+            envelope: EnvelopeJson::new(&table.envelope_schema),
+            table,
+            cols,
+            lsn: source.lsn,
+            sources,
+            source_json,
+            after_keys,
+            key_fields,
+        }
+    }
+
+    fn copy_error(&self, source: CopyError) -> ConnectorError {
+        PgSourceError::Copy {
+            what: format!(
+                "reading {}.{} for the snapshot",
+                self.table.schema, self.table.table
+            ),
+            source,
+        }
+        .into()
+    }
+
+    fn marker_error(&self, tag: u8) -> ConnectorError {
+        ConnectorError::fatal_msg(format!(
+            "snapshot row of {}.{} has an unknown marker tag {tag}",
+            self.table.schema, self.table.table
+        ))
+    }
+
+    /// Appends the JSON of one field of a row, the value of table column `col`.
+    fn write_field(
+        &self,
+        col: usize,
+        raw: Option<&[u8]>,
+        schema: &Schema,
+        decimal: DecimalFormat,
+        out: &mut Vec<u8>,
+    ) -> Result<(), ConnectorError> {
+        let column = &self.table.columns[col];
+        match (raw, &column.codec) {
+            (None, _) | (_, None) => out.extend_from_slice(b"null"),
+            (Some(raw), Some(codec)) => codec
+                .write_json_binary(raw, decimal, schema, out)
+                .map_err(|source| PgSourceError::Convert {
+                    table: format!("{}.{}", self.table.schema, self.table.table),
+                    column: column.name.clone(),
+                    lsn: self.lsn,
+                    source,
+                })?,
+        }
+        Ok(())
+    }
+
+    fn decode(&self, row: &[u8]) -> Result<Row, ConnectorError> {
+        let mut values = Vec::with_capacity(self.cols.len());
+        for (&i, field) in self.cols.iter().zip(RawFields::new(row)) {
+            let field = field.map_err(|e| self.copy_error(e))?;
+            let col = &self.table.columns[i];
+            values.push(match (field, &col.codec) {
+                (None, _) | (_, None) => Value::Null,
+                (Some(raw), Some(codec)) => {
+                    codec
+                        .decode_binary(raw)
+                        .map_err(|source| PgSourceError::Convert {
+                            table: format!("{}.{}", self.table.schema, self.table.table),
+                            column: col.name.clone(),
+                            lsn: self.lsn,
+                            source,
+                        })?
+                }
+            });
+        }
+        if values.len() != self.cols.len() {
+            return Err(self.copy_error(CopyError::Truncated));
+        }
+        Ok(values)
+    }
+}
+
+impl RowDecoder for SnapshotRows {
+    fn topic(&self) -> &Arc<str> {
+        &self.table.topic
+    }
+
+    fn key_schema(&self) -> Option<&Arc<Schema>> {
+        self.table.key_schema.as_ref()
+    }
+
+    fn envelope_schema(&self) -> &Arc<Schema> {
+        &self.table.envelope_schema
+    }
+
+    fn record(&self, row: &RawRow) -> Result<Record, ConnectorError> {
+        let source = self
+            .sources
+            .get(usize::from(row.tag))
+            .ok_or_else(|| self.marker_error(row.tag))?;
+        let values = self.decode(&row.data)?;
+        let mut out = Vec::with_capacity(1);
+        push_change(
+            &mut out,
+            &self.table,
+            Op::Read,
+            None,
+            Some(values),
+            source.clone(),
+            None,
+            false,
+            row.ts,
+        );
+        out.pop()
+            .ok_or_else(|| ConnectorError::fatal_msg("a snapshot row made no record"))
+    }
+
+    fn write_json_key(
+        &self,
+        row: &RawRow,
+        decimal: DecimalFormat,
+        out: &mut Vec<u8>,
+    ) -> Result<(), ConnectorError> {
+        let Some(schema) = &self.table.key_schema else {
+            out.extend_from_slice(b"null");
+            return Ok(());
+        };
+        out.push(b'{');
+        for (((key, pos), &col), field) in self
+            .key_fields
+            .iter()
+            .zip(&self.table.key_columns)
+            .zip(&schema.fields)
+        {
+            out.extend_from_slice(key);
+            let raw = match pos {
+                Some(p) => RawFields::new(&row.data)
+                    .nth(*p)
+                    .unwrap_or(Err(CopyError::Truncated))
+                    .map_err(|e| self.copy_error(e))?,
+                None => None,
+            };
+            self.write_field(col, raw, &field.schema, decimal, out)?;
+        }
+        out.push(b'}');
+        Ok(())
+    }
+
+    fn write_json_value(
+        &self,
+        row: &RawRow,
+        decimal: DecimalFormat,
+        out: &mut Vec<u8>,
+    ) -> Result<(), ConnectorError> {
+        let source = self
+            .source_json
+            .get(usize::from(row.tag))
+            .ok_or_else(|| self.marker_error(row.tag))?;
+        let Some(env) = &self.envelope else {
+            let record = self.record(row)?;
+            if let Some(value) = &record.value {
+                json_write::write_payload(out, decimal, &value.schema, &value.value);
+            }
+            return Ok(());
+        };
+        out.extend_from_slice(&env.head);
+        out.push(b'{');
+        let mut fields = RawFields::new(&row.data);
+        for ((key, &col), field) in self
+            .after_keys
+            .iter()
+            .zip(&self.cols)
+            .zip(&self.table.value_schema.fields)
+        {
+            let raw = fields
+                .next()
+                .unwrap_or(Err(CopyError::Truncated))
+                .map_err(|e| self.copy_error(e))?;
+            out.extend_from_slice(key);
+            self.write_field(col, raw, &field.schema, decimal, out)?;
+        }
+        out.push(b'}');
+        out.extend_from_slice(&env.source);
+        out.extend_from_slice(source);
+        let nanos = row.ts.nanos;
+        out.extend_from_slice(&env.ts_ms);
+        json_write::int(out, nanos / 1_000_000);
+        out.extend_from_slice(&env.ts_us);
+        json_write::int(out, nanos / 1_000);
+        out.extend_from_slice(&env.ts_ns);
+        json_write::int(out, nanos);
+        out.push(b'}');
+        Ok(())
+    }
+}
