@@ -408,21 +408,25 @@ fn convert_deferred(
         }
         return Ok(());
     };
-    let value_schema = decoder.envelope_schema();
+    // The schema halves are looked up once for the whole batch: every row shares them.
+    let key_frame = decoder
+        .key_schema()
+        .map(|schema| JsonFrame::new(kconv, kcache, schema, group));
+    let value_frame = JsonFrame::new(vconv, vcache, decoder.envelope_schema(), group);
     for row in &rows.rows {
-        let key = match decoder.key_schema() {
-            Some(schema) => Some(
-                json_part(kconv, kcache, schema, group, |out, _| {
-                    decoder.write_json_key(row, kconv.decimal_format, out)
-                })
-                .map_err(failed)?,
+        let key = match &key_frame {
+            Some(frame) => Some(
+                frame
+                    .write(group, |out| decoder.write_json_key(row, frame.decimal, out))
+                    .map_err(failed)?,
             ),
             None => None,
         };
-        let value = json_part(vconv, vcache, value_schema, group, |out, _| {
-            decoder.write_json_value(row, vconv.decimal_format, out)
-        })
-        .map_err(failed)?;
+        let value = value_frame
+            .write(group, |out| {
+                decoder.write_json_value(row, value_frame.decimal, out)
+            })
+            .map_err(failed)?;
         group.records.push(Converted {
             key,
             value: Some(value),
@@ -432,6 +436,49 @@ fn convert_deferred(
         });
     }
     Ok(())
+}
+
+/// The shape of one schema's JsonConverter messages within a group: the index of its shared
+/// `{"schema":…,"payload":` prefix (with `schemas.enable`) and the decimal format.
+struct JsonFrame {
+    prefix: Option<u32>,
+    decimal: DecimalFormat,
+}
+
+impl JsonFrame {
+    fn new(
+        conv: &JsonConverter,
+        cache: &mut SchemaCache,
+        schema: &Arc<Schema>,
+        group: &mut ConvertedGroup,
+    ) -> JsonFrame {
+        let prefix = conv.schemas_enable.then(|| {
+            let cached = cache.get(schema, conv.decimal_format);
+            group.prefix_index(&cached.prefix)
+        });
+        JsonFrame {
+            prefix,
+            decimal: conv.decimal_format,
+        }
+    }
+
+    /// A message whose payload `payload` appends to the group's arena.
+    fn write<E>(
+        &self,
+        group: &mut ConvertedGroup,
+        payload: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+    ) -> Result<Part, E> {
+        let start = group.arena.len();
+        payload(&mut group.arena)?;
+        if self.prefix.is_some() {
+            group.arena.push(b'}');
+        }
+        Ok(Part {
+            prefix: self.prefix,
+            start,
+            end: group.arena.len(),
+        })
+    }
 }
 
 /// A converted key or value: `prefixes[prefix]` (when some) followed by `arena[start..end]` of

@@ -223,6 +223,8 @@ impl TableCtx<'_> {
                 () = self.shutdown.cancelled() => return Err(PgSourceError::QueueClosed),
             };
             let Some(chunk) = chunk else { break };
+            // The rows completed by this chunk were read now: their events' ts_ms/ts_us/ts_ns.
+            let read_at = ProcessingTime::now();
             parser.push(&chunk);
             while let Some(data) =
                 parser
@@ -232,7 +234,7 @@ impl TableCtx<'_> {
                         source,
                     })?
             {
-                let read = (data, ProcessingTime::now());
+                let read = (data, read_at);
                 if let Some((data, ts)) = pending.replace(read) {
                     let m = marker(first_table && rows == 0, false, rows == 0, false);
                     batch.push(RawRow {

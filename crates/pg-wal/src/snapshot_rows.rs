@@ -352,12 +352,22 @@ impl RowDecoder for SnapshotRows {
         out.extend_from_slice(&env.source);
         out.extend_from_slice(source);
         let nanos = row.ts.nanos;
-        out.extend_from_slice(&env.ts_ms);
-        json_write::int(out, nanos / 1_000_000);
-        out.extend_from_slice(&env.ts_us);
-        json_write::int(out, nanos / 1_000);
+        let mut digits = itoa::Buffer::new();
+        let ns = digits.format(nanos);
+        if nanos >= 1_000_000 {
+            // ts_ms and ts_us are ts_ns without its last six and three digits.
+            out.extend_from_slice(&env.ts_ms);
+            out.extend_from_slice(&ns.as_bytes()[..ns.len() - 6]);
+            out.extend_from_slice(&env.ts_us);
+            out.extend_from_slice(&ns.as_bytes()[..ns.len() - 3]);
+        } else {
+            out.extend_from_slice(&env.ts_ms);
+            json_write::int(out, nanos / 1_000_000);
+            out.extend_from_slice(&env.ts_us);
+            json_write::int(out, nanos / 1_000);
+        }
         out.extend_from_slice(&env.ts_ns);
-        json_write::int(out, nanos);
+        out.extend_from_slice(ns.as_bytes());
         out.push(b'}');
         Ok(())
     }

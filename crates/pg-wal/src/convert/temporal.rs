@@ -237,12 +237,18 @@ pub(crate) fn write_timestamptz_json(ts: PgTimestamp, fraction: i32, out: &mut V
             let width = usize::try_from(fraction)
                 .ok()
                 .filter(|w| (1..=9).contains(w));
-            // The digits, dashes and colons of a date-time never need escaping.
-            let mut s = String::with_capacity(40);
-            s.push('"');
-            java_date_time(&mut s, ts.epoch_micros(), width);
-            s.push_str("Z\"");
-            out.extend_from_slice(s.as_bytes());
+            // The digits, dashes and colons of a date-time never need escaping. The text is
+            // built in a reused per-thread buffer: this runs once per value of a snapshot.
+            thread_local! {
+                static SCRATCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+            }
+            SCRATCH.with_borrow_mut(|s| {
+                s.clear();
+                java_date_time(s, ts.epoch_micros(), width);
+                out.push(b'"');
+                out.extend_from_slice(s.as_bytes());
+                out.extend_from_slice(b"Z\"");
+            });
         }
     }
 }
