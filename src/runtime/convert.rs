@@ -5,15 +5,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use cdc_core::json::{schema_json, DecimalFormat};
+use cdc_core::json_write::{write_planned, Plan};
 use cdc_core::{
     Batch, ConfigErrors, ConfigMap, ConfigReader, ConnectorError, Data, DeferredRows,
-    JsonConverter, QueueBounds, Schema,
+    JsonConverter, QueueBounds, Record, Schema,
 };
 
 use super::avro::{self, AvroConvertError, AvroSettings, AvroSide, AVRO_CONVERTER};
 use crate::log::Payload;
 use crate::registry::Registry;
-use cdc_core::json_write::{write_planned, Plan};
 
 /// Connect's JSON converter class.
 pub const JSON_CONVERTER: &str = "org.apache.kafka.connect.json.JsonConverter";
@@ -339,9 +339,9 @@ fn write(
             }));
         }
     };
-    let decimal = conv.decimal_format;
-    let part = json_part(conv, cache, &data.schema, group, |out, plan| {
-        write_planned(out, decimal, plan, &data.value);
+    let (frame, plan) = JsonFrame::new(conv, cache, &data.schema, group);
+    let part = frame.write(group, |out| {
+        write_planned(out, frame.decimal, plan, &data.value);
         Ok::<_, std::convert::Infallible>(())
     });
     match part {
@@ -350,34 +350,22 @@ fn write(
     }
 }
 
-/// A JsonConverter message of `schema` whose payload `payload` appends to the arena: with
-/// `schemas.enable`, the schema half is the cached prefix and the payload closes the envelope.
-fn json_part<E>(
-    conv: &JsonConverter,
-    cache: &mut SchemaCache,
-    schema: &Arc<Schema>,
+/// Converts one record (its headers move out) into `group`.
+fn push_record(
+    c: &mut RecordConverter,
+    r: &mut Record,
     group: &mut ConvertedGroup,
-    payload: impl FnOnce(&mut Vec<u8>, &Plan) -> Result<(), E>,
-) -> Result<Part, E> {
-    let cached = cache.get(schema, conv.decimal_format);
-    let start = group.arena.len();
-    let out = &mut group.arena;
-    payload(out, &cached.plan)?;
-    if !conv.schemas_enable {
-        return Ok(Part {
-            prefix: None,
-            start,
-            end: out.len(),
-        });
-    }
-    out.push(b'}');
-    let end = out.len();
-    let prefix = group.prefix_index(&cached.prefix);
-    Ok(Part {
-        prefix: Some(prefix),
-        start,
-        end,
-    })
+) -> Result<(), ConvertError> {
+    let key = write(&mut c.key, &r.topic, r.key.as_ref(), group)?;
+    let value = write(&mut c.value, &r.topic, r.value.as_ref(), group)?;
+    group.records.push(Converted {
+        key,
+        value,
+        topic: r.topic.clone(),
+        timestamp_ms: r.timestamp_ms,
+        headers: std::mem::take(&mut r.headers),
+    });
+    Ok(())
 }
 
 /// Converts deferred rows: with JsonConverters on both sides, written straight from the raw
@@ -395,24 +383,15 @@ fn convert_deferred(
     };
     let (Side::Json(kconv, kcache), Side::Json(vconv, vcache)) = (&mut c.key, &mut c.value) else {
         for row in &rows.rows {
-            let r = decoder.record(row).map_err(failed)?;
-            let key = write(&mut c.key, &r.topic, r.key.as_ref(), group)?;
-            let value = write(&mut c.value, &r.topic, r.value.as_ref(), group)?;
-            group.records.push(Converted {
-                key,
-                value,
-                topic: r.topic,
-                timestamp_ms: r.timestamp_ms,
-                headers: r.headers,
-            });
+            push_record(c, &mut decoder.record(row).map_err(failed)?, group)?;
         }
         return Ok(());
     };
     // The schema halves are looked up once for the whole batch: every row shares them.
     let key_frame = decoder
         .key_schema()
-        .map(|schema| JsonFrame::new(kconv, kcache, schema, group));
-    let value_frame = JsonFrame::new(vconv, vcache, decoder.envelope_schema(), group);
+        .map(|schema| JsonFrame::new(kconv, kcache, schema, group).0);
+    let value_frame = JsonFrame::new(vconv, vcache, decoder.envelope_schema(), group).0;
     for row in &rows.rows {
         let key = match &key_frame {
             Some(frame) => Some(
@@ -446,20 +425,22 @@ struct JsonFrame {
 }
 
 impl JsonFrame {
-    fn new(
+    /// The frame of `schema`'s messages, and the plan its payloads are written by.
+    fn new<'c>(
         conv: &JsonConverter,
-        cache: &mut SchemaCache,
+        cache: &'c mut SchemaCache,
         schema: &Arc<Schema>,
         group: &mut ConvertedGroup,
-    ) -> JsonFrame {
-        let prefix = conv.schemas_enable.then(|| {
-            let cached = cache.get(schema, conv.decimal_format);
-            group.prefix_index(&cached.prefix)
-        });
-        JsonFrame {
+    ) -> (JsonFrame, &'c Plan) {
+        let cached = cache.get(schema, conv.decimal_format);
+        let prefix = conv
+            .schemas_enable
+            .then(|| group.prefix_index(&cached.prefix));
+        let frame = JsonFrame {
             prefix,
             decimal: conv.decimal_format,
-        }
+        };
+        (frame, &cached.plan)
     }
 
     /// A message whose payload `payload` appends to the group's arena.
@@ -551,15 +532,7 @@ pub(crate) fn convert(
     let c = converter;
     for batch in batches {
         for r in &mut batch.records {
-            let key = write(&mut c.key, &r.topic, r.key.as_ref(), &mut group)?;
-            let value = write(&mut c.value, &r.topic, r.value.as_ref(), &mut group)?;
-            group.records.push(Converted {
-                key,
-                value,
-                topic: r.topic.clone(),
-                timestamp_ms: r.timestamp_ms,
-                headers: std::mem::take(&mut r.headers),
-            });
+            push_record(c, r, &mut group)?;
         }
         if let Some(rows) = batch.deferred_rows() {
             convert_deferred(c, rows, &mut group)?;

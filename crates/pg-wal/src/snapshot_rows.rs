@@ -8,6 +8,7 @@ use cdc_core::json::DecimalFormat;
 use cdc_core::json_write;
 use cdc_core::{ConnectorError, Op, RawRow, Record, RowDecoder, Schema, Value};
 
+use crate::convert::ConvertError;
 use crate::copy::{CopyError, RawFields};
 use crate::error::PgSourceError;
 use crate::event::{push_change, Row};
@@ -78,49 +79,39 @@ impl EnvelopeJson {
         else {
             return None;
         };
-        let key = |out: &mut Vec<u8>, name: &str| {
-            json_write::string(out, name);
-            out.push(b':');
-        };
-        let mut head = b"{".to_vec();
-        key(&mut head, &before.name);
-        head.extend_from_slice(b"null,");
-        key(&mut head, &after.name);
-        let mut src = b",".to_vec();
-        key(&mut src, &source.name);
-        let mut ms = b",".to_vec();
-        key(&mut ms, &transaction.name);
-        ms.extend_from_slice(b"null,");
-        key(&mut ms, &op.name);
+        let key = |lead, name: &str| json_key(Some(lead), name);
+        let mut head = key(b'{', &before.name);
+        head.extend_from_slice(b"null");
+        head.extend_from_slice(&key(b',', &after.name));
+        let mut ms = key(b',', &transaction.name);
+        ms.extend_from_slice(b"null");
+        ms.extend_from_slice(&key(b',', &op.name));
         json_write::string(&mut ms, Op::Read.code());
-        ms.push(b',');
-        key(&mut ms, &ts_ms.name);
-        let mut us = b",".to_vec();
-        key(&mut us, &ts_us.name);
-        let mut ns = b",".to_vec();
-        key(&mut ns, &ts_ns.name);
+        ms.extend_from_slice(&key(b',', &ts_ms.name));
         Some(EnvelopeJson {
             head,
-            source: src,
+            source: key(b',', &source.name),
             ts_ms: ms,
-            ts_us: us,
-            ts_ns: ns,
+            ts_us: key(b',', &ts_us.name),
+            ts_ns: key(b',', &ts_ns.name),
         })
     }
 }
 
+/// `"name":` escaped, after `lead` when given.
+fn json_key(lead: Option<u8>, name: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(name.len() + 4);
+    out.extend(lead);
+    json_write::string(&mut out, name);
+    out.push(b':');
+    out
+}
+
+/// The keys of a struct's fields, each after the first with its leading comma.
 fn field_keys<'a>(names: impl Iterator<Item = &'a str>) -> Vec<Vec<u8>> {
     names
         .enumerate()
-        .map(|(i, name)| {
-            let mut k = Vec::with_capacity(name.len() + 4);
-            if i > 0 {
-                k.push(b',');
-            }
-            json_write::string(&mut k, name);
-            k.push(b':');
-            k
-        })
+        .map(|(i, name)| json_key((i > 0).then_some(b','), name))
         .collect()
 }
 
@@ -192,6 +183,16 @@ impl SnapshotRows {
         .into()
     }
 
+    fn convert_error(&self, col: usize, source: ConvertError) -> ConnectorError {
+        PgSourceError::Convert {
+            table: format!("{}.{}", self.table.schema, self.table.table),
+            column: self.table.columns[col].name.clone(),
+            lsn: self.lsn,
+            source,
+        }
+        .into()
+    }
+
     fn marker_error(&self, tag: u8) -> ConnectorError {
         ConnectorError::fatal_msg(format!(
             "snapshot row of {}.{} has an unknown marker tag {tag}",
@@ -208,17 +209,11 @@ impl SnapshotRows {
         decimal: DecimalFormat,
         out: &mut Vec<u8>,
     ) -> Result<(), ConnectorError> {
-        let column = &self.table.columns[col];
-        match (raw, &column.codec) {
+        match (raw, &self.table.columns[col].codec) {
             (None, _) | (_, None) => out.extend_from_slice(b"null"),
             (Some(raw), Some(codec)) => codec
                 .write_json_binary(raw, decimal, schema, out)
-                .map_err(|source| PgSourceError::Convert {
-                    table: format!("{}.{}", self.table.schema, self.table.table),
-                    column: column.name.clone(),
-                    lsn: self.lsn,
-                    source,
-                })?,
+                .map_err(|source| self.convert_error(col, source))?,
         }
         Ok(())
     }
@@ -227,19 +222,11 @@ impl SnapshotRows {
         let mut values = Vec::with_capacity(self.cols.len());
         for (&i, field) in self.cols.iter().zip(RawFields::new(row)) {
             let field = field.map_err(|e| self.copy_error(e))?;
-            let col = &self.table.columns[i];
-            values.push(match (field, &col.codec) {
+            values.push(match (field, &self.table.columns[i].codec) {
                 (None, _) | (_, None) => Value::Null,
-                (Some(raw), Some(codec)) => {
-                    codec
-                        .decode_binary(raw)
-                        .map_err(|source| PgSourceError::Convert {
-                            table: format!("{}.{}", self.table.schema, self.table.table),
-                            column: col.name.clone(),
-                            lsn: self.lsn,
-                            source,
-                        })?
-                }
+                (Some(raw), Some(codec)) => codec
+                    .decode_binary(raw)
+                    .map_err(|source| self.convert_error(i, source))?,
             });
         }
         if values.len() != self.cols.len() {

@@ -354,33 +354,38 @@ impl SyncClient {
 fn check_direct_json(rows: &cdc_core::DeferredRows) {
     use cdc_core::json::DecimalFormat;
     use cdc_core::json_write::write_payload;
+    let same = |direct: &[u8], expected: &[u8], what: &str| {
+        assert_eq!(
+            String::from_utf8_lossy(direct),
+            String::from_utf8_lossy(expected),
+            "{what}"
+        );
+    };
     for row in &rows.rows {
         let record = rows.decoder.record(row).expect("the snapshot row decodes");
         for decimal in [DecimalFormat::Base64, DecimalFormat::Numeric] {
-            let mut direct = Vec::new();
-            let mut expected = Vec::new();
+            let (mut direct, mut expected) = (Vec::new(), Vec::new());
             if let Some(key) = &record.key {
                 rows.decoder
                     .write_json_key(row, decimal, &mut direct)
                     .expect("the key is written");
                 write_payload(&mut expected, decimal, &key.schema, &key.value);
-                assert_eq!(
-                    String::from_utf8_lossy(&direct),
-                    String::from_utf8_lossy(&expected),
-                    "direct key JSON ({decimal:?})"
+                same(
+                    &direct,
+                    &expected,
+                    &format!("direct key JSON ({decimal:?})"),
                 );
             }
             let value = record.value.as_ref().expect("a snapshot event has a value");
-            direct.clear();
-            expected.clear();
+            let (mut direct, mut expected) = (Vec::new(), Vec::new());
             rows.decoder
                 .write_json_value(row, decimal, &mut direct)
                 .expect("the value is written");
             write_payload(&mut expected, decimal, &value.schema, &value.value);
-            assert_eq!(
-                String::from_utf8_lossy(&direct),
-                String::from_utf8_lossy(&expected),
-                "direct value JSON ({decimal:?})"
+            same(
+                &direct,
+                &expected,
+                &format!("direct value JSON ({decimal:?})"),
             );
         }
     }

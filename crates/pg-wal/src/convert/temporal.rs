@@ -217,15 +217,19 @@ pub(crate) fn timestamptz_value(ts: PgTimestamp, fraction: i32) -> Value {
         Some(true) => Value::String("infinity".into()),
         Some(false) => Value::String("-infinity".into()),
         None => {
-            let width = usize::try_from(fraction)
-                .ok()
-                .filter(|w| (1..=9).contains(w));
             let mut s = String::with_capacity(32);
-            java_date_time(&mut s, ts.epoch_micros(), width);
+            java_date_time(&mut s, ts.epoch_micros(), fraction_width(fraction));
             s.push('Z');
             Value::String(s.into())
         }
     }
+}
+
+/// ZonedTimestamp's fixed fraction width for a column's fraction digits (none outside 1..=9).
+fn fraction_width(fraction: i32) -> Option<usize> {
+    usize::try_from(fraction)
+        .ok()
+        .filter(|w| (1..=9).contains(w))
 }
 
 /// Appends [`timestamptz_value`]'s string as a JSON string, without building the value.
@@ -234,9 +238,7 @@ pub(crate) fn write_timestamptz_json(ts: PgTimestamp, fraction: i32, out: &mut V
         Some(true) => out.extend_from_slice(b"\"infinity\""),
         Some(false) => out.extend_from_slice(b"\"-infinity\""),
         None => {
-            let width = usize::try_from(fraction)
-                .ok()
-                .filter(|w| (1..=9).contains(w));
+            let width = fraction_width(fraction);
             // The digits, dashes and colons of a date-time never need escaping. The text is
             // built in a reused per-thread buffer: this runs once per value of a snapshot.
             thread_local! {
