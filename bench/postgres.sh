@@ -138,10 +138,15 @@ done
 until [ "$("$bin" topics list --data-dir "$work/data-snap" | awk '$1 == "bench.public.snap_t" { print $2 }')" = "$ROWS" ]; do sleep 0.05; done
 t1=$(now)
 snap_cpu=$(cpu_s $pid)
+# CPU seconds per worker thread: shows which stage of the pipeline is the bottleneck.
+snap_threads=$(for t in /proc/$pid/task/*; do
+  awk -v hz="$(getconf CLK_TCK)" '{ c = $0; sub(/^[^(]*\(/, "", c); sub(/\).*/, "", c); n = split($0, f, ") "); split(f[n], g, " "); printf "%s/%s=%.2f\n", c, f[1]+0, (g[12] + g[13]) / hz }' "$t/stat"
+done | sort | awk -F= '{ s[$1] += $2 } END { for (k in s) if (s[k] >= 0.05) printf "%s %.2fs  ", k, s[k]; print "" }')
 kill -TERM $pid; wait $pid || true
 snap_s=$(echo "$t1 - $t0" | bc -l)
 printf '%-28s %10s %12s %10s\n' "snapshot" "seconds" "rows/s" "peak RSS"
 printf '%-28s %10.2f %12.0f %10s\n' "COPY TO STDOUT > /dev/null" "$copy_s" "$(echo "$ROWS / $copy_s" | bc -l)" "-"
 printf '%-28s %10.2f %12.0f %9sM\n' "tributary initial snapshot" "$snap_s" "$(echo "$ROWS / $snap_s" | bc -l)" "$rss"
 printf 'worker CPU: %s s (%.2f us/row)\n' "$snap_cpu" "$(echo "$snap_cpu * 1000000 / $ROWS" | bc -l)"
+echo "worker CPU by thread: $snap_threads"
 printf 'ratio tributary/COPY (throughput): %.2f\n' "$(echo "$copy_s / $snap_s" | bc -l)"

@@ -1,7 +1,11 @@
 //! A pure, incremental parser of PostgreSQL's COPY BINARY format.
 //!
 //! Fed the chunks `COPY ... TO STDOUT (FORMAT binary)` produces, it yields one row at a time as
-//! a slice of the buffered bytes, whose fields [`RawFields`] reads. It never panics on input.
+//! a slice of those chunks, whose fields [`RawFields`] reads. It never panics on input.
+//!
+//! PostgreSQL sends every row in a CopyData message of its own, so a row is nearly always a
+//! slice of the chunk it came in (no copy, no allocation: the row shares the chunk's buffer).
+//! Only a row split across chunks is copied, into a buffer that collects the pieces.
 
 use bytes::{Buf, Bytes, BytesMut};
 
@@ -22,7 +26,10 @@ pub enum CopyError {
 /// Incremental COPY BINARY parser.
 #[derive(Debug, Default)]
 pub struct CopyParser {
-    buf: BytesMut,
+    /// The unread rest of the last chunk, when nothing is collected in `spill`.
+    cur: Bytes,
+    /// The pieces of a row (or header) that spans chunks; all unread input while non-empty.
+    spill: BytesMut,
     header_done: bool,
     finished: bool,
 }
@@ -32,8 +39,15 @@ impl CopyParser {
         CopyParser::default()
     }
 
-    pub fn push(&mut self, chunk: &[u8]) {
-        self.buf.extend_from_slice(chunk);
+    pub fn push(&mut self, chunk: Bytes) {
+        if self.spill.is_empty() && self.cur.is_empty() {
+            self.cur = chunk;
+        } else {
+            // A row continues in this chunk: collect its pieces (copying each once).
+            let cur = std::mem::take(&mut self.cur);
+            self.spill.extend_from_slice(&cur);
+            self.spill.extend_from_slice(&chunk);
+        }
     }
 
     /// True once the trailer (-1 field count) was read.
@@ -43,10 +57,27 @@ impl CopyParser {
 
     /// Called at the end of the stream: it must have ended on a row boundary.
     pub fn finish(&self) -> Result<(), CopyError> {
-        if self.finished || (self.header_done && self.buf.is_empty()) {
+        if self.finished || (self.header_done && self.unread().is_empty()) {
             Ok(())
         } else {
             Err(CopyError::Truncated)
+        }
+    }
+
+    fn unread(&self) -> &[u8] {
+        if self.spill.is_empty() {
+            &self.cur
+        } else {
+            &self.spill
+        }
+    }
+
+    /// The next `n` unread bytes, which are there.
+    fn take(&mut self, n: usize) -> Bytes {
+        if self.spill.is_empty() {
+            self.cur.split_to(n)
+        } else {
+            self.spill.split_to(n).freeze()
         }
     }
 
@@ -58,55 +89,83 @@ impl CopyParser {
             return Ok(None);
         }
         if !self.header_done {
-            if self.buf.len() < SIGNATURE.len() + 8 {
-                return Ok(None);
-            }
-            if &self.buf[..SIGNATURE.len()] != SIGNATURE {
-                return Err(CopyError::Signature);
-            }
-            let ext_len =
-                i32::from_be_bytes([self.buf[15], self.buf[16], self.buf[17], self.buf[18]]);
-            let ext_len = usize::try_from(ext_len).map_err(|_| CopyError::FieldLength(ext_len))?;
-            let header = SIGNATURE.len() + 8 + ext_len;
-            if self.buf.len() < header {
-                return Ok(None);
-            }
-            self.buf.advance(header);
-            self.header_done = true;
-        }
-        // Measure the row before consuming anything.
-        if self.buf.len() < 2 {
-            return Ok(None);
-        }
-        let count = i16::from_be_bytes([self.buf[0], self.buf[1]]);
-        if count == -1 {
-            self.finished = true;
-            self.buf.advance(2);
-            return Ok(None);
-        }
-        if count < 0 || count as usize != expected_fields {
-            return Err(CopyError::FieldCount(count, expected_fields));
-        }
-        let mut pos = 2usize;
-        for _ in 0..count {
-            let Some(len_bytes) = self.buf.get(pos..pos + 4) else {
+            let Some(header) = header_len(self.unread())? else {
                 return Ok(None);
             };
-            let len = i32::from_be_bytes([len_bytes[0], len_bytes[1], len_bytes[2], len_bytes[3]]);
-            pos += 4;
-            if len >= 0 {
-                pos += len as usize;
-                if pos > self.buf.len() {
-                    return Ok(None);
-                }
-            } else if len != -1 {
-                return Err(CopyError::FieldLength(len));
+            self.take(header);
+            self.header_done = true;
+        }
+        match row_len(self.unread(), expected_fields)? {
+            Row::Incomplete => Ok(None),
+            Row::Trailer => {
+                self.finished = true;
+                self.take(2);
+                Ok(None)
+            }
+            Row::Complete(len) => {
+                let mut row = self.take(len);
+                row.advance(2);
+                Ok(Some(row))
             }
         }
-        let mut row = self.buf.split_to(pos).freeze();
-        row.advance(2);
-        Ok(Some(row))
     }
+}
+
+/// The length of the file header at the start of `data`, once it is all there.
+fn header_len(data: &[u8]) -> Result<Option<usize>, CopyError> {
+    let Some((signature, rest)) = data.split_first_chunk::<11>() else {
+        return Ok(None);
+    };
+    if signature != SIGNATURE {
+        return Err(CopyError::Signature);
+    }
+    // Flags (4 bytes), then the header extension's length and the extension.
+    let Some(&[_, _, _, _, a, b, c, d]) = rest.first_chunk::<8>() else {
+        return Ok(None);
+    };
+    let ext_len = i32::from_be_bytes([a, b, c, d]);
+    let ext_len = usize::try_from(ext_len).map_err(|_| CopyError::FieldLength(ext_len))?;
+    let header = SIGNATURE.len() + 8 + ext_len;
+    Ok((data.len() >= header).then_some(header))
+}
+
+/// What the unread input starts with.
+enum Row {
+    Incomplete,
+    Trailer,
+    /// A whole row of this many bytes, field count included.
+    Complete(usize),
+}
+
+/// Measures the row at the start of `data` without consuming anything.
+fn row_len(data: &[u8], expected_fields: usize) -> Result<Row, CopyError> {
+    let Some(&count) = data.first_chunk::<2>() else {
+        return Ok(Row::Incomplete);
+    };
+    let count = i16::from_be_bytes(count);
+    if count == -1 {
+        return Ok(Row::Trailer);
+    }
+    if count < 0 || count as usize != expected_fields {
+        return Err(CopyError::FieldCount(count, expected_fields));
+    }
+    let mut pos = 2usize;
+    for _ in 0..count {
+        let Some(&len_bytes) = data.get(pos..).and_then(|d| d.first_chunk::<4>()) else {
+            return Ok(Row::Incomplete);
+        };
+        let len = i32::from_be_bytes(len_bytes);
+        pos += 4;
+        if len >= 0 {
+            pos += len as usize;
+            if pos > data.len() {
+                return Ok(Row::Incomplete);
+            }
+        } else if len != -1 {
+            return Err(CopyError::FieldLength(len));
+        }
+    }
+    Ok(Row::Complete(pos))
 }
 
 /// The fields of a row from [`CopyParser::next_raw_row`], in order: `None` for NULL. Bytes that
@@ -179,7 +238,7 @@ mod tests {
         let mut p = CopyParser::new();
         let mut rows = Vec::new();
         for b in &data {
-            p.push(std::slice::from_ref(b));
+            p.push(Bytes::copy_from_slice(std::slice::from_ref(b)));
             while let Some(row) = p.next_raw_row(2).unwrap() {
                 let fields: Vec<Option<Vec<u8>>> = RawFields::new(&row)
                     .map(|f| f.unwrap().map(<[u8]>::to_vec))
@@ -192,6 +251,70 @@ mod tests {
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0][0].as_deref(), Some(&7i32.to_be_bytes()[..]));
         assert_eq!(rows[0][1], None);
+    }
+
+    /// Rows of `data` read after splitting it at `cuts`.
+    fn rows_of(data: &[u8], cuts: &[usize]) -> Vec<Vec<Option<Vec<u8>>>> {
+        let mut p = CopyParser::new();
+        let mut rows = Vec::new();
+        let mut from = 0;
+        for &to in cuts.iter().chain([&data.len()]) {
+            p.push(Bytes::copy_from_slice(&data[from..to]));
+            from = to;
+            while let Some(row) = p.next_raw_row(2).unwrap() {
+                rows.push(
+                    RawFields::new(&row)
+                        .map(|f| f.unwrap().map(<[u8]>::to_vec))
+                        .collect(),
+                );
+            }
+        }
+        p.finish().unwrap();
+        rows
+    }
+
+    #[test]
+    fn rows_split_anywhere_across_chunks_read_the_same() {
+        let mut data = sample();
+        // Three rows: the sample's, a longer one and one more, then the trailer.
+        data.truncate(data.len() - 2);
+        for v in [123_456i32, -5] {
+            data.extend_from_slice(&2i16.to_be_bytes());
+            data.extend_from_slice(&4i32.to_be_bytes());
+            data.extend_from_slice(&v.to_be_bytes());
+            data.extend_from_slice(&3i32.to_be_bytes());
+            data.extend_from_slice(b"abc");
+        }
+        data.extend_from_slice(&(-1i16).to_be_bytes());
+        let whole = rows_of(&data, &[]);
+        assert_eq!(whole.len(), 3);
+        for a in 0..=data.len() {
+            assert_eq!(rows_of(&data, &[a]), whole, "cut at {a}");
+            for b in a..=data.len() {
+                assert_eq!(rows_of(&data, &[a, b]), whole, "cut at {a} and {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_row_in_a_chunk_of_its_own_is_read_without_copying() {
+        let data = sample();
+        let (header, rest) = data.split_at(SIGNATURE.len() + 8);
+        let (row, trailer) = rest.split_at(rest.len() - 2);
+        let mut p = CopyParser::new();
+        p.push(Bytes::copy_from_slice(header));
+        assert_eq!(p.next_raw_row(2).unwrap(), None);
+        let chunk = Bytes::copy_from_slice(row);
+        p.push(chunk.clone());
+        let read = p.next_raw_row(2).unwrap().expect("a whole row");
+        assert_eq!(
+            read.as_ptr(),
+            chunk[2..].as_ptr(),
+            "the row shares the chunk"
+        );
+        p.push(Bytes::copy_from_slice(trailer));
+        assert_eq!(p.next_raw_row(2).unwrap(), None);
+        assert!(p.finished());
     }
 
     #[test]
@@ -207,7 +330,7 @@ mod tests {
             d[i] = (seed >> 32) as u8;
             let cut = (seed >> 40) as usize % (d.len() + 1);
             let mut p = CopyParser::new();
-            p.push(&d[..cut]);
+            p.push(Bytes::copy_from_slice(&d[..cut]));
             for _ in 0..4 {
                 match p.next_raw_row(2) {
                     Ok(Some(row)) => RawFields::new(&row).for_each(drop),

@@ -225,7 +225,7 @@ impl TableCtx<'_> {
             let Some(chunk) = chunk else { break };
             // The rows completed by this chunk were read now: their events' ts_ms/ts_us/ts_ns.
             let read_at = ProcessingTime::now();
-            parser.push(&chunk);
+            parser.push(chunk);
             while let Some(data) =
                 parser
                     .next_raw_row(nfields)

@@ -61,9 +61,24 @@ fn push_digits(out: &mut String, mut n: u64, width: usize) {
         *slot = b'0' + (n % 10) as u8;
         n /= 10;
     }
-    for &b in &buf[..width] {
-        out.push(char::from(b));
-    }
+    // ASCII digits: always UTF-8; one append instead of one per digit.
+    out.push_str(std::str::from_utf8(&buf[..width]).unwrap_or_default());
+}
+
+/// `a:b:c` (`sep` between) as two-digit numbers below 100, in one append.
+fn push_2_2_2(out: &mut String, [a, b, c]: [u64; 3], sep: u8) {
+    let digit = |n: u64, place: u64| b'0' + (n / place % 10) as u8;
+    let text = [
+        digit(a, 10),
+        digit(a, 1),
+        sep,
+        digit(b, 10),
+        digit(b, 1),
+        sep,
+        digit(c, 10),
+        digit(c, 1),
+    ];
+    out.push_str(std::str::from_utf8(&text).unwrap_or_default());
 }
 
 /// Java's `ISO_LOCAL_DATE` year: at least 4 digits, `+` above 9999, `-` below zero.
@@ -80,21 +95,26 @@ fn java_year(out: &mut String, year: i64) {
 /// Java's `ISO_LOCAL_DATE` of a day count since 1970-01-01.
 pub(crate) fn java_date(out: &mut String, epoch_day: i64) {
     let (y, m, d) = civil_from_days(epoch_day);
-    java_year(out, y);
-    out.push('-');
-    push_digits(out, u64::from(m), 2);
-    out.push('-');
-    push_digits(out, u64::from(d), 2);
+    if (0..100).contains(&y) {
+        // Years 0000-0099 keep their leading zeros: "00YY-MM-DD".
+        out.push_str("00");
+        push_2_2_2(out, [y as u64, m.into(), d.into()], b'-');
+    } else if (100..=9999).contains(&y) {
+        push_digits(out, (y / 100) as u64, 2);
+        push_2_2_2(out, [(y % 100) as u64, m.into(), d.into()], b'-');
+    } else {
+        java_year(out, y);
+        out.push('-');
+        push_digits(out, u64::from(m), 2);
+        out.push('-');
+        push_digits(out, u64::from(d), 2);
+    }
 }
 
 /// `HH:MM:SS` of a second of the day.
 fn hh_mm_ss(out: &mut String, secs: i64) {
     let secs = secs.max(0) as u64;
-    push_digits(out, secs / 3600, 2);
-    out.push(':');
-    push_digits(out, secs / 60 % 60, 2);
-    out.push(':');
-    push_digits(out, secs % 60, 2);
+    push_2_2_2(out, [secs / 3600, secs / 60 % 60, secs % 60], b':');
 }
 
 /// Java's `ISO_LOCAL_TIME`: seconds always, the fraction only as long as needed.
@@ -116,10 +136,14 @@ pub(crate) fn java_time(out: &mut String, micros_of_day: i64) {
 /// Java's ISO date-time of microseconds since 1970-01-01, optionally with a fixed fraction width
 /// (ZonedTimestamp's `appendFraction(NANO_OF_SECOND, w, w, true)`).
 pub(crate) fn java_date_time(out: &mut String, epoch_micros: i64, fixed_fraction: Option<usize>) {
-    let day = epoch_micros.div_euclid(MICROS_PER_DAY);
-    let time = epoch_micros.rem_euclid(MICROS_PER_DAY);
-    java_date(out, day);
+    java_date(out, epoch_micros.div_euclid(MICROS_PER_DAY));
     out.push('T');
+    java_time_of(out, epoch_micros, fixed_fraction);
+}
+
+/// The part of [`java_date_time`] after the `T`.
+pub(crate) fn java_time_of(out: &mut String, epoch_micros: i64, fixed_fraction: Option<usize>) {
+    let time = epoch_micros.rem_euclid(MICROS_PER_DAY);
     match fixed_fraction {
         Some(width) => {
             hh_mm_ss(out, time / MICROS_PER_SECOND);
@@ -371,6 +395,34 @@ mod tests {
             true,
         );
         assert_eq!(s, "0044-03-15 00:00:01.5+00 BC");
+    }
+
+    #[test]
+    fn java_dates_of_every_year_shape() {
+        let java = |y: i64, m: u32, d: u32| match y {
+            10_000.. => format!("+{y}-{m:02}-{d:02}"),
+            0..=9999 => format!("{y:04}-{m:02}-{d:02}"),
+            _ => format!("-{:04}-{m:02}-{d:02}", y.unsigned_abs()),
+        };
+        for (y, m, d) in [
+            (-12_345, 1, 1),
+            (-1, 12, 31),
+            (0, 2, 29),
+            (7, 7, 7),
+            (99, 12, 31),
+            (100, 1, 1),
+            (999, 10, 5),
+            (2024, 2, 29),
+            (9999, 12, 31),
+            (10_000, 1, 1),
+        ] {
+            let mut s = String::new();
+            java_date(&mut s, days_from_civil(y, m, d));
+            assert_eq!(s, java(y, m, d));
+        }
+        let mut s = String::new();
+        java_time(&mut s, (23 * 3600 + 59 * 60 + 58) * MICROS_PER_SECOND + 10);
+        assert_eq!(s, "23:59:58.00001");
     }
 
     #[test]

@@ -4,8 +4,8 @@
 use cdc_core::Value;
 
 use super::calendar::{
-    java_date, java_date_time, java_time, parse_date, parse_time, parse_timestamp, parse_timetz,
-    MICROS_PER_DAY, MICROS_PER_SECOND, PG_EPOCH_DAYS, PG_EPOCH_MICROS,
+    java_date, java_date_time, java_time, java_time_of, parse_date, parse_time, parse_timestamp,
+    parse_timetz, MICROS_PER_DAY, MICROS_PER_SECOND, PG_EPOCH_DAYS, PG_EPOCH_MICROS,
 };
 use super::modes::{TimePrecision, TypeModes};
 use super::wire::{exact, Decoded, Fault, Wire};
@@ -232,6 +232,12 @@ fn fraction_width(fraction: i32) -> Option<usize> {
         .filter(|w| (1..=9).contains(w))
 }
 
+/// A date-time's text and, once written, its day and the length of its date part (`date` + `T`).
+struct DayText {
+    text: String,
+    day: Option<(i64, usize)>,
+}
+
 /// Appends [`timestamptz_value`]'s string as a JSON string, without building the value.
 pub(crate) fn write_timestamptz_json(ts: PgTimestamp, fraction: i32, out: &mut Vec<u8>) {
     match ts.infinity() {
@@ -240,15 +246,29 @@ pub(crate) fn write_timestamptz_json(ts: PgTimestamp, fraction: i32, out: &mut V
         None => {
             let width = fraction_width(fraction);
             // The digits, dashes and colons of a date-time never need escaping. The text is
-            // built in a reused per-thread buffer: this runs once per value of a snapshot.
+            // built in a reused per-thread buffer: this runs once per value of a snapshot, and
+            // the date part is kept while the day repeats (as it does down a column of rows
+            // inserted in time order).
             thread_local! {
-                static SCRATCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+                static SCRATCH: std::cell::RefCell<DayText> = const {
+                    std::cell::RefCell::new(DayText { text: String::new(), day: None })
+                };
             }
             SCRATCH.with_borrow_mut(|s| {
-                s.clear();
-                java_date_time(s, ts.epoch_micros(), width);
+                let micros = ts.epoch_micros();
+                let day = micros.div_euclid(MICROS_PER_DAY);
+                match s.day {
+                    Some((d, len)) if d == day => s.text.truncate(len),
+                    _ => {
+                        s.text.clear();
+                        java_date(&mut s.text, day);
+                        s.text.push('T');
+                        s.day = Some((day, s.text.len()));
+                    }
+                }
+                java_time_of(&mut s.text, micros, width);
                 out.push(b'"');
-                out.extend_from_slice(s.as_bytes());
+                out.extend_from_slice(s.text.as_bytes());
                 out.extend_from_slice(b"Z\"");
             });
         }
