@@ -128,6 +128,8 @@ rm -rf "$work/data-snap"
 t0=$(now)
 "$bin" standalone --data-dir "$work/data-snap" "$work/bench-snap.json" > "$work/worker-snap.log" 2>&1 &
 pid=$!
+# BENCH_PERF=FILE samples the worker's stacks into FILE (`perf report -i FILE`).
+[ -n "${BENCH_PERF:-}" ] && { perf record -g -e cpu-clock -F 4000 -p $pid -o "$BENCH_PERF" >/dev/null 2>&1 & }
 rss=0
 until grep -q "snapshot completed" "$work/worker-snap.log"; do
   r=$(peak_rss_mib $pid); [ "$r" != "?" ] && rss=$r

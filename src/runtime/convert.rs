@@ -190,6 +190,45 @@ pub struct RecordConverter {
     context_block: Arc<[u8]>,
     /// Arena bytes per record in the last group, to size the next group's arena once.
     bytes_per_record: usize,
+    /// Arenas of written groups, handed back for the next groups.
+    arenas: ArenaPool,
+}
+
+/// The arenas of groups that were written, kept for the next groups: an arena is megabytes,
+/// and a fresh one costs page faults and the kernel's zeroing of every page, group after group.
+#[derive(Clone, Default)]
+pub(crate) struct ArenaPool(Arc<std::sync::Mutex<Vec<Vec<u8>>>>);
+
+impl ArenaPool {
+    /// Arenas kept: one being filled, one being written, one spare.
+    const KEEP: usize = 3;
+    /// Larger arenas (groups of large records) are freed, not kept.
+    const MAX_KEPT_BYTES: usize = 16 << 20;
+
+    fn take(&self, capacity: usize) -> Vec<u8> {
+        let spare = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop();
+        let mut arena = spare.unwrap_or_default();
+        arena.reserve(capacity);
+        arena
+    }
+
+    fn give(&self, mut arena: Vec<u8>) {
+        if arena.capacity() == 0 || arena.capacity() > Self::MAX_KEPT_BYTES {
+            return;
+        }
+        arena.clear();
+        let mut spare = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if spare.len() < Self::KEEP {
+            spare.push(arena);
+        }
+    }
 }
 
 enum Side {
@@ -283,6 +322,7 @@ impl RecordConverter {
             },
             context_headers: converters.context_headers,
             bytes_per_record: 256,
+            arenas: ArenaPool::default(),
         }
     }
 
@@ -491,6 +531,14 @@ pub(crate) struct ConvertedGroup {
     pub context: SharedHeaders,
     /// `context` in the log's encoding (stored once per chunk).
     pub context_block: Arc<[u8]>,
+    /// Where the arena goes back once the group is written.
+    arenas: ArenaPool,
+}
+
+impl Drop for ConvertedGroup {
+    fn drop(&mut self) {
+        self.arenas.give(std::mem::take(&mut self.arena));
+    }
 }
 
 impl ConvertedGroup {
@@ -523,11 +571,12 @@ pub(crate) fn convert(
 ) -> Result<ConvertedGroup, ConvertError> {
     let n: usize = batches.iter().map(Batch::len).sum();
     let mut group = ConvertedGroup {
-        arena: Vec::with_capacity(n * converter.bytes_per_record),
+        arena: converter.arenas.take(n * converter.bytes_per_record),
         prefixes: Vec::new(),
         records: Vec::with_capacity(n),
         context: converter.context_headers.clone(),
         context_block: converter.context_block.clone(),
+        arenas: converter.arenas.clone(),
     };
     let c = converter;
     for batch in batches {

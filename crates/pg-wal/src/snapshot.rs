@@ -11,7 +11,7 @@ use bytes::Bytes;
 use cdc_core::{
     Batch, BatchSender, DeferredRows, ProcessingTime, RawRow, RowDecoder, SourceOffset,
 };
-use futures::{StreamExt, TryStreamExt};
+use futures::{FutureExt, StreamExt, TryStreamExt};
 use tokio_postgres::{Client, NoTls};
 use tokio_util::sync::CancellationToken;
 use tracing::info;
@@ -217,14 +217,38 @@ impl TableCtx<'_> {
         // Each row is sent once the next is read, so the last one can be marked as such.
         let mut pending: Option<(Bytes, ProcessingTime)> = None;
         let mut rows = 0u64;
+        let mut read_at = ProcessingTime::now();
+        let mut since_clock = 0u32;
         loop {
-            let chunk: Option<Bytes> = tokio::select! {
-                c = stream.next() => c.transpose().map_err(|e| PgSourceError::query(what(), e))?,
-                () = self.shutdown.cancelled() => return Err(PgSourceError::QueueClosed),
+            // A chunk already received is taken without waiting: it was read with the ones
+            // before it, at the same time. The clock is read again (for the events' ts_ms,
+            // ts_us and ts_ns) only after waiting for the server, or every CLOCK_EVERY chunks.
+            let next = match stream.next().now_or_never() {
+                Some(next) => {
+                    since_clock += 1;
+                    if since_clock >= CLOCK_EVERY {
+                        since_clock = 0;
+                        read_at = ProcessingTime::now();
+                        if self.shutdown.is_cancelled() {
+                            return Err(PgSourceError::QueueClosed);
+                        }
+                    }
+                    next
+                }
+                None => {
+                    let next = tokio::select! {
+                        c = stream.next() => c,
+                        () = self.shutdown.cancelled() => return Err(PgSourceError::QueueClosed),
+                    };
+                    since_clock = 0;
+                    read_at = ProcessingTime::now();
+                    next
+                }
             };
+            let chunk: Option<Bytes> = next
+                .transpose()
+                .map_err(|e| PgSourceError::query(what(), e))?;
             let Some(chunk) = chunk else { break };
-            // The rows completed by this chunk were read now: their events' ts_ms/ts_us/ts_ns.
-            let read_at = ProcessingTime::now();
             parser.push(chunk);
             while let Some(data) =
                 parser
@@ -289,6 +313,9 @@ impl TableCtx<'_> {
             .map_err(|_| PgSourceError::QueueClosed)
     }
 }
+
+/// Chunks of a COPY read in one go (without waiting) that share one reading of the clock.
+const CLOCK_EVERY: u32 = 256;
 
 /// Debezium's `SnapshotRecord` choice for one row.
 fn marker(
