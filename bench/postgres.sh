@@ -3,17 +3,21 @@
 #
 #   bench/postgres.sh [ROWS]        (default 1,000,000)
 #   BENCH_ONLY=snapshot bench/postgres.sh [ROWS]   (only part 2)
+#   BENCH_REPEAT=N (default 3): snapshot runs; each pairs a COPY with a worker run
 #
 # 1. Streaming: fills two twin slots with a backlog of ROWS single-row-sized changes, then
 #    drains one with `pg_recvlogical` into /dev/null and the other with the Tributary worker into
 #    its embedded log (durable, offsets committed), and prints events/s, MB/s, peak RSS, ratio.
 # 2. Snapshot: a ROWS-row table read by `COPY ... TO STDOUT` into /dev/null, and by the worker's
-#    initial snapshot (snapshot.mode=initial_only) into the embedded log; rows/s and ratio.
+#    initial snapshot (snapshot.mode=initial_only) into the embedded log; rows/s and ratio, in
+#    BENCH_REPEAT alternating pairs (the machine's load changes by the second), and the median.
 # Both sides run in the same session on the same server, so the ratios hold on a noisy machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/pg.sh
 ROWS=${1:-1000000}
+# Snapshot runs (COPY, then the worker, alternating): the median ratio is printed.
+REPEAT=${BENCH_REPEAT:-3}
 work=target/bench
 mkdir -p "$work"
 
@@ -116,39 +120,44 @@ psqlb -d bench -c "CREATE TABLE snap_t AS SELECT g::bigint AS id, 'name-' || g A
   -c "CREATE PUBLICATION bench_pub FOR ALL TABLES"
 fi
 
-echo "== snapshot: $ROWS-row table"
+echo "== snapshot: $ROWS-row table, $REPEAT alternating runs of COPY and the worker"
 psqlb -d bench -c "ALTER TABLE snap_t ADD PRIMARY KEY (id)" -c "VACUUM ANALYZE snap_t"
-t0=$(now)
-psqlb -d bench -c "COPY snap_t TO STDOUT" > /dev/null
-t1=$(now)
-copy_s=$(echo "$t1 - $t0" | bc -l)
-
 connector bench-snap bench_snap initial_only
-rm -rf "$work/data-snap"
-t0=$(now)
-"$bin" standalone --data-dir "$work/data-snap" "$work/bench-snap.json" > "$work/worker-snap.log" 2>&1 &
-pid=$!
-# BENCH_PERF=FILE samples the worker's stacks into FILE (`perf report -i FILE`).
-[ -n "${BENCH_PERF:-}" ] && { perf record -g -e cpu-clock -F 4000 -p $pid -o "$BENCH_PERF" >/dev/null 2>&1 & }
-rss=0
-until grep -q "snapshot completed" "$work/worker-snap.log"; do
+printf '%-4s %10s %12s %10s %12s %10s %9s %7s\n' run "COPY s" "COPY rows/s" "worker s" "rows/s" "CPU s" "peak RSS" ratio
+ratios=()
+for ((run = 1; run <= REPEAT; run++)); do
+  t0=$(now)
+  psqlb -d bench -c "COPY snap_t TO STDOUT" > /dev/null
+  t1=$(now)
+  copy_s=$(echo "$t1 - $t0" | bc -l)
+
+  rm -rf "$work/data-snap"
+  psqlb -d bench -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'bench_snap'" >/dev/null
+  t0=$(now)
+  # BENCH_PERF=FILE samples the worker's stacks into FILE (`perf report -i FILE`); the CPU and
+  # RSS figures are then perf's, not the worker's.
+  ${BENCH_PERF:+perf record -g -e cpu-clock -F 4000 -o "$BENCH_PERF" --} \
+    "$bin" standalone --data-dir "$work/data-snap" "$work/bench-snap.json" > "$work/worker-snap.log" 2>&1 &
+  pid=$!
+  rss=0
+  until grep -q "snapshot completed" "$work/worker-snap.log"; do
+    r=$(peak_rss_mib $pid); [ "$r" != "?" ] && rss=$r
+    kill -0 $pid 2>/dev/null || { echo "worker died:"; tail -20 "$work/worker-snap.log"; exit 1; }
+    sleep 0.01
+  done
+  # The snapshot's last batch is durable once the final offset is committed; wait for the rows.
+  until [ "$("$bin" topics list --data-dir "$work/data-snap" | awk '$1 == "bench.public.snap_t" { print $2 }')" = "$ROWS" ]; do sleep 0.01; done
+  t1=$(now)
   r=$(peak_rss_mib $pid); [ "$r" != "?" ] && rss=$r
-  kill -0 $pid 2>/dev/null || { echo "worker died:"; tail -20 "$work/worker-snap.log"; exit 1; }
-  sleep 0.05
+  snap_cpu=$(cpu_s $pid)
+  kill -TERM $pid; wait $pid || true
+  pid=
+  snap_s=$(echo "$t1 - $t0" | bc -l)
+  ratio=$(echo "$copy_s / $snap_s" | bc -l)
+  ratios+=("$ratio")
+  printf '%-4s %10.2f %12.0f %10.2f %12.0f %10s %8sM %7.2f\n' "$run" "$copy_s" "$(echo "$ROWS / $copy_s" | bc -l)" \
+    "$snap_s" "$(echo "$ROWS / $snap_s" | bc -l)" "$snap_cpu" "$rss" "$ratio"
 done
-# The snapshot's last batch is durable once the final offset is committed; wait for the rows.
-until [ "$("$bin" topics list --data-dir "$work/data-snap" | awk '$1 == "bench.public.snap_t" { print $2 }')" = "$ROWS" ]; do sleep 0.05; done
-t1=$(now)
-snap_cpu=$(cpu_s $pid)
-# CPU seconds per worker thread: shows which stage of the pipeline is the bottleneck.
-snap_threads=$(for t in /proc/$pid/task/*; do
-  awk -v hz="$(getconf CLK_TCK)" '{ c = $0; sub(/^[^(]*\(/, "", c); sub(/\).*/, "", c); n = split($0, f, ") "); split(f[n], g, " "); printf "%s/%s=%.2f\n", c, f[1]+0, (g[12] + g[13]) / hz }' "$t/stat"
-done | sort | awk -F= '{ s[$1] += $2 } END { for (k in s) if (s[k] >= 0.05) printf "%s %.2fs  ", k, s[k]; print "" }')
-kill -TERM $pid; wait $pid || true
-snap_s=$(echo "$t1 - $t0" | bc -l)
-printf '%-28s %10s %12s %10s\n' "snapshot" "seconds" "rows/s" "peak RSS"
-printf '%-28s %10.2f %12.0f %10s\n' "COPY TO STDOUT > /dev/null" "$copy_s" "$(echo "$ROWS / $copy_s" | bc -l)" "-"
-printf '%-28s %10.2f %12.0f %9sM\n' "tributary initial snapshot" "$snap_s" "$(echo "$ROWS / $snap_s" | bc -l)" "$rss"
-printf 'worker CPU: %s s (%.2f us/row)\n' "$snap_cpu" "$(echo "$snap_cpu * 1000000 / $ROWS" | bc -l)"
-echo "worker CPU by thread: $snap_threads"
-printf 'ratio tributary/COPY (throughput): %.2f\n' "$(echo "$copy_s / $snap_s" | bc -l)"
+median=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+printf 'ratio tributary/COPY (throughput), median of %d runs: %.2f (runs: %s)\n' "$REPEAT" "$median" \
+  "$(printf '%.2f ' "${ratios[@]}")"

@@ -438,9 +438,15 @@ impl KafkaBackend {
 }
 
 impl Backend for KafkaBackend {
+    /// Records go to the producer as they are: nothing to prepare.
+    type Prepared = ();
+
+    fn prepare(&self, _records: &[StoredRecordRef<'_>]) {}
+
     fn append(
         &self,
         records: &[StoredRecordRef<'_>],
+        (): (),
         _source_offset: Option<(&str, &SourceOffset)>,
     ) -> Result<Delivery, ConnectorError> {
         self.ensure_topics(records)?;

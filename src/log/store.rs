@@ -55,6 +55,7 @@ struct Inner {
     dir: PathBuf,
     db: Db,
     writer: Mutex<Writer>,
+    buffers: Mutex<Buffers>,
 }
 
 enum Db {
@@ -67,11 +68,18 @@ enum Db {
 struct Writer {
     topics: HashMap<String, TopicState>,
     next_id: u32,
-    /// Chunk buffers kept between appends.
+}
+
+/// Buffers kept between appends: chunk buffers, and lz4's output buffer (lz4 needs an
+/// initialised one; reusing it saves zeroing a chunk's worth of memory every time).
+#[derive(Default)]
+struct Buffers {
     spare: Vec<Vec<u8>>,
-    /// lz4's output buffer, kept between appends.
     scratch: Vec<u8>,
 }
+
+/// Chunk buffers kept (a chunk is about 1 MiB).
+const SPARE_BUFFERS: usize = 4;
 
 #[derive(Debug, Clone, Copy)]
 struct TopicState {
@@ -80,30 +88,52 @@ struct TopicState {
     next: u64,
 }
 
-/// A topic's share of one append.
+/// The records of one append encoded into chunks (and compressed) by [`EmbeddedLog::prepare`],
+/// before the writer assigns them offsets, which the chunks do not depend on. Preparing is the
+/// CPU part of an append and needs no lock, so the pipeline prepares the next append while the
+/// previous one is being committed (fsynced).
+pub struct PreparedAppend {
+    /// Each topic's chunks, in order of the topics' first record.
+    topics: Vec<PreparedTopic>,
+    /// For each record in order, its topic's index in `topics`.
+    record_topics: Vec<u32>,
+}
+
+struct PreparedTopic {
+    name: String,
+    /// Each chunk with the position of its first record among the topic's records of the
+    /// append.
+    chunks: Vec<(u64, Vec<u8>)>,
+    /// The topic's records in the append.
+    count: u64,
+    /// The buffer the last chunk was built in, to keep.
+    spare: Vec<u8>,
+}
+
+/// A topic's share of one append, being encoded.
 struct Pending<'r> {
     name: &'r str,
-    state: TopicState,
     chunks: Vec<(u64, Vec<u8>)>,
     cur: Vec<u8>,
     cur_first: u64,
     cur_count: u32,
+    count: u64,
     /// The shared prefixes of the chunk in `cur`.
     prefixes: format::Prefixes<'r>,
 }
 
 impl Pending<'_> {
-    fn seal(&mut self, spare: &mut Vec<Vec<u8>>, scratch: &mut Vec<u8>) {
+    fn seal(&mut self, bufs: &mut Buffers) {
         if self.cur_count > 0 {
             format::finish_chunk(&mut self.cur, self.cur_count, &self.prefixes);
             self.prefixes.clear();
-            match format::compress_chunk(&self.cur, scratch) {
+            match format::compress_chunk(&self.cur, &mut bufs.scratch) {
                 Some(compressed) => {
                     self.cur.clear();
                     self.chunks.push((self.cur_first, compressed));
                 }
                 None => {
-                    let next_buf = spare.pop().unwrap_or_default();
+                    let next_buf = bufs.spare.pop().unwrap_or_default();
                     let full = std::mem::replace(&mut self.cur, next_buf);
                     self.chunks.push((self.cur_first, full));
                 }
@@ -143,6 +173,7 @@ impl EmbeddedLog {
                 dir: dir.to_owned(),
                 db: Db::ReadWrite(db),
                 writer: Mutex::new(writer),
+                buffers: Mutex::default(),
             }),
         })
     }
@@ -164,6 +195,7 @@ impl EmbeddedLog {
                         dir: dir.to_owned(),
                         db: Db::ReadOnly(db),
                         writer: Mutex::new(Writer::default()),
+                        buffers: Mutex::default(),
                     }),
                 };
                 log.check_version(&file)?;
@@ -222,6 +254,88 @@ impl EmbeddedLog {
         records: &[StoredRecordRef<'_>],
         source_offset: Option<(&str, &SourceOffset)>,
     ) -> Result<Vec<u64>, LogError> {
+        let prepared = self.prepare(records);
+        self.append_prepared(prepared, source_offset)
+    }
+
+    /// Encodes `records` into their topics' chunks, compressed, for [`Self::append_prepared`].
+    pub fn prepare(&self, records: &[StoredRecordRef<'_>]) -> PreparedAppend {
+        let mut bufs = std::mem::take(
+            &mut *self
+                .inner
+                .buffers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        let mut pending: Vec<Pending<'_>> = Vec::new();
+        let mut record_topics = Vec::with_capacity(records.len());
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut last: Option<(&str, usize)> = None;
+        // Bytes of the records not yet encoded, to size each chunk buffer once.
+        let mut remaining: usize = records.iter().map(format::encoded_len).sum();
+        for r in records {
+            let i = match last {
+                Some((topic, i)) if topic == r.topic => i,
+                _ => {
+                    let i = *index.entry(r.topic).or_insert_with(|| {
+                        pending.push(Pending {
+                            name: r.topic,
+                            chunks: Vec::new(),
+                            cur: bufs.spare.pop().unwrap_or_default(),
+                            cur_first: 0,
+                            cur_count: 0,
+                            count: 0,
+                            prefixes: format::Prefixes::default(),
+                        });
+                        pending.len() - 1
+                    });
+                    last = Some((r.topic, i));
+                    i
+                }
+            };
+            let p = &mut pending[i];
+            if p.cur_count > 0 && p.cur.len() + format::encoded_len(r) > CHUNK_BYTES {
+                p.seal(&mut bufs);
+            }
+            if p.cur_count == 0 {
+                p.cur.clear();
+                // Sized once (with room for the header and the prefix dictionary): growing a
+                // chunk by doubling copied it over and over.
+                p.cur.reserve(remaining.min(CHUNK_BYTES) + (16 << 10));
+                format::start_chunk(&mut p.cur);
+                p.cur_first = p.count;
+            }
+            format::encode_record(&mut p.cur, r, &mut p.prefixes);
+            remaining = remaining.saturating_sub(format::encoded_len(r));
+            p.cur_count += 1;
+            p.count += 1;
+            record_topics.push(i as u32);
+        }
+        for p in &mut pending {
+            p.seal(&mut bufs);
+        }
+        self.keep_buffers(bufs, std::iter::empty());
+        PreparedAppend {
+            topics: pending
+                .into_iter()
+                .map(|p| PreparedTopic {
+                    name: p.name.to_owned(),
+                    chunks: p.chunks,
+                    count: p.count,
+                    spare: p.cur,
+                })
+                .collect(),
+            record_topics,
+        }
+    }
+
+    /// Writes a prepared append and the connector's source offset in one durable (fsynced)
+    /// transaction. Returns the offset assigned to each record, in order.
+    pub fn append_prepared(
+        &self,
+        prepared: PreparedAppend,
+        source_offset: Option<(&str, &SourceOffset)>,
+    ) -> Result<Vec<u64>, LogError> {
         let db = self.writable()?;
         let offset_bytes = source_offset.map(|(_, o)| encode_source_offset(o));
         let mut w = self
@@ -230,68 +344,21 @@ impl EmbeddedLog {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let w = &mut *w;
-
-        // Assign offsets and encode each topic's records into chunks.
-        let mut offsets = Vec::with_capacity(records.len());
-        let mut pending: Vec<Pending<'_>> = Vec::new();
-        let mut index: HashMap<&str, usize> = HashMap::new();
-        let mut last: Option<(&str, usize)> = None;
         let mut next_id = w.next_id;
-        // Bytes of the records not yet encoded, to size each chunk buffer once.
-        let mut remaining: usize = records.iter().map(format::encoded_len).sum();
-        for r in records {
-            let i = match last {
-                Some((topic, i)) if topic == r.topic => i,
-                _ => {
-                    let i = match index.get(r.topic) {
-                        Some(&i) => i,
-                        None => {
-                            let state = w.topics.get(r.topic).copied().unwrap_or_else(|| {
-                                next_id += 1;
-                                TopicState {
-                                    id: next_id - 1,
-                                    start: 0,
-                                    next: 0,
-                                }
-                            });
-                            pending.push(Pending {
-                                name: r.topic,
-                                state,
-                                chunks: Vec::new(),
-                                cur: w.spare.pop().unwrap_or_default(),
-                                cur_first: 0,
-                                cur_count: 0,
-                                prefixes: format::Prefixes::default(),
-                            });
-                            index.insert(r.topic, pending.len() - 1);
-                            pending.len() - 1
-                        }
-                    };
-                    last = Some((r.topic, i));
-                    i
-                }
-            };
-            let p = &mut pending[i];
-            if p.cur_count > 0 && p.cur.len() + format::encoded_len(r) > CHUNK_BYTES {
-                p.seal(&mut w.spare, &mut w.scratch);
-            }
-            if p.cur_count == 0 {
-                p.cur.clear();
-                // Sized once (with room for the header and the prefix dictionary): growing a
-                // chunk by doubling copied it over and over.
-                p.cur.reserve(remaining.min(CHUNK_BYTES) + (16 << 10));
-                format::start_chunk(&mut p.cur);
-                p.cur_first = p.state.next;
-            }
-            format::encode_record(&mut p.cur, r, &mut p.prefixes);
-            remaining = remaining.saturating_sub(format::encoded_len(r));
-            p.cur_count += 1;
-            offsets.push(p.state.next);
-            p.state.next += 1;
-        }
-        for p in &mut pending {
-            p.seal(&mut w.spare, &mut w.scratch);
-        }
+        let states: Vec<TopicState> = prepared
+            .topics
+            .iter()
+            .map(|t| {
+                w.topics.get(&t.name).copied().unwrap_or_else(|| {
+                    next_id += 1;
+                    TopicState {
+                        id: next_id - 1,
+                        start: 0,
+                        next: 0,
+                    }
+                })
+            })
+            .collect();
 
         // One durable write transaction for everything.
         let txn = db
@@ -304,14 +371,17 @@ impl EmbeddedLog {
             let mut topics = txn
                 .open_table(TOPICS)
                 .map_err(storage("opening the topics table"))?;
-            for p in &pending {
-                for (first, chunk) in &p.chunks {
+            for (t, state) in prepared.topics.iter().zip(&states) {
+                for (first, chunk) in &t.chunks {
                     chunks
-                        .insert((p.state.id, *first), chunk.as_slice())
+                        .insert((state.id, state.next + first), chunk.as_slice())
                         .map_err(storage("writing records"))?;
                 }
                 topics
-                    .insert(p.name, (p.state.id, p.state.start, p.state.next))
+                    .insert(
+                        t.name.as_str(),
+                        (state.id, state.start, state.next + t.count),
+                    )
                     .map_err(storage("updating a topic"))?;
             }
             if let (Some((connector, _)), Some(bytes)) = (source_offset, &offset_bytes) {
@@ -325,19 +395,57 @@ impl EmbeddedLog {
         }
         txn.commit().map_err(storage("committing an append"))?;
 
-        // Durable: publish the new topic positions and keep the buffers.
+        // Durable: publish the new topic positions.
         w.next_id = next_id;
-        for p in pending {
-            w.topics.insert(p.name.to_owned(), p.state);
-            let bufs = p.chunks.into_iter().map(|(_, buf)| buf);
-            for mut buf in bufs.chain(std::iter::once(p.cur)) {
-                if w.spare.len() < 4 && buf.capacity() <= 2 * CHUNK_BYTES {
-                    buf.clear();
-                    w.spare.push(buf);
+        let mut next: Vec<u64> = states.iter().map(|s| s.next).collect();
+        for (t, state) in prepared.topics.iter().zip(&states) {
+            let state = TopicState {
+                next: state.next + t.count,
+                ..*state
+            };
+            match w.topics.get_mut(&t.name) {
+                Some(s) => *s = state,
+                None => {
+                    w.topics.insert(t.name.clone(), state);
                 }
             }
         }
+        let offsets = prepared
+            .record_topics
+            .iter()
+            .map(|&i| {
+                let n = &mut next[i as usize];
+                *n += 1;
+                *n - 1
+            })
+            .collect();
+        let bufs = prepared
+            .topics
+            .into_iter()
+            .flat_map(|t| t.chunks.into_iter().map(|(_, b)| b).chain([t.spare]));
+        self.keep_buffers(Buffers::default(), bufs);
         Ok(offsets)
+    }
+
+    /// Keeps buffers for later appends, up to [`SPARE_BUFFERS`] chunk buffers.
+    fn keep_buffers(&self, from: Buffers, more: impl Iterator<Item = Vec<u8>>) {
+        let mut kept = self
+            .inner
+            .buffers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if kept.scratch.capacity() < from.scratch.capacity() {
+            kept.scratch = from.scratch;
+        }
+        for mut buf in from.spare.into_iter().chain(more) {
+            if kept.spare.len() >= SPARE_BUFFERS {
+                break;
+            }
+            if buf.capacity() > 0 && buf.capacity() <= 2 * CHUNK_BYTES {
+                buf.clear();
+                kept.spare.push(buf);
+            }
+        }
     }
 
     /// The stored source offset of a connector.

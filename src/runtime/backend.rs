@@ -4,7 +4,8 @@
 //! tells the pipeline how they become *durable*:
 //!
 //! * the embedded log writes the records and the source offset in one fsynced transaction, so
-//!   an accepted append is already durable ([`Delivery::Durable`]);
+//!   an accepted append is already durable ([`Delivery::Durable`]); its chunks are encoded and
+//!   compressed beforehand ([`Backend::prepare`]), while the previous append is being written;
 //! * Kafka acknowledges records asynchronously ([`Delivery::Acked`]); the pipeline keeps several
 //!   appends in flight, waits for their acknowledgements in order, and only then stores the
 //!   offset ([`Backend::commit_offset`]) and tells the source.
@@ -17,6 +18,7 @@ use std::pin::Pin;
 use cdc_core::{ConnectorError, SourceOffset};
 
 use crate::kafka::KafkaBackend;
+use crate::log::store::PreparedAppend;
 use crate::log::{EmbeddedLog, StoredRecordRef};
 
 /// Resolves once the backend acknowledged every record of one append (or with the first
@@ -34,11 +36,21 @@ pub(crate) enum Delivery {
 /// A topic backend, as the pipeline uses it. Every method blocks (the pipeline calls them on
 /// the blocking pool); `append` is called for one append at a time, in order.
 pub(crate) trait Backend: Clone + Send + Sync + 'static {
-    /// Accepts `records` in order. With [`Delivery::Durable`] the records and `source_offset`
-    /// are stored together; with [`Delivery::Acked`] the offset is not stored yet.
+    /// What [`Backend::prepare`] makes of an append's records.
+    type Prepared: Send;
+
+    /// The part of an append that does not depend on the appends before it (the embedded log
+    /// encodes and compresses its chunks). The pipeline runs it while the previous append is
+    /// still being written, so the CPU work overlaps the previous fsync.
+    fn prepare(&self, records: &[StoredRecordRef<'_>]) -> Self::Prepared;
+
+    /// Accepts `records`, which `prepared` came from, in order. With [`Delivery::Durable`] the
+    /// records and `source_offset` are stored together; with [`Delivery::Acked`] the offset is
+    /// not stored yet.
     fn append(
         &self,
         records: &[StoredRecordRef<'_>],
+        prepared: Self::Prepared,
         source_offset: Option<(&str, &SourceOffset)>,
     ) -> Result<Delivery, ConnectorError>;
 
@@ -56,12 +68,19 @@ pub(crate) trait Backend: Clone + Send + Sync + 'static {
 }
 
 impl Backend for EmbeddedLog {
+    type Prepared = PreparedAppend;
+
+    fn prepare(&self, records: &[StoredRecordRef<'_>]) -> PreparedAppend {
+        EmbeddedLog::prepare(self, records)
+    }
+
     fn append(
         &self,
-        records: &[StoredRecordRef<'_>],
+        _records: &[StoredRecordRef<'_>],
+        prepared: PreparedAppend,
         source_offset: Option<(&str, &SourceOffset)>,
     ) -> Result<Delivery, ConnectorError> {
-        EmbeddedLog::append(self, records, source_offset)?;
+        self.append_prepared(prepared, source_offset)?;
         Ok(Delivery::Durable)
     }
 
@@ -95,14 +114,28 @@ impl From<KafkaBackend> for TopicBackend {
 }
 
 impl Backend for TopicBackend {
+    /// The embedded log's prepared chunks; Kafka prepares nothing.
+    type Prepared = Option<PreparedAppend>;
+
+    fn prepare(&self, records: &[StoredRecordRef<'_>]) -> Option<PreparedAppend> {
+        match self {
+            TopicBackend::Embedded(b) => Some(b.prepare(records)),
+            TopicBackend::Kafka(_) => None,
+        }
+    }
+
     fn append(
         &self,
         records: &[StoredRecordRef<'_>],
+        prepared: Option<PreparedAppend>,
         source_offset: Option<(&str, &SourceOffset)>,
     ) -> Result<Delivery, ConnectorError> {
         match self {
-            TopicBackend::Embedded(b) => Backend::append(b, records, source_offset),
-            TopicBackend::Kafka(b) => b.append(records, source_offset),
+            TopicBackend::Embedded(b) => {
+                let prepared = prepared.unwrap_or_else(|| b.prepare(records));
+                Backend::append(b, records, prepared, source_offset)
+            }
+            TopicBackend::Kafka(b) => b.append(records, (), source_offset),
         }
     }
 

@@ -3,13 +3,16 @@
 //! ```text
 //! source task ──batches──► bounded queue ──► coalesce ready batches ──► convert (key, value)
 //!      ▲                                                                        │
+//!      │                                                          prepare (encode, compress)
+//!      │                                                                        │
 //!      └── committed offset (watch) ◄── publish ◄── append + offset, fsynced ◄──┘
 //! ```
 //!
-//! The source runs on its own task; conversion and the durable append each run on the blocking
-//! pool, so group N+1 is converted while group N is being fsynced. Appends run one at a time in
-//! queue order, and an offset is published only after the append that carries it returned: the
-//! committed offset never gets ahead of what is durable. Transient source errors restart the
+//! The source runs on its own task; conversion and the append each run on the blocking pool,
+//! so group N+2 is converted while group N+1 is prepared and group N is fsynced. Appends are
+//! written one at a time in queue order (each waits for the one before it), and an offset is
+//! published only after the append that carries it returned: the committed offset never gets
+//! ahead of what is durable. Transient source errors restart the
 //! source from the committed offset with exponential backoff; fatal ones end the run.
 
 mod avro;
@@ -189,12 +192,12 @@ pub(crate) async fn run<B: Backend>(
         converter: Some(RecordConverter::new(converters)),
         committed,
         last_committed: stored,
-        inflight: None,
+        inflight: VecDeque::new(),
+        last_written: None,
         unacked: VecDeque::new(),
         max_unacked,
         max_group_records: bounds.max_queue_records.max(bounds.max_batch_records),
         observer,
-        inflight_topics: Vec::new(),
         committing: None,
         to_commit: None,
     };
@@ -288,6 +291,16 @@ type Accepted = (SourceOffset, Delivery);
 /// An acknowledged offset being stored, and the topics to report once it is.
 type Committed = (SourceOffset, Vec<Arc<str>>);
 
+/// An append on the blocking pool: prepared at once, written once the one before it was.
+struct Inflight {
+    handle: JoinHandle<Result<Accepted, ConnectorError>>,
+    /// The distinct topics of the append, reported once it is durable.
+    topics: Vec<Arc<str>>,
+}
+
+/// Appends on the blocking pool at once: one being written, the next being prepared.
+const MAX_INFLIGHT: usize = 2;
+
 /// An accepted append waiting for the backend's acknowledgement.
 struct Unacked {
     ack: AckFuture,
@@ -302,15 +315,16 @@ struct Pipeline<B> {
     converter: Option<RecordConverter>,
     committed: watch::Sender<Option<SourceOffset>>,
     last_committed: Option<SourceOffset>,
-    /// The append being handed to the backend.
-    inflight: Option<JoinHandle<Result<Accepted, ConnectorError>>>,
+    /// The appends being handed to the backend, oldest first.
+    inflight: VecDeque<Inflight>,
+    /// Tells whether the newest append in `inflight` was written (`true`) or failed: the next
+    /// append is written only after it.
+    last_written: Option<std::sync::mpsc::Receiver<bool>>,
     /// Accepted appends waiting for acknowledgements, oldest first (Kafka).
     unacked: VecDeque<Unacked>,
     max_unacked: usize,
     max_group_records: usize,
     observer: Arc<dyn TaskObserver>,
-    /// The distinct topics of the append in flight, reported once it is durable.
-    inflight_topics: Vec<Arc<str>>,
     /// The acknowledged offset being stored (Kafka), off the pipeline's path so that storing
     /// it does not hold back the next records.
     committing: Option<JoinHandle<Result<Committed, ConnectorError>>>,
@@ -343,7 +357,7 @@ impl<B: Backend> Pipeline<B> {
             } else {
                 let event = tokio::select! {
                     biased;
-                    r = wait(&mut self.inflight) => Event::Accepted(r),
+                    r = front_inflight(&mut self.inflight) => Event::Accepted(r),
                     r = front_ack(&mut self.unacked) => Event::Acked(r),
                     r = wait(&mut self.committing) => Event::Committed(r),
                     r = &mut task => Event::SourceJoined(joined(r)),
@@ -353,8 +367,8 @@ impl<B: Backend> Pipeline<B> {
                 };
                 let handled = match event {
                     Event::Accepted(r) => {
-                        self.inflight = None;
-                        self.accepted(r)
+                        let topics = self.inflight.pop_front().map(|i| i.topics);
+                        self.accepted(r, topics.unwrap_or_default())
                     }
                     Event::Acked(r) => self.acked(r),
                     Event::Committed(r) => {
@@ -419,8 +433,9 @@ impl<B: Backend> Pipeline<B> {
     }
 
     /// Converts a group (while the previous append is still being written), then hands it to
-    /// the backend once the previous append was accepted and there is room for one more
-    /// unacknowledged append.
+    /// the blocking pool, which prepares it at once and writes it once the previous append was
+    /// written; at most [`MAX_INFLIGHT`] appends are there, and one more than fits among the
+    /// unacknowledged ones is not handed over.
     async fn write(&mut self, mut group: Vec<Batch>) -> Result<(), ConnectorError> {
         let Some(offset) = group.last().map(|b| b.offset.clone()) else {
             return Ok(());
@@ -441,17 +456,24 @@ impl<B: Backend> Pipeline<B> {
             error!(connector = %self.name, error = %e, "record conversion failed");
             ConnectorError::from(e)
         })?;
-        self.finish_inflight().await?;
+        while self.inflight.len() >= MAX_INFLIGHT {
+            self.finish_front_inflight().await?;
+        }
         while self.unacked.len() >= self.max_unacked {
             let r = front_ack(&mut self.unacked).await;
             self.acked(r)?;
         }
-        add_topics(
-            &mut self.inflight_topics,
-            converted.records.iter().map(|c| &c.topic),
-        );
+        let mut topics = Vec::new();
+        add_topics(&mut topics, converted.records.iter().map(|c| &c.topic));
+        // With nothing in flight every earlier append was accepted: nothing to wait for.
+        let previous = self
+            .last_written
+            .take()
+            .filter(|_| !self.inflight.is_empty());
+        let (written, last_written) = std::sync::mpsc::channel();
+        self.last_written = Some(last_written);
         let (backend, name) = (self.backend.clone(), self.name.clone());
-        self.inflight = Some(tokio::task::spawn_blocking(move || {
+        let handle = tokio::task::spawn_blocking(move || {
             let records: Vec<StoredRecordRef<'_>> = converted
                 .records
                 .iter()
@@ -465,24 +487,43 @@ impl<B: Backend> Pipeline<B> {
                     context_block: &converted.context_block,
                 })
                 .collect();
-            let delivery = backend.append(&records, Some((&name, &offset)))?;
+            let prepared = backend.prepare(&records);
+            // Appends are written in order: after the previous one, and not at all if it
+            // failed (or panicked, dropping its sender).
+            if previous.is_some_and(|p| p.recv() != Ok(true)) {
+                return Err(ConnectorError::fatal_msg(
+                    "not writing records after an earlier append failed",
+                ));
+            }
+            let delivery = backend.append(&records, prepared, Some((&name, &offset)));
+            let _ = written.send(delivery.is_ok());
+            let delivery = delivery?;
             // Free the source's records here, beside the write, not on the conversion path;
             // their queue budget is released only now that the backend holds them.
             drop(group);
             Ok((offset, delivery))
-        }));
+        });
+        self.inflight.push_back(Inflight { handle, topics });
         Ok(())
     }
 
-    /// Waits for the append being handed to the backend.
-    async fn finish_inflight(&mut self) -> Result<(), ConnectorError> {
-        match self.inflight.take() {
-            Some(h) => {
-                let r = h.await;
-                self.accepted(r)
+    /// Waits for the oldest append being handed to the backend.
+    async fn finish_front_inflight(&mut self) -> Result<(), ConnectorError> {
+        match self.inflight.pop_front() {
+            Some(i) => {
+                let r = i.handle.await;
+                self.accepted(r, i.topics)
             }
             None => Ok(()),
         }
+    }
+
+    /// Waits for every append being handed to the backend.
+    async fn finish_inflight(&mut self) -> Result<(), ConnectorError> {
+        while !self.inflight.is_empty() {
+            self.finish_front_inflight().await?;
+        }
+        Ok(())
     }
 
     /// Waits until every accepted append is acknowledged and committed. After shutdown it waits
@@ -523,8 +564,8 @@ impl<B: Backend> Pipeline<B> {
     fn accepted(
         &mut self,
         r: Result<Result<Accepted, ConnectorError>, JoinError>,
+        topics: Vec<Arc<str>>,
     ) -> Result<(), ConnectorError> {
-        let topics = std::mem::take(&mut self.inflight_topics);
         match r {
             Ok(Ok((offset, Delivery::Durable))) => {
                 self.publish(offset, &topics);
@@ -629,6 +670,17 @@ fn add_topics<'a>(topics: &mut Vec<Arc<str>>, more: impl IntoIterator<Item = &'a
 async fn wait<T>(h: &mut Option<JoinHandle<T>>) -> Result<T, JoinError> {
     match h {
         Some(h) => h.await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The oldest append on the blocking pool, once handed to the backend; pending when there is
+/// none.
+async fn front_inflight(
+    inflight: &mut VecDeque<Inflight>,
+) -> Result<Result<Accepted, ConnectorError>, JoinError> {
+    match inflight.front_mut() {
+        Some(i) => (&mut i.handle).await,
         None => std::future::pending().await,
     }
 }

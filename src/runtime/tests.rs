@@ -84,9 +84,14 @@ impl GatedLog {
 }
 
 impl Backend for GatedLog {
+    type Prepared = ();
+
+    fn prepare(&self, _records: &[StoredRecordRef<'_>]) {}
+
     fn append(
         &self,
         records: &[StoredRecordRef<'_>],
+        (): (),
         source_offset: Option<(&str, &SourceOffset)>,
     ) -> Result<Delivery, ConnectorError> {
         self.entered.fetch_add(1, Ordering::SeqCst);
@@ -327,9 +332,10 @@ async fn a_slow_log_holds_the_source_back() {
         stalled,
         "the source is blocked"
     );
-    // At most: one held append and one converted group waiting behind it (each at most
-    // max(max.queue.size, max.batch.size) = 4 records), and 4 batches queued.
-    assert!((1..=12).contains(&stalled), "{stalled} batches got out");
+    // At most: one held append, one prepared append waiting for it, and one converted group
+    // waiting behind them (each at most max(max.queue.size, max.batch.size) = 4 records), and
+    // 4 batches queued.
+    assert!((1..=16).contains(&stalled), "{stalled} batches got out");
 
     backend.set_open(true);
     let flowing = tokio::time::timeout(Duration::from_secs(10), async {
@@ -469,6 +475,59 @@ async fn a_failing_log_stops_the_source_and_fails_the_run() {
     assert!(
         stopped.load(Ordering::SeqCst),
         "the source was told to stop"
+    );
+    assert_eq!(backend.log.source_offset("c").unwrap(), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_append_prepared_behind_a_failing_one_is_not_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = GatedLog::new(EmbeddedLog::open(dir.path()).unwrap());
+    backend.set_open(false);
+    let _guard = backend.opens_on_drop();
+    let sent = Arc::new(AtomicUsize::new(0));
+    let counter = sent.clone();
+    let source = scripted(vec![Box::new(move |ctx: SourceContext| {
+        Box::pin(async move {
+            for n in 1..=2 {
+                let _ = ctx.output.send(batch(n, 1)).await;
+                counter.store(n as usize, Ordering::SeqCst);
+            }
+            ctx.shutdown.cancelled().await;
+            Ok(())
+        })
+    })]);
+    let bounds = QueueBounds {
+        max_queue_records: 1,
+        max_batch_records: 1,
+        max_queue_bytes: 0,
+    };
+    let run = tokio::spawn(run_test(
+        source,
+        backend.clone(),
+        bounds,
+        CancellationToken::new(),
+    ));
+    // The first append is held at the gate; the second is handed over and waits for it.
+    while backend.entered.load(Ordering::SeqCst) == 0 || sent.load(Ordering::SeqCst) < 2 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        backend.entered.load(Ordering::SeqCst),
+        1,
+        "appends go one at a time"
+    );
+    backend.fail.store(true, Ordering::SeqCst);
+    backend.set_open(true);
+    let err = run.await.unwrap().unwrap_err();
+    assert_eq!(err.retry(), Retry::Fatal);
+    // Give a wrongly released second append the time to get there.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        backend.entered.load(Ordering::SeqCst),
+        1,
+        "the append behind the failed one never reached the log"
     );
     assert_eq!(backend.log.source_offset("c").unwrap(), None);
 }
