@@ -279,6 +279,19 @@ impl PostgresConfig {
         self.columns.is_empty() || self.columns.matches(&format!("{schema}.{table}.{column}"))
     }
 
+    /// Where and as whom our own protocol client connects (replication and snapshot reads).
+    pub fn protocol_config(&self) -> crate::replication::ReplicationConfig {
+        crate::replication::ReplicationConfig {
+            host: self.hostname.clone(),
+            port: self.port,
+            user: self.user.clone(),
+            password: self.password.as_ref().map(|p| p.expose().to_owned()),
+            dbname: self.dbname.clone(),
+            application_name: format!("tributary-{}", self.slot_name),
+            connect_timeout: self.connect_timeout,
+        }
+    }
+
     /// The tokio-postgres connection string (values quoted).
     pub fn conn_string(&self) -> String {
         let mut s = format!(

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use cdc_core::{
     Batch, BatchSender, DeferredRows, ProcessingTime, RawRow, RowDecoder, SourceOffset,
 };
-use futures::{FutureExt, StreamExt, TryStreamExt};
+use futures::{StreamExt, TryStreamExt};
 use tokio_postgres::{Client, NoTls};
 use tokio_util::sync::CancellationToken;
 use tracing::info;
@@ -21,7 +21,7 @@ use crate::copy::CopyParser;
 use crate::error::PgSourceError;
 use crate::lsn::Lsn;
 use crate::offset::snapshot_offset;
-use crate::replication::{quote_ident, quote_literal};
+use crate::replication::{quote_ident, quote_literal, CopyClient};
 use crate::snapshot_rows::{tag, SnapshotRows, SnapshotSource};
 use crate::source_info::{now_us, SnapshotMarker};
 use crate::table::TableSchema;
@@ -174,8 +174,16 @@ impl TableCtx<'_> {
         first_table: bool,
         last_table: bool,
     ) -> Result<u64, PgSourceError> {
-        let client = connect(self.cfg).await?;
-        begin_in_snapshot(&client, self.snapshot_name).await?;
+        let mut client = CopyClient::connect(&self.cfg.protocol_config()).await?;
+        client
+            .simple_query(
+                "importing the replication slot's snapshot",
+                &format!(
+                    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT {}",
+                    quote_literal(self.snapshot_name)
+                ),
+            )
+            .await?;
         let cols: Vec<usize> = (0..table.columns.len())
             .filter(|&i| table.value_pos[i].is_some())
             .collect();
@@ -193,11 +201,7 @@ impl TableCtx<'_> {
             quote_ident(&table.table)
         );
         let what = || format!("reading {}.{} for the snapshot", table.schema, table.table);
-        let stream = client
-            .copy_out(sql.as_str())
-            .await
-            .map_err(|e| PgSourceError::query(what(), e))?;
-        futures::pin_mut!(stream);
+        let mut copy = client.copy_out("the snapshot's COPY", &sql).await?;
         let nfields = cols.len().max(1);
         let mut parser = CopyParser::new();
         let batch_size = self.out.max_batch_records();
@@ -223,7 +227,7 @@ impl TableCtx<'_> {
             // A chunk already received is taken without waiting: it was read with the ones
             // before it, at the same time. The clock is read again (for the events' ts_ms,
             // ts_us and ts_ns) only after waiting for the server, or every CLOCK_EVERY chunks.
-            let next = match stream.next().now_or_never() {
+            let next = match copy.try_next()? {
                 Some(next) => {
                     since_clock += 1;
                     if since_clock >= CLOCK_EVERY {
@@ -233,11 +237,11 @@ impl TableCtx<'_> {
                             return Err(PgSourceError::QueueClosed);
                         }
                     }
-                    next
+                    Some(next)
                 }
                 None => {
                     let next = tokio::select! {
-                        c = stream.next() => c,
+                        c = copy.next() => c?,
                         () = self.shutdown.cancelled() => return Err(PgSourceError::QueueClosed),
                     };
                     since_clock = 0;
@@ -245,10 +249,7 @@ impl TableCtx<'_> {
                     next
                 }
             };
-            let chunk: Option<Bytes> = next
-                .transpose()
-                .map_err(|e| PgSourceError::query(what(), e))?;
-            let Some(chunk) = chunk else { break };
+            let Some(chunk) = next else { break };
             parser.push(chunk);
             while let Some(data) =
                 parser
@@ -287,7 +288,8 @@ impl TableCtx<'_> {
             rows += 1;
         }
         self.flush(&decoder, &mut batch, 0).await?;
-        let _ = client.batch_execute("COMMIT").await;
+        let _ = client.simple_query("ending the snapshot", "COMMIT").await;
+        client.close().await;
         info!(table = %format!("{}.{}", table.schema, table.table), rows, "table snapshot done");
         Ok(rows)
     }

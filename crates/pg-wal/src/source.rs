@@ -49,15 +49,7 @@ impl PostgresSource {
     }
 
     fn replication_config(&self) -> ReplicationConfig {
-        ReplicationConfig {
-            host: self.cfg.hostname.clone(),
-            port: self.cfg.port,
-            user: self.cfg.user.clone(),
-            password: self.cfg.password.as_ref().map(|p| p.expose().to_owned()),
-            dbname: self.cfg.dbname.clone(),
-            application_name: format!("tributary-{}", self.cfg.slot_name),
-            connect_timeout: self.cfg.connect_timeout,
-        }
+        self.cfg.protocol_config()
     }
 
     fn plan(

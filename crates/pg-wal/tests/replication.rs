@@ -780,3 +780,80 @@ fn proc_stat_secs(fields: &[usize]) -> f64 {
         .sum();
     ticks / 100.0 // USER_HZ is 100 on Linux
 }
+
+#[tokio::test]
+async fn copy_client_streams_every_row_then_runs_the_next_query() {
+    let db = fixture("copy_rows").await;
+    let cfg = config(
+        &db.server,
+        &db.dbname,
+        &db.server.user,
+        Some(&db.server.password),
+    );
+    let mut client = pg_wal::replication::CopyClient::connect(&cfg)
+        .await
+        .unwrap();
+    let mut copy = client
+        .copy_out(
+            "test copy",
+            "COPY (SELECT g FROM generate_series(1, 5000) g) TO STDOUT",
+        )
+        .await
+        .unwrap();
+    let mut rows = Vec::new();
+    while let Some(data) = copy.next().await.unwrap() {
+        rows.push(String::from_utf8(data.to_vec()).unwrap());
+    }
+    let expected: Vec<String> = (1..=5000).map(|g| format!("{g}\n")).collect();
+    assert_eq!(rows, expected, "one CopyData per row, in order");
+    assert_eq!(copy.next().await.unwrap(), None, "stays finished");
+    let after = client.simple_query("after", "SELECT 42").await.unwrap();
+    assert_eq!(after, vec![vec![Some("42".to_owned())]]);
+    client.close().await;
+}
+
+#[tokio::test]
+async fn copy_client_reports_a_failing_copy_and_stays_usable_after_a_refused_one() {
+    let db = fixture("copy_errors").await;
+    let cfg = config(
+        &db.server,
+        &db.dbname,
+        &db.server.user,
+        Some(&db.server.password),
+    );
+    let mut client = pg_wal::replication::CopyClient::connect(&cfg)
+        .await
+        .unwrap();
+    // Refused before copying: the error names the SQLSTATE and the connection is ready again.
+    let err = match client
+        .copy_out("test copy", "COPY no_such_table TO STDOUT")
+        .await
+    {
+        Ok(_) => panic!("copying a missing table succeeded"),
+        Err(e) => e,
+    };
+    assert_eq!(err.sqlstate(), Some("42P01"), "{err}");
+    assert_eq!(
+        client.simple_query("after", "SELECT 1").await.unwrap(),
+        vec![vec![Some("1".to_owned())]]
+    );
+    // Failing halfway: the rows before the failure, then the server's error.
+    let mut copy = client
+        .copy_out(
+            "test copy",
+            "COPY (SELECT 1 / (5000 - g) FROM generate_series(1, 10000) g) TO STDOUT",
+        )
+        .await
+        .unwrap();
+    let mut rows = 0;
+    let err = loop {
+        match copy.next().await {
+            Ok(Some(_)) => rows += 1,
+            Ok(None) => panic!("the copy completed after {rows} rows"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(rows, 4999, "every row before the failing one");
+    assert_eq!(err.sqlstate(), Some("22012"), "{err}");
+    assert_eq!(err.retry(), Retry::Fatal, "{err}");
+}

@@ -23,7 +23,7 @@ impl ReplicationClient {
     /// SCRAM-SHA-256), all within `cfg.connect_timeout`.
     pub async fn connect(cfg: &ReplicationConfig) -> Result<Self, ReplicationError> {
         cfg.validate()?;
-        match tokio::time::timeout(cfg.connect_timeout, Connection::establish(cfg)).await {
+        match tokio::time::timeout(cfg.connect_timeout, Connection::establish(cfg, true)).await {
             Ok(conn) => Ok(ReplicationClient { conn: conn? }),
             Err(_) => Err(ReplicationError::ConnectTimeout {
                 addr: cfg.addr(),

@@ -44,9 +44,13 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
-    /// Opens the socket, sends the startup message with `replication=database`, authenticates,
-    /// and reads until the server is ready for queries. The caller applies the connect timeout.
-    pub(crate) async fn establish(cfg: &ReplicationConfig) -> Result<Connection, ReplicationError> {
+    /// Opens the socket, sends the startup message (with `replication=database` when
+    /// `replication`), authenticates, and reads until the server is ready for queries. The
+    /// caller applies the connect timeout.
+    pub(crate) async fn establish(
+        cfg: &ReplicationConfig,
+        replication: bool,
+    ) -> Result<Connection, ReplicationError> {
         let addr = cfg.addr();
         let (reader, writer) = transport::open(&cfg.host, cfg.port)
             .await
@@ -67,15 +71,15 @@ impl Connection {
             ("user", cfg.user.as_str()),
             ("database", cfg.dbname.as_str()),
             ("application_name", cfg.application_name.as_str()),
-            ("replication", "database"),
             ("client_encoding", "UTF8"),
         ];
-        frontend::startup_message(params, &mut conn.wbuf)
+        let mode = replication.then_some(("replication", "database"));
+        frontend::startup_message(params.into_iter().chain(mode), &mut conn.wbuf)
             .map_err(|e| invalid("startup parameters", &e))?;
         conn.flush().await?;
         conn.authenticate(cfg).await?;
         conn.finish_startup(&cfg.user).await?;
-        debug!(addr = %conn.addr, server_version = ?conn.parameter("server_version"), "replication connection ready");
+        debug!(addr = %conn.addr, replication, server_version = ?conn.parameter("server_version"), "connection ready");
         Ok(conn)
     }
 

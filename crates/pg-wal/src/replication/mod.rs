@@ -26,6 +26,7 @@
 mod client;
 mod command;
 mod conn;
+mod copy_out;
 mod error;
 pub mod frame;
 mod stream;
@@ -38,6 +39,7 @@ use crate::lsn::Lsn;
 
 pub use client::ReplicationClient;
 pub use command::{quote_ident, quote_literal};
+pub use copy_out::{CopyClient, CopyOut};
 pub use error::{retry_for_sqlstate, ReplicationError, ServerError};
 pub use frame::ReplicationMessage;
 pub use stream::ReplicationStream;
