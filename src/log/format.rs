@@ -5,15 +5,23 @@
 //! All integers are little-endian.
 //!
 //! ```text
-//! chunk    := version:u8 (=5) count:u32 part5                          (this build writes)
-//!           | version:u8 (=6) count:u32 raw_len:u32 lz4_block(part5)   (this build writes)
+//! chunk    := version:u8 (=7) count:u32 part7                          (this build writes)
+//!           | version:u8 (=8) count:u32 raw_len:u32 lz4_block(part7)   (this build writes)
+//!           | version:u8 (=5) count:u32 part5                          (read only)
+//!           | version:u8 (=6) count:u32 raw_len:u32 lz4_block(part5)   (read only)
 //!           | version:u8 (=3) count:u32 part3                          (read only)
 //!           | version:u8 (=4) count:u32 raw_len:u32 lz4_block(part3)   (read only)
 //!           | version:u8 (=1) count:u32 record1{count}                 (read only)
 //!           | version:u8 (=2) count:u32 raw_len:u32 lz4_block(record1{count})   (read only)
+//! part7    := records_len:u32 record7{count} dict
 //! part5    := records_len:u32 record5{count} dict
 //! part3    := records_len:u32 record3{count} dict
 //! dict     := n:u32 (len:u32 bytes){n}            (the distinct shared prefixes of the chunk)
+//! record7  := len:u32 timestamp_ms:i64 key:shared7 value:shared7 headers context:u32
+//! shared7  := -1:i32                              (null)
+//!           | len:i32 prefix:u32 suffix:u32 data[len]
+//!                                                 (0: none; k: dict entry k-1; the bytes are
+//!                                                  the prefix entry, data, the suffix entry)
 //! record5  := len:u32 timestamp_ms:i64 key:shared value:shared headers context:u32
 //!                                                 (context 0: none; k: dict entry k-1 is a
 //!                                                  `headers` list that follows the record's
@@ -30,21 +38,25 @@
 //! Version 3 exists for messages that repeat a large part: JsonConverter's schema is about nine
 //! tenths of every message of a table, and storing it once per chunk instead of once per record
 //! cuts the bytes to copy, compress and write tenfold. Version 5 does the same for the headers
-//! every record of a connector carries (Debezium's `__debezium.context.*`).
+//! every record of a connector carries (Debezium's `__debezium.context.*`). Version 7 adds a
+//! shared suffix: a snapshot row's `source` block and the fields after it are the same for
+//! runs of rows, and storing them once per chunk leaves little more than the row's columns.
 
 use super::{Payload, StoredRecord, StoredRecordRef};
 
 /// The uncompressed chunk format version written by this build.
-pub const VERSION: u8 = 5;
+pub const VERSION: u8 = 7;
 
 /// The lz4-compressed form of [`VERSION`].
-pub const VERSION_LZ4: u8 = 6;
+pub const VERSION_LZ4: u8 = 8;
 
 /// Chunk versions of earlier builds, still read.
 const VERSION_1: u8 = 1;
 const VERSION_1_LZ4: u8 = 2;
 const VERSION_3: u8 = 3;
 const VERSION_3_LZ4: u8 = 4;
+const VERSION_5: u8 = 5;
+const VERSION_5_LZ4: u8 = 6;
 
 /// A chunk is stored compressed only when that saves at least this share (in tenths).
 const WORTH_COMPRESSING_TENTHS: usize = 9;
@@ -58,7 +70,7 @@ const MAX_PREFIXES: usize = 64;
 /// A chunk or record that cannot be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FormatError {
-    #[error("unsupported chunk format version {0} (this build reads versions 1 to 6)")]
+    #[error("unsupported chunk format version {0} (this build reads versions 1 to 8)")]
     Version(u8),
     #[error("truncated {0}")]
     Truncated(&'static str),
@@ -66,36 +78,52 @@ pub enum FormatError {
     HeaderName,
     #[error("compressed chunk does not decompress to its recorded length")]
     Compression,
-    #[error("record refers to shared prefix {0}, which the chunk does not have")]
+    #[error("record refers to shared part {0}, which the chunk does not have")]
     Prefix(u32),
 }
 
-/// The shared prefixes of the chunk being written, recognised by address.
+/// The shared parts (prefixes, suffixes, context blocks) of the chunk being written, recognised
+/// by address.
 #[derive(Debug, Default)]
 pub struct Prefixes<'a> {
     entries: Vec<&'a [u8]>,
+    /// The last references found, checked before the dictionary: a record's key prefix, value
+    /// prefix, suffix and context are the previous record's nearly always.
+    recent: [(usize, usize, u32); RECENT],
+    next_recent: usize,
 }
 
+/// Entries of [`Prefixes::recent`].
+const RECENT: usize = 4;
+
 impl<'a> Prefixes<'a> {
-    /// The reference to store for `prefix`: 0 for none, k for dictionary entry k-1; `None` when
-    /// the dictionary is full (the prefix is then stored inline).
-    fn reference(&mut self, prefix: &'a [u8]) -> Option<u32> {
-        if prefix.is_empty() {
+    /// The reference to store for `part`: 0 for none, k for dictionary entry k-1; `None` when
+    /// the dictionary is full (the part is then stored inline).
+    fn reference(&mut self, part: &'a [u8]) -> Option<u32> {
+        if part.is_empty() {
             return Some(0);
         }
-        let same = |e: &&[u8]| e.as_ptr() == prefix.as_ptr() && e.len() == prefix.len();
-        if let Some(i) = self.entries.iter().rposition(same) {
-            return Some(i as u32 + 1);
+        let key = (part.as_ptr() as usize, part.len());
+        if let Some(&(_, _, k)) = self.recent.iter().find(|r| (r.0, r.1) == key) {
+            return Some(k);
         }
-        if self.entries.len() >= MAX_PREFIXES {
-            return None;
-        }
-        self.entries.push(prefix);
-        Some(self.entries.len() as u32)
+        let same = |e: &&[u8]| e.as_ptr() == part.as_ptr() && e.len() == part.len();
+        let k = match self.entries.iter().rposition(same) {
+            Some(i) => i as u32 + 1,
+            None if self.entries.len() >= MAX_PREFIXES => return None,
+            None => {
+                self.entries.push(part);
+                self.entries.len() as u32
+            }
+        };
+        self.recent[self.next_recent] = (key.0, key.1, k);
+        self.next_recent = (self.next_recent + 1) % RECENT;
+        Some(k)
     }
 
     pub fn clear(&mut self) {
         self.entries.clear();
+        self.recent = Default::default();
     }
 }
 
@@ -130,7 +158,7 @@ pub fn encoded_len(r: &StoredRecordRef<'_>) -> usize {
 }
 
 fn body_len(r: &StoredRecordRef<'_>) -> usize {
-    let shared = |p: Option<Payload<'_>>| p.map_or(4, |p| 8 + p.rest.len());
+    let shared = |p: Option<Payload<'_>>| p.map_or(4, |p| 12 + p.rest.len());
     // Context headers without their encoded block are stored inline, after the record's own.
     let inline_context = if r.context_block.is_empty() {
         headers_len(r.context) - 4
@@ -156,12 +184,14 @@ fn headers_len(headers: &[(String, Vec<u8>)]) -> usize {
 
 /// Appends one length-prefixed record to a chunk in `buf`, adding its prefixes to `prefixes`.
 pub fn encode_record<'a>(buf: &mut Vec<u8>, r: &StoredRecordRef<'a>, prefixes: &mut Prefixes<'a>) {
-    let key = r.key.map(|p| (prefixes.reference(p.prefix), p));
-    let value = r.value.map(|p| (prefixes.reference(p.prefix), p));
-    // A prefix the dictionary had no room for is stored inline.
-    let inline = |x: &Option<(Option<u32>, Payload<'_>)>| match x {
-        Some((None, p)) => p.prefix.len(),
-        _ => 0,
+    let key = r.key.map(|p| shared_refs(prefixes, p));
+    let value = r.value.map(|p| shared_refs(prefixes, p));
+    // A part the dictionary had no room for is stored inline.
+    let inline = |x: &Option<SharedRefs<'_>>| {
+        x.as_ref().map_or(0, |s| {
+            s.prefix.map_or(s.payload.prefix.len(), |_| 0)
+                + s.suffix.map_or(s.payload.suffix.len(), |_| 0)
+        })
     };
     // The context headers go to the dictionary once per chunk; inline when it is full.
     let context = match (r.context.is_empty(), r.context_block.is_empty()) {
@@ -188,21 +218,40 @@ pub fn encode_record<'a>(buf: &mut Vec<u8>, r: &StoredRecordRef<'a>, prefixes: &
     buf.extend_from_slice(&context.unwrap_or(0).to_le_bytes());
 }
 
-fn put_shared(buf: &mut Vec<u8>, part: Option<(Option<u32>, Payload<'_>)>) {
-    match part {
-        None => buf.extend_from_slice(&(-1i32).to_le_bytes()),
-        Some((Some(reference), p)) => {
-            buf.extend_from_slice(&(p.rest.len() as i32).to_le_bytes());
-            buf.extend_from_slice(&reference.to_le_bytes());
-            buf.extend_from_slice(p.rest);
-        }
-        Some((None, p)) => {
-            buf.extend_from_slice(&(p.len() as i32).to_le_bytes());
-            buf.extend_from_slice(&0u32.to_le_bytes());
-            buf.extend_from_slice(p.prefix);
-            buf.extend_from_slice(p.rest);
-        }
+/// A key or value with the dictionary references of its prefix and suffix (`None`: inline).
+struct SharedRefs<'a> {
+    payload: Payload<'a>,
+    prefix: Option<u32>,
+    suffix: Option<u32>,
+}
+
+fn shared_refs<'a>(prefixes: &mut Prefixes<'a>, payload: Payload<'a>) -> SharedRefs<'a> {
+    SharedRefs {
+        payload,
+        prefix: prefixes.reference(payload.prefix),
+        suffix: prefixes.reference(payload.suffix),
     }
+}
+
+fn put_shared(buf: &mut Vec<u8>, part: Option<SharedRefs<'_>>) {
+    let Some(SharedRefs {
+        payload: p,
+        prefix,
+        suffix,
+    }) = part
+    else {
+        buf.extend_from_slice(&(-1i32).to_le_bytes());
+        return;
+    };
+    let inline_prefix: &[u8] = if prefix.is_none() { p.prefix } else { &[] };
+    let inline_suffix: &[u8] = if suffix.is_none() { p.suffix } else { &[] };
+    let len = inline_prefix.len() + p.rest.len() + inline_suffix.len();
+    buf.extend_from_slice(&(len as i32).to_le_bytes());
+    buf.extend_from_slice(&prefix.unwrap_or(0).to_le_bytes());
+    buf.extend_from_slice(&suffix.unwrap_or(0).to_le_bytes());
+    buf.extend_from_slice(inline_prefix);
+    buf.extend_from_slice(p.rest);
+    buf.extend_from_slice(inline_suffix);
 }
 
 /// The headers of a record: `headers`, then `context` (one list as readers see it).
@@ -232,6 +281,7 @@ pub fn chunk_count(chunk: &[u8]) -> Result<u32, FormatError> {
 pub fn compress_chunk(chunk: &[u8], scratch: &mut Vec<u8>) -> Option<Vec<u8>> {
     let version = match *chunk.first()? {
         VERSION => VERSION_LZ4,
+        VERSION_5 => VERSION_5_LZ4,
         VERSION_3 => VERSION_3_LZ4,
         VERSION_1 => VERSION_1_LZ4,
         _ => return None,
@@ -261,6 +311,7 @@ fn chunk_records(chunk: &[u8]) -> Result<(u8, std::borrow::Cow<'_, [u8]>), Forma
     let version = match chunk.first() {
         Some(&VERSION_1_LZ4) => VERSION_1,
         Some(&VERSION_3_LZ4) => VERSION_3,
+        Some(&VERSION_5_LZ4) => VERSION_5,
         Some(&VERSION_LZ4) => VERSION,
         Some(&v) => return Ok((v, std::borrow::Cow::Borrowed(body))),
         None => return Err(FormatError::Truncated("chunk header")),
@@ -280,7 +331,7 @@ fn chunk_records(chunk: &[u8]) -> Result<(u8, std::borrow::Cow<'_, [u8]>), Forma
     Ok((version, std::borrow::Cow::Owned(raw)))
 }
 
-/// Splits a version 3 or 5 records part into its records and its dictionary.
+/// Splits a version 3, 5 or 7 records part into its records and its dictionary.
 fn split_dict(part: &[u8]) -> Result<(&[u8], Vec<&[u8]>), FormatError> {
     let mut cur = Cursor(part);
     let dict_at = cur.u32("dictionary position")? as usize;
@@ -305,7 +356,7 @@ pub fn decode_chunk(
 ) -> Result<(), FormatError> {
     let count = chunk_count(chunk)?;
     let (version, part) = chunk_records(chunk)?;
-    let (records, dict) = if version == VERSION || version == VERSION_3 {
+    let (records, dict) = if matches!(version, VERSION | VERSION_5 | VERSION_3) {
         split_dict(&part)?
     } else {
         (&part[..], Vec::new())
@@ -322,27 +373,40 @@ pub fn decode_chunk(
             continue;
         }
         out.push(match version {
-            VERSION => decode_body_v3(body, offset, &dict, true)?,
-            VERSION_3 => decode_body_v3(body, offset, &dict, false)?,
+            VERSION => decode_body_v3(body, offset, &dict, Layout::V7)?,
+            VERSION_5 => decode_body_v3(body, offset, &dict, Layout::V5)?,
+            VERSION_3 => decode_body_v3(body, offset, &dict, Layout::V3)?,
             _ => decode_body(body, offset)?,
         });
     }
     Ok(())
 }
 
-/// A version 3 record body, or a version 5 one (`context`: a context reference follows).
+/// The record layouts that use a chunk dictionary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// Shared prefixes.
+    V3,
+    /// V3 and a context-headers reference after the headers.
+    V5,
+    /// V5 with a shared suffix too.
+    V7,
+}
+
+/// A version 3, 5 or 7 record body.
 fn decode_body_v3(
     body: &[u8],
     offset: u64,
     dict: &[&[u8]],
-    context: bool,
+    layout: Layout,
 ) -> Result<StoredRecord, FormatError> {
     let mut cur = Cursor(body);
     let timestamp_ms = cur.i64("timestamp")?;
-    let key = cur.shared("key", dict)?;
-    let value = cur.shared("value", dict)?;
+    let suffix = layout == Layout::V7;
+    let key = cur.shared("key", dict, suffix)?;
+    let value = cur.shared("value", dict, suffix)?;
     let mut headers = cur.headers()?;
-    if context {
+    if layout != Layout::V3 {
         match cur.u32("context headers")? {
             0 => {}
             k => {
@@ -446,26 +510,33 @@ impl<'a> Cursor<'a> {
         self.0.is_empty()
     }
 
+    /// A `shared` (or, with `suffix`, `shared7`) part, joined.
     fn shared(
         &mut self,
         what: &'static str,
         dict: &[&[u8]],
+        suffix: bool,
     ) -> Result<Option<Vec<u8>>, FormatError> {
         let len = self.array(what).map(i32::from_le_bytes)?;
         if len < 0 {
             return Ok(None);
         }
-        let reference = self.u32(what)?;
-        let prefix: &[u8] = match reference {
-            0 => &[],
-            k => dict
-                .get(k as usize - 1)
-                .ok_or(FormatError::Prefix(reference))?,
+        let entry = |reference: u32| -> Result<&[u8], FormatError> {
+            match reference {
+                0 => Ok(&[]),
+                k => dict
+                    .get(k as usize - 1)
+                    .copied()
+                    .ok_or(FormatError::Prefix(reference)),
+            }
         };
+        let prefix = entry(self.u32(what)?)?;
+        let suffix = if suffix { entry(self.u32(what)?)? } else { &[] };
         let rest = self.take(len as usize, what)?;
-        let mut v = Vec::with_capacity(prefix.len() + rest.len());
+        let mut v = Vec::with_capacity(prefix.len() + rest.len() + suffix.len());
         v.extend_from_slice(prefix);
         v.extend_from_slice(rest);
+        v.extend_from_slice(suffix);
         Ok(Some(v))
     }
 
@@ -560,9 +631,10 @@ mod tests {
     }
 
     #[test]
-    fn shared_prefixes_are_stored_once_and_read_back_joined() {
+    fn shared_prefixes_and_suffixes_are_stored_once_and_read_back_joined() {
         let schema = br#"{"schema":{"type":"struct","fields":[]},"payload":"#.repeat(20);
         let other = br#"{"schema":{"type":"string"},"payload":"#.to_vec();
+        let tail = br#","source":{"connector":"postgresql"},"op":"r"}}"#.repeat(5);
         let rests: Vec<Vec<u8>> = (0..100)
             .map(|i| format!("{{\"id\":{i}}}}}").into_bytes())
             .collect();
@@ -575,10 +647,12 @@ mod tests {
                 key: Some(Payload {
                     prefix: &other,
                     rest: b"\"k\"}",
+                    suffix: &[],
                 }),
                 value: Some(Payload {
                     prefix: if i % 10 == 0 { &[] } else { &schema },
                     rest,
+                    suffix: if i % 3 == 0 { &[] } else { &tail },
                 }),
                 headers: &[],
                 context: &[],
@@ -587,8 +661,8 @@ mod tests {
             .collect();
         let chunk = chunk_of(&recs);
         assert!(
-            chunk.len() < schema.len() * 2 + recs.len() * 64,
-            "the schema is stored once: {} bytes",
+            chunk.len() < schema.len() * 2 + tail.len() * 2 + recs.len() * 64,
+            "the schema and the tail are stored once: {} bytes",
             chunk.len()
         );
         for stored in [chunk.clone(), compress(&chunk).unwrap_or(chunk)] {
@@ -603,7 +677,7 @@ mod tests {
     }
 
     #[test]
-    fn prefixes_beyond_the_dictionary_are_stored_inline() {
+    fn prefixes_and_suffixes_beyond_the_dictionary_are_stored_inline() {
         let prefixes: Vec<Vec<u8>> = (0..MAX_PREFIXES + 5)
             .map(|i| format!("prefix-{i}-").into_bytes())
             .collect();
@@ -619,6 +693,7 @@ mod tests {
                 value: Some(Payload {
                     prefix: p,
                     rest: b"rest",
+                    suffix: p,
                 }),
                 headers: &[],
                 context: &context,
@@ -635,7 +710,7 @@ mod tests {
         let mut out = Vec::new();
         decode_chunk(&buf, 0, 0, usize::MAX, &mut out).unwrap();
         for (p, o) in prefixes.iter().zip(&out) {
-            assert_eq!(o.value.as_deref(), Some(&[&p[..], b"rest"].concat()[..]));
+            assert_eq!(o.value.as_deref(), Some(&[&p[..], b"rest", p].concat()[..]));
             assert_eq!(o.headers, context);
         }
     }
@@ -726,6 +801,53 @@ mod tests {
     }
 
     #[test]
+    fn version_5_chunks_of_the_previous_build_are_still_read() {
+        // One record as the previous build wrote it: a shared-prefix value with no suffix
+        // reference, a header, a context reference; the dictionary holds the prefix and the
+        // context headers.
+        let mut record = Vec::new();
+        record.extend_from_slice(&9i64.to_le_bytes());
+        record.extend_from_slice(&(-1i32).to_le_bytes()); // null key
+        record.extend_from_slice(&2i32.to_le_bytes()); // value: 2 bytes after dict entry 1
+        record.extend_from_slice(&1u32.to_le_bytes());
+        record.extend_from_slice(b"}}");
+        record.extend_from_slice(&1u32.to_le_bytes()); // one header
+        record.extend_from_slice(&1u32.to_le_bytes());
+        record.extend_from_slice(b"h");
+        record.extend_from_slice(&1u32.to_le_bytes());
+        record.extend_from_slice(b"v");
+        record.extend_from_slice(&2u32.to_le_bytes()); // context: dict entry 2
+        let mut records = (record.len() as u32).to_le_bytes().to_vec();
+        records.extend_from_slice(&record);
+        let context = encode_headers(&[("c".to_owned(), b"d".to_vec())]);
+        let mut v5 = vec![VERSION_5];
+        v5.extend_from_slice(&1u32.to_le_bytes());
+        v5.extend_from_slice(&(records.len() as u32).to_le_bytes());
+        v5.extend_from_slice(&records);
+        v5.extend_from_slice(&2u32.to_le_bytes()); // dictionary: two entries
+        v5.extend_from_slice(&6u32.to_le_bytes());
+        v5.extend_from_slice(b"{\"a\":{");
+        v5.extend_from_slice(&(context.len() as u32).to_le_bytes());
+        v5.extend_from_slice(&context);
+        let v6 = compress(&v5);
+        let expected = StoredRecord {
+            offset: 3,
+            timestamp_ms: 9,
+            key: None,
+            value: Some(b"{\"a\":{}}".to_vec()),
+            headers: vec![
+                ("h".to_owned(), b"v".to_vec()),
+                ("c".to_owned(), b"d".to_vec()),
+            ],
+        };
+        for chunk in std::iter::once(v5).chain(v6) {
+            let mut out = Vec::new();
+            decode_chunk(&chunk, 3, 0, 10, &mut out).unwrap();
+            assert_eq!(out, std::slice::from_ref(&expected));
+        }
+    }
+
+    #[test]
     fn chunks_of_earlier_builds_are_still_read() {
         let records = [
             StoredRecord {
@@ -766,6 +888,7 @@ mod tests {
             value: Some(Payload {
                 prefix: b"pre",
                 rest: b"value",
+                suffix: b"post",
             }),
             headers: &[("a".to_owned(), b"b".to_vec())],
             context: &[("c".to_owned(), b"d".to_vec())],

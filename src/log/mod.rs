@@ -38,16 +38,18 @@ pub struct StoredRecordRef<'a> {
     pub context_block: &'a [u8],
 }
 
-/// A key's or value's bytes in two parts: `prefix` followed by `rest`.
+/// A key's or value's bytes in three parts: `prefix`, `rest`, then `suffix`.
 ///
-/// The prefix is the part many records share, such as JsonConverter's serialized schema in
-/// front of every payload of a table (about nine tenths of each message with schemas). A log
-/// stores each distinct prefix once per chunk (recognised by address, so pass the same slice for
-/// the same prefix); a backend that sends whole messages joins the two parts.
+/// The prefix and suffix are parts many records share, such as JsonConverter's serialized schema
+/// in front of every payload of a table (about nine tenths of each message with schemas), and a
+/// snapshot row's `source` block and the fields after it. A log stores each distinct shared part
+/// once per chunk (recognised by address, so pass the same slice for the same part); a backend
+/// that sends whole messages joins the parts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Payload<'a> {
     pub prefix: &'a [u8],
     pub rest: &'a [u8],
+    pub suffix: &'a [u8],
 }
 
 impl<'a> Payload<'a> {
@@ -56,20 +58,21 @@ impl<'a> Payload<'a> {
         Payload {
             prefix: &[],
             rest: bytes,
+            suffix: &[],
         }
     }
 
     pub fn len(&self) -> usize {
-        self.prefix.len() + self.rest.len()
+        self.prefix.len() + self.rest.len() + self.suffix.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// The record's bytes: borrowed when there is no prefix, joined otherwise.
+    /// The record's bytes: borrowed when there is no shared part, joined otherwise.
     pub fn joined(&self) -> std::borrow::Cow<'a, [u8]> {
-        if self.prefix.is_empty() {
+        if self.prefix.is_empty() && self.suffix.is_empty() {
             std::borrow::Cow::Borrowed(self.rest)
         } else {
             std::borrow::Cow::Owned(self.to_vec())
@@ -81,6 +84,7 @@ impl<'a> Payload<'a> {
         let mut v = Vec::with_capacity(self.len());
         v.extend_from_slice(self.prefix);
         v.extend_from_slice(self.rest);
+        v.extend_from_slice(self.suffix);
         v
     }
 }

@@ -376,6 +376,7 @@ fn write(
                 prefix: Some(prefix),
                 start,
                 end,
+                suffix: None,
             }));
         }
     };
@@ -432,6 +433,9 @@ fn convert_deferred(
         .key_schema()
         .map(|schema| JsonFrame::new(kconv, kcache, schema, group).0);
     let value_frame = JsonFrame::new(vconv, vcache, decoder.envelope_schema(), group).0;
+    // The value's tail (for a snapshot row: its source block and the fields after it) is the
+    // same for rows with the same tag and read time: it becomes a shared suffix.
+    let mut tail = None;
     for row in &rows.rows {
         let key = match &key_frame {
             Some(frame) => Some(
@@ -442,9 +446,13 @@ fn convert_deferred(
             None => None,
         };
         let value = value_frame
-            .write(group, |out| {
-                decoder.write_json_value(row, value_frame.decimal, out)
-            })
+            .write_split(
+                group,
+                |out| decoder.write_json_value_head(row, value_frame.decimal, out),
+                &mut tail,
+                (row.tag, row.ts.nanos),
+                |out| decoder.write_json_value_tail(row, out),
+            )
             .map_err(failed)?;
         group.records.push(Converted {
             key,
@@ -498,17 +506,53 @@ impl JsonFrame {
             prefix: self.prefix,
             start,
             end: group.arena.len(),
+            suffix: None,
+        })
+    }
+
+    /// A message of a deferred row whose rest after `head` is shared with the rows before it
+    /// that have the same tag and read time (`tail` keeps that suffix from row to row).
+    fn write_split<E>(
+        &self,
+        group: &mut ConvertedGroup,
+        head: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+        tail: &mut Option<((u8, i64), u32)>,
+        tail_key: (u8, i64),
+        write_tail: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+    ) -> Result<Part, E> {
+        let start = group.arena.len();
+        head(&mut group.arena)?;
+        let end = group.arena.len();
+        let suffix = match *tail {
+            Some((key, i)) if key == tail_key => i,
+            _ => {
+                let mut bytes = Vec::with_capacity(512);
+                write_tail(&mut bytes)?;
+                if self.prefix.is_some() {
+                    bytes.push(b'}');
+                }
+                let i = group.push_shared(bytes.into());
+                *tail = Some((tail_key, i));
+                i
+            }
+        };
+        Ok(Part {
+            prefix: self.prefix,
+            start,
+            end,
+            suffix: Some(suffix),
         })
     }
 }
 
-/// A converted key or value: `prefixes[prefix]` (when some) followed by `arena[start..end]` of
-/// its [`ConvertedGroup`].
+/// A converted key or value: `shared[prefix]` (when some), `arena[start..end]`, then
+/// `shared[suffix]` (when some), of its [`ConvertedGroup`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Part {
     prefix: Option<u32>,
     start: usize,
     end: usize,
+    suffix: Option<u32>,
 }
 
 /// One record converted; its bytes live in the group.
@@ -521,11 +565,12 @@ pub(crate) struct Converted {
 }
 
 /// The records of a group of batches, converted, with their bytes in one arena (one allocation
-/// for the group instead of two per record) and the shared prefixes they refer to.
+/// for the group instead of two per record) and the shared parts they refer to.
 #[derive(Default)]
 pub(crate) struct ConvertedGroup {
     arena: Vec<u8>,
-    prefixes: Vec<Arc<[u8]>>,
+    /// Prefixes and suffixes that records share.
+    shared: Vec<Arc<[u8]>>,
     pub records: Vec<Converted>,
     /// Headers every record of the group carries after its own.
     pub context: SharedHeaders,
@@ -544,22 +589,28 @@ impl Drop for ConvertedGroup {
 impl ConvertedGroup {
     /// The bytes of a part of one of this group's records.
     pub fn payload(&self, part: &Part) -> Payload<'_> {
-        let prefix = part
-            .prefix
-            .and_then(|i| self.prefixes.get(i as usize))
-            .map_or(&[][..], |p| &p[..]);
+        let shared = |i: Option<u32>| {
+            i.and_then(|i| self.shared.get(i as usize))
+                .map_or(&[][..], |p| &p[..])
+        };
         Payload {
-            prefix,
+            prefix: shared(part.prefix),
             rest: self.arena.get(part.start..part.end).unwrap_or_default(),
+            suffix: shared(part.suffix),
         }
     }
 
+    /// Adds a shared part no record refers to yet.
+    fn push_shared(&mut self, bytes: Arc<[u8]>) -> u32 {
+        self.shared.push(bytes);
+        (self.shared.len() - 1) as u32
+    }
+
     fn prefix_index(&mut self, prefix: &Arc<[u8]>) -> u32 {
-        if let Some(i) = self.prefixes.iter().rposition(|p| Arc::ptr_eq(p, prefix)) {
+        if let Some(i) = self.shared.iter().rposition(|p| Arc::ptr_eq(p, prefix)) {
             return i as u32;
         }
-        self.prefixes.push(prefix.clone());
-        (self.prefixes.len() - 1) as u32
+        self.push_shared(prefix.clone())
     }
 }
 
@@ -572,7 +623,7 @@ pub(crate) fn convert(
     let n: usize = batches.iter().map(Batch::len).sum();
     let mut group = ConvertedGroup {
         arena: converter.arenas.take(n * converter.bytes_per_record),
-        prefixes: Vec::new(),
+        shared: Vec::new(),
         records: Vec::with_capacity(n),
         context: converter.context_headers.clone(),
         context_block: converter.context_block.clone(),

@@ -49,13 +49,28 @@ pub trait RowDecoder: Send + Sync + std::fmt::Debug {
         decimal: DecimalFormat,
         out: &mut Vec<u8>,
     ) -> Result<(), ConnectorError>;
+    /// Appends the JSON payload of `row`'s value up to the part rows share: the rest is
+    /// [`RowDecoder::write_json_value_tail`].
+    fn write_json_value_head(
+        &self,
+        row: &RawRow,
+        decimal: DecimalFormat,
+        out: &mut Vec<u8>,
+    ) -> Result<(), ConnectorError>;
+    /// Appends the rest of `row`'s value after [`RowDecoder::write_json_value_head`]: the same
+    /// bytes for every row with the same `tag` and `ts`, so a converter may write it once for
+    /// a run of such rows.
+    fn write_json_value_tail(&self, row: &RawRow, out: &mut Vec<u8>) -> Result<(), ConnectorError>;
     /// Appends the JSON payload of `row`'s value.
     fn write_json_value(
         &self,
         row: &RawRow,
         decimal: DecimalFormat,
         out: &mut Vec<u8>,
-    ) -> Result<(), ConnectorError>;
+    ) -> Result<(), ConnectorError> {
+        self.write_json_value_head(row, decimal, out)?;
+        self.write_json_value_tail(row, out)
+    }
 }
 
 /// Raw rows of one table, in order, with their decoder.

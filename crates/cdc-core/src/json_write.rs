@@ -407,8 +407,27 @@ pub fn string(out: &mut Vec<u8>, s: &str) {
     }
 }
 
+/// `bytes`, which must be UTF-8, as a JSON string. Printable ASCII that needs no escape (most
+/// text) is copied after one pass over it, without a separate UTF-8 validation.
+pub fn utf8_string(out: &mut Vec<u8>, bytes: &[u8]) -> Result<(), std::str::Utf8Error> {
+    if no_escape::<true>(bytes) {
+        out.reserve(bytes.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+    } else {
+        string(out, std::str::from_utf8(bytes)?);
+    }
+    Ok(())
+}
+
 /// No control character, quote or backslash (JSON's escapes), checked eight bytes at a time.
 fn needs_no_escape(bytes: &[u8]) -> bool {
+    no_escape::<false>(bytes)
+}
+
+/// [`needs_no_escape`], and with `ASCII` no byte above 127 either.
+fn no_escape<const ASCII: bool>(bytes: &[u8]) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     // A byte of `x` is zero: the classic SWAR test (no false negatives; a false positive only
@@ -420,14 +439,18 @@ fn needs_no_escape(bytes: &[u8]) -> bool {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
         let x = u64::from_le_bytes(word);
-        if has_less_than_0x20(x) || has_zero(x ^ (ONES * 0x22)) || has_zero(x ^ (ONES * 0x5c)) {
+        if (ASCII && x & HIGHS != 0)
+            || has_less_than_0x20(x)
+            || has_zero(x ^ (ONES * 0x22))
+            || has_zero(x ^ (ONES * 0x5c))
+        {
             return false;
         }
     }
     chunks
         .remainder()
         .iter()
-        .all(|&b| b >= 0x20 && b != b'"' && b != b'\\')
+        .all(|&b| b >= 0x20 && b != b'"' && b != b'\\' && !(ASCII && b >= 0x80))
 }
 
 fn json_value(out: &mut Vec<u8>, v: &Json) {
@@ -517,6 +540,28 @@ mod tests {
                     assert!(needs_no_escape(&b), "{fine:#x} at {pos} of {len}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn utf8_bytes_are_written_like_strings_and_invalid_utf8_is_refused() {
+        for text in [
+            "",
+            "name-123",
+            "a longer plain ascii text",
+            "quote \" here",
+            "tab\there",
+            "back\\slash",
+            "caf\u{e9} au lait, more than eight bytes",
+            "\u{1F600} emoji",
+            "\u{7f} delete",
+        ] {
+            let mut direct = Vec::new();
+            utf8_string(&mut direct, text.as_bytes()).unwrap();
+            assert_eq!(direct, serde_json::to_vec(text).unwrap(), "{text:?}");
+        }
+        for bad in [&b"\xff"[..], b"abcdefgh\xc3", b"\xc3\x28 and more text"] {
+            assert!(utf8_string(&mut Vec::new(), bad).is_err(), "{bad:?}");
         }
     }
 

@@ -302,16 +302,12 @@ impl RowDecoder for SnapshotRows {
         Ok(())
     }
 
-    fn write_json_value(
+    fn write_json_value_head(
         &self,
         row: &RawRow,
         decimal: DecimalFormat,
         out: &mut Vec<u8>,
     ) -> Result<(), ConnectorError> {
-        let source = self
-            .source_json
-            .get(usize::from(row.tag))
-            .ok_or_else(|| self.marker_error(row.tag))?;
         let Some(env) = &self.envelope else {
             let record = self.record(row)?;
             if let Some(value) = &record.value {
@@ -336,6 +332,18 @@ impl RowDecoder for SnapshotRows {
             self.write_field(col, raw, &field.schema, decimal, out)?;
         }
         out.push(b'}');
+        Ok(())
+    }
+
+    fn write_json_value_tail(&self, row: &RawRow, out: &mut Vec<u8>) -> Result<(), ConnectorError> {
+        let source = self
+            .source_json
+            .get(usize::from(row.tag))
+            .ok_or_else(|| self.marker_error(row.tag))?;
+        // Without the envelope the head wrote the whole value.
+        let Some(env) = &self.envelope else {
+            return Ok(());
+        };
         out.extend_from_slice(&env.source);
         out.extend_from_slice(source);
         let nanos = row.ts.nanos;

@@ -105,7 +105,8 @@ pub(crate) fn write_json(
         Mapping::Int64 => json_write::int(out, i64::from_be_bytes(exact(raw)?)),
         Mapping::Oid => json_write::int(out, u32::from_be_bytes(exact(raw)?).into()),
         Mapping::Text | Mapping::Json | Mapping::Xml | Mapping::Enum { .. } => {
-            json_write::string(out, utf8(raw)?)
+            json_write::utf8_string(out, raw)
+                .map_err(|_| Fault::Malformed("text is not valid UTF-8"))?
         }
         Mapping::Jsonb | Mapping::Ltree => json_write::string(out, versioned_text(raw)?),
         Mapping::TimestampTz { fraction } => {
