@@ -54,19 +54,38 @@ fn days_in_month(year: i64, month: u32) -> u32 {
 ///
 /// Dates and times are formatted on the snapshot's hot path (a million rows, each with several
 /// timestamps), where `write!`'s formatting machinery costs several times more than this.
-fn push_digits(out: &mut String, mut n: u64, width: usize) {
+fn push_digits(out: &mut impl TextOut, mut n: u64, width: usize) {
     let mut buf = [b'0'; 20];
     let width = width.min(buf.len());
     for slot in buf[..width].iter_mut().rev() {
         *slot = b'0' + (n % 10) as u8;
         n /= 10;
     }
-    // ASCII digits: always UTF-8; one append instead of one per digit.
-    out.push_str(std::str::from_utf8(&buf[..width]).unwrap_or_default());
+    // One append instead of one per digit.
+    out.ascii(&buf[..width]);
+}
+
+/// Where the date and time text goes: a `String`, or the bytes of a JSON document being
+/// written (no UTF-8 check for what is ASCII by construction).
+pub(crate) trait TextOut {
+    /// Appends `text`, which is ASCII.
+    fn ascii(&mut self, text: &[u8]);
+}
+
+impl TextOut for String {
+    fn ascii(&mut self, text: &[u8]) {
+        self.extend(text.iter().copied().map(char::from));
+    }
+}
+
+impl TextOut for Vec<u8> {
+    fn ascii(&mut self, text: &[u8]) {
+        self.extend_from_slice(text);
+    }
 }
 
 /// `a:b:c` (`sep` between) as two-digit numbers below 100, in one append.
-fn push_2_2_2(out: &mut String, [a, b, c]: [u64; 3], sep: u8) {
+fn push_2_2_2(out: &mut impl TextOut, [a, b, c]: [u64; 3], sep: u8) {
     let digit = |n: u64, place: u64| b'0' + (n / place % 10) as u8;
     let text = [
         digit(a, 10),
@@ -78,47 +97,47 @@ fn push_2_2_2(out: &mut String, [a, b, c]: [u64; 3], sep: u8) {
         digit(c, 10),
         digit(c, 1),
     ];
-    out.push_str(std::str::from_utf8(&text).unwrap_or_default());
+    out.ascii(&text);
 }
 
 /// Java's `ISO_LOCAL_DATE` year: at least 4 digits, `+` above 9999, `-` below zero.
-fn java_year(out: &mut String, year: i64) {
+fn java_year(out: &mut impl TextOut, year: i64) {
     if year > 9999 {
-        let _ = write!(out, "+{year}");
+        out.ascii(format!("+{year}").as_bytes());
     } else if year < 0 {
-        let _ = write!(out, "-{:04}", year.unsigned_abs());
+        out.ascii(format!("-{:04}", year.unsigned_abs()).as_bytes());
     } else {
         push_digits(out, year as u64, 4);
     }
 }
 
 /// Java's `ISO_LOCAL_DATE` of a day count since 1970-01-01.
-pub(crate) fn java_date(out: &mut String, epoch_day: i64) {
+pub(crate) fn java_date(out: &mut impl TextOut, epoch_day: i64) {
     let (y, m, d) = civil_from_days(epoch_day);
     if (0..100).contains(&y) {
         // Years 0000-0099 keep their leading zeros: "00YY-MM-DD".
-        out.push_str("00");
+        out.ascii(b"00");
         push_2_2_2(out, [y as u64, m.into(), d.into()], b'-');
     } else if (100..=9999).contains(&y) {
         push_digits(out, (y / 100) as u64, 2);
         push_2_2_2(out, [(y % 100) as u64, m.into(), d.into()], b'-');
     } else {
         java_year(out, y);
-        out.push('-');
+        out.ascii(b"-");
         push_digits(out, u64::from(m), 2);
-        out.push('-');
+        out.ascii(b"-");
         push_digits(out, u64::from(d), 2);
     }
 }
 
 /// `HH:MM:SS` of a second of the day.
-fn hh_mm_ss(out: &mut String, secs: i64) {
+fn hh_mm_ss(out: &mut impl TextOut, secs: i64) {
     let secs = secs.max(0) as u64;
     push_2_2_2(out, [secs / 3600, secs / 60 % 60, secs % 60], b':');
 }
 
 /// Java's `ISO_LOCAL_TIME`: seconds always, the fraction only as long as needed.
-pub(crate) fn java_time(out: &mut String, micros_of_day: i64) {
+pub(crate) fn java_time(out: &mut impl TextOut, micros_of_day: i64) {
     let secs = micros_of_day.div_euclid(MICROS_PER_SECOND);
     let frac = micros_of_day.rem_euclid(MICROS_PER_SECOND) as u64;
     hh_mm_ss(out, secs);
@@ -128,28 +147,36 @@ pub(crate) fn java_time(out: &mut String, micros_of_day: i64) {
             digits /= 10;
             width -= 1;
         }
-        out.push('.');
+        out.ascii(b".");
         push_digits(out, digits, width);
     }
 }
 
 /// Java's ISO date-time of microseconds since 1970-01-01, optionally with a fixed fraction width
 /// (ZonedTimestamp's `appendFraction(NANO_OF_SECOND, w, w, true)`).
-pub(crate) fn java_date_time(out: &mut String, epoch_micros: i64, fixed_fraction: Option<usize>) {
+pub(crate) fn java_date_time(
+    out: &mut impl TextOut,
+    epoch_micros: i64,
+    fixed_fraction: Option<usize>,
+) {
     java_date(out, epoch_micros.div_euclid(MICROS_PER_DAY));
-    out.push('T');
+    out.ascii(b"T");
     java_time_of(out, epoch_micros, fixed_fraction);
 }
 
 /// The part of [`java_date_time`] after the `T`.
-pub(crate) fn java_time_of(out: &mut String, epoch_micros: i64, fixed_fraction: Option<usize>) {
+pub(crate) fn java_time_of(
+    out: &mut impl TextOut,
+    epoch_micros: i64,
+    fixed_fraction: Option<usize>,
+) {
     let time = epoch_micros.rem_euclid(MICROS_PER_DAY);
     match fixed_fraction {
         Some(width) => {
             hh_mm_ss(out, time / MICROS_PER_SECOND);
             let width = width.min(9);
             let nanos = ((time % MICROS_PER_SECOND) * 1000) as u64;
-            out.push('.');
+            out.ascii(b".");
             push_digits(out, nanos / 10u64.pow(9 - width as u32), width);
         }
         None => java_time(out, time),

@@ -232,46 +232,61 @@ fn fraction_width(fraction: i32) -> Option<usize> {
         .filter(|w| (1..=9).contains(w))
 }
 
-/// A date-time's text and, once written, its day and the length of its date part (`date` + `T`).
-struct DayText {
-    text: String,
-    day: Option<(i64, usize)>,
-}
-
 /// Appends [`timestamptz_value`]'s string as a JSON string, without building the value.
 pub(crate) fn write_timestamptz_json(ts: PgTimestamp, fraction: i32, out: &mut Vec<u8>) {
     match ts.infinity() {
         Some(true) => out.extend_from_slice(b"\"infinity\""),
         Some(false) => out.extend_from_slice(b"\"-infinity\""),
         None => {
-            let width = fraction_width(fraction);
-            // The digits, dashes and colons of a date-time never need escaping. The text is
-            // built in a reused per-thread buffer: this runs once per value of a snapshot, and
-            // the date part is kept while the day repeats (as it does down a column of rows
-            // inserted in time order).
+            // The digits, dashes and colons of a date-time never need escaping: they go straight
+            // into the JSON. This runs once per value of a snapshot: the date's text is kept
+            // per thread while the day repeats (as it does down a column of rows inserted in
+            // time order).
             thread_local! {
-                static SCRATCH: std::cell::RefCell<DayText> = const {
-                    std::cell::RefCell::new(DayText { text: String::new(), day: None })
+                static DAY: std::cell::Cell<DayText> = const {
+                    std::cell::Cell::new(DayText { day: i64::MIN, len: 0, text: [0; 24] })
                 };
             }
-            SCRATCH.with_borrow_mut(|s| {
-                let micros = ts.epoch_micros();
-                let day = micros.div_euclid(MICROS_PER_DAY);
-                match s.day {
-                    Some((d, len)) if d == day => s.text.truncate(len),
-                    _ => {
-                        s.text.clear();
-                        java_date(&mut s.text, day);
-                        s.text.push('T');
-                        s.day = Some((day, s.text.len()));
-                    }
-                }
-                java_time_of(&mut s.text, micros, width);
-                out.push(b'"');
-                out.extend_from_slice(s.text.as_bytes());
-                out.extend_from_slice(b"Z\"");
-            });
+            let micros = ts.epoch_micros();
+            let day = micros.div_euclid(MICROS_PER_DAY);
+            out.push(b'"');
+            let mut cached = DAY.get();
+            if cached.day != day || cached.len == 0 {
+                let mut date = Vec::with_capacity(24);
+                java_date(&mut date, day);
+                cached = DayText::new(day, &date);
+                DAY.set(cached);
+                out.extend_from_slice(&date);
+            } else {
+                out.extend_from_slice(&cached.text[..usize::from(cached.len)]);
+            }
+            out.push(b'T');
+            java_time_of(out, micros, fraction_width(fraction));
+            out.extend_from_slice(b"Z\"");
         }
+    }
+}
+
+/// The text of one day's date, kept between values (`len` 0: not kept, as for a year too
+/// long to fit).
+#[derive(Clone, Copy)]
+struct DayText {
+    day: i64,
+    len: u8,
+    text: [u8; 24],
+}
+
+impl DayText {
+    fn new(day: i64, date: &[u8]) -> DayText {
+        let mut text = [0; 24];
+        let len = match text.get_mut(..date.len()) {
+            Some(t) => {
+                t.copy_from_slice(date);
+                date.len() as u8
+            }
+            None => 0,
+        };
+        DayText { day, len, text }
     }
 }
 
