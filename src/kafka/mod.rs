@@ -38,7 +38,7 @@ use tracing::{debug, info, warn};
 pub use config::{bootstrap_servers, producer_properties, OverridePolicy, ProducerProperties};
 pub use topics::TopicCreation;
 
-use crate::log::{EmbeddedLog, StoredRecordRef};
+use crate::log::{AppendChain, EmbeddedLog, StoredRecordRef};
 use crate::runtime::{Backend, Delivery};
 
 /// How many appends may wait for acknowledgements at once. The records themselves are bounded
@@ -448,6 +448,8 @@ impl Backend for KafkaBackend {
         records: &[StoredRecordRef<'_>],
         (): (),
         _source_offset: Option<(&str, &SourceOffset)>,
+        _chain: &Arc<AppendChain>,
+        queued: &mut dyn FnMut(),
     ) -> Result<Delivery, ConnectorError> {
         self.ensure_topics(records)?;
         // One extra count, released after the last send, so the append cannot resolve early.
@@ -459,6 +461,8 @@ impl Backend for KafkaBackend {
             }
         }
         ack.done_one();
+        // Every record is in the producer's queue, in order: the next append may follow.
+        queued();
         Ok(Delivery::Acked(Box::pin(ack.wait())))
     }
 

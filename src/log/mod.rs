@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 pub use format::FormatError;
 pub use reader::LogReader;
-pub use store::EmbeddedLog;
+pub use store::{AppendChain, EmbeddedLog};
 
 /// A record to append, borrowing its bytes (the runtime's converted batch owns them).
 #[derive(Debug, Clone, Copy)]
@@ -183,6 +183,10 @@ pub enum LogError {
     },
     #[error("the worker holding the data directory answered: {0}")]
     RemoteFailed(String),
+    #[error("records not written: an earlier append of the same writer failed, and writing these after it would leave a gap")]
+    AfterFailedAppend,
+    #[error("records not written: the append committed together with them failed ({0})")]
+    CommittedWithFailed(String),
 }
 
 impl cdc_core::Classify for LogError {

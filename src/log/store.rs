@@ -10,12 +10,16 @@
 //! * `schema_registry`: the embedded Schema Registry's rows (`crate::registry::store` owns the
 //!   keys and values).
 //!
-//! Every [`EmbeddedLog::append`] is one redb write transaction with `Durability::Immediate`: the
-//! records and the connector's source offset become durable together, or not at all.
+//! Every [`EmbeddedLog::append`] is written in a redb write transaction with
+//! `Durability::Immediate`: the records and the connector's source offset become durable
+//! together, or not at all, before it returns. Appends that wait while another is being committed
+//! are committed together, in the order they were queued, in one transaction (group commit: one
+//! fsync for all of them).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use cdc_core::SourceOffset;
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
@@ -56,6 +60,44 @@ struct Inner {
     db: Db,
     writer: Mutex<Writer>,
     buffers: Mutex<Buffers>,
+    /// Appends waiting to be committed.
+    commits: Mutex<CommitQueue>,
+    /// Signalled when a group of appends was committed (or failed).
+    committed: Condvar,
+}
+
+/// Appends queued for the next commit, the results of committed ones, and whether one of the
+/// callers is committing (the leader, who takes every queued append into its transaction).
+#[derive(Default)]
+struct CommitQueue {
+    waiting: Vec<(u64, CommitJob)>,
+    done: HashMap<u64, Result<Vec<u64>, LogError>>,
+    leader: bool,
+    next_id: u64,
+}
+
+struct CommitJob {
+    prepared: PreparedAppend,
+    /// The connector and its encoded source offset.
+    offset: Option<(String, Vec<u8>)>,
+    chain: Option<Arc<AppendChain>>,
+}
+
+/// One writer's appends, which the log commits in the order they were queued: once one of them
+/// fails, the later ones are refused instead of written after the gap it leaves.
+#[derive(Debug, Default)]
+pub struct AppendChain {
+    failed: AtomicBool,
+}
+
+impl AppendChain {
+    pub(super) fn fail(&self) {
+        self.failed.store(true, Ordering::SeqCst);
+    }
+
+    fn failed(&self) -> bool {
+        self.failed.load(Ordering::SeqCst)
+    }
 }
 
 enum Db {
@@ -174,6 +216,8 @@ impl EmbeddedLog {
                 db: Db::ReadWrite(db),
                 writer: Mutex::new(writer),
                 buffers: Mutex::default(),
+                commits: Mutex::default(),
+                committed: Condvar::new(),
             }),
         })
     }
@@ -196,6 +240,8 @@ impl EmbeddedLog {
                         db: Db::ReadOnly(db),
                         writer: Mutex::new(Writer::default()),
                         buffers: Mutex::default(),
+                        commits: Mutex::default(),
+                        committed: Condvar::new(),
                     }),
                 };
                 log.check_version(&file)?;
@@ -255,7 +301,7 @@ impl EmbeddedLog {
         source_offset: Option<(&str, &SourceOffset)>,
     ) -> Result<Vec<u64>, LogError> {
         let prepared = self.prepare(records);
-        self.append_prepared(prepared, source_offset)
+        self.commit(prepared, source_offset, None, &mut || {})
     }
 
     /// Encodes `records` into their topics' chunks, compressed, for [`Self::append_prepared`].
@@ -329,38 +375,136 @@ impl EmbeddedLog {
         }
     }
 
-    /// Writes a prepared append and the connector's source offset in one durable (fsynced)
-    /// transaction. Returns the offset assigned to each record, in order.
-    pub fn append_prepared(
+    /// Writes a prepared append and the connector's source offset durably (fsynced) and returns
+    /// the offset assigned to each record, in order. `queued` is called once the append has its
+    /// place in the commit order (appends queued later are written after it); with a `chain`,
+    /// the append is refused once an earlier append of the chain failed.
+    ///
+    /// Appends queued while another caller commits are committed together by the next caller
+    /// to take the lead, in one transaction and one fsync.
+    pub fn commit(
         &self,
         prepared: PreparedAppend,
         source_offset: Option<(&str, &SourceOffset)>,
+        chain: Option<&Arc<AppendChain>>,
+        queued: &mut dyn FnMut(),
     ) -> Result<Vec<u64>, LogError> {
-        let db = self.writable()?;
-        let offset_bytes = source_offset.map(|(_, o)| encode_source_offset(o));
+        self.writable()?;
+        let job = CommitJob {
+            prepared,
+            offset: source_offset.map(|(c, o)| (c.to_owned(), encode_source_offset(o))),
+            chain: chain.cloned(),
+        };
+        let lock = || {
+            self.inner
+                .commits
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        };
+        let mut q = lock();
+        let id = q.next_id;
+        q.next_id += 1;
+        q.waiting.push((id, job));
+        queued();
+        loop {
+            if let Some(result) = q.done.remove(&id) {
+                return result;
+            }
+            if q.leader {
+                q = self
+                    .inner
+                    .committed
+                    .wait(q)
+                    .unwrap_or_else(PoisonError::into_inner);
+                continue;
+            }
+            q.leader = true;
+            let batch = std::mem::take(&mut q.waiting);
+            drop(q);
+            let ids: Vec<u64> = batch.iter().map(|(id, _)| *id).collect();
+            let results =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.write_batch(batch)))
+                    .unwrap_or_else(|_| {
+                        ids.iter()
+                            .map(|&id| {
+                                let failed = "writing the append panicked".to_owned();
+                                (id, Err(LogError::CommittedWithFailed(failed)))
+                            })
+                            .collect()
+                    });
+            q = lock();
+            q.leader = false;
+            q.done.extend(results);
+            self.inner.committed.notify_all();
+        }
+    }
+
+    /// Writes `batch` in one durable transaction, in order; appends of a failed chain are
+    /// refused, and when the transaction fails every append in it fails (and its chain).
+    fn write_batch(&self, batch: Vec<(u64, CommitJob)>) -> Vec<(u64, Result<Vec<u64>, LogError>)> {
+        let mut results = Vec::with_capacity(batch.len());
+        let mut live = Vec::with_capacity(batch.len());
+        for (id, job) in batch {
+            if job.chain.as_ref().is_some_and(|c| c.failed()) {
+                results.push((id, Err(LogError::AfterFailedAppend)));
+            } else {
+                live.push((id, job));
+            }
+        }
+        if live.is_empty() {
+            return results;
+        }
         let mut w = self
             .inner
             .writer
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let w = &mut *w;
-        let mut next_id = w.next_id;
-        let states: Vec<TopicState> = prepared
-            .topics
-            .iter()
-            .map(|t| {
-                w.topics.get(&t.name).copied().unwrap_or_else(|| {
-                    next_id += 1;
-                    TopicState {
-                        id: next_id - 1,
-                        start: 0,
-                        next: 0,
+        match self.write_jobs(&mut w, &live) {
+            Ok(offsets) => {
+                results.extend(
+                    live.iter()
+                        .map(|(id, _)| *id)
+                        .zip(offsets.into_iter().map(Ok)),
+                );
+            }
+            Err(e) => {
+                let text = e.to_string();
+                let mut first = Some(e);
+                for (id, job) in &live {
+                    if let Some(chain) = &job.chain {
+                        chain.fail();
                     }
-                })
-            })
-            .collect();
+                    let err = first
+                        .take()
+                        .unwrap_or_else(|| LogError::CommittedWithFailed(text.clone()));
+                    results.push((*id, Err(err)));
+                }
+            }
+        }
+        drop(w);
+        let bufs = live.into_iter().flat_map(|(_, job)| {
+            job.prepared
+                .topics
+                .into_iter()
+                .flat_map(|t| t.chunks.into_iter().map(|(_, b)| b).chain([t.spare]))
+        });
+        self.keep_buffers(Buffers::default(), bufs);
+        results
+    }
 
-        // One durable write transaction for everything.
+    /// One durable transaction with every job's chunks, topic positions and source offset; the
+    /// writer's view of the topics moves only once it committed. Returns each job's record
+    /// offsets.
+    fn write_jobs(
+        &self,
+        w: &mut Writer,
+        jobs: &[(u64, CommitJob)],
+    ) -> Result<Vec<Vec<u64>>, LogError> {
+        let db = self.writable()?;
+        let mut next_id = w.next_id;
+        // The topics' positions as the jobs before the current one leave them.
+        let mut moved: HashMap<&str, TopicState> = HashMap::new();
+        let mut all_offsets = Vec::with_capacity(jobs.len());
         let txn = db
             .begin_write()
             .map_err(storage("starting a write transaction"))?;
@@ -371,60 +515,71 @@ impl EmbeddedLog {
             let mut topics = txn
                 .open_table(TOPICS)
                 .map_err(storage("opening the topics table"))?;
-            for (t, state) in prepared.topics.iter().zip(&states) {
-                for (first, chunk) in &t.chunks {
-                    chunks
-                        .insert((state.id, state.next + first), chunk.as_slice())
-                        .map_err(storage("writing records"))?;
+            let mut source_offsets = txn
+                .open_table(SOURCE_OFFSETS)
+                .map_err(storage("opening the source offsets table"))?;
+            for (_, job) in jobs {
+                let mut next = Vec::with_capacity(job.prepared.topics.len());
+                for t in &job.prepared.topics {
+                    let name = t.name.as_str();
+                    let state = moved
+                        .get(name)
+                        .or_else(|| w.topics.get(name))
+                        .copied()
+                        .unwrap_or_else(|| {
+                            next_id += 1;
+                            TopicState {
+                                id: next_id - 1,
+                                start: 0,
+                                next: 0,
+                            }
+                        });
+                    for (first, chunk) in &t.chunks {
+                        chunks
+                            .insert((state.id, state.next + first), chunk.as_slice())
+                            .map_err(storage("writing records"))?;
+                    }
+                    let after = TopicState {
+                        next: state.next + t.count,
+                        ..state
+                    };
+                    topics
+                        .insert(name, (after.id, after.start, after.next))
+                        .map_err(storage("updating a topic"))?;
+                    moved.insert(name, after);
+                    next.push(state.next);
                 }
-                topics
-                    .insert(
-                        t.name.as_str(),
-                        (state.id, state.start, state.next + t.count),
-                    )
-                    .map_err(storage("updating a topic"))?;
-            }
-            if let (Some((connector, _)), Some(bytes)) = (source_offset, &offset_bytes) {
-                let mut table = txn
-                    .open_table(SOURCE_OFFSETS)
-                    .map_err(storage("opening the source offsets table"))?;
-                table
-                    .insert(connector, bytes.as_slice())
-                    .map_err(storage("writing the source offset"))?;
+                if let Some((connector, bytes)) = &job.offset {
+                    source_offsets
+                        .insert(connector.as_str(), bytes.as_slice())
+                        .map_err(storage("writing the source offset"))?;
+                }
+                let offsets = job
+                    .prepared
+                    .record_topics
+                    .iter()
+                    .map(|&i| {
+                        let n = &mut next[i as usize];
+                        *n += 1;
+                        *n - 1
+                    })
+                    .collect();
+                all_offsets.push(offsets);
             }
         }
         txn.commit().map_err(storage("committing an append"))?;
 
         // Durable: publish the new topic positions.
         w.next_id = next_id;
-        let mut next: Vec<u64> = states.iter().map(|s| s.next).collect();
-        for (t, state) in prepared.topics.iter().zip(&states) {
-            let state = TopicState {
-                next: state.next + t.count,
-                ..*state
-            };
-            match w.topics.get_mut(&t.name) {
+        for (name, state) in moved {
+            match w.topics.get_mut(name) {
                 Some(s) => *s = state,
                 None => {
-                    w.topics.insert(t.name.clone(), state);
+                    w.topics.insert(name.to_owned(), state);
                 }
             }
         }
-        let offsets = prepared
-            .record_topics
-            .iter()
-            .map(|&i| {
-                let n = &mut next[i as usize];
-                *n += 1;
-                *n - 1
-            })
-            .collect();
-        let bufs = prepared
-            .topics
-            .into_iter()
-            .flat_map(|t| t.chunks.into_iter().map(|(_, b)| b).chain([t.spare]));
-        self.keep_buffers(Buffers::default(), bufs);
-        Ok(offsets)
+        Ok(all_offsets)
     }
 
     /// Keeps buffers for later appends, up to [`SPARE_BUFFERS`] chunk buffers.

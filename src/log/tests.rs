@@ -2,8 +2,11 @@
 
 use serde_json::json;
 
+use std::sync::Arc;
+
 use super::*;
 use cdc_core::SourceOffset;
+use store::AppendChain;
 
 fn rec<'a>(topic: &'a str, key: &'a [u8], value: Option<&'a [u8]>) -> StoredRecordRef<'a> {
     StoredRecordRef {
@@ -209,4 +212,98 @@ async fn a_reader_goes_through_the_worker_socket_while_a_worker_holds_the_direct
 fn the_log_is_shareable_across_threads() {
     fn shareable<T: Clone + Send + Sync + 'static>() {}
     shareable::<EmbeddedLog>();
+}
+
+#[test]
+fn appends_queued_together_are_committed_in_order_with_their_offsets() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = EmbeddedLog::open(dir.path()).unwrap();
+    // Four writers, each appending 50 times to its own topic and a shared one, at once: appends
+    // that queue behind a commit are committed together (group commit), each in its place.
+    std::thread::scope(|s| {
+        for writer in 0..4 {
+            let log = log.clone();
+            s.spawn(move || {
+                let chain = Arc::new(AppendChain::default());
+                let own = format!("own-{writer}");
+                let connector = format!("c{writer}");
+                for i in 0..50i64 {
+                    let key = format!("{writer}-{i}");
+                    let recs = [
+                        rec(&own, key.as_bytes(), Some(b"v")),
+                        rec("shared", key.as_bytes(), Some(b"v")),
+                    ];
+                    let prepared = log.prepare(&recs);
+                    let mut queued = 0;
+                    let offsets = log
+                        .commit(
+                            prepared,
+                            Some((&connector, &offset(i))),
+                            Some(&chain),
+                            &mut || queued += 1,
+                        )
+                        .unwrap();
+                    assert_eq!(queued, 1, "queued is called once");
+                    assert_eq!(offsets[0], i as u64, "the writer's own topic is contiguous");
+                }
+            });
+        }
+    });
+    for writer in 0..4 {
+        let own = log.read(&format!("own-{writer}"), 0, usize::MAX).unwrap();
+        let keys: Vec<String> = own
+            .iter()
+            .map(|r| String::from_utf8(r.key.clone().unwrap()).unwrap())
+            .collect();
+        let expected: Vec<String> = (0..50).map(|i| format!("{writer}-{i}")).collect();
+        assert_eq!(keys, expected);
+        assert_eq!(
+            log.source_offset(&format!("c{writer}")).unwrap(),
+            Some(offset(49)),
+            "the last append's offset is stored"
+        );
+    }
+    let shared = log.read("shared", 0, usize::MAX).unwrap();
+    assert_eq!(shared.len(), 200);
+    for (i, r) in shared.iter().enumerate() {
+        assert_eq!(r.offset, i as u64);
+    }
+    // Each writer's records keep their order within the shared topic.
+    for writer in 0..4 {
+        let mine: Vec<String> = shared
+            .iter()
+            .map(|r| String::from_utf8(r.key.clone().unwrap()).unwrap())
+            .filter(|k| k.starts_with(&format!("{writer}-")))
+            .collect();
+        let expected: Vec<String> = (0..50).map(|i| format!("{writer}-{i}")).collect();
+        assert_eq!(mine, expected);
+    }
+}
+
+#[test]
+fn an_append_behind_a_failed_one_of_its_chain_is_refused_and_not_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = EmbeddedLog::open(dir.path()).unwrap();
+    let chain = Arc::new(AppendChain::default());
+    let first = [rec("t", b"a", Some(b"1"))];
+    log.commit(log.prepare(&first), None, Some(&chain), &mut || {})
+        .unwrap();
+    chain.fail();
+    let second = [rec("t", b"b", Some(b"2"))];
+    let err = log
+        .commit(
+            log.prepare(&second),
+            Some(("c", &offset(2))),
+            Some(&chain),
+            &mut || {},
+        )
+        .unwrap_err();
+    assert!(matches!(err, LogError::AfterFailedAppend), "{err}");
+    assert_eq!(log.read("t", 0, usize::MAX).unwrap().len(), 1);
+    assert_eq!(log.source_offset("c").unwrap(), None);
+    // Another writer's chain is not affected.
+    let other = Arc::new(AppendChain::default());
+    log.commit(log.prepare(&second), None, Some(&other), &mut || {})
+        .unwrap();
+    assert_eq!(log.read("t", 0, usize::MAX).unwrap().len(), 2);
 }

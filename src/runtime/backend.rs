@@ -14,12 +14,13 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use cdc_core::{ConnectorError, SourceOffset};
 
 use crate::kafka::KafkaBackend;
 use crate::log::store::PreparedAppend;
-use crate::log::{EmbeddedLog, StoredRecordRef};
+use crate::log::{AppendChain, EmbeddedLog, StoredRecordRef};
 
 /// Resolves once the backend acknowledged every record of one append (or with the first
 /// failure).
@@ -47,11 +48,17 @@ pub(crate) trait Backend: Clone + Send + Sync + 'static {
     /// Accepts `records`, which `prepared` came from, in order. With [`Delivery::Durable`] the
     /// records and `source_offset` are stored together; with [`Delivery::Acked`] the offset is
     /// not stored yet.
+    ///
+    /// `queued` is called once the append has its place in the backend's order: the pipeline
+    /// then lets the next append through, which the backend must write after this one, and
+    /// not at all once an append of `chain` failed.
     fn append(
         &self,
         records: &[StoredRecordRef<'_>],
         prepared: Self::Prepared,
         source_offset: Option<(&str, &SourceOffset)>,
+        chain: &Arc<AppendChain>,
+        queued: &mut dyn FnMut(),
     ) -> Result<Delivery, ConnectorError>;
 
     /// Stores a connector's source offset durably, after its records were acknowledged.
@@ -79,8 +86,10 @@ impl Backend for EmbeddedLog {
         _records: &[StoredRecordRef<'_>],
         prepared: PreparedAppend,
         source_offset: Option<(&str, &SourceOffset)>,
+        chain: &Arc<AppendChain>,
+        queued: &mut dyn FnMut(),
     ) -> Result<Delivery, ConnectorError> {
-        self.append_prepared(prepared, source_offset)?;
+        self.commit(prepared, source_offset, Some(chain), queued)?;
         Ok(Delivery::Durable)
     }
 
@@ -129,13 +138,15 @@ impl Backend for TopicBackend {
         records: &[StoredRecordRef<'_>],
         prepared: Option<PreparedAppend>,
         source_offset: Option<(&str, &SourceOffset)>,
+        chain: &Arc<AppendChain>,
+        queued: &mut dyn FnMut(),
     ) -> Result<Delivery, ConnectorError> {
         match self {
             TopicBackend::Embedded(b) => {
                 let prepared = prepared.unwrap_or_else(|| b.prepare(records));
-                Backend::append(b, records, prepared, source_offset)
+                Backend::append(b, records, prepared, source_offset, chain, queued)
             }
-            TopicBackend::Kafka(b) => b.append(records, (), source_offset),
+            TopicBackend::Kafka(b) => b.append(records, (), source_offset, chain, queued),
         }
     }
 

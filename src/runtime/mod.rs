@@ -41,7 +41,7 @@ use tokio::task::{JoinError, JoinHandle};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
-use crate::log::StoredRecordRef;
+use crate::log::{AppendChain, StoredRecordRef};
 use backend::AckFuture;
 
 /// What a task's owner (the herder) learns while the task runs; every method has a no-op default.
@@ -194,6 +194,7 @@ pub(crate) async fn run<B: Backend>(
         last_committed: stored,
         inflight: VecDeque::new(),
         last_written: None,
+        chain: Arc::default(),
         unacked: VecDeque::new(),
         max_unacked,
         max_group_records: bounds.max_queue_records.max(bounds.max_batch_records),
@@ -298,8 +299,9 @@ struct Inflight {
     topics: Vec<Arc<str>>,
 }
 
-/// Appends on the blocking pool at once: one being written, the next being prepared.
-const MAX_INFLIGHT: usize = 2;
+/// Appends on the blocking pool at once: one being written, the next ones being prepared or
+/// queued in the backend (the embedded log commits queued appends together).
+const MAX_INFLIGHT: usize = 3;
 
 /// An accepted append waiting for the backend's acknowledgement.
 struct Unacked {
@@ -317,9 +319,11 @@ struct Pipeline<B> {
     last_committed: Option<SourceOffset>,
     /// The appends being handed to the backend, oldest first.
     inflight: VecDeque<Inflight>,
-    /// Tells whether the newest append in `inflight` was written (`true`) or failed: the next
-    /// append is written only after it.
+    /// Tells whether the newest append in `inflight` has its place in the backend's order
+    /// (`true`) or failed: the next append is handed over only after that.
     last_written: Option<std::sync::mpsc::Receiver<bool>>,
+    /// This run's appends, which the backend refuses after one of them failed.
+    chain: Arc<AppendChain>,
     /// Accepted appends waiting for acknowledgements, oldest first (Kafka).
     unacked: VecDeque<Unacked>,
     max_unacked: usize,
@@ -343,6 +347,9 @@ impl<B: Backend> Pipeline<B> {
         shutdown: &CancellationToken,
         grace: Duration,
     ) -> Result<Ended, ConnectorError> {
+        // A fresh chain: appends of an earlier run that failed do not hold back this one's.
+        self.chain = Arc::default();
+        self.last_written = None;
         let mut ended: Option<Ended> = None;
         let mut deadline: Option<tokio::time::Instant> = None;
         // Every sender is gone; the source is returning (or ignoring the queue until shutdown).
@@ -472,7 +479,7 @@ impl<B: Backend> Pipeline<B> {
             .filter(|_| !self.inflight.is_empty());
         let (written, last_written) = std::sync::mpsc::channel();
         self.last_written = Some(last_written);
-        let (backend, name) = (self.backend.clone(), self.name.clone());
+        let (backend, name, chain) = (self.backend.clone(), self.name.clone(), self.chain.clone());
         let handle = tokio::task::spawn_blocking(move || {
             let records: Vec<StoredRecordRef<'_>> = converted
                 .records
@@ -488,15 +495,28 @@ impl<B: Backend> Pipeline<B> {
                 })
                 .collect();
             let prepared = backend.prepare(&records);
-            // Appends are written in order: after the previous one, and not at all if it
-            // failed (or panicked, dropping its sender).
+            // Appends are handed over in order: after the previous one has its place, and not
+            // at all if it failed (or panicked, dropping its sender).
             if previous.is_some_and(|p| p.recv() != Ok(true)) {
                 return Err(ConnectorError::fatal_msg(
                     "not writing records after an earlier append failed",
                 ));
             }
-            let delivery = backend.append(&records, prepared, Some((&name, &offset)));
-            let _ = written.send(delivery.is_ok());
+            let mut written = Some(written);
+            let delivery = backend.append(
+                &records,
+                prepared,
+                Some((&name, &offset)),
+                &chain,
+                &mut || {
+                    if let Some(w) = written.take() {
+                        let _ = w.send(true);
+                    }
+                },
+            );
+            if let Some(w) = written {
+                let _ = w.send(delivery.is_ok());
+            }
             let delivery = delivery?;
             // Free the source's records here, beside the write, not on the conversion path;
             // their queue budget is released only now that the backend holds them.
