@@ -761,10 +761,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn version_3_chunks_of_the_previous_build_are_still_read() {
-        // One record as the previous build wrote it: a shared-prefix value, a header, no
-        // context reference; the dictionary holds the prefix.
+    /// A version 3 record body: timestamp 9, a null key, a value of dictionary entry 1 then
+    /// `}}`, one header `h: v` (version 5 adds the context reference after it).
+    fn record3() -> Vec<u8> {
         let mut record = Vec::new();
         record.extend_from_slice(&9i64.to_le_bytes());
         record.extend_from_slice(&(-1i32).to_le_bytes()); // null key
@@ -776,6 +775,14 @@ mod tests {
         record.extend_from_slice(b"h");
         record.extend_from_slice(&1u32.to_le_bytes());
         record.extend_from_slice(b"v");
+        record
+    }
+
+    #[test]
+    fn version_3_chunks_of_the_previous_build_are_still_read() {
+        // One record as the previous build wrote it: a shared-prefix value, a header, no
+        // context reference; the dictionary holds the prefix.
+        let record = record3();
         let mut records = (record.len() as u32).to_le_bytes().to_vec();
         records.extend_from_slice(&record);
         let mut v3 = vec![VERSION_3];
@@ -805,17 +812,7 @@ mod tests {
         // One record as the previous build wrote it: a shared-prefix value with no suffix
         // reference, a header, a context reference; the dictionary holds the prefix and the
         // context headers.
-        let mut record = Vec::new();
-        record.extend_from_slice(&9i64.to_le_bytes());
-        record.extend_from_slice(&(-1i32).to_le_bytes()); // null key
-        record.extend_from_slice(&2i32.to_le_bytes()); // value: 2 bytes after dict entry 1
-        record.extend_from_slice(&1u32.to_le_bytes());
-        record.extend_from_slice(b"}}");
-        record.extend_from_slice(&1u32.to_le_bytes()); // one header
-        record.extend_from_slice(&1u32.to_le_bytes());
-        record.extend_from_slice(b"h");
-        record.extend_from_slice(&1u32.to_le_bytes());
-        record.extend_from_slice(b"v");
+        let mut record = record3();
         record.extend_from_slice(&2u32.to_le_bytes()); // context: dict entry 2
         let mut records = (record.len() as u32).to_le_bytes().to_vec();
         records.extend_from_slice(&record);

@@ -781,18 +781,23 @@ fn proc_stat_secs(fields: &[usize]) -> f64 {
     ticks / 100.0 // USER_HZ is 100 on Linux
 }
 
-#[tokio::test]
-async fn copy_client_streams_every_row_then_runs_the_next_query() {
-    let db = fixture("copy_rows").await;
+/// A plain (non-replication) connection to the fixture's database.
+async fn copy_client(db: &PgFixture) -> pg_wal::replication::CopyClient {
     let cfg = config(
         &db.server,
         &db.dbname,
         &db.server.user,
         Some(&db.server.password),
     );
-    let mut client = pg_wal::replication::CopyClient::connect(&cfg)
+    pg_wal::replication::CopyClient::connect(&cfg)
         .await
-        .unwrap();
+        .expect("plain connection")
+}
+
+#[tokio::test]
+async fn copy_client_streams_every_row_then_runs_the_next_query() {
+    let db = fixture("copy_rows").await;
+    let mut client = copy_client(&db).await;
     let mut copy = client
         .copy_out(
             "test copy",
@@ -815,15 +820,7 @@ async fn copy_client_streams_every_row_then_runs_the_next_query() {
 #[tokio::test]
 async fn copy_client_reports_a_failing_copy_and_stays_usable_after_a_refused_one() {
     let db = fixture("copy_errors").await;
-    let cfg = config(
-        &db.server,
-        &db.dbname,
-        &db.server.user,
-        Some(&db.server.password),
-    );
-    let mut client = pg_wal::replication::CopyClient::connect(&cfg)
-        .await
-        .unwrap();
+    let mut client = copy_client(&db).await;
     // Refused before copying: the error names the SQLSTATE and the connection is ready again.
     let err = match client
         .copy_out("test copy", "COPY no_such_table TO STDOUT")

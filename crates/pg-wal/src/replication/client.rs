@@ -22,14 +22,8 @@ impl ReplicationClient {
     /// Validates `cfg`, connects in plain TCP and authenticates (trust, cleartext, md5 or
     /// SCRAM-SHA-256), all within `cfg.connect_timeout`.
     pub async fn connect(cfg: &ReplicationConfig) -> Result<Self, ReplicationError> {
-        cfg.validate()?;
-        match tokio::time::timeout(cfg.connect_timeout, Connection::establish(cfg, true)).await {
-            Ok(conn) => Ok(ReplicationClient { conn: conn? }),
-            Err(_) => Err(ReplicationError::ConnectTimeout {
-                addr: cfg.addr(),
-                timeout: cfg.connect_timeout,
-            }),
-        }
+        let conn = Connection::open(cfg, true).await?;
+        Ok(ReplicationClient { conn })
     }
 
     /// IDENTIFY_SYSTEM: the cluster's system id, timeline, current WAL position and database.

@@ -44,6 +44,21 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
+    /// Validates `cfg`, then [`Connection::establish`] within `cfg.connect_timeout`.
+    pub(crate) async fn open(
+        cfg: &ReplicationConfig,
+        replication: bool,
+    ) -> Result<Connection, ReplicationError> {
+        cfg.validate()?;
+        match tokio::time::timeout(cfg.connect_timeout, Self::establish(cfg, replication)).await {
+            Ok(conn) => conn,
+            Err(_) => Err(ReplicationError::ConnectTimeout {
+                addr: cfg.addr(),
+                timeout: cfg.connect_timeout,
+            }),
+        }
+    }
+
     /// Opens the socket, sends the startup message (with `replication=database` when
     /// `replication`), authenticates, and reads until the server is ready for queries. The
     /// caller applies the connect timeout.

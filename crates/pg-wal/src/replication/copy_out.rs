@@ -22,14 +22,8 @@ pub struct CopyClient {
 impl CopyClient {
     /// Validates `cfg`, connects in plain TCP and authenticates, within `cfg.connect_timeout`.
     pub async fn connect(cfg: &ReplicationConfig) -> Result<Self, ReplicationError> {
-        cfg.validate()?;
-        match tokio::time::timeout(cfg.connect_timeout, Connection::establish(cfg, false)).await {
-            Ok(conn) => Ok(CopyClient { conn: conn? }),
-            Err(_) => Err(ReplicationError::ConnectTimeout {
-                addr: cfg.addr(),
-                timeout: cfg.connect_timeout,
-            }),
-        }
+        let conn = Connection::open(cfg, false).await?;
+        Ok(CopyClient { conn })
     }
 
     /// Runs `sql` (one or more statements) with the simple-query protocol; returns the rows as
