@@ -109,10 +109,6 @@ kafka_start "$KAFKA_DIR"
 echo "tansu $("$TRIBUTARY_TANSU" --version 2>/dev/null | awk '{print $NF}') on $TRIBUTARY_KAFKA_BOOTSTRAP" >&2
 kafka_python_install "$ROOT/target/py-kafka"
 echo "kafka-python $("$TRIBUTARY_KAFKA_PYTHON" -c 'import kafka; print(kafka.__version__)') in target/py-kafka" >&2
-if [ -z "${MONGODB_URL:-}" ]; then
-  echo "MONGODB_URL is not set: MongoDB tests will be skipped" >&2
-fi
-
 # --- checks -------------------------------------------------------------------------------------
 
 declare -a names=() results=()
