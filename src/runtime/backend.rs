@@ -72,6 +72,13 @@ pub(crate) trait Backend: Clone + Send + Sync + 'static {
     fn max_unacked(&self) -> usize {
         1
     }
+
+    /// How many appends the pipeline may hand to the blocking pool before the first of them
+    /// returned: more let the next ones be prepared, and queued behind the one being written
+    /// (the embedded log commits them together), at the price of holding their records.
+    fn max_in_flight(&self) -> usize {
+        1
+    }
 }
 
 impl Backend for EmbeddedLog {
@@ -95,6 +102,11 @@ impl Backend for EmbeddedLog {
 
     fn commit_offset(&self, connector: &str, offset: &SourceOffset) -> Result<(), ConnectorError> {
         Ok(self.set_source_offset(connector, offset)?)
+    }
+
+    /// One being committed and two prepared behind it, committed together next.
+    fn max_in_flight(&self) -> usize {
+        3
     }
 
     fn source_offset(&self, connector: &str) -> Result<Option<SourceOffset>, ConnectorError> {
@@ -168,6 +180,13 @@ impl Backend for TopicBackend {
         match self {
             TopicBackend::Embedded(b) => b.max_unacked(),
             TopicBackend::Kafka(b) => b.max_unacked(),
+        }
+    }
+
+    fn max_in_flight(&self) -> usize {
+        match self {
+            TopicBackend::Embedded(b) => b.max_in_flight(),
+            TopicBackend::Kafka(b) => b.max_in_flight(),
         }
     }
 }

@@ -185,6 +185,7 @@ pub(crate) async fn run<B: Backend>(
             .map_err(|e| ConnectorError::fatal_msg(format!("reading the stored offset: {e}")))??
     };
     let max_unacked = backend.max_unacked().max(1);
+    let max_in_flight = backend.max_in_flight().max(1);
     let (committed, _) = watch::channel(stored.clone());
     let mut pipeline = Pipeline {
         name: name.clone(),
@@ -197,6 +198,7 @@ pub(crate) async fn run<B: Backend>(
         chain: Arc::default(),
         unacked: VecDeque::new(),
         max_unacked,
+        max_in_flight,
         max_group_records: bounds.max_queue_records.max(bounds.max_batch_records),
         observer,
         committing: None,
@@ -299,10 +301,6 @@ struct Inflight {
     topics: Vec<Arc<str>>,
 }
 
-/// Appends on the blocking pool at once: one being written, the next ones being prepared or
-/// queued in the backend (the embedded log commits queued appends together).
-const MAX_INFLIGHT: usize = 3;
-
 /// An accepted append waiting for the backend's acknowledgement.
 struct Unacked {
     ack: AckFuture,
@@ -327,6 +325,8 @@ struct Pipeline<B> {
     /// Accepted appends waiting for acknowledgements, oldest first (Kafka).
     unacked: VecDeque<Unacked>,
     max_unacked: usize,
+    /// Appends on the blocking pool at once ([`Backend::max_in_flight`]).
+    max_in_flight: usize,
     max_group_records: usize,
     observer: Arc<dyn TaskObserver>,
     /// The acknowledged offset being stored (Kafka), off the pipeline's path so that storing
@@ -441,7 +441,7 @@ impl<B: Backend> Pipeline<B> {
 
     /// Converts a group (while the previous append is still being written), then hands it to
     /// the blocking pool, which prepares it at once and writes it once the previous append was
-    /// written; at most [`MAX_INFLIGHT`] appends are there, and one more than fits among the
+    /// written; at most `max_in_flight` appends are there, and one more than fits among the
     /// unacknowledged ones is not handed over.
     async fn write(&mut self, mut group: Vec<Batch>) -> Result<(), ConnectorError> {
         let Some(offset) = group.last().map(|b| b.offset.clone()) else {
@@ -463,7 +463,7 @@ impl<B: Backend> Pipeline<B> {
             error!(connector = %self.name, error = %e, "record conversion failed");
             ConnectorError::from(e)
         })?;
-        while self.inflight.len() >= MAX_INFLIGHT {
+        while self.inflight.len() >= self.max_in_flight {
             self.finish_front_inflight().await?;
         }
         while self.unacked.len() >= self.max_unacked {

@@ -116,6 +116,11 @@ impl Backend for GatedLog {
         Ok(self.log.set_source_offset(connector, offset)?)
     }
 
+    /// As the embedded log it wraps.
+    fn max_in_flight(&self) -> usize {
+        self.log.max_in_flight()
+    }
+
     fn source_offset(&self, connector: &str) -> Result<Option<SourceOffset>, ConnectorError> {
         Ok(self.log.source_offset(connector)?)
     }
