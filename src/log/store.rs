@@ -137,8 +137,6 @@ struct TopicState {
 pub struct PreparedAppend {
     /// Each topic's chunks, in order of the topics' first record.
     topics: Vec<PreparedTopic>,
-    /// For each record in order, its topic's index in `topics`.
-    record_topics: Vec<u32>,
 }
 
 struct PreparedTopic {
@@ -301,10 +299,26 @@ impl EmbeddedLog {
         source_offset: Option<(&str, &SourceOffset)>,
     ) -> Result<Vec<u64>, LogError> {
         let prepared = self.prepare(records);
-        self.commit(prepared, source_offset, None, &mut || {})
+        let firsts = self.commit(prepared, source_offset, None, &mut || {})?;
+        // Each topic's records follow its first one, in order; topics in order of appearance.
+        let mut topics: Vec<(&str, u64)> = Vec::with_capacity(firsts.len());
+        Ok(records
+            .iter()
+            .map(|r| {
+                let i = match topics.iter().position(|(t, _)| *t == r.topic) {
+                    Some(i) => i,
+                    None => {
+                        topics.push((r.topic, firsts.get(topics.len()).copied().unwrap_or(0)));
+                        topics.len() - 1
+                    }
+                };
+                topics[i].1 += 1;
+                topics[i].1 - 1
+            })
+            .collect())
     }
 
-    /// Encodes `records` into their topics' chunks, compressed, for [`Self::append_prepared`].
+    /// Encodes `records` into their topics' chunks, compressed, for [`Self::commit`].
     pub fn prepare(&self, records: &[StoredRecordRef<'_>]) -> PreparedAppend {
         let mut bufs = std::mem::take(
             &mut *self
@@ -314,7 +328,6 @@ impl EmbeddedLog {
                 .unwrap_or_else(PoisonError::into_inner),
         );
         let mut pending: Vec<Pending<'_>> = Vec::new();
-        let mut record_topics = Vec::with_capacity(records.len());
         let mut index: HashMap<&str, usize> = HashMap::new();
         let mut last: Option<(&str, usize)> = None;
         // Bytes of the records not yet encoded, to size each chunk buffer once.
@@ -340,7 +353,8 @@ impl EmbeddedLog {
                 }
             };
             let p = &mut pending[i];
-            if p.cur_count > 0 && p.cur.len() + format::encoded_len(r) > CHUNK_BYTES {
+            let len = format::encoded_len(r);
+            if p.cur_count > 0 && p.cur.len() + len > CHUNK_BYTES {
                 p.seal(&mut bufs);
             }
             if p.cur_count == 0 {
@@ -352,10 +366,9 @@ impl EmbeddedLog {
                 p.cur_first = p.count;
             }
             format::encode_record(&mut p.cur, r, &mut p.prefixes);
-            remaining = remaining.saturating_sub(format::encoded_len(r));
+            remaining = remaining.saturating_sub(len);
             p.cur_count += 1;
             p.count += 1;
-            record_topics.push(i as u32);
         }
         for p in &mut pending {
             p.seal(&mut bufs);
@@ -371,12 +384,12 @@ impl EmbeddedLog {
                     spare: p.cur,
                 })
                 .collect(),
-            record_topics,
         }
     }
 
     /// Writes a prepared append and the connector's source offset durably (fsynced) and returns
-    /// the offset assigned to each record, in order. `queued` is called once the append has its
+    /// the offset of each topic's first record, topics in the order of their first record
+    /// ([`Self::append`] turns them into each record's offset). `queued` is called once the append has its
     /// place in the commit order (appends queued later are written after it); with a `chain`,
     /// the append is refused once an earlier append of the chain failed.
     ///
@@ -493,8 +506,8 @@ impl EmbeddedLog {
     }
 
     /// One durable transaction with every job's chunks, topic positions and source offset; the
-    /// writer's view of the topics moves only once it committed. Returns each job's record
-    /// offsets.
+    /// writer's view of the topics moves only once it committed. Returns each job's first
+    /// offset per topic.
     fn write_jobs(
         &self,
         w: &mut Writer,
@@ -519,7 +532,7 @@ impl EmbeddedLog {
                 .open_table(SOURCE_OFFSETS)
                 .map_err(storage("opening the source offsets table"))?;
             for (_, job) in jobs {
-                let mut next = Vec::with_capacity(job.prepared.topics.len());
+                let mut firsts = Vec::with_capacity(job.prepared.topics.len());
                 for t in &job.prepared.topics {
                     let name = t.name.as_str();
                     let state = moved
@@ -547,24 +560,14 @@ impl EmbeddedLog {
                         .insert(name, (after.id, after.start, after.next))
                         .map_err(storage("updating a topic"))?;
                     moved.insert(name, after);
-                    next.push(state.next);
+                    firsts.push(state.next);
                 }
                 if let Some((connector, bytes)) = &job.offset {
                     source_offsets
                         .insert(connector.as_str(), bytes.as_slice())
                         .map_err(storage("writing the source offset"))?;
                 }
-                let offsets = job
-                    .prepared
-                    .record_topics
-                    .iter()
-                    .map(|&i| {
-                        let n = &mut next[i as usize];
-                        *n += 1;
-                        *n - 1
-                    })
-                    .collect();
-                all_offsets.push(offsets);
+                all_offsets.push(firsts);
             }
         }
         txn.commit().map_err(storage("committing an append"))?;

@@ -354,39 +354,33 @@ impl SyncClient {
 fn check_direct_json(rows: &cdc_core::DeferredRows) {
     use cdc_core::json::DecimalFormat;
     use cdc_core::json_write::write_payload;
-    let same = |direct: &[u8], expected: &[u8], what: &str| {
-        assert_eq!(
-            String::from_utf8_lossy(direct),
-            String::from_utf8_lossy(expected),
-            "{what}"
-        );
-    };
+    // `direct` writes the part from the row; it must equal the JsonConverter bytes of `data`.
+    let check =
+        |what: &str,
+         decimal: DecimalFormat,
+         data: &cdc_core::Data,
+         direct: &dyn Fn(&mut Vec<u8>) -> Result<(), cdc_core::ConnectorError>| {
+            let (mut got, mut expected) = (Vec::new(), Vec::new());
+            direct(&mut got).unwrap_or_else(|e| panic!("the {what} is written: {e}"));
+            write_payload(&mut expected, decimal, &data.schema, &data.value);
+            assert_eq!(
+                String::from_utf8_lossy(&got),
+                String::from_utf8_lossy(&expected),
+                "direct {what} JSON ({decimal:?})"
+            );
+        };
     for row in &rows.rows {
         let record = rows.decoder.record(row).expect("the snapshot row decodes");
         for decimal in [DecimalFormat::Base64, DecimalFormat::Numeric] {
-            let (mut direct, mut expected) = (Vec::new(), Vec::new());
             if let Some(key) = &record.key {
-                rows.decoder
-                    .write_json_key(row, decimal, &mut direct)
-                    .expect("the key is written");
-                write_payload(&mut expected, decimal, &key.schema, &key.value);
-                same(
-                    &direct,
-                    &expected,
-                    &format!("direct key JSON ({decimal:?})"),
-                );
+                check("key", decimal, key, &|out| {
+                    rows.decoder.write_json_key(row, decimal, out)
+                });
             }
             let value = record.value.as_ref().expect("a snapshot event has a value");
-            let (mut direct, mut expected) = (Vec::new(), Vec::new());
-            rows.decoder
-                .write_json_value(row, decimal, &mut direct)
-                .expect("the value is written");
-            write_payload(&mut expected, decimal, &value.schema, &value.value);
-            same(
-                &direct,
-                &expected,
-                &format!("direct value JSON ({decimal:?})"),
-            );
+            check("value", decimal, value, &|out| {
+                rows.decoder.write_json_value(row, decimal, out)
+            });
         }
     }
 }
