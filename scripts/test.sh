@@ -9,7 +9,9 @@
 #
 # Tests find the servers through TRIBUTARY_PG_HOST/PORT/USER/PASSWORD/URL (see scripts/lib/pg.sh)
 # and TRIBUTARY_MYSQL_HOST/PORT/USER/PASSWORD (MariaDB, see scripts/lib/mariadb.sh).
-# and TRIBUTARY_KAFKA_BOOTSTRAP, TRIBUTARY_TANSU, TRIBUTARY_KAFKA_PYTHON (scripts/lib/kafka.sh).
+# and TRIBUTARY_KAFKA_BOOTSTRAP, TRIBUTARY_KAFKA_BROKER, TRIBUTARY_KAFKA_PYTHON (Apache Kafka from
+# Maven Central's jars, see scripts/lib/kafka.sh).
+# and TRIBUTARY_CONNECT_URL (the reference Kafka Connect worker with Debezium, scripts/lib/connect.sh)
 # and Confluent's Python client through TRIBUTARY_PYTHON (see scripts/lib/python.sh).
 set -euo pipefail
 
@@ -21,6 +23,8 @@ source scripts/lib/pg.sh
 source scripts/lib/mariadb.sh
 # shellcheck source=scripts/lib/kafka.sh
 source scripts/lib/kafka.sh
+# shellcheck source=scripts/lib/connect.sh
+source scripts/lib/connect.sh
 # shellcheck source=scripts/lib/python.sh
 source scripts/lib/python.sh
 
@@ -49,6 +53,7 @@ python3 -c "import venv, ensurepip" 2>/dev/null || apt_install python3-venv
 pg_install
 mariadb_install
 kafka_install
+connect_install
 python_venv_setup "$ROOT/target/test-venv" || { echo "cannot set up the Python test clients" >&2; exit 1; }
 for component in rustfmt clippy; do
   if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
@@ -83,8 +88,10 @@ if [ "$(id -u)" = 0 ] && ! runuser -u mysql -- test -x "$(dirname "$MARIADB_DIR"
   echo "mysql cannot reach $ROOT/target; its test server lives in $MARIADB_DIR" >&2
 fi
 KAFKA_DIR=$ROOT/target/test-servers/kafka
+CONNECT_DIR=$ROOT/target/test-servers/connect
 
 stop_servers() {
+  connect_stop "$CONNECT_DIR" || true
   kafka_stop "$KAFKA_DIR" || true
   pg_stop "$PG_DIR" || true
   mariadb_stop "$MARIADB_DIR" || true
@@ -103,10 +110,15 @@ say "starting MariaDB in $MARIADB_DIR"
 mariadb_stop "$MARIADB_DIR" # a server left behind by an interrupted run
 mariadb_start "$MARIADB_DIR"
 echo "MariaDB $(mariadbd --version | awk '{print $3}') on $TRIBUTARY_MYSQL_HOST:$TRIBUTARY_MYSQL_PORT" >&2
-say "starting the Kafka-protocol broker (tansu) in $KAFKA_DIR"
+say "starting Apache Kafka $KAFKA_VERSION (KRaft, from Maven Central's jars) in $KAFKA_DIR"
 kafka_stop "$KAFKA_DIR" # a broker left behind by an interrupted run
 kafka_start "$KAFKA_DIR"
-echo "tansu $("$TRIBUTARY_TANSU" --version 2>/dev/null | awk '{print $NF}') on $TRIBUTARY_KAFKA_BOOTSTRAP" >&2
+echo "Apache Kafka $KAFKA_VERSION on $TRIBUTARY_KAFKA_BOOTSTRAP" >&2
+say "starting the reference Kafka Connect worker (Debezium 3.6) in $CONNECT_DIR"
+connect_stop "$CONNECT_DIR"
+rm -rf "$CONNECT_DIR"
+connect_start "$CONNECT_DIR" "$TRIBUTARY_KAFKA_BOOTSTRAP"
+echo "Kafka Connect $KAFKA_VERSION on $TRIBUTARY_CONNECT_URL with $(ls "$TRIBUTARY_CONNECT_PLUGINS" | tr '\n' ' ')" >&2
 kafka_python_install "$ROOT/target/py-kafka"
 echo "kafka-python $("$TRIBUTARY_KAFKA_PYTHON" -c 'import kafka; print(kafka.__version__)') in target/py-kafka" >&2
 # --- checks -------------------------------------------------------------------------------------
@@ -114,6 +126,7 @@ echo "kafka-python $("$TRIBUTARY_KAFKA_PYTHON" -c 'import kafka; print(kafka.__v
 declare -a names=() results=()
 LOGS=$ROOT/target/test-logs
 mkdir -p "$LOGS"
+rm -f "$LOGS"/*.log # only this run's steps are counted
 step() {
   local name=$1; shift
   say "$name: $*"
@@ -134,29 +147,35 @@ fi
 if [ $# -gt 0 ]; then
   step tests cargo nextest run --workspace --no-fail-fast "$@"
 elif cargo nextest --version >/dev/null 2>&1; then
-  # nextest does not run doctests; run them first so the test summary closes the output.
-  step doctests cargo test --workspace --doc
   step tests cargo nextest run --workspace --no-fail-fast
+  # nextest does not run doctests. After the tests, they reuse the tests' build and take
+  # seconds (run first, they paid for the whole dependency build).
+  step doctests cargo test --workspace --doc
 else
   step tests cargo test --workspace --no-fail-fast
 fi
 
-# Counts of the test step, from nextest's summary or cargo test's result lines.
-passed=0 failed_tests=0
-if [ -f "$LOGS/tests.log" ]; then
-  read -r passed failed_tests < <(python3 - "$LOGS/tests.log" <<'PY'
+# Counts of the test steps, from nextest's summary or cargo test's result lines (doctests
+# included). Skipped (ignored) tests are counted apart and never as passed.
+passed=0 failed_tests=0 skipped=0
+for log in "$LOGS/tests.log" "$LOGS/doctests.log"; do
+  [ -f "$log" ] || continue
+  read -r p f k < <(python3 - "$log" <<'PY'
 import re, sys
 text = re.sub(r"\x1b\[[0-9;]*m", "", open(sys.argv[1], errors="replace").read())
-m = re.findall(r"\d+ tests? run: (\d+) passed(?:.*?(\d+) failed)?", text)
+m = re.findall(r"\d+ tests? run: (\d+) passed(.*)", text)
 if m:
-    p, f = m[-1]
-    print(int(p), int(f or 0))
+    p, rest = m[-1]
+    f = re.search(r"(\d+) failed", rest)
+    k = re.search(r"(\d+) skipped", rest)
+    print(int(p), int(f.group(1)) if f else 0, int(k.group(1)) if k else 0)
 else:
-    rs = re.findall(r"test result: \w+\. (\d+) passed; (\d+) failed", text)
-    print(sum(int(p) for p, _ in rs), sum(int(f) for _, f in rs))
+    rs = re.findall(r"test result: \w+\. (\d+) passed; (\d+) failed; (\d+) ignored", text)
+    print(sum(int(p) for p, _, _ in rs), sum(int(f) for _, f, _ in rs), sum(int(i) for _, _, i in rs))
 PY
   )
-fi
+  passed=$((passed + p)) failed_tests=$((failed_tests + f)) skipped=$((skipped + k))
+done
 
 printf '\n==> summary\n' >&2
 failed=0
@@ -169,5 +188,5 @@ if [ "$failed" != 0 ]; then
 else
   echo "scripts/test.sh: all checks passed" >&2
 fi
-echo "tests: $passed passed, $failed_tests failed"
+echo "tests: $passed passed, $failed_tests failed, $skipped skipped"
 exit "$failed"

@@ -13,6 +13,7 @@ mod avro;
 mod big_transaction;
 mod cli;
 mod crash;
+mod differential;
 mod kafka;
 mod listener;
 mod mysql_crash;

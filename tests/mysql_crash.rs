@@ -48,8 +48,22 @@ async fn mysql_kill_9_at_several_points_loses_no_row() {
     };
 
     let topic = format!("test.{}.t", db.db);
+    let streams = || dir.log_text().matches("starting the binlog stream").count();
     let mut kills = 0;
     for wait_ms in [300u64, 700, 500, 900] {
+        // Each kill lands while the stream runs: wait for this run's stream to start (its
+        // log line), then let it stream for a while. A kill before that would test the
+        // restart path, not the stream, and leave the count below unpredictable.
+        let start = std::time::Instant::now();
+        while streams() <= kills {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "run {} of the worker did not start streaming within 60 s; its log:\n{}",
+                kills + 1,
+                dir.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         tokio::time::sleep(Duration::from_millis(wait_ms)).await;
         worker.kill().expect("kill -9 the worker");
         worker.wait().unwrap();
@@ -59,10 +73,11 @@ async fn mysql_kill_9_at_several_points_loses_no_row() {
     load.await.unwrap();
     dir.wait_for(&topic, ROWS as u64, Duration::from_secs(180));
     stop(&mut worker);
-    let restarts = dir.log_text().matches("starting the binlog stream").count();
-    assert!(
-        restarts > kills,
-        "the worker streamed {restarts} times for {kills} kills"
+    assert_eq!(
+        streams(),
+        kills + 1,
+        "the worker streamed {} times for {kills} kills",
+        streams()
     );
 
     let ids: BTreeSet<i64> = dir

@@ -94,7 +94,11 @@ impl WorkerDir {
             cmd.arg("--worker-config").arg(p);
         }
         cmd.arg(&self.connector)
-            .env("RUST_LOG", "info")
+            // TRIBUTARY_TEST_WORKER_LOG (a RUST_LOG filter) for more detail while debugging.
+            .env(
+                "RUST_LOG",
+                std::env::var("TRIBUTARY_TEST_WORKER_LOG").unwrap_or_else(|_| "info".into()),
+            )
             .stdout(Stdio::from(log.try_clone().unwrap()))
             .stderr(Stdio::from(log))
             .spawn()

@@ -1,71 +1,95 @@
 # shellcheck shell=bash
-# Ephemeral Kafka-protocol broker (tansu) for tests, demos and benchmarks, and the kafka-python
-# client the tests read with. Source this file (after scripts/lib/pg.sh, for pg_free_port), then:
-#   kafka_install             install tansu with a storage engine when it is missing (cargo)
-#   kafka_start <dir> [storage]  start a broker on a free loopback port; storage defaults to
-#                             memory://tansu/ (sqlite://<file> is durable)
+# Apache Kafka for tests, demos and benchmarks: a single-node KRaft broker run from Apache
+# Kafka's jars on Maven Central (nothing is downloaded from anywhere else), and the kafka-python
+# client the tests read with. Tributary itself needs none of this; Java is a test peer only.
+# Source this file (after scripts/lib/pg.sh, for pg_free_port), then:
+#   kafka_install             Java 17 and Maven when missing (Debian packages), then the jars of
+#                             scripts/lib/java/kafka-pom.xml into target/java-peers/kafka-libs
+#                             (Maven's cache ~/.m2 keeps them across clean clones)
+#   kafka_start <dir>         start a broker on a free loopback port (data under <dir>)
 #   kafka_stop <dir>          stop it
 #   kafka_python_install <venv>  a Python venv with kafka-python (and lz4 for compressed batches)
-# kafka_start exports TRIBUTARY_KAFKA_BOOTSTRAP and TRIBUTARY_TANSU (the binary, for tests that
-# run a broker of their own); kafka_python_install exports TRIBUTARY_KAFKA_PYTHON.
+# kafka_install exports TRIBUTARY_KAFKA_LIBS and TRIBUTARY_KAFKA_BROKER (the launcher, for tests
+# that run and kill a broker of their own); kafka_start exports TRIBUTARY_KAFKA_BOOTSTRAP;
+# kafka_python_install exports TRIBUTARY_KAFKA_PYTHON.
 
-TANSU_VERSION=0.6.0
+KAFKA_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KAFKA_VERSION=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$KAFKA_LIB_DIR/java/kafka-pom.xml")
 
-kafka_tansu_bin() {
-  local b
-  for b in "$(command -v tansu 2>/dev/null)" "${CARGO_HOME:-$HOME/.cargo}/bin/tansu"; do
-    [ -n "$b" ] && [ -x "$b" ] && { echo "$b"; return 0; }
-  done
-  return 1
+# Java 17+ and Maven, from Debian's packages when missing.
+java_install() {
+  if command -v java >/dev/null && command -v mvn >/dev/null \
+    && java -version 2>&1 | awk -F'"' '/version/ {split($2, v, "."); exit !(v[1] >= 17)}'; then
+    return 0
+  fi
+  if [ "$(id -u)" != 0 ]; then
+    echo "Java 17 and Maven are missing; install openjdk-17-jdk-headless and maven" >&2
+    return 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null
+}
+
+# Copies the runtime dependencies of a POM into <dir> unless <dir> was made from the same POM.
+java_copy_deps() {
+  local pom=$1 dir=$2; shift 2
+  local stamp
+  stamp=$(sha256sum "$pom" | cut -c1-16)
+  if [ -f "$dir/.pom-$stamp" ]; then return 0; fi
+  rm -rf "$dir"
+  echo "fetching the jars of $(basename "$pom") from Maven Central into $dir" >&2
+  mvn -B -q -f "$pom" dependency:copy-dependencies -DincludeScope=runtime \
+    -DoutputDirectory="$dir" "$@" >&2 || return 1
+  touch "$dir/.pom-$stamp"
 }
 
 kafka_install() {
-  if kafka_tansu_bin >/dev/null; then return 0; fi
-  # The default build has no storage engine; dynostore gives memory://, libsql gives sqlite://.
-  # About 14 minutes on 2 cores; CI caches ~/.cargo, so this runs once.
-  echo "installing tansu $TANSU_VERSION (Kafka-protocol broker) with cargo; this takes a while" >&2
-  cargo install tansu --version "$TANSU_VERSION" --locked --features dynostore,libsql >&2
-  kafka_tansu_bin >/dev/null
+  java_install || return 1
+  local libs
+  libs=$(cd "$KAFKA_LIB_DIR/../.." && pwd)/target/java-peers/kafka-libs
+  java_copy_deps "$KAFKA_LIB_DIR/java/kafka-pom.xml" "$libs" || {
+    echo "the Kafka jars could not be fetched from Maven Central" >&2; return 1; }
+  export TRIBUTARY_KAFKA_LIBS=$libs
+  export TRIBUTARY_KAFKA_BROKER=$KAFKA_LIB_DIR/kafka-broker.sh
+}
+
+# Waits until the broker launched into <dir> logs that it started (or died).
+kafka_wait_started() {
+  local dir=$1 pid=$2 i
+  for i in $(seq 1 600); do
+    if grep -q 'Kafka Server started' "$dir/broker.log" 2>/dev/null; then return 0; fi
+    if ! kill -0 "$pid" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  echo "the Kafka broker did not start; its log:" >&2
+  tail -50 "$dir/broker.log" >&2
+  return 1
 }
 
 kafka_start() {
-  local dir=$1 storage=${2:-memory://tansu/} port
-  kafka_install || { echo "tansu could not be installed" >&2; return 1; }
-  TRIBUTARY_TANSU=$(kafka_tansu_bin); export TRIBUTARY_TANSU
+  local dir=$1 port
+  kafka_install || return 1
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
+  rm -rf "$dir/data" "$dir/controller.port" # a fresh, empty broker each run
   port=$(pg_free_port)
-  # STORAGE_ENGINE and friends in the environment would override nothing here: every setting
-  # is given on the command line.
-  "$TRIBUTARY_TANSU" broker \
-    --listener-url "tcp://127.0.0.1:$port" \
-    --advertised-listener-url "tcp://127.0.0.1:$port" \
-    --storage-engine "$storage" >"$dir/tansu.log" 2>&1 &
-  echo $! >"$dir/tansu.pid"
-  local i
-  for i in $(seq 1 300); do
-    if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; then
-      export TRIBUTARY_KAFKA_BOOTSTRAP=127.0.0.1:$port
-      return 0
-    fi
-    if ! kill -0 "$(cat "$dir/tansu.pid")" 2>/dev/null; then break; fi
-    sleep 0.1
-  done
-  echo "tansu did not start; its log:" >&2
-  cat "$dir/tansu.log" >&2
-  return 1
+  bash "$TRIBUTARY_KAFKA_BROKER" "$dir" "$port" >"$dir/broker.log" 2>&1 &
+  echo $! >"$dir/broker.pid"
+  kafka_wait_started "$dir" "$(cat "$dir/broker.pid")" || return 1
+  export TRIBUTARY_KAFKA_BOOTSTRAP=127.0.0.1:$port
 }
 
 kafka_stop() {
   local dir=$1 pid
-  [ -f "$dir/tansu.pid" ] || return 0
-  pid=$(cat "$dir/tansu.pid")
+  [ -f "$dir/broker.pid" ] || return 0
+  pid=$(cat "$dir/broker.pid")
   if kill -0 "$pid" 2>/dev/null; then
     kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
   fi
-  rm -f "$dir/tansu.pid"
+  rm -f "$dir/broker.pid"
 }
 
 kafka_python_install() {

@@ -1,21 +1,23 @@
-//! The Kafka-protocol broker of the tests (`tansu`, started by `scripts/test.sh`), a broker of a
-//! test's own for outage tests, and two readers: rdkafka (ours) and kafka-python (not ours).
+//! The tests' Apache Kafka broker (started by `scripts/test.sh` from Maven Central's jars), a
+//! broker of a test's own for outage tests, and two readers: rdkafka (ours) and kafka-python
+//! (not ours). Both read as a user's consumer would: in a consumer group, up to the partitions'
+//! high watermarks.
 
 #![allow(dead_code)]
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Headers, Message};
-use rdkafka::TopicPartitionList;
 
 fn var(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run the tests through scripts/test.sh, which starts the Kafka broker (tansu)")
+        panic!("{name} is not set: run the tests through scripts/test.sh, which starts the Kafka broker")
     })
 }
 
@@ -28,17 +30,29 @@ pub fn bootstrap() -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Read {
     pub partition: i32,
+    pub offset: i64,
     pub key: Option<Vec<u8>>,
     pub value: Option<Vec<u8>>,
     pub headers: Vec<(String, Vec<u8>)>,
     pub timestamp_ms: Option<i64>,
 }
 
-/// An rdkafka consumer for reading back (partitions are assigned directly, no group joins).
+/// A consumer group of its own for one read: `tributary-tests-<pid>-<n>`.
+fn group_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "tributary-tests-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// An rdkafka consumer in a fresh group, reading from the earliest offset.
 fn consumer(bootstrap: &str) -> BaseConsumer {
     ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
-        .set("group.id", "tributary-tests")
+        .set("group.id", group_id())
+        .set("auto.offset.reset", "earliest")
         .set("enable.auto.commit", "false")
         .set("enable.partition.eof", "false")
         .set("fetch.wait.max.ms", "100")
@@ -46,27 +60,12 @@ fn consumer(bootstrap: &str) -> BaseConsumer {
         .expect("create a consumer")
 }
 
-/// Reads `topic` from the beginning of every partition with rdkafka (partitions assigned
-/// directly, no consumer group) until at least `at_least` records arrived and then nothing more
-/// for a second, or until `timeout` (then it returns what it has). Watermarks are not used:
-/// tansu 0.6 reports a high watermark that counts record batches, not records.
-pub fn read_all(bootstrap: &str, topic: &str, at_least: usize, timeout: Duration) -> Vec<Read> {
-    read_for(bootstrap, topic, at_least, Duration::from_secs(1), timeout)
-}
-
-/// [`read_all`] that stops once `at_least` records arrived and then nothing for `linger`.
-pub fn read_for(
-    bootstrap: &str,
-    topic: &str,
-    at_least: usize,
-    linger: Duration,
-    timeout: Duration,
-) -> Vec<Read> {
-    let consumer = consumer(bootstrap);
+/// The partitions of `topic` once it exists (empty if it does not within `timeout`).
+fn partitions(consumer: &BaseConsumer, topic: &str, timeout: Duration) -> Vec<i32> {
     let start = Instant::now();
-    let partitions: Vec<i32> = loop {
-        let md = consumer.fetch_metadata(Some(topic), Duration::from_secs(10));
-        let found: Vec<i32> = md
+    loop {
+        let found: Vec<i32> = consumer
+            .fetch_metadata(Some(topic), Duration::from_secs(10))
             .map(|md| {
                 md.topics()
                     .iter()
@@ -76,32 +75,71 @@ pub fn read_for(
             })
             .unwrap_or_default();
         if !found.is_empty() || start.elapsed() > timeout {
-            break found;
+            return found;
         }
         std::thread::sleep(Duration::from_millis(200));
-    };
-    let mut tpl = TopicPartitionList::new();
-    for p in &partitions {
-        tpl.add_partition_offset(topic, *p, rdkafka::Offset::Beginning)
-            .unwrap();
     }
-    if partitions.is_empty() {
+}
+
+/// The high watermark of each partition of `topic`.
+fn high_watermarks(consumer: &BaseConsumer, topic: &str, parts: &[i32]) -> Vec<(i32, i64)> {
+    parts
+        .iter()
+        .map(|&p| {
+            let (_, high) = consumer
+                .fetch_watermarks(topic, p, Duration::from_secs(10))
+                .unwrap_or_else(|e| panic!("watermarks of {topic}/{p}: {e}"));
+            (p, high)
+        })
+        .collect()
+}
+
+/// Reads `topic` from the beginning in a consumer group of its own until at least `at_least`
+/// records arrived and every partition is read up to its high watermark, or until `timeout`
+/// (then it returns what it has). Records come in partition order, then offset order.
+pub fn read_all(bootstrap: &str, topic: &str, at_least: usize, timeout: Duration) -> Vec<Read> {
+    read_for(bootstrap, topic, at_least, Duration::MAX, timeout)
+}
+
+/// [`read_all`] that also stops once `at_least` records arrived and then nothing for `linger`
+/// (for a topic that keeps growing under load).
+pub fn read_for(
+    bootstrap: &str,
+    topic: &str,
+    at_least: usize,
+    linger: Duration,
+    timeout: Duration,
+) -> Vec<Read> {
+    let consumer = consumer(bootstrap);
+    let start = Instant::now();
+    let parts = partitions(&consumer, topic, timeout);
+    if parts.is_empty() {
         return Vec::new();
     }
-    consumer.assign(&tpl).expect("assign");
-    let mut out = Vec::new();
+    consumer.subscribe(&[topic]).expect("subscribe");
+    let mut out: Vec<Read> = Vec::new();
+    let mut next: std::collections::HashMap<i32, i64> = std::collections::HashMap::new();
     let mut last = Instant::now();
+    let caught_up = |next: &std::collections::HashMap<i32, i64>| {
+        high_watermarks(&consumer, topic, &parts)
+            .iter()
+            .all(|(p, high)| *high == 0 || next.get(p).is_some_and(|n| n >= high))
+    };
     while start.elapsed() < timeout {
-        if out.len() >= at_least && last.elapsed() >= linger {
-            break;
-        }
         let Some(m) = consumer.poll(Duration::from_millis(200)) else {
+            // Nothing more for now: done once there is enough and every partition is read to
+            // its end (the watermarks are asked only here, not per record).
+            if out.len() >= at_least && (last.elapsed() >= linger || caught_up(&next)) {
+                break;
+            }
             continue;
         };
         let m = m.expect("consume");
         last = Instant::now();
+        next.insert(m.partition(), m.offset() + 1);
         out.push(Read {
             partition: m.partition(),
+            offset: m.offset(),
             key: m.key().map(<[u8]>::to_vec),
             value: m.payload().map(<[u8]>::to_vec),
             headers: m
@@ -114,41 +152,33 @@ pub fn read_for(
                 .unwrap_or_default(),
             timestamp_ms: m.timestamp().to_millis(),
         });
+        if linger.is_zero() && out.len() >= at_least {
+            break;
+        }
     }
+    out.sort_by_key(|r| (r.partition, r.offset));
     out
 }
 
-/// How many records each of `topics` holds (missing topics are left out), read with one
-/// consumer assigned to every partition of them from the beginning, until nothing more arrives
-/// for half a second.
+/// How many records each of `topics` holds (missing topics are left out): the sum over its
+/// partitions of high watermark minus low watermark, as Kafka's tools count them.
 pub fn counts<'a>(
     bootstrap: &str,
     topics: impl Iterator<Item = &'a str>,
 ) -> std::collections::HashMap<String, u64> {
     let consumer = consumer(bootstrap);
-    let mut tpl = TopicPartitionList::new();
+    let mut out = std::collections::HashMap::new();
     for topic in topics {
         let Ok(md) = consumer.fetch_metadata(Some(topic), Duration::from_secs(5)) else {
             continue;
         };
         for t in md.topics().iter().filter(|t| t.error().is_none()) {
             for p in t.partitions() {
-                tpl.add_partition_offset(topic, p.id(), rdkafka::Offset::Beginning)
-                    .unwrap();
+                let (low, high) = consumer
+                    .fetch_watermarks(topic, p.id(), Duration::from_secs(10))
+                    .unwrap_or_else(|e| panic!("watermarks of {topic}/{}: {e}", p.id()));
+                *out.entry(topic.to_owned()).or_insert(0) += (high - low) as u64;
             }
-        }
-    }
-    let mut out = std::collections::HashMap::new();
-    if tpl.count() == 0 {
-        return out;
-    }
-    consumer.assign(&tpl).expect("assign");
-    let start = Instant::now();
-    let mut last = Instant::now();
-    while last.elapsed() < Duration::from_millis(500) && start.elapsed() < Duration::from_secs(30) {
-        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(100)) {
-            *out.entry(m.topic().to_owned()).or_insert(0) += 1;
-            last = Instant::now();
         }
     }
     out
@@ -196,12 +226,14 @@ pub fn kafka_python_read(bootstrap: &str, topic: &str, expected: usize) -> Vec<s
         .collect()
 }
 
-/// A tansu broker of a test's own, with durable SQLite storage, that the test can stop and
-/// start again on the same port (the shared broker must not go away under other tests).
+/// An Apache Kafka broker of a test's own (the same launcher as the shared one), with its data
+/// in `dir`, that the test can `kill -9` and start again on the same ports (the shared broker
+/// must not go away under other tests).
 pub struct OwnBroker {
     pub port: u16,
     dir: PathBuf,
     child: Option<Child>,
+    starts: usize,
 }
 
 impl OwnBroker {
@@ -216,6 +248,7 @@ impl OwnBroker {
             port,
             dir: dir.to_owned(),
             child: None,
+            starts: 0,
         };
         b.resume();
         b
@@ -225,32 +258,37 @@ impl OwnBroker {
         format!("127.0.0.1:{}", self.port)
     }
 
-    /// Starts the broker process (again) on its port and storage; waits until it accepts
-    /// connections.
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(self.dir.join("broker.log")).unwrap_or_default()
+    }
+
+    /// Starts the broker process (again) on its ports and data; waits until it has started.
     pub fn resume(&mut self) {
         assert!(self.child.is_none(), "the broker runs already");
-        let bin = var("TRIBUTARY_TANSU");
+        let launcher = var("TRIBUTARY_KAFKA_BROKER");
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(self.dir.join("tansu.log"))
+            .open(self.dir.join("broker.log"))
             .unwrap();
-        let url = format!("tcp://127.0.0.1:{}", self.port);
-        let child = Command::new(&bin)
-            // tansu resolves sqlite:// paths against its working directory.
-            .current_dir(&self.dir)
-            .args(crate::kafka::broker_args(&url, "sqlite://tansu.db"))
+        let child = Command::new("bash")
+            .arg(&launcher)
+            .arg(&self.dir)
+            .arg(self.port.to_string())
+            .stdin(Stdio::null())
             .stdout(Stdio::from(log.try_clone().unwrap()))
             .stderr(Stdio::from(log))
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
+            .unwrap_or_else(|e| panic!("cannot run {launcher}: {e}"));
         self.child = Some(child);
+        self.starts += 1;
         let start = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+        while self.log_text().matches("Kafka Server started").count() < self.starts {
+            let exited = self.child.as_mut().unwrap().try_wait().unwrap();
             assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "tansu did not listen on {} within 30 s",
-                self.port
+                exited.is_none() && start.elapsed() < Duration::from_secs(60),
+                "the broker did not start within 60 s ({exited:?}); its log:\n{}",
+                self.log_text()
             );
             std::thread::sleep(Duration::from_millis(50));
         }

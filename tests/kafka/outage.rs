@@ -63,10 +63,6 @@ async fn broker_outage_under_load_loses_nothing_and_memory_stays_bounded() {
             ("max.queue.size", "4096"),
             ("max.queue.size.in.bytes", "4194304"),
             ("topic.creation.default.partitions", "1"),
-            // tansu's SQLite storage writes record headers slowly (20,000 records with
-            // Debezium's three context headers: 3.3 s, against 1.2 s without), too slow for
-            // this load; headers are covered by the readback test.
-            ("extended.headers.enabled", "false"),
         ],
     )
     .with_worker_properties(&[
@@ -108,7 +104,7 @@ async fn broker_outage_under_load_loses_nothing_and_memory_stays_bounded() {
                     .unwrap();
                 next += PER_TX;
                 inserted.store(next - 1, Ordering::SeqCst);
-                // At most 10,000 rows/s: the durable broker takes about 30,000 records/s.
+                // At most 10,000 rows/s.
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         })

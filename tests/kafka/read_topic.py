@@ -2,13 +2,13 @@
 
     python read_topic.py <bootstrap> <topic> <expected>
 
-Assigns every partition directly (no consumer group), reads from the beginning until at least
-<expected> records arrived and then nothing more for two seconds (end offsets are not used:
-tansu 0.6 reports a high watermark that counts record batches), and prints one JSON object per
-record: partition, offset, key and value as UTF-8 text (null when absent), headers as
-[[name, text]].
+Subscribes in a consumer group of its own, reads from the beginning until at least <expected>
+records arrived and every partition is read up to its end offset (high watermark), and prints
+one JSON object per record: partition, offset, key and value as UTF-8 text (null when absent),
+headers as [[name, text]].
 """
 import json
+import os
 import sys
 import time
 
@@ -23,9 +23,9 @@ def main():
     bootstrap, topic, expected = sys.argv[1], sys.argv[2], int(sys.argv[3])
     consumer = KafkaConsumer(
         bootstrap_servers=bootstrap,
-        group_id=None,
+        group_id=f"tributary-tests-kafka-python-{os.getpid()}-{time.time_ns()}",
+        auto_offset_reset="earliest",
         enable_auto_commit=False,
-        consumer_timeout_ms=1000,
     )
     deadline = time.time() + 60
     parts = consumer.partitions_for_topic(topic)
@@ -35,16 +35,19 @@ def main():
         time.sleep(0.2)
         parts = consumer.partitions_for_topic(topic)
     tps = [TopicPartition(topic, p) for p in sorted(parts)]
-    consumer.assign(tps)
-    consumer.seek_to_beginning(*tps)
+    consumer.subscribe([topic])
     rows = []
-    last = time.time()
-    while len(rows) < expected or time.time() - last < 2:
+    nxt = {}
+    while True:
         if time.time() > deadline + 120:
-            break
+            sys.exit(f"read {len(rows)} records of {topic}, expected at least {expected}")
+        if len(rows) >= expected:
+            ends = consumer.end_offsets(tps)
+            if all(nxt.get(tp.partition, 0) >= end for tp, end in ends.items()):
+                break
         for tp, msgs in consumer.poll(timeout_ms=500).items():
             for m in msgs:
-                last = time.time()
+                nxt[m.partition] = m.offset + 1
                 rows.append({
                     "partition": m.partition,
                     "offset": m.offset,
@@ -52,6 +55,7 @@ def main():
                     "value": text(m.value),
                     "headers": [[k, text(v)] for k, v in (m.headers or [])],
                 })
+    consumer.close()
     for r in sorted(rows, key=lambda r: (r["partition"], r["offset"])):
         print(json.dumps(r))
 

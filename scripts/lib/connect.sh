@@ -1,0 +1,58 @@
+# shellcheck shell=bash
+# The reference Kafka Connect worker with Debezium, for the tests and benchmarks that compare
+# Tributary with the real thing. Source after scripts/lib/kafka.sh, then:
+#   connect_install                 the Kafka jars (kafka_install) and Debezium 3.6's PostgreSQL
+#                                   and MySQL connectors under target/java-peers/plugins
+#   connect_start <dir> <bootstrap> start a worker on a free loopback port; waits until its REST
+#                                   API answers GET /health; exports TRIBUTARY_CONNECT_URL
+#   connect_stop <dir>
+# connect_install exports TRIBUTARY_CONNECT_PLUGINS and TRIBUTARY_CONNECT_WORKER (the launcher,
+# for tests that start a worker of their own).
+
+CONNECT_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+connect_install() {
+  kafka_install || return 1
+  local plugins c
+  plugins=$(cd "$CONNECT_LIB_DIR/../.." && pwd)/target/java-peers/plugins
+  for c in postgres mysql; do
+    java_copy_deps "$CONNECT_LIB_DIR/java/debezium-$c-pom.xml" "$plugins/debezium-$c" \
+      -DexcludeGroupIds=org.apache.kafka || {
+      echo "Debezium's $c connector could not be fetched from Maven Central" >&2; return 1; }
+  done
+  export TRIBUTARY_CONNECT_PLUGINS=$plugins
+  export TRIBUTARY_CONNECT_WORKER=$CONNECT_LIB_DIR/connect-worker.sh
+}
+
+connect_start() {
+  local dir=$1 bootstrap=$2 port i
+  connect_install || return 1
+  mkdir -p "$dir"
+  dir=$(cd "$dir" && pwd)
+  port=$(pg_free_port)
+  bash "$TRIBUTARY_CONNECT_WORKER" "$dir" "$bootstrap" "$port" >"$dir/worker.log" 2>&1 &
+  echo $! >"$dir/worker.pid"
+  for i in $(seq 1 1200); do
+    if python3 -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:$port/health', timeout=1).status != 200)" 2>/dev/null; then
+      export TRIBUTARY_CONNECT_URL=http://127.0.0.1:$port
+      return 0
+    fi
+    kill -0 "$(cat "$dir/worker.pid")" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "the Kafka Connect worker did not become healthy; its log:" >&2
+  tail -50 "$dir/worker.log" >&2
+  return 1
+}
+
+connect_stop() {
+  local dir=$1 pid
+  [ -f "$dir/worker.pid" ] || return 0
+  pid=$(cat "$dir/worker.pid")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$dir/worker.pid"
+}
