@@ -1,7 +1,7 @@
 //! Kafka Connect's REST API over real HTTP against the `tributary` binary: every endpoint's
 //! success body, status code and headers, and Connect's error shape for each failure.
 
-mod client;
+pub(crate) mod client;
 mod postgres;
 mod resilience;
 
