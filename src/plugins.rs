@@ -309,8 +309,9 @@ pub fn make_source_on(
 }
 
 /// Debezium's context headers (`extended.headers.enabled`, true by default) for a connector's
-/// records: its logical name (`topic.prefix`), its task and its kind (`source.connector`'s
-/// value). Sources other than Debezium's get none.
+/// records: its logical name (`topic.prefix`), its task, its kind (`source.connector`'s value)
+/// and, as Debezium 3.5+ writes it, the task run's id (a UUIDv7 made anew at each task start:
+/// call this once per start). Sources other than Debezium's get none.
 pub fn context_headers(config: &ConfigMap) -> Result<Vec<(String, Vec<u8>)>, ConfigErrors> {
     let kind = match plugin_of_config(config) {
         Some(Plugin::Postgres) => "postgresql",
@@ -325,10 +326,12 @@ pub fn context_headers(config: &ConfigMap) -> Result<Vec<(String, Vec<u8>)>, Con
         return Ok(Vec::new());
     }
     let logical_name = config.get("topic.prefix").cloned().unwrap_or_default();
+    let run_id = uuid::Uuid::now_v7().to_string();
     Ok([
         ("connectorLogicalName", logical_name.as_str()),
         ("taskId", "0"),
         ("connectorName", kind),
+        ("runId", run_id.as_str()),
     ]
     .iter()
     .map(|(k, v)| (format!("__debezium.context.{k}"), v.as_bytes().to_vec()))
@@ -416,11 +419,12 @@ mod tests {
     fn debezium_connectors_carry_context_headers_unless_disabled() {
         let mut c = config("io.debezium.connector.postgresql.PostgresConnector");
         c.insert("topic.prefix".into(), "inv".into());
-        let names: Vec<(String, String)> = context_headers(&c)
+        let mut names: Vec<(String, String)> = context_headers(&c)
             .unwrap()
             .into_iter()
             .map(|(k, v)| (k, String::from_utf8(v).unwrap()))
             .collect();
+        let (run_key, run_id) = names.pop().unwrap();
         assert_eq!(
             names,
             [
@@ -429,6 +433,14 @@ mod tests {
                 ("__debezium.context.connectorName", "postgresql"),
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        );
+        assert_eq!(run_key, "__debezium.context.runId");
+        let run = uuid::Uuid::parse_str(&run_id).unwrap();
+        assert_eq!(run.get_version_num(), 7, "{run_id}");
+        assert_ne!(
+            context_headers(&c).unwrap()[3].1,
+            run_id.as_bytes(),
+            "each task start has its own run id"
         );
         let maria = config("io.debezium.connector.mariadb.MariaDbConnector");
         assert_eq!(context_headers(&maria).unwrap()[2].1, b"mariadb");

@@ -54,8 +54,8 @@ pub struct Summary {
     pub equal: usize,
     /// Allowed differences by path.
     pub allowed: BTreeMap<String, usize>,
-    /// Unexpected differences: a line each (topic, offset, path, both values).
-    pub unexpected: Vec<String>,
+    /// Unexpected differences: (path, line with topic, record, op and both values).
+    pub unexpected: Vec<(String, String)>,
 }
 
 impl Summary {
@@ -94,16 +94,20 @@ impl Summary {
         }
         eprintln!("{text}");
         record_total(scenario, &self);
+        // Grouped by path: how many, and the first of each.
+        let mut groups: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
+        for (path, line) in &self.unexpected {
+            groups.entry(path).or_insert((0, line)).0 += 1;
+        }
+        let report: Vec<String> = groups
+            .iter()
+            .map(|(path, (n, first))| format!("{n:>5} × {path}\n        first: {first}"))
+            .collect();
         assert!(
             self.unexpected.is_empty(),
             "{scenario}: {} unexpected differences from Debezium:\n{}",
             self.unexpected.len(),
-            self.unexpected
-                .iter()
-                .take(40)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("\n")
+            report.join("\n")
         );
     }
 }
@@ -152,7 +156,7 @@ impl Walk<'_> {
     fn allowed(&self, path: &str) -> Option<&'static Allowed> {
         allow_list().iter().find(|a| {
             a.path == path
-                && (a.ops.is_empty() || a.ops.iter().any(|o| *o == self.op))
+                && (a.ops.is_empty() || a.ops.contains(&self.op))
                 && (a.scenarios.is_empty() || a.scenarios.iter().any(|s| s == self.scenario))
         })
     }
@@ -161,12 +165,15 @@ impl Walk<'_> {
         if self.allowed(path).is_some() {
             *self.summary.allowed.entry(path.to_owned()).or_default() += 1;
         } else {
-            self.summary.unexpected.push(format!(
-                "{} op={} {path}: Debezium {} / Tributary {}",
-                self.at,
-                self.op,
-                short(theirs),
-                short(ours)
+            self.summary.unexpected.push((
+                path.to_owned(),
+                format!(
+                    "{} op={} {path}: Debezium {} / Tributary {}",
+                    self.at,
+                    self.op,
+                    short(theirs),
+                    short(ours)
+                ),
             ));
         }
     }
@@ -182,9 +189,12 @@ impl Walk<'_> {
                     sa.sort();
                     sb.sort();
                     if sa == sb {
-                        self.summary.unexpected.push(format!(
-                            "{} op={} {path}: field order Debezium {ka:?} / Tributary {kb:?}",
-                            self.at, self.op
+                        self.summary.unexpected.push((
+                            format!("{path}.{{order}}"),
+                            format!(
+                                "{} op={} {path}: field order Debezium {ka:?} / Tributary {kb:?}",
+                                self.at, self.op
+                            ),
                         ));
                     }
                 }
@@ -260,10 +270,13 @@ pub fn compare(
 ) -> Summary {
     let mut total = Summary::default();
     if theirs.len() != ours.len() {
-        total.unexpected.push(format!(
-            "{topic}: Debezium wrote {} records, Tributary {}",
-            theirs.len(),
-            ours.len()
+        total.unexpected.push((
+            "{count}".to_owned(),
+            format!(
+                "{topic}: Debezium wrote {} records, Tributary {}",
+                theirs.len(),
+                ours.len()
+            ),
         ));
     }
     for (i, (a, b)) in theirs.iter().zip(ours).enumerate() {
@@ -280,6 +293,7 @@ pub fn compare(
             },
         };
         if a.partition != b.partition {
+            w.summary.fields += 1;
             w.differ(
                 "partition",
                 &Value::from(a.partition),

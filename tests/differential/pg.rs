@@ -89,6 +89,8 @@ pub async fn run(s: Scenario<'_>) -> Summary {
             ("value.converter", JSON),
             ("value.converter.schemas.enable", &schemas),
             ("tasks.max", "1"),
+            // Debezium's default is decoderbufs, a server extension; we decode pgoutput only.
+            ("plugin.name", "pgoutput"),
         ] {
             c.retain(|(ck, _)| ck != k);
             c.push((k.to_owned(), v.to_owned()));
@@ -142,8 +144,9 @@ pub async fn run(s: Scenario<'_>) -> Summary {
         .collect();
     let mut summary = Summary::default();
     if mapped != our_topics {
-        summary.unexpected.push(format!(
-            "topics: Debezium {theirs_topics:?} / Tributary {our_topics:?}"
+        summary.unexpected.push((
+            "{topics}".to_owned(),
+            format!("topics: Debezium {theirs_topics:?} / Tributary {our_topics:?}"),
         ));
     }
     for (theirs_topic, our_topic) in theirs_topics.iter().zip(&mapped) {

@@ -54,7 +54,7 @@ const ROWS: &[Row] = &[
     // CONNECTOR
     row("topic.prefix", Str, Required, High, CONNECTOR, YES, "Prefix of every topic name; must not change once set."),
     row("tombstones.on.delete", Boolean, Value("true"), Medium, CONNECTOR, YES, "Follow each delete event with a tombstone."),
-    row("extended.headers.enabled", Boolean, Value("true"), Low, CONNECTOR, YES, "Add Debezium's context headers to every record: __debezium.context.connectorLogicalName (topic.prefix), __debezium.context.taskId and __debezium.context.connectorName."),
+    row("extended.headers.enabled", Boolean, Value("true"), Low, CONNECTOR, YES, "Add Debezium's context headers to every record: __debezium.context.connectorLogicalName (topic.prefix), __debezium.context.taskId, __debezium.context.connectorName and __debezium.context.runId (a UUID per task start)."),
     row("skipped.operations", List, Value("t"), Low, CONNECTOR, YES, "Operations not to emit: c, u, d, t, or none."),
     row("include.schema.changes", Boolean, Value("true"), Medium, CONNECTOR, YES, "Write schema change events on the topic named by topic.prefix."),
     row("include.query", Boolean, Value("false"), Medium, CONNECTOR, YES, "Put the statement of a row change into source.query (needs binlog_annotate_row_events or binlog_rows_query_log_events)."),

@@ -95,7 +95,7 @@ const ROWS: &[Row] = &[
     // CONNECTOR
     row("topic.prefix", Str, Required, High, CONNECTOR, YES, "Prefix of every topic name; must not change once set."),
     row("tombstones.on.delete", Boolean, Value("true"), Medium, CONNECTOR, YES, "Follow each delete event with a tombstone."),
-    row("extended.headers.enabled", Boolean, Value("true"), Low, CONNECTOR, YES, "Add Debezium's context headers to every record: __debezium.context.connectorLogicalName (topic.prefix), __debezium.context.taskId and __debezium.context.connectorName."),
+    row("extended.headers.enabled", Boolean, Value("true"), Low, CONNECTOR, YES, "Add Debezium's context headers to every record: __debezium.context.connectorLogicalName (topic.prefix), __debezium.context.taskId, __debezium.context.connectorName and __debezium.context.runId (a UUID per task start)."),
     row("binary.handling.mode", Str, Value("bytes"), Low, CONNECTOR, YES, "How binary columns appear: bytes, base64, base64-url-safe or hex."),
     row("schema.name.adjustment.mode", Str, Value("none"), Low, CONNECTOR, NOT_YET, "How schema names are made valid: none, avro or avro_unicode."),
     row("field.name.adjustment.mode", Str, Value("none"), Low, CONNECTOR, NOT_YET, "How field names are made valid: none, avro or avro_unicode."),

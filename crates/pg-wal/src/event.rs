@@ -38,6 +38,12 @@ pub fn push_change(
     tombstone: bool,
     ts: ProcessingTime,
 ) {
+    // A non-optional column without a value (a DELETE's old tuple under REPLICA IDENTITY
+    // DEFAULT has only the key) gets its default or its type's zero, as in Debezium.
+    let (mut before, mut after) = (before, after);
+    for row in [&mut before, &mut after].into_iter().flatten() {
+        crate::defaults::fill_missing(&table.value_schema, row);
+    }
     let key = match (&after, &before) {
         (Some(row), _) | (None, Some(row)) => key_of(table, row),
         (None, None) => None,

@@ -14,6 +14,7 @@ pub mod config;
 pub mod configdef;
 pub mod convert;
 pub mod copy;
+pub mod defaults;
 pub mod error;
 pub mod event;
 pub mod keepalive;

@@ -100,6 +100,7 @@ pub async fn run(
         .map_err(|e| PgSourceError::query("reading the snapshot's xmin", e))?
         .get(0);
 
+    let held = tokio::sync::Mutex::new(None);
     let ctx = TableCtx {
         cfg,
         plan,
@@ -108,6 +109,7 @@ pub async fn run(
         snapshot_name: &snapshot_name,
         tx_id,
         ts_usec,
+        held: &held,
     };
     let count = plan.tables.len();
     // Boxed so the future stays Send without higher-ranked closure lifetimes.
@@ -115,12 +117,19 @@ pub async fn run(
         .tables
         .iter()
         .enumerate()
-        .map(|(i, table)| Box::pin(ctx.table(table, i == 0, i + 1 == count)) as TableRead<'_>)
+        .map(|(i, table)| Box::pin(ctx.table(table, i == 0)) as TableRead<'_>)
         .collect();
     let total: u64 = futures::stream::iter(reads)
         .buffer_unordered(cfg.snapshot_max_threads.max(1))
         .try_fold(0u64, |acc, n| async move { Ok(acc + n) })
         .await?;
+    let last = held.lock().await.take();
+    if let Some(mut last) = last {
+        if let Some(row) = last.rows.last_mut() {
+            row.tag = tag(SnapshotMarker::Last);
+        }
+        ctx.send(last).await?;
+    }
     let _ = coordinator.batch_execute("COMMIT").await;
 
     let done = snapshot_offset(
@@ -154,6 +163,11 @@ struct TableCtx<'a> {
     snapshot_name: &'a str,
     tx_id: i64,
     ts_usec: i64,
+    /// The last batch of the table that finished last, held back until another batch goes
+    /// out (it then goes first) or the snapshot ends (its last row is then marked `last`): as
+    /// Debezium's buffering snapshot receiver, the snapshot's final record is `last` whichever
+    /// table it comes from, empty tables after it or not.
+    held: &'a tokio::sync::Mutex<Option<DeferredRows>>,
 }
 
 impl TableCtx<'_> {
@@ -172,7 +186,6 @@ impl TableCtx<'_> {
         &self,
         table: &Arc<TableSchema>,
         first_table: bool,
-        last_table: bool,
     ) -> Result<u64, PgSourceError> {
         let mut client = CopyClient::connect(&self.cfg.protocol_config()).await?;
         client
@@ -261,7 +274,7 @@ impl TableCtx<'_> {
             {
                 let read = (data, read_at);
                 if let Some((data, ts)) = pending.replace(read) {
-                    let m = marker(first_table && rows == 0, false, rows == 0, false);
+                    let m = marker(first_table && rows == 0, rows == 0, false);
                     batch.push(RawRow {
                         data,
                         tag: tag(m),
@@ -279,7 +292,7 @@ impl TableCtx<'_> {
             source,
         })?;
         if let Some((data, ts)) = pending.take() {
-            let m = marker(first_table && rows == 0, last_table, rows == 0, true);
+            let m = marker(first_table && rows == 0, rows == 0, true);
             batch.push(RawRow {
                 data,
                 tag: tag(m),
@@ -287,14 +300,15 @@ impl TableCtx<'_> {
             });
             rows += 1;
         }
-        self.flush(&decoder, &mut batch, 0).await?;
+        self.hold(&decoder, batch).await?;
         let _ = client.simple_query("ending the snapshot", "COMMIT").await;
         client.close().await;
         info!(table = %format!("{}.{}", table.schema, table.table), rows, "table snapshot done");
         Ok(rows)
     }
 
-    /// Sends `rows` as a batch, leaving room for `next` rows in their place.
+    /// Sends `rows` as a batch, leaving room for `next` rows in their place (a held batch
+    /// goes first).
     async fn flush(
         &self,
         decoder: &Arc<dyn RowDecoder>,
@@ -305,12 +319,39 @@ impl TableCtx<'_> {
             return Ok(());
         }
         let rows = std::mem::replace(rows, Vec::with_capacity(next));
-        let deferred = DeferredRows {
+        let mut held = self.held.lock().await;
+        if let Some(prev) = held.take() {
+            self.send(prev).await?;
+        }
+        self.send(DeferredRows {
             decoder: decoder.clone(),
             rows,
-        };
+        })
+        .await
+    }
+
+    /// Holds a table's final batch back in place of the one held before (which goes out).
+    async fn hold(
+        &self,
+        decoder: &Arc<dyn RowDecoder>,
+        rows: Vec<RawRow>,
+    ) -> Result<(), PgSourceError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut held = self.held.lock().await;
+        if let Some(prev) = held.replace(DeferredRows {
+            decoder: decoder.clone(),
+            rows,
+        }) {
+            self.send(prev).await?;
+        }
+        Ok(())
+    }
+
+    async fn send(&self, rows: DeferredRows) -> Result<(), PgSourceError> {
         self.out
-            .send(Batch::deferred(deferred, self.offset()))
+            .send(Batch::deferred(rows, self.offset()))
             .await
             .map_err(|_| PgSourceError::QueueClosed)
     }
@@ -319,17 +360,11 @@ impl TableCtx<'_> {
 /// Chunks of a COPY read in one go (without waiting) that share one reading of the clock.
 const CLOCK_EVERY: u32 = 256;
 
-/// Debezium's `SnapshotRecord` choice for one row.
-fn marker(
-    first_overall: bool,
-    last_overall: bool,
-    first_in_table: bool,
-    last_in_table: bool,
-) -> SnapshotMarker {
+/// Debezium's `SnapshotRecord` choice for one row (the snapshot's final row is made `last`
+/// when the snapshot ends, see [`TableCtx::held`]).
+fn marker(first_overall: bool, first_in_table: bool, last_in_table: bool) -> SnapshotMarker {
     if first_overall {
         SnapshotMarker::First
-    } else if last_overall {
-        SnapshotMarker::Last
     } else if first_in_table {
         SnapshotMarker::FirstInDataCollection
     } else if last_in_table {

@@ -9,7 +9,7 @@ use cdc_core::{Schema, Value};
 pub const CONNECTOR: &str = "postgresql";
 
 /// The Debezium release whose event format we write, in `source.version` (see docs/compat.md).
-pub const DEBEZIUM_VERSION: &str = "3.0.0.Final";
+pub const DEBEZIUM_VERSION: &str = "3.6.1.Final";
 
 /// Values of `source.snapshot` (`SnapshotRecord`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,7 +84,12 @@ static SCHEMA: LazyLock<Arc<Schema>> = LazyLock::new(|| {
             .field("table", Schema::string())
             .field("txId", Schema::int64().optional())
             .field("lsn", Schema::int64().optional())
-            .field("xmin", Schema::int64().optional()),
+            .field("xmin", Schema::int64().optional())
+            // Logical replication origin of the change (Debezium 3.5+); null: we do not decode
+            // pgoutput's Origin message into it yet (docs/compat.md).
+            .field("origin", Schema::string().optional())
+            .field("origin_lsn", Schema::int64().optional())
+            .version(1),
     )
 });
 
@@ -129,6 +134,8 @@ impl SourceInfo<'_> {
             Value::String(self.table.into()),
             self.tx_id.map_or(Value::Null, Value::Int64),
             self.lsn.map_or(Value::Null, |l| Value::Int64(l as i64)),
+            Value::Null,
+            Value::Null,
             Value::Null,
         ])
     }

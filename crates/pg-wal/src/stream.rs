@@ -59,10 +59,11 @@ pub struct Streamer<'a> {
     flushed: Lsn,
     /// The keepalive position idle tables may move to (see [`crate::keepalive`]).
     keepalive: KeepalivePosition,
-    /// The position `source.sequence` reports as the last commit: the last commit's end, or a
-    /// keepalive's `wal_end` seen between transactions since (as before keepalive positions
-    /// were held back from offsets; display only, never stored or confirmed).
-    sequence_lsn: Lsn,
+    /// The position `source.sequence` reports as the last commit, as Debezium's
+    /// `lastCommitLsn`: the end of the last commit streamed, or the stored offset's
+    /// `lsn_commit` when resuming; none (JSON null) after a snapshot until the first commit.
+    /// Display only, never stored or confirmed.
+    sequence_lsn: Option<Lsn>,
     last_sent: Option<SourceOffset>,
     /// Transaction metadata (`provide.transaction.metadata`).
     monitor: TransactionMonitor,
@@ -102,7 +103,7 @@ impl<'a> Streamer<'a> {
             received: start,
             flushed: start,
             keepalive: KeepalivePosition::new(std::time::Instant::now()),
-            sequence_lsn: start,
+            sequence_lsn: position.and_then(|p| p.lsn_commit),
             last_sent: None,
             monitor: TransactionMonitor::default(),
             transaction_topic: cfg.transaction_topic.as_str().into(),
@@ -334,9 +335,6 @@ impl<'a> Streamer<'a> {
                 // Between transactions, a candidate position for idle tables (never taken
                 // while data is flowing: see `store_idle_position`).
                 self.keepalive.keepalive(wal_end, self.tx.is_some());
-                if self.tx.is_none() && wal_end > self.sequence_lsn {
-                    self.sequence_lsn = wal_end;
-                }
                 if reply_requested {
                     stream
                         .send_status(self.received, self.flushed, self.flushed, false)
@@ -401,7 +399,7 @@ impl<'a> Streamer<'a> {
                     self.last_ts_us = tx.commit_ts_us;
                 }
                 self.lsn_commit = c.end_lsn;
-                self.sequence_lsn = c.end_lsn;
+                self.sequence_lsn = Some(c.end_lsn);
                 self.last_lsn = c.commit_lsn;
                 self.message_type = "COMMIT";
             }
@@ -540,7 +538,7 @@ impl<'a> Streamer<'a> {
             db: &self.cfg.dbname,
             ts_us: ts,
             snapshot: SnapshotMarker::False,
-            sequence: Some((Some(self.sequence_lsn.0), lsn.0)),
+            sequence: Some((self.sequence_lsn.map(|l| l.0), lsn.0)),
             schema: &table.schema,
             table: &table.table,
             tx_id: xid,
@@ -665,6 +663,7 @@ impl<'a> Streamer<'a> {
                             .unwrap_or_else(|| crate::table::unknown_type(c.type_oid)),
                         optional: true,
                         is_key: c.is_key,
+                        default_expr: None,
                         codec: None,
                     })
                     .collect();

@@ -7,7 +7,7 @@ use cdc_core::Schema;
 use tokio_postgres::Client;
 
 use crate::config::PostgresConfig;
-use crate::convert::{column_schema, ColumnCodec, PgType, PgTypeKind, TypeRegistry};
+use crate::convert::{ColumnCodec, PgType, PgTypeKind, TypeRegistry};
 use crate::error::PgSourceError;
 use crate::source_info;
 
@@ -20,8 +20,28 @@ pub struct Column {
     pub ty: PgType,
     pub optional: bool,
     pub is_key: bool,
+    /// The DEFAULT expression (`pg_get_expr`), when the column has one.
+    pub default_expr: Option<String>,
     /// The resolved mapping; `None` when the column is excluded or has no mapping.
     pub codec: Option<ColumnCodec>,
+}
+
+impl Column {
+    /// The column's field schema: its codec's, with Debezium's default when it gives one.
+    pub fn field_schema(&self) -> Option<Schema> {
+        let codec = self.codec.as_ref()?;
+        let schema = codec.schema(self.optional);
+        Some(
+            match self
+                .default_expr
+                .as_deref()
+                .and_then(|e| crate::defaults::column_default(&self.ty, codec, e))
+            {
+                Some(v) => schema.default_value(v),
+                None => schema,
+            },
+        )
+    }
 }
 
 /// A captured table with its schemas, built once and shared by every event.
@@ -74,7 +94,7 @@ impl TableSchema {
             } else {
                 None
             };
-            match col.codec.as_ref().map(|c| c.schema(col.optional)) {
+            match col.field_schema() {
                 Some(s) => {
                     if col.is_key && custom_key.is_none() {
                         key = key.field(col.name.clone(), s.clone());
@@ -89,7 +109,7 @@ impl TableSchema {
         if let Some(order) = &custom_key {
             for &i in order {
                 let col = &columns[i];
-                if let Some(s) = col.codec.as_ref().map(|c| c.schema(col.optional)) {
+                if let Some(s) = col.field_schema() {
                     key = key.field(col.name.clone(), s);
                     key_columns.push(i);
                 }
@@ -192,9 +212,11 @@ pub async fn load_table(
         .query(
             "SELECT a.attname::text, a.atttypid, a.atttypmod, a.attnotnull, \
                     COALESCE(a.attnum = ANY(i.indkey::int2[]), false), \
-                    array_position(i.indkey::int2[], a.attnum) \
+                    array_position(i.indkey::int2[], a.attnum), \
+                    pg_get_expr(d.adbin, d.adrelid) \
              FROM pg_attribute a \
              LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary \
+             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
              WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' \
              ORDER BY a.attnum",
             &[&oid],
@@ -220,6 +242,7 @@ pub async fn load_table(
             ty,
             optional: !row.get::<_, bool>(3),
             is_key,
+            default_expr: row.get(6),
             codec: None,
         });
     }
@@ -239,7 +262,7 @@ pub async fn load_table(
         let mut key = Schema::structure(format!("{}.Key", built.topic));
         for &i in &ordered {
             let col = &built.columns[i];
-            if let Some(s) = column_schema(&col.ty, col.typmod, col.optional, &cfg.types) {
+            if let Some(s) = col.field_schema() {
                 key = key.field(col.name.clone(), s);
             }
         }
