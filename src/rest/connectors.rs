@@ -12,7 +12,11 @@ use serde_json::Value as Json_;
 
 use super::error::{ApiError, ConnectJson};
 use super::{query_flag, query_pairs, RestState};
-use crate::herder::{mask, ConnectorOffsets, RestartRequest, TargetState};
+use crate::herder::{
+    mask, ConnectorOffsets, ConnectorStateInfo, Herder, HerderError, Message, RestartRequest,
+    TargetState,
+};
+use crate::plugins as registry;
 
 /// `POST /connectors` body.
 #[derive(Debug, Deserialize)]
@@ -73,6 +77,51 @@ fn location(name: &str) -> String {
     out
 }
 
+/// Connect words "no such connector" differently per endpoint; `message` is this endpoint's.
+fn not_found_as(message: String) -> impl FnOnce(HerderError) -> ApiError {
+    move |e| match e {
+        HerderError::NotFound(_) => ApiError::not_found(message),
+        e => e.into(),
+    }
+}
+
+/// The plugin of a connector (by its `connector.class`).
+fn plugin_of(herder: &Herder, name: &str) -> Option<registry::PluginInfo> {
+    let config = herder.connector_config(name).ok()?;
+    registry::find_plugin(config.get("connector.class")?)
+}
+
+/// A connector's or task's state with the plugin `version` after `worker_id`, as Kafka
+/// Connect 4.1+ writes it (KIP-891).
+fn with_version(state: &mut Json_, version: &str) {
+    if let Json_::Object(o) = state {
+        for (k, v) in std::mem::take(o) {
+            let after = k == "worker_id";
+            o.insert(k, v);
+            if after {
+                o.insert("version".into(), version.into());
+            }
+        }
+    }
+}
+
+/// A ConnectorStateInfo with the connector's and each task's plugin version.
+fn versioned(herder: &Herder, status: ConnectorStateInfo) -> Json_ {
+    let version = plugin_of(herder, &status.name).map(|p| p.version);
+    let mut v = serde_json::to_value(status).unwrap_or_default();
+    if let Some(version) = version {
+        if let Some(c) = v.get_mut("connector") {
+            with_version(c, &version);
+        }
+        if let Some(Json_::Array(tasks)) = v.get_mut("tasks") {
+            for t in tasks {
+                with_version(t, &version);
+            }
+        }
+    }
+    v
+}
+
 /// `GET /connectors[?expand=status&expand=info]`.
 pub async fn list(State(state): State<RestState>, uri: Uri) -> Result<Response, ApiError> {
     let herder = state.herder()?;
@@ -92,7 +141,7 @@ pub async fn list(State(state): State<RestState>, uri: Uri) -> Result<Response, 
             match *x {
                 "status" => {
                     if let Ok(s) = herder.connector_status(&name) {
-                        e.insert("status".into(), serde_json::to_value(s).unwrap_or_default());
+                        e.insert("status".into(), versioned(herder, s));
                     }
                 }
                 "info" => {
@@ -211,7 +260,13 @@ pub async fn status(
     State(state): State<RestState>,
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
-    Ok(Json(state.herder()?.connector_status(&name)?).into_response())
+    let herder = state.herder()?;
+    let status = herder
+        .connector_status(&name)
+        .map_err(not_found_as(format!(
+            "No status found for connector {name}"
+        )))?;
+    Ok(Json(versioned(herder, status)).into_response())
 }
 
 pub async fn tasks(
@@ -244,7 +299,17 @@ pub async fn task_status(
     Path((name, task)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let task = task_id(&task)?;
-    Ok(Json(state.herder()?.task_status(&name, task)?).into_response())
+    let herder = state.herder()?;
+    let status = herder
+        .task_status(&name, task)
+        .map_err(not_found_as(format!(
+            "No status found for task {name}-{task}"
+        )))?;
+    let mut v = serde_json::to_value(status).unwrap_or_default();
+    if let Some(p) = plugin_of(herder, &name) {
+        with_version(&mut v, &p.version);
+    }
+    Ok(Json(v).into_response())
 }
 
 pub async fn restart_task(
@@ -252,7 +317,14 @@ pub async fn restart_task(
     Path((name, task)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let task = task_id(&task)?;
-    state.herder()?.restart_task(&name, task).await?;
+    let herder = state.herder()?;
+    if !herder.connectors().contains(&name) {
+        return Err(ApiError::not_found(format!("Unknown connector: {name}")));
+    }
+    herder
+        .restart_task(&name, task)
+        .await
+        .map_err(not_found_as(format!("Unknown task: {name}-{task}")))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -267,9 +339,14 @@ pub async fn restart(
         include_tasks: query_flag(&pairs, "includeTasks", false),
         only_failed: query_flag(&pairs, "onlyFailed", false),
     };
-    match state.herder()?.restart(&name, request).await? {
+    let herder = state.herder()?;
+    match herder
+        .restart(&name, request)
+        .await
+        .map_err(not_found_as(format!("Unknown connector: {name}")))?
+    {
         None => Ok(StatusCode::NO_CONTENT.into_response()),
-        Some(status) => Ok((StatusCode::ACCEPTED, Json(status)).into_response()),
+        Some(status) => Ok((StatusCode::ACCEPTED, Json(versioned(herder, status))).into_response()),
     }
 }
 
@@ -277,7 +354,11 @@ pub async fn pause(
     State(state): State<RestState>,
     Path(name): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    state.herder()?.pause(&name).await?;
+    state
+        .herder()?
+        .pause(&name)
+        .await
+        .map_err(not_found_as(format!("Unknown connector {name}")))?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -285,7 +366,11 @@ pub async fn resume(
     State(state): State<RestState>,
     Path(name): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    state.herder()?.resume(&name).await?;
+    state
+        .herder()?
+        .resume(&name)
+        .await
+        .map_err(not_found_as(format!("Unknown connector {name}")))?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -293,7 +378,11 @@ pub async fn stop(
     State(state): State<RestState>,
     Path(name): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    state.herder()?.stop(&name).await?;
+    state
+        .herder()?
+        .stop(&name)
+        .await
+        .map_err(not_found_as(format!("Unknown connector {name}")))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -312,19 +401,44 @@ pub async fn offsets(
     Ok(Json(state.herder()?.offsets(&name).await?).into_response())
 }
 
+/// Kafka's FileStreamSourceConnector, whose `alterOffsets` takes part in offset changes.
+const FILE_STREAM_SOURCE: &str = "org.apache.kafka.connect.file.FileStreamSourceConnector";
+
+/// Connect's answer to an offsets change names who took part: the connector's own
+/// `alterOffsets` (Kafka's FileStreamSourceConnector implements it) or only the framework
+/// (Debezium's connectors do not implement it, so Connect adds a caveat).
+fn offsets_message(plugin: Option<registry::PluginInfo>, done: Message, verb: &str) -> Message {
+    if plugin.is_some_and(|p| p.class == FILE_STREAM_SOURCE) {
+        return done;
+    }
+    Message {
+        message: format!(
+            "The Connect framework-managed offsets for this connector have been {verb} \
+             successfully. However, if this connector manages offsets externally, they will need \
+             to be manually {verb} in the system that the connector uses."
+        ),
+    }
+}
+
 pub async fn alter_offsets(
     State(state): State<RestState>,
     Path(name): Path<String>,
     ConnectJson(body): ConnectJson<ConnectorOffsets>,
 ) -> Result<Response, ApiError> {
-    Ok(Json(state.herder()?.alter_offsets(&name, body).await?).into_response())
+    let herder = state.herder()?;
+    let plugin = plugin_of(herder, &name);
+    let done = herder.alter_offsets(&name, body).await?;
+    Ok(Json(offsets_message(plugin, done, "altered")).into_response())
 }
 
 pub async fn reset_offsets(
     State(state): State<RestState>,
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
-    Ok(Json(state.herder()?.reset_offsets(&name).await?).into_response())
+    let herder = state.herder()?;
+    let plugin = plugin_of(herder, &name);
+    let done = herder.reset_offsets(&name).await?;
+    Ok(Json(offsets_message(plugin, done, "reset")).into_response())
 }
 
 fn tracking_enabled(state: &RestState) -> Result<(), ApiError> {

@@ -2,6 +2,7 @@
 //! success body, status code and headers, and Connect's error shape for each failure.
 
 pub(crate) mod client;
+mod differential;
 mod postgres;
 mod resilience;
 
@@ -154,33 +155,49 @@ fn the_rest_api_answers_as_kafka_connect_for_every_endpoint() {
         json!({"lines": {"topics": []}})
     );
 
-    // Unknown connectors: 404 with Connect's message, on every path.
-    for (m, p) in [
-        ("GET", "/connectors/nope"),
-        ("GET", "/connectors/nope/config"),
-        ("GET", "/connectors/nope/status"),
-        ("GET", "/connectors/nope/tasks"),
-        ("GET", "/connectors/nope/offsets"),
-        ("GET", "/connectors/nope/topics"),
-        ("DELETE", "/connectors/nope"),
-        ("PUT", "/connectors/nope/pause"),
-        ("PUT", "/connectors/nope/resume"),
-        ("PUT", "/connectors/nope/stop"),
-        ("POST", "/connectors/nope/restart"),
-    ] {
-        assert_eq!(
-            w.request(m, p, None, b"").error(404),
+    // Unknown connectors: 404 with Connect's message (its wording differs by path).
+    for (m, p, message) in [
+        ("GET", "/connectors/nope", "Connector nope not found"),
+        ("GET", "/connectors/nope/config", "Connector nope not found"),
+        (
+            "GET",
+            "/connectors/nope/status",
+            "No status found for connector nope",
+        ),
+        ("GET", "/connectors/nope/tasks", "Connector nope not found"),
+        (
+            "GET",
+            "/connectors/nope/tasks/0/status",
+            "No status found for task nope-0",
+        ),
+        (
+            "GET",
+            "/connectors/nope/offsets",
             "Connector nope not found",
-            "{m} {p}"
-        );
+        ),
+        ("GET", "/connectors/nope/topics", "Connector nope not found"),
+        ("DELETE", "/connectors/nope", "Connector nope not found"),
+        ("PUT", "/connectors/nope/pause", "Unknown connector nope"),
+        ("PUT", "/connectors/nope/resume", "Unknown connector nope"),
+        ("PUT", "/connectors/nope/stop", "Unknown connector nope"),
+        (
+            "POST",
+            "/connectors/nope/restart",
+            "Unknown connector: nope",
+        ),
+        (
+            "POST",
+            "/connectors/nope/restart?includeTasks=true",
+            "Unknown connector: nope",
+        ),
+        (
+            "POST",
+            "/connectors/nope/tasks/0/restart",
+            "Unknown connector: nope",
+        ),
+    ] {
+        assert_eq!(w.request(m, p, None, b"").error(404), message, "{m} {p}");
     }
-    w.request(
-        "POST",
-        "/connectors/nope/restart?includeTasks=true",
-        None,
-        b"",
-    )
-    .error(404);
     assert_eq!(w.get("/no/such/path").error(404), "HTTP 404 Not Found");
     assert_eq!(
         w.delete("/connectors").error(405),
@@ -469,7 +486,7 @@ fn the_rest_api_answers_as_kafka_connect_for_every_endpoint() {
     assert_eq!(
         w.request("POST", "/connectors/lines/tasks/3/restart", None, b"")
             .error(404),
-        "Task lines-3 not found"
+        "Unknown task: lines-3"
     );
     w.wait_for("/connectors/lines/status", "RUNNING after restart", |s| {
         state(s) == ("RUNNING", vec!["RUNNING"])
