@@ -3,7 +3,7 @@
 #
 #   bench/kafka.sh [ROWS] [RATE] [SECONDS]     (defaults 1,000,000; 10,000 changes/s; 30 s)
 #
-# Starts its own PostgreSQL and Kafka-protocol broker (tansu, memory storage) under target/bench.
+# Starts its own PostgreSQL and Apache Kafka broker (KRaft, from Maven Central's jars) under target/bench.
 # 1. Throughput: a backlog of ROWS changes in two twin slots. The worker drains one into its
 #    embedded log and the other into Kafka (JsonConverter without schemas); the clock stops when
 #    the slot's confirmed_flush_lsn reaches the end of the backlog, i.e. when every event is

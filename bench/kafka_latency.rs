@@ -1,9 +1,9 @@
 //! End-to-end latency for `bench/kafka.sh`: inserts rows at a steady rate (one transaction of
 //! RATE/1000 rows every millisecond) into a table a running worker captures onto Kafka, and
 //! reads the topic with a consumer assigned to its partitions (no group). For every event:
-//! the time it was read minus its commit time in the database (`source.ts_us`). The broker under
-//! test (tansu) does not report a log-append time, so the read time stands in for it: the
-//! figures are an upper bound of commit → broker append. Prints p50, p99, p99.9 and max in ms.
+//! the time it was read minus its commit time in the database (`source.ts_us`): commit → record
+//! readable by a consumer, the end-to-end latency a user sees. Prints p50, p99, p99.9 and max
+//! in ms.
 //!
 //!     cargo bench --bench kafka_latency -- PG_CONN BOOTSTRAP TOPIC TABLE RATE SECONDS
 //!

@@ -151,6 +151,15 @@ fn json_converter(r: &mut ConfigReader<'_>, class: &str) -> JsonConverter {
         "NUMERIC" => DecimalFormat::Numeric,
         _ => DecimalFormat::Base64,
     };
+    // Connect's JsonConverter writes a null field's schema default in its place unless this
+    // is false (KIP-1032); we always do, so `false` would be ignored: refuse it.
+    let replace = format!("{class}.replace.null.with.default");
+    if !r.bool(&replace, true) {
+        r.problem(
+            &replace,
+            "false is not supported: a null field is always written as its schema default, as with Connect's default (true)".to_owned(),
+        );
+    }
     JsonConverter {
         schemas_enable,
         decimal_format,
@@ -405,6 +414,7 @@ fn push_record(
         topic: r.topic.clone(),
         timestamp_ms: r.timestamp_ms,
         headers: std::mem::take(&mut r.headers),
+        context: carries_context(r),
     });
     Ok(())
 }
@@ -460,6 +470,7 @@ fn convert_deferred(
             topic: topic.clone(),
             timestamp_ms: row.ts.nanos / 1_000_000,
             headers: Vec::new(),
+            context: true,
         });
     }
     Ok(())
@@ -562,6 +573,21 @@ pub(crate) struct Converted {
     pub key: Option<Part>,
     pub value: Option<Part>,
     pub headers: Vec<(String, Vec<u8>)>,
+    /// Whether the connector's context headers follow `headers`: change events (and their
+    /// tombstones) yes; transaction metadata and heartbeat records no, as in Debezium.
+    pub context: bool,
+}
+
+/// Debezium adds its context headers to change events only: not to the records of the
+/// transaction topic or the heartbeat topic, known by their key schemas.
+fn carries_context(r: &Record) -> bool {
+    !matches!(
+        r.key.as_ref().and_then(|k| k.schema.name.as_deref()),
+        Some(
+            "io.debezium.connector.common.TransactionMetadataKey"
+                | "io.debezium.connector.common.ServerNameKey"
+        )
+    )
 }
 
 /// The records of a group of batches, converted, with their bytes in one arena (one allocation

@@ -490,8 +490,12 @@ impl<B: Backend> Pipeline<B> {
                     key: c.key.map(|p| converted.payload(&p)),
                     value: c.value.map(|p| converted.payload(&p)),
                     headers: &c.headers,
-                    context: &converted.context,
-                    context_block: &converted.context_block,
+                    context: if c.context { &converted.context } else { &[] },
+                    context_block: if c.context {
+                        &converted.context_block
+                    } else {
+                        &[]
+                    },
                 })
                 .collect();
             let prepared = backend.prepare(&records);

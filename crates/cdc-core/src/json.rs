@@ -119,6 +119,12 @@ impl JsonConverter {
             Value::Struct(values) => {
                 let mut obj = Map::with_capacity(schema.fields.len());
                 for (field, v) in schema.fields.iter().zip(values) {
+                    // `replace.null.with.default` (true by default): Connect's JsonConverter
+                    // writes a null field's schema default in its place.
+                    let v = match (v, &field.schema.default) {
+                        (Value::Null, Some(d)) => d,
+                        _ => v,
+                    };
                     obj.insert(field.name.clone(), self.value_json(&field.schema, v));
                 }
                 Json::Object(obj)

@@ -62,6 +62,11 @@ pub fn write_payload(out: &mut Vec<u8>, decimal: DecimalFormat, schema: &Schema,
                 }
                 string(out, &field.name);
                 out.push(b':');
+                // JsonConverter's `replace.null.with.default` (on by default).
+                let v = match (v, &field.schema.default) {
+                    (Value::Null, Some(d)) => d,
+                    _ => v,
+                };
                 write_payload(out, decimal, &field.schema, v);
             }
             out.push(b'}');
@@ -95,6 +100,9 @@ enum PlanKind {
     Struct {
         keys: Vec<Box<[u8]>>,
         fields: Vec<Plan>,
+        /// Each field's schema default, written in place of a null (JsonConverter's
+        /// `replace.null.with.default`, on by default).
+        defaults: Vec<Option<Value>>,
         /// For a nested struct of scalars: its last JSON, reused while the values repeat.
         memo: Option<RefCell<Memo>>,
     },
@@ -158,6 +166,11 @@ impl Plan {
                     .iter()
                     .map(|f| Plan::node(&f.schema, decimal, true))
                     .collect(),
+                defaults: schema
+                    .fields
+                    .iter()
+                    .map(|f| f.schema.default.clone())
+                    .collect(),
                 memo: (nested && schema.fields.iter().all(|f| is_scalar(&f.schema, decimal)))
                     .then(|| RefCell::new(Memo::default())),
             },
@@ -172,7 +185,15 @@ impl Plan {
 pub fn write_planned(out: &mut Vec<u8>, decimal: DecimalFormat, plan: &Plan, value: &Value) {
     match (value, &plan.kind) {
         (_, PlanKind::Unplanned(schema)) => write_payload(out, decimal, schema, value),
-        (Value::Struct(values), PlanKind::Struct { keys, fields, memo }) => {
+        (
+            Value::Struct(values),
+            PlanKind::Struct {
+                keys,
+                fields,
+                defaults,
+                memo,
+            },
+        ) => {
             let mut memo = memo.as_ref().map(RefCell::borrow_mut);
             if let Some(m) = memo.as_deref_mut() {
                 if m.reuse(out, values) {
@@ -181,8 +202,12 @@ pub fn write_planned(out: &mut Vec<u8>, decimal: DecimalFormat, plan: &Plan, val
             }
             let start = out.len();
             out.push(b'{');
-            for ((key, field), v) in keys.iter().zip(fields).zip(values) {
+            for (((key, field), default), v) in keys.iter().zip(fields).zip(defaults).zip(values) {
                 out.extend_from_slice(key);
+                let v = match (v, default) {
+                    (Value::Null, Some(d)) => d,
+                    _ => v,
+                };
                 write_planned(out, decimal, field, v);
             }
             out.push(b'}');

@@ -22,21 +22,25 @@ use crate::value::Value;
 static KEY_SCHEMA: LazyLock<Arc<Schema>> = LazyLock::new(|| {
     Arc::new(
         Schema::structure("io.debezium.connector.common.TransactionMetadataKey")
-            .field("id", Schema::string()),
+            .field("id", Schema::string())
+            .version(1),
     )
 });
 
 static VALUE_SCHEMA: LazyLock<Arc<Schema>> = LazyLock::new(|| {
     let collection = Schema::structure("event.collection")
         .field("data_collection", Schema::string())
-        .field("event_count", Schema::int64());
+        .field("event_count", Schema::int64())
+        .optional()
+        .version(1);
     Arc::new(
         Schema::structure("io.debezium.connector.common.TransactionMetadataValue")
             .field("status", Schema::string())
             .field("id", Schema::string())
             .field("event_count", Schema::int64().optional())
             .field("data_collections", Schema::array(collection).optional())
-            .field("ts_ms", Schema::int64()),
+            .field("ts_ms", Schema::int64())
+            .version(1),
     )
 });
 
@@ -196,6 +200,15 @@ impl TransactionMonitor {
             total: 0,
             collections: Vec::new(),
         });
+    }
+
+    /// Replaces the open transaction's id. Debezium's PostgreSQL id is `<xid>:<lsn>` with the
+    /// position of the moment: the first event's for the BEGIN, each event's own for its
+    /// block, the commit's for the END.
+    pub fn set_id(&mut self, id: String) {
+        if let Some(open) = &mut self.open {
+            open.id = id;
+        }
     }
 
     /// An event of `collection` (`schema.table`): the BEGIN record to write first (once), and

@@ -363,12 +363,13 @@ const CLOCK_EVERY: u32 = 256;
 /// Debezium's `SnapshotRecord` choice for one row (the snapshot's final row is made `last`
 /// when the snapshot ends, see [`TableCtx::held`]).
 fn marker(first_overall: bool, first_in_table: bool, last_in_table: bool) -> SnapshotMarker {
+    // A table's only row is its last, as Debezium marks it.
     if first_overall {
         SnapshotMarker::First
-    } else if first_in_table {
-        SnapshotMarker::FirstInDataCollection
     } else if last_in_table {
         SnapshotMarker::LastInDataCollection
+    } else if first_in_table {
+        SnapshotMarker::FirstInDataCollection
     } else {
         SnapshotMarker::True
     }

@@ -391,6 +391,9 @@ impl<'a> Streamer<'a> {
                 self.message_type = "BEGIN";
             }
             PgOutputMessage::Commit(c) => {
+                if let Some(tx) = &self.tx {
+                    self.monitor.set_id(format!("{}:{}", tx.xid, lsn.0));
+                }
                 if let Some(end) = self.monitor.end(&self.transaction_topic) {
                     self.records.push(end);
                 }
@@ -440,12 +443,19 @@ impl<'a> Streamer<'a> {
                             // A primary key change: a delete of the old key, then a create of the new.
                             let mark = self.records.len();
                             self.emit(&table, Op::Delete, before, None, lsn);
-                            for r in &mut self.records[mark..] {
+                            // The delete and its tombstone; not a transaction BEGIN before them.
+                            for r in self.records[mark..]
+                                .iter_mut()
+                                .filter(|r| r.topic == table.topic)
+                            {
                                 r.headers.push(key_header("__debezium.newkey", &new_key));
                             }
                             let mark = self.records.len();
                             self.emit(&table, Op::Create, None, Some(after), lsn);
-                            for r in &mut self.records[mark..] {
+                            for r in self.records[mark..]
+                                .iter_mut()
+                                .filter(|r| r.topic == table.topic)
+                            {
                                 r.headers.push(key_header("__debezium.oldkey", &old_key));
                             }
                         }
@@ -484,7 +494,7 @@ impl<'a> Streamer<'a> {
                     if let Some(table) = table {
                         if !self.cfg.skipped.truncate && !self.skipping() {
                             let source = self.source(&table, lsn);
-                            let block = self.transaction_block(&table);
+                            let block = self.transaction_block(&table, lsn);
                             push_truncate(
                                 &mut self.records,
                                 &table,
@@ -556,7 +566,7 @@ impl<'a> Streamer<'a> {
         lsn: Lsn,
     ) {
         let source = self.source(table, lsn);
-        let block = self.transaction_block(table);
+        let block = self.transaction_block(table, lsn);
         push_change(
             &mut self.records,
             table,
@@ -571,9 +581,16 @@ impl<'a> Streamer<'a> {
     }
 
     /// The event's `transaction` block, writing the transaction's BEGIN first if it is due.
-    fn transaction_block(&mut self, table: &TableSchema) -> Option<cdc_core::TransactionBlock> {
+    fn transaction_block(
+        &mut self,
+        table: &TableSchema,
+        lsn: Lsn,
+    ) -> Option<cdc_core::TransactionBlock> {
         if !self.cfg.provide_transaction_metadata {
             return None;
+        }
+        if let Some(tx) = &self.tx {
+            self.monitor.set_id(format!("{}:{}", tx.xid, lsn.0));
         }
         let collection = format!("{}.{}", table.schema, table.table);
         let (begin, block) = self.monitor.event(&self.transaction_topic, &collection);
