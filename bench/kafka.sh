@@ -11,6 +11,9 @@
 #    plain rdkafka producer (bench/kafka_producer.rs, no database, no encoding, the same
 #    producer settings) sending ROWS copies of a same-sized key and value to the same broker,
 #    and the source's ceiling: pg_recvlogical draining a third twin slot into /dev/null.
+#    Then Debezium 3.6.1 on a Kafka Connect 4.3 worker drains a fourth twin slot into the same
+#    broker, and Tributary a fifth, both timed until the last event is readable on the topic
+#    (peak RSS and CPU seconds of the JVM and of the worker).
 # 2. Latency: the worker streams live while bench/kafka_latency.rs inserts RATE rows/s for
 #    SECONDS and reads the topic: read time minus commit time (source.ts_us), p50/p99/p99.9.
 #    Before it, the broker's floor: a plain producer sending RATE messages/s, send -> read.
@@ -20,6 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/pg.sh
 source scripts/lib/kafka.sh
+source scripts/lib/connect.sh
 ROWS=${1:-1000000}
 RATE=${2:-10000}
 SECONDS_LOAD=${3:-30}
@@ -37,7 +41,7 @@ pg_start "$work/pg"
 kafka_start "$work/kafka"
 bootstrap=$TRIBUTARY_KAFKA_BOOTSTRAP
 pid=
-trap '[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; kafka_stop "$work/kafka"; pg_stop "$work/pg"; rm -rf "$work/data-log" "$work/data-kafka" "$work/data-lat"' EXIT
+trap '[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; connect_stop "$work/connect"; kafka_stop "$work/kafka"; pg_stop "$work/pg"; rm -rf "$work/data-log" "$work/data-kafka" "$work/data-lat"' EXIT
 psqlb() { pg_as "$PG_BIN/psql" -h "$TRIBUTARY_PG_SOCKET_DIR" -p "$TRIBUTARY_PG_PORT" -U postgres -qAtX -v ON_ERROR_STOP=1 "$@"; }
 psqlb -d postgres -c "DROP DATABASE IF EXISTS bench WITH (FORCE)" -c "CREATE DATABASE bench"
 psqlb -d postgres -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots" >/dev/null
@@ -69,6 +73,8 @@ CREATE PUBLICATION bench_pub FOR ALL TABLES;
 SELECT 1 FROM pg_create_logical_replication_slot('bench_log', 'pgoutput');
 SELECT 1 FROM pg_create_logical_replication_slot('bench_kafka', 'pgoutput');
 SELECT 1 FROM pg_create_logical_replication_slot('bench_recv', 'pgoutput');
+SELECT 1 FROM pg_create_logical_replication_slot('bench_dbz', 'pgoutput');
+SELECT 1 FROM pg_create_logical_replication_slot('bench_kafka2', 'pgoutput');
 SQL
 batch=100000
 for ((s = 1; s <= ROWS; s += batch)); do
@@ -110,6 +116,54 @@ recv_s=$(echo "$(now) - $t0" | bc -l)
 read -r log_s log_rss < <(drain blog bench_log "$work/data-log")
 read -r kafka_s kafka_rss < <(drain bkafka bench_kafka "$work/data-kafka" "$work/kafka-worker.properties")
 
+# Debezium on Kafka Connect, the baseline users run, on a twin slot of the same backlog into
+# the same broker; and Tributary again, timed the same way: until the last event is readable
+# on the topic (its high watermark reaches ROWS). Peak RSS and CPU seconds of each process.
+kafka_python_install "$PWD/target/py-kafka" >/dev/null
+hw() { "$TRIBUTARY_KAFKA_PYTHON" - "$bootstrap" "$1" <<'PY'
+import sys
+from kafka import KafkaConsumer, TopicPartition
+c = KafkaConsumer(bootstrap_servers=sys.argv[1])
+parts = c.partitions_for_topic(sys.argv[2]) or set()
+tps = [TopicPartition(sys.argv[2], p) for p in parts]
+print(sum(c.end_offsets(tps).values()) if tps else 0)
+PY
+}
+cpu_s() { awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+until_on_topic() { # pid topic; prints seconds-since-t0 peak-RSS-MiB CPU-seconds
+  local p=$1 topic=$2 rss=0 r
+  while [ "$(hw "$topic")" -lt "$ROWS" ]; do
+    r=$(peak_rss_mib "$p"); [ "$r" != "?" ] && rss=$r
+    kill -0 "$p" 2>/dev/null || { echo "process $p died" >&2; exit 1; }
+    sleep 0.2
+  done
+  echo "$(echo "$(now) - $t0" | bc -l) $rss $(cpu_s "$p")"
+}
+connect_start "$work/connect" "$bootstrap" >/dev/null
+cpid=$(cat "$work/connect/worker.pid")
+cpu0=$(cpu_s "$cpid")
+dbz_cfg=$(python3 - "$work/bkafka.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["config"]
+c.update({"slot.name": "bench_dbz", "topic.prefix": "bdbz", "plugin.name": "pgoutput", "snapshot.mode": "no_data"})
+print(json.dumps({"name": "bdbz", "config": c}))
+PY
+)
+t0=$(now)
+curl -sf -X POST -H 'Content-Type: application/json' --data "$dbz_cfg" "$TRIBUTARY_CONNECT_URL/connectors" >/dev/null
+read -r dbz_s dbz_rss dbz_cpu < <(until_on_topic "$cpid" bdbz.public.stream_t)
+dbz_cpu=$(echo "$dbz_cpu - $cpu0" | bc -l)
+curl -sf -X DELETE "$TRIBUTARY_CONNECT_URL/connectors/bdbz" >/dev/null || true
+connect_stop "$work/connect"
+connector bkafka2 bench_kafka2 no_data bkafka2
+rm -rf "$work/data-kafka2"
+t0=$(now)
+"$bin" standalone --listen 127.0.0.1:0 --data-dir "$work/data-kafka2" --worker-config "$work/kafka-worker.properties" "$work/bkafka2.json" > "$work/worker-bkafka2.log" 2>&1 &
+pid=$!
+read -r trib_s trib_rss trib_cpu < <(until_on_topic "$pid" bkafka2.public.stream_t)
+kill -TERM $pid; wait $pid || true
+pid=
+
 # One real event's key and value, and the average size, from the embedded log.
 "$bin" topics tail blog.public.stream_t --data-dir "$work/data-log" --keys -n 1 > "$work/sample.tsv"
 cut -f1 "$work/sample.tsv" | tr -d '\n' > "$work/sample.key"
@@ -125,7 +179,11 @@ printf '%-34s %9.2f %11.0f %8.1f %9s\n' "plain rdkafka producer (ceiling)" "$p_s
 printf '%-34s %9.2f %11.0f %8s %9s\n' "pg_recvlogical (source ceiling)" "$recv_s" "$(echo "$ROWS / $recv_s" | bc -l)" "-" "-"
 printf '%-34s %9.2f %11.0f %8.1f %8sM\n' "tributary -> Kafka" "$kafka_s" "$(echo "$ROWS / $kafka_s" | bc -l)" "$(mbps "$ROWS" "$kafka_s")" "$kafka_rss"
 printf '%-34s %9.2f %11.0f %8.1f %8sM\n' "tributary -> embedded log" "$log_s" "$(echo "$ROWS / $log_s" | bc -l)" "$(mbps "$ROWS" "$log_s")" "$log_rss"
+printf '%-34s %9.2f %11.0f %8s %8sM  CPU %ss\n' "Debezium 3.6.1 on Connect -> Kafka" "$dbz_s" "$(echo "$ROWS / $dbz_s" | bc -l)" "-" "$dbz_rss" "$dbz_cpu"
+printf '%-34s %9.2f %11.0f %8s %8sM  CPU %ss\n' "tributary -> Kafka (same timing)" "$trib_s" "$(echo "$ROWS / $trib_s" | bc -l)" "-" "$trib_rss" "$trib_cpu"
 printf 'events: %s of %s; average key+value %s bytes\n' "$events" "$ROWS" "$avg_bytes"
+printf 'ratio tributary / Debezium on Connect (events/s, last event readable): %.2f; peak RSS: %.3f; CPU: %.2f\n' \
+  "$(echo "$dbz_s / $trib_s" | bc -l)" "$(echo "$trib_rss / $dbz_rss" | bc -l)" "$(echo "$trib_cpu / $dbz_cpu" | bc -l)"
 printf 'ratio tributary->Kafka / plain producer (throughput): %.2f\n' "$(echo "$p_s / $kafka_s" | bc -l)"
 printf 'ratio tributary->Kafka / tributary->embedded log (throughput): %.2f\n' "$(echo "$log_s / $kafka_s" | bc -l)"
 printf 'ratio tributary->Kafka / pg_recvlogical (the source ceiling): %.2f\n' "$(echo "$recv_s / $kafka_s" | bc -l)"

@@ -87,16 +87,6 @@ const ALLOWED: &[(&str, &str, &str)] = &[
         "Tributary lists no recommended values; Debezium lists the allowed values of enumerated properties (snapshot.mode, plugin.name)",
     ),
     (
-        "PUT /connector-plugins/{class}/config/validate (tasks.max=0)",
-        "/error_count",
-        "Connect's framework rejects tasks.max below 1; Tributary's validation does not",
-    ),
-    (
-        "PUT /connector-plugins/{class}/config/validate (tasks.max=0)",
-        "/configs/tasks.max/value/errors",
-        "Connect's framework rejects tasks.max below 1; Tributary's validation does not",
-    ),
-    (
         "POST /connectors (invalid snapshot.mode)",
         "**",
         "Connect with Debezium 3.6.1 answers 500 (a NullPointerException building the error list: Debezium's validate returns a ConfigInfo without a value); Tributary answers Connect's documented 400 with the list of errors",

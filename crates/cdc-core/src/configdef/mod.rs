@@ -322,6 +322,10 @@ fn definition_errors(key: &ConfigKey, raw: Option<&str>) -> Vec<String> {
         };
         return vec![invalid(&msg)];
     }
+    // Connect's ConnectorConfig defines tasks.max with `atLeast(1)`.
+    if key.name == "tasks.max" && v.parse::<i32>().is_ok_and(|n| n < 1) {
+        return vec![invalid("Value must be at least 1")];
+    }
     if key.config_type == ConfigType::Class && v.is_empty() && key.required {
         return vec![invalid("Expected a class name")];
     }
