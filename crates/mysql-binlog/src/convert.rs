@@ -196,6 +196,10 @@ pub struct ColumnCodec {
     /// Width in bits of an UNSIGNED integer column: the binlog's table map does not say a
     /// column is unsigned, so its values arrive signed and are reinterpreted here.
     unsigned_bits: Option<u32>,
+    /// A signed MEDIUMINT: the binlog carries its three bytes unsigned, sign-extended here.
+    signed_24: bool,
+    /// BINARY(n): the binlog drops its trailing zero bytes; Debezium pads them back to `n`.
+    pad_to: Option<usize>,
 }
 
 fn is_binary_type(c: &Column) -> bool {
@@ -232,6 +236,11 @@ impl ColumnCodec {
                 }
             } else {
                 None
+            },
+            signed_24: !c.unsigned && matches!(c.type_name.as_str(), "MEDIUMINT" | "MIDDLEINT"),
+            pad_to: match (c.type_name.as_str(), c.length) {
+                ("BINARY", Some(n)) => Some(n as usize),
+                _ => None,
             },
             charset: c
                 .charset
@@ -297,6 +306,11 @@ impl ColumnCodec {
                 other => Value::String(display(other).into()),
             },
             Kind::Binary => match v {
+                My::Bytes(b) if self.pad_to.is_some_and(|n| b.len() < n) => {
+                    let mut padded = b.clone();
+                    padded.resize(self.pad_to.unwrap_or(0), 0);
+                    binary(&padded, m.binary)
+                }
                 My::Bytes(b) => binary(b, m.binary),
                 other => binary(display(other).as_bytes(), m.binary),
             },
@@ -455,6 +469,9 @@ impl ColumnCodec {
                 let bits = self.unsigned_bits.unwrap_or(64);
                 Ok(i128::from(*i) & ((1i128 << bits) - 1))
             }
+            // Only the binlog's unsigned reading of a negative value is out of range.
+            My::Int(i) if self.signed_24 && *i >= 1 << 23 => Ok(i128::from(*i) - (1 << 24)),
+            My::UInt(u) if self.signed_24 && *u >= 1 << 23 => Ok(i128::from(*u) - (1 << 24)),
             My::Int(i) => Ok(i128::from(*i)),
             My::UInt(u) => Ok(i128::from(*u)),
             My::Bytes(b) => String::from_utf8_lossy(b)

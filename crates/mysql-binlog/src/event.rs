@@ -56,6 +56,19 @@ pub fn push_change(
     }
 }
 
+/// A header with a key rendered without its schema (`__debezium.newkey`/`oldkey`).
+pub fn key_header(name: &str, key: &Option<Data>) -> (String, Vec<u8>) {
+    let conv = cdc_core::JsonConverter {
+        schemas_enable: false,
+        ..Default::default()
+    };
+    (
+        name.to_owned(),
+        conv.to_bytes(key.as_ref())
+            .unwrap_or_else(|| b"null".to_vec()),
+    )
+}
+
 /// A truncate event: null key, no before/after.
 pub fn push_truncate(out: &mut Vec<Record>, table: &TableSchema, source: Value) {
     let ts = ProcessingTime::now();
@@ -72,12 +85,14 @@ pub fn push_truncate(out: &mut Vec<Record>, table: &TableSchema, source: Value) 
 static KEY_SCHEMA: LazyLock<Arc<Schema>> = LazyLock::new(|| {
     Arc::new(
         Schema::structure("io.debezium.connector.mysql.SchemaChangeKey")
+            .version(1)
             .field("databaseName", Schema::string()),
     )
 });
 
 fn column_schema() -> Schema {
     Schema::structure("io.debezium.connector.schema.Column")
+        .version(1)
         .field("name", Schema::string())
         .field("jdbcType", Schema::int32())
         .field("nativeType", Schema::int32().optional())
@@ -97,6 +112,7 @@ fn column_schema() -> Schema {
 
 fn table_schema() -> Schema {
     Schema::structure("io.debezium.connector.schema.Table")
+        .version(1)
         .optional()
         .field("defaultCharsetName", Schema::string().optional())
         .field(
@@ -110,6 +126,7 @@ fn table_schema() -> Schema {
 fn value_schema(flavor: Flavor) -> Arc<Schema> {
     Arc::new(
         Schema::structure("io.debezium.connector.mysql.SchemaChangeValue")
+            .version(1)
             .field("source", crate::source_info::schema(flavor))
             .field("ts_ms", Schema::int64())
             .field("databaseName", Schema::string().optional())
@@ -119,6 +136,7 @@ fn value_schema(flavor: Flavor) -> Arc<Schema> {
                 "tableChanges",
                 Schema::array(
                     Schema::structure("io.debezium.connector.schema.Change")
+                        .version(1)
                         .field("type", Schema::string())
                         .field("id", Schema::string())
                         .field("table", table_schema()),

@@ -199,7 +199,8 @@ pub async fn run(
             table,
             ts_ms,
             snapshot: marker,
-            server_id: server.server_id,
+            // Debezium's snapshot records name no server: the rows were not read from a binlog.
+            server_id: 0,
             gtid: point.gtids.as_deref(),
             file: &point.pos.file,
             pos: point.pos.pos,
@@ -235,7 +236,14 @@ pub async fn run(
                 &topic,
                 &e.db,
                 &e.ddl,
-                source(&e.db, None, SnapshotMarker::True),
+                source(
+                    &e.db,
+                    changes
+                        .first()
+                        .and_then(|c| c.table)
+                        .map(|t| t.name.as_str()),
+                    SnapshotMarker::True,
+                ),
                 ts_ms,
                 &changes,
             ));

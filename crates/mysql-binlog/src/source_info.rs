@@ -9,7 +9,7 @@ use cdc_core::{Schema, Value};
 use crate::config::Flavor;
 
 /// The Debezium release whose event format we write, in `source.version` (see docs/compat.md).
-pub const DEBEZIUM_VERSION: &str = "3.0.0.Final";
+pub const DEBEZIUM_VERSION: &str = "3.6.1.Final";
 
 /// Values of `source.snapshot`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +38,7 @@ impl SnapshotMarker {
 fn build(name: &str) -> Arc<Schema> {
     Arc::new(
         Schema::structure(name)
+            .version(1)
             .field("version", Schema::string())
             .field("connector", Schema::string())
             .field("name", Schema::string())

@@ -577,6 +577,62 @@ impl<'a> Streamer<'a> {
                 (None, None)
             };
             self.records.extend(begin);
+            let key_change = match (op, &before, &after) {
+                (Op::Update, Some(b), Some(a)) => {
+                    let (old_key, new_key) = (schema.key_of(b), schema.key_of(a));
+                    (old_key.is_some() && old_key != new_key).then(|| {
+                        let data = |k: Option<cdc_core::Value>| {
+                            k.zip(schema.key_schema.clone())
+                                .map(|(v, s)| cdc_core::Data::new(s, v))
+                        };
+                        (data(old_key), data(new_key))
+                    })
+                }
+                _ => None,
+            };
+            if let Some((old_key, new_key)) = key_change {
+                // A primary key change, as Debezium's: a delete of the old key (and its
+                // tombstone) with `__debezium.newkey`, then a create of the new with
+                // `__debezium.oldkey`.
+                let mark = self.records.len();
+                event::push_change(
+                    &mut self.records,
+                    &schema,
+                    Op::Delete,
+                    before,
+                    None,
+                    source.clone(),
+                    block.as_ref(),
+                    self.cfg.tombstones_on_delete,
+                );
+                for r in &mut self.records[mark..] {
+                    r.headers
+                        .push(event::key_header("__debezium.newkey", &new_key));
+                }
+                let block = if self.cfg.provide_transaction_metadata {
+                    self.monitor
+                        .event(&self.transaction_topic, &id.to_string())
+                        .1
+                } else {
+                    None
+                };
+                let mark = self.records.len();
+                event::push_change(
+                    &mut self.records,
+                    &schema,
+                    Op::Create,
+                    None,
+                    after,
+                    source,
+                    block.as_ref(),
+                    self.cfg.tombstones_on_delete,
+                );
+                for r in &mut self.records[mark..] {
+                    r.headers
+                        .push(event::key_header("__debezium.oldkey", &old_key));
+                }
+                continue;
+            }
             event::push_change(
                 &mut self.records,
                 &schema,
@@ -646,11 +702,17 @@ impl<'a> Streamer<'a> {
             || table_changes
                 .iter()
                 .any(|(_, id, _)| self.cfg.captures_database(&id.db));
+        // As Debezium's: the tables the statement changed, comma-separated.
+        let tables = table_changes
+            .iter()
+            .map(|(_, id, _)| id.table.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
         let source = SourceInfo {
             flavor: self.cfg.flavor,
             server_name: &self.server_name,
             db,
-            table: None,
+            table: (!tables.is_empty()).then_some(tables.as_str()),
             ts_ms: self.ts_sec * 1000,
             snapshot: SnapshotMarker::False,
             server_id: self.server.server_id,
