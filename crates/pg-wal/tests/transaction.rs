@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::support::PgFixture;
+use crate::support::{CapturedRecord, PgFixture};
 
 #[tokio::test]
 async fn transactions_are_framed_by_begin_and_end_and_events_carry_their_block() {
@@ -50,18 +50,31 @@ async fn transactions_are_framed_by_begin_and_end_and_events_carry_their_block()
         .iter()
         .map(|r| r.value["transaction"].clone())
         .collect();
+    // As Debezium's PostgreSQL id: `<xid>:<lsn>` at the position of the moment, so each event
+    // has its own (the first event's is the BEGIN's), and the END has the commit's.
+    let at = |r: &CapturedRecord| format!("{xid}:{}", r.value["source"]["lsn"]);
+    assert_eq!(at(&got[1]), id, "the BEGIN's id is the first event's");
     assert_eq!(
         blocks,
         vec![
-            json!({"id": id, "total_order": 1, "data_collection_order": 1}),
-            json!({"id": id, "total_order": 2, "data_collection_order": 1}),
-            json!({"id": id, "total_order": 3, "data_collection_order": 2}),
+            json!({"id": at(&got[1]), "total_order": 1, "data_collection_order": 1}),
+            json!({"id": at(&got[2]), "total_order": 2, "data_collection_order": 1}),
+            json!({"id": at(&got[3]), "total_order": 3, "data_collection_order": 2}),
         ]
     );
     let end = &got[4];
+    let end_id = end.value["id"].as_str().unwrap().to_owned();
+    let end_lsn: i64 = end_id
+        .strip_prefix(&format!("{xid}:"))
+        .and_then(|l| l.parse().ok())
+        .unwrap_or_else(|| panic!("{end_id} is <txId>:<lsn>"));
+    assert!(
+        end_lsn > got[3].value["source"]["lsn"].as_i64().unwrap(),
+        "the END's id has the commit's position, after the last event"
+    );
     assert_eq!(
         end.value,
-        json!({"status": "END", "id": id, "event_count": 3,
+        json!({"status": "END", "id": end_id, "event_count": 3,
                "data_collections": [{"data_collection": "public.a", "event_count": 2},
                                     {"data_collection": "public.b", "event_count": 1}],
                "ts_ms": begin.value["ts_ms"]})
