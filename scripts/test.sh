@@ -127,6 +127,8 @@ declare -a names=() results=()
 LOGS=$ROOT/target/test-logs
 mkdir -p "$LOGS"
 rm -f "$LOGS"/*.log # only this run's steps are counted
+DIFF_SUMMARY=$ROOT/target/tmp/differential-summary.txt
+rm -f "$DIFF_SUMMARY" # the differential tests append a line per scenario
 step() {
   local name=$1; shift
   say "$name: $*"
@@ -176,6 +178,11 @@ PY
   )
   passed=$((passed + p)) failed_tests=$((failed_tests + f)) skipped=$((skipped + k))
 done
+
+if [ -f "$DIFF_SUMMARY" ]; then
+  printf '\n==> differential tests (Debezium 3.6.1 and Kafka Connect 4.3 beside Tributary)\n' >&2
+  sort "$DIFF_SUMMARY" >&2
+fi
 
 printf '\n==> summary\n' >&2
 failed=0

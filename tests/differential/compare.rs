@@ -114,11 +114,19 @@ impl Summary {
 
 /// Appends one scenario's line to the run's summary file.
 fn record_total(scenario: &str, s: &Summary) {
+    record_summary_line(&s.line(scenario));
+}
+
+/// Appends a line to `target/tmp/differential-summary.txt`, which `scripts/test.sh` empties
+/// before the tests and prints after them.
+pub fn record_summary_line(line: &str) {
     static LOCK: Mutex<()> = Mutex::new(());
-    let _g = LOCK.lock().unwrap();
+    let _g = LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("differential-summary.txt");
     let mut text = std::fs::read_to_string(&path).unwrap_or_default();
-    text.push_str(&s.line(scenario));
+    text.push_str(line);
     text.push('\n');
     let _ = std::fs::write(path, text);
 }

@@ -1268,10 +1268,12 @@ fn rest_api_matches_kafka_connect() {
     d.run(Req::new("DELETE /connectors/{name}", "DELETE", &conn("")));
     d.run(Req::get("GET /connectors/{name} (deleted)", &conn("")));
 
-    println!(
+    let line = format!(
         "rest differential: {} requests, {} equal, {} allowed, {} unexpected",
         d.requests, d.equal, d.allowed, d.unexpected_requests
     );
+    println!("{line}");
+    crate::differential::record_summary_line(&line);
     let unused: Vec<String> = ALLOWED
         .iter()
         .enumerate()
