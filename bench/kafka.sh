@@ -56,7 +56,7 @@ connector() { # name slot mode prefix
   "database.hostname": "127.0.0.1", "database.port": "$TRIBUTARY_PG_PORT",
   "database.user": "postgres", "database.password": "postgres", "database.dbname": "bench",
   "topic.prefix": "$4", "slot.name": "$2", "publication.name": "bench_pub",
-  "snapshot.mode": "$3", "topic.creation.default.partitions": "1",
+  "snapshot.mode": "$3", "topic.creation.default.partitions": "1", "topic.creation.default.replication.factor": "1",
   "key.converter": "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable": "false",
   "value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false"${BENCH_CONNECTOR_EXTRA:-}}}
 JSON
@@ -133,6 +133,7 @@ cpu_s() { awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$1/stat" 2>/dev/null
 until_on_topic() { # pid topic; prints seconds-since-t0 peak-RSS-MiB CPU-seconds
   local p=$1 topic=$2 rss=0 r
   while [ "$(hw "$topic")" -lt "$ROWS" ]; do
+    if [ "$(echo "$(now) - $t0 > 900" | bc)" = 1 ]; then echo "$topic: not all $ROWS events after 900 s" >&2; exit 1; fi
     r=$(peak_rss_mib "$p"); [ "$r" != "?" ] && rss=$r
     kill -0 "$p" 2>/dev/null || { echo "process $p died" >&2; exit 1; }
     sleep 0.2
