@@ -46,13 +46,5 @@ connect_start() {
 }
 
 connect_stop() {
-  local dir=$1 pid
-  [ -f "$dir/worker.pid" ] || return 0
-  pid=$(cat "$dir/worker.pid")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$dir/worker.pid"
+  java_stop "$1/worker.pid" 15
 }

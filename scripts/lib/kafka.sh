@@ -80,16 +80,22 @@ kafka_start() {
   export TRIBUTARY_KAFKA_BOOTSTRAP=127.0.0.1:$port
 }
 
-kafka_stop() {
-  local dir=$1 pid
-  [ -f "$dir/broker.pid" ] || return 0
-  pid=$(cat "$dir/broker.pid")
+# Stops the process whose pid is in <pidfile>: SIGTERM, up to <seconds> for a clean exit, then
+# SIGKILL; removes the file.
+java_stop() {
+  local pidfile=$1 seconds=$2 pid
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
   if kill -0 "$pid" 2>/dev/null; then
     kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 $((seconds * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
   fi
-  rm -f "$dir/broker.pid"
+  rm -f "$pidfile"
+}
+
+kafka_stop() {
+  java_stop "$1/broker.pid" 10
 }
 
 kafka_python_install() {

@@ -18,7 +18,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::compare::{self, Summary};
-use super::{read_topic, topics_with_prefix, Reference};
+use super::{compare_topic, map_topics, topics_with_prefix, Reference};
 use crate::kafka::broker;
 use crate::my_support::MyFixture;
 use crate::worker::{stop, WorkerDir};
@@ -225,17 +225,11 @@ pub async fn run(s: Scenario<'_>) -> Summary {
         .into_iter()
         .filter(|t| t == &our_prefix || t.starts_with(&format!("{our_prefix}.")))
         .collect();
-    let mapped: Vec<String> = theirs_topics
-        .iter()
-        .map(|t| t.replacen(&dbz_prefix, &our_prefix, 1))
-        .collect();
-    let mut summary = Summary::default();
-    if mapped != our_topics {
-        summary.unexpected.push((
-            "{topics}".to_owned(),
-            format!("topics: Debezium {theirs_topics:?} / Tributary {our_topics:?}"),
-        ));
-    }
+    let (mapped, mut summary) = map_topics(
+        &theirs_topics,
+        &our_topics,
+        (dbz_prefix.as_str(), our_prefix.as_str()),
+    );
     for (theirs_topic, our_topic) in theirs_topics.iter().zip(&mapped) {
         let theirs = broker::read_all(&bootstrap, theirs_topic, 0, Duration::from_secs(120));
         if our_topic == &our_prefix {
@@ -276,16 +270,13 @@ pub async fn run(s: Scenario<'_>) -> Summary {
             }
             continue;
         }
-        let ours_read = read_topic(&bootstrap, our_topic, theirs.len());
-        compare::merge(
+        compare_topic(
             &mut summary,
-            compare::compare(
-                s.name,
-                our_topic,
-                &theirs,
-                &ours_read,
-                (&dbz_prefix, &our_prefix),
-            ),
+            s.name,
+            &bootstrap,
+            our_topic,
+            &theirs,
+            (&dbz_prefix, &our_prefix),
         );
     }
     drop(reference);

@@ -123,3 +123,37 @@ pub fn read_topic(bootstrap: &str, topic: &str, n: usize) -> Vec<broker::Read> {
         Duration::from_secs(120),
     )
 }
+
+/// Debezium's topic names with its prefix mapped to ours, and a summary that already holds the
+/// difference when the two sets of topics differ.
+pub fn map_topics(
+    theirs: &[String],
+    ours: &[String],
+    (from, to): (&str, &str),
+) -> (Vec<String>, compare::Summary) {
+    let mapped: Vec<String> = theirs.iter().map(|t| t.replacen(from, to, 1)).collect();
+    let mut summary = compare::Summary::default();
+    if mapped != ours {
+        summary.unexpected.push((
+            "{topics}".to_owned(),
+            format!("topics: Debezium {theirs:?} / Tributary {ours:?}"),
+        ));
+    }
+    (mapped, summary)
+}
+
+/// Reads our topic (as many records as Debezium's, `theirs`) and adds its comparison.
+pub fn compare_topic(
+    summary: &mut compare::Summary,
+    scenario: &str,
+    bootstrap: &str,
+    our_topic: &str,
+    theirs: &[broker::Read],
+    prefixes: (&str, &str),
+) {
+    let ours = read_topic(bootstrap, our_topic, theirs.len());
+    compare::merge(
+        summary,
+        compare::compare(scenario, our_topic, theirs, &ours, prefixes),
+    );
+}

@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::compare::{self, Summary};
-use super::{read_topic, topics_with_prefix, Reference};
+use super::compare::Summary;
+use super::{compare_topic, map_topics, topics_with_prefix, Reference};
 use crate::kafka::broker;
 use crate::support::PgFixture;
 use crate::worker::{stop, WorkerDir};
@@ -157,29 +157,17 @@ pub async fn run(s: Scenario<'_>) -> Summary {
 
     let theirs_topics = topics_with_prefix(&bootstrap, &format!("{dbz_prefix}."));
     let our_topics = topics_with_prefix(&bootstrap, &format!("{our_prefix}."));
-    let mapped: Vec<String> = theirs_topics
-        .iter()
-        .map(|t| t.replacen(&dbz_prefix, &our_prefix, 1))
-        .collect();
-    let mut summary = Summary::default();
-    if mapped != our_topics {
-        summary.unexpected.push((
-            "{topics}".to_owned(),
-            format!("topics: Debezium {theirs_topics:?} / Tributary {our_topics:?}"),
-        ));
-    }
+    let prefixes = (dbz_prefix.as_str(), our_prefix.as_str());
+    let (mapped, mut summary) = map_topics(&theirs_topics, &our_topics, prefixes);
     for (theirs_topic, our_topic) in theirs_topics.iter().zip(&mapped) {
         let theirs = broker::read_all(&bootstrap, theirs_topic, 0, Duration::from_secs(120));
-        let ours_read = read_topic(&bootstrap, our_topic, theirs.len());
-        compare::merge(
+        compare_topic(
             &mut summary,
-            compare::compare(
-                s.name,
-                our_topic,
-                &theirs,
-                &ours_read,
-                (&dbz_prefix, &our_prefix),
-            ),
+            s.name,
+            &bootstrap,
+            our_topic,
+            &theirs,
+            prefixes,
         );
     }
     drop(reference);

@@ -133,3 +133,18 @@ pub fn envelope_value(
         Value::Int64(ts.nanos),
     ])
 }
+
+/// The header Debezium adds to the records of a primary-key change (`__debezium.newkey` on the
+/// delete and its tombstone, `__debezium.oldkey` on the create): the other key, as
+/// JsonConverter without schemas writes it (`null` for a keyless table).
+pub fn key_header(name: &str, key: &Option<crate::Data>) -> (String, Vec<u8>) {
+    let conv = crate::JsonConverter {
+        schemas_enable: false,
+        ..Default::default()
+    };
+    (
+        name.to_owned(),
+        conv.to_bytes(key.as_ref())
+            .unwrap_or_else(|| b"null".to_vec()),
+    )
+}

@@ -56,18 +56,7 @@ pub fn push_change(
     }
 }
 
-/// A header with a key rendered without its schema (`__debezium.newkey`/`oldkey`).
-pub fn key_header(name: &str, key: &Option<Data>) -> (String, Vec<u8>) {
-    let conv = cdc_core::JsonConverter {
-        schemas_enable: false,
-        ..Default::default()
-    };
-    (
-        name.to_owned(),
-        conv.to_bytes(key.as_ref())
-            .unwrap_or_else(|| b"null".to_vec()),
-    )
-}
+pub use cdc_core::envelope::key_header;
 
 /// A truncate event: null key, no before/after.
 pub fn push_truncate(out: &mut Vec<Record>, table: &TableSchema, source: Value) {

@@ -94,18 +94,7 @@ pub fn push_truncate(
     });
 }
 
-/// Adds a header with a JSON-free rendering of a key (used for `__debezium.newkey`/`oldkey`).
-pub fn key_header(name: &str, key: &Option<Data>) -> (String, Vec<u8>) {
-    let conv = cdc_core::JsonConverter {
-        schemas_enable: false,
-        ..Default::default()
-    };
-    (
-        name.to_owned(),
-        conv.to_bytes(key.as_ref())
-            .unwrap_or_else(|| b"null".to_vec()),
-    )
-}
+pub use cdc_core::envelope::key_header;
 
 /// Shared topic name handle.
 pub type Topic = Arc<str>;
