@@ -128,12 +128,9 @@ pub async fn run(s: Scenario<'_>) -> Summary {
     let dbz_prefix = format!("dbz_{}", db.db);
     let our_prefix = format!("trib_{}", db.db);
     let proxy = Proxy::start(&db.server.host, db.server.port);
-    let side = |prefix: &str, server_id: u32, port: u16| -> Vec<(String, String)> {
-        let mut c: Vec<(String, String)> = db
-            .connector_config(&[])
-            .into_iter()
-            .filter(|(k, _)| k != "schema.history.internal.file.filename")
-            .collect();
+    let side = |prefix: &str, server_id: u32, port: u16| -> cdc_core::ConfigMap {
+        let mut c = db.connector_config(&[]);
+        c.remove("schema.history.internal.file.filename");
         for (k, v) in [
             ("connector.class", MYSQL),
             ("topic.prefix", prefix),
@@ -162,23 +159,19 @@ pub async fn run(s: Scenario<'_>) -> Summary {
                 "true",
             ),
         ] {
-            c.retain(|(ck, _)| ck != k);
-            c.push((k.to_owned(), v.to_owned()));
+            c.insert(k.to_owned(), v.to_owned());
         }
         for (k, v) in s.config {
-            c.retain(|(ck, _)| ck != k);
-            c.push(((*k).to_owned(), (*v).to_owned()));
+            c.insert((*k).to_owned(), (*v).to_owned());
         }
         c
     };
-    let dbz_config: serde_json::Map<String, Value> =
-        side(&dbz_prefix, db.server_id + 5000, proxy.port)
-            .into_iter()
-            .map(|(k, v)| (k, Value::String(v)))
-            .collect();
-    let reference = Reference::create(&dbz_prefix, &Value::Object(dbz_config));
+    let reference = Reference::create(
+        &dbz_prefix,
+        &side(&dbz_prefix, db.server_id + 5000, proxy.port),
+    );
     let ours_cfg = side(&our_prefix, db.server_id, db.server.port);
-    let ours = WorkerDir::with_config(&our_prefix, |_| ours_cfg.into_iter().collect())
+    let ours = WorkerDir::with_config(&our_prefix, |_| ours_cfg)
         .with_worker_properties(&[("bootstrap.servers", &bootstrap)]);
     let mut worker = ours.start();
     let t0 = std::time::Instant::now();

@@ -10,7 +10,7 @@ mod pg;
 
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::kafka::broker;
 use crate::rest::client;
@@ -31,7 +31,7 @@ pub struct Reference {
 
 impl Reference {
     /// `POST /connectors` and waits until the connector and its task are RUNNING.
-    pub fn create(name: &str, config: &Value) -> Reference {
+    pub fn create(name: &str, config: &cdc_core::ConfigMap) -> Reference {
         let addr = connect_addr();
         let body = json!({"name": name, "config": config}).to_string();
         let r = client::request(

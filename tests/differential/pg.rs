@@ -3,8 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
 use super::compare::Summary;
 use super::{compare_topic, map_topics, topics_with_prefix, Reference};
 use crate::kafka::broker;
@@ -100,12 +98,9 @@ pub async fn run(s: Scenario<'_>) -> Summary {
     let dbz_slot = format!("dbz_{}", db.dbname);
     let our_slot = format!("trib_{}", db.dbname);
     let schemas = s.schemas.to_string();
-    let side = |prefix: &str, slot: &str| -> Vec<(String, String)> {
-        let mut c: Vec<(String, String)> = db
-            .connector_config(&[])
-            .into_iter()
-            .filter(|(k, _)| k != "status.update.interval.ms")
-            .collect();
+    let side = |prefix: &str, slot: &str| -> cdc_core::ConfigMap {
+        let mut c = db.connector_config(&[]);
+        c.remove("status.update.interval.ms");
         for (k, v) in [
             ("topic.prefix", prefix),
             ("slot.name", slot),
@@ -118,22 +113,16 @@ pub async fn run(s: Scenario<'_>) -> Summary {
             // Debezium's default is decoderbufs, a server extension; we decode pgoutput only.
             ("plugin.name", "pgoutput"),
         ] {
-            c.retain(|(ck, _)| ck != k);
-            c.push((k.to_owned(), v.to_owned()));
+            c.insert(k.to_owned(), v.to_owned());
         }
         for (k, v) in s.config {
-            c.retain(|(ck, _)| ck != k);
-            c.push(((*k).to_owned(), (*v).to_owned()));
+            c.insert((*k).to_owned(), (*v).to_owned());
         }
         c
     };
-    let dbz_config: serde_json::Map<String, Value> = side(&dbz_prefix, &dbz_slot)
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
-    let reference = Reference::create(&dbz_prefix, &Value::Object(dbz_config));
+    let reference = Reference::create(&dbz_prefix, &side(&dbz_prefix, &dbz_slot));
     let ours_cfg = side(&our_prefix, &our_slot);
-    let ours = WorkerDir::with_config(&our_prefix, |_| ours_cfg.into_iter().collect())
+    let ours = WorkerDir::with_config(&our_prefix, |_| ours_cfg)
         .with_worker_properties(&[("bootstrap.servers", &bootstrap)]);
     let mut worker = ours.start();
 

@@ -211,12 +211,11 @@ impl SnapshotRows {
     ) -> Result<(), ConnectorError> {
         match (raw, &self.table.columns[col].codec) {
             // JsonConverter writes a null field's schema default (`replace.null.with.default`).
-            (None, Some(_)) if schema.default.is_some() => {
-                if let Some(d) = &schema.default {
-                    cdc_core::json_write::write_payload(out, decimal, schema, d);
-                }
-            }
-            (None, _) | (_, None) => out.extend_from_slice(b"null"),
+            (None, Some(_)) => match &schema.default {
+                Some(d) => cdc_core::json_write::write_payload(out, decimal, schema, d),
+                None => out.extend_from_slice(b"null"),
+            },
+            (_, None) => out.extend_from_slice(b"null"),
             (Some(raw), Some(codec)) => codec
                 .write_json_binary(raw, decimal, schema, out)
                 .map_err(|source| self.convert_error(col, source))?,
