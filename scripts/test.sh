@@ -8,7 +8,8 @@
 #   NO_LINT=1 bash scripts/test.sh -E 'test(kill_9)'   # some tests: arguments go to nextest
 #
 # Tests find the servers through TRIBUTARY_PG_HOST/PORT/USER/PASSWORD/URL (see scripts/lib/pg.sh)
-# and TRIBUTARY_MYSQL_HOST/PORT/USER/PASSWORD (MariaDB, see scripts/lib/mariadb.sh).
+# and TRIBUTARY_MYSQL_HOST/PORT/USER/PASSWORD (MariaDB, see scripts/lib/mariadb.sh); connectors
+# run as TRIBUTARY_PG_CDC_USER/PASSWORD and TRIBUTARY_MYSQL_CDC_USER/PASSWORD, least-privileged.
 # and TRIBUTARY_KAFKA_BOOTSTRAP, TRIBUTARY_KAFKA_BROKER, TRIBUTARY_KAFKA_PYTHON (Apache Kafka from
 # Maven Central's jars, see scripts/lib/kafka.sh).
 # and TRIBUTARY_CONNECT_URL (the reference Kafka Connect worker with Debezium, scripts/lib/connect.sh)

@@ -379,6 +379,12 @@ pub(crate) async fn golden_types_decode_like_the_json_converter(bootstrap: Optio
     db.exec("CREATE TABLE t_change (id int PRIMARY KEY, a text); INSERT INTO t_change VALUES (1, 'before');")
         .await;
 
+    // The connectors run as the least-privileged user: the superuser creates their
+    // publications (`FOR ALL TABLES` needs one).
+    for side in ["j", "a"] {
+        db.create_publication(&db.unique(&format!("pub_{side}")))
+            .await;
+    }
     let w = Avro::new(&db, bootstrap);
     let mut worker = w.start();
     // (table, records per connector)

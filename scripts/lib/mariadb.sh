@@ -4,8 +4,14 @@
 #                                Debezium needs (log_bin, binlog_format=ROW, binlog_row_image=FULL,
 #                                server_id=1)
 #   mariadb_stop <dir>           stop it
-# mariadb_start exports TRIBUTARY_MYSQL_HOST/PORT/USER/PASSWORD and TRIBUTARY_MYSQL_SOCKET.
-# Users: root/root (all privileges, from 127.0.0.1).
+# mariadb_start exports TRIBUTARY_MYSQL_HOST/PORT/USER/PASSWORD (root, for fixtures),
+# TRIBUTARY_MYSQL_CDC_USER/PASSWORD (the connector's user, least privilege) and
+# TRIBUTARY_MYSQL_SOCKET.
+# Users: root/root (all privileges, from 127.0.0.1); tributary_cdc/cdcpass (from 127.0.0.1) with
+# exactly the global privileges Debezium's documentation lists for its MySQL/MariaDB connector:
+# SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT (MariaDB 10.5+ names the
+# last two REPLICATION REPLICA and BINLOG MONITOR). No LOCK TABLES: the snapshot locks with
+# FLUSH TABLES WITH READ LOCK, which RELOAD allows.
 
 mariadb_install() {
   if command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; then
@@ -84,10 +90,16 @@ FLUSH PRIVILEGES;
 SQL
     touch "$dir/.users"
   fi
+  # Separate from .users so that servers initialised before it gain the user on their next start.
+  mariadb --no-defaults -h 127.0.0.1 -P "$port" -uroot -proot <<'SQL' || { tail -20 "$dir/server.log" >&2; return 1; }
+CREATE USER IF NOT EXISTS 'tributary_cdc'@'127.0.0.1' IDENTIFIED BY 'cdcpass';
+GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'tributary_cdc'@'127.0.0.1';
+SQL
   mariadb --no-defaults -h 127.0.0.1 -P "$port" -uroot -proot -e 'select 1' >/dev/null \
     || { tail -20 "$dir/server.log" >&2; return 1; }
   export TRIBUTARY_MYSQL_HOST=127.0.0.1 TRIBUTARY_MYSQL_PORT=$port TRIBUTARY_MYSQL_USER=root \
-    TRIBUTARY_MYSQL_PASSWORD=root TRIBUTARY_MYSQL_SOCKET=$dir/mysqld.sock
+    TRIBUTARY_MYSQL_PASSWORD=root TRIBUTARY_MYSQL_SOCKET=$dir/mysqld.sock \
+    TRIBUTARY_MYSQL_CDC_USER=tributary_cdc TRIBUTARY_MYSQL_CDC_PASSWORD=cdcpass
 }
 
 mariadb_stop() {

@@ -2,8 +2,14 @@
 # Ephemeral PostgreSQL for tests, demos and benchmarks. Source this file, then:
 #   pg_start <dir> [port]   initialise (once) and start a server with wal_level=logical on 127.0.0.1
 #   pg_stop <dir>           stop it
-# pg_start exports TRIBUTARY_PG_HOST/PORT/USER/PASSWORD/URL and PG_BIN.
-# Roles: postgres/postgres (SCRAM-SHA-256), tributary_md5/md5pass (md5), tributary_trust (trust).
+# pg_start exports TRIBUTARY_PG_HOST/PORT/USER/PASSWORD/URL (the superuser `postgres`, for
+# fixtures: databases, tables, changes), TRIBUTARY_PG_CDC_USER/PASSWORD (the connector's user,
+# least privilege) and PG_BIN.
+# Roles: postgres/postgres (SCRAM-SHA-256), tributary_md5/md5pass (md5), tributary_trust (trust),
+# tributary_cdc/cdcpass (SCRAM-SHA-256): LOGIN REPLICATION and nothing else. It is what Debezium's
+# documentation asks of a connector user that is not a superuser; the test fixtures grant it
+# SELECT on the tables they create and create the publications it uses (see
+# crates/pg-wal/tests/support.rs and the README's "Database privileges").
 
 pg_bin_dir() {
   local d
@@ -89,8 +95,14 @@ CREATE ROLE tributary_trust LOGIN SUPERUSER REPLICATION;
 SQL
     touch "$dir/.roles"
   fi
+  # Separate from .roles so that servers initialised before it gain the role on their next start.
+  pg_as "$PG_BIN/psql" -h "$dir" -p "$port" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 <<'SQL' >/dev/null || return 1
+SELECT 'CREATE ROLE tributary_cdc LOGIN REPLICATION PASSWORD ''cdcpass'''
+  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tributary_cdc') \gexec
+SQL
   export TRIBUTARY_PG_HOST=127.0.0.1 TRIBUTARY_PG_PORT=$port TRIBUTARY_PG_USER=postgres \
-    TRIBUTARY_PG_PASSWORD=postgres TRIBUTARY_PG_SOCKET_DIR=$dir
+    TRIBUTARY_PG_PASSWORD=postgres TRIBUTARY_PG_SOCKET_DIR=$dir \
+    TRIBUTARY_PG_CDC_USER=tributary_cdc TRIBUTARY_PG_CDC_PASSWORD=cdcpass
   export TRIBUTARY_PG_URL="postgres://postgres:postgres@127.0.0.1:$port/postgres"
 }
 

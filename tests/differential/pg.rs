@@ -98,6 +98,11 @@ pub async fn run(s: Scenario<'_>) -> Summary {
     let dbz_slot = format!("dbz_{}", db.dbname);
     let our_slot = format!("trib_{}", db.dbname);
     let schemas = s.schemas.to_string();
+    // Both sides run as the least-privileged user: the superuser creates their publications
+    // (`FOR ALL TABLES` needs one), as Debezium's documentation recommends.
+    for slot in [&dbz_slot, &our_slot] {
+        db.create_publication(&format!("{slot}_pub")).await;
+    }
     let side = |prefix: &str, slot: &str| -> cdc_core::ConfigMap {
         let mut c = db.connector_config(&[]);
         c.remove("status.update.interval.ms");

@@ -696,13 +696,19 @@ fn rest_api_matches_kafka_connect() {
     };
     let (c_slot, c_pub, c_prefix) = own("c");
     let (t_slot, t_pub, t_prefix) = own("t");
+    // Both connectors run as the least-privileged user: the superuser creates their
+    // publications (`FOR ALL TABLES` needs one).
+    rt.block_on(async {
+        db.create_publication(&c_pub).await;
+        db.create_publication(&t_pub).await;
+    });
     let logger = format!("tributary.rest.differential{}", std::process::id());
     let config = json!({
         "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
         "database.hostname": db.server.host,
         "database.port": db.server.port.to_string(),
-        "database.user": db.server.user,
-        "database.password": db.server.password,
+        "database.user": db.server.cdc_user,
+        "database.password": db.server.cdc_password,
         "database.dbname": db.dbname,
         "topic.prefix": "<topic.prefix>",
         "slot.name": "<slot>",

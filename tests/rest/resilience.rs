@@ -274,7 +274,7 @@ async fn env_references_resolve_for_the_task_only_when_the_worker_allows_the_pro
     )
     .unwrap();
     // The worker inherits this test process's environment.
-    std::env::set_var("TRIBUTARY_TEST_PG_SECRET", &db.server.password);
+    std::env::set_var("TRIBUTARY_TEST_PG_SECRET", &db.server.cdc_password);
     let w = Worker::start(&data, &["--config", props.to_str().unwrap(), "serve"], &[]);
     let config = config_json(
         &db,

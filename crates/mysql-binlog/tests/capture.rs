@@ -137,6 +137,12 @@ async fn heartbeats_are_written_while_tables_are_idle_and_carry_the_position() {
     db.exec("CREATE TABLE beats (id INT AUTO_INCREMENT PRIMARY KEY)")
         .await;
     let action = format!("INSERT INTO `{}`.beats VALUES ()", db.db);
+    // The action query runs as the connector's user, which may write only what it is granted.
+    let grant = format!(
+        "GRANT INSERT ON `{}`.beats TO '{}'@'{}'",
+        db.db, db.server.cdc_user, db.server.host
+    );
+    db.exec(&grant).await;
     let mut cap = db
         .capture(&[
             ("heartbeat.interval.ms", "200"),

@@ -1,7 +1,11 @@
 //! Test fixtures: a fresh database per test on the MariaDB `scripts/test.sh` started.
 //!
 //! Tests read `TRIBUTARY_MYSQL_HOST`, `TRIBUTARY_MYSQL_PORT`, `TRIBUTARY_MYSQL_USER` and
-//! `TRIBUTARY_MYSQL_PASSWORD`. A missing server is a failure, never a skip.
+//! `TRIBUTARY_MYSQL_PASSWORD` (root: fixtures create databases, tables and changes with it), and
+//! `TRIBUTARY_MYSQL_CDC_USER` and `TRIBUTARY_MYSQL_CDC_PASSWORD`: the user every connector runs
+//! as, with exactly the global privileges Debezium's documentation lists (`SELECT, RELOAD,
+//! SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT`; see `scripts/lib/mariadb.sh`).
+//! A missing server is a failure, never a skip.
 
 #![allow(dead_code)]
 
@@ -13,8 +17,12 @@ use mysql_async::prelude::Queryable;
 pub struct MyServer {
     pub host: String,
     pub port: u16,
+    /// Root, for fixtures.
     pub user: String,
     pub password: String,
+    /// The connector's user.
+    pub cdc_user: String,
+    pub cdc_password: String,
 }
 
 impl MyServer {
@@ -29,6 +37,8 @@ impl MyServer {
             port: var("TRIBUTARY_MYSQL_PORT").parse().expect("a port number"),
             user: var("TRIBUTARY_MYSQL_USER"),
             password: var("TRIBUTARY_MYSQL_PASSWORD"),
+            cdc_user: var("TRIBUTARY_MYSQL_CDC_USER"),
+            cdc_password: var("TRIBUTARY_MYSQL_CDC_PASSWORD"),
         }
     }
 
@@ -108,8 +118,8 @@ impl MyFixture {
                 "io.debezium.connector.mariadb.MariaDbConnector",
             ),
             ("database.hostname", self.server.host.as_str()),
-            ("database.user", self.server.user.as_str()),
-            ("database.password", self.server.password.as_str()),
+            ("database.user", self.server.cdc_user.as_str()),
+            ("database.password", self.server.cdc_password.as_str()),
             ("topic.prefix", "test"),
             ("database.include.list", self.db.as_str()),
         ] {

@@ -126,10 +126,25 @@ async fn schema_exclude_list_drops_a_whole_schema() {
     cap.stop().await.0.unwrap();
 }
 
+/// In `filtered` mode the connector creates the publication itself, so its user needs what
+/// Debezium's documentation lists for that: `CREATE` on the database and ownership of the
+/// captured tables, shared with their owner through a group role. Only the captured table
+/// changes hands.
 #[tokio::test]
 async fn filtered_publication_names_only_the_included_tables() {
     let db = PgFixture::start("pub_filtered").await;
     two_tables(&db).await;
+    let (publication, owners, cdc) = (db.unique("pub"), db.unique("owners"), &db.server.cdc_user);
+    // The fixture's superuser keeps access to the table without joining the group.
+    db.exec(&format!(
+        "DROP PUBLICATION {publication};
+         CREATE ROLE {owners};
+         GRANT {owners} TO {cdc};
+         ALTER TABLE app.b OWNER TO {owners};
+         GRANT CREATE ON DATABASE {} TO {cdc}",
+        db.dbname
+    ))
+    .await;
     let cap = db
         .capture(&[
             ("publication.autocreate.mode", "filtered"),
@@ -147,12 +162,17 @@ async fn filtered_publication_names_only_the_included_tables() {
     let tables: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
     assert_eq!(tables, ["app.b"]);
     cap.stop().await.0.unwrap();
+    // Roles are the cluster's, not the database's: drop this one.
+    db.exec(&format!("DROP OWNED BY {owners}; DROP ROLE {owners}"))
+        .await;
 }
 
 #[tokio::test]
 async fn disabled_publication_mode_requires_an_existing_publication() {
     let db = PgFixture::start("pub_disabled").await;
     two_tables(&db).await;
+    db.exec(&format!("DROP PUBLICATION {}", db.unique("pub")))
+        .await;
     let cap = db
         .capture(&[("publication.autocreate.mode", "disabled")])
         .await;

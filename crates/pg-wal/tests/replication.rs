@@ -1,7 +1,6 @@
 //! The replication client against the real server: authentication, replication commands,
 //! exported snapshots, streaming, feedback and error classification.
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use cdc_core::{Classify, Retry};
@@ -14,37 +13,6 @@ use crate::support::{PgFixture, PgServer};
 
 const PGOUTPUT_V1: [(&str, &str); 2] = [("proto_version", "1"), ("publication_names", "\"p\"")];
 const WAIT: Duration = Duration::from_secs(15);
-
-/// A fresh database, as `PgFixture::start` would make it.
-///
-/// Works around `PgFixture::start`, which sends `DROP DATABASE ...; CREATE DATABASE ...` as one
-/// simple query: PostgreSQL runs that as an implicit transaction and refuses (SQLSTATE 25001).
-/// Replace with `PgFixture::start(tag)` once the fixture runs the two statements separately.
-async fn fixture(tag: &str) -> PgFixture {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let server = PgServer::from_env();
-    let dbname = format!(
-        "r_{}_{}_{tag}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst)
-    );
-    let admin = server.connect("postgres").await;
-    for sql in [
-        format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"),
-        format!("CREATE DATABASE {dbname}"),
-    ] {
-        admin
-            .batch_execute(&sql)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    }
-    let client = server.connect(&dbname).await;
-    PgFixture {
-        server,
-        dbname,
-        client,
-    }
-}
 
 fn config(
     server: &PgServer,
@@ -63,12 +31,13 @@ fn config(
     }
 }
 
+/// A replication connection as the connector's user (`LOGIN REPLICATION` only).
 async fn connect(db: &PgFixture) -> ReplicationClient {
     let cfg = config(
         &db.server,
         &db.dbname,
-        &db.server.user,
-        Some(&db.server.password),
+        &db.server.cdc_user,
+        Some(&db.server.cdc_password),
     );
     ReplicationClient::connect(&cfg)
         .await
@@ -188,9 +157,13 @@ async fn drop_slot(db: &PgFixture, slot: &str) {
 
 #[tokio::test]
 async fn connects_with_scram_md5_and_trust() {
-    let db = fixture("repl_auth").await;
+    let db = PgFixture::start("repl_auth").await;
     let logins = [
-        (db.server.user.as_str(), Some(db.server.password.as_str())), // SCRAM-SHA-256
+        // SCRAM-SHA-256: the connector's user, LOGIN REPLICATION only
+        (
+            db.server.cdc_user.as_str(),
+            Some(db.server.cdc_password.as_str()),
+        ),
         ("tributary_md5", Some("md5pass")),
         ("tributary_trust", None),
     ];
@@ -217,8 +190,8 @@ async fn connects_with_scram_md5_and_trust() {
 
 #[tokio::test]
 async fn wrong_password_is_a_fatal_error_naming_the_user() {
-    let db = fixture("repl_bad_password").await;
-    for user in [db.server.user.as_str(), "tributary_md5"] {
+    let db = PgFixture::start("repl_bad_password").await;
+    for user in [db.server.cdc_user.as_str(), "tributary_md5"] {
         let err = ReplicationClient::connect(&config(&db.server, &db.dbname, user, Some("wrong")))
             .await
             .err()
@@ -239,7 +212,7 @@ async fn wrong_password_is_a_fatal_error_naming_the_user() {
 
 #[tokio::test]
 async fn missing_password_is_a_fatal_error_before_sending_anything() {
-    let db = fixture("repl_no_password").await;
+    let db = PgFixture::start("repl_no_password").await;
     let err = ReplicationClient::connect(&config(&db.server, &db.dbname, "tributary_md5", None))
         .await
         .err()
@@ -270,7 +243,7 @@ async fn unreachable_server_is_a_transient_connect_error() {
 
 #[tokio::test]
 async fn identify_system_returns_the_clusters_system_id() {
-    let db = fixture("repl_identify").await;
+    let db = PgFixture::start("repl_identify").await;
     let mut client = connect(&db).await;
     let info = client.identify_system().await.unwrap();
     let row = db
@@ -290,7 +263,7 @@ async fn identify_system_returns_the_clusters_system_id() {
 
 #[tokio::test]
 async fn exported_snapshot_sees_exactly_the_rows_committed_before_the_slot() {
-    let db = fixture("repl_snapshot").await;
+    let db = PgFixture::start("repl_snapshot").await;
     db.exec("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1), (2)")
         .await;
     let slot_name = db.unique("slot");
@@ -303,7 +276,8 @@ async fn exported_snapshot_sees_exactly_the_rows_committed_before_the_slot() {
     let snapshot = slot.snapshot_name.expect("an exported snapshot");
     db.exec("INSERT INTO t VALUES (3)").await;
 
-    let reader = db.server.connect(&db.dbname).await;
+    // The snapshot reader is the connector's: its user imports the exported snapshot.
+    let reader = db.server.as_cdc().connect(&db.dbname).await;
     reader
         .batch_execute(&format!(
             "BEGIN ISOLATION LEVEL REPEATABLE READ; SET TRANSACTION SNAPSHOT '{snapshot}'"
@@ -326,7 +300,7 @@ async fn exported_snapshot_sees_exactly_the_rows_committed_before_the_slot() {
 
 #[tokio::test]
 async fn streaming_receives_xlog_data_for_an_insert_made_after_the_slot() {
-    let db = fixture("repl_stream").await;
+    let db = PgFixture::start("repl_stream").await;
     db.exec("CREATE TABLE t (id int PRIMARY KEY, note text); CREATE PUBLICATION p FOR ALL TABLES")
         .await;
     let slot_name = db.unique("slot");
@@ -362,7 +336,7 @@ async fn streaming_receives_xlog_data_for_an_insert_made_after_the_slot() {
 #[tokio::test]
 async fn next_loses_nothing_when_cancelled_by_select() {
     const ROWS: i32 = 5_000;
-    let db = fixture("repl_cancel").await;
+    let db = PgFixture::start("repl_cancel").await;
     db.exec("CREATE TABLE t (id int PRIMARY KEY); CREATE PUBLICATION p FOR ALL TABLES")
         .await;
     let slot_name = db.unique("slot");
@@ -415,7 +389,7 @@ async fn next_loses_nothing_when_cancelled_by_select() {
 
 #[tokio::test]
 async fn confirmed_flush_lsn_moves_only_to_the_flush_we_send() {
-    let db = fixture("repl_feedback").await;
+    let db = PgFixture::start("repl_feedback").await;
     db.exec("CREATE TABLE t (id int PRIMARY KEY); CREATE PUBLICATION p FOR ALL TABLES")
         .await;
     let slot_name = db.unique("slot");
@@ -476,7 +450,7 @@ async fn confirmed_flush_lsn_moves_only_to_the_flush_we_send() {
 
 #[tokio::test]
 async fn answered_keepalives_keep_the_walsender_alive() {
-    let db = fixture("repl_keepalive").await;
+    let db = PgFixture::start("repl_keepalive").await;
     db.exec("CREATE PUBLICATION p FOR ALL TABLES").await;
     let slot_name = db.unique("slot");
     let mut client = connect(&db).await;
@@ -542,7 +516,7 @@ async fn answered_keepalives_keep_the_walsender_alive() {
 
 #[tokio::test]
 async fn unanswered_keepalives_end_the_stream_as_a_transient_error() {
-    let db = fixture("repl_timeout").await;
+    let db = PgFixture::start("repl_timeout").await;
     db.exec("CREATE PUBLICATION p FOR ALL TABLES").await;
     let slot_name = db.unique("slot");
     let mut client = connect(&db).await;
@@ -573,7 +547,7 @@ async fn unanswered_keepalives_end_the_stream_as_a_transient_error() {
 
 #[tokio::test]
 async fn start_on_a_missing_slot_is_fatal_with_sqlstate_42704() {
-    let db = fixture("repl_missing_slot").await;
+    let db = PgFixture::start("repl_missing_slot").await;
     let client = connect(&db).await;
     let err = client
         .start_logical_replication("no_such_slot", Lsn::ZERO, &PGOUTPUT_V1)
@@ -593,7 +567,7 @@ async fn start_on_a_missing_slot_is_fatal_with_sqlstate_42704() {
 
 #[tokio::test]
 async fn second_stream_on_an_active_slot_is_fatal_with_sqlstate_55006() {
-    let db = fixture("repl_slot_in_use").await;
+    let db = PgFixture::start("repl_slot_in_use").await;
     db.exec("CREATE PUBLICATION p FOR ALL TABLES").await;
     let slot_name = db.unique("slot");
     let mut client = connect(&db).await;
@@ -620,7 +594,7 @@ async fn second_stream_on_an_active_slot_is_fatal_with_sqlstate_55006() {
 
 #[tokio::test]
 async fn terminated_walsender_is_a_transient_error() {
-    let db = fixture("repl_terminate").await;
+    let db = PgFixture::start("repl_terminate").await;
     db.exec("CREATE PUBLICATION p FOR ALL TABLES").await;
     let slot_name = db.unique("slot");
     let mut client = connect(&db).await;
@@ -660,7 +634,7 @@ async fn terminated_walsender_is_a_transient_error() {
 #[ignore]
 async fn drains_a_backlog_like_pg_recvlogical() {
     const ROWS: i64 = 200_000;
-    let db = fixture("repl_throughput").await;
+    let db = PgFixture::start("repl_throughput").await;
     db.exec("CREATE TABLE t (id int PRIMARY KEY, v int); CREATE PUBLICATION p FOR ALL TABLES")
         .await;
     let ours = [db.unique("ours_a"), db.unique("ours_b")];
@@ -710,14 +684,14 @@ async fn drains_a_backlog_like_pg_recvlogical() {
         // pg_recvlogical stops right after the record at exactly --endpos: the same COMMIT.
         let (started, child_cpu_before) = (Instant::now(), children_cpu_secs());
         let status = std::process::Command::new("/usr/lib/postgresql/15/bin/pg_recvlogical")
-            .env("PGPASSWORD", &db.server.password)
+            .env("PGPASSWORD", &db.server.cdc_password)
             .args([
                 "-h",
                 &db.server.host,
                 "-p",
                 &db.server.port.to_string(),
                 "-U",
-                &db.server.user,
+                &db.server.cdc_user,
             ])
             .args([
                 "-d",
@@ -781,13 +755,13 @@ fn proc_stat_secs(fields: &[usize]) -> f64 {
     ticks / 100.0 // USER_HZ is 100 on Linux
 }
 
-/// A plain (non-replication) connection to the fixture's database.
+/// A plain (non-replication) connection to the fixture's database, as the connector's user.
 async fn copy_client(db: &PgFixture) -> pg_wal::replication::CopyClient {
     let cfg = config(
         &db.server,
         &db.dbname,
-        &db.server.user,
-        Some(&db.server.password),
+        &db.server.cdc_user,
+        Some(&db.server.cdc_password),
     );
     pg_wal::replication::CopyClient::connect(&cfg)
         .await
@@ -796,7 +770,7 @@ async fn copy_client(db: &PgFixture) -> pg_wal::replication::CopyClient {
 
 #[tokio::test]
 async fn copy_client_streams_every_row_then_runs_the_next_query() {
-    let db = fixture("copy_rows").await;
+    let db = PgFixture::start("copy_rows").await;
     let mut client = copy_client(&db).await;
     let mut copy = client
         .copy_out(
@@ -819,7 +793,7 @@ async fn copy_client_streams_every_row_then_runs_the_next_query() {
 
 #[tokio::test]
 async fn copy_client_reports_a_failing_copy_and_stays_usable_after_a_refused_one() {
-    let db = fixture("copy_errors").await;
+    let db = PgFixture::start("copy_errors").await;
     let mut client = copy_client(&db).await;
     // Refused before copying: the error names the SQLSTATE and the connection is ready again.
     let err = match client

@@ -1,7 +1,13 @@
 //! Test fixtures: a fresh database per test on the server `scripts/test.sh` started.
 //!
 //! Tests read `TRIBUTARY_PG_HOST`, `TRIBUTARY_PG_PORT`, `TRIBUTARY_PG_USER` and
-//! `TRIBUTARY_PG_PASSWORD`. A missing server is a failure, never a skip.
+//! `TRIBUTARY_PG_PASSWORD` (a superuser: fixtures create databases, tables and changes with it),
+//! and `TRIBUTARY_PG_CDC_USER` and `TRIBUTARY_PG_CDC_PASSWORD`: the user every connector runs
+//! as, with only `LOGIN REPLICATION`. Each fixture database grants it what Debezium's
+//! documentation asks for (`SELECT` on the captured tables, `USAGE` on their schemas) and has
+//! its publication created by the superuser, as Debezium recommends when the connector's user
+//! is not one (`CREATE PUBLICATION ... FOR ALL TABLES` needs a superuser). A missing server is a
+//! failure, never a skip.
 
 #![allow(dead_code)]
 
@@ -14,8 +20,12 @@ use tokio_postgres::{Client, NoTls};
 pub struct PgServer {
     pub host: String,
     pub port: u16,
+    /// The superuser, for fixtures.
     pub user: String,
     pub password: String,
+    /// The connector's user: `LOGIN REPLICATION`, plus what each fixture database grants it.
+    pub cdc_user: String,
+    pub cdc_password: String,
 }
 
 impl PgServer {
@@ -33,6 +43,17 @@ impl PgServer {
                 .expect("TRIBUTARY_PG_PORT is a port number"),
             user: var("TRIBUTARY_PG_USER"),
             password: var("TRIBUTARY_PG_PASSWORD"),
+            cdc_user: var("TRIBUTARY_PG_CDC_USER"),
+            cdc_password: var("TRIBUTARY_PG_CDC_PASSWORD"),
+        }
+    }
+
+    /// The same server, logged in as the connector's user.
+    pub fn as_cdc(&self) -> PgServer {
+        PgServer {
+            user: self.cdc_user.clone(),
+            password: self.cdc_password.clone(),
+            ..self.clone()
         }
     }
 
@@ -97,11 +118,32 @@ impl PgFixture {
             .await
             .expect("create test database");
         let client = server.connect(&dbname).await;
+        // What the connector's user needs in this database, granted as a DBA would (README,
+        // "Database privileges"): USAGE on the schemas and SELECT on the tables the superuser
+        // creates here from now on (default privileges are per database), and the publication
+        // the connector config names, created by the superuser.
+        let cdc = &server.cdc_user;
+        let publication = format!("pub_{dbname}");
+        client
+            .batch_execute(&format!(
+                "ALTER DEFAULT PRIVILEGES GRANT USAGE ON SCHEMAS TO {cdc}; \
+                 ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO {cdc}; \
+                 CREATE PUBLICATION {publication} FOR ALL TABLES"
+            ))
+            .await
+            .expect("grant the connector's user its privileges");
         PgFixture {
             server,
             dbname,
             client,
         }
+    }
+
+    /// Creates publication `name` for all tables, as the superuser (what Debezium's
+    /// documentation recommends when the connector's user is not a superuser).
+    pub async fn create_publication(&self, name: &str) {
+        self.exec(&format!("CREATE PUBLICATION {name} FOR ALL TABLES"))
+            .await;
     }
 
     pub async fn exec(&self, sql: &str) {
@@ -147,8 +189,8 @@ impl PgFixture {
                 "io.debezium.connector.postgresql.PostgresConnector",
             ),
             ("database.hostname", self.server.host.as_str()),
-            ("database.user", self.server.user.as_str()),
-            ("database.password", self.server.password.as_str()),
+            ("database.user", self.server.cdc_user.as_str()),
+            ("database.password", self.server.cdc_password.as_str()),
             ("database.dbname", self.dbname.as_str()),
             ("topic.prefix", "test"),
             ("status.update.interval.ms", "200"),
