@@ -4,6 +4,7 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, OptsBuilder, Row};
 
 use crate::config::MySqlConfig;
+use crate::error::privilege::REPLICATION_CLIENT;
 use crate::error::MySqlSourceError;
 
 /// Opens a connection with the session settings every connection of the connector uses
@@ -145,10 +146,10 @@ pub async fn check_server(conn: &mut Conn) -> Result<ServerInfo, MySqlSourceErro
 
 /// The binlog files the server still has, oldest first, with their sizes.
 pub async fn binlog_files(conn: &mut Conn) -> Result<Vec<(String, u64)>, MySqlSourceError> {
-    let rows: Vec<Row> = conn
-        .query("SHOW BINARY LOGS")
-        .await
-        .map_err(|e| MySqlSourceError::query("SHOW BINARY LOGS", e))?;
+    let rows: Vec<Row> = conn.query("SHOW BINARY LOGS").await.map_err(|e| {
+        let user = conn.opts().user();
+        MySqlSourceError::needing(REPLICATION_CLIENT, user, "SHOW BINARY LOGS", e)
+    })?;
     Ok(rows
         .iter()
         .filter_map(|r| {
@@ -165,10 +166,10 @@ pub async fn master_position(
     conn: &mut Conn,
     mariadb: bool,
 ) -> Result<(String, u64, Option<String>), MySqlSourceError> {
-    let row: Option<Row> = conn
-        .query_first("SHOW MASTER STATUS")
-        .await
-        .map_err(|e| MySqlSourceError::query("SHOW MASTER STATUS", e))?;
+    let row: Option<Row> = conn.query_first("SHOW MASTER STATUS").await.map_err(|e| {
+        let user = conn.opts().user();
+        MySqlSourceError::needing(REPLICATION_CLIENT, user, "SHOW MASTER STATUS", e)
+    })?;
     let row = row.ok_or_else(|| {
         MySqlSourceError::ServerSetup("SHOW MASTER STATUS is empty: the binlog is off".into())
     })?;

@@ -45,7 +45,7 @@ pub enum MySqlSourceError {
         #[source]
         source: crate::ddl::DdlError,
     },
-    #[error("a row event at {pos} is for table {table}, whose schema is unknown; the schema history does not cover it")]
+    #[error("a row event at {pos} is for table {table}, whose schema is unknown; the schema history does not cover it (a table the connector's user has no SELECT on is invisible to the snapshot: grant it SELECT)")]
     UnknownTable { pos: BinlogPos, table: String },
     #[error("cannot convert a value of {table} at {pos}")]
     Convert {
@@ -60,10 +60,28 @@ pub enum MySqlSourceError {
     History(#[from] crate::history::HistoryError),
     #[error("the schema history file is not configured (schema.history.internal.file.filename); the worker sets it when it runs the connector")]
     NoHistoryFile,
+    /// The server refused the connector's user something it needs.
+    #[error("{what} failed: user {user:?} lacks the {privilege} privilege (see the README's \"Database privileges\")")]
+    MissingPrivilege {
+        what: String,
+        user: String,
+        privilege: &'static str,
+        #[source]
+        source: Box<mysql_async::Error>,
+    },
     #[error("the binlog stream ended")]
     StreamEnded,
     #[error("the runtime stopped accepting records")]
     QueueClosed,
+}
+
+/// The global privileges Debezium's documentation lists, by the name MySQL and MariaDB accept
+/// in `GRANT` (MariaDB 10.5+ shows the last two as `REPLICATION REPLICA` and `BINLOG MONITOR`).
+pub mod privilege {
+    pub const SELECT: &str = "SELECT";
+    pub const RELOAD: &str = "RELOAD";
+    pub const REPLICATION_SLAVE: &str = "REPLICATION SLAVE (REPLICATION REPLICA)";
+    pub const REPLICATION_CLIENT: &str = "REPLICATION CLIENT (BINLOG MONITOR)";
 }
 
 impl MySqlSourceError {
@@ -73,6 +91,33 @@ impl MySqlSourceError {
             source,
         }
     }
+
+    /// `what`, which needs `privilege`, failed with `source`: `MissingPrivilege` when the server
+    /// denied `user` access, else a query error.
+    pub fn needing(
+        privilege: &'static str,
+        user: Option<&str>,
+        what: impl Into<String>,
+        source: mysql_async::Error,
+    ) -> Self {
+        if access_denied(&source) {
+            MySqlSourceError::MissingPrivilege {
+                what: what.into(),
+                user: user.unwrap_or_default().to_owned(),
+                privilege,
+                source: Box::new(source),
+            }
+        } else {
+            MySqlSourceError::query(what, source)
+        }
+    }
+}
+
+/// Server errors that mean "access denied": to a database (1044), to the server (1045, which
+/// MariaDB also answers `COM_REGISTER_SLAVE` with when REPLICATION SLAVE is missing), to a table
+/// or column (1142, 1143), or for want of a global privilege (1227).
+pub fn access_denied(e: &mysql_async::Error) -> bool {
+    matches!(e, mysql_async::Error::Server(s) if matches!(s.code, 1044 | 1045 | 1142 | 1143 | 1227))
 }
 
 fn transient_driver(e: &mysql_async::Error) -> bool {

@@ -18,6 +18,7 @@ use crate::catalog::{Catalog, TableId};
 use crate::config::{LockingMode, MySqlConfig};
 use crate::conn::{self, text, ServerInfo};
 use crate::convert::Origin;
+use crate::error::privilege::{RELOAD, SELECT};
 use crate::error::MySqlSourceError;
 use crate::event::{self, TableChange};
 use crate::history::{Entry, History};
@@ -90,7 +91,10 @@ pub async fn run(
     let mut conn = conn::connect(cfg).await?;
     let lock = cfg.locking_mode != LockingMode::None;
     if lock {
-        exec(&mut conn, "FLUSH TABLES WITH READ LOCK").await?;
+        let sql = "FLUSH TABLES WITH READ LOCK";
+        conn.query_drop(sql)
+            .await
+            .map_err(|e| MySqlSourceError::needing(RELOAD, Some(&cfg.user), sql, e))?;
     }
     exec(
         &mut conn,
@@ -159,7 +163,10 @@ pub async fn run(
                 quote(&id.table)
             ))
             .await
-            .map_err(|e| MySqlSourceError::query(format!("SHOW CREATE TABLE {id}"), e))?;
+            .map_err(|e| {
+                let what = format!("SHOW CREATE TABLE {id}");
+                MySqlSourceError::needing(SELECT, Some(&cfg.user), what, e)
+            })?;
         let ddl = row.and_then(|r| text(&r, 1)).unwrap_or_default();
         crate::ddl::apply(catalog, &id.db, &ddl).map_err(|source| MySqlSourceError::Ddl {
             pos: point.pos.clone(),
@@ -259,10 +266,9 @@ pub async fn run(
             };
             let schema = TableSchema::new(table, cfg, &server.charsets);
             let sql = format!("SELECT * FROM {}.{}", quote(&id.db), quote(&id.table));
-            let mut result = conn
-                .exec_iter(sql.as_str(), ())
-                .await
-                .map_err(|e| MySqlSourceError::query(format!("reading {id}"), e))?;
+            let mut result = conn.exec_iter(sql.as_str(), ()).await.map_err(|e| {
+                MySqlSourceError::needing(SELECT, Some(&cfg.user), format!("reading {id}"), e)
+            })?;
             // One row of look-ahead so the last row of a table (and of the snapshot) is marked.
             let mut pending: Option<(Vec<cdc_core::Value>, bool)> = None;
             let mut first = true;

@@ -24,7 +24,8 @@ use crate::conn::{self, ServerInfo};
 use crate::convert::Origin;
 use crate::ddl::{self, Change, Kind};
 use crate::dump;
-use crate::error::MySqlSourceError;
+use crate::error::privilege::REPLICATION_SLAVE;
+use crate::error::{access_denied, MySqlSourceError};
 use crate::event::{self, TableChange};
 use crate::gtid::{MariaGtidSet, MySqlGtidSet};
 use crate::history::{Entry, History};
@@ -249,10 +250,18 @@ impl<'a> Streamer<'a> {
                 .map_err(|e| MySqlSourceError::query(s.clone(), e))?;
         }
         info!(position = %start.pos, gtids = ?start.gtids, use_gtid = plan.uses_gtid(), "starting the binlog stream");
-        let mut stream = conn
-            .get_binlog_stream(plan.request())
-            .await
-            .map_err(MySqlSourceError::Stream)?;
+        let mut stream = conn.get_binlog_stream(plan.request()).await.map_err(|e| {
+            if access_denied(&e) {
+                MySqlSourceError::MissingPrivilege {
+                    what: "reading the binlog as a replica".to_owned(),
+                    user: self.cfg.user.clone(),
+                    privilege: REPLICATION_SLAVE,
+                    source: Box::new(e),
+                }
+            } else {
+                MySqlSourceError::Stream(e)
+            }
+        })?;
         let idle = Duration::from_millis(100);
         let dead = Duration::from_secs(20);
         let mut last_event = Instant::now();

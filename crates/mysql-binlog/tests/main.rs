@@ -4,5 +4,6 @@ mod support;
 
 mod capture;
 mod ddl;
+mod privileges;
 mod safety;
 mod types;

@@ -82,6 +82,17 @@ pub enum PgSourceError {
     WalLevel(String),
     #[error("replication slot {slot:?} is in use by another process (pid {pid}); is another connector using slot.name={slot}?")]
     SlotInUse { slot: String, pid: i32 },
+    /// The server refused the connector's user something it needs (SQLSTATE 42501).
+    #[error(
+        "{what} failed: user {user:?} lacks {needs} (see the README's \"Database privileges\")"
+    )]
+    MissingPrivilege {
+        what: String,
+        user: String,
+        needs: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error("the runtime stopped accepting records")]
     QueueClosed,
     #[error("the server ended the replication stream")]
@@ -96,6 +107,9 @@ impl PgSourceError {
         }
     }
 }
+
+/// SQLSTATE `insufficient_privilege`: the server refused the user something.
+pub const INSUFFICIENT_PRIVILEGE: &str = "42501";
 
 /// Connection loss, server shutdown and resource exhaustion are worth retrying.
 pub fn pg_error_is_transient(e: &tokio_postgres::Error) -> bool {

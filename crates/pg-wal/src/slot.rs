@@ -3,7 +3,7 @@
 use tokio_postgres::Client;
 
 use crate::config::{PostgresConfig, PublicationMode};
-use crate::error::PgSourceError;
+use crate::error::{PgSourceError, INSUFFICIENT_PRIVILEGE};
 use crate::lsn::Lsn;
 use crate::replication::quote_ident;
 use crate::table::TableRef;
@@ -71,6 +71,10 @@ pub async fn ensure_publication(
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let what = match exists {
+        Some(_) => format!("changing the tables of publication {name:?}"),
+        None => format!("creating publication {name:?}"),
+    };
     let sql = match (cfg.publication_mode, exists) {
         (PublicationMode::Disabled, None) => {
             return Err(PgSourceError::PublicationMissing { name: name.clone() })
@@ -95,7 +99,38 @@ pub async fn ensure_publication(
     client
         .batch_execute(&sql)
         .await
-        .map_err(|e| PgSourceError::query(format!("creating publication {name:?}"), e))
+        .map_err(|e| match e.code() {
+            Some(c) if c.code() == INSUFFICIENT_PRIVILEGE => PgSourceError::MissingPrivilege {
+                what,
+                user: cfg.user.clone(),
+                needs: publication_privileges(cfg),
+                source: Box::new(e),
+            },
+            _ => PgSourceError::query(what, e),
+        })
+}
+
+/// What `publication.autocreate.mode` needs of the user to create or change the publication.
+fn publication_privileges(cfg: &PostgresConfig) -> String {
+    let db = quote_ident(&cfg.dbname);
+    let publication = quote_ident(&cfg.publication_name);
+    match cfg.publication_mode {
+        // Only a superuser may create a publication FOR ALL TABLES; Debezium's documentation
+        // has an administrator create it when the connector's user is not one.
+        PublicationMode::AllTables => format!(
+            "superuser status, which publication.autocreate.mode=all_tables needs to create a \
+             publication FOR ALL TABLES: have a superuser run CREATE PUBLICATION {publication} \
+             FOR ALL TABLES before the connector starts, or set publication.autocreate.mode=filtered"
+        ),
+        PublicationMode::Filtered => format!(
+            "CREATE on database {db} or ownership of the captured tables (and of publication \
+             {publication} when it exists), which publication.autocreate.mode=filtered needs"
+        ),
+        // `disabled` never creates one (a missing publication is `PublicationMissing`).
+        PublicationMode::NoTables | PublicationMode::Disabled => format!(
+            "CREATE on database {db}, which publication.autocreate.mode=no_tables needs"
+        ),
+    }
 }
 
 /// Checks `wal_level`.

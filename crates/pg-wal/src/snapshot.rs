@@ -18,7 +18,7 @@ use tracing::info;
 
 use crate::config::PostgresConfig;
 use crate::copy::CopyParser;
-use crate::error::PgSourceError;
+use crate::error::{PgSourceError, INSUFFICIENT_PRIVILEGE};
 use crate::lsn::Lsn;
 use crate::offset::snapshot_offset;
 use crate::replication::{quote_ident, quote_literal, CopyClient};
@@ -39,11 +39,19 @@ pub struct SnapshotPlan {
 pub async fn connect(cfg: &PostgresConfig) -> Result<Client, PgSourceError> {
     let (client, conn) = tokio_postgres::connect(&cfg.conn_string(), NoTls)
         .await
-        .map_err(|source| PgSourceError::Connect {
-            host: cfg.hostname.clone(),
-            port: cfg.port,
-            dbname: cfg.dbname.clone(),
-            source,
+        .map_err(|source| match source.code() {
+            Some(c) if c.code() == INSUFFICIENT_PRIVILEGE => PgSourceError::MissingPrivilege {
+                what: format!("connecting to database {:?}", cfg.dbname),
+                user: cfg.user.clone(),
+                needs: format!("CONNECT on database {}", quote_ident(&cfg.dbname)),
+                source: Box::new(source),
+            },
+            _ => PgSourceError::Connect {
+                host: cfg.hostname.clone(),
+                port: cfg.port,
+                dbname: cfg.dbname.clone(),
+                source,
+            },
         })?;
     tokio::spawn(async move {
         if let Err(e) = conn.await {
@@ -214,7 +222,23 @@ impl TableCtx<'_> {
             quote_ident(&table.table)
         );
         let what = || format!("reading {}.{} for the snapshot", table.schema, table.table);
-        let mut copy = client.copy_out("the snapshot's COPY", &sql).await?;
+        let mut copy = client
+            .copy_out("the snapshot's COPY", &sql)
+            .await
+            .map_err(|e| match e.sqlstate() {
+                Some(INSUFFICIENT_PRIVILEGE) => PgSourceError::MissingPrivilege {
+                    what: what(),
+                    user: self.cfg.user.clone(),
+                    needs: format!(
+                        "SELECT on table {}.{} or USAGE on schema {}",
+                        quote_ident(&table.schema),
+                        quote_ident(&table.table),
+                        quote_ident(&table.schema)
+                    ),
+                    source: Box::new(e),
+                },
+                _ => e.into(),
+            })?;
         let nfields = cols.len().max(1);
         let mut parser = CopyParser::new();
         let batch_size = self.out.max_batch_records();

@@ -10,10 +10,10 @@ use tracing::{info, warn};
 
 use crate::config::{PostgresConfig, SnapshotMode};
 use crate::convert::TypeRegistry;
-use crate::error::PgSourceError;
+use crate::error::{PgSourceError, INSUFFICIENT_PRIVILEGE};
 use crate::lsn::Lsn;
 use crate::offset::{stream_offset, Position};
-use crate::replication::{ReplicationClient, ReplicationConfig};
+use crate::replication::{quote_ident, ReplicationClient, ReplicationConfig};
 use crate::slot::{check_wal_level, drop_slot, ensure_publication, slot_state};
 use crate::snapshot::{self, SnapshotPlan};
 use crate::stream::Streamer;
@@ -152,7 +152,20 @@ impl PostgresSource {
         let tables = list_tables(&meta, cfg).await?;
         ensure_publication(&meta, cfg, &tables).await?;
 
-        let mut repl = ReplicationClient::connect(&self.replication_config()).await?;
+        let mut repl = ReplicationClient::connect(&self.replication_config())
+            .await
+            .map_err(|e| match e.sqlstate() {
+                Some(INSUFFICIENT_PRIVILEGE) => PgSourceError::MissingPrivilege {
+                    what: "opening a replication connection".to_owned(),
+                    user: cfg.user.clone(),
+                    needs: format!(
+                        "the REPLICATION attribute (ALTER ROLE {} REPLICATION)",
+                        quote_ident(&cfg.user)
+                    ),
+                    source: Box::new(e),
+                },
+                _ => e.into(),
+            })?;
         let system = repl.identify_system().await?;
         let stored = ctx.start_offset.as_ref().map(Position::from_offset);
         if let Some(stored_id) = stored.as_ref().and_then(|p| p.system_id.clone()) {

@@ -6,6 +6,7 @@ mod capture;
 mod convert;
 mod modes;
 mod pgoutput;
+mod privileges;
 mod replication;
 mod transaction;
 mod types;
