@@ -85,3 +85,33 @@ async fn without_select_the_unseen_table_is_named_with_the_grant() {
         "{msg}"
     );
 }
+
+/// `SELECT` narrowed to the captured database is enough: snapshot and stream as with `*.*`.
+#[tokio::test]
+async fn select_on_the_captured_database_alone_is_enough() {
+    let mut db = MyFixture::start("priv_select_db").await;
+    db.exec("CREATE TABLE t (id INT PRIMARY KEY)").await;
+    db.exec("INSERT INTO t VALUES (1)").await;
+    let user = format!("'{}'@'{}'", db.db, db.server.host);
+    db.exec(&format!("DROP USER IF EXISTS {user}")).await;
+    db.exec(&format!("CREATE USER {user} IDENTIFIED BY 'pw'"))
+        .await;
+    db.exec(&format!(
+        "GRANT RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO {user}"
+    ))
+    .await;
+    db.exec(&format!("GRANT SELECT ON `{}`.* TO {user}", db.db))
+        .await;
+    let mut cap = db
+        .capture(&[("database.user", &db.db), ("database.password", "pw")])
+        .await;
+    db.exec("INSERT INTO t VALUES (2)").await;
+    let rows = cap.take_rows(2).await;
+    let ids: Vec<_> = rows
+        .iter()
+        .map(|r| r.value["after"]["id"].clone())
+        .collect();
+    assert_eq!(ids, [1, 2]);
+    cap.stop().await.0.unwrap();
+    db.exec(&format!("DROP USER {user}")).await;
+}

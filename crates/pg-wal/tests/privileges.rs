@@ -104,3 +104,20 @@ async fn a_filtered_publication_without_table_ownership_names_what_it_needs() {
         "{msg}"
     );
 }
+
+/// `SELECT` is for the snapshot's reads: streaming takes only `REPLICATION` and the publication.
+#[tokio::test]
+async fn streaming_without_a_snapshot_needs_no_select() {
+    let db = PgFixture::start("priv_stream_only").await;
+    db.exec(&format!(
+        "CREATE TABLE a (id int PRIMARY KEY); REVOKE SELECT ON a FROM {}",
+        db.server.cdc_user
+    ))
+    .await;
+    let mut cap = db.capture(&[("snapshot.mode", "no_data")]).await;
+    db.exec("INSERT INTO a VALUES (1)").await;
+    let r = cap.next().await;
+    assert_eq!(r.topic, "test.public.a");
+    assert_eq!(r.value["after"]["id"], 1);
+    cap.stop().await.0.unwrap();
+}
