@@ -12,11 +12,13 @@
 #    producer settings) sending ROWS copies of a same-sized key and value to the same broker,
 #    and the source's ceiling: pg_recvlogical draining a third twin slot into /dev/null.
 #    Then Debezium 3.6.1 on a Kafka Connect 4.3 worker drains a fourth twin slot into the same
-#    broker, and Tributary a fifth, both timed until the last event is readable on the topic
-#    (peak RSS and CPU seconds of the JVM and of the worker).
+#    broker, and Tributary a fifth, both with JsonConverter with schemas (each side's default)
+#    and timed until the last event is readable on the topic (peak RSS and CPU seconds of the
+#    JVM and of the worker; bench/lib/peers.sh).
 # 2. Latency: the worker streams live while bench/kafka_latency.rs inserts RATE rows/s for
 #    SECONDS and reads the topic: read time minus commit time (source.ts_us), p50/p99/p99.9.
 #    Before it, the broker's floor: a plain producer sending RATE messages/s, send -> read.
+#    Then the same load captured by Debezium on Connect (JsonConverter with schemas on both).
 # BENCH_LATENCY_ONLY=1 runs only part 2; BENCH_WORKER_EXTRA adds worker properties (one a line);
 # BENCH_CONNECTOR_EXTRA adds connector properties (e.g. ', "extended.headers.enabled": "false"').
 set -euo pipefail
@@ -24,6 +26,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib/pg.sh
 source scripts/lib/kafka.sh
 source scripts/lib/connect.sh
+source bench/lib/peers.sh
 ROWS=${1:-1000000}
 RATE=${2:-10000}
 SECONDS_LOAD=${3:-30}
@@ -41,24 +44,23 @@ pg_start "$work/pg"
 kafka_start "$work/kafka"
 bootstrap=$TRIBUTARY_KAFKA_BOOTSTRAP
 pid=
-trap '[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; connect_stop "$work/connect"; kafka_stop "$work/kafka"; pg_stop "$work/pg"; rm -rf "$work/data-log" "$work/data-kafka" "$work/data-lat"' EXIT
+trap '[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; connect_stop "$work/connect-bdbz"; connect_stop "$work/connect-blatdbz"; kafka_stop "$work/kafka"; pg_stop "$work/pg"; rm -rf "$work/data-log" "$work/data-kafka" "$work/data-lat"' EXIT
 psqlb() { pg_as "$PG_BIN/psql" -h "$TRIBUTARY_PG_SOCKET_DIR" -p "$TRIBUTARY_PG_PORT" -U postgres -qAtX -v ON_ERROR_STOP=1 "$@"; }
 psqlb -d postgres -c "DROP DATABASE IF EXISTS bench WITH (FORCE)" -c "CREATE DATABASE bench"
 psqlb -d postgres -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots" >/dev/null
 
-now() { date +%s.%N; }
-peak_rss_mib() { awk '/VmHWM/ { printf "%.0f", $2/1024 }' "/proc/$1/status" 2>/dev/null || echo "?"; }
 
-connector() { # name slot mode prefix
+# JsonConverter without schemas, or with them (the default) when the fifth argument is "schemas".
+connector() { # name slot mode prefix [schemas]
   cat > "$work/$1.json" <<JSON
 {"name": "$1", "config": {
   "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
   "database.hostname": "127.0.0.1", "database.port": "$TRIBUTARY_PG_PORT",
   "database.user": "postgres", "database.password": "postgres", "database.dbname": "bench",
   "topic.prefix": "$4", "slot.name": "$2", "publication.name": "bench_pub",
-  "snapshot.mode": "$3", "topic.creation.default.partitions": "1", "topic.creation.default.replication.factor": "1",
-  "key.converter": "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable": "false",
-  "value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false"${BENCH_CONNECTOR_EXTRA:-}}}
+  "snapshot.mode": "$3", "topic.creation.default.partitions": "1", "topic.creation.default.replication.factor": "1"$(
+  [ "${5:-}" = schemas ] || printf '%s' ', "key.converter": "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable": "false",
+  "value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false"')${BENCH_CONNECTOR_EXTRA:-}}}
 JSON
 }
 echo "bootstrap.servers=$bootstrap" > "$work/kafka-worker.properties"
@@ -117,53 +119,24 @@ read -r log_s log_rss < <(drain blog bench_log "$work/data-log")
 read -r kafka_s kafka_rss < <(drain bkafka bench_kafka "$work/data-kafka" "$work/kafka-worker.properties")
 
 # Debezium on Kafka Connect, the baseline users run, on a twin slot of the same backlog into
-# the same broker; and Tributary again, timed the same way: until the last event is readable
-# on the topic (its high watermark reaches ROWS). Peak RSS and CPU seconds of each process.
-kafka_python_install "$PWD/target/py-kafka" >/dev/null
-hw() { "$TRIBUTARY_KAFKA_PYTHON" - "$bootstrap" "$1" <<'PY'
-import sys
-from kafka import KafkaConsumer, TopicPartition
-c = KafkaConsumer(bootstrap_servers=sys.argv[1])
-parts = c.partitions_for_topic(sys.argv[2]) or set()
-tps = [TopicPartition(sys.argv[2], p) for p in parts]
-print(sum(c.end_offsets(tps).values()) if tps else 0)
-PY
-}
-cpu_s() { awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
-until_on_topic() { # pid topic; prints seconds-since-t0 peak-RSS-MiB CPU-seconds
-  local p=$1 topic=$2 rss=0 r
-  while [ "$(hw "$topic")" -lt "$ROWS" ]; do
-    if [ "$(echo "$(now) - $t0 > 900" | bc)" = 1 ]; then echo "$topic: not all $ROWS events after 900 s" >&2; exit 1; fi
-    r=$(peak_rss_mib "$p"); [ "$r" != "?" ] && rss=$r
-    kill -0 "$p" 2>/dev/null || { echo "process $p died" >&2; exit 1; }
-    sleep 0.2
-  done
-  echo "$(echo "$(now) - $t0" | bc -l) $rss $(cpu_s "$p")"
-}
-connect_start "$work/connect" "$bootstrap" >/dev/null
-cpid=$(cat "$work/connect/worker.pid")
-cpu0=$(cpu_s "$cpid")
-dbz_cfg=$(python3 - "$work/bkafka.json" <<'PY'
+# the same broker; and Tributary again on a fifth, timed the same way: until the last event is
+# readable on the topic. JsonConverter with schemas, both sides' default (bench/lib/peers.sh).
+peer_config() { # name slot prefix mode
+  python3 - "$work/bkafka.json" "$@" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))["config"]
-c.update({"slot.name": "bench_dbz", "topic.prefix": "bdbz", "plugin.name": "pgoutput", "snapshot.mode": "no_data"})
-print(json.dumps({"name": "bdbz", "config": c}))
+for k in [k for k in c if k.startswith(("key.converter", "value.converter"))]:
+    del c[k]
+c.update({"slot.name": sys.argv[3], "topic.prefix": sys.argv[4], "plugin.name": "pgoutput",
+          "snapshot.mode": sys.argv[5]})
+print(json.dumps({"name": sys.argv[2], "config": c}))
 PY
-)
-t0=$(now)
-curl -sf -X POST -H 'Content-Type: application/json' --data "$dbz_cfg" "$TRIBUTARY_CONNECT_URL/connectors" >/dev/null
-read -r dbz_s dbz_rss dbz_cpu < <(until_on_topic "$cpid" bdbz.public.stream_t)
-dbz_cpu=$(echo "$dbz_cpu - $cpu0" | bc -l)
-curl -sf -X DELETE "$TRIBUTARY_CONNECT_URL/connectors/bdbz" >/dev/null || true
-connect_stop "$work/connect"
-connector bkafka2 bench_kafka2 no_data bkafka2
-rm -rf "$work/data-kafka2"
-t0=$(now)
-"$bin" standalone --listen 127.0.0.1:0 --data-dir "$work/data-kafka2" --worker-config "$work/kafka-worker.properties" "$work/bkafka2.json" > "$work/worker-bkafka2.log" 2>&1 &
-pid=$!
-read -r trib_s trib_rss trib_cpu < <(until_on_topic "$pid" bkafka2.public.stream_t)
-kill -TERM $pid; wait $pid || true
-pid=
+}
+peers_build
+read -r dbz_s dbz_rss dbz_cpu < <(debezium_run bdbz "$(peer_config bdbz bench_dbz bdbz no_data)" bdbz.public.stream_t "$ROWS")
+peer_config bkafka2 bench_kafka2 bkafka2 no_data > "$work/bkafka2.json"
+read -r trib_s trib_rss trib_cpu < <(tributary_run bkafka2 "$work/bkafka2.json" bkafka2.public.stream_t "$ROWS")
+[ -n "${dbz_s:-}" ] && [ -n "${trib_s:-}" ] || { echo "a side of the Debezium comparison failed (its log is above)" >&2; exit 1; }
 
 # One real event's key and value, and the average size, from the embedded log.
 "$bin" topics tail blog.public.stream_t --data-dir "$work/data-log" --keys -n 1 > "$work/sample.tsv"
@@ -180,15 +153,17 @@ printf '%-34s %9.2f %11.0f %8.1f %9s\n' "plain rdkafka producer (ceiling)" "$p_s
 printf '%-34s %9.2f %11.0f %8s %9s\n' "pg_recvlogical (source ceiling)" "$recv_s" "$(echo "$ROWS / $recv_s" | bc -l)" "-" "-"
 printf '%-34s %9.2f %11.0f %8.1f %8sM\n' "tributary -> Kafka" "$kafka_s" "$(echo "$ROWS / $kafka_s" | bc -l)" "$(mbps "$ROWS" "$kafka_s")" "$kafka_rss"
 printf '%-34s %9.2f %11.0f %8.1f %8sM\n' "tributary -> embedded log" "$log_s" "$(echo "$ROWS / $log_s" | bc -l)" "$(mbps "$ROWS" "$log_s")" "$log_rss"
-printf '%-34s %9.2f %11.0f %8s %8sM  CPU %ss\n' "Debezium 3.6.1 on Connect -> Kafka" "$dbz_s" "$(echo "$ROWS / $dbz_s" | bc -l)" "-" "$dbz_rss" "$dbz_cpu"
-printf '%-34s %9.2f %11.0f %8s %8sM  CPU %ss\n' "tributary -> Kafka (same timing)" "$trib_s" "$(echo "$ROWS / $trib_s" | bc -l)" "-" "$trib_rss" "$trib_cpu"
 printf 'events: %s of %s; average key+value %s bytes\n' "$events" "$ROWS" "$avg_bytes"
-printf 'ratio tributary / Debezium on Connect (events/s, last event readable): %.2f; peak RSS: %.3f; CPU: %.2f\n' \
-  "$(echo "$dbz_s / $trib_s" | bc -l)" "$(echo "$trib_rss / $dbz_rss" | bc -l)" "$(echo "$trib_cpu / $dbz_cpu" | bc -l)"
 printf 'ratio tributary->Kafka / plain producer (throughput): %.2f\n' "$(echo "$p_s / $kafka_s" | bc -l)"
 printf 'ratio tributary->Kafka / tributary->embedded log (throughput): %.2f\n' "$(echo "$log_s / $kafka_s" | bc -l)"
 printf 'ratio tributary->Kafka / pg_recvlogical (the source ceiling): %.2f\n' "$(echo "$recv_s / $kafka_s" | bc -l)"
 printf 'ratio pg_recvlogical / plain producer (how much of the broker the source can fill): %.2f\n\n' "$(echo "$p_s / $recv_s" | bc -l)"
+echo "== against Debezium 3.6.1 on Kafka Connect: the same backlog into the same broker, JsonConverter with schemas, until the last event is readable"
+peers_header events
+peers_row "Debezium 3.6.1 on Connect -> Kafka" "$ROWS" "$dbz_s" "$dbz_rss" "$dbz_cpu"
+peers_row "tributary -> Kafka" "$ROWS" "$trib_s" "$trib_rss" "$trib_cpu"
+peers_ratios "streaming, last event readable" "$dbz_s" "$dbz_rss" "$dbz_cpu" "$trib_s" "$trib_rss" "$trib_cpu"
+echo
 
 fi
 
@@ -196,20 +171,36 @@ echo "== latency floor of the broker: a plain producer sending $RATE messages/s 
 printf 'plain producer   '
 cargo bench --quiet --bench kafka_latency -- --plain "$bootstrap" bench.plain_lat "$RATE" "$SECONDS_LOAD" 2>/dev/null | tail -1
 
-echo "== latency: $RATE changes/s for $SECONDS_LOAD s, commit -> read from the broker"
+echo "== latency: $RATE changes/s for $SECONDS_LOAD s, commit -> read from the broker (JsonConverter with schemas)"
 psqlb -d bench -c "CREATE TABLE lat_t (id bigint PRIMARY KEY, name text NOT NULL, qty int NOT NULL, updated timestamptz NOT NULL)"
 psqlb -d bench -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots" >/dev/null
-connector blat bench_lat no_data blat
+peers_build
+# Once the connector streams (its warm-up row is on the topic), RATE rows/s for SECONDS_LOAD s.
+latency() { # topic
+  psqlb -d bench -c "INSERT INTO lat_t VALUES (0, 'warm-up', 0, now())"
+  "$watermark_exe" "$bootstrap" "$1" 1 300 >/dev/null || { echo "$1: the warm-up row never arrived" >&2; exit 1; }
+  sleep 2
+  cargo bench --quiet --bench kafka_latency -- \
+    "host=127.0.0.1 port=$TRIBUTARY_PG_PORT user=postgres password=postgres dbname=bench" \
+    "$bootstrap" "$1" lat_t "$RATE" "$SECONDS_LOAD" 2>/dev/null
+}
+connector blat bench_lat no_data blat schemas
 rm -rf "$work/data-lat"
 "$bin" standalone --listen 127.0.0.1:0 --data-dir "$work/data-lat" --worker-config "$work/kafka-worker.properties" "$work/blat.json" > "$work/worker-lat.log" 2>&1 &
 pid=$!
-# The topic exists once the first event went through.
-until [ "$(psqlb -d bench -c "SELECT count(*) FROM pg_replication_slots WHERE slot_name='bench_lat' AND confirmed_flush_lsn IS NOT NULL")" = 1 ]; do sleep 0.1; done
-psqlb -d bench -c "INSERT INTO lat_t VALUES (0, 'warm-up', 0, now())"
-sleep 2
-cargo bench --quiet --bench kafka_latency -- \
-  "host=127.0.0.1 port=$TRIBUTARY_PG_PORT user=postgres password=postgres dbname=bench" \
-  "$bootstrap" blat.public.lat_t lat_t "$RATE" "$SECONDS_LOAD" 2>/dev/null
+echo "tributary -> Kafka"
+latency blat.public.lat_t
 printf 'worker peak RSS: %sM\n' "$(peak_rss_mib $pid)"
 kill -TERM $pid; wait $pid || true
 pid=
+psqlb -d bench -c "SELECT pg_drop_replication_slot('bench_lat')" -c "TRUNCATE lat_t" >/dev/null
+# Debezium, the same way, on a slot created after the truncate.
+connector blatdbz bench_lat_dbz no_data blatdbz schemas
+connect_start "$work/connect-blatdbz" "$bootstrap" >/dev/null
+curl -sf -X POST -H 'Content-Type: application/json' \
+  --data "$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c["config"]["plugin.name"]="pgoutput"; print(json.dumps(c))' "$work/blatdbz.json")" \
+  "$TRIBUTARY_CONNECT_URL/connectors" >/dev/null
+echo "Debezium 3.6.1 on Connect -> Kafka"
+latency blatdbz.public.lat_t
+printf 'Connect worker (JVM) peak RSS: %sM\n' "$(peak_rss_mib "$(cat "$work/connect-blatdbz/worker.pid")")"
+connect_stop "$work/connect-blatdbz"

@@ -104,7 +104,7 @@ async fn main() {
             // The event's own `ts_us` (when the connector built it) splits each latency into
             // commit -> built (database and capture) and built -> read (runtime, producer, broker).
             let mut built = Vec::with_capacity(expected as usize);
-            let deadline_after_done = Duration::from_secs(30);
+            let deadline_after_done = Duration::from_secs(120);
             let mut done_at: Option<Instant> = None;
             while (lat.len() as u64) < expected {
                 if done.load(Ordering::Relaxed) {

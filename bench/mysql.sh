@@ -3,21 +3,27 @@
 #
 #   bench/mysql.sh [ROWS]        (default 1,000,000)
 #
-# Starts an ephemeral MariaDB (scripts/lib/mariadb.sh) under target/bench-mysql, writes a backlog
-# of ROWS row changes (INSERT ... SELECT from seq_1_to_N in batches of 100,000 rows) into the
-# binlog, then drains the same binlog files twice in the same run:
-#   - `mariadb-binlog --read-from-remote-server --raw` into a scratch directory (the server's
-#     ceiling: the bytes of the binlog over the replication protocol, no decoding);
-#   - the Tributary worker (release build, snapshot.mode=never: streams from the first binlog
-#     file, schema from its DDL) into its embedded log, until all ROWS events are durable
-#     (polled with `tributary topics list`).
-# Also times the same client decoding every row event to text (`--base64-output=decode-rows -v`,
-# to /dev/null): a baseline that, like Tributary, decodes rows.
-# Prints events/s, binlog MB/s, peak RSS (VmHWM), the worker's CPU seconds and the ratios.
-# BENCH_PERF=1 records the worker with `perf record -e cpu-clock -g` into target/bench-mysql/perf.data.
+# Starts an ephemeral MariaDB (scripts/lib/mariadb.sh) under target/bench-mysql and an Apache
+# Kafka broker, writes a backlog of ROWS row changes (INSERT ... SELECT from seq_1_to_N in batches
+# of 100,000 rows) into the binlog, then drains the same binlog files (snapshot.mode=never:
+# stream from the first binlog file, schema from its DDL) with:
+#   - Debezium 3.6.1's MySqlConnector on a Kafka Connect 4.3 worker, into the broker (through
+#     bench/mysql_relay.rs, which rewrites the one statement MariaDB does not know: see
+#     bench/mysql_proxy.rs);
+#   - the Tributary worker (release build) with the same config into the same broker;
+#   - the Tributary worker into its embedded log;
+# each timed until all ROWS events are readable (on the topic, or durable in the log: polled
+# with `tributary topics list`). JsonConverter with schemas, both sides' default. Prints
+# events/s, peak RSS (VmHWM), CPU seconds and the ratios to Debezium (bench/lib/peers.sh).
+# BENCH_PERF=1 records the embedded-log run with `perf record -e cpu-clock -g` into
+# target/bench-mysql/perf.data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/mariadb.sh
+source scripts/lib/pg.sh
+source scripts/lib/kafka.sh
+source scripts/lib/connect.sh
+source bench/lib/peers.sh
 ROWS=${1:-1000000}
 work=$PWD/target/bench-mysql
 mkdir -p "$work"
@@ -32,26 +38,24 @@ fi
 command -v bc >/dev/null || { apt-get update -qq >/dev/null && apt-get install -y -qq bc >/dev/null; }
 cargo build --release --quiet --bin tributary
 bin=$PWD/target/release/tributary
-client=$(command -v mariadb-binlog || command -v mysqlbinlog)
 
 pid=
+relay_pid=
 cleanup() {
   [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+  [ -n "$relay_pid" ] && kill "$relay_pid" 2>/dev/null
+  connect_stop "$work/connect-bdbz" || true
+  kafka_stop "$work/kafka" || true
   mariadb_stop "$server_dir" || true
   # The embedded log and the server's data take gigabytes: remove them on exit.
-  rm -rf "$server_dir" "$work/data" "$work/raw" "$work/history.jsonl"
+  rm -rf "$server_dir" "$work/data" "$work/history.jsonl"
 }
 trap cleanup EXIT
 mariadb_stop "$server_dir" || true
-rm -rf "$server_dir" "$work/data" "$work/raw" "$work/history.jsonl"
+rm -rf "$server_dir" "$work/data" "$work/history.jsonl"
 mkdir -p "$server_dir"
 MARIADB_FLUSH=2 mariadb_start "$server_dir"
 sql() { mariadb --no-defaults -h 127.0.0.1 -P "$TRIBUTARY_MYSQL_PORT" -uroot -proot -N -B "$@"; }
-
-now() { date +%s.%N; }
-peak_rss_mib() { awk '/VmHWM/ { printf "%.0f", $2/1024 }' "/proc/$1/status" 2>/dev/null || echo "?"; }
-# utime + stime of a process, in seconds.
-cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo "?"; }
 
 echo "== backlog: $ROWS row changes into the binlog"
 sql -e "RESET MASTER"
@@ -70,32 +74,6 @@ binlog_bytes=$(sql -e "SHOW BINARY LOGS" | awk '{ s += $2 } END { print s }')
 first=${files[0]}
 last=${files[${#files[@]}-1]}
 echo "binlog: ${#files[@]} files ($first .. $last), $((binlog_bytes / 1048576)) MB"
-
-raw_read() { # the server's ceiling
-  rm -rf "$work/raw"; mkdir -p "$work/raw"
-  local t0 t1
-  t0=$(now)
-  "$client" --no-defaults --read-from-remote-server --host=127.0.0.1 --port="$TRIBUTARY_MYSQL_PORT" \
-    --user=root --password=root --raw --result-file="$work/raw/" --to-last-log "$first"
-  t1=$(now)
-  local got
-  got=$(du -sb "$work/raw" | cut -f1)
-  rm -rf "$work/raw"
-  # It must have read the whole binlog (file headers aside), or the ceiling means nothing.
-  [ "$got" -ge $(( binlog_bytes * 9 / 10 )) ] || { echo "$client read $got of $binlog_bytes bytes" >&2; exit 1; }
-  echo "$t1 - $t0" | bc -l
-}
-raw_s=$(raw_read)
-# A second, decoding baseline: the same client decoding every row event to text (-v), to /dev/null.
-decode_read() {
-  local t0 t1
-  t0=$(now)
-  "$client" --no-defaults --read-from-remote-server --host=127.0.0.1 --port="$TRIBUTARY_MYSQL_PORT" \
-    --user=root --password=root --base64-output=decode-rows -v --to-last-log "$first" > /dev/null
-  t1=$(now)
-  echo "$t1 - $t0" | bc -l
-}
-decode_s=$(decode_read)
 
 cat > "$work/connector.json" <<JSON
 {"name": "bench-mysql", "config": {
@@ -129,16 +107,44 @@ t1=$(now)
 kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=
 trib_s=$(echo "$t1 - $t0" | bc -l)
 log_mb=$(du -sm "$work/data" | cut -f1)
-# Once more after Tributary, so no side profits alone from a warm page cache.
-raw_after_s=$(raw_read)
-best_raw_s=$(printf '%s\n' "$raw_s" "$raw_after_s" | sort -g | head -1)
 
-mb() { echo "$binlog_bytes / 1048576 / $1" | bc -l; }
-printf '%-30s %9s %12s %12s %10s %8s\n' "binlog -> ..." "seconds" "events/s" "binlog MB/s" "peak RSS" "CPU s"
-printf '%-30s %9.2f %12.0f %12.1f %10s %8s\n' "$(basename "$client") --raw" "$raw_s" "$(echo "$ROWS / $raw_s" | bc -l)" "$(mb "$raw_s")" "-" "-"
-printf '%-30s %9.2f %12.0f %12.1f %10s %8s\n' "$(basename "$client") --raw (after)" "$raw_after_s" "$(echo "$ROWS / $raw_after_s" | bc -l)" "$(mb "$raw_after_s")" "-" "-"
-printf '%-30s %9.2f %12.0f %12.1f %10s %8s\n' "$(basename "$client") -v (decodes rows)" "$decode_s" "$(echo "$ROWS / $decode_s" | bc -l)" "$(mb "$decode_s")" "-" "-"
-printf '%-30s %9.2f %12.0f %12.1f %9sM %8s\n' "tributary -> embedded log" "$trib_s" "$(echo "$events / $trib_s" | bc -l)" "$(mb "$trib_s")" "$rss" "$cpu"
-printf 'events on topic: %s of %s; embedded log on disk: %s MB\n' "$events" "$ROWS" "$log_mb"
-printf 'ratio tributary/%s --raw, against the faster run (throughput): %.2f\n' "$(basename "$client")" "$(echo "$best_raw_s / $trib_s" | bc -l)"
-printf 'ratio tributary/%s -v (decoding rows to text): %.2f\n' "$(basename "$client")" "$(echo "$decode_s / $trib_s" | bc -l)"
+# Debezium on Connect and Tributary on the same binlog into one broker.
+kafka_stop "$work/kafka" || true
+kafka_start "$work/kafka" >/dev/null
+bootstrap=$TRIBUTARY_KAFKA_BOOTSTRAP
+peers_build
+rm -f "$work/relay.port"
+"$relay_exe" 127.0.0.1 "$TRIBUTARY_MYSQL_PORT" > "$work/relay.port" &
+relay_pid=$!
+until [ -s "$work/relay.port" ]; do sleep 0.05; done
+peer_config() { # name port server-id prefix
+  python3 - "$work/connector.json" "$bootstrap" "$@" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["config"]
+del c["schema.history.internal.file.filename"]
+name, port, server_id, prefix = sys.argv[3:]
+c.update({"connector.class": "io.debezium.connector.mysql.MySqlConnector", "database.port": port,
+          "database.server.id": server_id, "topic.prefix": prefix, "database.ssl.mode": "disabled",
+          "schema.history.internal.kafka.bootstrap.servers": sys.argv[2],
+          "schema.history.internal.kafka.topic": prefix + "-schema-history",
+          "topic.creation.default.partitions": "1", "topic.creation.default.replication.factor": "1"})
+print(json.dumps({"name": name, "config": c}))
+PY
+}
+# Debezium 3.6 has no snapshot.mode=never (it refuses the value): the connector is created
+# STOPPED, its offset set to the start of the first binlog file, and resumed in `recovery` mode,
+# which reads the tables' current structure and then streams from that offset.
+dbz_cfg=$(peer_config bdbz "$(cat "$work/relay.port")" 5001 bdbz | python3 -c 'import json, sys
+c = json.load(sys.stdin); c["config"]["snapshot.mode"] = "recovery"; print(json.dumps(c))')
+dbz_offsets=$(printf '{"offsets": [{"partition": {"server": "bdbz"}, "offset": {"file": "%s", "pos": 4}}]}' "$first")
+read -r dbz_s dbz_rss dbz_cpu < <(debezium_run bdbz "$dbz_cfg" bdbz.bench.stream_t "$ROWS" "$dbz_offsets")
+peer_config btrib "$TRIBUTARY_MYSQL_PORT" 5002 btrib > "$work/btrib.json"
+read -r tk_s tk_rss tk_cpu < <(tributary_run btrib "$work/btrib.json" btrib.bench.stream_t "$ROWS")
+[ -n "${dbz_s:-}" ] && [ -n "${tk_s:-}" ] || { echo "a side of the Debezium comparison failed (its log is above)" >&2; exit 1; }
+
+printf 'binlog: %s MB; events in the embedded log: %s of %s (%s MB on disk)\n' "$((binlog_bytes / 1048576))" "$events" "$ROWS" "$log_mb"
+peers_header events
+peers_row "Debezium 3.6.1 MySqlConnector -> Kafka" "$ROWS" "$dbz_s" "$dbz_rss" "$dbz_cpu"
+peers_row "tributary -> Kafka" "$ROWS" "$tk_s" "$tk_rss" "$tk_cpu"
+peers_row "tributary -> embedded log" "$ROWS" "$trib_s" "$rss" "$cpu"
+peers_ratios "binlog streaming, last event readable" "$dbz_s" "$dbz_rss" "$dbz_cpu" "$tk_s" "$tk_rss" "$tk_cpu"

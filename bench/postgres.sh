@@ -11,10 +11,18 @@
 # 2. Snapshot: a ROWS-row table read by `COPY ... TO STDOUT` into /dev/null, and by the worker's
 #    initial snapshot (snapshot.mode=initial_only) into the embedded log; rows/s and ratio, in
 #    BENCH_REPEAT alternating pairs (the machine's load changes by the second), and the median.
+# 3. Against Debezium: the same table snapshotted (snapshot.mode=initial_only) by Debezium 3.6.1
+#    on a Kafka Connect 4.3 worker and by the worker on Kafka, into one Apache Kafka broker
+#    (JsonConverter with schemas, both sides' default), each timed until the last row is
+#    readable on its topic; rows/s, peak RSS and CPU seconds of the JVM and of the worker
+#    (bench/lib/peers.sh). BENCH_DEBEZIUM=0 skips it.
 # Both sides run in the same session on the same server, so the ratios hold on a noisy machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/pg.sh
+source scripts/lib/kafka.sh
+source scripts/lib/connect.sh
+source bench/lib/peers.sh
 ROWS=${1:-1000000}
 # Snapshot runs (COPY, then the worker, alternating): the median ratio is printed.
 REPEAT=${BENCH_REPEAT:-3}
@@ -29,15 +37,10 @@ pg_stop "$work/pg" || true
 pg_start "$work/pg"
 # The embedded logs take gigabytes (with schemas ~2.9 KB per event): remove them on exit.
 pid=
-trap '[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; pg_stop "$work/pg"; rm -rf "$work/data-stream" "$work/data-snap"' EXIT
+trap '[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; connect_stop "$work/connect-dbz-snap"; kafka_stop "$work/kafka"; pg_stop "$work/pg"; rm -rf "$work/data-stream" "$work/data-snap" "$work/data-trib-snap"' EXIT
 psqlb() { pg_as "$PG_BIN/psql" -h "$TRIBUTARY_PG_SOCKET_DIR" -p "$TRIBUTARY_PG_PORT" -U postgres -qAtX -v ON_ERROR_STOP=1 "$@"; }
 psqlb -d postgres -c "DROP DATABASE IF EXISTS bench WITH (FORCE)" -c "CREATE DATABASE bench"
 psqlb -d postgres -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots" >/dev/null
-
-now() { date +%s.%N; }
-peak_rss_mib() { awk '/VmHWM/ { printf "%.0f", $2/1024 }' "/proc/$1/status" 2>/dev/null || echo "?"; }
-# CPU seconds (user + system) a process has used: steadier than wall time on a loaded machine.
-cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo "?"; }
 
 connector() { # name slot mode
   cat > "$work/$1.json" <<JSON
@@ -161,3 +164,32 @@ done
 median=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 printf 'ratio tributary/COPY (throughput), median of %d runs: %.2f (runs: %s)\n' "$REPEAT" "$median" \
   "$(printf '%.2f ' "${ratios[@]}")"
+
+[ "${BENCH_DEBEZIUM:-1}" = 0 ] && exit 0
+echo
+echo "== snapshot against Debezium 3.6.1 on Kafka Connect: the $ROWS-row table into one Apache Kafka broker"
+kafka_stop "$work/kafka" || true
+kafka_start "$work/kafka" >/dev/null
+bootstrap=$TRIBUTARY_KAFKA_BOOTSTRAP
+peers_build
+# One config for both sides (Debezium's class and property names), each with its own slot and
+# topic prefix; JsonConverter with schemas is both workers' default.
+peer_config() { # name slot prefix
+  python3 - "$work/bench-snap.json" "$@" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["config"]
+c.update({"slot.name": sys.argv[3], "topic.prefix": sys.argv[4], "plugin.name": "pgoutput",
+          "snapshot.mode": "initial_only", "topic.creation.default.partitions": "1",
+          "topic.creation.default.replication.factor": "1"})
+print(json.dumps({"name": sys.argv[2], "config": c}))
+PY
+}
+psqlb -d bench -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots" >/dev/null
+read -r dbz_s dbz_rss dbz_cpu < <(debezium_run dbz-snap "$(peer_config dbz-snap bench_dbz_snap bdbz)" bdbz.public.snap_t "$ROWS")
+peer_config trib-snap bench_trib_snap btrib > "$work/trib-snap.json"
+read -r trib_s trib_rss trib_cpu < <(tributary_run trib-snap "$work/trib-snap.json" btrib.public.snap_t "$ROWS")
+[ -n "${dbz_s:-}" ] && [ -n "${trib_s:-}" ] || { echo "a side of the comparison failed (its log is above)" >&2; exit 1; }
+peers_header rows
+peers_row "Debezium 3.6.1 on Connect -> Kafka" "$ROWS" "$dbz_s" "$dbz_rss" "$dbz_cpu"
+peers_row "tributary -> Kafka" "$ROWS" "$trib_s" "$trib_rss" "$trib_cpu"
+peers_ratios "snapshot, last row readable" "$dbz_s" "$dbz_rss" "$dbz_cpu" "$trib_s" "$trib_rss" "$trib_cpu"
