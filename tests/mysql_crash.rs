@@ -48,22 +48,27 @@ async fn mysql_kill_9_at_several_points_loses_no_row() {
     };
 
     let topic = format!("test.{}.t", db.db);
-    let streams = || dir.log_text().matches("starting the binlog stream").count();
-    let mut kills = 0;
-    for wait_ms in [300u64, 700, 500, 900] {
-        // Each kill lands while the stream runs: wait for this run's stream to start (its
-        // log line), then let it stream for a while. A kill before that would test the
-        // restart path, not the stream, and leave the count below unpredictable.
+    let log = &dir;
+    let streams = move || log.log_text().matches("starting the binlog stream").count();
+    // Waits until run `kills + 1` of the worker has started its stream (its log line).
+    let streaming = move |kills: usize| async move {
         let start = std::time::Instant::now();
         while streams() <= kills {
             assert!(
                 start.elapsed() < Duration::from_secs(60),
                 "run {} of the worker did not start streaming within 60 s; its log:\n{}",
                 kills + 1,
-                dir.log_text()
+                log.log_text()
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    };
+    let mut kills = 0;
+    for wait_ms in [300u64, 700, 500, 900] {
+        // Each kill lands while the stream runs: wait for this run's stream to start, then
+        // let it stream for a while. A kill before that would test the restart path, not the
+        // stream, and leave the count below unpredictable.
+        streaming(kills).await;
         tokio::time::sleep(Duration::from_millis(wait_ms)).await;
         worker.kill().expect("kill -9 the worker");
         worker.wait().unwrap();
@@ -71,6 +76,9 @@ async fn mysql_kill_9_at_several_points_loses_no_row() {
         worker = dir.start();
     }
     load.await.unwrap();
+    // The last run too: when the runs before it delivered every row, waiting for the rows alone
+    // would stop it before its stream starts, and the count below would be one short.
+    streaming(kills).await;
     dir.wait_for(&topic, ROWS as u64, Duration::from_secs(180));
     stop(&mut worker);
     assert_eq!(
