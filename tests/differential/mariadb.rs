@@ -7,12 +7,10 @@
 //! above 8.4 and fails the validation ("MySQL version 10.11.19-MariaDB-0+deb12u1-log should
 //! support SHOW BINARY LOG STATUS but it failed"). Its own `MariaDbConnector`
 //! (`debezium-connector-mariadb`) is not on Maven Central at 3.6.1. So Debezium reaches
-//! MariaDB through [`Proxy`], a byte-for-byte TCP relay that rewrites that one statement to
-//! `SHOW MASTER STATUS` (the same columns on MariaDB); everything else, the binlog stream
-//! included, passes untouched.
+//! MariaDB through [`Proxy`] (`bench/mysql_proxy.rs`), a byte-for-byte TCP relay that rewrites
+//! that one statement to `SHOW MASTER STATUS` (the same columns on MariaDB); everything else,
+//! the binlog stream included, passes untouched.
 
-use std::io::{Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -23,70 +21,13 @@ use crate::kafka::broker;
 use crate::my_support::MyFixture;
 use crate::worker::{stop, WorkerDir};
 
+// The relay's code is shared with bench/mysql.sh.
+#[path = "../../bench/mysql_proxy.rs"]
+mod mysql_proxy;
+use mysql_proxy::Proxy;
+
 const JSON: &str = "org.apache.kafka.connect.json.JsonConverter";
 const MYSQL: &str = "io.debezium.connector.mysql.MySqlConnector";
-
-/// A relay from a local port to MariaDB that rewrites `SHOW BINARY LOG STATUS` queries (see
-/// the module's comment). It runs until the test process ends.
-struct Proxy {
-    port: u16,
-}
-
-impl Proxy {
-    fn start(host: &str, port: u16) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
-        let local = listener.local_addr().unwrap().port();
-        let target = format!("{host}:{port}");
-        std::thread::spawn(move || {
-            for client in listener.incoming() {
-                let Ok(client) = client else { continue };
-                let target = target.clone();
-                std::thread::spawn(move || relay(client, &target));
-            }
-        });
-        Proxy { port: local }
-    }
-}
-
-fn relay(client: TcpStream, target: &str) {
-    let Ok(server) = TcpStream::connect(target) else {
-        return;
-    };
-    let _ = client.set_nodelay(true);
-    let _ = server.set_nodelay(true);
-    let (mut from_server, mut to_client) =
-        (server.try_clone().unwrap(), client.try_clone().unwrap());
-    std::thread::spawn(move || {
-        let _ = std::io::copy(&mut from_server, &mut to_client);
-        let _ = to_client.shutdown(std::net::Shutdown::Both);
-    });
-    let (mut from_client, mut to_server) = (client, server);
-    // Client packets: 3-byte little-endian length, sequence id, payload.
-    loop {
-        let mut head = [0u8; 4];
-        if from_client.read_exact(&mut head).is_err() {
-            break;
-        }
-        let len = u32::from_le_bytes([head[0], head[1], head[2], 0]) as usize;
-        let mut payload = vec![0u8; len];
-        if from_client.read_exact(&mut payload).is_err() {
-            break;
-        }
-        // COM_QUERY (0x03) of exactly MySQL 8.4's statement.
-        if payload.first() == Some(&3)
-            && std::str::from_utf8(&payload[1..])
-                .is_ok_and(|q| q.trim().eq_ignore_ascii_case("SHOW BINARY LOG STATUS"))
-        {
-            payload = b"\x03SHOW MASTER STATUS".to_vec();
-            let n = (payload.len() as u32).to_le_bytes();
-            head[..3].copy_from_slice(&n[..3]);
-        }
-        if to_server.write_all(&head).is_err() || to_server.write_all(&payload).is_err() {
-            break;
-        }
-    }
-    let _ = to_server.shutdown(std::net::Shutdown::Both);
-}
 
 /// One scenario: statements run before the connectors start, then changes (each its own
 /// statement, autocommitted unless it says otherwise), with the same extra config on both sides.
