@@ -69,7 +69,7 @@ echo "bootstrap.servers=$bootstrap" > "$work/kafka-worker.properties"
 
 if [ -z "${BENCH_LATENCY_ONLY:-}" ]; then
 echo "== throughput: backlog of $ROWS changes (JsonConverter, no schemas)"
-psqlb -d bench <<SQL
+psqlb -d bench >/dev/null <<SQL
 CREATE TABLE stream_t (id bigint PRIMARY KEY, name text NOT NULL, qty int NOT NULL, updated timestamptz NOT NULL);
 CREATE PUBLICATION bench_pub FOR ALL TABLES;
 SELECT 1 FROM pg_create_logical_replication_slot('bench_log', 'pgoutput');
@@ -175,21 +175,23 @@ echo "== latency: $RATE changes/s for $SECONDS_LOAD s, commit -> read from the b
 psqlb -d bench -c "CREATE TABLE lat_t (id bigint PRIMARY KEY, name text NOT NULL, qty int NOT NULL, updated timestamptz NOT NULL)"
 psqlb -d bench -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots" >/dev/null
 peers_build
-# Once the connector streams (its warm-up row is on the topic), RATE rows/s for SECONDS_LOAD s.
-latency() { # topic
+# Once the connector streams (its slot exists, and a warm-up row went through), RATE rows/s for
+# SECONDS_LOAD s.
+latency() { # slot topic
+  until [ "$(psqlb -d bench -c "SELECT count(*) FROM pg_replication_slots WHERE slot_name='$1' AND confirmed_flush_lsn IS NOT NULL")" = 1 ]; do sleep 0.1; done
   psqlb -d bench -c "INSERT INTO lat_t VALUES (0, 'warm-up', 0, now())"
-  "$watermark_exe" "$bootstrap" "$1" 1 300 >/dev/null || { echo "$1: the warm-up row never arrived" >&2; exit 1; }
+  "$watermark_exe" "$bootstrap" "$2" 1 300 >/dev/null || { echo "$2: the warm-up row never arrived" >&2; exit 1; }
   sleep 2
   cargo bench --quiet --bench kafka_latency -- \
     "host=127.0.0.1 port=$TRIBUTARY_PG_PORT user=postgres password=postgres dbname=bench" \
-    "$bootstrap" "$1" lat_t "$RATE" "$SECONDS_LOAD" 2>/dev/null
+    "$bootstrap" "$2" lat_t "$RATE" "$SECONDS_LOAD" 2>/dev/null
 }
 connector blat bench_lat no_data blat schemas
 rm -rf "$work/data-lat"
 "$bin" standalone --listen 127.0.0.1:0 --data-dir "$work/data-lat" --worker-config "$work/kafka-worker.properties" "$work/blat.json" > "$work/worker-lat.log" 2>&1 &
 pid=$!
 echo "tributary -> Kafka"
-latency blat.public.lat_t
+latency bench_lat blat.public.lat_t
 printf 'worker peak RSS: %sM\n' "$(peak_rss_mib $pid)"
 kill -TERM $pid; wait $pid || true
 pid=
@@ -201,6 +203,6 @@ curl -sf -X POST -H 'Content-Type: application/json' \
   --data "$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c["config"]["plugin.name"]="pgoutput"; print(json.dumps(c))' "$work/blatdbz.json")" \
   "$TRIBUTARY_CONNECT_URL/connectors" >/dev/null
 echo "Debezium 3.6.1 on Connect -> Kafka"
-latency blatdbz.public.lat_t
+latency bench_lat_dbz blatdbz.public.lat_t
 printf 'Connect worker (JVM) peak RSS: %sM\n' "$(peak_rss_mib "$(cat "$work/connect-blatdbz/worker.pid")")"
 connect_stop "$work/connect-blatdbz"

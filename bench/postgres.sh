@@ -55,7 +55,7 @@ JSON
 
 if [ "${BENCH_ONLY:-}" != snapshot ]; then
 echo "== streaming: backlog of $ROWS changes"
-psqlb -d bench <<SQL
+psqlb -d bench >/dev/null <<SQL
 CREATE TABLE stream_t (id bigint PRIMARY KEY, name text NOT NULL, qty int NOT NULL, updated timestamptz NOT NULL);
 CREATE PUBLICATION bench_pub FOR ALL TABLES;
 SELECT 1 FROM pg_create_logical_replication_slot('bench_trib', 'pgoutput');
