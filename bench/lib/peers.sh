@@ -80,6 +80,8 @@ tributary_run() { # name connector-file topic n
   local name=$1 file=$2 topic=$3 n=$4 data=$work/data-$1 p t0 s
   rm -rf "$data"
   echo "bootstrap.servers=$bootstrap" > "$work/peers-worker.properties"
+  # Extra worker properties, one a line (e.g. BENCH_WORKER_EXTRA='producer.linger.ms=1').
+  [ -z "${BENCH_WORKER_EXTRA:-}" ] || printf '%s\n' "$BENCH_WORKER_EXTRA" >> "$work/peers-worker.properties"
   t0=$(now)
   "$bin" standalone --listen 127.0.0.1:0 --data-dir "$data" --worker-config "$work/peers-worker.properties" "$file" \
     > "$work/worker-$name.log" 2>&1 &
