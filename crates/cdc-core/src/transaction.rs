@@ -47,13 +47,16 @@ static VALUE_SCHEMA: LazyLock<Arc<Schema>> = LazyLock::new(|| {
 static HEARTBEAT_KEY: LazyLock<Arc<Schema>> = LazyLock::new(|| {
     Arc::new(
         Schema::structure("io.debezium.connector.common.ServerNameKey")
-            .field("serverName", Schema::string()),
+            .field("serverName", Schema::string())
+            .version(1),
     )
 });
 
 static HEARTBEAT_VALUE: LazyLock<Arc<Schema>> = LazyLock::new(|| {
     Arc::new(
-        Schema::structure("io.debezium.connector.common.Heartbeat").field("ts_ms", Schema::int64()),
+        Schema::structure("io.debezium.connector.common.Heartbeat")
+            .field("ts_ms", Schema::int64())
+            .version(1),
     )
 });
 
