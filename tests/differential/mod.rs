@@ -4,6 +4,7 @@
 //! worker is started by `scripts/test.sh` (`TRIBUTARY_CONNECT_URL`, `scripts/lib/connect.sh`).
 
 mod compare;
+mod golden;
 pub use compare::record_summary_line;
 mod mariadb;
 mod pg;
