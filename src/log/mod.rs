@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 pub use format::FormatError;
 pub use reader::LogReader;
-pub use store::{AppendChain, EmbeddedLog};
+pub use store::{AppendChain, EmbeddedLog, SinkPositions};
 
 /// A record to append, borrowing its bytes (the runtime's converted batch owns them).
 #[derive(Debug, Clone, Copy)]
@@ -167,6 +167,12 @@ pub enum LogError {
     },
     #[error("stored source offset of connector {connector:?} is unreadable")]
     BadSourceOffset {
+        connector: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("stored sink offsets of connector {connector:?} are unreadable")]
+    BadSinkOffsets {
         connector: String,
         #[source]
         source: serde_json::Error,

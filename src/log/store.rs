@@ -9,6 +9,8 @@
 //!   target state) as JSON; the herder owns the shape.
 //! * `schema_registry`: the embedded Schema Registry's rows (`crate::registry::store` owns the
 //!   keys and values).
+//! * `sink_offsets`: connector name → version byte + its consumed positions as JSON
+//!   ([`SinkPositions`]: topic → partition → the next offset to read).
 //!
 //! Every [`EmbeddedLog::append`] is written in a redb write transaction with
 //! `Durability::Immediate`: the records and the connector's source offset become durable
@@ -16,7 +18,7 @@
 //! are committed together, in the order they were queued, in one transaction (group commit: one
 //! fsync for all of them).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -33,6 +35,11 @@ const CHUNKS: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("chunks"
 const SOURCE_OFFSETS: TableDefinition<&str, &[u8]> = TableDefinition::new("source_offsets");
 const CONNECTOR_CONFIGS: TableDefinition<&str, &[u8]> = TableDefinition::new("connector_configs");
 const SCHEMA_REGISTRY: TableDefinition<&str, &[u8]> = TableDefinition::new("schema_registry");
+const SINK_OFFSETS: TableDefinition<&str, &[u8]> = TableDefinition::new("sink_offsets");
+
+/// A sink connector's consumed positions: topic → partition → the next offset to read (Connect's
+/// committed consumer offset).
+pub type SinkPositions = BTreeMap<String, BTreeMap<i32, u64>>;
 
 /// The table layout version (`meta.format`).
 const LAYOUT_VERSION: u64 = 1;
@@ -64,6 +71,8 @@ struct Inner {
     commits: Mutex<CommitQueue>,
     /// Signalled when a group of appends was committed (or failed).
     committed: Condvar,
+    /// Counts committed groups of appends: readers at the end of a topic wait on it.
+    appended: tokio::sync::watch::Sender<u64>,
 }
 
 /// Appends queued for the next commit, the results of committed ones, and whether one of the
@@ -216,6 +225,7 @@ impl EmbeddedLog {
                 buffers: Mutex::default(),
                 commits: Mutex::default(),
                 committed: Condvar::new(),
+                appended: tokio::sync::watch::Sender::new(0),
             }),
         })
     }
@@ -240,6 +250,7 @@ impl EmbeddedLog {
                         buffers: Mutex::default(),
                         commits: Mutex::default(),
                         committed: Condvar::new(),
+                        appended: tokio::sync::watch::Sender::new(0),
                     }),
                 };
                 log.check_version(&file)?;
@@ -449,6 +460,7 @@ impl EmbeddedLog {
             q.leader = false;
             q.done.extend(results);
             self.inner.committed.notify_all();
+            self.inner.appended.send_modify(|n| *n += 1);
         }
     }
 
@@ -604,6 +616,68 @@ impl EmbeddedLog {
                 kept.spare.push(buf);
             }
         }
+    }
+
+    /// A receiver that changes after every committed group of appends: a reader at the end of
+    /// a topic awaits `changed()` and reads again. Appends made through this process only.
+    pub fn subscribe_appends(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.appended.subscribe()
+    }
+
+    /// A sink connector's stored positions.
+    pub fn sink_offsets(&self, connector: &str) -> Result<Option<SinkPositions>, LogError> {
+        let txn = self.begin_read()?;
+        let table = match txn.open_table(SINK_OFFSETS) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(storage("opening the sink offsets table")(e)),
+        };
+        let Some(v) = table
+            .get(connector)
+            .map_err(storage("reading sink offsets"))?
+        else {
+            return Ok(None);
+        };
+        let body = match v.value().split_first() {
+            Some((&OFFSET_VERSION, rest)) => rest,
+            _ => v.value(),
+        };
+        serde_json::from_slice(body)
+            .map(Some)
+            .map_err(|source| LogError::BadSinkOffsets {
+                connector: connector.to_owned(),
+                source,
+            })
+    }
+
+    /// Stores a sink connector's positions durably, replacing what was stored.
+    pub fn set_sink_offsets(
+        &self,
+        connector: &str,
+        positions: &SinkPositions,
+    ) -> Result<(), LogError> {
+        let mut bytes = vec![OFFSET_VERSION];
+        // Serializing maps of strings and numbers cannot fail.
+        serde_json::to_writer(&mut bytes, positions).unwrap_or_default();
+        self.write_table(SINK_OFFSETS, |table| {
+            table
+                .insert(connector, bytes.as_slice())
+                .map(drop)
+                .map_err(storage("writing sink offsets"))
+        })
+    }
+
+    /// Deletes a sink connector's positions durably; returns whether some were stored.
+    pub fn delete_sink_offsets(&self, connector: &str) -> Result<bool, LogError> {
+        let mut existed = false;
+        self.write_table(SINK_OFFSETS, |table| {
+            existed = table
+                .remove(connector)
+                .map_err(storage("deleting sink offsets"))?
+                .is_some();
+            Ok(())
+        })?;
+        Ok(existed)
     }
 
     /// The stored source offset of a connector.

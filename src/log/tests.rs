@@ -307,3 +307,55 @@ fn an_append_behind_a_failed_one_of_its_chain_is_refused_and_not_written() {
         .unwrap();
     assert_eq!(log.read("t", 0, usize::MAX).unwrap().len(), 2);
 }
+
+#[test]
+fn sink_offsets_are_stored_per_connector_and_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = EmbeddedLog::open(dir.path()).unwrap();
+    assert_eq!(log.sink_offsets("jdbc").unwrap(), None);
+    let mut positions = SinkPositions::new();
+    positions
+        .entry("db.public.a".into())
+        .or_default()
+        .insert(0, 42);
+    positions
+        .entry("db.public.b".into())
+        .or_default()
+        .insert(0, 7);
+    log.set_sink_offsets("jdbc", &positions).unwrap();
+    log.set_sink_offsets("other", &SinkPositions::new())
+        .unwrap();
+    drop(log);
+
+    let log = EmbeddedLog::open(dir.path()).unwrap();
+    assert_eq!(log.sink_offsets("jdbc").unwrap(), Some(positions));
+    assert_eq!(
+        log.sink_offsets("other").unwrap(),
+        Some(SinkPositions::new())
+    );
+    assert!(log.delete_sink_offsets("jdbc").unwrap());
+    assert!(!log.delete_sink_offsets("jdbc").unwrap());
+    assert_eq!(log.sink_offsets("jdbc").unwrap(), None);
+    assert_eq!(
+        log.source_offset("jdbc").unwrap(),
+        None,
+        "sink and source offsets are apart"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_waiting_at_the_end_wakes_when_records_are_appended() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = EmbeddedLog::open(dir.path()).unwrap();
+    let mut appended = log.subscribe_appends();
+    let writer = log.clone();
+    let append = tokio::task::spawn_blocking(move || {
+        writer.append(&[rec("t", b"k", Some(b"v"))], None).unwrap()
+    });
+    tokio::time::timeout(std::time::Duration::from_secs(10), appended.changed())
+        .await
+        .expect("woken within 10 s")
+        .unwrap();
+    append.await.unwrap();
+    assert_eq!(log.read("t", 0, 10).unwrap().len(), 1);
+}
