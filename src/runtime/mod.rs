@@ -18,6 +18,7 @@
 mod avro;
 mod backend;
 mod convert;
+pub mod sink;
 #[cfg(test)]
 mod tests;
 

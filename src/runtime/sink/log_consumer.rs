@@ -1,0 +1,193 @@
+//! Reading a sink's topics from the embedded log: the consumer half of the sink runtime when
+//! the worker has no `bootstrap.servers`. One partition per topic (the log's shape).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cdc_core::{Positions, TopicPartition};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use super::settings::TopicSelection;
+use crate::log::{EmbeddedLog, LogError, SinkPositions, StoredRecord};
+
+/// How often a consumer with nothing to read looks for topics created since (`topics.regex`,
+/// or listed topics that do not exist yet), when no append woke it first.
+const RESCAN: Duration = Duration::from_secs(1);
+
+/// A record read from a topic of the log.
+#[derive(Debug, Clone)]
+pub struct Consumed {
+    pub topic: Arc<str>,
+    pub record: StoredRecord,
+}
+
+impl Consumed {
+    /// Key, value and header bytes: what a batch's byte bound counts.
+    pub fn size(&self) -> usize {
+        let r = &self.record;
+        r.key.as_ref().map_or(0, Vec::len)
+            + r.value.as_ref().map_or(0, Vec::len)
+            + r.headers
+                .iter()
+                .map(|(k, v)| k.len() + v.len())
+                .sum::<usize>()
+    }
+}
+
+/// The embedded-log consumer of one sink task.
+pub struct LogConsumer {
+    log: EmbeddedLog,
+    selection: TopicSelection,
+    /// Next offset to read, per topic consumed so far.
+    positions: BTreeMap<Arc<str>, u64>,
+    appended: watch::Receiver<u64>,
+    /// Where the next poll starts in the topic list, so one busy topic does not starve the rest.
+    turn: usize,
+}
+
+impl LogConsumer {
+    pub fn new(log: EmbeddedLog, selection: TopicSelection) -> Self {
+        let appended = log.subscribe_appends();
+        LogConsumer {
+            log,
+            selection,
+            positions: BTreeMap::new(),
+            appended,
+            turn: 0,
+        }
+    }
+
+    /// The partitions of the selected topics that exist now.
+    pub fn partitions(&self) -> Result<Vec<TopicPartition>, LogError> {
+        let mut out: Vec<TopicPartition> = self
+            .log
+            .topics()?
+            .into_iter()
+            .filter(|t| self.selection.matches(&t.name))
+            .map(|t| TopicPartition {
+                topic: t.name.into(),
+                partition: 0,
+            })
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
+    /// Starts each partition at the given next offset (others start at the beginning, as
+    /// Connect's sink consumers with `auto.offset.reset=earliest`).
+    pub fn seek(&mut self, positions: &Positions) {
+        for (tp, offset) in positions {
+            if tp.partition == 0 {
+                self.positions.insert(tp.topic.clone(), *offset);
+            }
+        }
+    }
+
+    /// The next offset to read of every partition consumed or sought so far.
+    pub fn positions(&self) -> Positions {
+        self.positions
+            .iter()
+            .map(|(topic, offset)| {
+                let tp = TopicPartition {
+                    topic: topic.clone(),
+                    partition: 0,
+                };
+                (tp, *offset)
+            })
+            .collect()
+    }
+
+    /// Up to `max_records` records (and about `max_bytes`, at least one record) from the
+    /// selected topics, waiting until there is one; empty only once `shutdown` is cancelled.
+    /// The consumer's positions move past what it returns.
+    pub async fn poll(
+        &mut self,
+        max_records: usize,
+        max_bytes: usize,
+        shutdown: &CancellationToken,
+    ) -> Result<Vec<Consumed>, LogError> {
+        loop {
+            // Seen before reading, so an append made while reading still wakes the wait.
+            self.appended.borrow_and_update();
+            let got = self.read(max_records, max_bytes).await?;
+            if !got.is_empty() {
+                return Ok(got);
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => return Ok(Vec::new()),
+                _ = self.appended.changed() => {}
+                _ = tokio::time::sleep(RESCAN) => {}
+            }
+        }
+    }
+
+    async fn read(
+        &mut self,
+        max_records: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<Consumed>, LogError> {
+        let topics: Vec<Arc<str>> = self.partitions()?.into_iter().map(|tp| tp.topic).collect();
+        if topics.is_empty() {
+            return Ok(Vec::new());
+        }
+        let start = self.turn % topics.len();
+        self.turn = self.turn.wrapping_add(1);
+        let mut out = Vec::new();
+        let mut bytes = 0;
+        for topic in topics[start..].iter().chain(&topics[..start]) {
+            if out.len() >= max_records || (bytes >= max_bytes && !out.is_empty()) {
+                break;
+            }
+            let from = self.positions.get(topic).copied().unwrap_or(0);
+            let (log, name, want) = (self.log.clone(), topic.clone(), max_records - out.len());
+            let records = tokio::task::spawn_blocking(move || log.read(&name, from, want))
+                .await
+                .map_err(|e| {
+                    LogError::RemoteFailed(format!("reading {topic:?} panicked: {e}"))
+                })??;
+            for record in records {
+                if bytes >= max_bytes && !out.is_empty() {
+                    break;
+                }
+                self.positions.insert(topic.clone(), record.offset + 1);
+                let consumed = Consumed {
+                    topic: topic.clone(),
+                    record,
+                };
+                bytes += consumed.size();
+                out.push(consumed);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Positions as the log stores them (topic → partition → next offset).
+pub fn to_stored(positions: &Positions) -> SinkPositions {
+    let mut out = SinkPositions::new();
+    for (tp, offset) in positions {
+        out.entry(tp.topic.to_string())
+            .or_default()
+            .insert(tp.partition, *offset);
+    }
+    out
+}
+
+/// Stored positions as the runtime uses them.
+pub fn from_stored(stored: &SinkPositions) -> Positions {
+    stored
+        .iter()
+        .flat_map(|(topic, partitions)| {
+            let topic: Arc<str> = topic.as_str().into();
+            partitions.iter().map(move |(p, offset)| {
+                let tp = TopicPartition {
+                    topic: topic.clone(),
+                    partition: *p,
+                };
+                (tp, *offset)
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,297 @@
+//! The sink runtime (`docs/decisions/sink-runtime.md`): topics → converters → a
+//! [`SinkTask`] → positions committed once the task has flushed what they cover.
+
+mod log_consumer;
+mod settings;
+
+pub use log_consumer::{from_stored, to_stored, Consumed, LogConsumer};
+pub use settings::{ErrorSettings, SinkSettings, Tolerance, TopicSelection};
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cdc_core::{ConnectorError, Data, Positions, Retry, SinkRecord, SinkTask};
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use super::TaskObserver;
+use crate::log::EmbeddedLog;
+
+/// Turns a record's key or value bytes back into Connect data (a converter's `toConnectData`).
+pub trait ReadConverter: Send {
+    /// `None` bytes (a null key, a tombstone) give `None`.
+    fn read(&mut self, topic: &str, bytes: Option<&[u8]>) -> Result<Option<Data>, String>;
+}
+
+/// The key and value converters of a sink task.
+pub struct SinkConverters {
+    pub key: Box<dyn ReadConverter>,
+    pub value: Box<dyn ReadConverter>,
+}
+
+/// Where a sink's consumed positions are committed.
+pub trait PositionStore: Send {
+    fn load(&self) -> Result<Positions, ConnectorError>;
+    fn commit(&self, positions: &Positions) -> Result<(), ConnectorError>;
+}
+
+/// Positions in the embedded log's `sink_offsets` table, under the connector's name.
+pub struct LogPositions {
+    pub log: EmbeddedLog,
+    pub connector: String,
+}
+
+impl PositionStore for LogPositions {
+    fn load(&self) -> Result<Positions, ConnectorError> {
+        let stored = self
+            .log
+            .sink_offsets(&self.connector)
+            .map_err(|e| ConnectorError::new(Retry::Fatal, e))?;
+        Ok(stored.as_ref().map(from_stored).unwrap_or_default())
+    }
+
+    fn commit(&self, positions: &Positions) -> Result<(), ConnectorError> {
+        self.log
+            .set_sink_offsets(&self.connector, &to_stored(positions))
+            .map_err(|e| ConnectorError::new(Retry::Fatal, e))
+    }
+}
+
+/// Why a record could not be delivered, as Connect's error reporter names the stage.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{stage} failed for the record at offset {offset} of {topic} partition {partition}: {cause}"
+)]
+pub struct RecordFailed {
+    pub stage: &'static str,
+    pub topic: String,
+    pub partition: i32,
+    pub offset: u64,
+    pub cause: String,
+}
+
+/// Runs `task` as sink connector `name` until `shutdown` (then flushes, commits and returns
+/// `Ok`) or a fatal error. Starts from the task's own positions (exactly-once sinks), else the
+/// committed ones; a position is committed only after the task flushed every record before it.
+#[allow(clippy::too_many_arguments)]
+pub async fn run_sink(
+    name: &str,
+    task: Box<dyn SinkTask>,
+    consumer: LogConsumer,
+    converters: SinkConverters,
+    store: Box<dyn PositionStore>,
+    settings: SinkSettings,
+    shutdown: CancellationToken,
+    observer: Arc<dyn TaskObserver>,
+) -> Result<(), ConnectorError> {
+    let run = run_until_stopped(
+        name, task, consumer, converters, store, settings, &shutdown, observer,
+    );
+    match run.await {
+        // Stopped while the target was away: what was not flushed is not committed, and is
+        // read again on the next start.
+        Err(e) if shutdown.is_cancelled() && e.retry() == Retry::Transient => {
+            info!(connector = name, error = %e.chain(), "sink task stopped before the target came back");
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_until_stopped(
+    name: &str,
+    mut task: Box<dyn SinkTask>,
+    mut consumer: LogConsumer,
+    mut converters: SinkConverters,
+    store: Box<dyn PositionStore>,
+    settings: SinkSettings,
+    shutdown: &CancellationToken,
+    observer: Arc<dyn TaskObserver>,
+) -> Result<(), ConnectorError> {
+    let partitions = consumer
+        .partitions()
+        .map_err(|e| ConnectorError::new(Retry::Fatal, e))?;
+    let committed = store.load()?;
+    let start = match task.open(&partitions).await? {
+        Some(own) => own,
+        None => committed.clone(),
+    };
+    consumer.seek(&start);
+    observer.started();
+    info!(
+        connector = name,
+        partitions = partitions.len(),
+        "sink task started"
+    );
+
+    let mut last_committed = committed;
+    let mut last_flush = Instant::now();
+    let mut pending = false;
+    loop {
+        let flush_in = settings.flush_interval.saturating_sub(last_flush.elapsed());
+        let batch = tokio::select! {
+            batch = consumer.poll(settings.max_poll_records, settings.max_poll_bytes, shutdown) => {
+                batch.map_err(|e| ConnectorError::new(Retry::Fatal, e))?
+            }
+            _ = tokio::time::sleep(flush_in), if pending => Vec::new(),
+        };
+        if !batch.is_empty() {
+            let records = convert(name, &batch, &mut converters, &settings.errors)?;
+            let mut backoff = Backoff::new(&settings.errors);
+            let refused = loop {
+                match task.put(records.clone()).await {
+                    Ok(refused) => break refused,
+                    Err(e) => backoff.failed(e, shutdown, &*observer).await?,
+                }
+            };
+            for r in refused {
+                let c = records.get(r.index).ok_or_else(|| {
+                    ConnectorError::fatal_msg(format!(
+                        "the sink task refused record {} of a batch of {}",
+                        r.index,
+                        records.len()
+                    ))
+                })?;
+                let failure = RecordFailed {
+                    stage: "TASK_PUT",
+                    topic: c.topic.to_string(),
+                    partition: c.partition,
+                    offset: c.offset,
+                    cause: r.error.chain(),
+                };
+                tolerate(name, &settings.errors, failure)?;
+            }
+            pending = true;
+        }
+        let stopping = shutdown.is_cancelled();
+        if pending && (stopping || last_flush.elapsed() >= settings.flush_interval) {
+            let mut backoff = Backoff::new(&settings.errors);
+            while let Err(e) = task.flush().await {
+                backoff.failed(e, shutdown, &*observer).await?;
+            }
+            let positions = consumer.positions();
+            if positions != last_committed {
+                store.commit(&positions)?;
+                last_committed = positions;
+            }
+            pending = false;
+            last_flush = Instant::now();
+        }
+        if stopping {
+            task.close().await;
+            return Ok(());
+        }
+    }
+}
+
+/// Converts a polled batch. A record that cannot be converted fails the task naming it, or
+/// under `errors.tolerance=all` is left out.
+fn convert(
+    name: &str,
+    batch: &[Consumed],
+    converters: &mut SinkConverters,
+    errors: &ErrorSettings,
+) -> Result<Vec<SinkRecord>, ConnectorError> {
+    let mut out = Vec::with_capacity(batch.len());
+    for c in batch {
+        let r = &c.record;
+        let failure = |stage, cause| RecordFailed {
+            stage,
+            topic: c.topic.to_string(),
+            partition: 0,
+            offset: r.offset,
+            cause,
+        };
+        let key = match converters.key.read(&c.topic, r.key.as_deref()) {
+            Ok(k) => k,
+            Err(e) => {
+                tolerate(name, errors, failure("KEY_CONVERTER", e))?;
+                continue;
+            }
+        };
+        let value = match converters.value.read(&c.topic, r.value.as_deref()) {
+            Ok(v) => v,
+            Err(e) => {
+                tolerate(name, errors, failure("VALUE_CONVERTER", e))?;
+                continue;
+            }
+        };
+        out.push(SinkRecord {
+            topic: c.topic.clone(),
+            partition: 0,
+            offset: r.offset,
+            timestamp_ms: Some(r.timestamp_ms),
+            key,
+            value,
+            headers: r
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), Some(v.clone())))
+                .collect(),
+        });
+    }
+    Ok(out)
+}
+
+/// A record that cannot be delivered: the task's fatal error under `errors.tolerance=none`;
+/// skipped under `all`, and logged when `errors.log.enable` (the dead-letter queue is refused
+/// by the settings until it exists).
+fn tolerate(
+    name: &str,
+    errors: &ErrorSettings,
+    failure: RecordFailed,
+) -> Result<(), ConnectorError> {
+    match errors.tolerance {
+        Tolerance::None => Err(ConnectorError::new(Retry::Fatal, failure)),
+        Tolerance::All => {
+            if errors.log_enable {
+                warn!(connector = name, stage = failure.stage, topic = %failure.topic,
+                    partition = failure.partition, offset = failure.offset, cause = %failure.cause,
+                    "record skipped (errors.tolerance=all)");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Retries of a failing `put` or `flush`: transient errors are retried with a doubling
+/// backoff (1 s up to `errors.retry.delay.max.ms`) and reported to the observer, so the task
+/// stays RUNNING; anything else, or a transient error while stopping, ends the task.
+struct Backoff {
+    delay: Duration,
+    max: Duration,
+}
+
+impl Backoff {
+    fn new(errors: &ErrorSettings) -> Self {
+        Backoff {
+            delay: Duration::from_secs(1).min(errors.retry_delay_max),
+            max: errors.retry_delay_max,
+        }
+    }
+
+    /// `Ok` once it is time to try again, or the error that ends the task.
+    async fn failed(
+        &mut self,
+        error: ConnectorError,
+        shutdown: &CancellationToken,
+        observer: &dyn TaskObserver,
+    ) -> Result<(), ConnectorError> {
+        if error.retry() != Retry::Transient || shutdown.is_cancelled() {
+            return Err(error);
+        }
+        warn!(error = %error.chain(), retry_in_ms = self.delay.as_millis() as u64,
+            "sink task retrying after a transient error; it stays RUNNING");
+        observer.transient_error(&error, self.delay);
+        tokio::select! {
+            _ = shutdown.cancelled() => return Err(error),
+            _ = tokio::time::sleep(self.delay) => {}
+        }
+        self.delay = (self.delay * 2).min(self.max);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;
