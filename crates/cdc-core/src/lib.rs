@@ -9,7 +9,8 @@
 //! * [`error`]: transient versus fatal errors.
 //! * [`config`]: typed configs from Debezium's flat property map, reporting every problem.
 //! * [`configdef`]: Connect's ConfigDef model, `/config/validate` output, secret masking, config providers.
-//! * [`json`]: Connect's JsonConverter; [`json_write`]: its payloads written straight to bytes.
+//! * [`json`]: Connect's JsonConverter; [`json_write`]: its payloads written straight to bytes;
+//!   [`json_read`]: its reading half (`toConnectData`), for sinks.
 //! * [`deferred`]: raw rows a source sends undecoded, for converters to write directly.
 //! * [`key_columns`]: `message.key.columns`, custom message keys per table.
 //! * [`avro`]: Confluent's AvroConverter data mapping (Avro schemas and datums, wire format).
@@ -24,6 +25,7 @@ pub mod deferred;
 pub mod envelope;
 pub mod error;
 pub mod json;
+pub mod json_read;
 pub mod json_write;
 pub mod key_columns;
 pub mod offset;
@@ -40,8 +42,9 @@ pub use deferred::{DeferredRows, RawRow, RowDecoder};
 pub use envelope::{Op, ProcessingTime, TransactionBlock};
 pub use error::{Classify, ConnectorError, Retry};
 pub use json::JsonConverter;
+pub use json_read::{JsonReadError, JsonReader};
 pub use offset::SourceOffset;
-pub use record::{Data, Record};
+pub use record::{Data, Record, SchemaAndValue};
 pub use schema::{Field, Schema, SchemaType};
 pub use sink::{Positions, Refused, SinkRecord, SinkTask, TopicPartition};
 pub use source::{Batch, BatchReceiver, BatchSender, QueueBounds, Source, SourceContext};

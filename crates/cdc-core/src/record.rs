@@ -18,6 +18,27 @@ impl Data {
     }
 }
 
+/// A key or value read from a topic: Connect's `SchemaAndValue`, whose schema is absent for
+/// schemaless data (JsonConverter with `schemas.enable=false`, or an envelope whose `schema` is
+/// `null`). Schemaless JSON objects are `Value::Map`s with `Value::String` keys, as in Connect;
+/// a struct always has its schema, because `Value::Struct` is positional.
+///
+/// `Data` (what sources write) keeps its required schema: writers need one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchemaAndValue {
+    pub schema: Option<Arc<Schema>>,
+    pub value: Value,
+}
+
+impl From<Data> for SchemaAndValue {
+    fn from(data: Data) -> Self {
+        SchemaAndValue {
+            schema: Some(data.schema),
+            value: data.value,
+        }
+    }
+}
+
 /// One record for a topic. A `None` key is a null key; a `None` value is a tombstone.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
