@@ -1,7 +1,8 @@
 //! The reading half of Kafka Connect's JsonConverter (`toConnectData`): JSON bytes from a topic
 //! back into Connect data, as a sink task needs them. Pure, and never panics on input.
 //!
-//! [`JsonReader::to_connect`] follows `org.apache.kafka.connect.json.JsonConverter` (Kafka 3.9):
+//! [`JsonReader::to_connect`] follows `org.apache.kafka.connect.json.JsonConverter` (as read in
+//! Kafka's source at 4.0.0-SNAPSHOT, October 2024):
 //!
 //! * null bytes (a tombstone or a null key) are `None`;
 //! * with `schemas.enable=true` the document must be an object with exactly `schema` and
@@ -279,6 +280,7 @@ impl JsonReader {
             ));
         };
         let mut schema = Schema::new(SchemaType::Struct);
+        let mut names = std::collections::HashSet::with_capacity(fields.len());
         let fields_path = path.key("fields");
         for (i, field) in fields.iter().enumerate() {
             let path = fields_path.index(i);
@@ -299,7 +301,7 @@ impl JsonReader {
                     ))
                 }
             };
-            if schema.field_index(name).is_some() {
+            if !names.insert(name.as_ref()) {
                 return Err(schema_error(
                     &path,
                     format!("duplicate field name {name:?}"),
