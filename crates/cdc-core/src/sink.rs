@@ -11,7 +11,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::error::ConnectorError;
-use crate::record::Data;
+use crate::record::SchemaAndValue;
 
 /// A topic partition (the embedded log has partition 0 only).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -33,9 +33,9 @@ pub struct SinkRecord {
     /// The record's timestamp in milliseconds since the epoch, when it has one.
     pub timestamp_ms: Option<i64>,
     /// The key as the key converter read it (`None`: a null key).
-    pub key: Option<Data>,
+    pub key: Option<SchemaAndValue>,
     /// The value as the value converter read it (`None`: a tombstone).
-    pub value: Option<Data>,
+    pub value: Option<SchemaAndValue>,
     /// Headers as they were on the topic (name, bytes; `None` for a null header value).
     pub headers: Vec<(String, Option<Vec<u8>>)>,
 }

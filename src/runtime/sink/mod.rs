@@ -10,7 +10,9 @@ pub use settings::{ErrorSettings, SinkSettings, Tolerance, TopicSelection};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cdc_core::{ConnectorError, Data, Positions, Retry, SinkRecord, SinkTask};
+use cdc_core::{
+    ConnectorError, JsonReader, Positions, Retry, SchemaAndValue, SinkRecord, SinkTask,
+};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
@@ -20,7 +22,18 @@ use crate::log::EmbeddedLog;
 /// Turns a record's key or value bytes back into Connect data (a converter's `toConnectData`).
 pub trait ReadConverter: Send {
     /// `None` bytes (a null key, a tombstone) give `None`.
-    fn read(&mut self, topic: &str, bytes: Option<&[u8]>) -> Result<Option<Data>, String>;
+    fn read(&mut self, topic: &str, bytes: Option<&[u8]>)
+        -> Result<Option<SchemaAndValue>, String>;
+}
+
+impl ReadConverter for JsonReader {
+    fn read(
+        &mut self,
+        topic: &str,
+        bytes: Option<&[u8]>,
+    ) -> Result<Option<SchemaAndValue>, String> {
+        self.to_connect(topic, bytes).map_err(|e| e.to_string())
+    }
 }
 
 /// The key and value converters of a sink task.

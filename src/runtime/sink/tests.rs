@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use cdc_core::{
-    ConfigMap, ConnectorError, Data, Positions, Refused, Schema, SinkRecord, SinkTask,
+    ConfigMap, ConnectorError, Positions, Refused, Schema, SchemaAndValue, SinkRecord, SinkTask,
     TopicPartition, Value,
 };
 use tokio_util::sync::CancellationToken;
@@ -18,16 +18,20 @@ use crate::runtime::NoObserver;
 struct Utf8;
 
 impl ReadConverter for Utf8 {
-    fn read(&mut self, _topic: &str, bytes: Option<&[u8]>) -> Result<Option<Data>, String> {
+    fn read(
+        &mut self,
+        _topic: &str,
+        bytes: Option<&[u8]>,
+    ) -> Result<Option<SchemaAndValue>, String> {
         let Some(bytes) = bytes else { return Ok(None) };
         if bytes == b"bad" {
             return Err("not convertible".into());
         }
         let s = String::from_utf8(bytes.to_vec()).map_err(|e| e.to_string())?;
-        Ok(Some(Data::new(
-            Arc::new(Schema::string()),
-            Value::String(s.into()),
-        )))
+        Ok(Some(SchemaAndValue {
+            schema: Some(Arc::new(Schema::string())),
+            value: Value::String(s.into()),
+        }))
     }
 }
 
@@ -56,7 +60,7 @@ struct Target {
 
 struct MemorySink(Arc<Mutex<Target>>);
 
-fn text(d: &Option<Data>) -> String {
+fn text(d: &Option<SchemaAndValue>) -> String {
     match d.as_ref().map(|d| &d.value) {
         Some(Value::String(s)) => s.to_string(),
         _ => "<null>".into(),
