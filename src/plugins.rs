@@ -1,12 +1,15 @@
-//! The connector registry: `connector.class` → a source connector built from its config.
+//! The connector registry: `connector.class` → a source connector or a sink task built from
+//! its config.
 //!
 //! Class names are accepted as Debezium / Kafka Connect spell them, plus short aliases.
 
+mod file_sink;
 mod file_source;
 
+pub use file_sink::FileStreamSink;
 pub use file_source::FileStreamSource;
 
-use cdc_core::{ConfigErrors, ConfigMap, ConfigProblem, Source};
+use cdc_core::{ConfigErrors, ConfigMap, ConfigProblem, SinkTask, Source};
 use serde_json::{json, Value as Json};
 
 /// The source connectors this build knows, each with its accepted names (canonical first).
@@ -37,12 +40,23 @@ const SOURCES: &[(Plugin, &[&str])] = &[
     ),
 ];
 
+/// The sink connectors this build knows, each with its accepted names (canonical first).
+const SINKS: &[(Plugin, &[&str])] = &[(
+    Plugin::FileStreamSink,
+    &[
+        "org.apache.kafka.connect.file.FileStreamSinkConnector",
+        "FileStreamSink",
+        "file-sink",
+    ],
+)];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Plugin {
     Postgres,
     MySql,
     MariaDb,
     FileStream,
+    FileStreamSink,
 }
 
 /// Every accepted `connector.class` value of a source connector.
@@ -74,16 +88,21 @@ const OTHER_PLUGINS: &[(&str, &str)] = &[
 /// Every plugin, connectors first (Connect lists them sorted by class within a type).
 pub fn plugins() -> Vec<PluginInfo> {
     let version = env!("CARGO_PKG_VERSION").to_owned();
-    let mut out: Vec<PluginInfo> = SOURCES
-        .iter()
-        .map(|(_, names)| PluginInfo {
-            class: names[0],
-            type_: "source",
-            version: version.clone(),
-            aliases: names[1..].to_vec(),
-        })
-        .collect();
-    out.sort_by(|a, b| a.class.cmp(b.class));
+    let connectors = |list: &[(Plugin, &'static [&'static str])], type_| {
+        let mut out: Vec<PluginInfo> = list
+            .iter()
+            .map(|(_, names)| PluginInfo {
+                class: names[0],
+                type_,
+                version: version.clone(),
+                aliases: names[1..].to_vec(),
+            })
+            .collect();
+        out.sort_by(|a, b| a.class.cmp(b.class));
+        out
+    };
+    let mut out = connectors(SINKS, "sink");
+    out.extend(connectors(SOURCES, "source"));
     out.extend(OTHER_PLUGINS.iter().map(|(class, type_)| PluginInfo {
         class,
         type_,
@@ -107,13 +126,50 @@ pub fn find_plugin(name: &str) -> Option<PluginInfo> {
     })
 }
 
-/// The source plugin a `connector.class` value names (any of its accepted spellings).
+/// The connector plugin a `connector.class` value names (any of its accepted spellings).
 fn plugin_of(class: &str) -> Option<Plugin> {
     let class = class.trim();
     SOURCES
         .iter()
+        .chain(SINKS)
         .find(|(_, names)| names.iter().any(|n| n.eq_ignore_ascii_case(class)))
         .map(|(p, _)| *p)
+}
+
+/// Whether a connector config names a sink connector.
+pub fn is_sink(config: &ConfigMap) -> bool {
+    plugin_of_config(config).is_some_and(|p| SINKS.iter().any(|(s, _)| *s == p))
+}
+
+/// Connect's connector type of a config: `sink` or `source` (an unknown class counts as a
+/// source, whose validation names the class).
+pub fn connector_type(config: &ConfigMap) -> &'static str {
+    if is_sink(config) {
+        "sink"
+    } else {
+        "source"
+    }
+}
+
+/// Builds the sink task named by `connector.class`. Only validates: nothing is opened until
+/// the task runs.
+pub fn make_sink(config: &ConfigMap) -> Result<Box<dyn SinkTask>, ConfigErrors> {
+    match plugin_of_config(config) {
+        Some(Plugin::FileStreamSink) => {
+            FileStreamSink::from_config(config).map(|s| Box::new(s) as Box<dyn SinkTask>)
+        }
+        _ => Err(problem(
+            config,
+            format!(
+                "not a sink connector class; valid values: {}",
+                SINKS
+                    .iter()
+                    .flat_map(|(_, names)| names.iter().copied())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+    }
 }
 
 /// The source plugin a connector config's `connector.class` names.
@@ -151,6 +207,14 @@ fn plugin_def(class: &str) -> cdc_core::configdef::ConfigDef {
                 .default_value("2000")
                 .importance(Importance::Low),
             ),
+        Some(Plugin::FileStreamSink) => ConfigDef::new().define(
+            ConfigKey::new(
+                "file",
+                ConfigType::String,
+                "Destination filename. If not specified, the standard output will be used",
+            )
+            .importance(Importance::High),
+        ),
         None => ConfigDef::new(),
     }
 }
@@ -182,16 +246,28 @@ pub fn validate(class: &str, config: &ConfigMap) -> Json {
     if let Some(n) = config.get("name") {
         problems.extend(connector_name_problem(n));
     }
-    if let Err(ConfigErrors(mut p)) = make_source(&config) {
-        problems.append(&mut p);
-    }
-    if let Err(ConfigErrors(mut p)) =
-        crate::runtime::Converters::from_config(&config, &ConfigMap::new())
-    {
-        problems.append(&mut p);
-    }
-    if let Err(ConfigErrors(mut p)) = crate::runtime::queue_bounds(&config) {
-        problems.append(&mut p);
+    if is_sink(&config) {
+        let worker = ConfigMap::new();
+        let checks = [
+            make_sink(&config).err(),
+            crate::runtime::sink::SinkSettings::from_config(&config, &worker).err(),
+            crate::runtime::sink::SinkConverters::from_config(&config, &worker).err(),
+        ];
+        for ConfigErrors(mut p) in checks.into_iter().flatten() {
+            problems.append(&mut p);
+        }
+    } else {
+        if let Err(ConfigErrors(mut p)) = make_source(&config) {
+            problems.append(&mut p);
+        }
+        if let Err(ConfigErrors(mut p)) =
+            crate::runtime::Converters::from_config(&config, &ConfigMap::new())
+        {
+            problems.append(&mut p);
+        }
+        if let Err(ConfigErrors(mut p)) = crate::runtime::queue_bounds(&config) {
+            problems.append(&mut p);
+        }
     }
     // `configdef` words problems with a value as Connect does; a missing required value gets
     // Connect's own sentence.
@@ -298,6 +374,10 @@ pub fn make_source_on(
         Some(Plugin::FileStream) => {
             FileStreamSource::from_config(config).map(|s| Box::new(s) as Box<dyn Source>)
         }
+        Some(Plugin::FileStreamSink) => Err(problem(
+            config,
+            "a sink connector, not a source connector".into(),
+        )),
         None => Err(problem(
             config,
             format!(
@@ -317,7 +397,7 @@ pub fn context_headers(config: &ConfigMap) -> Result<Vec<(String, Vec<u8>)>, Con
         Some(Plugin::Postgres) => "postgresql",
         Some(Plugin::MySql) => "mysql",
         Some(Plugin::MariaDb) => "mariadb",
-        Some(Plugin::FileStream) | None => return Ok(Vec::new()),
+        Some(Plugin::FileStream | Plugin::FileStreamSink) | None => return Ok(Vec::new()),
     };
     let mut r = cdc_core::ConfigReader::new(config);
     let enabled = r.bool("extended.headers.enabled", true);

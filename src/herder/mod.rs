@@ -17,6 +17,8 @@
 //! never held across `.await`.
 
 pub mod entities;
+mod sink_offsets;
+mod sink_task;
 mod task;
 
 use std::collections::BTreeMap;
@@ -392,7 +394,7 @@ impl Herder {
             name: name.to_owned(),
             config: mask(&c.config),
             tasks: task_ids(name, c.target),
-            type_: "source".into(),
+            type_: plugins::connector_type(&c.config).into(),
         })
     }
 
@@ -424,7 +426,7 @@ impl Herder {
                 trace: None,
             },
             tasks,
-            type_: "source".into(),
+            type_: plugins::connector_type(&c.config).into(),
         })
     }
 
@@ -601,10 +603,20 @@ impl Herder {
         Ok(())
     }
 
-    /// The connector's committed source offsets.
+    /// Whether the connector is a sink (404 when there is no such connector).
+    fn sink(&self, name: &str) -> Result<bool, HerderError> {
+        let map = lock(&self.inner.connectors);
+        let c = map.get(name).ok_or_else(|| not_found(name))?;
+        Ok(plugins::is_sink(&c.config))
+    }
+
+    /// The connector's committed offsets: a source's, or a sink's consumed positions in
+    /// Connect's sink shape.
     pub async fn offsets(&self, name: &str) -> Result<ConnectorOffsets, HerderError> {
-        if !self.exists(name) {
-            return Err(not_found(name));
+        if self.sink(name)? {
+            let (log, n) = (self.inner.log.clone(), name.to_owned());
+            let stored = blocking(move || log.sink_offsets(&n)).await?;
+            return Ok(sink_offsets::to_rest(stored.unwrap_or_default()));
         }
         let (log, n) = (self.inner.log.clone(), name.to_owned());
         let stored = blocking(move || log.source_offset(&n)).await?;
@@ -651,6 +663,20 @@ impl Herder {
                 ))
             }
         };
+        if self.sink(name)? {
+            let changes = sink_offsets::parse(&offsets).map_err(HerderError::BadRequest)?;
+            let (log, n) = (self.inner.log.clone(), name.to_owned());
+            blocking(move || {
+                let mut stored = log.sink_offsets(&n)?.unwrap_or_default();
+                sink_offsets::apply(&mut stored, changes);
+                log.set_sink_offsets(&n, &stored)
+            })
+            .await?;
+            info!(connector = %name, "sink offsets altered");
+            return Ok(Message {
+                message: "The offsets for this connector have been altered successfully".into(),
+            });
+        }
         let mut changes = Vec::new();
         for o in offsets {
             let Some(partition) = o.partition else {
@@ -686,8 +712,12 @@ impl Herder {
         let _ops = self.inner.ops.lock().await;
         self.check_stopped(name)?;
         let (log, n) = (self.inner.log.clone(), name.to_owned());
-        blocking(move || log.delete_source_offset(&n)).await?;
-        info!(connector = %name, "source offsets reset");
+        if self.sink(name)? {
+            blocking(move || log.delete_sink_offsets(&n)).await?;
+        } else {
+            blocking(move || log.delete_source_offset(&n)).await?;
+        }
+        info!(connector = %name, "offsets reset");
         Ok(Message {
             message: "The offsets for this connector have been reset successfully".into(),
         })

@@ -1,5 +1,5 @@
 //! One source task: built from the connector's config, run with `runtime::run_source_observed`,
-//! its status kept where the herder reads it.
+//! its status kept where the herder reads it. Sink connectors' tasks: `super::sink_task`.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -45,8 +45,8 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// A running task: cancel it and wait for it with [`RunningTask::stop`].
 pub(crate) struct RunningTask {
-    cancel: CancellationToken,
-    join: JoinHandle<()>,
+    pub(super) cancel: CancellationToken,
+    pub(super) join: JoinHandle<()>,
 }
 
 impl RunningTask {
@@ -62,10 +62,10 @@ impl RunningTask {
     }
 }
 
-struct Observer {
-    connector: String,
-    status: SharedStatus,
-    topics: SharedTopics,
+pub(super) struct Observer {
+    pub connector: String,
+    pub status: SharedStatus,
+    pub topics: SharedTopics,
 }
 
 impl TaskObserver for Observer {
@@ -107,6 +107,9 @@ pub(crate) fn spawn(
     topics: SharedTopics,
     parent: &CancellationToken,
 ) -> RunningTask {
+    if plugins::is_sink(config) {
+        return super::sink_task::spawn(name, config, worker_config, log, status, topics, parent);
+    }
     let cancel = parent.child_token();
     *lock(&status) = TaskStatus::new(State::Running);
     let config = &plugins::with_worker_defaults(config, name, log.dir());

@@ -3,6 +3,7 @@
 
 pub(crate) mod client;
 mod differential;
+mod file_sink;
 mod postgres;
 mod resilience;
 
@@ -502,11 +503,12 @@ fn the_rest_api_answers_as_kafka_connect_for_every_endpoint() {
         .collect();
     assert!(classes.contains(&"io.debezium.connector.postgresql.PostgresConnector"));
     assert!(classes.contains(&FILE_CLASS));
+    assert!(classes.contains(&"org.apache.kafka.connect.file.FileStreamSinkConnector"));
     assert!(plugins
         .as_array()
         .unwrap()
         .iter()
-        .all(|p| p["type"] == "source" && p["version"].is_string()));
+        .all(|p| { (p["type"] == "source" || p["type"] == "sink") && p["version"].is_string() }));
     let all = w.get("/connector-plugins?connectorsOnly=false").json();
     assert!(all
         .as_array()

@@ -11,12 +11,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cdc_core::{
-    ConnectorError, JsonReader, Positions, Retry, SchemaAndValue, SinkRecord, SinkTask,
+    ConfigErrors, ConfigMap, ConfigProblem, ConnectorError, JsonReader, Positions, Retry,
+    SchemaAndValue, SinkRecord, SinkTask,
 };
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use super::TaskObserver;
+use super::{Converter, TaskObserver};
 use crate::log::EmbeddedLog;
 
 /// Turns a record's key or value bytes back into Connect data (a converter's `toConnectData`).
@@ -40,6 +41,35 @@ impl ReadConverter for JsonReader {
 pub struct SinkConverters {
     pub key: Box<dyn ReadConverter>,
     pub value: Box<dyn ReadConverter>,
+}
+
+impl SinkConverters {
+    /// `key.converter` and `value.converter` as a source connector reads them (the connector's
+    /// own, else the worker's, else JsonConverter with schemas), in their reading form.
+    /// AvroConverter cannot read yet: refused by name rather than run wrong.
+    pub fn from_config(connector: &ConfigMap, worker: &ConfigMap) -> Result<Self, ConfigErrors> {
+        let converters = super::Converters::from_config(connector, worker)?;
+        let reader = |c: &Converter, side: &str| -> Result<Box<dyn ReadConverter>, ConfigProblem> {
+            match c {
+                Converter::Json(json) => Ok(Box::new(json.reader())),
+                Converter::Avro(_) => Err(ConfigProblem {
+                    property: format!("{side}.converter"),
+                    value: Some(super::AVRO_CONVERTER.to_owned()),
+                    message: "sink connectors cannot read Avro yet (issue 14); use JsonConverter"
+                        .into(),
+                }),
+            }
+        };
+        match (
+            reader(&converters.key, "key"),
+            reader(&converters.value, "value"),
+        ) {
+            (Ok(key), Ok(value)) => Ok(SinkConverters { key, value }),
+            (k, v) => Err(ConfigErrors(
+                [k.err(), v.err()].into_iter().flatten().collect(),
+            )),
+        }
+    }
 }
 
 /// Where a sink's consumed positions are committed.
@@ -175,6 +205,9 @@ async fn run_until_stopped(
                 };
                 tolerate(name, &settings.errors, failure)?;
             }
+            let mut topics: Vec<Arc<str>> = batch.iter().map(|c| c.topic.clone()).collect();
+            topics.dedup();
+            observer.topics_written(&topics);
             pending = true;
         }
         let stopping = shutdown.is_cancelled();
