@@ -10,31 +10,12 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::settings::TopicSelection;
-use crate::log::{EmbeddedLog, LogError, SinkPositions, StoredRecord};
+use super::Consumed;
+use crate::log::{EmbeddedLog, LogError, SinkPositions};
 
 /// How often a consumer with nothing to read looks for topics created since (`topics.regex`,
 /// or listed topics that do not exist yet), when no append woke it first.
 const RESCAN: Duration = Duration::from_secs(1);
-
-/// A record read from a topic of the log.
-#[derive(Debug, Clone)]
-pub struct Consumed {
-    pub topic: Arc<str>,
-    pub record: StoredRecord,
-}
-
-impl Consumed {
-    /// Key, value and header bytes: what a batch's byte bound counts.
-    pub fn size(&self) -> usize {
-        let r = &self.record;
-        r.key.as_ref().map_or(0, Vec::len)
-            + r.value.as_ref().map_or(0, Vec::len)
-            + r.headers
-                .iter()
-                .map(|(k, v)| k.len() + v.len())
-                .sum::<usize>()
-    }
-}
 
 /// The embedded-log consumer of one sink task.
 pub struct LogConsumer {
@@ -154,6 +135,7 @@ impl LogConsumer {
                 self.positions.insert(topic.clone(), record.offset + 1);
                 let consumed = Consumed {
                     topic: topic.clone(),
+                    partition: 0,
                     record,
                 };
                 bytes += consumed.size();

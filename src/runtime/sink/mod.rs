@@ -4,7 +4,7 @@
 mod log_consumer;
 mod settings;
 
-pub use log_consumer::{from_stored, to_stored, Consumed, LogConsumer};
+pub use log_consumer::{from_stored, to_stored, LogConsumer};
 pub use settings::{ErrorSettings, SinkSettings, Tolerance, TopicSelection};
 
 use std::sync::Arc;
@@ -18,7 +18,28 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use super::{Converter, TaskObserver};
-use crate::log::EmbeddedLog;
+use crate::log::{EmbeddedLog, StoredRecord};
+
+/// A record read from a topic partition (the embedded log's, or Kafka's).
+#[derive(Debug, Clone)]
+pub struct Consumed {
+    pub topic: Arc<str>,
+    pub partition: i32,
+    pub record: StoredRecord,
+}
+
+impl Consumed {
+    /// Key, value and header bytes: what a batch's byte bound counts.
+    pub fn size(&self) -> usize {
+        let r = &self.record;
+        r.key.as_ref().map_or(0, Vec::len)
+            + r.value.as_ref().map_or(0, Vec::len)
+            + r.headers
+                .iter()
+                .map(|(k, v)| k.len() + v.len())
+                .sum::<usize>()
+    }
+}
 
 /// Turns a record's key or value bytes back into Connect data (a converter's `toConnectData`).
 pub trait ReadConverter: Send {
@@ -245,7 +266,7 @@ fn convert(
         let failure = |stage, cause| RecordFailed {
             stage,
             topic: c.topic.to_string(),
-            partition: 0,
+            partition: c.partition,
             offset: r.offset,
             cause,
         };
@@ -265,7 +286,7 @@ fn convert(
         };
         out.push(SinkRecord {
             topic: c.topic.clone(),
-            partition: 0,
+            partition: c.partition,
             offset: r.offset,
             timestamp_ms: Some(r.timestamp_ms),
             key,
