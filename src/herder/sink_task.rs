@@ -11,7 +11,7 @@ use super::entities::State;
 use super::task::{lock, Observer, RunningTask, SharedStatus, SharedTopics, TaskStatus};
 use crate::log::EmbeddedLog;
 use crate::plugins;
-use crate::runtime::sink::{self, LogConsumer, LogPositions, SinkConverters, SinkSettings};
+use crate::runtime::sink::{self, LogConsumer, LogSide, SinkConverters, SinkSettings};
 
 /// Starts the task of sink connector `name`; its status goes RUNNING now and FAILED (with the
 /// error chain as `trace`) if it cannot be built or ends with a fatal error.
@@ -39,8 +39,8 @@ pub(crate) fn spawn(
                 return;
             }
         };
-        let consumer = LogConsumer::new(log.clone(), settings.topics.clone());
-        let store = Box::new(LogPositions {
+        let consumer = Box::new(LogSide {
+            consumer: LogConsumer::new(log.clone(), settings.topics.clone()),
             log,
             connector: name.clone(),
         });
@@ -54,7 +54,6 @@ pub(crate) fn spawn(
             task,
             consumer,
             converters,
-            store,
             settings,
             token.clone(),
             observer,

@@ -1,9 +1,11 @@
 //! The sink runtime (`docs/decisions/sink-runtime.md`): topics → converters → a
 //! [`SinkTask`] → positions committed once the task has flushed what they cover.
 
+mod consumer;
 mod log_consumer;
 mod settings;
 
+pub use consumer::{LogSide, SinkConsumer};
 pub use log_consumer::{from_stored, to_stored, LogConsumer};
 pub use settings::{ErrorSettings, SinkSettings, Tolerance, TopicSelection};
 
@@ -11,14 +13,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cdc_core::{
-    ConfigErrors, ConfigMap, ConfigProblem, ConnectorError, JsonReader, Positions, Retry,
-    SchemaAndValue, SinkRecord, SinkTask,
+    ConfigErrors, ConfigMap, ConfigProblem, ConnectorError, JsonReader, Retry, SchemaAndValue,
+    SinkRecord, SinkTask,
 };
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use super::{Converter, TaskObserver};
-use crate::log::{EmbeddedLog, StoredRecord};
+use crate::log::StoredRecord;
 
 /// A record read from a topic partition (the embedded log's, or Kafka's).
 #[derive(Debug, Clone)]
@@ -93,34 +95,6 @@ impl SinkConverters {
     }
 }
 
-/// Where a sink's consumed positions are committed.
-pub trait PositionStore: Send {
-    fn load(&self) -> Result<Positions, ConnectorError>;
-    fn commit(&self, positions: &Positions) -> Result<(), ConnectorError>;
-}
-
-/// Positions in the embedded log's `sink_offsets` table, under the connector's name.
-pub struct LogPositions {
-    pub log: EmbeddedLog,
-    pub connector: String,
-}
-
-impl PositionStore for LogPositions {
-    fn load(&self) -> Result<Positions, ConnectorError> {
-        let stored = self
-            .log
-            .sink_offsets(&self.connector)
-            .map_err(|e| ConnectorError::new(Retry::Fatal, e))?;
-        Ok(stored.as_ref().map(from_stored).unwrap_or_default())
-    }
-
-    fn commit(&self, positions: &Positions) -> Result<(), ConnectorError> {
-        self.log
-            .set_sink_offsets(&self.connector, &to_stored(positions))
-            .map_err(|e| ConnectorError::new(Retry::Fatal, e))
-    }
-}
-
 /// Why a record could not be delivered, as Connect's error reporter names the stage.
 #[derive(Debug, thiserror::Error)]
 #[error(
@@ -141,15 +115,14 @@ pub struct RecordFailed {
 pub async fn run_sink(
     name: &str,
     task: Box<dyn SinkTask>,
-    consumer: LogConsumer,
+    consumer: Box<dyn SinkConsumer>,
     converters: SinkConverters,
-    store: Box<dyn PositionStore>,
     settings: SinkSettings,
     shutdown: CancellationToken,
     observer: Arc<dyn TaskObserver>,
 ) -> Result<(), ConnectorError> {
     let run = run_until_stopped(
-        name, task, consumer, converters, store, settings, &shutdown, observer,
+        name, task, consumer, converters, settings, &shutdown, observer,
     );
     match run.await {
         // Stopped while the target was away: what was not flushed is not committed, and is
@@ -166,22 +139,19 @@ pub async fn run_sink(
 async fn run_until_stopped(
     name: &str,
     mut task: Box<dyn SinkTask>,
-    mut consumer: LogConsumer,
+    mut consumer: Box<dyn SinkConsumer>,
     mut converters: SinkConverters,
-    store: Box<dyn PositionStore>,
     settings: SinkSettings,
     shutdown: &CancellationToken,
     observer: Arc<dyn TaskObserver>,
 ) -> Result<(), ConnectorError> {
-    let partitions = consumer
-        .partitions()
-        .map_err(|e| ConnectorError::new(Retry::Fatal, e))?;
-    let committed = store.load()?;
+    let partitions = consumer.partitions().await?;
+    let committed = consumer.committed().await?;
     let start = match task.open(&partitions).await? {
         Some(own) => own,
         None => committed.clone(),
     };
-    consumer.seek(&start);
+    consumer.seek(&start).await?;
     observer.started();
     info!(
         connector = name,
@@ -195,9 +165,7 @@ async fn run_until_stopped(
     loop {
         let flush_in = settings.flush_interval.saturating_sub(last_flush.elapsed());
         let batch = tokio::select! {
-            batch = consumer.poll(settings.max_poll_records, settings.max_poll_bytes, shutdown) => {
-                batch.map_err(|e| ConnectorError::new(Retry::Fatal, e))?
-            }
+            batch = consumer.poll(settings.max_poll_records, settings.max_poll_bytes, shutdown) => batch?,
             _ = tokio::time::sleep(flush_in), if pending => Vec::new(),
         };
         if !batch.is_empty() {
@@ -239,7 +207,7 @@ async fn run_until_stopped(
             }
             let positions = consumer.positions();
             if positions != last_committed {
-                store.commit(&positions)?;
+                consumer.commit(&positions).await?;
                 last_committed = positions;
             }
             pending = false;

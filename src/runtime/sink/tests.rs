@@ -133,6 +133,14 @@ fn settings(extra: &[(&str, &str)], flush_ms: &str) -> SinkSettings {
     SinkSettings::from_config(&c, &worker).unwrap()
 }
 
+fn log_side(log: &EmbeddedLog, settings: &SinkSettings) -> Box<dyn SinkConsumer> {
+    Box::new(LogSide {
+        consumer: LogConsumer::new(log.clone(), settings.topics.clone()),
+        log: log.clone(),
+        connector: "sink".into(),
+    })
+}
+
 /// Runs the sink until `done` says so (or 20 s pass), then stops it; returns its result.
 async fn run_until(
     log: &EmbeddedLog,
@@ -141,11 +149,7 @@ async fn run_until(
     done: impl Fn(&Target) -> bool,
 ) -> Result<(), ConnectorError> {
     let shutdown = CancellationToken::new();
-    let consumer = LogConsumer::new(log.clone(), settings.topics.clone());
-    let store = Box::new(LogPositions {
-        log: log.clone(),
-        connector: "sink".into(),
-    });
+    let consumer = log_side(log, &settings);
     let run = tokio::spawn({
         let (task, shutdown) = (Box::new(MemorySink(target.clone())), shutdown.clone());
         async move {
@@ -154,7 +158,6 @@ async fn run_until(
                 task,
                 consumer,
                 converters(),
-                store,
                 settings,
                 shutdown,
                 Arc::new(NoObserver),
@@ -224,11 +227,7 @@ async fn a_position_is_committed_only_after_the_task_flushed() {
     let shutdown = CancellationToken::new();
     let s = settings(&[], "3600000");
     let run = tokio::spawn({
-        let consumer = LogConsumer::new(log.clone(), s.topics.clone());
-        let store = Box::new(LogPositions {
-            log: log.clone(),
-            connector: "sink".into(),
-        });
+        let consumer = log_side(&log, &s);
         let (task, shutdown) = (Box::new(MemorySink(target.clone())), shutdown.clone());
         async move {
             run_sink(
@@ -236,7 +235,6 @@ async fn a_position_is_committed_only_after_the_task_flushed() {
                 task,
                 consumer,
                 converters(),
-                store,
                 s,
                 shutdown,
                 Arc::new(NoObserver),
