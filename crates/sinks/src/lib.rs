@@ -1,0 +1,11 @@
+//! Tributary's sink connectors (`docs/decisions/sink-runtime.md`): what a sink task does with
+//! the records the runtime hands it.
+//!
+//! * [`jdbc`]: the JDBC sink under Debezium's (`io.debezium.connector.jdbc.JdbcSinkConnector`)
+//!   and Confluent's (`io.confluent.connect.jdbc.JdbcSinkConnector`) class names, into
+//!   PostgreSQL, MySQL and MariaDB. So far its pure parts: the JDBC URL, the config, dialects
+//!   (identifier quoting), column types, SQL text, records to row operations and bound values.
+//!   The writer (connections, transactions, batching, exactly-once bookkeeping) comes next.
+
+#[cfg(feature = "jdbc")]
+pub mod jdbc;
