@@ -1,5 +1,5 @@
 //! Avro end to end, checked by Confluent's own Python client: every value of the PostgreSQL
-//! type golden tests (`crates/pg-wal/tests/types.rs`), snapshotted and streamed, is written by
+//! type golden tests (`crates/pg-wal/tests/type_families.rs`), snapshotted and streamed, is written by
 //! two connectors on one worker — one with the JsonConverter, one with the AvroConverter on the
 //! embedded registry — and `confluent_kafka`'s `SchemaRegistryClient` + `AvroDeserializer`,
 //! talking to the worker's registry, must decode every Avro event to what the JsonConverter
@@ -24,60 +24,22 @@ struct Family {
     values: Vec<String>,
 }
 
-/// Reads a Rust string literal at the start of `s`: (its value, the rest).
-fn string_literal(s: &str) -> Option<(String, &str)> {
-    let s = s.trim_start().strip_prefix('"')?;
-    let mut out = String::new();
-    let mut chars = s.char_indices();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '"' => return Some((out, &s[i + 1..])),
-            '\\' => match chars.next()?.1 {
-                'n' => out.push('\n'),
-                other => out.push(other),
-            },
-            c => out.push(c),
-        }
-    }
-    None
+include!("../crates/pg-wal/tests/type_families.rs");
+
+macro_rules! as_families {
+    ($($name:ident: $setup:expr, $ty:expr, [$($v:expr),* $(,)?];)*) => {
+        vec![$(Family {
+            name: stringify!($name).to_owned(),
+            setup: $setup.to_owned(),
+            sql_type: $ty.to_owned(),
+            values: vec![$($v.to_owned()),*],
+        }),*]
+    };
 }
 
-/// The `families!` table of the golden type tests.
+/// The golden type families (`crates/pg-wal/tests/type_families.rs`).
 fn families() -> Vec<Family> {
-    let source = include_str!("../crates/pg-wal/tests/types.rs");
-    let table = source
-        .split("families! {")
-        .nth(1)
-        .expect("types.rs has a families! table");
-    let mut out = Vec::new();
-    for line in table.lines().map(str::trim) {
-        if line == "}" {
-            break;
-        }
-        let Some((name, rest)) = line.split_once(':') else {
-            continue;
-        };
-        let (setup, rest) = string_literal(rest).expect("setup literal");
-        let rest = rest.trim_start().strip_prefix(',').expect("comma");
-        let (sql_type, rest) = string_literal(rest).expect("type literal");
-        let mut rest = rest
-            .trim_start()
-            .strip_prefix(',')
-            .and_then(|r| r.trim_start().strip_prefix('['))
-            .expect("values list");
-        let mut values = Vec::new();
-        while let Some((v, r)) = string_literal(rest) {
-            values.push(v);
-            rest = r.trim_start().strip_prefix(',').unwrap_or(r);
-        }
-        out.push(Family {
-            name: name.to_owned(),
-            setup,
-            sql_type,
-            values,
-        });
-    }
-    out
+    type_families!(as_families)
 }
 
 fn free_port() -> u16 {
