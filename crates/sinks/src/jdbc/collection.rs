@@ -6,8 +6,9 @@
 //!   a field of the envelope's `source` block (observed: `${source.table}_m` → `t_m`).
 //!   Debezium skips a non-Debezium record whose format uses `${source.` with a warning; we
 //!   refuse the record instead (it reaches the dead-letter queue rather than vanishing).
-//! * Confluent: `${topic}` verbatim, so `server.public.t` means schema `public`... of catalog
-//!   `server` (its `parseTableIdentifier` splits on dots; see [`super::dialect::Naming::table`]).
+//! * Confluent: `${topic}` verbatim, so on PostgreSQL `server.public.t` names database
+//!   `server`, schema `public`, table `t` (its `parseTableIdentifier` splits on dots; see
+//!   [`super::dialect::Naming::table`]); users route topics to table names with RegexRouter.
 //!
 //! Both: any other `${...}` is refused when the config is read (Debezium and Confluent would
 //! leave it in the name literally).

@@ -110,18 +110,19 @@ pub fn column_type(schema: &Schema, ctx: &TypeContext<'_>) -> Result<ColumnType,
             let scale = param_u32(schema, "scale").unwrap_or(0);
             let precision = param_u32(schema, "connect.decimal.precision");
             if pg {
+                let s = scale.min(PG_MAX_PRECISION);
                 let p = precision
                     .unwrap_or(PG_MAX_PRECISION)
+                    .max(s)
                     .clamp(1, PG_MAX_PRECISION);
-                ColumnType::plain(format!("numeric({p},{})", scale.min(p)))
+                ColumnType::plain(format!("numeric({p},{s})"))
             } else {
+                let s = scale.min(MYSQL_MAX_SCALE);
                 let p = precision
                     .unwrap_or(MYSQL_MAX_PRECISION)
+                    .max(s)
                     .clamp(1, MYSQL_MAX_PRECISION);
-                ColumnType::plain(format!(
-                    "decimal({p},{})",
-                    scale.min(MYSQL_MAX_SCALE).min(p)
-                ))
+                ColumnType::plain(format!("decimal({p},{s})"))
             }
         }
         logical::VARIABLE_SCALE_DECIMAL if pg => ColumnType::plain("numeric"),

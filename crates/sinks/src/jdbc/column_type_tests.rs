@@ -315,6 +315,13 @@ fn decimal_limits_are_clamped() {
         .param("connect.decimal.precision", "80");
     assert_eq!(ty(Dialect::MySql, &big), "decimal(65,30)");
     assert_eq!(ty(Dialect::Postgres, &big), "numeric(80,40)");
+    // A scale above the precision (PostgreSQL 15 allows numeric(2,5)) widens the precision
+    // rather than rounding the fraction away.
+    let small = named(Schema::bytes(), logical::DECIMAL)
+        .param("scale", "5")
+        .param("connect.decimal.precision", "2");
+    assert_eq!(ty(Dialect::Postgres, &small), "numeric(5,5)");
+    assert_eq!(ty(Dialect::MariaDb, &small), "decimal(5,5)");
     let negative = named(Schema::bytes(), logical::DECIMAL).param("scale", "-2");
     assert_eq!(ty(Dialect::Postgres, &negative), "numeric(1000,0)");
 }

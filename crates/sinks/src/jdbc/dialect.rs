@@ -135,8 +135,12 @@ impl Dialect {
         out
     }
 
-    /// Writes a table name: `"schema"."table"` or `"table"`.
+    /// Writes a table name: `"table"`, `"schema"."table"` or `"database"."schema"."table"`.
     pub fn write_table(self, out: &mut String, table: &TableName) {
+        if let Some(database) = &table.database {
+            self.write_quoted(out, database);
+            out.push('.');
+        }
         if let Some(schema) = &table.schema {
             self.write_quoted(out, schema);
             out.push('.');
@@ -184,19 +188,25 @@ impl Dialect {
     }
 }
 
-/// A table, optionally qualified by a schema (PostgreSQL) or database (MySQL/MariaDB).
+/// A table, optionally qualified by a schema (PostgreSQL) or database (MySQL/MariaDB), and on
+/// PostgreSQL also by a database, which the server only accepts when it is the connected one
+/// (otherwise: "cross-database references are not implemented").
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TableName {
+    pub database: Option<Ident>,
     pub schema: Option<Ident>,
     pub name: Ident,
 }
 
 impl fmt::Display for TableName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.schema {
-            Some(s) => write!(f, "{s}.{}", self.name),
-            None => f.write_str(self.name.as_str()),
+        if let Some(d) = &self.database {
+            write!(f, "{d}.")?;
         }
+        if let Some(s) = &self.schema {
+            write!(f, "{s}.")?;
+        }
+        f.write_str(self.name.as_str())
     }
 }
 
@@ -216,9 +226,9 @@ impl Naming {
 
     /// The table for a resolved collection name (after `${topic}`/`${source.*}` substitution).
     /// Dots separate qualifiers, as in Debezium's `TableId.parseParts` and Confluent's
-    /// `parseTableIdentifier`: `t`, `schema.t`, or on PostgreSQL `database.schema.t` (the
-    /// database part is dropped: a PostgreSQL session can only write its own database). On
-    /// MySQL/MariaDB the qualifier is the database.
+    /// `parseTableIdentifier`: `t`, `schema.t`, or on PostgreSQL `database.schema.t` (kept and
+    /// written: the server refuses a database other than the connected one). On MySQL/MariaDB
+    /// the qualifier is the database.
     pub fn table(&self, resolved: &str) -> Result<TableName, NameError> {
         let folded = self.fold(resolved);
         let parts: Vec<&str> = folded.split('.').collect();
@@ -226,10 +236,10 @@ impl Naming {
             Dialect::Postgres => (3, "database.schema.table"),
             Dialect::MySql | Dialect::MariaDb => (2, "database.table"),
         };
-        let (schema, name) = match parts.as_slice() {
-            [name] => (None, *name),
-            [schema, name] => (Some(*schema), *name),
-            [_database, schema, name] if max == 3 => (Some(*schema), *name),
+        let (database, schema, name) = match parts.as_slice() {
+            [name] => (None, None, *name),
+            [schema, name] => (None, Some(*schema), *name),
+            [database, schema, name] if max == 3 => (Some(*database), Some(*schema), *name),
             _ => {
                 return Err(NameError::TooManyParts {
                     name: resolved.into(),
@@ -240,6 +250,7 @@ impl Naming {
             }
         };
         Ok(TableName {
+            database: database.map(|s| self.dialect.ident(s)).transpose()?,
             schema: schema.map(|s| self.dialect.ident(s)).transpose()?,
             name: self.dialect.ident(name)?,
         })
@@ -347,7 +358,8 @@ mod tests {
             "\"inventory\".\"customers\""
         );
         let t = fold.table("db.public.t").unwrap();
-        assert_eq!(t.to_string(), "public.t");
+        assert_eq!(t.to_string(), "db.public.t");
+        assert_eq!(Dialect::Postgres.quote_table(&t), "\"db\".\"public\".\"t\"");
         assert_eq!(fold.column("Name").unwrap().as_str(), "name");
 
         let keep = Naming {

@@ -113,6 +113,7 @@ mod tests {
         OffsetsTable::new(
             d,
             TableName {
+                database: None,
                 schema: None,
                 name: d.ident("tributary_sink_offsets").unwrap(),
             },

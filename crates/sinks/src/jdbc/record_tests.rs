@@ -292,8 +292,9 @@ fn confluent_is_flat_only() {
         Err(RecordError::ConfluentTombstone)
     );
     let c = change(mapper.map(&flat(Some(row(1, "a")))));
-    // The verbatim topic is split on dots: database srv (dropped), schema public, table t.
-    assert_eq!(c.table.to_string(), "public.t");
+    // The verbatim topic is split on dots: database srv, schema public, table t.
+    assert_eq!(c.table.to_string(), "srv.public.t");
+    assert_eq!(c.table.database.as_ref().map(Ident::as_str), Some("srv"));
 }
 
 #[test]

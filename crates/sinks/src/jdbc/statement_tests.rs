@@ -8,6 +8,7 @@ fn id(d: Dialect, n: &str) -> Ident {
 
 fn table(d: Dialect, n: &str) -> TableName {
     TableName {
+        database: None,
         schema: None,
         name: id(d, n),
     }
@@ -48,6 +49,7 @@ fn postgres_upsert_updates_non_key_columns_or_does_nothing() {
     let d = Dialect::Postgres;
     let (a, b, v) = (id(d, "a"), id(d, "b"), id(d, "v"));
     let t = TableName {
+        database: None,
         schema: Some(id(d, "public")),
         name: id(d, "t"),
     };

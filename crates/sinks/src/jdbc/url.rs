@@ -67,6 +67,8 @@ pub struct JdbcUrl {
 pub enum UrlError {
     #[error("must start with jdbc:postgresql:, jdbc:mysql: or jdbc:mariadb:")]
     Scheme,
+    #[error("credentials before the host (user:password@host) are not supported; use the user and password parameters or properties")]
+    UserInfo,
     #[error("multiple hosts (failover or load balancing) are not supported; give one host")]
     MultipleHosts,
     #[error("the port {0:?} is not a number between 1 and 65535")]
@@ -277,6 +279,9 @@ fn boolean(name: &str, v: &str) -> Result<bool, UrlError> {
 }
 
 fn host_port(authority: &str, default_port: u16) -> Result<(String, u16), UrlError> {
+    if authority.contains('@') {
+        return Err(UrlError::UserInfo);
+    }
     if authority.contains(',') {
         return Err(UrlError::MultipleHosts);
     }
@@ -342,10 +347,26 @@ fn decode(s: &str) -> Result<String, UrlError> {
     String::from_utf8(out).map_err(|_| UrlError::Escape)
 }
 
-/// The URL with every `password=` value replaced by `[hidden]`, for messages that must show it.
+/// The URL with every `password=` value, and anything before an `@` in the authority,
+/// replaced by `[hidden]`, for messages that must show it.
 pub fn redact(url: &str) -> String {
-    let Some((head, query)) = url.split_once('?') else {
-        return url.to_owned();
+    let hidden = cdc_core::config::HIDDEN;
+    let (head, query) = match url.split_once('?') {
+        Some((h, q)) => (h, Some(q)),
+        None => (url, None),
+    };
+    let head = match head.split_once("//") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            match rest[..authority_end].rfind('@') {
+                Some(at) => format!("{scheme}//{hidden}{}", &rest[at..]),
+                None => head.to_owned(),
+            }
+        }
+        None => head.to_owned(),
+    };
+    let Some(query) = query else {
+        return head;
     };
     let pairs: Vec<String> = query
         .split('&')
@@ -448,6 +469,8 @@ mod tests {
             "jdbc:postgresql://h/d?password=s3cret%zz",
             "jdbc:mysql://h:99999/d?password=s3cret",
             "jdbc:postgresql://h/d?password=s3cret&password=s3cret",
+            "jdbc:postgresql://u:s3cret@h:5432/d",
+            "jdbc:mysql://u:s3cret@h/d",
         ] {
             let err = JdbcUrl::parse(url).unwrap_err();
             let shown = format!("{err} {err:?}");
@@ -459,6 +482,11 @@ mod tests {
             redact("jdbc:postgresql://h/d?user=u&password=s3cret&ssl=true"),
             "jdbc:postgresql://h/d?user=u&password=[hidden]&ssl=true"
         );
+        assert_eq!(
+            redact("jdbc:mysql://u:s3cret@h:3306/d?password=x"),
+            "jdbc:mysql://[hidden]@h:3306/d?password=[hidden]"
+        );
+        assert_eq!(redact("jdbc:mysql://h/d"), "jdbc:mysql://h/d");
     }
 
     #[test]
