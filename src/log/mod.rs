@@ -6,11 +6,14 @@
 //! * [`socket`]: the read path other processes use while a worker holds the data directory.
 //! * [`reader`]: [`LogReader`], what `tributary topics` reads through — the file when no worker
 //!   runs, the worker's socket when one does.
+//! * [`retention`]: `retention.ms`/`retention.bytes` per topic and the worker's `log.retention.*`,
+//!   and the background sweep that deletes a topic's oldest chunks.
 //!
 //! Why redb and chunks: `docs/decisions/embedded-log.md`.
 
 pub mod format;
 pub mod reader;
+pub mod retention;
 pub mod socket;
 pub mod store;
 
@@ -18,6 +21,7 @@ use std::path::PathBuf;
 
 pub use format::FormatError;
 pub use reader::LogReader;
+pub use retention::{RetentionDefaults, RetentionSweeper, TopicConfig, TopicRules};
 pub use store::{AppendChain, EmbeddedLog, SinkPositions};
 
 /// A record to append, borrowing its bytes (the runtime's converted batch owns them).
@@ -177,6 +181,21 @@ pub enum LogError {
         #[source]
         source: serde_json::Error,
     },
+    #[error("stored config of topic {topic:?} is unreadable")]
+    BadTopicConfig {
+        topic: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("records {from}..{last} of topic {topic} partition 0 were deleted by retention before the sink consumed them (the first record kept is {first_kept}); set consumer.override.auto.offset.reset=earliest (or latest) to continue after the loss", last = first_kept - 1)]
+    Deleted {
+        topic: String,
+        /// The position that was to be read next.
+        from: u64,
+        first_kept: u64,
+        /// The topic's next offset then.
+        next: u64,
+    },
     #[error("topic {0:?} does not exist")]
     UnknownTopic(String),
     #[error("the embedded log was opened read-only")]
@@ -202,5 +221,7 @@ impl cdc_core::Classify for LogError {
     }
 }
 
+#[cfg(test)]
+mod retention_tests;
 #[cfg(test)]
 mod tests;

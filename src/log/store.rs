@@ -11,6 +11,10 @@
 //!   keys and values).
 //! * `sink_offsets`: connector name → version byte + its consumed positions as JSON
 //!   ([`SinkPositions`]: topic → partition → the next offset to read).
+//! * `chunk_info` (layout 2): (topic id, chunk's first offset) → (the chunk's stored bytes, its
+//!   newest record's timestamp): what retention decides on without reading chunks.
+//! * `topic_configs` (layout 2): topic name → its retention overrides as JSON
+//!   ([`super::retention::TopicConfig`]), stored when the topic is created.
 //!
 //! Every [`EmbeddedLog::append`] is written in a redb write transaction with
 //! `Durability::Immediate`: the records and the connector's source offset become durable
@@ -27,6 +31,7 @@ use cdc_core::SourceOffset;
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::format;
+use super::retention::{RetentionDefaults, RetentionSweeper, SweepReport, TopicConfig, TopicRules};
 use super::{LogError, StoredRecord, StoredRecordRef, TopicInfo};
 
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
@@ -36,13 +41,18 @@ const SOURCE_OFFSETS: TableDefinition<&str, &[u8]> = TableDefinition::new("sourc
 const CONNECTOR_CONFIGS: TableDefinition<&str, &[u8]> = TableDefinition::new("connector_configs");
 const SCHEMA_REGISTRY: TableDefinition<&str, &[u8]> = TableDefinition::new("schema_registry");
 const SINK_OFFSETS: TableDefinition<&str, &[u8]> = TableDefinition::new("sink_offsets");
+const CHUNK_INFO: TableDefinition<(u32, u64), (u64, i64)> = TableDefinition::new("chunk_info");
+const TOPIC_CONFIGS: TableDefinition<&str, &[u8]> = TableDefinition::new("topic_configs");
 
 /// A sink connector's consumed positions: topic → partition → the next offset to read (Connect's
 /// committed consumer offset).
 pub type SinkPositions = BTreeMap<String, BTreeMap<i32, u64>>;
 
-/// The table layout version (`meta.format`).
-const LAYOUT_VERSION: u64 = 1;
+/// The table layout version (`meta.format`). Version 2 added `chunk_info` and `topic_configs`;
+/// a version 1 log is upgraded when a worker opens it (and still read as it is).
+const LAYOUT_VERSION: u64 = 2;
+/// Chunks one retention transaction deletes at most, so appends wait for it only briefly.
+const RETENTION_BATCH: usize = 64;
 /// Version byte in front of a stored source offset.
 const OFFSET_VERSION: u8 = 1;
 /// A chunk is closed before it would exceed this many bytes (a larger single record gets its own
@@ -60,9 +70,11 @@ pub const FILE_NAME: &str = "log.redb";
 #[derive(Clone)]
 pub struct EmbeddedLog {
     inner: Arc<Inner>,
+    /// How topics this handle creates are configured (a source connector's `topic.creation.*`).
+    topic_rules: Option<Arc<TopicRules>>,
 }
 
-struct Inner {
+pub(super) struct Inner {
     dir: PathBuf,
     db: Db,
     writer: Mutex<Writer>,
@@ -73,6 +85,8 @@ struct Inner {
     committed: Condvar,
     /// Counts committed groups of appends: readers at the end of a topic wait on it.
     appended: tokio::sync::watch::Sender<u64>,
+    /// Held by a retention sweep (one at a time).
+    sweeping: Mutex<()>,
 }
 
 /// Appends queued for the next commit, the results of committed ones, and whether one of the
@@ -90,6 +104,7 @@ struct CommitJob {
     /// The connector and its encoded source offset.
     offset: Option<(String, Vec<u8>)>,
     chain: Option<Arc<AppendChain>>,
+    rules: Option<Arc<TopicRules>>,
 }
 
 /// One writer's appends, which the log commits in the order they were queued: once one of them
@@ -151,8 +166,8 @@ pub struct PreparedAppend {
 struct PreparedTopic {
     name: String,
     /// Each chunk with the position of its first record among the topic's records of the
-    /// append.
-    chunks: Vec<(u64, Vec<u8>)>,
+    /// append, and its newest record's timestamp.
+    chunks: Vec<(u64, Vec<u8>, i64)>,
     /// The topic's records in the append.
     count: u64,
     /// The buffer the last chunk was built in, to keep.
@@ -162,10 +177,12 @@ struct PreparedTopic {
 /// A topic's share of one append, being encoded.
 struct Pending<'r> {
     name: &'r str,
-    chunks: Vec<(u64, Vec<u8>)>,
+    chunks: Vec<(u64, Vec<u8>, i64)>,
     cur: Vec<u8>,
     cur_first: u64,
     cur_count: u32,
+    /// The newest timestamp in `cur`.
+    cur_max_ts: i64,
     count: u64,
     /// The shared prefixes of the chunk in `cur`.
     prefixes: format::Prefixes<'r>,
@@ -179,12 +196,13 @@ impl Pending<'_> {
             match format::compress_chunk(&self.cur, &mut bufs.scratch) {
                 Some(compressed) => {
                     self.cur.clear();
-                    self.chunks.push((self.cur_first, compressed));
+                    self.chunks
+                        .push((self.cur_first, compressed, self.cur_max_ts));
                 }
                 None => {
                     let next_buf = bufs.spare.pop().unwrap_or_default();
                     let full = std::mem::replace(&mut self.cur, next_buf);
-                    self.chunks.push((self.cur_first, full));
+                    self.chunks.push((self.cur_first, full, self.cur_max_ts));
                 }
             }
             self.cur_count = 0;
@@ -226,7 +244,9 @@ impl EmbeddedLog {
                 commits: Mutex::default(),
                 committed: Condvar::new(),
                 appended: tokio::sync::watch::Sender::new(0),
+                sweeping: Mutex::new(()),
             }),
+            topic_rules: None,
         })
     }
 
@@ -251,7 +271,9 @@ impl EmbeddedLog {
                         commits: Mutex::default(),
                         committed: Condvar::new(),
                         appended: tokio::sync::watch::Sender::new(0),
+                        sweeping: Mutex::new(()),
                     }),
+                    topic_rules: None,
                 };
                 log.check_version(&file)?;
                 Ok(log)
@@ -291,7 +313,8 @@ impl EmbeddedLog {
             .map_err(storage("reading the format version"))?
             .map(|v| v.value())
             .unwrap_or(LAYOUT_VERSION);
-        if found != LAYOUT_VERSION {
+        // Layout 1 lacks only what retention and topic configs use: readable as it is.
+        if !(1..=LAYOUT_VERSION).contains(&found) {
             return Err(LogError::Version {
                 file: file.to_owned(),
                 found,
@@ -354,6 +377,7 @@ impl EmbeddedLog {
                             cur: bufs.spare.pop().unwrap_or_default(),
                             cur_first: 0,
                             cur_count: 0,
+                            cur_max_ts: i64::MIN,
                             count: 0,
                             prefixes: format::Prefixes::default(),
                         });
@@ -375,7 +399,9 @@ impl EmbeddedLog {
                 p.cur.reserve(remaining.min(CHUNK_BYTES) + (16 << 10));
                 format::start_chunk(&mut p.cur);
                 p.cur_first = p.count;
+                p.cur_max_ts = i64::MIN;
             }
+            p.cur_max_ts = p.cur_max_ts.max(r.timestamp_ms);
             format::encode_record(&mut p.cur, r, &mut p.prefixes);
             remaining = remaining.saturating_sub(len);
             p.cur_count += 1;
@@ -418,6 +444,7 @@ impl EmbeddedLog {
             prepared,
             offset: source_offset.map(|(c, o)| (c.to_owned(), encode_source_offset(o))),
             chain: chain.cloned(),
+            rules: self.topic_rules.clone(),
         };
         let lock = || {
             self.inner
@@ -511,7 +538,7 @@ impl EmbeddedLog {
             job.prepared
                 .topics
                 .into_iter()
-                .flat_map(|t| t.chunks.into_iter().map(|(_, b)| b).chain([t.spare]))
+                .flat_map(|t| t.chunks.into_iter().map(|(_, b, _)| b).chain([t.spare]))
         });
         self.keep_buffers(Buffers::default(), bufs);
         results
@@ -543,25 +570,43 @@ impl EmbeddedLog {
             let mut source_offsets = txn
                 .open_table(SOURCE_OFFSETS)
                 .map_err(storage("opening the source offsets table"))?;
+            let mut chunk_info = txn
+                .open_table(CHUNK_INFO)
+                .map_err(storage("opening the chunk info table"))?;
+            let mut topic_configs = txn
+                .open_table(TOPIC_CONFIGS)
+                .map_err(storage("opening the topic configs table"))?;
             for (_, job) in jobs {
                 let mut firsts = Vec::with_capacity(job.prepared.topics.len());
                 for t in &job.prepared.topics {
                     let name = t.name.as_str();
-                    let state = moved
-                        .get(name)
-                        .or_else(|| w.topics.get(name))
-                        .copied()
-                        .unwrap_or_else(|| {
+                    let known = moved.get(name).or_else(|| w.topics.get(name)).copied();
+                    let state = match known {
+                        Some(state) => state,
+                        None => {
+                            // A new topic: created with the connector's topic.creation.* overrides.
+                            let config = job.rules.as_ref().map(|r| r.config_for(name));
+                            if let Some(config) = config.filter(|c| !c.is_empty()) {
+                                let json = serde_json::to_vec(&config).unwrap_or_default();
+                                topic_configs
+                                    .insert(name, json.as_slice())
+                                    .map_err(storage("writing a topic config"))?;
+                            }
                             next_id += 1;
                             TopicState {
                                 id: next_id - 1,
                                 start: 0,
                                 next: 0,
                             }
-                        });
-                    for (first, chunk) in &t.chunks {
+                        }
+                    };
+                    for (first, chunk, max_ts) in &t.chunks {
+                        let key = (state.id, state.next + first);
                         chunks
-                            .insert((state.id, state.next + first), chunk.as_slice())
+                            .insert(key, chunk.as_slice())
+                            .map_err(storage("writing records"))?;
+                        chunk_info
+                            .insert(key, (chunk.len() as u64, *max_ts))
                             .map_err(storage("writing records"))?;
                     }
                     let after = TopicState {
@@ -850,6 +895,289 @@ impl EmbeddedLog {
         txn.commit().map_err(storage("committing a table write"))
     }
 
+    /// A handle on the same log whose appends create new topics with `rules` (a source
+    /// connector's `topic.creation.*` retention overrides).
+    pub fn with_topic_rules(&self, rules: TopicRules) -> EmbeddedLog {
+        EmbeddedLog {
+            inner: self.inner.clone(),
+            topic_rules: Some(Arc::new(rules)),
+        }
+    }
+
+    pub(super) fn from_weak(inner: &std::sync::Weak<Inner>) -> Option<EmbeddedLog> {
+        Some(EmbeddedLog {
+            inner: inner.upgrade()?,
+            topic_rules: None,
+        })
+    }
+
+    /// The retention overrides `topic` was created with (`None`: the topic does not exist).
+    pub fn topic_config(&self, topic: &str) -> Result<Option<TopicConfig>, LogError> {
+        let txn = self.begin_read()?;
+        let topics = txn
+            .open_table(TOPICS)
+            .map_err(storage("opening the topics table"))?;
+        if topics
+            .get(topic)
+            .map_err(storage("reading a topic"))?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let configs = match txn.open_table(TOPIC_CONFIGS) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Some(TopicConfig::default())),
+            Err(e) => return Err(storage("opening the topic configs table")(e)),
+        };
+        let stored = configs
+            .get(topic)
+            .map_err(storage("reading a topic config"))?;
+        match stored {
+            None => Ok(Some(TopicConfig::default())),
+            Some(v) => serde_json::from_slice(v.value())
+                .map(Some)
+                .map_err(|source| LogError::BadTopicConfig {
+                    topic: topic.to_owned(),
+                    source,
+                }),
+        }
+    }
+
+    /// The first offset still kept and the next offset of `topic`.
+    pub fn topic_range(&self, topic: &str) -> Result<(u64, u64), LogError> {
+        let txn = self.begin_read()?;
+        let topics = txn
+            .open_table(TOPICS)
+            .map_err(storage("opening the topics table"))?;
+        let (_, start, next) = topics
+            .get(topic)
+            .map_err(storage("reading a topic"))?
+            .ok_or_else(|| LogError::UnknownTopic(topic.to_owned()))?
+            .value();
+        Ok((start, next))
+    }
+
+    /// The bytes `topic`'s chunks take in the log (compressed, as stored): what
+    /// `retention.bytes` limits.
+    pub fn topic_bytes(&self, topic: &str) -> Result<u64, LogError> {
+        let txn = self.begin_read()?;
+        let topics = txn
+            .open_table(TOPICS)
+            .map_err(storage("opening the topics table"))?;
+        let (id, _, _) = topics
+            .get(topic)
+            .map_err(storage("reading a topic"))?
+            .ok_or_else(|| LogError::UnknownTopic(topic.to_owned()))?
+            .value();
+        let info = txn
+            .open_table(CHUNK_INFO)
+            .map_err(storage("opening the chunk info table"))?;
+        let mut total = 0;
+        for entry in info
+            .range((id, 0)..=(id, u64::MAX))
+            .map_err(storage("reading chunk info"))?
+        {
+            total += entry.map_err(storage("reading chunk info"))?.1.value().0;
+        }
+        Ok(total)
+    }
+
+    /// Starts the background retention sweep: every `defaults.check_interval`,
+    /// [`Self::apply_retention`] with the current time. It stops when the returned handle is
+    /// stopped or dropped, or once every other handle on the log is gone.
+    pub fn start_retention(&self, defaults: RetentionDefaults) -> RetentionSweeper {
+        RetentionSweeper::start(Arc::downgrade(&self.inner), defaults)
+    }
+
+    /// Deletes, for each topic with a limit, whole chunks from the oldest while the chunk's
+    /// newest record is more than `retention.ms` older than `now_ms`, or while the topic would
+    /// still hold at least `retention.bytes` without it (Kafka's rule: a topic keeps at least
+    /// `retention.bytes`, at most that plus one chunk). The newest chunk is never deleted.
+    ///
+    /// The decision is made on a read snapshot (appends since only add newer chunks); chunks
+    /// are deleted in transactions of at most [`RETENTION_BATCH`] chunks, each also moving the
+    /// topic's first kept offset, so an append waits for one short transaction at most.
+    pub fn apply_retention(
+        &self,
+        defaults: &RetentionDefaults,
+        now_ms: i64,
+    ) -> Result<SweepReport, LogError> {
+        let db = self.writable()?;
+        let _one = self
+            .inner
+            .sweeping
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut report = SweepReport::default();
+        for (name, id, doomed, new_starts) in self.retention_plan(defaults, now_ms)? {
+            let mut deleted_bytes = 0u64;
+            let mut first_before = None;
+            let mut kept = 0;
+            for (batch, starts) in doomed
+                .chunks(RETENTION_BATCH)
+                .zip(new_starts.chunks(RETENTION_BATCH))
+            {
+                let new_start = *starts.last().unwrap_or(&0);
+                let mut w = self
+                    .inner
+                    .writer
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                let txn = db
+                    .begin_write()
+                    .map_err(storage("starting a write transaction"))?;
+                let (start, next) = {
+                    let mut topics = txn
+                        .open_table(TOPICS)
+                        .map_err(storage("opening the topics table"))?;
+                    let mut chunks = txn
+                        .open_table(CHUNKS)
+                        .map_err(storage("opening the chunks table"))?;
+                    let mut info = txn
+                        .open_table(CHUNK_INFO)
+                        .map_err(storage("opening the chunk info table"))?;
+                    let (tid, start, next) = topics
+                        .get(name.as_str())
+                        .map_err(storage("reading a topic"))?
+                        .ok_or_else(|| LogError::UnknownTopic(name.clone()))?
+                        .value();
+                    if tid != id || new_start <= start || new_start > next {
+                        // Changed since the plan (cannot happen with one sweep at a time).
+                        break;
+                    }
+                    for &(first, len) in batch {
+                        chunks
+                            .remove((id, first))
+                            .map_err(storage("deleting records"))?;
+                        info.remove((id, first))
+                            .map_err(storage("deleting records"))?;
+                        deleted_bytes += len;
+                    }
+                    topics
+                        .insert(name.as_str(), (id, new_start, next))
+                        .map_err(storage("updating a topic"))?;
+                    (start, next)
+                };
+                txn.commit()
+                    .map_err(storage("committing a retention deletion"))?;
+                if let Some(s) = w.topics.get_mut(name.as_str()) {
+                    s.start = new_start;
+                }
+                drop(w);
+                first_before.get_or_insert(start);
+                kept = new_start;
+                debug_assert!(new_start <= next);
+            }
+            if let Some(first) = first_before {
+                report
+                    .deleted
+                    .push((name, kept - first, deleted_bytes, kept));
+            }
+        }
+        Ok(report)
+    }
+
+    /// For each topic with something to delete: its name, id, the chunks to delete (first
+    /// offset, bytes) oldest first, and the topic's first kept offset after each of them.
+    #[allow(clippy::type_complexity)]
+    fn retention_plan(
+        &self,
+        defaults: &RetentionDefaults,
+        now_ms: i64,
+    ) -> Result<Vec<(String, u32, Vec<(u64, u64)>, Vec<u64>)>, LogError> {
+        let txn = self.begin_read()?;
+        let topics = txn
+            .open_table(TOPICS)
+            .map_err(storage("opening the topics table"))?;
+        let configs = txn
+            .open_table(TOPIC_CONFIGS)
+            .map_err(storage("opening the topic configs table"))?;
+        let info = txn
+            .open_table(CHUNK_INFO)
+            .map_err(storage("opening the chunk info table"))?;
+        let mut plans = Vec::new();
+        for entry in topics.iter().map_err(storage("listing topics"))? {
+            let (name, v) = entry.map_err(storage("listing topics"))?;
+            let name = name.value().to_owned();
+            let (id, _, _) = v.value();
+            let config = match configs
+                .get(name.as_str())
+                .map_err(storage("reading a topic config"))?
+            {
+                None => TopicConfig::default(),
+                Some(v) => match serde_json::from_slice(v.value()) {
+                    Ok(c) => c,
+                    Err(error) => {
+                        tracing::warn!(topic = %name, %error, "the topic's stored config is unreadable; retention leaves the topic alone");
+                        continue;
+                    }
+                },
+            };
+            let limits = defaults.limits(&config);
+            if limits.unlimited() {
+                continue;
+            }
+            let mut chunks: Vec<(u64, u64, i64)> = Vec::new();
+            for entry in info
+                .range((id, 0)..=(id, u64::MAX))
+                .map_err(storage("reading chunk info"))?
+            {
+                let (k, v) = entry.map_err(storage("reading chunk info"))?;
+                let (len, max_ts) = v.value();
+                chunks.push((k.value().1, len, max_ts));
+            }
+            let mut total: u64 = chunks.iter().map(|c| c.1).sum();
+            let mut doomed = Vec::new();
+            let mut starts = Vec::new();
+            // Never the newest chunk: Kafka keeps the active segment.
+            for pair in chunks.windows(2) {
+                let ((first, len, max_ts), (next_first, _, _)) = (pair[0], pair[1]);
+                let by_age = limits
+                    .retention_ms
+                    .is_some_and(|ms| now_ms.saturating_sub(max_ts) > ms);
+                let by_size = limits
+                    .retention_bytes
+                    .is_some_and(|b| total.saturating_sub(len) >= b);
+                if !(by_age || by_size) {
+                    break;
+                }
+                total -= len;
+                doomed.push((first, len));
+                starts.push(next_first);
+            }
+            if !doomed.is_empty() {
+                plans.push((name, id, doomed, starts));
+            }
+        }
+        Ok(plans)
+    }
+
+    /// Like [`Self::read`], but a `from_offset` older than the first record kept is an error
+    /// ([`LogError::Deleted`], naming the lost range) rather than a silent skip: what a
+    /// consumer with a committed position uses.
+    pub fn read_checked(
+        &self,
+        topic: &str,
+        from_offset: u64,
+        max: usize,
+    ) -> Result<Vec<StoredRecord>, LogError> {
+        let records = self.read(topic, from_offset, max)?;
+        let first_read = records.first().map(|r| r.offset);
+        if first_read.is_some_and(|o| o == from_offset) {
+            return Ok(records);
+        }
+        let (start, next) = self.topic_range(topic)?;
+        if from_offset < start {
+            return Err(LogError::Deleted {
+                topic: topic.to_owned(),
+                from: from_offset,
+                first_kept: start,
+                next,
+            });
+        }
+        Ok(records)
+    }
+
     /// Every topic, by name.
     pub fn topics(&self) -> Result<Vec<TopicInfo>, LogError> {
         let txn = self.begin_read()?;
@@ -951,12 +1279,14 @@ fn init_tables(db: &redb::Database, file: &Path) -> Result<Writer, LogError> {
             .get("format")
             .map_err(storage("reading the format version"))?
             .map(|v| v.value());
+        let mut upgrade = false;
         match found {
             None => {
                 meta.insert("format", LAYOUT_VERSION)
                     .map_err(storage("writing the format version"))?;
             }
             Some(LAYOUT_VERSION) => {}
+            Some(1) => upgrade = true,
             Some(found) => {
                 return Err(LogError::Version {
                     file: file.to_owned(),
@@ -965,8 +1295,46 @@ fn init_tables(db: &redb::Database, file: &Path) -> Result<Writer, LogError> {
                 })
             }
         }
-        txn.open_table(CHUNKS)
+        let chunks = txn
+            .open_table(CHUNKS)
             .map_err(storage("opening the chunks table"))?;
+        let mut chunk_info = txn
+            .open_table(CHUNK_INFO)
+            .map_err(storage("opening the chunk info table"))?;
+        txn.open_table(TOPIC_CONFIGS)
+            .map_err(storage("opening the topic configs table"))?;
+        if upgrade {
+            // Layout 1 → 2: each chunk's size and newest timestamp, read once.
+            let started = std::time::Instant::now();
+            let mut records = Vec::new();
+            let mut n = 0u64;
+            for entry in chunks.iter().map_err(storage("upgrading the log"))? {
+                let (k, v) = entry.map_err(storage("upgrading the log"))?;
+                let (id, first) = k.value();
+                records.clear();
+                format::decode_chunk(v.value(), first, first, usize::MAX, &mut records).map_err(
+                    |source| LogError::Corrupt {
+                        topic: format!("(topic id {id})"),
+                        offset: first,
+                        source,
+                    },
+                )?;
+                let max_ts = records
+                    .iter()
+                    .map(|r| r.timestamp_ms)
+                    .max()
+                    .unwrap_or(i64::MIN);
+                chunk_info
+                    .insert((id, first), (v.value().len() as u64, max_ts))
+                    .map_err(storage("upgrading the log"))?;
+                n += 1;
+            }
+            meta.insert("format", LAYOUT_VERSION)
+                .map_err(storage("writing the format version"))?;
+            tracing::info!(file = %file.display(), chunks = n, elapsed_ms = started.elapsed().as_millis() as u64,
+                "upgraded the embedded log to layout 2 (chunk sizes and timestamps for retention)");
+        }
+        drop(chunks);
         txn.open_table(SOURCE_OFFSETS)
             .map_err(storage("opening the source offsets table"))?;
         txn.open_table(CONNECTOR_CONFIGS)
