@@ -156,9 +156,11 @@ impl Dialect {
     }
 
     /// Writes a string literal (for DDL only: enum members, defaults; values are always bound).
-    /// PostgreSQL with `standard_conforming_strings` (on since 9.1) only doubles `'`; MySQL also
-    /// treats `\` as an escape unless `NO_BACKSLASH_ESCAPES`, so it is doubled there too, which
-    /// is right in both modes.
+    /// PostgreSQL with `standard_conforming_strings` (on since 9.1) only doubles `'`. MySQL and
+    /// MariaDB also treat `\` as an escape, so it is doubled there: this assumes the session's
+    /// `sql_mode` lacks `NO_BACKSLASH_ESCAPES` (with it, a doubled backslash stays two; the
+    /// writer must set its session's `sql_mode` accordingly). Either way the literal cannot end
+    /// early: a `'` is always doubled.
     pub fn write_string_literal(self, out: &mut String, s: &str) {
         out.push('\'');
         for c in s.chars() {
