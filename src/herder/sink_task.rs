@@ -40,7 +40,8 @@ pub(crate) fn spawn(
             }
         };
         let consumer = Box::new(LogSide {
-            consumer: LogConsumer::new(log.clone(), settings.topics.clone()),
+            consumer: LogConsumer::new(log.clone(), settings.topics.clone())
+                .with_offset_reset(settings.offset_reset),
             log,
             connector: name.clone(),
         });

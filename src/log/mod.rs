@@ -196,6 +196,8 @@ pub enum LogError {
         /// The topic's next offset then.
         next: u64,
     },
+    #[error("topic {0} partition 0 has no committed position and consumer.override.auto.offset.reset is none")]
+    NoPosition(String),
     #[error("topic {0:?} does not exist")]
     UnknownTopic(String),
     #[error("the embedded log was opened read-only")]

@@ -1,5 +1,10 @@
 //! Reading a sink's topics from the embedded log: the consumer half of the sink runtime when
 //! the worker has no `bootstrap.servers`. One partition per topic (the log's shape).
+//!
+//! A committed position older than the topic's first kept record (retention deleted what the
+//! sink had not consumed yet) is never skipped silently: the read fails naming the lost range,
+//! unless `auto.offset.reset` is set explicitly to `earliest` or `latest`, which log a WARN
+//! naming the range and continue at the first record kept, or at the end.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,9 +14,10 @@ use cdc_core::{Positions, TopicPartition};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use super::settings::TopicSelection;
+use super::settings::{OffsetReset, TopicSelection};
 use super::Consumed;
-use crate::log::{EmbeddedLog, LogError, SinkPositions};
+use crate::log::{EmbeddedLog, LogError, SinkPositions, StoredRecord};
+use tracing::warn;
 
 /// How often a consumer with nothing to read looks for topics created since (`topics.regex`,
 /// or listed topics that do not exist yet), when no append woke it first.
@@ -26,6 +32,7 @@ pub struct LogConsumer {
     appended: watch::Receiver<u64>,
     /// Where the next poll starts in the topic list, so one busy topic does not starve the rest.
     turn: usize,
+    reset: OffsetReset,
 }
 
 impl LogConsumer {
@@ -37,7 +44,14 @@ impl LogConsumer {
             positions: BTreeMap::new(),
             appended,
             turn: 0,
+            reset: OffsetReset::Unset,
         }
+    }
+
+    /// The sink's `auto.offset.reset` ([`super::SinkSettings::offset_reset`]).
+    pub fn with_offset_reset(mut self, reset: OffsetReset) -> Self {
+        self.reset = reset;
+        self
     }
 
     /// The partitions of the selected topics that exist now.
@@ -121,13 +135,8 @@ impl LogConsumer {
             if out.len() >= max_records || (bytes >= max_bytes && !out.is_empty()) {
                 break;
             }
-            let from = self.positions.get(topic).copied().unwrap_or(0);
-            let (log, name, want) = (self.log.clone(), topic.clone(), max_records - out.len());
-            let records = tokio::task::spawn_blocking(move || log.read(&name, from, want))
-                .await
-                .map_err(|e| {
-                    LogError::RemoteFailed(format!("reading {topic:?} panicked: {e}"))
-                })??;
+            let want = max_records - out.len();
+            let records = self.read_topic(topic, want).await?;
             for record in records {
                 if bytes >= max_bytes && !out.is_empty() {
                     break;
@@ -143,6 +152,71 @@ impl LogConsumer {
             }
         }
         Ok(out)
+    }
+}
+
+impl LogConsumer {
+    /// Up to `want` records of `topic` from its position (a topic without one starts per
+    /// `auto.offset.reset`; a position deleted by retention fails, or jumps when it is set).
+    async fn read_topic(
+        &mut self,
+        topic: &Arc<str>,
+        want: usize,
+    ) -> Result<Vec<StoredRecord>, LogError> {
+        let Some(from) = self.positions.get(topic).copied() else {
+            return match self.reset {
+                OffsetReset::None => Err(LogError::NoPosition(topic.to_string())),
+                OffsetReset::Latest => {
+                    let (_, next) = self.blocking(topic, |log, t| log.topic_range(t)).await?;
+                    self.positions.insert(topic.clone(), next);
+                    Ok(Vec::new())
+                }
+                // No committed position: the first record kept (Connect's sink default).
+                OffsetReset::Unset | OffsetReset::Earliest => {
+                    self.blocking(topic, move |log, t| log.read(t, 0, want))
+                        .await
+                }
+            };
+        };
+        let read = self
+            .blocking(topic, move |log, t| log.read_checked(t, from, want))
+            .await;
+        let (first_kept, next) = match (&read, self.reset) {
+            (
+                Err(LogError::Deleted {
+                    first_kept, next, ..
+                }),
+                OffsetReset::Earliest | OffsetReset::Latest,
+            ) => (*first_kept, *next),
+            _ => return read,
+        };
+        let (to, reset) = match self.reset {
+            OffsetReset::Latest => (next, "latest"),
+            _ => (first_kept, "earliest"),
+        };
+        warn!(
+            %topic,
+            partition = 0,
+            lost_from = from,
+            lost_to = first_kept - 1,
+            continue_at = to,
+            "records {from}..{} of topic {topic} partition 0 were deleted by retention before the sink consumed them; continuing at offset {to} (auto.offset.reset={reset})",
+            first_kept - 1
+        );
+        self.positions.insert(topic.clone(), to);
+        self.blocking(topic, move |log, t| log.read_checked(t, to, want))
+            .await
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        topic: &Arc<str>,
+        f: impl FnOnce(&EmbeddedLog, &str) -> Result<T, LogError> + Send + 'static,
+    ) -> Result<T, LogError> {
+        let (log, name) = (self.log.clone(), topic.clone());
+        tokio::task::spawn_blocking(move || f(&log, &name))
+            .await
+            .map_err(|e| LogError::RemoteFailed(format!("reading {topic:?} panicked: {e}")))?
     }
 }
 

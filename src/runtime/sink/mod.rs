@@ -7,7 +7,7 @@ mod settings;
 
 pub use consumer::{LogSide, SinkConsumer};
 pub use log_consumer::{from_stored, to_stored, LogConsumer};
-pub use settings::{ErrorSettings, SinkSettings, Tolerance, TopicSelection};
+pub use settings::{ErrorSettings, OffsetReset, SinkSettings, Tolerance, TopicSelection};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

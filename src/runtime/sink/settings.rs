@@ -34,6 +34,25 @@ pub enum Tolerance {
     All,
 }
 
+/// `auto.offset.reset` of the sink's consumer (`consumer.override.auto.offset.reset`, else the
+/// worker's `consumer.auto.offset.reset`): what happens when a partition has no committed
+/// position, or its committed position was deleted by retention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OffsetReset {
+    /// Not set: a partition without a position starts at its first record (Connect's sink
+    /// default); a position deleted by retention fails the task naming the lost range.
+    Unset,
+    /// Set to `earliest`: also a deleted position continues at the first record kept (with a
+    /// WARN naming the lost range).
+    Earliest,
+    /// Set to `latest`: a partition without a position, or whose position was deleted, starts
+    /// at its end (WARN naming the lost range).
+    Latest,
+    /// Set to `none`: a partition without a committed position, or whose position was
+    /// deleted, fails the task.
+    None,
+}
+
 /// The `errors.*` properties.
 #[derive(Debug, Clone)]
 pub struct ErrorSettings {
@@ -61,6 +80,7 @@ pub struct SinkSettings {
     /// How often accepted records are flushed and their positions committed (the worker's
     /// `offset.flush.interval.ms`).
     pub flush_interval: Duration,
+    pub offset_reset: OffsetReset,
 }
 
 /// Connect's default `max.poll.records` for sink consumers.
@@ -76,6 +96,7 @@ impl SinkSettings {
         let listed = r.list("topics");
         let pattern = r.optional_string("topics.regex");
         let errors = read_errors(&mut r);
+        let offset_reset = read_offset_reset(&mut r, worker);
         let max_poll_records = r.int(
             "consumer.override.max.poll.records",
             worker_int(worker, "consumer.max.poll.records", MAX_POLL_RECORDS),
@@ -148,7 +169,43 @@ impl SinkSettings {
             max_poll_records,
             max_poll_bytes,
             flush_interval: Duration::from_millis(flush_ms as u64),
+            offset_reset,
         })
+    }
+}
+
+const OFFSET_RESET: &str = "consumer.override.auto.offset.reset";
+const WORKER_OFFSET_RESET: &str = "consumer.auto.offset.reset";
+
+/// The connector's `consumer.override.auto.offset.reset`, else the worker's
+/// `consumer.auto.offset.reset` (a bad worker value is reported under its own name).
+fn read_offset_reset(r: &mut ConfigReader<'_>, worker: &ConfigMap) -> OffsetReset {
+    const VALUES: &[&str] = &["earliest", "latest", "none"];
+    let value = match r.optional_string(OFFSET_RESET) {
+        Some(_) => r.one_of(OFFSET_RESET, "earliest", VALUES),
+        None => {
+            let mut w = ConfigReader::new(worker);
+            let v = w
+                .optional_string(WORKER_OFFSET_RESET)
+                .map(|_| w.one_of(WORKER_OFFSET_RESET, "earliest", VALUES));
+            if let Err(errors) = w.finish() {
+                for p in errors.0 {
+                    r.problem(
+                        OFFSET_RESET,
+                        format!("the worker's {}: {}", p.property, p.message),
+                    );
+                }
+            }
+            match v {
+                Some(v) => v,
+                None => return OffsetReset::Unset,
+            }
+        }
+    };
+    match value.as_str() {
+        "latest" => OffsetReset::Latest,
+        "none" => OffsetReset::None,
+        _ => OffsetReset::Earliest,
     }
 }
 
@@ -282,6 +339,32 @@ mod tests {
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].0, "errors.deadletterqueue.topic.name");
         assert!(p[0].1.contains("not implemented yet"), "{}", p[0].1);
+    }
+
+    #[test]
+    fn auto_offset_reset_from_the_connector_else_the_worker() {
+        let read = |c: &[(&str, &str)], w: &[(&str, &str)]| {
+            SinkSettings::from_config(&map(&[&[("topics", "a")], c].concat()), &map(w))
+                .map(|s| s.offset_reset)
+        };
+        assert_eq!(read(&[], &[]).unwrap(), OffsetReset::Unset);
+        let o = "consumer.override.auto.offset.reset";
+        assert_eq!(
+            read(&[(o, "earliest")], &[]).unwrap(),
+            OffsetReset::Earliest
+        );
+        assert_eq!(read(&[(o, "LATEST")], &[]).unwrap(), OffsetReset::Latest);
+        assert_eq!(read(&[(o, "none")], &[]).unwrap(), OffsetReset::None);
+        let w = "consumer.auto.offset.reset";
+        assert_eq!(read(&[], &[(w, "latest")]).unwrap(), OffsetReset::Latest);
+        assert_eq!(
+            read(&[(o, "none")], &[(w, "latest")]).unwrap(),
+            OffsetReset::None
+        );
+        let bad = read(&[(o, "oldest")], &[]).unwrap_err();
+        assert_eq!(bad.0[0].property, o);
+        assert_eq!(bad.0[0].message, "must be one of: earliest, latest, none");
+        assert!(read(&[], &[(w, "x")]).is_err());
     }
 
     #[test]

@@ -135,7 +135,8 @@ fn settings(extra: &[(&str, &str)], flush_ms: &str) -> SinkSettings {
 
 fn log_side(log: &EmbeddedLog, settings: &SinkSettings) -> Box<dyn SinkConsumer> {
     Box::new(LogSide {
-        consumer: LogConsumer::new(log.clone(), settings.topics.clone()),
+        consumer: LogConsumer::new(log.clone(), settings.topics.clone())
+            .with_offset_reset(settings.offset_reset),
         log: log.clone(),
         connector: "sink".into(),
     })
@@ -376,4 +377,94 @@ async fn topics_regex_picks_up_a_topic_created_while_running() {
     let t = target.lock().unwrap();
     assert_eq!(values(&t.durable, "db.public.new"), ["n0"]);
     assert!(values(&t.durable, "other").is_empty());
+}
+
+/// Topic `a` with records a0..a4 in three chunks, the sink's committed position at 1, and
+/// retention having deleted the chunks before a4 (offsets 0..3).
+fn behind_retention() -> (tempfile::TempDir, EmbeddedLog) {
+    let dir = tempfile::tempdir().unwrap();
+    let log = EmbeddedLog::open(dir.path()).unwrap();
+    append(&log, "a", &["a0", "a1"]);
+    append(&log, "a", &["a2", "a3"]);
+    append(&log, "a", &["a4"]);
+    let mut positions = crate::log::SinkPositions::new();
+    positions.entry("a".into()).or_default().insert(0, 1);
+    log.set_sink_offsets("sink", &positions).unwrap();
+    let limits = crate::log::RetentionDefaults {
+        retention_ms: -1,
+        retention_bytes: 0,
+        check_interval: Duration::from_secs(3600),
+    };
+    log.apply_retention(&limits, 0).unwrap();
+    assert_eq!(log.topic_range("a").unwrap(), (4, 5));
+    (dir, log)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_position_deleted_by_retention_fails_the_task_naming_the_lost_range() {
+    let (_dir, log) = behind_retention();
+    for extra in [&[][..], &[("consumer.override.auto.offset.reset", "none")]] {
+        let target = Arc::new(Mutex::new(Target::default()));
+        let e = run_until(&log, &target, settings(extra, "50"), |_| false)
+            .await
+            .unwrap_err();
+        assert!(
+            e.chain().contains(
+                "records 1..3 of topic a partition 0 were deleted by retention before the sink consumed them"
+            ),
+            "{}",
+            e.chain()
+        );
+        assert_eq!(e.retry(), cdc_core::Retry::Fatal);
+        assert!(target.lock().unwrap().durable.is_empty(), "nothing skipped");
+        assert_eq!(committed(&log).unwrap()["a"][&0], 1, "position kept");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_offset_reset_earliest_continues_at_the_first_record_kept() {
+    let (_dir, log) = behind_retention();
+    let target = Arc::new(Mutex::new(Target::default()));
+    let s = settings(&[("consumer.override.auto.offset.reset", "earliest")], "50");
+    run_until(&log, &target, s, |t| !t.durable.is_empty())
+        .await
+        .unwrap();
+    assert_eq!(values(&target.lock().unwrap().durable, "a"), ["a4"]);
+    assert_eq!(committed(&log).unwrap()["a"][&0], 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_offset_reset_latest_jumps_to_the_end_and_none_needs_a_position() {
+    let (_dir, log) = behind_retention();
+    let selection = TopicSelection::Listed(vec!["a".into()]);
+    let mut consumer =
+        LogConsumer::new(log.clone(), selection.clone()).with_offset_reset(OffsetReset::Latest);
+    let tp = TopicPartition {
+        topic: "a".into(),
+        partition: 0,
+    };
+    consumer.seek(&[(tp.clone(), 1)].into_iter().collect());
+    let stop = CancellationToken::new();
+    let cancel = stop.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        cancel.cancel();
+    });
+    assert!(consumer.poll(10, 1 << 20, &stop).await.unwrap().is_empty());
+    assert_eq!(consumer.positions()[&tp], 5, "jumped past a4 to the end");
+    append(&log, "a", &["a5"]);
+    let got = consumer
+        .poll(10, 1 << 20, &CancellationToken::new())
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].record.offset, 5);
+
+    // `none`: a partition without a committed position is an error, not a start anywhere.
+    let mut none = LogConsumer::new(log.clone(), selection).with_offset_reset(OffsetReset::None);
+    let e = none
+        .poll(10, 1 << 20, &CancellationToken::new())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("has no committed position"), "{e}");
 }
