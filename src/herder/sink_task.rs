@@ -1,17 +1,21 @@
 //! One sink task: built from the connector's config, run with `runtime::sink::run_sink` on the
-//! embedded log, its status kept where the herder reads it (as `super::task` does for sources).
+//! embedded log or on Kafka (`bootstrap.servers`), its status kept where the herder reads it
+//! (as `super::task` does for sources).
 
 use std::sync::Arc;
 
-use cdc_core::{ConfigErrors, ConfigMap, ConfigProblem, SinkTask};
+use cdc_core::{ConfigErrors, ConfigMap, SinkTask};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info};
 
 use super::entities::State;
 use super::task::{lock, Observer, RunningTask, SharedStatus, SharedTopics, TaskStatus};
+use crate::kafka::config::ProducerProperties;
 use crate::log::EmbeddedLog;
 use crate::plugins;
-use crate::runtime::sink::{self, LogConsumer, LogSide, SinkConverters, SinkSettings};
+use crate::runtime::sink::{
+    self, KafkaSide, LogConsumer, LogSide, SinkConsumer, SinkConverters, SinkSettings,
+};
 
 /// Starts the task of sink connector `name`; its status goes RUNNING now and FAILED (with the
 /// error chain as `trace`) if it cannot be built or ends with a fatal error.
@@ -26,10 +30,10 @@ pub(crate) fn spawn(
 ) -> RunningTask {
     let cancel = parent.child_token();
     *lock(&status) = TaskStatus::new(State::Running);
-    let built = build(config, worker_config);
+    let built = build(name, config, worker_config);
     let (name, log, token) = (name.to_owned(), log.clone(), cancel.clone());
     let join = tokio::spawn(async move {
-        let (task, converters, settings) = match built {
+        let (task, converters, settings, kafka) = match built {
             Ok(b) => b,
             Err(errors) => {
                 error!(connector = %name, %errors, "cannot start the connector's task");
@@ -39,12 +43,24 @@ pub(crate) fn spawn(
                 return;
             }
         };
-        let consumer = Box::new(LogSide {
-            consumer: LogConsumer::new(log.clone(), settings.topics.clone())
-                .with_offset_reset(settings.offset_reset),
-            log,
-            connector: name.clone(),
-        });
+        let consumer: Box<dyn SinkConsumer> = match kafka {
+            None => Box::new(LogSide {
+                consumer: LogConsumer::new(log.clone(), settings.topics.clone())
+                    .with_offset_reset(settings.offset_reset),
+                log,
+                connector: name.clone(),
+            }),
+            Some(props) => match KafkaSide::new(&props, settings.topics.clone()) {
+                Ok(k) => Box::new(k),
+                Err(e) => {
+                    error!(connector = %name, error = %e.chain(), "cannot start the connector's task");
+                    let mut s = lock(&status);
+                    s.state = State::Failed;
+                    s.trace = Some(e.chain());
+                    return;
+                }
+            },
+        };
         let observer = Arc::new(Observer {
             connector: name.clone(),
             status: status.clone(),
@@ -77,23 +93,22 @@ pub(crate) fn spawn(
     RunningTask { cancel, join }
 }
 
-fn build(
-    config: &ConfigMap,
-    worker: &ConfigMap,
-) -> Result<(Box<dyn SinkTask>, SinkConverters, SinkSettings), ConfigErrors> {
+type Built = (
+    Box<dyn SinkTask>,
+    SinkConverters,
+    SinkSettings,
+    Option<ProducerProperties>,
+);
+
+fn build(name: &str, config: &ConfigMap, worker: &ConfigMap) -> Result<Built, ConfigErrors> {
     let providers = cdc_core::configdef::ConfigProviders::from_worker(worker)?;
     let config = &providers.resolve(config)?;
-    if worker.contains_key("bootstrap.servers") {
-        return Err(ConfigErrors(vec![ConfigProblem {
-            property: "connector.class".into(),
-            value: config.get("connector.class").cloned(),
-            message: "sink connectors run on the embedded log only for now: a worker with \
-                      bootstrap.servers cannot run them yet (issue 14)"
-                .into(),
-        }]));
-    }
     let settings = SinkSettings::from_config(config, worker)?;
     let converters = SinkConverters::from_config(config, worker)?;
     let task = plugins::make_sink(config)?;
-    Ok((task, converters, settings))
+    // On Kafka when the worker has `bootstrap.servers`, else on the embedded log.
+    let kafka = crate::kafka::config::bootstrap_servers(worker)
+        .map(|_| crate::kafka::config::consumer_properties(worker, config, name, 0))
+        .transpose()?;
+    Ok((task, converters, settings, kafka))
 }

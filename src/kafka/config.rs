@@ -80,7 +80,8 @@ impl OverridePolicy {
     }
 }
 
-/// The librdkafka properties of one task's producer. `Debug` hides secret values.
+/// The librdkafka properties of one task's producer (or a sink task's consumer). `Debug` hides
+/// secret values.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ProducerProperties(pub BTreeMap<String, String>);
 
@@ -195,6 +196,105 @@ pub fn producer_properties(
         Ok(ProducerProperties(props))
     } else {
         Err(ConfigErrors(problems))
+    }
+}
+
+/// Java consumer properties the runtime handles itself: records are read as bytes, and the
+/// sink runtime bounds its batches with `max.poll.records`.
+const CONSUMER_HANDLED: &[&str] = &[
+    "key.deserializer",
+    "value.deserializer",
+    "interceptor.classes",
+    "metric.reporters",
+    "max.poll.records",
+];
+
+/// The consumer properties of sink connector `connector`'s task `task`: Connect's defaults
+/// (group `connect-<name>`, no auto commit, `auto.offset.reset=earliest`), the worker's
+/// `consumer.*` and the connector's `consumer.override.*` (as the override policy allows);
+/// every problem at once.
+pub fn consumer_properties(
+    worker: &ConfigMap,
+    connector_config: &ConfigMap,
+    connector: &str,
+    task: u32,
+) -> Result<ProducerProperties, ConfigErrors> {
+    let mut problems = Vec::new();
+    let mut props = BTreeMap::new();
+    for (k, v) in [
+        ("group.id", format!("connect-{connector}")),
+        (
+            "client.id",
+            format!("connector-consumer-{connector}-{task}"),
+        ),
+        ("enable.auto.commit", "false".to_owned()),
+        ("enable.auto.offset.store", "false".to_owned()),
+        ("auto.offset.reset", "earliest".to_owned()),
+        ("enable.partition.eof", "false".to_owned()),
+    ] {
+        props.insert(k.to_owned(), v);
+    }
+    match bootstrap_servers(worker) {
+        Some(b) => {
+            props.insert("bootstrap.servers".into(), b.to_owned());
+        }
+        None => problems.push(problem(
+            "bootstrap.servers",
+            "a value is required to run on Kafka",
+        )),
+    }
+    for (key, value) in worker {
+        if let Some(p) = key.strip_prefix("consumer.") {
+            if !p.starts_with("override.") {
+                consumer_set(&mut props, &mut problems, key, p, value);
+            }
+        }
+    }
+    let policy = worker
+        .get(OVERRIDE_POLICY)
+        .and_then(|v| OverridePolicy::parse(v.trim()))
+        .unwrap_or(OverridePolicy::All);
+    for (key, value) in connector_config {
+        let Some(p) = key.strip_prefix("consumer.override.") else {
+            continue;
+        };
+        if policy.allows(p) {
+            consumer_set(&mut props, &mut problems, key, p, value);
+        } else {
+            problems.push(problem(
+                key,
+                format!("overriding the consumer's {p} is not allowed by the worker's {OVERRIDE_POLICY} ({policy:?})"),
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(ProducerProperties(props))
+    } else {
+        Err(ConfigErrors(problems))
+    }
+}
+
+/// Sets one consumer property (`origin` for messages): the runtime's own are skipped, auto
+/// commits refused, `auto.offset.reset=none` is librdkafka's `error`.
+fn consumer_set(
+    props: &mut BTreeMap<String, String>,
+    problems: &mut Vec<ConfigProblem>,
+    origin: &str,
+    key: &str,
+    value: &str,
+) {
+    if CONSUMER_HANDLED.contains(&key) {
+        return;
+    }
+    match (key, value.trim()) {
+        ("enable.auto.commit", v) if !v.eq_ignore_ascii_case("false") => problems.push(problem(
+            origin,
+            "must be false: a sink commits its position only after the target holds the records",
+        )),
+        ("auto.offset.reset", "none") => {
+            props.insert(key.to_owned(), "error".to_owned());
+        }
+        _ => set(props, problems, origin, key, value),
     }
 }
 

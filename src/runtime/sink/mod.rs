@@ -2,10 +2,12 @@
 //! [`SinkTask`] → positions committed once the task has flushed what they cover.
 
 mod consumer;
+mod kafka_consumer;
 mod log_consumer;
 mod settings;
 
 pub use consumer::{LogSide, SinkConsumer};
+pub use kafka_consumer::KafkaSide;
 pub use log_consumer::{from_stored, to_stored, LogConsumer};
 pub use settings::{ErrorSettings, OffsetReset, SinkSettings, Tolerance, TopicSelection};
 
@@ -207,7 +209,10 @@ async fn run_until_stopped(
             }
             let positions = consumer.positions();
             if positions != last_committed {
-                consumer.commit(&positions).await?;
+                let mut backoff = Backoff::new(&settings.errors);
+                while let Err(e) = consumer.commit(&positions).await {
+                    backoff.failed(e, shutdown, &*observer).await?;
+                }
                 last_committed = positions;
             }
             pending = false;
