@@ -8,3 +8,4 @@ mod crash;
 mod mysql_history;
 mod outage;
 mod readback;
+mod sink;

@@ -22,7 +22,7 @@ fn lines(file: &Path) -> Vec<String> {
         .collect()
 }
 
-fn wait_for_lines(file: &Path, n: usize, log: &dyn Fn() -> String) -> Vec<String> {
+pub(crate) fn wait_for_lines(file: &Path, n: usize, log: &dyn Fn() -> String) -> Vec<String> {
     let start = Instant::now();
     loop {
         let got = lines(file);

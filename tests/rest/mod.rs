@@ -3,7 +3,7 @@
 
 pub(crate) mod client;
 mod differential;
-mod file_sink;
+pub(crate) mod file_sink;
 mod postgres;
 mod resilience;
 

@@ -1,0 +1,119 @@
+//! A sink connector on Kafka: PostgreSQL → the broker → Connect's `FileStreamSinkConnector`,
+//! with the sink's position committed to the consumer group `connect-<name>` (what Kafka's
+//! tools read) and a worker restart going on from it.
+
+use std::time::Duration;
+
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use serde_json::{json, Value};
+
+use super::broker;
+use crate::rest::client::Worker;
+use crate::rest::file_sink::wait_for_lines;
+use crate::support::PgFixture;
+
+/// The offset group `group` committed for partition 0 of `topic`, as Kafka's tools show it.
+fn committed(bootstrap: &str, group: &str, topic: &str) -> Option<i64> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", group)
+        .create()
+        .unwrap();
+    let mut tpl = TopicPartitionList::new();
+    tpl.add_partition(topic, 0);
+    let got = consumer
+        .committed_offsets(tpl, Duration::from_secs(10))
+        .unwrap();
+    match got.elements()[0].offset() {
+        Offset::Offset(n) => Some(n),
+        _ => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_sink_on_kafka_commits_to_its_consumer_group_and_resumes_from_it() {
+    let bootstrap = broker::bootstrap();
+    let db = PgFixture::start("kafka_file_sink").await;
+    db.exec(
+        "CREATE TABLE items (id int PRIMARY KEY, name text);
+         INSERT INTO items VALUES (1, 'one'), (2, 'two');",
+    )
+    .await;
+    let prefix = format!("sink_{}", db.dbname);
+    let topic = format!("{prefix}.public.items");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = dir.path().join("items.txt");
+    let props = dir.path().join("worker.properties");
+    std::fs::write(
+        &props,
+        format!("bootstrap.servers={bootstrap}\noffset.flush.interval.ms=100\n"),
+    )
+    .unwrap();
+    let source: serde_json::Map<String, Value> = db
+        .connector_config(&[
+            ("topic.prefix", &prefix),
+            (
+                "value.converter",
+                "org.apache.kafka.connect.json.JsonConverter",
+            ),
+            ("value.converter.schemas.enable", "false"),
+        ])
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    let pg = dir.path().join("pg.json");
+    std::fs::write(&pg, json!({"name": "pg", "config": source}).to_string()).unwrap();
+    let (props, pg) = (props.display().to_string(), pg.display().to_string());
+    let args = ["--worker-config", props.as_str(), pg.as_str()];
+    let w = Worker::start(&data, &["standalone"], &args);
+    let log = || w.log_text();
+    let sink = json!({
+        "connector.class": "FileStreamSink",
+        "topics": topic,
+        "file": out.display().to_string(),
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "value.converter.schemas.enable": "false",
+    });
+    let created = w.send(
+        "POST",
+        "/connectors",
+        &json!({"name": "file", "config": sink}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+
+    let got = wait_for_lines(&out, 2, &log);
+    assert!(got[0].contains("after={id=1, name=one}"), "{got:?}");
+    db.exec("INSERT INTO items VALUES (3, 'three')").await;
+    let got = wait_for_lines(&out, 3, &log);
+    assert!(got[2].contains("after={id=3, name=three}"), "{got:?}");
+
+    // Stopping flushes and commits: the group holds the next offset, 3.
+    assert_eq!(
+        w.request("PUT", "/connectors/file/stop", None, b"").status,
+        204
+    );
+    assert_eq!(committed(&bootstrap, "connect-file", &topic), Some(3));
+
+    // A new worker (the same data directory) resumes the sink from the group's offset.
+    assert_eq!(
+        w.request("PUT", "/connectors/file/resume", None, b"")
+            .status,
+        202
+    );
+    w.stop();
+    db.exec("INSERT INTO items VALUES (4, 'four')").await;
+    let w = Worker::start(&data, &["standalone"], &args);
+    let log = || w.log_text();
+    let got = wait_for_lines(&out, 4, &log);
+    assert!(got[3].contains("after={id=4, name=four}"), "{got:?}");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap().lines().count(),
+        4,
+        "nothing repeated"
+    );
+    w.stop();
+    assert_eq!(committed(&bootstrap, "connect-file", &topic), Some(4));
+}
