@@ -124,6 +124,8 @@ pub async fn run_worker_with(
 
     let log = open_log(&worker.data_dir).await?;
     info!(data_dir = %worker.data_dir.display(), "embedded log open");
+    // Topic retention (log.retention.*, and each topic's retention.ms/retention.bytes).
+    let retention = log.start_retention(worker.config.retention);
     let socket_stop = CancellationToken::new();
     let socket_server = match socket::bind(&log) {
         Ok(l) => Some(tokio::spawn(socket::serve(
@@ -168,6 +170,7 @@ pub async fn run_worker_with(
 
     shutdown.cancelled().await;
     herder.shutdown().await;
+    let _ = tokio::task::spawn_blocking(move || retention.stop()).await;
     server_stop.cancel();
     socket_stop.cancel();
     if let Some(s) = socket_server {

@@ -121,7 +121,7 @@ pub(crate) fn spawn(
             s.state = State::Failed;
             s.trace = Some(trace);
         };
-        let (source, mut converters, bounds, kafka) = match built {
+        let (source, mut converters, bounds, kafka, topic_rules) = match built {
             Ok(b) => b,
             Err(errors) => {
                 error!(connector = %name, %errors, "cannot start the connector's task");
@@ -141,7 +141,10 @@ pub(crate) fn spawn(
         }
         // Kafka when the worker has `bootstrap.servers`; offsets stay in the data directory.
         let backend: TopicBackend = match kafka {
-            None => log.into(),
+            None => match topic_rules {
+                Some(rules) => log.with_topic_rules(rules).into(),
+                None => log.into(),
+            },
             Some(settings) => match KafkaBackend::start(&name, &settings, log, token.clone()) {
                 Ok(k) => k.into(),
                 Err(e) => {
@@ -188,6 +191,7 @@ type Built = (
     Converters,
     cdc_core::QueueBounds,
     Option<KafkaSettings>,
+    Option<crate::log::TopicRules>,
 );
 
 fn build(
@@ -204,6 +208,11 @@ fn build(
         .with_context_headers(plugins::context_headers(config)?);
     let bounds = runtime::queue_bounds(config)?;
     let kafka = KafkaSettings::from_config(worker, config, name)?;
+    // On the embedded log, topic.creation.* gives the retention of the topics it creates.
+    let topic_rules = match kafka {
+        None => Some(crate::log::TopicRules::from_config(worker, config)?),
+        Some(_) => None,
+    };
     let source = plugins::make_source_on(config, kafka.as_ref())?;
-    Ok((source, converters, bounds, kafka))
+    Ok((source, converters, bounds, kafka, topic_rules))
 }

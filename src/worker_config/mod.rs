@@ -149,6 +149,8 @@ pub struct WorkerConfig {
     pub plugin_path: Option<String>,
     /// `bootstrap.servers`: when set, topics are Kafka topics (`crate::kafka`).
     pub bootstrap_servers: Option<String>,
+    /// `log.retention.*`: the embedded log's topic retention defaults (Kafka's broker ones).
+    pub retention: crate::log::RetentionDefaults,
     pub raw: ConfigMap,
 }
 
@@ -165,6 +167,7 @@ impl fmt::Debug for WorkerConfig {
             .field("basic_auth", &self.basic_auth)
             .field("plugin_path", &self.plugin_path)
             .field("bootstrap_servers", &self.bootstrap_servers)
+            .field("retention", &self.retention)
             .field("raw", &self.raw.keys())
             .finish()
     }
@@ -284,6 +287,7 @@ impl WorkerConfig {
         if let Some(p) = &plugin_path {
             info!(plugin.path = %p, "plugin.path is ignored: Tributary's connectors are built in");
         }
+        let retention = crate::log::RetentionDefaults::read(&mut r);
         let bootstrap_servers = r.optional_string("bootstrap.servers");
         if let Some(b) = &bootstrap_servers {
             info!(bootstrap.servers = %b,
@@ -316,6 +320,7 @@ impl WorkerConfig {
             basic_auth,
             plugin_path,
             bootstrap_servers,
+            retention,
             raw: map,
         })
     }
@@ -338,6 +343,7 @@ impl WorkerConfig {
 
 fn is_known(key: &str) -> bool {
     KNOWN.contains(&key)
+        || crate::log::retention::WORKER_PROPERTIES.contains(&key)
         || key.starts_with("config.providers")
         || key.starts_with("producer.")
         || key.starts_with("ssl.")

@@ -175,3 +175,23 @@ fn deprecated_rest_port() {
     let c = WorkerConfig::from_map(map("rest.port=9000\n"), None).unwrap();
     assert_eq!(c.listeners[0].to_string(), "http://127.0.0.1:9000");
 }
+
+#[test]
+fn log_retention_properties_are_the_embedded_logs_defaults() {
+    let c = WorkerConfig::from_map(ConfigMap::new(), None).unwrap();
+    assert_eq!(c.retention.retention_ms, 604_800_000);
+    assert_eq!(c.retention.retention_bytes, -1);
+    let c = WorkerConfig::from_map(
+        map("log.retention.hours=1\nlog.retention.bytes=1048576\nlog.retention.check.interval.ms=1000\n"),
+        None,
+    )
+    .unwrap();
+    assert_eq!(c.retention.retention_ms, 3_600_000);
+    assert_eq!(c.retention.retention_bytes, 1 << 20);
+    assert_eq!(
+        c.retention.check_interval,
+        std::time::Duration::from_secs(1)
+    );
+    let e = WorkerConfig::from_map(map("log.cleanup.policy=compact\n"), None).unwrap_err();
+    assert_eq!(e.0[0].property, "log.cleanup.policy");
+}
