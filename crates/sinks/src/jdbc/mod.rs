@@ -19,6 +19,7 @@ pub mod config;
 pub mod dialect;
 pub mod key;
 pub mod offsets_table;
+pub mod pg_text;
 pub mod record;
 pub mod statement;
 mod temporal;
