@@ -41,14 +41,24 @@ const SOURCES: &[(Plugin, &[&str])] = &[
 ];
 
 /// The sink connectors this build knows, each with its accepted names (canonical first).
-const SINKS: &[(Plugin, &[&str])] = &[(
-    Plugin::FileStreamSink,
-    &[
-        "org.apache.kafka.connect.file.FileStreamSinkConnector",
-        "FileStreamSink",
-        "file-sink",
-    ],
-)];
+const SINKS: &[(Plugin, &[&str])] = &[
+    (
+        Plugin::FileStreamSink,
+        &[
+            "org.apache.kafka.connect.file.FileStreamSinkConnector",
+            "FileStreamSink",
+            "file-sink",
+        ],
+    ),
+    (
+        Plugin::DebeziumJdbc,
+        &[sinks::jdbc::config::DEBEZIUM_CLASS, "jdbc-sink"],
+    ),
+    (
+        Plugin::ConfluentJdbc,
+        &[sinks::jdbc::config::CONFLUENT_CLASS],
+    ),
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Plugin {
@@ -57,6 +67,8 @@ enum Plugin {
     MariaDb,
     FileStream,
     FileStreamSink,
+    DebeziumJdbc,
+    ConfluentJdbc,
 }
 
 /// Every accepted `connector.class` value of a source connector.
@@ -158,6 +170,14 @@ pub fn make_sink(config: &ConfigMap) -> Result<Box<dyn SinkTask>, ConfigErrors> 
         Some(Plugin::FileStreamSink) => {
             FileStreamSink::from_config(config).map(|s| Box::new(s) as Box<dyn SinkTask>)
         }
+        Some(Plugin::DebeziumJdbc) => {
+            sinks::jdbc::JdbcSinkTask::from_config(sinks::jdbc::config::DEBEZIUM_CLASS, config)
+                .map(|s| Box::new(s) as Box<dyn SinkTask>)
+        }
+        Some(Plugin::ConfluentJdbc) => {
+            sinks::jdbc::JdbcSinkTask::from_config(sinks::jdbc::config::CONFLUENT_CLASS, config)
+                .map(|s| Box::new(s) as Box<dyn SinkTask>)
+        }
         _ => Err(problem(
             config,
             format!(
@@ -207,6 +227,15 @@ fn plugin_def(class: &str) -> cdc_core::configdef::ConfigDef {
                 .default_value("2000")
                 .importance(Importance::Low),
             ),
+        Some(Plugin::DebeziumJdbc | Plugin::ConfluentJdbc) => ConfigDef::new().define(
+            ConfigKey::new(
+                "connection.url",
+                ConfigType::String,
+                "JDBC URL of the target (jdbc:postgresql://host:port/db).",
+            )
+            .importance(Importance::High)
+            .required(),
+        ),
         Some(Plugin::FileStreamSink) => ConfigDef::new().define(
             ConfigKey::new(
                 "file",
@@ -374,10 +403,9 @@ pub fn make_source_on(
         Some(Plugin::FileStream) => {
             FileStreamSource::from_config(config).map(|s| Box::new(s) as Box<dyn Source>)
         }
-        Some(Plugin::FileStreamSink) => Err(problem(
-            config,
-            "a sink connector, not a source connector".into(),
-        )),
+        Some(Plugin::FileStreamSink | Plugin::DebeziumJdbc | Plugin::ConfluentJdbc) => Err(
+            problem(config, "a sink connector, not a source connector".into()),
+        ),
         None => Err(problem(
             config,
             format!(
@@ -397,7 +425,13 @@ pub fn context_headers(config: &ConfigMap) -> Result<Vec<(String, Vec<u8>)>, Con
         Some(Plugin::Postgres) => "postgresql",
         Some(Plugin::MySql) => "mysql",
         Some(Plugin::MariaDb) => "mariadb",
-        Some(Plugin::FileStream | Plugin::FileStreamSink) | None => return Ok(Vec::new()),
+        Some(
+            Plugin::FileStream
+            | Plugin::FileStreamSink
+            | Plugin::DebeziumJdbc
+            | Plugin::ConfluentJdbc,
+        )
+        | None => return Ok(Vec::new()),
     };
     let mut r = cdc_core::ConfigReader::new(config);
     let enabled = r.bool("extended.headers.enabled", true);

@@ -4,6 +4,7 @@
 pub(crate) mod client;
 mod differential;
 pub(crate) mod file_sink;
+mod jdbc_sink;
 mod postgres;
 mod resilience;
 

@@ -20,11 +20,14 @@ pub mod dialect;
 pub mod key;
 pub mod offsets_table;
 pub mod pg_text;
+pub mod pg_writer;
 pub mod record;
 pub mod statement;
+pub mod task;
 mod temporal;
 pub mod url;
 
 pub use bind::SqlValue;
 pub use config::JdbcSinkConfig;
 pub use dialect::{Dialect, Ident, TableName};
+pub use task::JdbcSinkTask;

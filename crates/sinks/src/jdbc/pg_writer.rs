@@ -1,0 +1,339 @@
+//! Writing row changes into PostgreSQL with `tokio-postgres`.
+//!
+//! Every value is bound as `text` ([`super::pg_text`]) and every statement casts each parameter
+//! to its column's type as the catalog names it (`format_type`), so PostgreSQL's own input
+//! functions parse the values. Tables are looked up in the catalog once and cached; missing
+//! tables and columns are created when the config allows (`schema.evolution=basic`,
+//! `auto.create`/`auto.evolve`), else the record's write fails naming what is missing.
+
+use std::collections::HashMap;
+
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::Type;
+use tokio_postgres::{Client, NoTls, Transaction};
+
+use super::column_type::{column_type, default_literal, TypeContext};
+use super::config::JdbcSinkConfig;
+use super::dialect::{Dialect, Ident, TableName};
+use super::pg_text::pg_text;
+use super::record::{Column, Row};
+use super::statement::{self, ColumnDef, Param};
+use super::url::TlsMode;
+
+/// Why a write failed, and whether it may work if tried again.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The connection or the server is away, or a transaction lost a race: try again later.
+    #[error("PostgreSQL is unavailable: {0}")]
+    Transient(String),
+    /// The target refused the data (a constraint, a value it cannot hold): this record only.
+    #[error("PostgreSQL refused the row: {0}")]
+    Refused(String),
+    /// Something a person must fix (a missing table with evolution off, a permission).
+    #[error("{0}")]
+    Fatal(String),
+}
+
+impl WriteError {
+    /// Classifies a database error by SQLSTATE: connection, resources, serialization and
+    /// shutdown classes are transient; data and integrity classes refuse the row; the rest is
+    /// fatal. Messages carry PostgreSQL's text, which names the constraint or column, not the
+    /// row's values (`DETAIL` lines are left out).
+    pub fn from_db(e: &tokio_postgres::Error) -> WriteError {
+        let Some(db) = e.as_db_error() else {
+            return WriteError::Transient(e.to_string());
+        };
+        let code = db.code().code();
+        let message = format!("{} (SQLSTATE {code})", db.message());
+        match &code[..2] {
+            "08" | "53" | "57" | "58" => WriteError::Transient(message),
+            "40" => WriteError::Transient(message),
+            "22" | "23" => WriteError::Refused(message),
+            _ if *db.code() == SqlState::UNDEFINED_COLUMN => WriteError::Fatal(message),
+            _ => WriteError::Fatal(message),
+        }
+    }
+}
+
+/// A table as the catalog describes it: column name → its type (`format_type`).
+#[derive(Debug, Clone, Default)]
+struct TableInfo {
+    columns: HashMap<String, String>,
+}
+
+/// The PostgreSQL side of a JDBC sink task: the connection, and what the catalog said about
+/// the tables written so far (apart, so a transaction on the client and the cache can be used
+/// together).
+pub struct PgWriter {
+    pub client: Client,
+    pub tables: Tables,
+}
+
+/// The tables written so far, as the catalog describes them.
+#[derive(Debug, Default)]
+pub struct Tables(HashMap<TableName, TableInfo>);
+
+impl PgWriter {
+    /// Connects as the config says. TLS to the target is not built yet: `sslmode` require and
+    /// stricter are refused rather than silently downgraded.
+    pub async fn connect(config: &JdbcSinkConfig) -> Result<PgWriter, WriteError> {
+        let url = &config.url;
+        if matches!(
+            url.tls,
+            TlsMode::Require | TlsMode::VerifyCa | TlsMode::VerifyFull
+        ) {
+            return Err(WriteError::Fatal(
+                "connection.url asks for TLS (sslmode=require or stricter), which the JDBC sink does not support yet".into(),
+            ));
+        }
+        let mut pg = tokio_postgres::Config::new();
+        pg.host(&url.host).port(url.port);
+        if let Some(db) = &url.database {
+            pg.dbname(db);
+        }
+        if let Some(user) = config.user.as_ref().or(url.user.as_ref()) {
+            pg.user(user);
+        }
+        if let Some(p) = config.password.as_ref().or(url.password.as_ref()) {
+            pg.password(p.expose());
+        }
+        pg.application_name(
+            url.application_name
+                .as_deref()
+                .unwrap_or("tributary-jdbc-sink"),
+        );
+        if let Some(ms) = url.connect_timeout_ms {
+            pg.connect_timeout(std::time::Duration::from_millis(ms));
+        }
+        let (client, connection) = pg.connect(NoTls).await.map_err(|e| match e.as_db_error() {
+            // Wrong password, unknown database, no permission: a person must fix it.
+            Some(db) if matches!(&db.code().code()[..2], "28" | "3D" | "42") => {
+                WriteError::Fatal(format!("cannot connect to PostgreSQL: {}", db.message()))
+            }
+            _ => WriteError::Transient(format!("cannot connect to PostgreSQL: {e}")),
+        })?;
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::warn!(error = %e, "JDBC sink connection to PostgreSQL ended");
+            }
+        });
+        if let Some(schema) = &url.current_schema {
+            let ident = Dialect::Postgres
+                .ident(schema)
+                .map_err(|e| WriteError::Fatal(format!("currentSchema: {e}")))?;
+            let sql = format!("SET search_path TO {}", Dialect::Postgres.quote(&ident));
+            client
+                .batch_execute(&sql)
+                .await
+                .map_err(|e| WriteError::from_db(&e))?;
+        }
+        Ok(PgWriter {
+            client,
+            tables: Tables::default(),
+        })
+    }
+
+    /// Whether the connection is gone (a new writer is needed).
+    pub fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+}
+
+impl Tables {
+    /// Makes sure `table` exists with a column for each of `row`'s columns, creating or adding
+    /// them when the config allows.
+    pub async fn ensure(
+        &mut self,
+        tx: &Transaction<'_>,
+        config: &JdbcSinkConfig,
+        table: &TableName,
+        row: &Row,
+    ) -> Result<(), WriteError> {
+        if !self.0.contains_key(table) {
+            let info = describe(tx, table).await?;
+            match info {
+                Some(info) => {
+                    self.0.insert(table.clone(), info);
+                }
+                None if config.auto_create => {
+                    create(tx, config, table, row).await?;
+                    let info = describe(tx, table).await?.ok_or_else(|| {
+                        WriteError::Fatal(format!("table {table} was created but cannot be found"))
+                    })?;
+                    self.0.insert(table.clone(), info);
+                }
+                None => {
+                    return Err(WriteError::Fatal(format!(
+                        "table {table} does not exist; create it, or let the sink create tables (schema.evolution=basic, or auto.create=true)"
+                    )))
+                }
+            }
+        }
+        let info = self.0.get(table).cloned().unwrap_or_default();
+        let missing: Vec<&Column> = row
+            .key
+            .iter()
+            .chain(&row.values)
+            .filter(|c| !info.columns.contains_key(c.name.as_str()))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        if !config.auto_evolve {
+            return Err(WriteError::Fatal(format!(
+                "table {table} has no column {:?}; add it, or let the sink add columns (schema.evolution=basic, or auto.evolve=true)",
+                missing[0].name.as_str()
+            )));
+        }
+        let defs = column_defs(config, &missing, false)?;
+        let cols: Vec<ColumnDef<'_>> = defs.iter().map(Def::as_column_def).collect();
+        let sql = statement::add_columns(Dialect::Postgres, table, &cols)
+            .map_err(|e| WriteError::Fatal(e.to_string()))?;
+        tx.batch_execute(&sql)
+            .await
+            .map_err(|e| WriteError::from_db(&e))?;
+        let info = describe(tx, table).await?.unwrap_or_default();
+        self.0.insert(table.clone(), info);
+        Ok(())
+    }
+
+    /// The cast of each named column of `table` (after [`PgWriter::ensure`]).
+    pub fn casts<'a>(&'a self, table: &TableName, names: &[&Ident]) -> Vec<Option<&'a str>> {
+        let info = self.0.get(table);
+        names
+            .iter()
+            .map(|n| {
+                info.and_then(|i| i.columns.get(n.as_str()))
+                    .map(String::as_str)
+            })
+            .collect()
+    }
+
+    /// Forgets what the catalog said (after a failed transaction that may have rolled back DDL).
+    pub fn forget(&mut self) {
+        self.0.clear();
+    }
+}
+
+/// Runs `sql` with text parameters in `tx`.
+pub async fn execute(
+    tx: &Transaction<'_>,
+    sql: &str,
+    params: &[Option<String>],
+) -> Result<u64, WriteError> {
+    let types = vec![Type::TEXT; params.len()];
+    let statement = tx
+        .prepare_typed(sql, &types)
+        .await
+        .map_err(|e| WriteError::from_db(&e))?;
+    let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
+        .iter()
+        .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
+        .collect();
+    tx.execute(&statement, &refs)
+        .await
+        .map_err(|e| WriteError::from_db(&e))
+}
+
+/// The text of a column's value.
+pub fn text(c: &Column) -> Option<String> {
+    pg_text(&c.value)
+}
+
+/// A column definition built from a record's column.
+struct Def {
+    name: Ident,
+    ddl: String,
+    nullable: bool,
+    default: Option<String>,
+}
+
+impl Def {
+    fn as_column_def(&self) -> ColumnDef<'_> {
+        ColumnDef {
+            name: &self.name,
+            ddl: &self.ddl,
+            nullable: self.nullable,
+            default: self.default.as_deref(),
+        }
+    }
+}
+
+fn column_defs(
+    config: &JdbcSinkConfig,
+    columns: &[&Column],
+    key: bool,
+) -> Result<Vec<Def>, WriteError> {
+    columns
+        .iter()
+        .map(|c| {
+            let ctx = TypeContext {
+                dialect: Dialect::Postgres,
+                is_key: key,
+                postgis_schema: &config.postgis_schema,
+            };
+            let t = column_type(&c.schema, &ctx)
+                .map_err(|e| WriteError::Fatal(format!("column {:?}: {e}", c.name.as_str())))?;
+            Ok(Def {
+                name: c.name.clone(),
+                default: default_literal(&c.schema, &t.ddl, Dialect::Postgres),
+                nullable: !key && c.schema.optional,
+                ddl: t.ddl,
+            })
+        })
+        .collect()
+}
+
+async fn create(
+    tx: &Transaction<'_>,
+    config: &JdbcSinkConfig,
+    table: &TableName,
+    row: &Row,
+) -> Result<(), WriteError> {
+    let key_cols: Vec<&Column> = row.key.iter().collect();
+    let value_cols: Vec<&Column> = row.values.iter().collect();
+    let mut defs = column_defs(config, &key_cols, true)?;
+    defs.extend(column_defs(config, &value_cols, false)?);
+    let cols: Vec<ColumnDef<'_>> = defs.iter().map(Def::as_column_def).collect();
+    let key: Vec<&Ident> = row.key.iter().map(|c| &c.name).collect();
+    let sql = statement::create_table(Dialect::Postgres, table, &cols, &key)
+        .map_err(|e| WriteError::Fatal(e.to_string()))?;
+    tracing::info!(%table, "creating the target table");
+    tx.batch_execute(&sql)
+        .await
+        .map_err(|e| WriteError::from_db(&e))
+}
+
+/// The table's columns and their types, or `None` when it does not exist.
+async fn describe(
+    tx: &Transaction<'_>,
+    table: &TableName,
+) -> Result<Option<TableInfo>, WriteError> {
+    let qualified = Dialect::Postgres.quote_table(table);
+    let rows = tx
+        .query(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
+             WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
+            &[&qualified],
+        )
+        .await
+        .map_err(|e| WriteError::from_db(&e))?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(TableInfo {
+        columns: rows
+            .iter()
+            .map(|r| (r.get::<_, String>(0), r.get::<_, String>(1)))
+            .collect(),
+    }))
+}
+
+/// A statement's parameters with casts from the catalog.
+pub fn params<'a>(names: &'a [&'a Ident], casts: &'a [Option<&'a str>]) -> Vec<Param<'a>> {
+    names
+        .iter()
+        .zip(casts)
+        .map(|(name, cast)| Param { name, cast: *cast })
+        .collect()
+}

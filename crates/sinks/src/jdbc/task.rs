@@ -1,0 +1,370 @@
+//! The JDBC sink task (PostgreSQL targets; MySQL/MariaDB come next): records → row changes
+//! ([`super::record`]) → statements in one transaction per `put`, so `put` returning means the
+//! rows are durable and `flush` has nothing left to do.
+//!
+//! Changes are written in runs: consecutive changes of the same kind to the same table with
+//! the same columns go into one multi-row statement, split where a key repeats (one statement
+//! cannot touch a row twice) or the parameter limit is reached. When the target refuses a
+//! statement for its data (SQLSTATE classes 22 and 23), the transaction is rolled back and the
+//! batch written again change by change, each under a savepoint, so only the changes the
+//! target refuses are reported ([`Refused`]: the dead-letter queue's, or the task's failure)
+//! and the rest are written. With `tributary.exactly.once=true` the next offset of each topic
+//! partition is upserted into the bookkeeping table in the same transaction, and `open` returns
+//! those positions: after any crash the target holds every change exactly once.
+
+use std::collections::{BTreeMap, HashSet};
+
+use async_trait::async_trait;
+use cdc_core::{
+    ConfigErrors, ConfigMap, ConnectorError, Positions, Refused, SinkRecord, SinkTask,
+    TopicPartition,
+};
+use tokio_postgres::Transaction;
+
+use super::config::{InsertMode, JdbcSinkConfig};
+use super::dialect::{Dialect, Ident};
+use super::offsets_table::OffsetsTable;
+use super::pg_writer::{self, PgWriter, Tables, WriteError};
+use super::record::{Mapped, RecordMapper, Row, RowChange, RowOp};
+use super::statement;
+
+/// A JDBC sink task.
+pub struct JdbcSinkTask {
+    config: JdbcSinkConfig,
+    connector: String,
+    writer: Option<PgWriter>,
+    offsets: Option<OffsetsTable>,
+}
+
+fn transient(message: String) -> ConnectorError {
+    ConnectorError::transient(std::io::Error::other(message))
+}
+
+fn to_connector_error(e: WriteError) -> ConnectorError {
+    match e {
+        WriteError::Transient(m) => transient(m),
+        other => ConnectorError::fatal_msg(other.to_string()),
+    }
+}
+
+impl JdbcSinkTask {
+    /// Reads and checks the config of `class` (either JDBC sink class); opens nothing.
+    pub fn from_config(class: &str, config: &ConfigMap) -> Result<Self, ConfigErrors> {
+        let parsed = JdbcSinkConfig::from_map(class, config)?;
+        let mut problems = Vec::new();
+        if parsed.url.dialect != Dialect::Postgres {
+            problems.push(cdc_core::ConfigProblem {
+                property: "connection.url".into(),
+                value: None,
+                message: "only PostgreSQL targets (jdbc:postgresql:) are written so far; MySQL and MariaDB targets are not implemented yet".into(),
+            });
+        }
+        let offsets = if parsed.exactly_once {
+            match parsed.naming.table(&parsed.offsets_table) {
+                Ok(t) => Some(OffsetsTable::new(Dialect::Postgres, t)),
+                Err(e) => {
+                    problems.push(cdc_core::ConfigProblem {
+                        property: "tributary.exactly.once.table".into(),
+                        value: Some(parsed.offsets_table.clone()),
+                        message: e.to_string(),
+                    });
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        if !problems.is_empty() {
+            return Err(ConfigErrors(problems));
+        }
+        Ok(JdbcSinkTask {
+            connector: config.get("name").cloned().unwrap_or_default(),
+            config: parsed,
+            writer: None,
+            offsets,
+        })
+    }
+
+    async fn writer(&mut self) -> Result<&mut PgWriter, ConnectorError> {
+        if self.writer.as_ref().is_none_or(PgWriter::is_closed) {
+            let w = PgWriter::connect(&self.config)
+                .await
+                .map_err(to_connector_error)?;
+            if let Some(o) = &self.offsets {
+                w.client
+                    .batch_execute(&o.create())
+                    .await
+                    .map_err(|e| to_connector_error(WriteError::from_db(&e)))?;
+            }
+            self.writer = Some(w);
+        }
+        Ok(self.writer.as_mut().expect("connected above"))
+    }
+}
+
+#[async_trait]
+impl SinkTask for JdbcSinkTask {
+    async fn open(&mut self, _: &[TopicPartition]) -> Result<Option<Positions>, ConnectorError> {
+        let Some(offsets) = self.offsets.clone() else {
+            return Ok(None);
+        };
+        let connector = self.connector.clone();
+        let w = self.writer().await?;
+        let rows = w
+            .client
+            .query(&offsets.load(), &[&connector])
+            .await
+            .map_err(|e| to_connector_error(WriteError::from_db(&e)))?;
+        let mut positions = Positions::new();
+        for r in rows {
+            let tp = TopicPartition {
+                topic: r.get::<_, String>(0).into(),
+                partition: r.get(1),
+            };
+            positions.insert(tp, r.get::<_, i64>(2).max(0) as u64);
+        }
+        Ok(Some(positions))
+    }
+
+    async fn put(&mut self, records: Vec<SinkRecord>) -> Result<Vec<Refused>, ConnectorError> {
+        let mut refused = Vec::new();
+        let mut changes = Vec::new();
+        {
+            let mapper = RecordMapper::new(&self.config);
+            for (index, r) in records.iter().enumerate() {
+                match mapper.map(r) {
+                    Ok(Mapped::Change(c)) => changes.push((index, c)),
+                    Ok(Mapped::Skip(_)) => {}
+                    Err(e) => refused.push(Refused {
+                        index,
+                        error: ConnectorError::fatal_msg(e.to_string()),
+                    }),
+                }
+            }
+        }
+        // The next offset of each partition of the batch, for the bookkeeping table.
+        let mut next: BTreeMap<(String, i32), i64> = BTreeMap::new();
+        for r in &records {
+            let e = next.entry((r.topic.to_string(), r.partition)).or_default();
+            *e = (*e).max(r.offset as i64 + 1);
+        }
+        self.writer().await?;
+        let JdbcSinkTask {
+            config,
+            connector,
+            writer,
+            offsets,
+        } = self;
+        let bookkeeping = offsets.as_ref().map(|o| (o, connector.as_str(), &next));
+        let w = writer.as_mut().expect("connected above");
+        let batch = write(w, config, &changes, bookkeeping, false).await;
+        let result = match batch {
+            Ok(_) => Ok(refused),
+            Err(WriteError::Refused(_)) => {
+                // Find the changes the target refuses, one by one; the rest are written.
+                w.tables.forget();
+                match write(w, config, &changes, bookkeeping, true).await {
+                    Ok(more) => {
+                        refused.extend(more.into_iter().map(|(index, why)| Refused {
+                            index,
+                            error: ConnectorError::fatal_msg(why),
+                        }));
+                        refused.sort_by_key(|r| r.index);
+                        Ok(refused)
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(refused) => Ok(refused),
+            Err(e) => {
+                w.tables.forget();
+                // A closed connection is opened again on the next try.
+                if w.is_closed() {
+                    *writer = None;
+                }
+                Err(to_connector_error(e))
+            }
+        }
+    }
+
+    async fn flush(&mut self) -> Result<(), ConnectorError> {
+        // Every `put` committed its transaction.
+        Ok(())
+    }
+}
+
+type Bookkeeping<'a> = Option<(&'a OffsetsTable, &'a str, &'a BTreeMap<(String, i32), i64>)>;
+
+/// Writes `changes` in one transaction. With `one_by_one`, each change runs under a savepoint
+/// and the ones the target refuses are returned (index, why) instead of failing the batch.
+async fn write(
+    w: &mut PgWriter,
+    config: &JdbcSinkConfig,
+    changes: &[(usize, RowChange)],
+    bookkeeping: Bookkeeping<'_>,
+    one_by_one: bool,
+) -> Result<Vec<(usize, String)>, WriteError> {
+    let tx = w
+        .client
+        .transaction()
+        .await
+        .map_err(|e| WriteError::from_db(&e))?;
+    let mut refused = Vec::new();
+    if one_by_one {
+        for item in changes {
+            let index = item.0;
+            tx.batch_execute("SAVEPOINT tributary_row")
+                .await
+                .map_err(|e| WriteError::from_db(&e))?;
+            match write_run(&tx, &mut w.tables, config, std::slice::from_ref(item)).await {
+                Ok(()) => {}
+                Err(WriteError::Refused(why)) => {
+                    tx.batch_execute("ROLLBACK TO SAVEPOINT tributary_row")
+                        .await
+                        .map_err(|e| WriteError::from_db(&e))?;
+                    w.tables.forget();
+                    refused.push((index, why));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    } else {
+        for run in runs(changes) {
+            write_run(&tx, &mut w.tables, config, run).await?;
+        }
+    }
+    if let Some((offsets, connector, next)) = bookkeeping {
+        for ((topic, partition), offset) in next {
+            let sql = offsets
+                .store(1)
+                .map_err(|e| WriteError::Fatal(e.to_string()))?;
+            tx.execute(&sql, &[&connector, topic, partition, offset])
+                .await
+                .map_err(|e| WriteError::from_db(&e))?;
+        }
+    }
+    tx.commit().await.map_err(|e| WriteError::from_db(&e))?;
+    Ok(refused)
+}
+
+/// The kind of a change, for grouping runs.
+fn kind(op: &RowOp) -> u8 {
+    match op {
+        RowOp::Write(_) => 0,
+        RowOp::Delete(_) => 1,
+        RowOp::Truncate => 2,
+    }
+}
+
+fn row(op: &RowOp) -> Option<&Row> {
+    match op {
+        RowOp::Write(r) | RowOp::Delete(r) => Some(r),
+        RowOp::Truncate => None,
+    }
+}
+
+fn names(r: &Row) -> Vec<&Ident> {
+    r.key.iter().chain(&r.values).map(|c| &c.name).collect()
+}
+
+/// Splits changes into runs one statement can write: same table, kind and columns, no key
+/// twice.
+fn runs(changes: &[(usize, RowChange)]) -> Vec<&[(usize, RowChange)]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut keys: HashSet<Vec<Option<String>>> = HashSet::new();
+    for i in 0..changes.len() {
+        let c = &changes[i].1;
+        let key_of = |r: &Row| r.key.iter().map(pg_writer::text).collect::<Vec<_>>();
+        let fits = i > start && {
+            let first = &changes[start].1;
+            first.table == c.table
+                && kind(&first.op) == kind(&c.op)
+                && !matches!(c.op, RowOp::Truncate)
+                && row(&first.op).map(names) == row(&c.op).map(names)
+                && row(&c.op).is_none_or(|r| !keys.contains(&key_of(r)))
+        };
+        if !fits && i > start {
+            out.push(&changes[start..i]);
+            start = i;
+            keys.clear();
+        }
+        if let Some(r) = row(&c.op) {
+            keys.insert(key_of(r));
+        }
+    }
+    if start < changes.len() {
+        out.push(&changes[start..]);
+    }
+    out
+}
+
+/// Writes one run (changes of one kind to one table with the same columns).
+async fn write_run(
+    tx: &Transaction<'_>,
+    tables: &mut Tables,
+    config: &JdbcSinkConfig,
+    run: &[(usize, RowChange)],
+) -> Result<(), WriteError> {
+    let Some((_, first)) = run.first() else {
+        return Ok(());
+    };
+    let d = Dialect::Postgres;
+    let table = &first.table;
+    let Some(first_row) = row(&first.op) else {
+        return pg_writer::execute(tx, &statement::truncate(d, table), &[])
+            .await
+            .map(drop);
+    };
+    tables.ensure(tx, config, table, first_row).await?;
+    let key_names: Vec<&Ident> = first_row.key.iter().map(|c| &c.name).collect();
+    let value_names: Vec<&Ident> = first_row.values.iter().map(|c| &c.name).collect();
+    let key_casts = tables.casts(table, &key_names);
+    let value_casts = tables.casts(table, &value_names);
+    let key = pg_writer::params(&key_names, &key_casts);
+    let values = pg_writer::params(&value_names, &value_casts);
+    let rows: Vec<&Row> = run.iter().filter_map(|(_, c)| row(&c.op)).collect();
+    let fatal = |e: statement::StatementError| WriteError::Fatal(format!("table {table}: {e}"));
+    match (&first.op, config.insert_mode) {
+        (RowOp::Delete(_), _) => {
+            let per = statement::max_rows(d, key.len()).max(1);
+            for chunk in rows.chunks(per) {
+                let sql = statement::delete(d, table, &key, chunk.len()).map_err(fatal)?;
+                let params: Vec<Option<String>> = chunk
+                    .iter()
+                    .flat_map(|r| r.key.iter().map(pg_writer::text))
+                    .collect();
+                pg_writer::execute(tx, &sql, &params).await?;
+            }
+        }
+        (RowOp::Write(_), InsertMode::Update) => {
+            let sql = statement::update(d, table, &values, &key).map_err(fatal)?;
+            for r in rows {
+                let params: Vec<Option<String>> =
+                    r.values.iter().chain(&r.key).map(pg_writer::text).collect();
+                pg_writer::execute(tx, &sql, &params).await?;
+            }
+        }
+        (RowOp::Write(_), mode) => {
+            let all: Vec<statement::Param<'_>> = key.iter().chain(&values).copied().collect();
+            let per = statement::max_rows(d, all.len()).max(1);
+            for chunk in rows.chunks(per) {
+                let sql = match mode {
+                    InsertMode::Upsert => statement::upsert(d, table, &key, &values, chunk.len()),
+                    _ => statement::insert(d, table, &all, chunk.len()),
+                }
+                .map_err(fatal)?;
+                let params: Vec<Option<String>> = chunk
+                    .iter()
+                    .flat_map(|r| r.key.iter().chain(&r.values).map(pg_writer::text))
+                    .collect();
+                pg_writer::execute(tx, &sql, &params).await?;
+            }
+        }
+        (RowOp::Truncate, _) => {}
+    }
+    Ok(())
+}
