@@ -5,6 +5,7 @@ pub(crate) mod client;
 mod differential;
 pub(crate) mod file_sink;
 mod jdbc_sink;
+mod jdbc_types;
 mod postgres;
 mod resilience;
 

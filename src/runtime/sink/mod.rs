@@ -19,7 +19,7 @@ use cdc_core::{
     SinkRecord, SinkTask,
 };
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use super::{Converter, TaskObserver};
 use crate::log::StoredRecord;
@@ -171,7 +171,13 @@ async fn run_until_stopped(
             _ = tokio::time::sleep(flush_in), if pending => Vec::new(),
         };
         if !batch.is_empty() {
+            debug!(connector = name, records = batch.len(), "sink batch polled");
             let records = convert(name, &batch, &mut converters, &settings.errors)?;
+            debug!(
+                connector = name,
+                records = records.len(),
+                "sink batch converted"
+            );
             let mut backoff = Backoff::new(&settings.errors);
             let refused = loop {
                 match task.put(records.clone()).await {

@@ -156,13 +156,23 @@ pub fn to_sql(schema: &Schema, value: &Value, ctx: &BindContext) -> Result<SqlVa
         }
         (logical::MICRO_TIME, Value::Int64(us)) => SqlValue::Time(*us),
         (logical::NANO_TIME, Value::Int64(ns)) => SqlValue::Time(ns.div_euclid(1000)),
+        // Debezium's PostgreSQL connector writes ±infinity as PgJDBC's sentinels
+        // (`PGStatement.DATE_POSITIVE_INFINITY` / `DATE_NEGATIVE_INFINITY`), whatever the unit:
+        // they are infinity again here.
         (logical::CONNECT_TIMESTAMP | logical::TIMESTAMP, Value::Int64(ms)) => {
-            SqlValue::Timestamp(ms.checked_mul(1000).ok_or(BindError::OutOfRange {
-                schema: "timestamp",
-            })?)
+            match infinity(*ms) {
+                Some(inf) => SqlValue::Timestamp(inf),
+                None => SqlValue::Timestamp(ms.checked_mul(1000).ok_or(BindError::OutOfRange {
+                    schema: "timestamp",
+                })?),
+            }
         }
-        (logical::MICRO_TIMESTAMP, Value::Int64(us)) => SqlValue::Timestamp(*us),
-        (logical::NANO_TIMESTAMP, Value::Int64(ns)) => SqlValue::Timestamp(ns.div_euclid(1000)),
+        (logical::MICRO_TIMESTAMP, Value::Int64(us)) => {
+            SqlValue::Timestamp(infinity(*us).unwrap_or(*us))
+        }
+        (logical::NANO_TIMESTAMP, Value::Int64(ns)) => {
+            SqlValue::Timestamp(infinity(*ns).unwrap_or(ns.div_euclid(1000)))
+        }
         (logical::ZONED_TIMESTAMP, Value::String(s)) => {
             let utc = parse_zoned_timestamp(s).ok_or_else(|| BindError::BadText {
                 schema: logical::ZONED_TIMESTAMP,
@@ -201,11 +211,27 @@ pub fn to_sql(schema: &Schema, value: &Value, ctx: &BindContext) -> Result<SqlVa
         (logical::JSON, Value::String(s)) => SqlValue::Json(s.to_string()),
         (logical::UUID, Value::String(s)) if pg => SqlValue::Uuid(s.to_string()),
         (logical::BITS, Value::Bytes(b)) => {
+            // An unbounded varbit says Integer.MAX_VALUE; PostgreSQL's longest bit string is
+            // 83,886,080 bits. Past that the bytes give the length (a BitSet drops its
+            // trailing zero bytes, so such a value may come back shorter).
             let bits: usize = schema
                 .parameter("length")
                 .and_then(|l| l.parse().ok())
+                .filter(|&n: &usize| n <= MAX_BIT_LENGTH)
                 .unwrap_or(b.len() * 8);
             SqlValue::Bits(bit_string(b, bits))
+        }
+        // A PostgreSQL `point` column (what a Point maps to there) reads `(x,y)`.
+        (logical::POINT, Value::Struct(fields)) if pg => {
+            match (
+                struct_field(schema, fields, "x"),
+                struct_field(schema, fields, "y"),
+            ) {
+                (Some(Value::Float64(x)), Some(Value::Float64(y))) => {
+                    SqlValue::Text(format!("({x:?},{y:?})"))
+                }
+                _ => return Err(mismatch()),
+            }
         }
         (logical::GEOMETRY | GEOGRAPHY | logical::POINT, Value::Struct(fields)) => {
             let wkb = match struct_field(schema, fields, "wkb") {
@@ -254,6 +280,22 @@ pub fn to_sql(schema: &Schema, value: &Value, ctx: &BindContext) -> Result<SqlVa
     };
     Ok(out)
 }
+
+/// PgJDBC's ±infinity sentinels for timestamps, which Debezium writes as they are.
+const PG_POSITIVE_INFINITY: i64 = 9_223_372_036_825_200_000;
+const PG_NEGATIVE_INFINITY: i64 = -9_223_372_036_832_400_000;
+
+/// `i64::MAX`/`MIN` (a bound timestamp's ±infinity) for a sentinel.
+fn infinity(v: i64) -> Option<i64> {
+    match v {
+        PG_POSITIVE_INFINITY => Some(i64::MAX),
+        PG_NEGATIVE_INFINITY => Some(i64::MIN),
+        _ => None,
+    }
+}
+
+/// PostgreSQL's longest `bit(n)`.
+const MAX_BIT_LENGTH: usize = 83_886_080;
 
 /// Debezium's `Bits` bytes are a `java.util.BitSet` (`toByteArray`: little-endian, bit 0 is
 /// the lowest bit of byte 0); rendered most significant bit first, `bits` long. Which end of

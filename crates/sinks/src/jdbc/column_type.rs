@@ -180,7 +180,9 @@ pub fn column_type(schema: &Schema, ctx: &TypeContext<'_>) -> Result<ColumnType,
         logical::BITS => {
             let bits = param_u32(schema, "length").unwrap_or(1).max(1);
             if pg {
-                if source_type.contains("VAR") {
+                // An unbounded varbit's length is Integer.MAX_VALUE, past PostgreSQL's longest
+                // bit(n) (83,886,080): bit varying.
+                if source_type.contains("VAR") || bits > 83_886_080 {
                     ColumnType::cast("bit varying")
                 } else {
                     ColumnType::cast(format!("bit({bits})"))

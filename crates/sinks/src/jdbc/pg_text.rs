@@ -123,9 +123,19 @@ fn civil(days: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// What Debezium's PostgreSQL connector writes for `date 'infinity'` and `'-infinity'`: the
+/// server's day number (±`i32::MAX` days from 2000-01-01) moved to the 1970 epoch in 32 bits,
+/// which wraps (docs/compat.md).
+const DATE_INFINITY: i64 = -2_147_472_692;
+const DATE_NEGATIVE_INFINITY: i64 = -2_147_472_691;
+
 fn date(days: i64, out: &mut String) {
-    // Debezium's overflowed epoch days for PostgreSQL's ±infinity (docs/compat.md) and the
-    // extreme values land outside PostgreSQL's range; they are written as infinity.
+    match days {
+        DATE_INFINITY => return out.push_str("infinity"),
+        DATE_NEGATIVE_INFINITY => return out.push_str("-infinity"),
+        _ => {}
+    }
+    // Other values past PostgreSQL's range are written as the infinity on their side.
     if days >= i64::from(i32::MAX) - 20_000 {
         out.push_str("infinity");
         return;
@@ -228,7 +238,9 @@ mod tests {
             t(SqlValue::Date(days_from_civil(0, 12, 31) as i32)),
             "0001-12-31 BC"
         );
-        assert_eq!(t(SqlValue::Date(-2147472692)), "-infinity");
+        assert_eq!(t(SqlValue::Date(-2147472692)), "infinity");
+        assert_eq!(t(SqlValue::Date(-2147472691)), "-infinity");
+        assert_eq!(t(SqlValue::Date(i32::MIN)), "-infinity");
         assert_eq!(t(SqlValue::Date(i32::MAX)), "infinity");
         assert_eq!(
             t(SqlValue::Time(13 * 3600 * MICROS_PER_SECOND + 123_456)),

@@ -142,6 +142,11 @@ impl SinkTask for JdbcSinkTask {
                 }
             }
         }
+        tracing::debug!(
+            changes = changes.len(),
+            refused = refused.len(),
+            "JDBC sink batch mapped"
+        );
         // The next offset of each partition of the batch, for the bookkeeping table.
         let mut next: BTreeMap<(String, i32), i64> = BTreeMap::new();
         for r in &records {
@@ -157,6 +162,7 @@ impl SinkTask for JdbcSinkTask {
         } = self;
         let bookkeeping = offsets.as_ref().map(|o| (o, connector.as_str(), &next));
         let w = writer.as_mut().expect("connected above");
+        tracing::debug!("JDBC sink connected");
         let batch = write(w, config, &changes, bookkeeping, false).await;
         let result = match batch {
             Ok(_) => Ok(refused),
