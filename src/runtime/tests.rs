@@ -301,7 +301,15 @@ async fn batches_that_queue_up_behind_a_slow_append_are_written_together() {
     let appends = backend.appends();
     assert_eq!(appends.iter().sum::<usize>(), 10);
     assert_eq!(appends[0], 1);
-    assert!(appends.len() <= 3, "ten batches in {appends:?} appends");
+    // While the first append is held, the pipeline can take batches one at a time until its
+    // appends in flight are full and one more group is converted and waiting; how many it
+    // takes alone depends on how the source and the pipeline are scheduled (on a loaded
+    // machine 2..4 arrive one by one). Everything that queued after that is written together.
+    let singles = backend.max_in_flight() + 1;
+    assert!(
+        appends.len() <= singles + 1 && appends.last().is_some_and(|n| *n > 1),
+        "ten batches in {appends:?} appends: more than {singles} taken alone, or none together"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
