@@ -1,7 +1,8 @@
 //! The JDBC sink end to end with no Kafka: PostgreSQL → the embedded log → Debezium's
 //! `JdbcSinkConnector` into a second PostgreSQL database. Snapshot, inserts, updates, deletes,
-//! a primary-key change, a new upstream column (added downstream by `schema.evolution=basic`);
-//! the target table ends equal to the source table, column by column.
+//! a primary-key change, a new upstream column (added downstream by `schema.evolution=basic`), a
+//! column named `a"; drop table x; --` (a literal name downstream); the target table ends equal
+//! to the source table, column by column.
 
 use std::time::{Duration, Instant};
 
@@ -110,8 +111,28 @@ async fn the_jdbc_sink_replicates_postgresql_into_postgresql_through_the_embedde
         .await;
     wait_equal(&src, &dst, "id, name, qty, price, seen, tags, note", &log).await;
 
+    // A hostile column name is a literal name downstream; the table it names survives.
+    dst.exec("CREATE TABLE x (id int)").await;
+    src.exec(r#"ALTER TABLE items ADD COLUMN "a""; drop table x; --" text"#)
+        .await;
+    src.exec(r#"INSERT INTO items (id, name, "a""; drop table x; --") VALUES (5, 'five', 'kept')"#)
+        .await;
+    wait_equal(
+        &src,
+        &dst,
+        r#"id, name, qty, price, seen, tags, note, "a""; drop table x; --""#,
+        &log,
+    )
+    .await;
+    let x = dst
+        .client
+        .query_one("SELECT to_regclass('x') IS NOT NULL", &[])
+        .await
+        .unwrap();
+    assert!(x.get::<_, bool>(0), "table x was dropped");
+
     // A burst in one transaction arrives whole.
-    src.exec("INSERT INTO items SELECT g, 'n' || g, g, g, now(), NULL, NULL FROM generate_series(100, 2099) g")
+    src.exec("INSERT INTO items SELECT g, 'n' || g, g, g, now(), NULL, NULL, NULL FROM generate_series(100, 2099) g")
         .await;
     wait_equal(&src, &dst, "id, name, qty, price, seen, tags, note", &log).await;
     let offsets = w.get("/connectors/jdbc/offsets").json();
