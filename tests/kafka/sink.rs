@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::broker;
-use crate::rest::client::Worker;
+use crate::rest::client::Standalone;
 use crate::rest::file_sink::wait_for_lines;
 use crate::support::PgFixture;
 
@@ -42,32 +42,20 @@ async fn a_file_sink_on_kafka_commits_to_its_consumer_group_and_resumes_from_it(
     .await;
     let prefix = format!("sink_{}", db.dbname);
     let topic = format!("{prefix}.public.items");
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let out = dir.path().join("items.txt");
-    let props = dir.path().join("worker.properties");
-    std::fs::write(
-        &props,
-        format!("bootstrap.servers={bootstrap}\noffset.flush.interval.ms=100\n"),
-    )
-    .unwrap();
-    let source: serde_json::Map<String, Value> = db
-        .connector_config(&[
+    let worker = Standalone::new(
+        &format!("bootstrap.servers={bootstrap}\noffset.flush.interval.ms=100\n"),
+        "pg",
+        db.connector_config(&[
             ("topic.prefix", &prefix),
             (
                 "value.converter",
                 "org.apache.kafka.connect.json.JsonConverter",
             ),
             ("value.converter.schemas.enable", "false"),
-        ])
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
-    let pg = dir.path().join("pg.json");
-    std::fs::write(&pg, json!({"name": "pg", "config": source}).to_string()).unwrap();
-    let (props, pg) = (props.display().to_string(), pg.display().to_string());
-    let args = ["--worker-config", props.as_str(), pg.as_str()];
-    let w = Worker::start(&data, &["standalone"], &args);
+        ]),
+    );
+    let out = worker.dir.path().join("items.txt");
+    let w = worker.start();
     let log = || w.log_text();
     let sink = json!({
         "connector.class": "FileStreamSink",
@@ -104,7 +92,7 @@ async fn a_file_sink_on_kafka_commits_to_its_consumer_group_and_resumes_from_it(
     );
     w.stop();
     db.exec("INSERT INTO items VALUES (4, 'four')").await;
-    let w = Worker::start(&data, &["standalone"], &args);
+    let w = worker.start();
     let log = || w.log_text();
     let got = wait_for_lines(&out, 4, &log);
     assert!(got[3].contains("after={id=4, name=four}"), "{got:?}");

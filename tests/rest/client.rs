@@ -304,3 +304,40 @@ pub fn wait_for_count(data: &Path, topic: &str, n: u64, log: &dyn Fn() -> String
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// A standalone worker whose data directory, worker properties and one source connector file
+/// live in a temporary directory: `start` runs it (again, after a stop) on the same data.
+pub struct Standalone {
+    pub dir: tempfile::TempDir,
+    pub data: std::path::PathBuf,
+    args: Vec<String>,
+}
+
+impl Standalone {
+    /// `worker_properties` are the lines of the worker's properties file; `source` the config
+    /// of the source connector named `name` its connector file holds.
+    pub fn new(worker_properties: &str, name: &str, source: cdc_core::ConfigMap) -> Standalone {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let props = dir.path().join("worker.properties");
+        std::fs::write(&props, worker_properties).unwrap();
+        let file = dir.path().join(format!("{name}.json"));
+        let config: serde_json::Map<String, Value> = source
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect();
+        let connector = serde_json::json!({"name": name, "config": config});
+        std::fs::write(&file, connector.to_string()).unwrap();
+        let args = vec![
+            "--worker-config".to_owned(),
+            props.display().to_string(),
+            file.display().to_string(),
+        ];
+        Standalone { dir, data, args }
+    }
+
+    pub fn start(&self) -> Worker {
+        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        Worker::start(&self.data, &["standalone"], &args)
+    }
+}

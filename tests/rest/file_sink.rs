@@ -6,9 +6,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::client::{wait_for_count, Worker};
+use super::client::{wait_for_count, Standalone};
 use super::state;
 use crate::support::PgFixture;
 
@@ -48,23 +48,18 @@ async fn a_file_sink_delivers_a_topic_and_resumes_after_its_committed_position()
          INSERT INTO items VALUES (1, 'one'), (2, 'two');",
     )
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let out = dir.path().join("items.txt");
-    let props = dir.path().join("worker.properties");
-    std::fs::write(&props, "offset.flush.interval.ms=100\n").unwrap();
-    let props = props.display().to_string();
-    let source: serde_json::Map<String, Value> = db
-        .connector_config(&[
+    let worker = Standalone::new(
+        "offset.flush.interval.ms=100\n",
+        "pg",
+        db.connector_config(&[
             (
                 "value.converter",
                 "org.apache.kafka.connect.json.JsonConverter",
             ),
             ("value.converter.schemas.enable", "false"),
-        ])
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
+        ]),
+    );
+    let (data, out) = (&worker.data, worker.dir.path().join("items.txt"));
     let sink = json!({
         "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
         "topics": TOPIC,
@@ -74,13 +69,9 @@ async fn a_file_sink_delivers_a_topic_and_resumes_after_its_committed_position()
     });
 
     // The source comes from a connector file (standalone mode), the sink through the REST API.
-    let pg = dir.path().join("pg.json");
-    std::fs::write(&pg, json!({"name": "pg", "config": source}).to_string()).unwrap();
-    let pg = pg.display().to_string();
-    let args = ["--worker-config", props.as_str(), pg.as_str()];
-    let w = Worker::start(&data, &["standalone"], &args);
+    let w = worker.start();
     let log = || w.log_text();
-    wait_for_count(&data, TOPIC, 2, &log);
+    wait_for_count(data, TOPIC, 2, &log);
     let created = w.send(
         "POST",
         "/connectors",
@@ -154,7 +145,7 @@ async fn a_file_sink_delivers_a_topic_and_resumes_after_its_committed_position()
     wait_for_lines(&out, 5, &log);
     w.stop();
     db.exec("INSERT INTO items VALUES (5, 'five')").await;
-    let w = Worker::start(&data, &["standalone"], &args);
+    let w = worker.start();
     let log = || w.log_text();
     let got = wait_for_lines(&out, 6, &log);
     std::thread::sleep(Duration::from_millis(500));

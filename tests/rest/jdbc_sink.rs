@@ -6,9 +6,9 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::client::Worker;
+use super::client::Standalone;
 use super::state;
 use crate::support::PgFixture;
 
@@ -54,19 +54,12 @@ async fn the_jdbc_sink_replicates_postgresql_into_postgresql_through_the_embedde
            (2, 'two', NULL, NULL, NULL, NULL);",
     )
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let props = dir.path().join("worker.properties");
-    std::fs::write(&props, "offset.flush.interval.ms=100\n").unwrap();
-    let source: serde_json::Map<String, Value> = src
-        .connector_config(&[])
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
-    let pg = dir.path().join("pg.json");
-    std::fs::write(&pg, json!({"name": "pg", "config": source}).to_string()).unwrap();
-    let (props, pg) = (props.display().to_string(), pg.display().to_string());
-    let w = Worker::start(&data, &["standalone"], &["--worker-config", &props, &pg]);
+    let worker = Standalone::new(
+        "offset.flush.interval.ms=100\n",
+        "pg",
+        src.connector_config(&[]),
+    );
+    let w = worker.start();
     let log = || w.log_text();
 
     let server = &dst.server;

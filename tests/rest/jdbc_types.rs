@@ -6,9 +6,9 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::client::Worker;
+use super::client::Standalone;
 use crate::support::PgFixture;
 
 include!("../../crates/pg-wal/tests/type_families.rs");
@@ -114,19 +114,12 @@ async fn every_golden_type_family_replicates_postgresql_to_postgresql() {
     };
     src.exec(&insert(0)).await;
 
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let props = dir.path().join("worker.properties");
-    std::fs::write(&props, "offset.flush.interval.ms=100\n").unwrap();
-    let source: serde_json::Map<String, Value> = src
-        .connector_config(&[])
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
-    let pg = dir.path().join("pg.json");
-    std::fs::write(&pg, json!({"name": "pg", "config": source}).to_string()).unwrap();
-    let (props, pg) = (props.display().to_string(), pg.display().to_string());
-    let w = Worker::start(&data, &["standalone"], &["--worker-config", &props, &pg]);
+    let worker = Standalone::new(
+        "offset.flush.interval.ms=100\n",
+        "pg",
+        src.connector_config(&[]),
+    );
+    let w = worker.start();
     let server = &dst.server;
     let sink = json!({
         "connector.class": "io.debezium.connector.jdbc.JdbcSinkConnector",
