@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use cdc_core::{ConfigErrors, ConfigMap, SinkTask};
 use tokio_util::sync::CancellationToken;
-use tracing::{error, info};
+use tracing::error;
 
 use super::entities::State;
 use super::task::{lock, Observer, RunningTask, SharedStatus, SharedTopics, TaskStatus};
@@ -76,19 +76,7 @@ pub(crate) fn spawn(
             observer,
         )
         .await;
-        let mut s = lock(&status);
-        match result {
-            Err(e) => {
-                error!(connector = %name, error = %e.chain(), "sink task failed");
-                s.state = State::Failed;
-                s.trace = Some(e.chain());
-            }
-            Ok(()) if token.is_cancelled() => {}
-            Ok(()) => {
-                info!(connector = %name, "the connector's task ended by itself");
-                s.state = State::Unassigned;
-            }
-        }
+        super::task::ended(&name, &status, &token, result);
     });
     RunningTask { cancel, join }
 }

@@ -169,21 +169,32 @@ pub(crate) fn spawn(
             observer,
         )
         .await;
-        let mut s = lock(&status);
-        match result {
-            Err(e) => {
-                s.state = State::Failed;
-                s.trace = Some(e.chain());
-            }
-            // Cancelled: the herder sets the state it stopped the task for.
-            Ok(()) if token.is_cancelled() => {}
-            Ok(()) => {
-                info!(connector = %name, "the connector's task ended by itself");
-                s.state = State::Unassigned;
-            }
-        }
+        ended(&name, &status, &token, result);
     });
     RunningTask { cancel, join }
+}
+
+/// Records how a task's run ended: FAILED with the error chain, nothing when it was cancelled
+/// (the herder sets the state it stopped the task for), UNASSIGNED when it ended by itself.
+pub(super) fn ended(
+    name: &str,
+    status: &SharedStatus,
+    token: &CancellationToken,
+    result: Result<(), ConnectorError>,
+) {
+    let mut s = lock(status);
+    match result {
+        Err(e) => {
+            error!(connector = %name, error = %e.chain(), "the connector's task failed");
+            s.state = State::Failed;
+            s.trace = Some(e.chain());
+        }
+        Ok(()) if token.is_cancelled() => {}
+        Ok(()) => {
+            info!(connector = %name, "the connector's task ended by itself");
+            s.state = State::Unassigned;
+        }
+    }
 }
 
 type Built = (
