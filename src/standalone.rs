@@ -44,9 +44,16 @@ pub async fn run(
             name: c.name.clone(),
             errors,
         };
-        Converters::from_config(&c.config, &settings.config.raw).map_err(config_error)?;
-        runtime::queue_bounds(&c.config).map_err(config_error)?;
-        plugins::make_source(&c.config).map_err(config_error)?;
+        if plugins::is_sink(&c.config) {
+            let worker = &settings.config.raw;
+            runtime::sink::SinkSettings::from_config(&c.config, worker).map_err(config_error)?;
+            runtime::sink::SinkConverters::from_config(&c.config, worker).map_err(config_error)?;
+            plugins::make_sink(&c.config).map_err(config_error)?;
+        } else {
+            Converters::from_config(&c.config, &settings.config.raw).map_err(config_error)?;
+            runtime::queue_bounds(&c.config).map_err(config_error)?;
+            plugins::make_source(&c.config).map_err(config_error)?;
+        }
     }
     let extras = WorkerExtras {
         connectors,

@@ -69,9 +69,23 @@ pub struct PgWriter {
     pub tables: Tables,
 }
 
-/// The tables written so far, as the catalog describes them.
-#[derive(Debug, Default)]
-pub struct Tables(HashMap<TableName, TableInfo>);
+/// The tables written so far, as the catalog describes them, and the statements prepared for
+/// them (by SQL text: a run of the same shape reuses its statement instead of parsing and
+/// planning it again).
+#[derive(Default)]
+pub struct Tables(
+    HashMap<TableName, TableInfo>,
+    HashMap<String, tokio_postgres::Statement>,
+);
+
+impl std::fmt::Debug for Tables {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tables")
+            .field("tables", &self.0.len())
+            .field("statements", &self.1.len())
+            .finish()
+    }
+}
 
 impl PgWriter {
     /// Connects as the config says. TLS to the target is not built yet: `sslmode` require and
@@ -198,41 +212,51 @@ impl Tables {
     }
 
     /// The cast of each named column of `table` (after [`PgWriter::ensure`]).
-    pub fn casts<'a>(&'a self, table: &TableName, names: &[&Ident]) -> Vec<Option<&'a str>> {
+    pub fn casts(&self, table: &TableName, names: &[&Ident]) -> Vec<Option<String>> {
         let info = self.0.get(table);
         names
             .iter()
-            .map(|n| {
-                info.and_then(|i| i.columns.get(n.as_str()))
-                    .map(String::as_str)
-            })
+            .map(|n| info.and_then(|i| i.columns.get(n.as_str())).cloned())
             .collect()
     }
 
     /// Forgets what the catalog said (after a failed transaction that may have rolled back DDL).
     pub fn forget(&mut self) {
         self.0.clear();
+        self.1.clear();
     }
-}
 
-/// Runs `sql` with text parameters in `tx`.
-pub async fn execute(
-    tx: &Transaction<'_>,
-    sql: &str,
-    params: &[Option<String>],
-) -> Result<u64, WriteError> {
-    let types = vec![Type::TEXT; params.len()];
-    let statement = tx
-        .prepare_typed(sql, &types)
-        .await
-        .map_err(|e| WriteError::from_db(&e))?;
-    let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
-        .iter()
-        .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
-        .collect();
-    tx.execute(&statement, &refs)
-        .await
-        .map_err(|e| WriteError::from_db(&e))
+    /// Runs `sql` with text parameters in `tx`, preparing it once.
+    pub async fn execute(
+        &mut self,
+        tx: &Transaction<'_>,
+        sql: &str,
+        params: &[Option<String>],
+    ) -> Result<u64, WriteError> {
+        let statement = match self.1.get(sql) {
+            Some(s) => s.clone(),
+            None => {
+                let types = vec![Type::TEXT; params.len()];
+                let s = tx
+                    .prepare_typed(sql, &types)
+                    .await
+                    .map_err(|e| WriteError::from_db(&e))?;
+                // Bounded: statements differ by table, kind and row count (at most batch.size).
+                if self.1.len() >= 256 {
+                    self.1.clear();
+                }
+                self.1.insert(sql.to_owned(), s.clone());
+                s
+            }
+        };
+        let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
+            .iter()
+            .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
+            .collect();
+        tx.execute(&statement, &refs)
+            .await
+            .map_err(|e| WriteError::from_db(&e))
+    }
 }
 
 /// The text of a column's value.
@@ -330,10 +354,13 @@ async fn describe(
 }
 
 /// A statement's parameters with casts from the catalog.
-pub fn params<'a>(names: &'a [&'a Ident], casts: &'a [Option<&'a str>]) -> Vec<Param<'a>> {
+pub fn params<'a>(names: &'a [&'a Ident], casts: &'a [Option<String>]) -> Vec<Param<'a>> {
     names
         .iter()
         .zip(casts)
-        .map(|(name, cast)| Param { name, cast: *cast })
+        .map(|(name, cast)| Param {
+            name,
+            cast: cast.as_deref(),
+        })
         .collect()
 }

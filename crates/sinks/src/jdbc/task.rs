@@ -321,7 +321,8 @@ async fn write_run(
     let d = Dialect::Postgres;
     let table = &first.table;
     let Some(first_row) = row(&first.op) else {
-        return pg_writer::execute(tx, &statement::truncate(d, table), &[])
+        return tables
+            .execute(tx, &statement::truncate(d, table), &[])
             .await
             .map(drop);
     };
@@ -343,7 +344,7 @@ async fn write_run(
                     .iter()
                     .flat_map(|r| r.key.iter().map(pg_writer::text))
                     .collect();
-                pg_writer::execute(tx, &sql, &params).await?;
+                tables.execute(tx, &sql, &params).await?;
             }
         }
         (RowOp::Write(_), InsertMode::Update) => {
@@ -351,7 +352,7 @@ async fn write_run(
             for r in rows {
                 let params: Vec<Option<String>> =
                     r.values.iter().chain(&r.key).map(pg_writer::text).collect();
-                pg_writer::execute(tx, &sql, &params).await?;
+                tables.execute(tx, &sql, &params).await?;
             }
         }
         (RowOp::Write(_), mode) => {
@@ -367,7 +368,7 @@ async fn write_run(
                     .iter()
                     .flat_map(|r| r.key.iter().chain(&r.values).map(pg_writer::text))
                     .collect();
-                pg_writer::execute(tx, &sql, &params).await?;
+                tables.execute(tx, &sql, &params).await?;
             }
         }
         (RowOp::Truncate, _) => {}
