@@ -147,11 +147,22 @@ async fn run_until_stopped(
     shutdown: &CancellationToken,
     observer: Arc<dyn TaskObserver>,
 ) -> Result<(), ConnectorError> {
-    let partitions = consumer.partitions().await?;
-    let committed = consumer.committed().await?;
-    let start = match task.open(&partitions).await? {
-        Some(own) => own,
-        None => committed.clone(),
+    // A target or broker that is away at start is waited for, as later on (RUNNING).
+    let mut backoff = Backoff::new(&settings.errors);
+    let (partitions, committed, start) = loop {
+        let opened = async {
+            let partitions = consumer.partitions().await?;
+            let committed = consumer.committed().await?;
+            let own = task.open(&partitions).await?;
+            Ok::<_, ConnectorError>((partitions, committed, own))
+        };
+        match opened.await {
+            Ok((partitions, committed, own)) => {
+                let start = own.unwrap_or_else(|| committed.clone());
+                break (partitions, committed, start);
+            }
+            Err(e) => backoff.failed(e, shutdown, &*observer).await?,
+        }
     };
     consumer.seek(&start).await?;
     observer.started();

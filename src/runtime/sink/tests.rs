@@ -55,6 +55,8 @@ struct Target {
     refuse: Vec<String>,
     /// What `open` returns.
     own_positions: Option<Positions>,
+    /// `open` fails transiently this many more times (the target is away at start).
+    open_failures: usize,
     puts: usize,
 }
 
@@ -70,7 +72,14 @@ fn text(d: &Option<SchemaAndValue>) -> String {
 #[async_trait]
 impl SinkTask for MemorySink {
     async fn open(&mut self, _: &[TopicPartition]) -> Result<Option<Positions>, ConnectorError> {
-        Ok(self.0.lock().unwrap().own_positions.clone())
+        let mut t = self.0.lock().unwrap();
+        if t.open_failures > 0 {
+            t.open_failures -= 1;
+            return Err(ConnectorError::transient(std::io::Error::other(
+                "target not up yet",
+            )));
+        }
+        Ok(t.own_positions.clone())
     }
 
     async fn put(&mut self, records: Vec<SinkRecord>) -> Result<Vec<Refused>, ConnectorError> {
@@ -467,4 +476,20 @@ async fn auto_offset_reset_latest_jumps_to_the_end_and_none_needs_a_position() {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("has no committed position"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_that_is_away_at_start_is_waited_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = EmbeddedLog::open(dir.path()).unwrap();
+    append(&log, "a", &["a0"]);
+    let target = Arc::new(Mutex::new(Target {
+        open_failures: 2,
+        ..Target::default()
+    }));
+    let s = settings(&[("errors.retry.delay.max.ms", "20")], "50");
+    run_until(&log, &target, s, |t| t.durable.len() == 1)
+        .await
+        .unwrap();
+    assert_eq!(values(&target.lock().unwrap().durable, "a"), ["a0"]);
 }
