@@ -6,9 +6,8 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-
 use super::client::{wait_for_count, Standalone};
+use super::jdbc_sink::create_jdbc_sink;
 use crate::support::PgFixture;
 
 const TOPIC: &str = "test.public.items";
@@ -46,25 +45,18 @@ async fn exactly_once_inserts_survive_kill_9_without_duplicates() {
         w.request("PUT", "/connectors/pg/stop", None, b"").status,
         204
     );
-    let server = &dst.server;
-    let sink = json!({
-        "connector.class": "io.debezium.connector.jdbc.JdbcSinkConnector",
-        "topics": TOPIC,
-        "connection.url": format!("jdbc:postgresql://{}:{}/{}", server.host, server.port, dst.dbname),
-        "connection.username": server.user,
-        "connection.password": server.password,
-        "insert.mode": "insert",
-        "primary.key.mode": "none",
-        "tributary.exactly.once": "true",
-        // Small transactions, so the kills land between many of them.
-        "consumer.override.max.poll.records": "50",
-    });
-    let created = w.send(
-        "POST",
-        "/connectors",
-        &json!({"name": "jdbc", "config": sink}),
+    create_jdbc_sink(
+        &w,
+        TOPIC,
+        &dst,
+        &[
+            ("insert.mode", "insert"),
+            ("primary.key.mode", "none"),
+            ("tributary.exactly.once", "true"),
+            // Small transactions, so the kills land between many of them.
+            ("consumer.override.max.poll.records", "50"),
+        ],
     );
-    assert_eq!(created.status, 201, "{}", created.body);
 
     // Kill -9 whenever more rows have arrived, three times, then let it finish.
     let mut w = Some(w);

@@ -42,6 +42,34 @@ async fn wait_equal(src: &PgFixture, dst: &PgFixture, columns: &str, log: &dyn F
     }
 }
 
+/// Creates JDBC sink connector `jdbc` on `w`, Debezium's class, consuming `topic` into `dst`'s
+/// database as the superuser, with `extra` properties.
+pub(crate) fn create_jdbc_sink(
+    w: &super::client::Worker,
+    topic: &str,
+    dst: &PgFixture,
+    extra: &[(&str, &str)],
+) -> super::client::Resp {
+    let server = &dst.server;
+    let mut config = json!({
+        "connector.class": "io.debezium.connector.jdbc.JdbcSinkConnector",
+        "topics": topic,
+        "connection.url": format!("jdbc:postgresql://{}:{}/{}", server.host, server.port, dst.dbname),
+        "connection.username": server.user,
+        "connection.password": server.password,
+    });
+    for (k, v) in extra {
+        config[*k] = json!(v);
+    }
+    let created = w.send(
+        "POST",
+        "/connectors",
+        &json!({"name": "jdbc", "config": config}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    created
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_jdbc_sink_replicates_postgresql_into_postgresql_through_the_embedded_log() {
     let src = PgFixture::start("jdbc_src").await;
@@ -62,24 +90,17 @@ async fn the_jdbc_sink_replicates_postgresql_into_postgresql_through_the_embedde
     let w = worker.start();
     let log = || w.log_text();
 
-    let server = &dst.server;
-    let sink = json!({
-        "connector.class": "io.debezium.connector.jdbc.JdbcSinkConnector",
-        "topics": TOPIC,
-        "connection.url": format!("jdbc:postgresql://{}:{}/{}", server.host, server.port, dst.dbname),
-        "connection.username": server.user,
-        "connection.password": server.password,
-        "insert.mode": "upsert",
-        "primary.key.mode": "record_key",
-        "delete.enabled": "true",
-        "schema.evolution": "basic",
-    });
-    let created = w.send(
-        "POST",
-        "/connectors",
-        &json!({"name": "jdbc", "config": sink}),
+    let created = create_jdbc_sink(
+        &w,
+        TOPIC,
+        &dst,
+        &[
+            ("insert.mode", "upsert"),
+            ("primary.key.mode", "record_key"),
+            ("delete.enabled", "true"),
+            ("schema.evolution", "basic"),
+        ],
     );
-    assert_eq!(created.status, 201, "{}", created.body);
     assert_eq!(created.json()["config"]["connection.password"], "[hidden]");
     w.wait_for("/connectors/jdbc/status", "RUNNING", |s| {
         state(s) == ("RUNNING", vec!["RUNNING"])

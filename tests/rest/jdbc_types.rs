@@ -6,9 +6,8 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-
 use super::client::Standalone;
+use super::jdbc_sink::create_jdbc_sink;
 use crate::support::PgFixture;
 
 include!("../../crates/pg-wal/tests/type_families.rs");
@@ -120,23 +119,16 @@ async fn every_golden_type_family_replicates_postgresql_to_postgresql() {
         src.connector_config(&[]),
     );
     let w = worker.start();
-    let server = &dst.server;
-    let sink = json!({
-        "connector.class": "io.debezium.connector.jdbc.JdbcSinkConnector",
-        "topics": "test.public.t",
-        "connection.url": format!("jdbc:postgresql://{}:{}/{}", server.host, server.port, dst.dbname),
-        "connection.username": server.user,
-        "connection.password": server.password,
-        "insert.mode": "upsert",
-        "primary.key.mode": "record_key",
-        "schema.evolution": "basic",
-    });
-    let created = w.send(
-        "POST",
-        "/connectors",
-        &json!({"name": "jdbc", "config": sink}),
+    create_jdbc_sink(
+        &w,
+        "test.public.t",
+        &dst,
+        &[
+            ("insert.mode", "upsert"),
+            ("primary.key.mode", "record_key"),
+            ("schema.evolution", "basic"),
+        ],
     );
-    assert_eq!(created.status, 201, "{}", created.body);
     src.exec(&insert(100)).await;
 
     let target = "test_public_t";

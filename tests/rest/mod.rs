@@ -5,7 +5,7 @@ pub(crate) mod client;
 mod differential;
 pub(crate) mod file_sink;
 mod jdbc_exactly_once;
-mod jdbc_sink;
+pub(crate) mod jdbc_sink;
 mod jdbc_types;
 mod postgres;
 mod resilience;
