@@ -14,7 +14,8 @@ use crate::kafka::config::ProducerProperties;
 use crate::log::EmbeddedLog;
 use crate::plugins;
 use crate::runtime::sink::{
-    self, KafkaSide, LogConsumer, LogSide, SinkConsumer, SinkConverters, SinkSettings,
+    self, KafkaSide, LogConsumer, LogDeadLetterQueue, LogSide, SinkConsumer, SinkConverters,
+    SinkSettings,
 };
 
 /// Starts the task of sink connector `name`; its status goes RUNNING now and FAILED (with the
@@ -43,6 +44,17 @@ pub(crate) fn spawn(
                 return;
             }
         };
+        // Dead letters go to the embedded log (the settings refuse a queue on Kafka for now).
+        let dlq = settings
+            .errors
+            .dlq_topic
+            .clone()
+            .map(|topic| LogDeadLetterQueue {
+                log: log.clone(),
+                topic,
+                connector: name.clone(),
+                context_headers: settings.errors.dlq_context_headers,
+            });
         let consumer: Box<dyn SinkConsumer> = match kafka {
             None => Box::new(LogSide {
                 consumer: LogConsumer::new(log.clone(), settings.topics.clone())
@@ -72,6 +84,7 @@ pub(crate) fn spawn(
             consumer,
             converters,
             settings,
+            dlq,
             token.clone(),
             observer,
         )

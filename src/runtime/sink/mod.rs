@@ -2,11 +2,13 @@
 //! [`SinkTask`] → positions committed once the task has flushed what they cover.
 
 mod consumer;
+mod dlq;
 mod kafka_consumer;
 mod log_consumer;
 mod settings;
 
 pub use consumer::{LogSide, SinkConsumer};
+pub use dlq::LogDeadLetterQueue;
 pub use kafka_consumer::KafkaSide;
 pub use log_consumer::{from_stored, to_stored, LogConsumer};
 pub use settings::{ErrorSettings, OffsetReset, SinkSettings, Tolerance, TopicSelection};
@@ -104,6 +106,9 @@ impl SinkConverters {
 )]
 pub struct RecordFailed {
     pub stage: &'static str,
+    /// The class at that stage (the converter's, or the connector's for `TASK_PUT`), for the
+    /// dead-letter queue's `__connect.errors.class.name`.
+    pub class: String,
     pub topic: String,
     pub partition: i32,
     pub offset: u64,
@@ -120,11 +125,12 @@ pub async fn run_sink(
     consumer: Box<dyn SinkConsumer>,
     converters: SinkConverters,
     settings: SinkSettings,
+    dlq: Option<LogDeadLetterQueue>,
     shutdown: CancellationToken,
     observer: Arc<dyn TaskObserver>,
 ) -> Result<(), ConnectorError> {
     let run = run_until_stopped(
-        name, task, consumer, converters, settings, &shutdown, observer,
+        name, task, consumer, converters, settings, dlq, &shutdown, observer,
     );
     match run.await {
         // Stopped while the target was away: what was not flushed is not committed, and is
@@ -144,6 +150,7 @@ async fn run_until_stopped(
     mut consumer: Box<dyn SinkConsumer>,
     mut converters: SinkConverters,
     settings: SinkSettings,
+    dlq: Option<LogDeadLetterQueue>,
     shutdown: &CancellationToken,
     observer: Arc<dyn TaskObserver>,
 ) -> Result<(), ConnectorError> {
@@ -183,7 +190,7 @@ async fn run_until_stopped(
         };
         if !batch.is_empty() {
             debug!(connector = name, records = batch.len(), "sink batch polled");
-            let records = convert(name, &batch, &mut converters, &settings.errors)?;
+            let (records, origin, mut failed) = convert(name, &batch, &mut converters, &settings)?;
             debug!(
                 connector = name,
                 records = records.len(),
@@ -197,21 +204,33 @@ async fn run_until_stopped(
                 }
             };
             for r in refused {
-                let c = records.get(r.index).ok_or_else(|| {
-                    ConnectorError::fatal_msg(format!(
+                let (Some(c), Some(&at)) = (records.get(r.index), origin.get(r.index)) else {
+                    return Err(ConnectorError::fatal_msg(format!(
                         "the sink task refused record {} of a batch of {}",
                         r.index,
                         records.len()
-                    ))
-                })?;
+                    )));
+                };
                 let failure = RecordFailed {
                     stage: "TASK_PUT",
+                    class: settings.class.clone(),
                     topic: c.topic.to_string(),
                     partition: c.partition,
                     offset: c.offset,
                     cause: r.error.chain(),
                 };
-                tolerate(name, &settings.errors, failure)?;
+                tolerate(name, &settings.errors, &failure)?;
+                failed.push((at, failure));
+            }
+            // Dead letters are durable before the position that skips them is committed.
+            if let Some(dlq) = &dlq {
+                failed.sort_by_key(|(at, _)| *at);
+                for (at, failure) in &failed {
+                    let mut backoff = Backoff::new(&settings.errors);
+                    while let Err(e) = dlq.send(&batch[*at], failure).await {
+                        backoff.failed(e, shutdown, &*observer).await?;
+                    }
+                }
             }
             let mut topics: Vec<Arc<str>> = batch.iter().map(|c| c.topic.clone()).collect();
             topics.dedup();
@@ -242,19 +261,26 @@ async fn run_until_stopped(
     }
 }
 
+/// A converted batch: the records, the index in the polled batch each came from, and the
+/// records left out (under `errors.tolerance=all`) with why.
+type Converted = (Vec<SinkRecord>, Vec<usize>, Vec<(usize, RecordFailed)>);
+
 /// Converts a polled batch. A record that cannot be converted fails the task naming it, or
-/// under `errors.tolerance=all` is left out.
+/// under `errors.tolerance=all` is left out (and reported for the dead-letter queue).
 fn convert(
     name: &str,
     batch: &[Consumed],
     converters: &mut SinkConverters,
-    errors: &ErrorSettings,
-) -> Result<Vec<SinkRecord>, ConnectorError> {
+    settings: &SinkSettings,
+) -> Result<Converted, ConnectorError> {
     let mut out = Vec::with_capacity(batch.len());
-    for c in batch {
+    let mut origin = Vec::with_capacity(batch.len());
+    let mut failed = Vec::new();
+    for (at, c) in batch.iter().enumerate() {
         let r = &c.record;
         let failure = |stage, cause| RecordFailed {
             stage,
+            class: crate::runtime::JSON_CONVERTER.to_owned(),
             topic: c.topic.to_string(),
             partition: c.partition,
             offset: r.offset,
@@ -263,17 +289,22 @@ fn convert(
         let key = match converters.key.read(&c.topic, r.key.as_deref()) {
             Ok(k) => k,
             Err(e) => {
-                tolerate(name, errors, failure("KEY_CONVERTER", e))?;
+                let f = failure("KEY_CONVERTER", e);
+                tolerate(name, &settings.errors, &f)?;
+                failed.push((at, f));
                 continue;
             }
         };
         let value = match converters.value.read(&c.topic, r.value.as_deref()) {
             Ok(v) => v,
             Err(e) => {
-                tolerate(name, errors, failure("VALUE_CONVERTER", e))?;
+                let f = failure("VALUE_CONVERTER", e);
+                tolerate(name, &settings.errors, &f)?;
+                failed.push((at, f));
                 continue;
             }
         };
+        origin.push(at);
         out.push(SinkRecord {
             topic: c.topic.clone(),
             partition: c.partition,
@@ -288,19 +319,29 @@ fn convert(
                 .collect(),
         });
     }
-    Ok(out)
+    Ok((out, origin, failed))
 }
 
 /// A record that cannot be delivered: the task's fatal error under `errors.tolerance=none`;
-/// skipped under `all`, and logged when `errors.log.enable` (the dead-letter queue is refused
-/// by the settings until it exists).
+/// under `all` it is skipped (logged when `errors.log.enable`; the caller sends it to the
+/// dead-letter queue when there is one).
 fn tolerate(
     name: &str,
     errors: &ErrorSettings,
-    failure: RecordFailed,
+    failure: &RecordFailed,
 ) -> Result<(), ConnectorError> {
     match errors.tolerance {
-        Tolerance::None => Err(ConnectorError::new(Retry::Fatal, failure)),
+        Tolerance::None => Err(ConnectorError::new(
+            Retry::Fatal,
+            RecordFailed {
+                stage: failure.stage,
+                class: failure.class.clone(),
+                topic: failure.topic.clone(),
+                partition: failure.partition,
+                offset: failure.offset,
+                cause: failure.cause.clone(),
+            },
+        )),
         Tolerance::All => {
             if errors.log_enable {
                 warn!(connector = name, stage = failure.stage, topic = %failure.topic,

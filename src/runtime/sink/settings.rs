@@ -71,6 +71,8 @@ pub struct ErrorSettings {
 /// Everything the sink runtime reads from a sink connector's config and the worker's.
 #[derive(Debug, Clone)]
 pub struct SinkSettings {
+    /// `connector.class`, for the dead-letter queue's context headers.
+    pub class: String,
     pub topics: TopicSelection,
     pub errors: ErrorSettings,
     /// Records per `put` (the consumer's `max.poll.records`, Connect's 500).
@@ -155,15 +157,19 @@ impl SinkSettings {
                 _ => {}
             }
         }
-        if errors.dlq_topic.is_some() {
+        if errors.dlq_topic.is_some() && bootstrap_servers(worker) {
             r.problem(
                 "errors.deadletterqueue.topic.name",
-                "dead-letter queues are not implemented yet (issue 14): remove the property, or keep errors.tolerance=none so a failing record stops the task",
+                "dead-letter queues on Kafka (bootstrap.servers) are not implemented yet (issue 14); they work on the embedded log",
             );
         }
+        let class = config
+            .get("connector.class")
+            .map_or(String::new(), |c| c.trim().to_owned());
         r.finish()?;
         let flush_ms = worker_int(worker, "offset.flush.interval.ms", 60_000).max(1);
         Ok(SinkSettings {
+            class,
             topics,
             errors,
             max_poll_records,
@@ -243,6 +249,13 @@ fn read_errors(r: &mut ConfigReader<'_>) -> ErrorSettings {
         dlq_replication_factor,
         dlq_context_headers,
     }
+}
+
+/// Whether the worker runs on Kafka.
+fn bootstrap_servers(worker: &ConfigMap) -> bool {
+    worker
+        .get("bootstrap.servers")
+        .is_some_and(|b| !b.trim().is_empty())
 }
 
 /// A whole-number worker property, or `default` (the worker's own validation reports a bad
@@ -331,14 +344,21 @@ mod tests {
     }
 
     #[test]
-    fn a_dead_letter_queue_is_refused_until_it_exists() {
-        let p = problems(&[
+    fn a_dead_letter_queue_on_kafka_is_refused_until_it_exists() {
+        let config = map(&[
             ("topics", "a"),
             ("errors.deadletterqueue.topic.name", "dlq"),
         ]);
+        assert!(SinkSettings::from_config(&config, &ConfigMap::new()).is_ok());
+        let kafka = map(&[("bootstrap.servers", "k:9092")]);
+        let p = SinkSettings::from_config(&config, &kafka).unwrap_err().0;
         assert_eq!(p.len(), 1);
-        assert_eq!(p[0].0, "errors.deadletterqueue.topic.name");
-        assert!(p[0].1.contains("not implemented yet"), "{}", p[0].1);
+        assert_eq!(p[0].property, "errors.deadletterqueue.topic.name");
+        assert!(
+            p[0].message.contains("not implemented yet"),
+            "{}",
+            p[0].message
+        );
     }
 
     #[test]

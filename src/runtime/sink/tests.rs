@@ -169,6 +169,7 @@ async fn run_until(
                 consumer,
                 converters(),
                 settings,
+                None,
                 shutdown,
                 Arc::new(NoObserver),
             )
@@ -246,6 +247,7 @@ async fn a_position_is_committed_only_after_the_task_flushed() {
                 consumer,
                 converters(),
                 s,
+                None,
                 shutdown,
                 Arc::new(NoObserver),
             )
