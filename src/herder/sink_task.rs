@@ -14,8 +14,8 @@ use crate::kafka::config::ProducerProperties;
 use crate::log::EmbeddedLog;
 use crate::plugins;
 use crate::runtime::sink::{
-    self, KafkaSide, LogConsumer, LogDeadLetterQueue, LogSide, SinkConsumer, SinkConverters,
-    SinkSettings,
+    self, DeadLetterQueue, KafkaDeadLetterQueue, KafkaSide, LogConsumer, LogDeadLetterQueue,
+    LogSide, SinkConsumer, SinkConverters, SinkSettings,
 };
 
 /// Starts the task of sink connector `name`; its status goes RUNNING now and FAILED (with the
@@ -34,7 +34,7 @@ pub(crate) fn spawn(
     let built = build(name, config, worker_config);
     let (name, log, token) = (name.to_owned(), log.clone(), cancel.clone());
     let join = tokio::spawn(async move {
-        let (task, converters, settings, kafka) = match built {
+        let (task, converters, settings, kafka, producer) = match built {
             Ok(b) => b,
             Err(errors) => {
                 error!(connector = %name, %errors, "cannot start the connector's task");
@@ -44,17 +44,37 @@ pub(crate) fn spawn(
                 return;
             }
         };
-        // Dead letters go to the embedded log (the settings refuse a queue on Kafka for now).
-        let dlq = settings
-            .errors
-            .dlq_topic
-            .clone()
-            .map(|topic| LogDeadLetterQueue {
+        // Dead letters go to the backend the task reads from.
+        let errors = &settings.errors;
+        let dlq = match (&errors.dlq_topic, &producer) {
+            (None, _) => None,
+            (Some(topic), None) => Some(DeadLetterQueue::Log(LogDeadLetterQueue {
                 log: log.clone(),
-                topic,
+                topic: topic.clone(),
                 connector: name.clone(),
-                context_headers: settings.errors.dlq_context_headers,
-            });
+                context_headers: errors.dlq_context_headers,
+            })),
+            (Some(topic), Some(props)) => {
+                let started = KafkaDeadLetterQueue::start(
+                    props,
+                    topic,
+                    errors.dlq_replication_factor,
+                    &name,
+                    errors.dlq_context_headers,
+                )
+                .await;
+                match started {
+                    Ok(q) => Some(DeadLetterQueue::Kafka(q)),
+                    Err(e) => {
+                        error!(connector = %name, error = %e.chain(), "cannot start the connector's task");
+                        let mut s = lock(&status);
+                        s.state = State::Failed;
+                        s.trace = Some(e.chain());
+                        return;
+                    }
+                }
+            }
+        };
         let consumer: Box<dyn SinkConsumer> = match kafka {
             None => Box::new(LogSide {
                 consumer: LogConsumer::new(log.clone(), settings.topics.clone())
@@ -99,6 +119,7 @@ type Built = (
     SinkConverters,
     SinkSettings,
     Option<ProducerProperties>,
+    Option<ProducerProperties>,
 );
 
 fn build(name: &str, config: &ConfigMap, worker: &ConfigMap) -> Result<Built, ConfigErrors> {
@@ -111,5 +132,12 @@ fn build(name: &str, config: &ConfigMap, worker: &ConfigMap) -> Result<Built, Co
     let kafka = crate::kafka::config::bootstrap_servers(worker)
         .map(|_| crate::kafka::config::consumer_properties(worker, config, name, 0))
         .transpose()?;
-    Ok((task, converters, settings, kafka))
+    // The dead-letter queue's producer, on Kafka.
+    let producer = match (&settings.errors.dlq_topic, &kafka) {
+        (Some(_), Some(_)) => Some(crate::kafka::config::producer_properties(
+            worker, config, name, 0,
+        )?),
+        _ => None,
+    };
+    Ok((task, converters, settings, kafka, producer))
 }

@@ -105,3 +105,84 @@ async fn a_file_sink_on_kafka_commits_to_its_consumer_group_and_resumes_from_it(
     w.stop();
     assert_eq!(committed(&bootstrap, "connect-file", &topic), Some(4));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_a_sink_cannot_convert_go_to_a_dead_letter_topic_on_kafka() {
+    let bootstrap = broker::bootstrap();
+    let db = PgFixture::start("kafka_sink_dlq").await;
+    db.exec("CREATE TABLE items (id int PRIMARY KEY); INSERT INTO items VALUES (1), (2);")
+        .await;
+    let prefix = format!("dlq_{}", db.dbname);
+    let topic = format!("{prefix}.public.items");
+    let dlq = format!("{prefix}-dlq");
+    // The source writes JSON without schemas; the sink reads with schemas (the default), so
+    // every value fails its VALUE_CONVERTER stage.
+    let worker = Standalone::new(
+        &format!("bootstrap.servers={bootstrap}\noffset.flush.interval.ms=100\n"),
+        "pg",
+        db.connector_config(&[
+            ("topic.prefix", &prefix),
+            (
+                "value.converter",
+                "org.apache.kafka.connect.json.JsonConverter",
+            ),
+            ("value.converter.schemas.enable", "false"),
+        ]),
+    );
+    let out = worker.dir.path().join("items.txt");
+    let w = worker.start();
+    let sink = json!({
+        "connector.class": "FileStreamSink",
+        "topics": topic,
+        "file": out.display().to_string(),
+        "errors.tolerance": "all",
+        "errors.deadletterqueue.topic.name": dlq,
+        "errors.deadletterqueue.topic.replication.factor": "1",
+        "errors.deadletterqueue.context.headers.enable": "true",
+    });
+    let created = w.send(
+        "POST",
+        "/connectors",
+        &json!({"name": "file", "config": sink}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let letters = broker::read_all(&bootstrap, &dlq, 2, Duration::from_secs(60));
+    assert_eq!(letters.len(), 2, "two dead letters; log:\n{}", w.log_text());
+    let originals = broker::read_all(&bootstrap, &topic, 2, Duration::from_secs(10));
+    for (letter, original) in letters.iter().zip(&originals) {
+        assert_eq!(letter.value, original.value, "the original bytes");
+        let header = |name: &str| {
+            letter
+                .headers
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+        };
+        assert_eq!(
+            header("__connect.errors.stage").as_deref(),
+            Some("VALUE_CONVERTER")
+        );
+        assert_eq!(header("__connect.errors.topic"), Some(topic.clone()));
+        assert_eq!(
+            header("__connect.errors.offset"),
+            Some(original.offset.to_string())
+        );
+        assert!(
+            header("__connect.errors.exception.message")
+                .unwrap_or_default()
+                .contains("schemas.enable"),
+            "{:?}",
+            header("__connect.errors.exception.message")
+        );
+    }
+    assert_eq!(
+        w.get("/connectors/file/status").json()["tasks"][0]["state"],
+        "RUNNING"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap_or_default(),
+        "",
+        "nothing written"
+    );
+    w.stop();
+}

@@ -8,7 +8,7 @@ mod log_consumer;
 mod settings;
 
 pub use consumer::{LogSide, SinkConsumer};
-pub use dlq::LogDeadLetterQueue;
+pub use dlq::{DeadLetterQueue, KafkaDeadLetterQueue, LogDeadLetterQueue};
 pub use kafka_consumer::KafkaSide;
 pub use log_consumer::{from_stored, to_stored, LogConsumer};
 pub use settings::{ErrorSettings, OffsetReset, SinkSettings, Tolerance, TopicSelection};
@@ -125,7 +125,7 @@ pub async fn run_sink(
     consumer: Box<dyn SinkConsumer>,
     converters: SinkConverters,
     settings: SinkSettings,
-    dlq: Option<LogDeadLetterQueue>,
+    dlq: Option<DeadLetterQueue>,
     shutdown: CancellationToken,
     observer: Arc<dyn TaskObserver>,
 ) -> Result<(), ConnectorError> {
@@ -150,7 +150,7 @@ async fn run_until_stopped(
     mut consumer: Box<dyn SinkConsumer>,
     mut converters: SinkConverters,
     settings: SinkSettings,
-    dlq: Option<LogDeadLetterQueue>,
+    dlq: Option<DeadLetterQueue>,
     shutdown: &CancellationToken,
     observer: Arc<dyn TaskObserver>,
 ) -> Result<(), ConnectorError> {

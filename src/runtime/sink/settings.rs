@@ -157,12 +157,6 @@ impl SinkSettings {
                 _ => {}
             }
         }
-        if errors.dlq_topic.is_some() && bootstrap_servers(worker) {
-            r.problem(
-                "errors.deadletterqueue.topic.name",
-                "dead-letter queues on Kafka (bootstrap.servers) are not implemented yet (issue 14); they work on the embedded log",
-            );
-        }
         let class = config
             .get("connector.class")
             .map_or(String::new(), |c| c.trim().to_owned());
@@ -251,13 +245,6 @@ fn read_errors(r: &mut ConfigReader<'_>) -> ErrorSettings {
     }
 }
 
-/// Whether the worker runs on Kafka.
-fn bootstrap_servers(worker: &ConfigMap) -> bool {
-    worker
-        .get("bootstrap.servers")
-        .is_some_and(|b| !b.trim().is_empty())
-}
-
 /// A whole-number worker property, or `default` (the worker's own validation reports a bad
 /// value; here it falls back).
 fn worker_int(worker: &ConfigMap, name: &str, default: i64) -> i64 {
@@ -344,21 +331,15 @@ mod tests {
     }
 
     #[test]
-    fn a_dead_letter_queue_on_kafka_is_refused_until_it_exists() {
+    fn a_dead_letter_queue_is_read_on_either_backend() {
         let config = map(&[
             ("topics", "a"),
             ("errors.deadletterqueue.topic.name", "dlq"),
         ]);
         assert!(SinkSettings::from_config(&config, &ConfigMap::new()).is_ok());
         let kafka = map(&[("bootstrap.servers", "k:9092")]);
-        let p = SinkSettings::from_config(&config, &kafka).unwrap_err().0;
-        assert_eq!(p.len(), 1);
-        assert_eq!(p[0].property, "errors.deadletterqueue.topic.name");
-        assert!(
-            p[0].message.contains("not implemented yet"),
-            "{}",
-            p[0].message
-        );
+        let s = SinkSettings::from_config(&config, &kafka).unwrap();
+        assert_eq!(s.errors.dlq_topic.as_deref(), Some("dlq"));
     }
 
     #[test]
