@@ -36,13 +36,7 @@ pub(crate) fn spawn(
     let join = tokio::spawn(async move {
         let (task, converters, settings, kafka, producer) = match built {
             Ok(b) => b,
-            Err(errors) => {
-                error!(connector = %name, %errors, "cannot start the connector's task");
-                let mut s = lock(&status);
-                s.state = State::Failed;
-                s.trace = Some(errors.to_string());
-                return;
-            }
+            Err(errors) => return cannot_start(&name, &status, errors.to_string()),
         };
         // Dead letters go to the backend the task reads from.
         let errors = &settings.errors;
@@ -65,13 +59,7 @@ pub(crate) fn spawn(
                 .await;
                 match started {
                     Ok(q) => Some(DeadLetterQueue::Kafka(q)),
-                    Err(e) => {
-                        error!(connector = %name, error = %e.chain(), "cannot start the connector's task");
-                        let mut s = lock(&status);
-                        s.state = State::Failed;
-                        s.trace = Some(e.chain());
-                        return;
-                    }
+                    Err(e) => return cannot_start(&name, &status, e.chain()),
                 }
             }
         };
@@ -84,13 +72,7 @@ pub(crate) fn spawn(
             }),
             Some(props) => match KafkaSide::new(&props, settings.topics.clone()) {
                 Ok(k) => Box::new(k),
-                Err(e) => {
-                    error!(connector = %name, error = %e.chain(), "cannot start the connector's task");
-                    let mut s = lock(&status);
-                    s.state = State::Failed;
-                    s.trace = Some(e.chain());
-                    return;
-                }
+                Err(e) => return cannot_start(&name, &status, e.chain()),
             },
         };
         let observer = Arc::new(Observer {
@@ -112,6 +94,14 @@ pub(crate) fn spawn(
         super::task::ended(&name, &status, &token, result);
     });
     RunningTask { cancel, join }
+}
+
+/// The task could not start: FAILED with `trace`.
+fn cannot_start(name: &str, status: &SharedStatus, trace: String) {
+    error!(connector = %name, error = %trace, "cannot start the connector's task");
+    let mut s = lock(status);
+    s.state = State::Failed;
+    s.trace = Some(trace);
 }
 
 type Built = (
