@@ -186,3 +186,100 @@ async fn records_a_sink_cannot_convert_go_to_a_dead_letter_topic_on_kafka() {
     );
     w.stop();
 }
+
+/// Sends `records` (key, value; `None` value: a tombstone) to `topic`, acknowledged.
+async fn produce(bootstrap: &str, topic: &str, records: &[(String, Option<String>)]) {
+    use rdkafka::producer::{FutureProducer, FutureRecord};
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .unwrap();
+    for (key, value) in records {
+        let mut record: FutureRecord<'_, str, str> = FutureRecord::to(topic).key(key);
+        if let Some(v) = value {
+            record = record.payload(v);
+        }
+        producer
+            .send(record, Duration::from_secs(30))
+            .await
+            .map_err(|(e, _)| e)
+            .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confluents_jdbc_sink_writes_flat_records_from_kafka() {
+    let bootstrap = broker::bootstrap();
+    let dst = PgFixture::start("kafka_confluent_jdbc").await;
+    let topic = format!("flat_{}", dst.dbname);
+    let key = |id: i32| {
+        json!({"schema": {"type": "struct", "fields": [{"field": "id", "type": "int32"}], "optional": false},
+               "payload": {"id": id}})
+        .to_string()
+    };
+    let value = |id: i32, name: &str| {
+        json!({"schema": {"type": "struct", "optional": false, "name": "flat", "fields": [
+                  {"field": "id", "type": "int32"},
+                  {"field": "name", "type": "string", "optional": true}]},
+               "payload": {"id": id, "name": name}})
+        .to_string()
+    };
+    produce(
+        &bootstrap,
+        &topic,
+        &[
+            (key(1), Some(value(1, "one"))),
+            (key(2), Some(value(2, "two"))),
+            (key(1), Some(value(1, "uno"))),
+            (key(2), None),
+        ],
+    )
+    .await;
+    let worker = Standalone::new(
+        &format!("bootstrap.servers={bootstrap}\noffset.flush.interval.ms=100\n"),
+        "pg",
+        dst.connector_config(&[("topic.prefix", &format!("unused_{}", dst.dbname))]),
+    );
+    let w = worker.start();
+    let server = &dst.server;
+    let sink = json!({
+        "connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector",
+        "topics": topic,
+        "connection.url": format!("jdbc:postgresql://{}:{}/{}", server.host, server.port, dst.dbname),
+        "connection.user": server.user,
+        "connection.password": server.password,
+        "insert.mode": "upsert",
+        "pk.mode": "record_key",
+        "auto.create": "true",
+        "delete.enabled": "true",
+    });
+    let created = w.send(
+        "POST",
+        "/connectors",
+        &json!({"name": "flat", "config": sink}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let start = std::time::Instant::now();
+    loop {
+        let rows: Vec<String> = dst
+            .client
+            .query(
+                &format!("SELECT id || ':' || name FROM \"{topic}\" ORDER BY id"),
+                &[],
+            )
+            .await
+            .map(|rows| rows.iter().map(|r| r.get::<_, String>(0)).collect())
+            .unwrap_or_default();
+        if rows == ["1:uno"] {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "target holds {rows:?}; status {}; log:\n{}",
+            w.get("/connectors/flat/status").body,
+            w.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    w.stop();
+}
