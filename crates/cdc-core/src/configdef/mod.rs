@@ -456,7 +456,7 @@ pub fn mask_secrets(config: &ConfigMap, def: Option<&ConfigDef>) -> ConfigMap {
             let shown = if secret && !is_reference(v) {
                 HIDDEN.to_owned()
             } else {
-                v.clone()
+                masked_url_password(v).unwrap_or_else(|| v.clone())
             };
             (k.clone(), shown)
         })
@@ -471,8 +471,42 @@ pub fn keep_hidden(new: &mut ConfigMap, stored: &ConfigMap) {
             if let Some(old) = stored.get(k) {
                 v.clone_from(old);
             }
+        } else if let (Some(at), Some(old)) = (url_password(v), stored.get(k)) {
+            // A JDBC URL read back masked keeps its stored password.
+            if &v[at.clone()] == HIDDEN {
+                if let Some(old_at) = url_password(old) {
+                    let password = old[old_at].to_owned();
+                    v.replace_range(at, &password);
+                }
+            }
         }
     }
+}
+
+/// The byte range of the `password` parameter's value in a JDBC URL (`jdbc:...?a=b&password=x`,
+/// also `;`-separated), if it has one.
+fn url_password(v: &str) -> Option<std::ops::Range<usize>> {
+    if !v.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("jdbc:")) {
+        return None;
+    }
+    let query = v.find(['?', ';'])? + 1;
+    let mut at = query;
+    for param in v[query..].split(['&', ';']) {
+        if let Some(value) = param.strip_prefix("password=") {
+            let start = at + "password=".len();
+            return Some(start..start + value.len());
+        }
+        at += param.len() + 1;
+    }
+    None
+}
+
+/// A JDBC URL with its password parameter shown as `[hidden]` (URLs carry credentials too).
+fn masked_url_password(v: &str) -> Option<String> {
+    let at = url_password(v)?;
+    let mut shown = v.to_owned();
+    shown.replace_range(at, HIDDEN);
+    Some(shown)
 }
 
 #[cfg(test)]

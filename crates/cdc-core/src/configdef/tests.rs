@@ -423,3 +423,31 @@ fn java_properties_are_parsed_with_separators_continuations_and_escapes() {
     assert_eq!(parsed["g"], "");
     assert_eq!(parsed.len(), 7);
 }
+
+#[test]
+fn a_password_inside_a_jdbc_url_is_masked_and_kept_when_sent_back() {
+    let stored = map(&[
+        (
+            "connection.url",
+            "jdbc:postgresql://h:5432/db?user=u&password=s3cret&ssl=false",
+        ),
+        ("other", "jdbc:mysql://h/db;password=p2"),
+        ("plain", "no url"),
+    ]);
+    let shown = mask_secrets(&stored, None);
+    assert_eq!(
+        shown["connection.url"],
+        "jdbc:postgresql://h:5432/db?user=u&password=[hidden]&ssl=false"
+    );
+    assert_eq!(shown["other"], "jdbc:mysql://h/db;password=[hidden]");
+    assert_eq!(shown["plain"], "no url");
+    let mut sent_back = shown.clone();
+    keep_hidden(&mut sent_back, &stored);
+    assert_eq!(sent_back, stored);
+    let mut changed = map(&[("connection.url", "jdbc:postgresql://h/db?password=new")]);
+    keep_hidden(&mut changed, &stored);
+    assert_eq!(
+        changed["connection.url"],
+        "jdbc:postgresql://h/db?password=new"
+    );
+}
