@@ -85,12 +85,7 @@ fn partitions(consumer: &BaseConsumer, topic: &str, timeout: Duration) -> Vec<i3
 fn high_watermarks(consumer: &BaseConsumer, topic: &str, parts: &[i32]) -> Vec<(i32, i64)> {
     parts
         .iter()
-        .map(|&p| {
-            let (_, high) = consumer
-                .fetch_watermarks(topic, p, Duration::from_secs(10))
-                .unwrap_or_else(|e| panic!("watermarks of {topic}/{p}: {e}"));
-            (p, high)
-        })
+        .map(|&p| (p, watermarks(consumer, topic, p).1))
         .collect()
 }
 
@@ -174,14 +169,32 @@ pub fn counts<'a>(
         };
         for t in md.topics().iter().filter(|t| t.error().is_none()) {
             for p in t.partitions() {
-                let (low, high) = consumer
-                    .fetch_watermarks(topic, p.id(), Duration::from_secs(10))
-                    .unwrap_or_else(|e| panic!("watermarks of {topic}/{}: {e}", p.id()));
+                let (low, high) = watermarks(&consumer, topic, p.id());
                 *out.entry(topic.to_owned()).or_insert(0) += (high - low) as u64;
             }
         }
     }
     out
+}
+
+/// A partition's watermarks. A topic created moments ago may still be electing its leader
+/// (`NotLeaderForPartition`, `LeaderNotAvailable`): Kafka's clients retry those, and so does
+/// this, for up to 30 s; any other error fails the test.
+fn watermarks(consumer: &BaseConsumer, topic: &str, partition: i32) -> (i64, i64) {
+    use rdkafka::error::KafkaError;
+    use rdkafka::types::RDKafkaErrorCode::{LeaderNotAvailable, NotLeaderForPartition};
+    let start = std::time::Instant::now();
+    loop {
+        match consumer.fetch_watermarks(topic, partition, Duration::from_secs(10)) {
+            Ok(w) => return w,
+            Err(KafkaError::MetadataFetch(LeaderNotAvailable | NotLeaderForPartition))
+                if start.elapsed() < Duration::from_secs(30) =>
+            {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(e) => panic!("watermarks of {topic}/{partition}: {e}"),
+        }
+    }
 }
 
 /// [`read_all`], failing with the worker's log unless at least `n` records arrived in time.
