@@ -104,8 +104,9 @@ fn serve(
     let config = config.as_deref().map(WorkerConfig::load).transpose()?;
     let settings = worker_settings(config, data_dir, listen);
     runtime()?.block_on(async {
+        let signals = StopSignals::install();
         let shutdown = CancellationToken::new();
-        tokio::spawn(stop_on_signal(shutdown.clone()));
+        tokio::spawn(stop_on_signal(signals, shutdown.clone()));
         let extras = tributary::worker::WorkerExtras {
             loggers: Some(loggers),
             ..Default::default()
@@ -138,8 +139,9 @@ fn standalone(
         .collect::<Result<Vec<_>, _>>()?;
     let settings = worker_settings(worker, args.data_dir, args.listen);
     runtime()?.block_on(async {
+        let signals = StopSignals::install();
         let shutdown = CancellationToken::new();
-        tokio::spawn(stop_on_signal(shutdown.clone()));
+        tokio::spawn(stop_on_signal(signals, shutdown.clone()));
         tributary::standalone::run(settings, connectors, Some(loggers), shutdown).await
     })?;
     Ok(())
@@ -172,20 +174,38 @@ fn split_worker_file(
     }
 }
 
-/// Cancels `shutdown` on Ctrl-C or SIGTERM.
-async fn stop_on_signal(shutdown: CancellationToken) {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    let terminated = async {
-        match term.as_mut() {
-            Some(t) => {
-                t.recv().await;
+/// SIGTERM and SIGINT handlers, installed when this is built: before it, either signal kills
+/// the process with no chance to finish the writes in flight.
+struct StopSignals {
+    term: Option<tokio::signal::unix::Signal>,
+    int: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    /// Installs the handlers now (call it first thing in the runtime, not from a spawned task,
+    /// which may run too late for a signal sent right after start).
+    fn install() -> StopSignals {
+        use tokio::signal::unix::{signal, SignalKind};
+        StopSignals {
+            term: signal(SignalKind::terminate()).ok(),
+            int: signal(SignalKind::interrupt()).ok(),
+        }
+    }
+}
+
+/// Cancels `shutdown` on SIGINT (Ctrl-C) or SIGTERM.
+async fn stop_on_signal(mut signals: StopSignals, shutdown: CancellationToken) {
+    async fn recv(s: &mut Option<tokio::signal::unix::Signal>) {
+        match s.as_mut() {
+            Some(s) => {
+                s.recv().await;
             }
             None => std::future::pending().await,
         }
-    };
+    }
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminated => {}
+        _ = recv(&mut signals.int) => {}
+        _ = recv(&mut signals.term) => {}
     }
     tracing::info!("stopping: finishing the writes in flight");
     shutdown.cancel();
