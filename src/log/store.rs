@@ -671,21 +671,12 @@ impl EmbeddedLog {
 
     /// A sink connector's stored positions.
     pub fn sink_offsets(&self, connector: &str) -> Result<Option<SinkPositions>, LogError> {
-        let txn = self.begin_read()?;
-        let table = match txn.open_table(SINK_OFFSETS) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-            Err(e) => return Err(storage("opening the sink offsets table")(e)),
-        };
-        let Some(v) = table
-            .get(connector)
-            .map_err(storage("reading sink offsets"))?
-        else {
+        let Some(v) = self.get_row(SINK_OFFSETS, connector, "reading sink offsets")? else {
             return Ok(None);
         };
-        let body = match v.value().split_first() {
+        let body = match v.split_first() {
             Some((&OFFSET_VERSION, rest)) => rest,
-            _ => v.value(),
+            _ => &v,
         };
         serde_json::from_slice(body)
             .map(Some)
@@ -704,42 +695,19 @@ impl EmbeddedLog {
         let mut bytes = vec![OFFSET_VERSION];
         // Serializing maps of strings and numbers cannot fail.
         serde_json::to_writer(&mut bytes, positions).unwrap_or_default();
-        self.write_table(SINK_OFFSETS, |table| {
-            table
-                .insert(connector, bytes.as_slice())
-                .map(drop)
-                .map_err(storage("writing sink offsets"))
-        })
+        self.put_row(SINK_OFFSETS, connector, &bytes, "writing sink offsets")
     }
 
     /// Deletes a sink connector's positions durably; returns whether some were stored.
     pub fn delete_sink_offsets(&self, connector: &str) -> Result<bool, LogError> {
-        let mut existed = false;
-        self.write_table(SINK_OFFSETS, |table| {
-            existed = table
-                .remove(connector)
-                .map_err(storage("deleting sink offsets"))?
-                .is_some();
-            Ok(())
-        })?;
-        Ok(existed)
+        self.remove_row(SINK_OFFSETS, connector, "deleting sink offsets")
     }
 
     /// The stored source offset of a connector.
     pub fn source_offset(&self, connector: &str) -> Result<Option<SourceOffset>, LogError> {
-        let txn = self.begin_read()?;
-        let table = match txn.open_table(SOURCE_OFFSETS) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-            Err(e) => return Err(storage("opening the source offsets table")(e)),
-        };
-        let Some(v) = table
-            .get(connector)
-            .map_err(storage("reading a source offset"))?
-        else {
-            return Ok(None);
-        };
-        decode_source_offset(connector, v.value()).map(Some)
+        self.get_row(SOURCE_OFFSETS, connector, "reading a source offset")?
+            .map(|v| decode_source_offset(connector, &v))
+            .transpose()
     }
 
     /// Stores a connector's source offset durably (the REST offsets API).
@@ -749,22 +717,54 @@ impl EmbeddedLog {
         offset: &SourceOffset,
     ) -> Result<(), LogError> {
         let bytes = encode_source_offset(offset);
-        self.write_offsets(|table| {
-            table
-                .insert(connector, bytes.as_slice())
-                .map(drop)
-                .map_err(storage("writing a source offset"))
-        })
+        self.put_row(SOURCE_OFFSETS, connector, &bytes, "writing a source offset")
     }
 
     /// Deletes a connector's source offset durably; returns whether one was stored.
     pub fn delete_source_offset(&self, connector: &str) -> Result<bool, LogError> {
+        self.remove_row(SOURCE_OFFSETS, connector, "deleting a source offset")
+    }
+
+    /// One row of a key → bytes table (`None` also when the table was never written).
+    fn get_row(
+        &self,
+        table: TableDefinition<'_, &str, &[u8]>,
+        key: &str,
+        context: &'static str,
+    ) -> Result<Option<Vec<u8>>, LogError> {
+        let txn = self.begin_read()?;
+        let table = match txn.open_table(table) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(storage(context)(e)),
+        };
+        let row = table.get(key).map_err(storage(context))?;
+        Ok(row.map(|v| v.value().to_vec()))
+    }
+
+    /// Writes one row of a key → bytes table durably, replacing what was there.
+    fn put_row(
+        &self,
+        table: TableDefinition<'_, &str, &[u8]>,
+        key: &str,
+        bytes: &[u8],
+        context: &'static str,
+    ) -> Result<(), LogError> {
+        self.write_table(table, |t| {
+            t.insert(key, bytes).map(drop).map_err(storage(context))
+        })
+    }
+
+    /// Deletes one row of a key → bytes table durably; returns whether it was there.
+    fn remove_row(
+        &self,
+        table: TableDefinition<'_, &str, &[u8]>,
+        key: &str,
+        context: &'static str,
+    ) -> Result<bool, LogError> {
         let mut existed = false;
-        self.write_offsets(|table| {
-            existed = table
-                .remove(connector)
-                .map_err(storage("deleting a source offset"))?
-                .is_some();
+        self.write_table(table, |t| {
+            existed = t.remove(key).map_err(storage(context))?.is_some();
             Ok(())
         })?;
         Ok(existed)
@@ -788,26 +788,18 @@ impl EmbeddedLog {
 
     /// Stores a connector (the herder's JSON) durably, replacing what was stored.
     pub fn set_connector_config(&self, connector: &str, stored: &[u8]) -> Result<(), LogError> {
-        self.write_table(CONNECTOR_CONFIGS, |table| {
-            table
-                .insert(connector, stored)
-                .map(drop)
-                .map_err(storage("writing a connector config"))
-        })
+        self.put_row(
+            CONNECTOR_CONFIGS,
+            connector,
+            stored,
+            "writing a connector config",
+        )
     }
 
     /// Deletes a stored connector durably; returns whether one was stored. Its source offset
     /// stays (as Connect keeps offsets after a delete).
     pub fn delete_connector_config(&self, connector: &str) -> Result<bool, LogError> {
-        let mut existed = false;
-        self.write_table(CONNECTOR_CONFIGS, |table| {
-            existed = table
-                .remove(connector)
-                .map_err(storage("deleting a connector config"))?
-                .is_some();
-            Ok(())
-        })?;
-        Ok(existed)
+        self.remove_row(CONNECTOR_CONFIGS, connector, "deleting a connector config")
     }
 
     /// Every row of the embedded Schema Registry's table, by key.
@@ -831,16 +823,7 @@ impl EmbeddedLog {
 
     /// One row of the embedded Schema Registry's table.
     pub fn registry_row(&self, key: &str) -> Result<Option<Vec<u8>>, LogError> {
-        let txn = self.begin_read()?;
-        let table = match txn.open_table(SCHEMA_REGISTRY) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-            Err(e) => return Err(storage("opening the schema registry table")(e)),
-        };
-        let row = table
-            .get(key)
-            .map_err(storage("reading the schema registry"))?;
-        Ok(row.map(|v| v.value().to_vec()))
+        self.get_row(SCHEMA_REGISTRY, key, "reading the schema registry")
     }
 
     /// Writes and deletes rows of the embedded Schema Registry's table in one durable
@@ -863,13 +846,6 @@ impl EmbeddedLog {
             }
             Ok(())
         })
-    }
-
-    fn write_offsets(
-        &self,
-        f: impl FnOnce(&mut redb::Table<'_, &str, &[u8]>) -> Result<(), LogError>,
-    ) -> Result<(), LogError> {
-        self.write_table(SOURCE_OFFSETS, f)
     }
 
     fn write_table(
