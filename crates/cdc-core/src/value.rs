@@ -25,6 +25,26 @@ impl Value {
         matches!(self, Value::Null)
     }
 
+    /// The value's kind as Connect names its types (`int32`, `struct`, ...), for messages that
+    /// must not show the value itself.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Boolean(_) => "boolean",
+            Value::Int8(_) => "int8",
+            Value::Int16(_) => "int16",
+            Value::Int32(_) => "int32",
+            Value::Int64(_) => "int64",
+            Value::Float32(_) => "float32",
+            Value::Float64(_) => "float64",
+            Value::String(_) => "string",
+            Value::Bytes(_) => "bytes",
+            Value::Array(_) => "array",
+            Value::Map(_) => "map",
+            Value::Struct(_) => "struct",
+        }
+    }
+
     /// A rough size in bytes, used for byte-bounded queues.
     pub fn approx_size(&self) -> usize {
         match self {

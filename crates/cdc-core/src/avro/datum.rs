@@ -103,21 +103,7 @@ fn missing(what: &str) -> AvroDataError {
 }
 
 fn mismatch(schema: &Schema, value: &Value) -> AvroDataError {
-    let found = match value {
-        Value::Null => "null",
-        Value::Boolean(_) => "boolean",
-        Value::Int8(_) => "int8",
-        Value::Int16(_) => "int16",
-        Value::Int32(_) => "int32",
-        Value::Int64(_) => "int64",
-        Value::Float32(_) => "float32",
-        Value::Float64(_) => "float64",
-        Value::String(_) => "string",
-        Value::Bytes(_) => "bytes",
-        Value::Array(_) => "array",
-        Value::Map(_) => "map",
-        Value::Struct(_) => "struct",
-    };
+    let found = value.kind();
     let optional = if schema.optional { "optional " } else { "" };
     AvroDataError {
         path: String::new(),

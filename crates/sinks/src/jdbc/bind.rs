@@ -88,24 +88,6 @@ pub struct BindContext {
     pub replace_null_with_default: bool,
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Boolean(_) => "boolean",
-        Value::Int8(_) => "int8",
-        Value::Int16(_) => "int16",
-        Value::Int32(_) => "int32",
-        Value::Int64(_) => "int64",
-        Value::Float32(_) => "float32",
-        Value::Float64(_) => "float64",
-        Value::String(_) => "string",
-        Value::Bytes(_) => "bytes",
-        Value::Array(_) => "array",
-        Value::Map(_) => "map",
-        Value::Struct(_) => "struct",
-    }
-}
-
 fn schema_label(schema: &Schema) -> String {
     match &schema.name {
         Some(n) => format!("{} ({n})", schema.kind.json_name()),
@@ -127,7 +109,7 @@ pub fn to_sql(schema: &Schema, value: &Value, ctx: &BindContext) -> Result<SqlVa
     };
     let mismatch = || BindError::Mismatch {
         schema: schema_label(schema),
-        found: kind(value),
+        found: value.kind(),
     };
     let pg = ctx.dialect == Dialect::Postgres;
     let zone_micros = i64::from(ctx.time_zone.offset_seconds) * MICROS_PER_SECOND;
