@@ -5,8 +5,8 @@ use std::time::Duration;
 use cdc_core::config::{ConfigMap, ConfigProblem, ConfigReader};
 
 use super::{
-    check_modes, dialect_of, read_connection, read_time_zone, read_tributary, refuse_unless,
-    FieldFilter, Flavor, InsertMode, JdbcSinkConfig, PrimaryKeyMode,
+    check_modes, dialect_of, read_connection, read_insert_mode, read_key_mode, read_time_zone,
+    read_tributary, refuse_unless, FieldFilter, Flavor, JdbcSinkConfig, PrimaryKeyMode,
 };
 use crate::jdbc::collection::CollectionFormat;
 use crate::jdbc::dialect::{Dialect, Naming};
@@ -40,27 +40,12 @@ pub(super) fn read(
         }
     }
 
-    let insert_mode = match r
-        .one_of("insert.mode", "insert", &["insert", "upsert", "update"])
-        .as_str()
-    {
-        "upsert" => InsertMode::Upsert,
-        "update" => InsertMode::Update,
-        _ => InsertMode::Insert,
-    };
-    let pk_mode = match r
-        .one_of(
-            "pk.mode",
-            "none",
-            &["none", "kafka", "record_key", "record_value"],
-        )
-        .as_str()
-    {
-        "kafka" => PrimaryKeyMode::Kafka,
-        "record_key" => PrimaryKeyMode::RecordKey,
-        "record_value" => PrimaryKeyMode::RecordValue,
-        _ => PrimaryKeyMode::None,
-    };
+    let insert_mode = read_insert_mode(r);
+    let pk_mode = read_key_mode(
+        r,
+        "pk.mode",
+        &["none", "kafka", "record_key", "record_value"],
+    );
     let mut pk_fields = r.list("pk.fields");
     match pk_mode {
         PrimaryKeyMode::Kafka if pk_fields.is_empty() => {

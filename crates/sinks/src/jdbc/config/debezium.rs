@@ -5,8 +5,8 @@ use std::time::Duration;
 use cdc_core::config::{read_filter, ConfigMap, ConfigProblem, ConfigReader};
 
 use super::{
-    check_modes, dialect_of, read_connection, read_time_zone, read_tributary, refuse_unless,
-    FieldFilter, Flavor, InsertMode, JdbcSinkConfig, PrimaryKeyMode,
+    check_modes, dialect_of, read_connection, read_insert_mode, read_key_mode, read_time_zone,
+    read_tributary, refuse_unless, FieldFilter, Flavor, JdbcSinkConfig, PrimaryKeyMode,
 };
 use crate::jdbc::collection::CollectionFormat;
 use crate::jdbc::dialect::Naming;
@@ -24,34 +24,18 @@ pub(super) fn read(
     let conn = read_connection(r, map, "connection.username", url_problems);
     let dialect = dialect_of(&conn);
 
-    let insert_mode = match r
-        .one_of("insert.mode", "insert", &["insert", "upsert", "update"])
-        .as_str()
-    {
-        "upsert" => InsertMode::Upsert,
-        "update" => InsertMode::Update,
-        _ => InsertMode::Insert,
-    };
-    let pk_mode = match r
-        .one_of(
-            "primary.key.mode",
+    let insert_mode = read_insert_mode(r);
+    let pk_mode = read_key_mode(
+        r,
+        "primary.key.mode",
+        &[
             "none",
-            &[
-                "none",
-                "kafka",
-                "record_key",
-                "record_value",
-                "record_header",
-            ],
-        )
-        .as_str()
-    {
-        "kafka" => PrimaryKeyMode::Kafka,
-        "record_key" => PrimaryKeyMode::RecordKey,
-        "record_value" => PrimaryKeyMode::RecordValue,
-        "record_header" => PrimaryKeyMode::RecordHeader,
-        _ => PrimaryKeyMode::None,
-    };
+            "kafka",
+            "record_key",
+            "record_value",
+            "record_header",
+        ],
+    );
     let pk_fields = r.list("primary.key.fields");
     if !pk_fields.is_empty() && matches!(pk_mode, PrimaryKeyMode::None | PrimaryKeyMode::Kafka) {
         r.problem(

@@ -314,6 +314,34 @@ pub(super) fn read_tributary(r: &mut ConfigReader<'_>) -> (bool, String) {
 }
 
 /// The dialect the URL names, when it parsed.
+/// `insert.mode` (both classes spell it the same).
+pub(super) fn read_insert_mode(r: &mut ConfigReader<'_>) -> InsertMode {
+    match r
+        .one_of("insert.mode", "insert", &["insert", "upsert", "update"])
+        .as_str()
+    {
+        "upsert" => InsertMode::Upsert,
+        "update" => InsertMode::Update,
+        _ => InsertMode::Insert,
+    }
+}
+
+/// The primary key mode `property` names, one of `allowed` (each class has its own name and
+/// set of modes).
+pub(super) fn read_key_mode(
+    r: &mut ConfigReader<'_>,
+    property: &str,
+    allowed: &[&str],
+) -> PrimaryKeyMode {
+    match r.one_of(property, "none", allowed).as_str() {
+        "kafka" => PrimaryKeyMode::Kafka,
+        "record_key" => PrimaryKeyMode::RecordKey,
+        "record_value" => PrimaryKeyMode::RecordValue,
+        "record_header" => PrimaryKeyMode::RecordHeader,
+        _ => PrimaryKeyMode::None,
+    }
+}
+
 pub(super) fn dialect_of(url: &Option<(JdbcUrl, Option<String>, Option<Secret>)>) -> Dialect {
     url.as_ref()
         .map_or(Dialect::Postgres, |(u, _, _)| u.dialect)
