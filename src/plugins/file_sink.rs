@@ -75,8 +75,8 @@ impl SinkTask for FileStreamSink {
         Ok(None)
     }
 
-    async fn put(&mut self, records: Vec<SinkRecord>) -> Result<Vec<Refused>, ConnectorError> {
-        for r in &records {
+    async fn put(&mut self, records: &[SinkRecord]) -> Result<Vec<Refused>, ConnectorError> {
+        for r in records {
             let mut line = String::new();
             match &r.value {
                 None => line.push_str("null"),
@@ -255,7 +255,7 @@ mod tests {
             headers: Vec::new(),
         };
         let refused = sink
-            .put(vec![record(Some(read(r#""a""#, false))), record(None)])
+            .put(&[record(Some(read(r#""a""#, false))), record(None)])
             .await
             .unwrap();
         assert!(refused.is_empty());

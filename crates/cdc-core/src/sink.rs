@@ -74,7 +74,7 @@ pub trait SinkTask: Send {
     /// [`SinkTask::flush`]; records it refuses for good are returned, the rest are accepted.
     /// A `Retry::Transient` error means nothing of this batch was accepted: the runtime backs
     /// off and calls again with the same records.
-    async fn put(&mut self, records: Vec<SinkRecord>) -> Result<Vec<Refused>, ConnectorError>;
+    async fn put(&mut self, records: &[SinkRecord]) -> Result<Vec<Refused>, ConnectorError>;
 
     /// Makes every accepted record durable in the target.
     async fn flush(&mut self) -> Result<(), ConnectorError>;

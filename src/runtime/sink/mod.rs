@@ -198,7 +198,7 @@ async fn run_until_stopped(
             );
             let mut backoff = Backoff::new(&settings.errors);
             let refused = loop {
-                match task.put(records.clone()).await {
+                match task.put(&records).await {
                     Ok(refused) => break refused,
                     Err(e) => backoff.failed(e, shutdown, &*observer).await?,
                 }

@@ -82,7 +82,7 @@ impl SinkTask for MemorySink {
         Ok(t.own_positions.clone())
     }
 
-    async fn put(&mut self, records: Vec<SinkRecord>) -> Result<Vec<Refused>, ConnectorError> {
+    async fn put(&mut self, records: &[SinkRecord]) -> Result<Vec<Refused>, ConnectorError> {
         let mut t = self.0.lock().unwrap();
         t.puts += 1;
         if t.transient_failures > 0 {

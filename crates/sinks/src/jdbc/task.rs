@@ -126,7 +126,7 @@ impl SinkTask for JdbcSinkTask {
         Ok(Some(positions))
     }
 
-    async fn put(&mut self, records: Vec<SinkRecord>) -> Result<Vec<Refused>, ConnectorError> {
+    async fn put(&mut self, records: &[SinkRecord]) -> Result<Vec<Refused>, ConnectorError> {
         let mut refused = Vec::new();
         let mut changes = Vec::new();
         {
@@ -149,7 +149,7 @@ impl SinkTask for JdbcSinkTask {
         );
         // The next offset of each partition of the batch, for the bookkeeping table.
         let mut next: BTreeMap<(String, i32), i64> = BTreeMap::new();
-        for r in &records {
+        for r in records {
             let e = next.entry((r.topic.to_string(), r.partition)).or_default();
             *e = (*e).max(r.offset as i64 + 1);
         }
