@@ -142,6 +142,9 @@ impl SinkTask for JdbcSinkTask {
                 }
             }
         }
+        if self.config.use_reduction_buffer {
+            changes = reduce(changes);
+        }
         tracing::debug!(
             changes = changes.len(),
             refused = refused.len(),
@@ -254,6 +257,35 @@ async fn write(
     }
     tx.commit().await.map_err(|e| WriteError::from_db(&e))?;
     Ok(refused)
+}
+
+/// Debezium's `use.reduction.buffer`: of the changes to one row (table and key) in a batch,
+/// only the last is written; a truncate keeps everything before it in place.
+fn reduce(changes: Vec<(usize, RowChange)>) -> Vec<(usize, RowChange)> {
+    let mut last: std::collections::HashMap<(String, Vec<Option<String>>), usize> =
+        std::collections::HashMap::new();
+    let mut barrier = 0;
+    for (i, (_, c)) in changes.iter().enumerate() {
+        match row(&c.op) {
+            Some(r) if !r.key.is_empty() => {
+                let key = r.key.iter().map(pg_writer::text).collect();
+                last.insert((c.table.to_string(), key), i);
+            }
+            _ => barrier = i,
+        }
+    }
+    changes
+        .into_iter()
+        .enumerate()
+        .filter(|(i, (_, c))| match row(&c.op) {
+            Some(r) if !r.key.is_empty() && *i >= barrier => {
+                let key = r.key.iter().map(pg_writer::text).collect();
+                last.get(&(c.table.to_string(), key)) == Some(i)
+            }
+            _ => true,
+        })
+        .map(|(_, c)| c)
+        .collect()
 }
 
 /// The kind of a change, for grouping runs.
@@ -374,4 +406,54 @@ async fn write_run(
         (RowOp::Truncate, _) => {}
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use cdc_core::Schema;
+
+    use super::*;
+    use crate::jdbc::dialect::TableName;
+    use crate::jdbc::record::Column;
+    use crate::jdbc::SqlValue;
+
+    fn change(id: i32, name: &str) -> RowChange {
+        let d = Dialect::Postgres;
+        let col = |n: &str, v: SqlValue| Column {
+            name: d.ident(n).unwrap(),
+            schema: Arc::new(Schema::int32()),
+            value: v,
+        };
+        RowChange {
+            table: TableName {
+                database: None,
+                schema: None,
+                name: d.ident("t").unwrap(),
+            },
+            op: RowOp::Write(Row {
+                key: vec![col("id", SqlValue::I32(id))],
+                values: vec![col("name", SqlValue::Text(name.into()))],
+            }),
+        }
+    }
+
+    #[test]
+    fn the_reduction_buffer_keeps_the_last_change_of_a_row_after_the_last_truncate() {
+        let truncate = RowChange {
+            op: RowOp::Truncate,
+            ..change(0, "")
+        };
+        let changes = vec![
+            (0, change(1, "a")),
+            (1, change(1, "b")),
+            (2, truncate),
+            (3, change(1, "c")),
+            (4, change(2, "x")),
+            (5, change(1, "d")),
+        ];
+        let kept: Vec<usize> = reduce(changes).into_iter().map(|(i, _)| i).collect();
+        assert_eq!(kept, [0, 1, 2, 4, 5]);
+    }
 }
