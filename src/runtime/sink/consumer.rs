@@ -1,5 +1,7 @@
 //! What the sink runtime reads from: a topic backend's consumer and where it commits positions.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use cdc_core::{ConnectorError, Positions, Retry, TopicPartition};
 use tokio_util::sync::CancellationToken;
@@ -19,12 +21,14 @@ pub trait SinkConsumer: Send {
     async fn seek(&mut self, positions: &Positions) -> Result<(), ConnectorError>;
     /// The next offset of every partition read from so far.
     fn positions(&self) -> Positions;
-    /// Up to `max_records` records (about `max_bytes`), waiting for one; empty only once
-    /// `shutdown` is cancelled.
+    /// Up to `max_records` records (about `max_bytes`), waiting for one up to `max_wait`
+    /// (`None`: until there is one); empty when the wait is over or `shutdown` is cancelled.
+    /// Never cancelled by the runtime: records read are returned, and positions move past them.
     async fn poll(
         &mut self,
         max_records: usize,
         max_bytes: usize,
+        max_wait: Option<Duration>,
         shutdown: &CancellationToken,
     ) -> Result<Vec<Consumed>, ConnectorError>;
     /// Commits positions durably (only ever positions the task has flushed).
@@ -71,10 +75,11 @@ impl SinkConsumer for LogSide {
         &mut self,
         max_records: usize,
         max_bytes: usize,
+        max_wait: Option<Duration>,
         shutdown: &CancellationToken,
     ) -> Result<Vec<Consumed>, ConnectorError> {
         self.consumer
-            .poll(max_records, max_bytes, shutdown)
+            .poll(max_records, max_bytes, max_wait, shutdown)
             .await
             .map_err(fatal)
     }

@@ -263,24 +263,35 @@ impl SinkConsumer for KafkaSide {
         &mut self,
         max_records: usize,
         max_bytes: usize,
+        max_wait: Option<Duration>,
         shutdown: &CancellationToken,
     ) -> Result<Vec<Consumed>, ConnectorError> {
+        let deadline = max_wait.map(|w| tokio::time::Instant::now() + w);
         let mut out = Vec::new();
         let mut bytes = 0;
         loop {
             self.rescan().await?;
             let consumer = self.consumer.clone();
-            // The first record is waited for; the rest of the batch is what is there already.
-            let wait = if out.is_empty() {
-                RESCAN
-            } else {
-                Duration::from_millis(1)
+            // The first record is waited for (up to the deadline); the rest of the batch is
+            // what is there already.
+            let now = tokio::time::Instant::now();
+            let wait = match deadline {
+                _ if !out.is_empty() => Duration::from_millis(1),
+                Some(d) => RESCAN.min(d.saturating_duration_since(now)),
+                None => RESCAN,
             };
+            // On shutdown what was read is returned (the positions moved past it already).
             let next = tokio::select! {
-                _ = shutdown.cancelled() => return Ok(Vec::new()),
+                _ = shutdown.cancelled() => return Ok(out),
                 m = tokio::time::timeout(wait, consumer.recv()) => m,
             };
             match next {
+                Err(_elapsed)
+                    if out.is_empty()
+                        && deadline.is_some_and(|d| d <= tokio::time::Instant::now()) =>
+                {
+                    return Ok(out)
+                }
                 Err(_elapsed) if out.is_empty() => continue,
                 Err(_elapsed) => return Ok(out),
                 Ok(Err(e)) => {

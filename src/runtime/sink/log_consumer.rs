@@ -95,14 +95,18 @@ impl LogConsumer {
     }
 
     /// Up to `max_records` records (and about `max_bytes`, at least one record) from the
-    /// selected topics, waiting until there is one; empty only once `shutdown` is cancelled.
-    /// The consumer's positions move past what it returns.
+    /// selected topics, waiting for one up to `max_wait` (`None`: until there is one); empty
+    /// when the wait is over or `shutdown` is cancelled. The consumer's positions move past
+    /// what it returns. Not cancel-safe (positions move before the batch is returned): the
+    /// runtime never drops it while pending.
     pub async fn poll(
         &mut self,
         max_records: usize,
         max_bytes: usize,
+        max_wait: Option<Duration>,
         shutdown: &CancellationToken,
     ) -> Result<Vec<Consumed>, LogError> {
+        let deadline = max_wait.map(|w| tokio::time::Instant::now() + w);
         loop {
             // Seen before reading, so an append made while reading still wakes the wait.
             self.appended.borrow_and_update();
@@ -110,10 +114,16 @@ impl LogConsumer {
             if !got.is_empty() {
                 return Ok(got);
             }
+            let now = tokio::time::Instant::now();
+            let wait = match deadline {
+                Some(d) if d <= now => return Ok(Vec::new()),
+                Some(d) => RESCAN.min(d - now),
+                None => RESCAN,
+            };
             tokio::select! {
                 _ = shutdown.cancelled() => return Ok(Vec::new()),
                 _ = self.appended.changed() => {}
-                _ = tokio::time::sleep(RESCAN) => {}
+                _ = tokio::time::sleep(wait) => {}
             }
         }
     }

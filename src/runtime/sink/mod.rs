@@ -180,29 +180,68 @@ async fn run_until_stopped(
     );
 
     let mut last_committed = committed;
+    // What the committed positions may cover: every record of the batches put so far. The
+    // consumer's own positions run ahead of it by the batch read while the last one was put.
+    let mut delivered = consumer.positions();
     let mut last_flush = Instant::now();
     let mut pending = false;
+    let mut prefetched: Option<Polled> = None;
     loop {
-        let flush_in = settings.flush_interval.saturating_sub(last_flush.elapsed());
-        let batch = tokio::select! {
-            batch = consumer.poll(settings.max_poll_records, settings.max_poll_bytes, shutdown) => batch?,
-            _ = tokio::time::sleep(flush_in), if pending => Vec::new(),
+        let polled = match prefetched.take() {
+            Some(polled) => polled,
+            None => {
+                // Waits for records, or until the next flush is due.
+                let wait =
+                    pending.then(|| settings.flush_interval.saturating_sub(last_flush.elapsed()));
+                let batch = consumer
+                    .poll(
+                        settings.max_poll_records,
+                        settings.max_poll_bytes,
+                        wait,
+                        shutdown,
+                    )
+                    .await?;
+                Polled::new(name, batch, &*consumer, &mut converters, &settings)
+            }
         };
-        if !batch.is_empty() {
+        if !polled.batch.is_empty() {
+            let Polled {
+                batch,
+                positions,
+                converted,
+            } = polled;
             debug!(connector = name, records = batch.len(), "sink batch polled");
-            let (records, origin, mut failed) = convert(name, &batch, &mut converters, &settings)?;
-            debug!(
-                connector = name,
-                records = records.len(),
-                "sink batch converted"
-            );
-            let mut backoff = Backoff::new(&settings.errors);
-            let refused = loop {
-                match task.put(&records).await {
-                    Ok(refused) => break refused,
-                    Err(e) => backoff.failed(e, shutdown, &*observer).await?,
+            let (records, origin, mut failed) = converted?;
+            // The next batch is read and converted while the target writes this one.
+            let put = async {
+                let mut backoff = Backoff::new(&settings.errors);
+                loop {
+                    match task.put(&records).await {
+                        Ok(refused) => break Ok::<_, ConnectorError>(refused),
+                        Err(e) => backoff.failed(e, shutdown, &*observer).await?,
+                    }
                 }
             };
+            let next = async {
+                if shutdown.is_cancelled() {
+                    return Ok(None);
+                }
+                let batch = consumer
+                    .poll(
+                        settings.max_poll_records,
+                        settings.max_poll_bytes,
+                        Some(Duration::ZERO),
+                        shutdown,
+                    )
+                    .await?;
+                Ok::<_, ConnectorError>(
+                    (!batch.is_empty())
+                        .then(|| Polled::new(name, batch, &*consumer, &mut converters, &settings)),
+                )
+            };
+            let (refused, next) = tokio::join!(put, next);
+            let refused: Vec<cdc_core::Refused> = refused?;
+            prefetched = next?;
             for r in refused {
                 let (Some(c), Some(&at)) = (records.get(r.index), origin.get(r.index)) else {
                     return Err(ConnectorError::fatal_msg(format!(
@@ -235,6 +274,7 @@ async fn run_until_stopped(
             let mut topics: Vec<Arc<str>> = batch.iter().map(|c| c.topic.clone()).collect();
             topics.dedup();
             observer.topics_written(&topics);
+            delivered = positions;
             pending = true;
         }
         let stopping = shutdown.is_cancelled();
@@ -243,13 +283,12 @@ async fn run_until_stopped(
             while let Err(e) = task.flush().await {
                 backoff.failed(e, shutdown, &*observer).await?;
             }
-            let positions = consumer.positions();
-            if positions != last_committed {
+            if delivered != last_committed {
                 let mut backoff = Backoff::new(&settings.errors);
-                while let Err(e) = consumer.commit(&positions).await {
+                while let Err(e) = consumer.commit(&delivered).await {
                     backoff.failed(e, shutdown, &*observer).await?;
                 }
-                last_committed = positions;
+                last_committed = delivered.clone();
             }
             pending = false;
             last_flush = Instant::now();
@@ -257,6 +296,30 @@ async fn run_until_stopped(
         if stopping {
             task.close().await;
             return Ok(());
+        }
+    }
+}
+
+/// A polled batch: its records, the consumer's positions just after them, and the batch
+/// converted (or the error that fails the task when its turn comes).
+struct Polled {
+    batch: Vec<Consumed>,
+    positions: cdc_core::Positions,
+    converted: Result<Converted, ConnectorError>,
+}
+
+impl Polled {
+    fn new(
+        name: &str,
+        batch: Vec<Consumed>,
+        consumer: &dyn SinkConsumer,
+        converters: &mut SinkConverters,
+        settings: &SinkSettings,
+    ) -> Self {
+        Polled {
+            positions: consumer.positions(),
+            converted: convert(name, &batch, converters, settings),
+            batch,
         }
     }
 }

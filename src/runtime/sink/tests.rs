@@ -461,11 +461,15 @@ async fn auto_offset_reset_latest_jumps_to_the_end_and_none_needs_a_position() {
         tokio::time::sleep(Duration::from_millis(200)).await;
         cancel.cancel();
     });
-    assert!(consumer.poll(10, 1 << 20, &stop).await.unwrap().is_empty());
+    assert!(consumer
+        .poll(10, 1 << 20, None, &stop)
+        .await
+        .unwrap()
+        .is_empty());
     assert_eq!(consumer.positions()[&tp], 5, "jumped past a4 to the end");
     append(&log, "a", &["a5"]);
     let got = consumer
-        .poll(10, 1 << 20, &CancellationToken::new())
+        .poll(10, 1 << 20, None, &CancellationToken::new())
         .await
         .unwrap();
     assert_eq!(got.len(), 1);
@@ -474,7 +478,7 @@ async fn auto_offset_reset_latest_jumps_to_the_end_and_none_needs_a_position() {
     // `none`: a partition without a committed position is an error, not a start anywhere.
     let mut none = LogConsumer::new(log.clone(), selection).with_offset_reset(OffsetReset::None);
     let e = none
-        .poll(10, 1 << 20, &CancellationToken::new())
+        .poll(10, 1 << 20, None, &CancellationToken::new())
         .await
         .unwrap_err();
     assert!(e.to_string().contains("has no committed position"), "{e}");

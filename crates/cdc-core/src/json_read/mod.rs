@@ -139,7 +139,8 @@ impl JsonReader {
             offset: e.valid_up_to(),
             reason: "invalid UTF-8",
         })?;
-        let doc = parse::parse(text).map_err(|e| JsonReadError::Syntax {
+        let skip = self.schemas_enable.then_some("schema");
+        let doc = parse::parse_skipping(text, skip).map_err(|e| JsonReadError::Syntax {
             offset: e.offset,
             reason: e.reason,
         })?;
@@ -167,7 +168,8 @@ impl JsonReader {
         Ok(Some(SchemaAndValue { schema, value }))
     }
 
-    /// The schema whose JSON is `text` (`node` parsed), from the cache or parsed into it.
+    /// The schema whose JSON is `text` (`node` parsed, or [`Node::Skipped`]), from the cache or
+    /// parsed into it.
     fn cached_schema(&self, text: &str, node: &Node<'_>) -> Result<Arc<Schema>, JsonReadError> {
         let cached = self
             .cache
@@ -177,6 +179,18 @@ impl JsonReader {
         if let Some(schema) = cached {
             return Ok(schema);
         }
+        let parsed;
+        let node = match node {
+            Node::Skipped => {
+                // Checked by the envelope's parse already: this parse cannot fail.
+                parsed = parse::parse(text).map_err(|e| JsonReadError::Syntax {
+                    offset: e.offset,
+                    reason: e.reason,
+                })?;
+                parsed.as_ref().unwrap_or(&Node::Null)
+            }
+            node => node,
+        };
         let schema = Arc::new(self.schema(node, &Path::Root("schema"))?);
         self.cache
             .lock()
@@ -511,6 +525,8 @@ fn schemaless(node: Option<&Node<'_>>, path: &Path<'_>) -> Result<Value, JsonRea
             }
             Value::Map(entries)
         }
+        // Only the envelope's schema is ever skipped, and it is never read as a value.
+        Some(Node::Skipped) => return Err(value_error(path, "a value that was not parsed")),
     })
 }
 

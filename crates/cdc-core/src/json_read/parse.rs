@@ -25,6 +25,9 @@ pub enum Node<'a> {
     String(Cow<'a, str>),
     Array(Vec<Node<'a>>),
     Object(Vec<Member<'a>>),
+    /// A value checked against the grammar but not built: a top-level member named in
+    /// [`parse_skipping`]. Its text is the member's span.
+    Skipped,
 }
 
 /// One object member: its key, its value and the value's byte span in the input.
@@ -52,6 +55,7 @@ impl<'a> Node<'a> {
             Node::String(_) => "a string",
             Node::Array(_) => "an array",
             Node::Object(_) => "an object",
+            Node::Skipped => "a value",
         }
     }
 }
@@ -70,10 +74,22 @@ pub struct SyntaxError {
 
 /// Parses a whole document. An empty (or all-whitespace) document is `None`.
 pub fn parse(text: &str) -> Result<Option<Node<'_>>, SyntaxError> {
+    parse_skipping(text, None)
+}
+
+/// [`parse`], except that when the document is an object, the value of its member named
+/// `skip` is only checked against the grammar and becomes [`Node::Skipped`] (a literal `null`
+/// stays [`Node::Null`]). The JSON converter's envelope uses it for the schema, which is read
+/// from the cache by its text: building its tree for every record cost more than the payload.
+pub fn parse_skipping<'a>(
+    text: &'a str,
+    skip: Option<&str>,
+) -> Result<Option<Node<'a>>, SyntaxError> {
     let mut p = Parser {
         text,
         bytes: text.as_bytes(),
         pos: 0,
+        skip,
     };
     // A UTF-8 byte order mark, which Jackson skips.
     if p.bytes.starts_with(&[0xef, 0xbb, 0xbf]) {
@@ -91,13 +107,15 @@ pub fn parse(text: &str) -> Result<Option<Node<'_>>, SyntaxError> {
     Ok(Some(node))
 }
 
-struct Parser<'a> {
+struct Parser<'a, 's> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    /// The top-level member whose value is checked, not built.
+    skip: Option<&'s str>,
 }
 
-impl<'a> Parser<'a> {
+impl<'a> Parser<'a, '_> {
     fn error(&self, reason: &'static str) -> SyntaxError {
         SyntaxError {
             offset: self.pos,
@@ -196,7 +214,13 @@ impl<'a> Parser<'a> {
             self.expect(b':', "expected ':' after an object key")?;
             self.skip_ws();
             let start = self.pos;
-            let value = self.value(depth)?;
+            let value = match self.skip {
+                Some(skip) if depth == 1 && key == skip && self.peek() != Some(b'n') => {
+                    self.skip_value(depth)?;
+                    Node::Skipped
+                }
+                _ => self.value(depth)?,
+            };
             let span = start..self.pos;
             let existing = match &index {
                 Some(index) => index.get(&key).copied(),
@@ -231,6 +255,47 @@ impl<'a> Parser<'a> {
                     return Ok(Node::Object(members));
                 }
                 _ => return Err(self.error("expected ',' or '}' in an object")),
+            }
+        }
+    }
+
+    /// Checks one value against the grammar, as [`Parser::value`] would, building nothing.
+    fn skip_value(&mut self, depth: usize) -> Result<(), SyntaxError> {
+        let close = match self.peek() {
+            Some(b'{') => b'}',
+            Some(b'[') => b']',
+            _ => return self.value(depth).map(drop),
+        };
+        if depth + 1 > MAX_DEPTH {
+            return Err(self.error("arrays and objects nested too deeply"));
+        }
+        self.pos += 1;
+        self.skip_ws();
+        if self.peek() == Some(close) {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            self.skip_ws();
+            if close == b'}' {
+                if self.peek() != Some(b'"') {
+                    return Err(self.error("expected a string key in an object"));
+                }
+                self.string()?;
+                self.skip_ws();
+                self.expect(b':', "expected ':' after an object key")?;
+                self.skip_ws();
+            }
+            self.skip_value(depth + 1)?;
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b) if b == close => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ if close == b'}' => return Err(self.error("expected ',' or '}' in an object")),
+                _ => return Err(self.error("expected ',' or ']' in an array")),
             }
         }
     }

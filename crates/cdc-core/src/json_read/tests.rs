@@ -723,3 +723,60 @@ fn schemas_are_parsed_once_per_distinct_text() {
 fn errors_are_definite() {
     assert_eq!(JsonReadError::Envelope.retry(), Retry::Fatal);
 }
+
+#[test]
+fn the_envelope_schema_is_checked_but_not_built() {
+    use parse::{parse_skipping, Node};
+    let text = r#"{"schema": {"type": "struct", "fields": [{"type": "int32", "field": "a"}]}, "payload": {"a": 1}}"#;
+    let Some(Node::Object(members)) = parse_skipping(text, Some("schema")).unwrap() else {
+        panic!("an object");
+    };
+    assert_eq!(members[0].value, Node::Skipped);
+    assert_eq!(
+        &text[members[0].span.clone()],
+        r#"{"type": "struct", "fields": [{"type": "int32", "field": "a"}]}"#
+    );
+    assert!(matches!(members[1].value, Node::Object(_)));
+    // Only the top-level member is skipped; a null schema stays null.
+    let nested = r#"{"payload": {"schema": [1]}, "schema": null}"#;
+    let Some(Node::Object(members)) = parse_skipping(nested, Some("schema")).unwrap() else {
+        panic!("an object");
+    };
+    assert!(
+        matches!(&members[0].value, Node::Object(m) if m[0].value == Node::Array(vec![Node::Number("1")]))
+    );
+    assert_eq!(members[1].value, Node::Null);
+    // The skipped value is held to the same grammar and depth limit as a parsed one.
+    for bad in [
+        r#"{"schema": {"type" "int32"}, "payload": 1}"#,
+        r#"{"schema": {"type": "int32",}, "payload": 1}"#,
+        r#"{"schema": [1 2], "payload": 1}"#,
+        r#"{"schema": {"a": tru}, "payload": 1}"#,
+        r#"{"schema": {"a": "\q"}, "payload": 1}"#,
+        r#"{"schema": {"a": 01.}, "payload": 1}"#,
+    ] {
+        assert_eq!(
+            parse_skipping(bad, Some("schema")).map(drop),
+            parse::parse(bad).map(drop),
+            "{bad}"
+        );
+        assert!(parse::parse(bad).is_err(), "{bad}");
+    }
+    let deep = format!(
+        r#"{{"schema": {}1{}, "payload": 1}}"#,
+        "[".repeat(parse::MAX_DEPTH),
+        "]".repeat(parse::MAX_DEPTH)
+    );
+    assert_eq!(
+        parse_skipping(&deep, Some("schema")).map(drop),
+        parse::parse(&deep).map(drop)
+    );
+    assert!(parse::parse(&deep).is_err());
+    let ok = format!(
+        r#"{{"schema": {}1{}, "payload": 1}}"#,
+        "[".repeat(parse::MAX_DEPTH - 1),
+        "]".repeat(parse::MAX_DEPTH - 1)
+    );
+    assert!(parse_skipping(&ok, Some("schema")).is_ok());
+    assert!(parse::parse(&ok).is_ok());
+}
