@@ -139,7 +139,18 @@ impl JsonReader {
             offset: e.valid_up_to(),
             reason: "invalid UTF-8",
         })?;
-        let skip = self.schemas_enable.then_some("schema");
+        let known = match self.schemas_enable {
+            true => self
+                .cache
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .last_text(),
+            false => None,
+        };
+        let skip = self.schemas_enable.then(|| parse::Skip {
+            key: "schema",
+            known: known.as_deref(),
+        });
         let doc = parse::parse_skipping(text, skip).map_err(|e| JsonReadError::Syntax {
             offset: e.offset,
             reason: e.reason,
@@ -690,7 +701,10 @@ fn value_error(path: &Path<'_>, reason: impl Into<String>) -> JsonReadError {
 struct SchemaCache {
     capacity: usize,
     clock: u64,
-    entries: HashMap<Box<str>, (Arc<Schema>, u64)>,
+    entries: HashMap<Arc<str>, (Arc<Schema>, u64)>,
+    /// The schema found last: records of one table repeat it, and comparing it costs less than
+    /// hashing it (a Debezium envelope's schema is kilobytes).
+    last: Option<(Arc<str>, Arc<Schema>)>,
 }
 
 impl SchemaCache {
@@ -699,14 +713,30 @@ impl SchemaCache {
             capacity,
             clock: 0,
             entries: HashMap::new(),
+            last: None,
         }
     }
 
+    /// The text of the schema found last.
+    fn last_text(&self) -> Option<Arc<str>> {
+        self.last.as_ref().map(|(text, _)| text.clone())
+    }
+
     fn get(&mut self, text: &str) -> Option<Arc<Schema>> {
+        if let Some((last, schema)) = &self.last {
+            if **last == *text {
+                return Some(schema.clone());
+            }
+        }
         self.clock += 1;
-        let (schema, used) = self.entries.get_mut(text)?;
-        *used = self.clock;
-        Some(schema.clone())
+        let clock = self.clock;
+        let (key, (schema, _)) = self.entries.get_key_value(text)?;
+        let (key, schema) = (key.clone(), schema.clone());
+        if let Some((_, used)) = self.entries.get_mut(text) {
+            *used = clock;
+        }
+        self.last = Some((key, schema.clone()));
+        Some(schema)
     }
 
     fn insert(&mut self, text: &str, schema: Arc<Schema>) {
@@ -725,7 +755,9 @@ impl SchemaCache {
             }
         }
         self.clock += 1;
-        self.entries.insert(text.into(), (schema, self.clock));
+        let key: Arc<str> = text.into();
+        self.last = Some((key.clone(), schema.clone()));
+        self.entries.insert(key, (schema, self.clock));
     }
 
     #[cfg(test)]

@@ -77,13 +77,23 @@ pub fn parse(text: &str) -> Result<Option<Node<'_>>, SyntaxError> {
     parse_skipping(text, None)
 }
 
-/// [`parse`], except that when the document is an object, the value of its member named
+/// A top-level member whose value [`parse_skipping`] checks but does not build.
+#[derive(Debug, Clone, Copy)]
+pub struct Skip<'s> {
+    pub key: &'s str,
+    /// A complete object or array seen before (the last record's schema): a value starting
+    /// with its text is that text, and is not scanned again (a JSON object or array ends where
+    /// its text ends, whatever follows).
+    pub known: Option<&'s str>,
+}
+
+/// [`parse`], except that when the document is an object, the value of its member named by
 /// `skip` is only checked against the grammar and becomes [`Node::Skipped`] (a literal `null`
 /// stays [`Node::Null`]). The JSON converter's envelope uses it for the schema, which is read
 /// from the cache by its text: building its tree for every record cost more than the payload.
 pub fn parse_skipping<'a>(
     text: &'a str,
-    skip: Option<&str>,
+    skip: Option<Skip<'_>>,
 ) -> Result<Option<Node<'a>>, SyntaxError> {
     let mut p = Parser {
         text,
@@ -112,7 +122,7 @@ struct Parser<'a, 's> {
     bytes: &'a [u8],
     pos: usize,
     /// The top-level member whose value is checked, not built.
-    skip: Option<&'s str>,
+    skip: Option<Skip<'s>>,
 }
 
 impl<'a> Parser<'a, '_> {
@@ -215,8 +225,16 @@ impl<'a> Parser<'a, '_> {
             self.skip_ws();
             let start = self.pos;
             let value = match self.skip {
-                Some(skip) if depth == 1 && key == skip && self.peek() != Some(b'n') => {
-                    self.skip_value(depth)?;
+                Some(skip) if depth == 1 && key == skip.key && self.peek() != Some(b'n') => {
+                    match skip.known {
+                        Some(known)
+                            if matches!(known.as_bytes().first(), Some(b'{' | b'['))
+                                && self.bytes[self.pos..].starts_with(known.as_bytes()) =>
+                        {
+                            self.pos += known.len()
+                        }
+                        _ => self.skip_value(depth)?,
+                    }
                     Node::Skipped
                 }
                 _ => self.value(depth)?,

@@ -726,9 +726,15 @@ fn errors_are_definite() {
 
 #[test]
 fn the_envelope_schema_is_checked_but_not_built() {
-    use parse::{parse_skipping, Node};
+    use parse::{parse_skipping, Node, Skip};
+    let schema = || {
+        Some(Skip {
+            key: "schema",
+            known: None,
+        })
+    };
     let text = r#"{"schema": {"type": "struct", "fields": [{"type": "int32", "field": "a"}]}, "payload": {"a": 1}}"#;
-    let Some(Node::Object(members)) = parse_skipping(text, Some("schema")).unwrap() else {
+    let Some(Node::Object(members)) = parse_skipping(text, schema()).unwrap() else {
         panic!("an object");
     };
     assert_eq!(members[0].value, Node::Skipped);
@@ -739,7 +745,7 @@ fn the_envelope_schema_is_checked_but_not_built() {
     assert!(matches!(members[1].value, Node::Object(_)));
     // Only the top-level member is skipped; a null schema stays null.
     let nested = r#"{"payload": {"schema": [1]}, "schema": null}"#;
-    let Some(Node::Object(members)) = parse_skipping(nested, Some("schema")).unwrap() else {
+    let Some(Node::Object(members)) = parse_skipping(nested, schema()).unwrap() else {
         panic!("an object");
     };
     assert!(
@@ -756,7 +762,7 @@ fn the_envelope_schema_is_checked_but_not_built() {
         r#"{"schema": {"a": 01.}, "payload": 1}"#,
     ] {
         assert_eq!(
-            parse_skipping(bad, Some("schema")).map(drop),
+            parse_skipping(bad, schema()).map(drop),
             parse::parse(bad).map(drop),
             "{bad}"
         );
@@ -768,7 +774,7 @@ fn the_envelope_schema_is_checked_but_not_built() {
         "]".repeat(parse::MAX_DEPTH)
     );
     assert_eq!(
-        parse_skipping(&deep, Some("schema")).map(drop),
+        parse_skipping(&deep, schema()).map(drop),
         parse::parse(&deep).map(drop)
     );
     assert!(parse::parse(&deep).is_err());
@@ -777,6 +783,41 @@ fn the_envelope_schema_is_checked_but_not_built() {
         "[".repeat(parse::MAX_DEPTH - 1),
         "]".repeat(parse::MAX_DEPTH - 1)
     );
-    assert!(parse_skipping(&ok, Some("schema")).is_ok());
+    assert!(parse_skipping(&ok, schema()).is_ok());
     assert!(parse::parse(&ok).is_ok());
+}
+
+#[test]
+fn a_schema_seen_before_is_not_scanned_again() {
+    use parse::{parse_skipping, Node, Skip};
+    let known = r#"{"type": "int32"}"#;
+    let skip = Some(Skip {
+        key: "schema",
+        known: Some(known),
+    });
+    let text = r#"{"schema": {"type": "int32"}, "payload": 1}"#;
+    let Some(Node::Object(members)) = parse_skipping(text, skip).unwrap() else {
+        panic!("an object");
+    };
+    assert_eq!(&text[members[0].span.clone()], known);
+    assert_eq!(members[1].value, Node::Number("1"));
+    // Another schema is scanned as usual, and held to the grammar.
+    let other = r#"{"schema": {"type": "int64"}, "payload": 1}"#;
+    let Some(Node::Object(members)) = parse_skipping(other, skip).unwrap() else {
+        panic!("an object");
+    };
+    assert_eq!(&other[members[0].span.clone()], r#"{"type": "int64"}"#);
+    assert!(parse_skipping(r#"{"schema": {"type": int32}, "payload": 1}"#, skip).is_err());
+
+    // Through the reader: a second record with the same schema reads the same, from the cache.
+    let reader = with_schemas().reader();
+    let doc = |v: i32| format!(r#"{{"schema": {known}, "payload": {v}}}"#);
+    for v in [1, 2] {
+        let read = reader
+            .to_connect("t", Some(doc(v).as_bytes()))
+            .unwrap()
+            .unwrap();
+        assert_eq!(read.value, Value::Int32(v));
+        assert_eq!(read.schema.unwrap().kind, crate::schema::SchemaType::Int32);
+    }
 }
