@@ -147,7 +147,7 @@ impl JsonReader {
                 .last_text(),
             false => None,
         };
-        let skip = self.schemas_enable.then(|| parse::Skip {
+        let skip = self.schemas_enable.then_some(parse::Skip {
             key: "schema",
             known: known.as_deref(),
         });

@@ -233,22 +233,7 @@ impl Tables {
         sql: &str,
         params: &[Option<String>],
     ) -> Result<u64, WriteError> {
-        let statement = match self.1.get(sql) {
-            Some(s) => s.clone(),
-            None => {
-                let types = vec![Type::TEXT; params.len()];
-                let s = tx
-                    .prepare_typed(sql, &types)
-                    .await
-                    .map_err(|e| WriteError::from_db(&e))?;
-                // Bounded: statements differ by table, kind and row count (at most batch.size).
-                if self.1.len() >= 256 {
-                    self.1.clear();
-                }
-                self.1.insert(sql.to_owned(), s.clone());
-                s
-            }
-        };
+        let statement = self.prepared(tx, sql, Type::TEXT, params.len()).await?;
         let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
             .iter()
             .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
@@ -256,6 +241,49 @@ impl Tables {
         tx.execute(&statement, &refs)
             .await
             .map_err(|e| WriteError::from_db(&e))
+    }
+
+    /// Runs `sql` with one text array parameter per column (the `unnest` statements of
+    /// [`statement::pg_insert_rows`] and its siblings), preparing it once.
+    pub async fn execute_columns(
+        &mut self,
+        tx: &Transaction<'_>,
+        sql: &str,
+        columns: &[Vec<Option<String>>],
+    ) -> Result<u64, WriteError> {
+        let statement = self
+            .prepared(tx, sql, Type::TEXT_ARRAY, columns.len())
+            .await?;
+        let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = columns
+            .iter()
+            .map(|c| c as &(dyn tokio_postgres::types::ToSql + Sync))
+            .collect();
+        tx.execute(&statement, &refs)
+            .await
+            .map_err(|e| WriteError::from_db(&e))
+    }
+
+    /// `sql` prepared with `count` parameters of type `ty`, from the cache or prepared now.
+    async fn prepared(
+        &mut self,
+        tx: &Transaction<'_>,
+        sql: &str,
+        ty: Type,
+        count: usize,
+    ) -> Result<tokio_postgres::Statement, WriteError> {
+        if let Some(s) = self.1.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = tx
+            .prepare_typed(sql, &vec![ty; count])
+            .await
+            .map_err(|e| WriteError::from_db(&e))?;
+        // Bounded: statements differ by table, kind and columns.
+        if self.1.len() >= 256 {
+            self.1.clear();
+        }
+        self.1.insert(sql.to_owned(), s.clone());
+        Ok(s)
     }
 }
 

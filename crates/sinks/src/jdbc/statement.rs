@@ -280,6 +280,111 @@ pub fn delete(
     Ok(q.out)
 }
 
+/// PostgreSQL: the columns of a run bound as one text array each, `unnest($1::text[], ...) AS
+/// u(...)`, so a run of any length is one statement of one shape (prepared once per table),
+/// and the server casts each element to its column's type as it would a text parameter.
+fn pg_unnest(q: &mut Sql, columns: &[Param<'_>]) {
+    q.s("unnest(");
+    for (i, _) in columns.iter().enumerate() {
+        if i > 0 {
+            q.s(", ");
+        }
+        q.d.write_placeholder(&mut q.out, q.next);
+        q.next += 1;
+        q.s("::text[]");
+    }
+    q.s(") AS u").names(columns);
+}
+
+/// `u."c"::type`: an unnested element cast to its column's type.
+fn pg_element(q: &mut Sql, c: &Param<'_>) {
+    q.s("u.").id(c.name);
+    if let Some(cast) = c.cast {
+        q.s("::").s(cast);
+    }
+}
+
+/// PostgreSQL: an INSERT (with `upsert`, the ON CONFLICT form of [`upsert`]) of a whole run:
+/// `INSERT INTO t ("k", "v") SELECT u."k"::bigint, u."v"::text FROM unnest($1::text[],
+/// $2::text[]) AS u("k", "v")`. One parameter per column (key columns first): the column's
+/// values, one element per row.
+pub fn pg_insert_rows(
+    table: &TableName,
+    key: &[Param<'_>],
+    values: &[Param<'_>],
+    upsert: bool,
+) -> Result<String, StatementError> {
+    if upsert && key.is_empty() {
+        return Err(StatementError::NoKey("an upsert"));
+    }
+    let columns: Vec<Param<'_>> = key.iter().chain(values).copied().collect();
+    if columns.is_empty() {
+        return Err(StatementError::NoColumns);
+    }
+    let mut q = Sql::new(Dialect::Postgres);
+    q.s("INSERT INTO ").table(table).s(" ").names(&columns);
+    q.s(" SELECT ").list(&columns, pg_element);
+    q.s(" FROM ");
+    pg_unnest(&mut q, &columns);
+    if upsert {
+        q.s(" ON CONFLICT ").names(key);
+        if values.is_empty() {
+            q.s(" DO NOTHING");
+        } else {
+            q.s(" DO UPDATE SET ").list(values, |s, c| {
+                s.id(c.name).s(" = EXCLUDED.").id(c.name);
+            });
+        }
+    }
+    Ok(q.out)
+}
+
+/// PostgreSQL: an UPDATE of a whole run, `UPDATE t SET "v" = u."v"::text FROM unnest(...) AS
+/// u("v", "k") WHERE t."k" = u."k"::bigint`; parameters as [`pg_insert_rows`], `values` first.
+pub fn pg_update_rows(
+    table: &TableName,
+    values: &[Param<'_>],
+    key: &[Param<'_>],
+) -> Result<String, StatementError> {
+    if key.is_empty() {
+        return Err(StatementError::NoKey("an update"));
+    }
+    if values.is_empty() {
+        return Err(StatementError::NothingToSet);
+    }
+    let columns: Vec<Param<'_>> = values.iter().chain(key).copied().collect();
+    let mut q = Sql::new(Dialect::Postgres);
+    q.s("UPDATE ").table(table).s(" SET ").list(values, |s, c| {
+        s.id(c.name).s(" = ");
+        pg_element(s, c);
+    });
+    q.s(" FROM ");
+    pg_unnest(&mut q, &columns);
+    q.s(" WHERE ");
+    for (i, c) in key.iter().enumerate() {
+        if i > 0 {
+            q.s(" AND ");
+        }
+        q.table(table).s(".").id(c.name).s(" = ");
+        pg_element(&mut q, c);
+    }
+    Ok(q.out)
+}
+
+/// PostgreSQL: a DELETE of a run's keys, `DELETE FROM t WHERE ("k") IN (SELECT u."k"::bigint
+/// FROM unnest($1::text[]) AS u("k"))`.
+pub fn pg_delete_rows(table: &TableName, key: &[Param<'_>]) -> Result<String, StatementError> {
+    if key.is_empty() {
+        return Err(StatementError::NoKey("a delete"));
+    }
+    let mut q = Sql::new(Dialect::Postgres);
+    q.s("DELETE FROM ").table(table).s(" WHERE ").names(key);
+    q.s(" IN (SELECT ").list(key, pg_element).s(" FROM ");
+    pg_unnest(&mut q, key);
+    q.s(")");
+    Ok(q.out)
+}
+
 /// `TRUNCATE TABLE t`.
 pub fn truncate(d: Dialect, table: &TableName) -> String {
     let mut q = Sql::new(d);

@@ -265,3 +265,64 @@ fn parameter_limits() {
         Err(StatementError::NoRows)
     );
 }
+
+#[test]
+fn postgres_runs_bind_one_text_array_per_column() {
+    let d = Dialect::Postgres;
+    let (k, v, h) = (id(d, "id"), id(d, "doc"), id(d, HOSTILE));
+    let t = TableName {
+        database: None,
+        schema: Some(id(d, "public")),
+        name: id(d, "t"),
+    };
+    let key = [Param {
+        name: &k,
+        cast: Some("bigint"),
+    }];
+    let values = [
+        Param {
+            name: &v,
+            cast: Some("jsonb"),
+        },
+        Param {
+            name: &h,
+            cast: Some("timestamp(6) with time zone"),
+        },
+    ];
+    assert_eq!(
+        pg_insert_rows(&t, &key, &values, true).unwrap(),
+        "INSERT INTO \"public\".\"t\" (\"id\", \"doc\", \"a\"\"; drop table x; --\") \
+         SELECT u.\"id\"::bigint, u.\"doc\"::jsonb, u.\"a\"\"; drop table x; --\"::timestamp(6) with time zone \
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS u(\"id\", \"doc\", \"a\"\"; drop table x; --\") \
+         ON CONFLICT (\"id\") DO UPDATE SET \"doc\" = EXCLUDED.\"doc\", \"a\"\"; drop table x; --\" = EXCLUDED.\"a\"\"; drop table x; --\""
+    );
+    assert_eq!(
+        pg_insert_rows(&t, &[], &values[..1], false).unwrap(),
+        "INSERT INTO \"public\".\"t\" (\"doc\") SELECT u.\"doc\"::jsonb FROM unnest($1::text[]) AS u(\"doc\")"
+    );
+    assert_eq!(
+        pg_insert_rows(&t, &key, &[], true).unwrap(),
+        "INSERT INTO \"public\".\"t\" (\"id\") SELECT u.\"id\"::bigint FROM unnest($1::text[]) AS u(\"id\") ON CONFLICT (\"id\") DO NOTHING"
+    );
+    assert_eq!(
+        pg_update_rows(&t, &values[..1], &key).unwrap(),
+        "UPDATE \"public\".\"t\" SET \"doc\" = u.\"doc\"::jsonb FROM unnest($1::text[], $2::text[]) AS u(\"doc\", \"id\") \
+         WHERE \"public\".\"t\".\"id\" = u.\"id\"::bigint"
+    );
+    assert_eq!(
+        pg_delete_rows(&t, &key).unwrap(),
+        "DELETE FROM \"public\".\"t\" WHERE (\"id\") IN (SELECT u.\"id\"::bigint FROM unnest($1::text[]) AS u(\"id\"))"
+    );
+    assert_eq!(
+        pg_insert_rows(&t, &[], &values, true),
+        Err(StatementError::NoKey("an upsert"))
+    );
+    assert_eq!(
+        pg_update_rows(&t, &[], &key),
+        Err(StatementError::NothingToSet)
+    );
+    assert_eq!(
+        pg_delete_rows(&t, &[]),
+        Err(StatementError::NoKey("a delete"))
+    );
+}

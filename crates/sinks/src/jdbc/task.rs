@@ -25,7 +25,7 @@ use super::config::{InsertMode, JdbcSinkConfig};
 use super::dialect::{Dialect, Ident};
 use super::offsets_table::OffsetsTable;
 use super::pg_writer::{self, PgWriter, Tables, WriteError};
-use super::record::{Mapped, RecordMapper, Row, RowChange, RowOp};
+use super::record::{Column, Mapped, RecordMapper, Row, RowChange, RowOp};
 use super::statement;
 
 /// A JDBC sink task.
@@ -367,44 +367,29 @@ async fn write_run(
     let values = pg_writer::params(&value_names, &value_casts);
     let rows: Vec<&Row> = run.iter().filter_map(|(_, c)| row(&c.op)).collect();
     let fatal = |e: statement::StatementError| WriteError::Fatal(format!("table {table}: {e}"));
-    match (&first.op, config.insert_mode) {
-        (RowOp::Delete(_), _) => {
-            let per = statement::max_rows(d, key.len()).max(1);
-            for chunk in rows.chunks(per) {
-                let sql = statement::delete(d, table, &key, chunk.len()).map_err(fatal)?;
-                let params: Vec<Option<String>> = chunk
-                    .iter()
-                    .flat_map(|r| r.key.iter().map(pg_writer::text))
-                    .collect();
-                tables.execute(tx, &sql, &params).await?;
-            }
-        }
-        (RowOp::Write(_), InsertMode::Update) => {
-            let sql = statement::update(d, table, &values, &key).map_err(fatal)?;
-            for r in rows {
-                let params: Vec<Option<String>> =
-                    r.values.iter().chain(&r.key).map(pg_writer::text).collect();
-                tables.execute(tx, &sql, &params).await?;
-            }
-        }
-        (RowOp::Write(_), mode) => {
-            let all: Vec<statement::Param<'_>> = key.iter().chain(&values).copied().collect();
-            let per = statement::max_rows(d, all.len()).max(1);
-            for chunk in rows.chunks(per) {
-                let sql = match mode {
-                    InsertMode::Upsert => statement::upsert(d, table, &key, &values, chunk.len()),
-                    _ => statement::insert(d, table, &all, chunk.len()),
-                }
-                .map_err(fatal)?;
-                let params: Vec<Option<String>> = chunk
-                    .iter()
-                    .flat_map(|r| r.key.iter().chain(&r.values).map(pg_writer::text))
-                    .collect();
-                tables.execute(tx, &sql, &params).await?;
-            }
-        }
-        (RowOp::Truncate, _) => {}
-    }
+    // One text array per column, one element per row.
+    let column = |pick: &dyn Fn(&Row) -> &[Column], i: usize| -> Vec<Option<String>> {
+        rows.iter().map(|r| pg_writer::text(&pick(r)[i])).collect()
+    };
+    let keys = || (0..key.len()).map(|i| column(&|r| &r.key, i));
+    let vals = || (0..values.len()).map(|i| column(&|r| &r.values, i));
+    let (sql, columns): (String, Vec<Vec<Option<String>>>) = match (&first.op, config.insert_mode) {
+        (RowOp::Delete(_), _) => (
+            statement::pg_delete_rows(table, &key).map_err(fatal)?,
+            keys().collect(),
+        ),
+        (RowOp::Write(_), InsertMode::Update) => (
+            statement::pg_update_rows(table, &values, &key).map_err(fatal)?,
+            vals().chain(keys()).collect(),
+        ),
+        (RowOp::Write(_), mode) => (
+            statement::pg_insert_rows(table, &key, &values, mode == InsertMode::Upsert)
+                .map_err(fatal)?,
+            keys().chain(vals()).collect(),
+        ),
+        (RowOp::Truncate, _) => return Ok(()),
+    };
+    tables.execute_columns(tx, &sql, &columns).await?;
     Ok(())
 }
 
