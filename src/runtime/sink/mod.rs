@@ -148,7 +148,7 @@ async fn run_until_stopped(
     name: &str,
     mut task: Box<dyn SinkTask>,
     mut consumer: Box<dyn SinkConsumer>,
-    mut converters: SinkConverters,
+    converters: SinkConverters,
     settings: SinkSettings,
     dlq: Option<DeadLetterQueue>,
     shutdown: &CancellationToken,
@@ -186,6 +186,7 @@ async fn run_until_stopped(
     let mut last_flush = Instant::now();
     let mut pending = false;
     let mut prefetched: Option<Polled> = None;
+    let mut converters = Some(converters);
     loop {
         let polled = match prefetched.take() {
             Some(polled) => polled,
@@ -201,7 +202,10 @@ async fn run_until_stopped(
                         shutdown,
                     )
                     .await?;
-                Polled::new(name, batch, &*consumer, &mut converters, &settings)
+                let converters = converters
+                    .as_mut()
+                    .ok_or_else(|| ConnectorError::fatal_msg("the sink converters were lost"))?;
+                Polled::new(name, batch, &*consumer, converters, &settings.errors)
             }
         };
         if !polled.batch.is_empty() {
@@ -234,10 +238,14 @@ async fn run_until_stopped(
                         shutdown,
                     )
                     .await?;
-                Ok::<_, ConnectorError>(
-                    (!batch.is_empty())
-                        .then(|| Polled::new(name, batch, &*consumer, &mut converters, &settings)),
-                )
+                if batch.is_empty() {
+                    return Ok(None);
+                }
+                let positions = consumer.positions();
+                let polled =
+                    Polled::off_thread(name, batch, positions, &mut converters, &settings.errors)
+                        .await?;
+                Ok::<_, ConnectorError>(Some(polled))
             };
             let (refused, next) = tokio::join!(put, next);
             let refused: Vec<cdc_core::Refused> = refused?;
@@ -314,13 +322,40 @@ impl Polled {
         batch: Vec<Consumed>,
         consumer: &dyn SinkConsumer,
         converters: &mut SinkConverters,
-        settings: &SinkSettings,
+        errors: &ErrorSettings,
     ) -> Self {
         Polled {
             positions: consumer.positions(),
-            converted: convert(name, &batch, converters, settings),
+            converted: convert(name, &batch, converters, errors),
             batch,
         }
+    }
+
+    /// [`Polled::new`] on a blocking thread, so converting runs beside the task's `put`
+    /// rather than in turns with it. The converters go there and come back.
+    async fn off_thread(
+        name: &str,
+        batch: Vec<Consumed>,
+        positions: cdc_core::Positions,
+        converters: &mut Option<SinkConverters>,
+        errors: &ErrorSettings,
+    ) -> Result<Self, ConnectorError> {
+        let mut conv = converters
+            .take()
+            .ok_or_else(|| ConnectorError::fatal_msg("the sink converters were lost"))?;
+        let (name, errors) = (name.to_owned(), errors.clone());
+        let (conv, batch, converted) = tokio::task::spawn_blocking(move || {
+            let converted = convert(&name, &batch, &mut conv, &errors);
+            (conv, batch, converted)
+        })
+        .await
+        .map_err(|e| ConnectorError::fatal_msg(format!("converting a batch panicked: {e}")))?;
+        *converters = Some(conv);
+        Ok(Polled {
+            batch,
+            positions,
+            converted,
+        })
     }
 }
 
@@ -334,7 +369,7 @@ fn convert(
     name: &str,
     batch: &[Consumed],
     converters: &mut SinkConverters,
-    settings: &SinkSettings,
+    errors: &ErrorSettings,
 ) -> Result<Converted, ConnectorError> {
     let mut out = Vec::with_capacity(batch.len());
     let mut origin = Vec::with_capacity(batch.len());
@@ -353,7 +388,7 @@ fn convert(
             Ok(k) => k,
             Err(e) => {
                 let f = failure("KEY_CONVERTER", e);
-                tolerate(name, &settings.errors, &f)?;
+                tolerate(name, errors, &f)?;
                 failed.push((at, f));
                 continue;
             }
@@ -362,7 +397,7 @@ fn convert(
             Ok(v) => v,
             Err(e) => {
                 let f = failure("VALUE_CONVERTER", e);
-                tolerate(name, &settings.errors, &f)?;
+                tolerate(name, errors, &f)?;
                 failed.push((at, f));
                 continue;
             }
