@@ -36,6 +36,16 @@ pub enum Dialect {
     MariaDb,
 }
 
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Dialect::Postgres => "PostgreSQL",
+            Dialect::MySql => "MySQL",
+            Dialect::MariaDb => "MariaDB",
+        })
+    }
+}
+
 /// PostgreSQL's identifier limit in bytes (NAMEDATALEN - 1).
 const PG_MAX_IDENT_BYTES: usize = 63;
 /// MySQL's and MariaDB's identifier limit in characters.

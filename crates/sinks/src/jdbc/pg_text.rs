@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::bind::SqlValue;
-use super::temporal::{MICROS_PER_DAY, MICROS_PER_SECOND};
+use super::temporal::{civil_from_days, MICROS_PER_DAY, MICROS_PER_SECOND};
 
 /// The text of a value, `None` for SQL NULL.
 pub fn pg_text(v: &SqlValue) -> Option<String> {
@@ -109,20 +109,6 @@ fn hex(b: &[u8], out: &mut String) {
     }
 }
 
-/// (year, month, day) of days since 1970-01-01 (Howard Hinnant's `civil_from_days`).
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
 /// What Debezium's PostgreSQL connector writes for `date 'infinity'` and `'-infinity'`: the
 /// server's day number (±`i32::MAX` days from 2000-01-01) moved to the 1970 epoch in 32 bits,
 /// which wraps (docs/compat.md).
@@ -144,7 +130,7 @@ fn date(days: i64, out: &mut String) {
         out.push_str("-infinity");
         return;
     }
-    let (y, m, d) = civil(days);
+    let (y, m, d) = civil_from_days(days);
     if y <= 0 {
         // 1 BC is year 0 in the proleptic calendar.
         write!(out, "{:04}-{m:02}-{d:02} BC", 1 - y).unwrap_or_default();

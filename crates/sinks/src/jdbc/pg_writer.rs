@@ -12,8 +12,8 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
 use tokio_postgres::{Client, NoTls, Transaction};
 
-use super::column_type::{column_type, default_literal, TypeContext};
 use super::config::JdbcSinkConfig;
+use super::ddl::{column_defs, Def};
 use super::dialect::{Dialect, Ident, TableName};
 use super::pg_text::pg_text;
 use super::record::{Column, Row};
@@ -24,10 +24,10 @@ use super::url::TlsMode;
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     /// The connection or the server is away, or a transaction lost a race: try again later.
-    #[error("PostgreSQL is unavailable: {0}")]
+    #[error("the target database is unavailable: {0}")]
     Transient(String),
     /// The target refused the data (a constraint, a value it cannot hold): this record only.
-    #[error("PostgreSQL refused the row: {0}")]
+    #[error("the target database refused the row: {0}")]
     Refused(String),
     /// Something a person must fix (a missing table with evolution off, a permission).
     #[error("{0}")]
@@ -199,7 +199,7 @@ impl Tables {
                 missing[0].name.as_str()
             )));
         }
-        let defs = column_defs(config, &missing, false)?;
+        let defs = column_defs(config, Dialect::Postgres, &missing, false)?;
         let cols: Vec<ColumnDef<'_>> = defs.iter().map(Def::as_column_def).collect();
         let sql = statement::add_columns(Dialect::Postgres, table, &cols)
             .map_err(|e| WriteError::Fatal(e.to_string()))?;
@@ -292,50 +292,6 @@ pub fn text(c: &Column) -> Option<String> {
     pg_text(&c.value)
 }
 
-/// A column definition built from a record's column.
-struct Def {
-    name: Ident,
-    ddl: String,
-    nullable: bool,
-    default: Option<String>,
-}
-
-impl Def {
-    fn as_column_def(&self) -> ColumnDef<'_> {
-        ColumnDef {
-            name: &self.name,
-            ddl: &self.ddl,
-            nullable: self.nullable,
-            default: self.default.as_deref(),
-        }
-    }
-}
-
-fn column_defs(
-    config: &JdbcSinkConfig,
-    columns: &[&Column],
-    key: bool,
-) -> Result<Vec<Def>, WriteError> {
-    columns
-        .iter()
-        .map(|c| {
-            let ctx = TypeContext {
-                dialect: Dialect::Postgres,
-                is_key: key,
-                postgis_schema: &config.postgis_schema,
-            };
-            let t = column_type(&c.schema, &ctx)
-                .map_err(|e| WriteError::Fatal(format!("column {:?}: {e}", c.name.as_str())))?;
-            Ok(Def {
-                name: c.name.clone(),
-                default: default_literal(&c.schema, &t.ddl, Dialect::Postgres),
-                nullable: !key && c.schema.optional,
-                ddl: t.ddl,
-            })
-        })
-        .collect()
-}
-
 async fn create(
     tx: &Transaction<'_>,
     config: &JdbcSinkConfig,
@@ -344,8 +300,8 @@ async fn create(
 ) -> Result<(), WriteError> {
     let key_cols: Vec<&Column> = row.key.iter().collect();
     let value_cols: Vec<&Column> = row.values.iter().collect();
-    let mut defs = column_defs(config, &key_cols, true)?;
-    defs.extend(column_defs(config, &value_cols, false)?);
+    let mut defs = column_defs(config, Dialect::Postgres, &key_cols, true)?;
+    defs.extend(column_defs(config, Dialect::Postgres, &value_cols, false)?);
     let cols: Vec<ColumnDef<'_>> = defs.iter().map(Def::as_column_def).collect();
     let key: Vec<&Ident> = row.key.iter().map(|c| &c.name).collect();
     let sql = statement::create_table(Dialect::Postgres, table, &cols, &key)

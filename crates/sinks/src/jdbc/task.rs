@@ -1,4 +1,4 @@
-//! The JDBC sink task (PostgreSQL targets; MySQL/MariaDB come next): records → row changes
+//! The JDBC sink task (PostgreSQL, MySQL and MariaDB targets): records → row changes
 //! ([`super::record`]) → statements in one transaction per `put`, so `put` returning means the
 //! rows are durable and `flush` has nothing left to do.
 //!
@@ -23,6 +23,7 @@ use tokio_postgres::Transaction;
 
 use super::config::{InsertMode, JdbcSinkConfig};
 use super::dialect::{Dialect, Ident};
+use super::my_writer::{self, MyWriter};
 use super::offsets_table::OffsetsTable;
 use super::pg_writer::{self, PgWriter, Tables, WriteError};
 use super::record::{Column, Mapped, RecordMapper, Row, RowChange, RowOp};
@@ -32,8 +33,23 @@ use super::statement;
 pub struct JdbcSinkTask {
     config: JdbcSinkConfig,
     connector: String,
-    writer: Option<PgWriter>,
+    writer: Option<Writer>,
     offsets: Option<OffsetsTable>,
+}
+
+/// The target's connection.
+enum Writer {
+    Pg(PgWriter),
+    My(MyWriter),
+}
+
+impl Writer {
+    fn is_closed(&self) -> bool {
+        match self {
+            Writer::Pg(w) => w.is_closed(),
+            Writer::My(w) => w.conn.is_none(),
+        }
+    }
 }
 
 fn transient(message: String) -> ConnectorError {
@@ -52,16 +68,9 @@ impl JdbcSinkTask {
     pub fn from_config(class: &str, config: &ConfigMap) -> Result<Self, ConfigErrors> {
         let parsed = JdbcSinkConfig::from_map(class, config)?;
         let mut problems = Vec::new();
-        if parsed.url.dialect != Dialect::Postgres {
-            problems.push(cdc_core::ConfigProblem {
-                property: "connection.url".into(),
-                value: None,
-                message: "only PostgreSQL targets (jdbc:postgresql:) are written so far; MySQL and MariaDB targets are not implemented yet".into(),
-            });
-        }
         let offsets = if parsed.exactly_once {
             match parsed.naming.table(&parsed.offsets_table) {
-                Ok(t) => Some(OffsetsTable::new(Dialect::Postgres, t)),
+                Ok(t) => Some(OffsetsTable::new(parsed.url.dialect, t)),
                 Err(e) => {
                     problems.push(cdc_core::ConfigProblem {
                         property: "tributary.exactly.once.table".into(),
@@ -85,16 +94,30 @@ impl JdbcSinkTask {
         })
     }
 
-    async fn writer(&mut self) -> Result<&mut PgWriter, ConnectorError> {
-        if self.writer.as_ref().is_none_or(PgWriter::is_closed) {
-            let w = PgWriter::connect(&self.config)
-                .await
-                .map_err(to_connector_error)?;
+    async fn writer(&mut self) -> Result<&mut Writer, ConnectorError> {
+        if self.writer.as_ref().is_none_or(Writer::is_closed) {
+            let mut w = match self.config.url.dialect {
+                Dialect::Postgres => Writer::Pg(
+                    PgWriter::connect(&self.config)
+                        .await
+                        .map_err(to_connector_error)?,
+                ),
+                Dialect::MySql | Dialect::MariaDb => Writer::My(
+                    MyWriter::connect(&self.config)
+                        .await
+                        .map_err(to_connector_error)?,
+                ),
+            };
             if let Some(o) = &self.offsets {
-                w.client
-                    .batch_execute(&o.create())
-                    .await
-                    .map_err(|e| to_connector_error(WriteError::from_db(&e)))?;
+                let created = match &mut w {
+                    Writer::Pg(w) => w
+                        .client
+                        .batch_execute(&o.create())
+                        .await
+                        .map_err(|e| WriteError::from_db(&e)),
+                    Writer::My(w) => w.execute(&o.create()).await,
+                };
+                created.map_err(to_connector_error)?;
             }
             self.writer = Some(w);
         }
@@ -109,19 +132,27 @@ impl SinkTask for JdbcSinkTask {
             return Ok(None);
         };
         let connector = self.connector.clone();
-        let w = self.writer().await?;
-        let rows = w
-            .client
-            .query(&offsets.load(), &[&connector])
-            .await
-            .map_err(|e| to_connector_error(WriteError::from_db(&e)))?;
+        let loaded: Vec<(String, i32, i64)> = match self.writer().await? {
+            Writer::Pg(w) => w
+                .client
+                .query(&offsets.load(), &[&connector])
+                .await
+                .map_err(|e| to_connector_error(WriteError::from_db(&e)))?
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2)))
+                .collect(),
+            Writer::My(w) => w
+                .load(&offsets.load(), &connector)
+                .await
+                .map_err(to_connector_error)?,
+        };
         let mut positions = Positions::new();
-        for r in rows {
+        for (topic, partition, next) in loaded {
             let tp = TopicPartition {
-                topic: r.get::<_, String>(0).into(),
-                partition: r.get(1),
+                topic: topic.into(),
+                partition,
             };
-            positions.insert(tp, r.get::<_, i64>(2).max(0) as u64);
+            positions.insert(tp, next.max(0) as u64);
         }
         Ok(Some(positions))
     }
@@ -165,31 +196,20 @@ impl SinkTask for JdbcSinkTask {
         } = self;
         let bookkeeping = offsets.as_ref().map(|o| (o, connector.as_str(), &next));
         let w = writer.as_mut().expect("connected above");
-        tracing::debug!("JDBC sink connected");
-        let batch = write(w, config, &changes, bookkeeping, false).await;
-        let result = match batch {
-            Ok(_) => Ok(refused),
-            Err(WriteError::Refused(_)) => {
-                // Find the changes the target refuses, one by one; the rest are written.
-                w.tables.forget();
-                match write(w, config, &changes, bookkeeping, true).await {
-                    Ok(more) => {
-                        refused.extend(more.into_iter().map(|(index, why)| Refused {
-                            index,
-                            error: ConnectorError::fatal_msg(why),
-                        }));
-                        refused.sort_by_key(|r| r.index);
-                        Ok(refused)
-                    }
-                    Err(e) => Err(e),
-                }
-            }
-            Err(e) => Err(e),
+        let result = match w {
+            Writer::Pg(w) => put_pg(w, config, &changes, bookkeeping).await,
+            Writer::My(w) => put_my(w, config, &changes, bookkeeping).await,
         };
         match result {
-            Ok(refused) => Ok(refused),
+            Ok(more) => {
+                refused.extend(more.into_iter().map(|(index, why)| Refused {
+                    index,
+                    error: ConnectorError::fatal_msg(why),
+                }));
+                refused.sort_by_key(|r| r.index);
+                Ok(refused)
+            }
             Err(e) => {
-                w.tables.forget();
                 // A closed connection is opened again on the next try.
                 if w.is_closed() {
                     *writer = None;
@@ -206,6 +226,106 @@ impl SinkTask for JdbcSinkTask {
 }
 
 type Bookkeeping<'a> = Option<(&'a OffsetsTable, &'a str, &'a BTreeMap<(String, i32), i64>)>;
+
+/// Writes a batch into PostgreSQL; when the target refuses some of it, again change by change,
+/// so only the changes it refuses are returned (index, why) and the rest are written.
+async fn put_pg(
+    w: &mut PgWriter,
+    config: &JdbcSinkConfig,
+    changes: &[(usize, RowChange)],
+    bookkeeping: Bookkeeping<'_>,
+) -> Result<Vec<(usize, String)>, WriteError> {
+    let result = match write(w, config, changes, bookkeeping, false).await {
+        Err(WriteError::Refused(_)) => {
+            w.tables.forget();
+            write(w, config, changes, bookkeeping, true).await
+        }
+        other => other,
+    };
+    if result.is_err() {
+        w.tables.forget();
+    }
+    result
+}
+
+/// [`put_pg`] for MySQL and MariaDB.
+async fn put_my(
+    w: &mut MyWriter,
+    config: &JdbcSinkConfig,
+    changes: &[(usize, RowChange)],
+    bookkeeping: Bookkeeping<'_>,
+) -> Result<Vec<(usize, String)>, WriteError> {
+    let result = match write_my(w, config, changes, bookkeeping, false).await {
+        Err(WriteError::Refused(_)) => write_my(w, config, changes, bookkeeping, true).await,
+        other => other,
+    };
+    match &result {
+        // The connection may be broken half-way through a statement: a new one is opened.
+        Err(WriteError::Transient(_)) => w.conn = None,
+        Err(_) => w.forget(),
+        Ok(_) => {}
+    }
+    result
+}
+
+/// The bookkeeping rows of a batch: (connector, topic, partition, next offset).
+fn bookkeeping_rows<'a>(
+    bookkeeping: Bookkeeping<'a>,
+) -> impl Iterator<Item = (&'a OffsetsTable, &'a str, &'a str, i32, i64)> {
+    bookkeeping
+        .into_iter()
+        .flat_map(|(offsets, connector, next)| {
+            next.iter().map(move |((topic, partition), offset)| {
+                (offsets, connector, topic.as_str(), *partition, *offset)
+            })
+        })
+}
+
+/// [`write`] for MySQL and MariaDB: tables and columns first (DDL commits there), then one
+/// transaction.
+async fn write_my(
+    w: &mut MyWriter,
+    config: &JdbcSinkConfig,
+    changes: &[(usize, RowChange)],
+    bookkeeping: Bookkeeping<'_>,
+    one_by_one: bool,
+) -> Result<Vec<(usize, String)>, WriteError> {
+    w.prepare(config, changes).await?;
+    let mut tx = w.begin().await?;
+    let mut refused = Vec::new();
+    if one_by_one {
+        for item in changes {
+            my_writer::run(&mut tx, "SAVEPOINT tributary_row", Vec::new()).await?;
+            match my_writer::write_run(&mut tx, config, std::slice::from_ref(item)).await {
+                Ok(()) => {}
+                Err(WriteError::Refused(why)) => {
+                    my_writer::run(&mut tx, "ROLLBACK TO SAVEPOINT tributary_row", Vec::new())
+                        .await?;
+                    refused.push((item.0, why));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    } else {
+        for run in runs(changes) {
+            my_writer::write_run(&mut tx, config, run).await?;
+        }
+    }
+    for (offsets, connector, topic, partition, offset) in bookkeeping_rows(bookkeeping) {
+        let sql = offsets
+            .store(1)
+            .map_err(|e| WriteError::Fatal(e.to_string()))?;
+        let params = vec![
+            connector.into(),
+            topic.into(),
+            partition.into(),
+            offset.into(),
+        ];
+        my_writer::run(&mut tx, &sql, params).await?;
+    }
+    tx.commit().await.map_err(|e| my_writer::classify(&e))?;
+    Ok(refused)
+}
 
 /// Writes `changes` in one transaction. With `one_by_one`, each change runs under a savepoint
 /// and the ones the target refuses are returned (index, why) instead of failing the batch.
@@ -245,15 +365,13 @@ async fn write(
             write_run(&tx, &mut w.tables, config, run).await?;
         }
     }
-    if let Some((offsets, connector, next)) = bookkeeping {
-        for ((topic, partition), offset) in next {
-            let sql = offsets
-                .store(1)
-                .map_err(|e| WriteError::Fatal(e.to_string()))?;
-            tx.execute(&sql, &[&connector, topic, partition, offset])
-                .await
-                .map_err(|e| WriteError::from_db(&e))?;
-        }
+    for (offsets, connector, topic, partition, offset) in bookkeeping_rows(bookkeeping) {
+        let sql = offsets
+            .store(1)
+            .map_err(|e| WriteError::Fatal(e.to_string()))?;
+        tx.execute(&sql, &[&connector, &topic, &partition, &offset])
+            .await
+            .map_err(|e| WriteError::from_db(&e))?;
     }
     tx.commit().await.map_err(|e| WriteError::from_db(&e))?;
     Ok(refused)
