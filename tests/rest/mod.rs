@@ -10,6 +10,7 @@ mod jdbc_mariadb;
 mod jdbc_outage;
 pub(crate) mod jdbc_sink;
 mod jdbc_types;
+mod jdbc_types_mariadb;
 mod postgres;
 mod resilience;
 

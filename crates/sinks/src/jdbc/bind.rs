@@ -201,7 +201,15 @@ pub fn to_sql(schema: &Schema, value: &Value, ctx: &BindContext) -> Result<SqlVa
                 .and_then(|l| l.parse().ok())
                 .filter(|&n: &usize| n <= MAX_BIT_LENGTH)
                 .unwrap_or(b.len() * 8);
-            SqlValue::Bits(bit_string(b, bits))
+            // MySQL's bit(n) holds at most 64 bits: longer ones are text there (column_type).
+            let declared = schema
+                .parameter("length")
+                .and_then(|l| l.parse::<u64>().ok());
+            if !pg && declared.unwrap_or(1) > 64 {
+                SqlValue::Text(bit_string(b, bits))
+            } else {
+                SqlValue::Bits(bit_string(b, bits))
+            }
         }
         // A PostgreSQL `point` column (what a Point maps to there) reads `(x,y)`.
         (logical::POINT, Value::Struct(fields)) if pg => {

@@ -22,6 +22,7 @@
 //! | STRING / BYTES on MySQL/MariaDB (not a key, no source length) | text / varbinary, longblob | **longtext / longblob** | text holds only 64 KiB |
 //! | BYTES as a MySQL/MariaDB key | **unconfirmed** | varbinary(255) | blobs cannot be keys |
 //! | ARRAY on MySQL/MariaDB | no mapping (fails) | **json** (MariaDB: longtext) holding the JSON array | something instead of nothing |
+//! | Bits longer than 64 (and unbounded `varbit`) on MySQL/MariaDB | **unconfirmed** | **longtext** holding the bit string (`0101`) | bit(n) holds at most 64 bits |
 //! | MAP on PostgreSQL | hstore or text holding JSON (**unconfirmed** which) | **jsonb** | no extension needed, queryable |
 //! | Enum on PostgreSQL | text (with a warning) | text | same |
 //! | STRUCT (not a known logical type) | fails | fails, naming the field | same |
@@ -78,8 +79,6 @@ pub enum TypeError {
         kind: &'static str,
         name: Option<String>,
     },
-    #[error("{dialect:?} cannot store bit strings of {bits} bits (at most 64)")]
-    TooManyBits { dialect: Dialect, bits: u32 },
 }
 
 const SOURCE_TYPE: &str = "__debezium.source.column.type";
@@ -188,10 +187,8 @@ pub fn column_type(schema: &Schema, ctx: &TypeContext<'_>) -> Result<ColumnType,
                     ColumnType::cast(format!("bit({bits})"))
                 }
             } else if bits > 64 {
-                return Err(TypeError::TooManyBits {
-                    dialect: ctx.dialect,
-                    bits,
-                });
+                // bit(n) holds at most 64 bits on MySQL/MariaDB: the bit string as text.
+                ColumnType::plain("longtext")
             } else {
                 ColumnType::plain(format!("bit({bits})"))
             }
