@@ -86,3 +86,151 @@ async fn lost_target_connections_lose_nothing_and_the_task_stays_running() {
         "a lost connection sends nothing to the dead-letter queue"
     );
 }
+
+/// A PostgreSQL server of the test's own (scripts/lib/pg.sh in a temporary directory), so
+/// stopping it touches no other test.
+struct PrivatePg {
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl PrivatePg {
+    fn script(&self, action: &str) {
+        let lib = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/lib/pg.sh");
+        let dir = self.dir.path().join("pg");
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "source {lib} && {action} {} {}",
+                dir.display(),
+                self.port
+            ))
+            .output()
+            .expect("run bash");
+        assert!(
+            out.status.success(),
+            "{action}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn start() -> PrivatePg {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let pg = PrivatePg {
+            dir: tempfile::tempdir().expect("a temporary directory"),
+            port,
+        };
+        pg.script("pg_start");
+        pg
+    }
+
+    async fn count(&self) -> Option<(i64, i64)> {
+        let url = format!(
+            "host=127.0.0.1 port={} user=postgres password=postgres dbname=postgres",
+            self.port
+        );
+        let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .ok()?;
+        tokio::spawn(conn);
+        let row = client
+            .query_one(
+                "SELECT count(*), count(DISTINCT (id, name)) FROM test_public_items",
+                &[],
+            )
+            .await
+            .ok()?;
+        Some((row.get(0), row.get(1)))
+    }
+}
+
+impl Drop for PrivatePg {
+    fn drop(&mut self) {
+        self.script("pg_stop");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_stopped_for_30_seconds_mid_stream_loses_nothing() {
+    let src = PgFixture::start("jdbc_stopped_src").await;
+    let dst = PrivatePg::start();
+    src.exec("CREATE TABLE items (id int PRIMARY KEY, name text)")
+        .await;
+    let worker = Standalone::new(
+        "offset.flush.interval.ms=100\n",
+        "pg",
+        src.connector_config(&[]),
+    );
+    let w = worker.start();
+    let created = w.send(
+        "POST",
+        "/connectors",
+        &serde_json::json!({"name": "jdbc", "config": {
+            "connector.class": "io.debezium.connector.jdbc.JdbcSinkConnector",
+            "topics": TOPIC,
+            "connection.url": format!("jdbc:postgresql://127.0.0.1:{}/postgres", dst.port),
+            "connection.username": "postgres",
+            "connection.password": "postgres",
+            "insert.mode": "upsert",
+            "primary.key.mode": "record_key",
+            "schema.evolution": "basic",
+            "errors.tolerance": "all",
+            "errors.deadletterqueue.topic.name": "dlq",
+            "errors.retry.delay.max.ms": "2000",
+            "consumer.override.max.poll.records": "100",
+        }}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let insert = |from: i32| {
+        format!(
+            "INSERT INTO items SELECT g, 'n' || g FROM generate_series({from}, {}) g",
+            from + 999
+        )
+    };
+    src.exec(&insert(1)).await;
+    let start = Instant::now();
+    while dst.count().await.map(|c| c.0) != Some(1000) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the first rows did not arrive; log:\n{}",
+            w.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The target stops for 30 s while rows keep coming: the task stays RUNNING throughout.
+    dst.script("pg_stop");
+    let stopped = Instant::now();
+    let mut next = 1001;
+    while stopped.elapsed() < Duration::from_secs(30) {
+        src.exec(&insert(next)).await;
+        next += 1000;
+        let status = w.get("/connectors/jdbc/status").json();
+        assert_eq!(status["tasks"][0]["state"], "RUNNING", "{status}");
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+    dst.script("pg_start");
+    let total = i64::from(next - 1);
+    let start = Instant::now();
+    while dst.count().await != Some((total, total)) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{:?} of {total} rows 60 s after the target came back; status {}; log:\n{}",
+            dst.count().await,
+            w.get("/connectors/jdbc/status").body,
+            w.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let status = w.get("/connectors/jdbc/status").json();
+    assert_eq!(status["tasks"][0]["state"], "RUNNING", "{status}");
+    w.stop();
+    let log = tributary::log::EmbeddedLog::open_read_only(&worker.data).unwrap();
+    assert!(
+        log.read("dlq", 0, 10).map(|r| r.is_empty()).unwrap_or(true),
+        "a stopped target sends nothing to the dead-letter queue"
+    );
+}
