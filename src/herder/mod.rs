@@ -56,6 +56,9 @@ pub enum HerderError {
     /// 500: a blocking storage call did not complete.
     #[error("the worker's storage call failed: {0}")]
     Join(String),
+    /// 500: a call to Kafka (a sink's consumer group) failed.
+    #[error("the worker's call to Kafka failed: {0}")]
+    Kafka(String),
 }
 
 /// What a config PUT did.
@@ -610,10 +613,48 @@ impl Herder {
         Ok(plugins::is_sink(&c.config))
     }
 
+    /// For a sink when the worker runs on Kafka: its consumer's properties (group
+    /// `connect-<name>`) and topics, where its offsets live.
+    fn sink_group(
+        &self,
+        name: &str,
+    ) -> Result<
+        Option<(
+            crate::kafka::config::ProducerProperties,
+            crate::runtime::sink::TopicSelection,
+        )>,
+        HerderError,
+    > {
+        let worker = &self.inner.worker_config;
+        if crate::kafka::config::bootstrap_servers(worker).is_none() {
+            return Ok(None);
+        }
+        let config = {
+            let map = lock(&self.inner.connectors);
+            map.get(name).ok_or_else(|| not_found(name))?.config.clone()
+        };
+        let bad = |e: cdc_core::ConfigErrors| HerderError::BadRequest(e.to_string());
+        let providers = cdc_core::configdef::ConfigProviders::from_worker(worker).map_err(bad)?;
+        let config = providers.resolve(&config).map_err(bad)?;
+        let settings =
+            crate::runtime::sink::SinkSettings::from_config(&config, worker).map_err(bad)?;
+        let props =
+            crate::kafka::config::consumer_properties(worker, &config, name, 0).map_err(bad)?;
+        Ok(Some((props, settings.topics)))
+    }
+
     /// The connector's committed offsets: a source's, or a sink's consumed positions in
-    /// Connect's sink shape.
+    /// Connect's sink shape (from its consumer group on Kafka).
     pub async fn offsets(&self, name: &str) -> Result<ConnectorOffsets, HerderError> {
         if self.sink(name)? {
+            if let Some((props, topics)) = self.sink_group(name)? {
+                let positions = crate::runtime::sink::group_offsets::read(&props, topics)
+                    .await
+                    .map_err(|e| HerderError::Kafka(e.chain()))?;
+                return Ok(sink_offsets::to_rest(crate::runtime::sink::to_stored(
+                    &positions,
+                )));
+            }
             let (log, n) = (self.inner.log.clone(), name.to_owned());
             let stored = blocking(move || log.sink_offsets(&n)).await?;
             return Ok(sink_offsets::to_rest(stored.unwrap_or_default()));
@@ -665,6 +706,29 @@ impl Herder {
         };
         if self.sink(name)? {
             let changes = sink_offsets::parse(&offsets).map_err(HerderError::BadRequest)?;
+            if let Some((props, topics)) = self.sink_group(name)? {
+                let mut set = cdc_core::Positions::new();
+                let mut reset = Vec::new();
+                for ((topic, partition), offset) in changes {
+                    let tp = cdc_core::TopicPartition {
+                        topic: topic.into(),
+                        partition,
+                    };
+                    match offset {
+                        Some(o) => {
+                            set.insert(tp, o);
+                        }
+                        None => reset.push(tp),
+                    }
+                }
+                crate::runtime::sink::group_offsets::alter(&props, topics, set, reset)
+                    .await
+                    .map_err(|e| HerderError::Kafka(e.chain()))?;
+                info!(connector = %name, "sink offsets altered in the consumer group");
+                return Ok(Message {
+                    message: "The offsets for this connector have been altered successfully".into(),
+                });
+            }
             let (log, n) = (self.inner.log.clone(), name.to_owned());
             blocking(move || {
                 let mut stored = log.sink_offsets(&n)?.unwrap_or_default();
@@ -713,6 +777,11 @@ impl Herder {
         self.check_stopped(name)?;
         let (log, n) = (self.inner.log.clone(), name.to_owned());
         if self.sink(name)? {
+            if let Some((props, _)) = self.sink_group(name)? {
+                crate::runtime::sink::group_offsets::reset(&props)
+                    .await
+                    .map_err(|e| HerderError::Kafka(e.chain()))?;
+            }
             blocking(move || log.delete_sink_offsets(&n)).await?;
         } else {
             blocking(move || log.delete_source_offset(&n)).await?;

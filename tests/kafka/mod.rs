@@ -5,6 +5,7 @@
 mod avro;
 pub(crate) mod broker;
 mod crash;
+mod jdbc;
 mod mysql_history;
 mod outage;
 mod readback;

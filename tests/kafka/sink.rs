@@ -102,8 +102,51 @@ async fn a_file_sink_on_kafka_commits_to_its_consumer_group_and_resumes_from_it(
         4,
         "nothing repeated"
     );
+    // The offsets API reads and changes the group while the connector is STOPPED.
+    assert_eq!(
+        w.request("PUT", "/connectors/file/stop", None, b"").status,
+        204
+    );
+    let offsets = w.get("/connectors/file/offsets").json();
+    assert_eq!(
+        offsets,
+        json!({"offsets": [{"partition": {"kafka_partition": 0, "kafka_topic": topic},
+                            "offset": {"kafka_offset": 4}}]})
+    );
+    let patch = json!({"offsets": [{"partition": {"kafka_topic": topic, "kafka_partition": 0},
+                                    "offset": {"kafka_offset": 2}}]});
+    let r = w.send("PATCH", "/connectors/file/offsets", &patch);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(committed(&bootstrap, "connect-file", &topic), Some(2));
+    // Resumed, it reads again from offset 2: records 3 and 4 a second time.
+    assert_eq!(
+        w.request("PUT", "/connectors/file/resume", None, b"")
+            .status,
+        202
+    );
+    let got = wait_for_lines(&out, 6, &log);
+    assert!(got[4].contains("after={id=3, name=three}"), "{got:?}");
+    assert_eq!(
+        w.request("PUT", "/connectors/file/stop", None, b"").status,
+        204
+    );
+    // A partition's offset set to null, and DELETE: the group forgets it.
+    let forget = json!({"offsets": [{"partition": {"kafka_topic": topic, "kafka_partition": 0},
+                                     "offset": null}]});
+    let r = w.send("PATCH", "/connectors/file/offsets", &forget);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(committed(&bootstrap, "connect-file", &topic), None);
+    let r = w.send("PATCH", "/connectors/file/offsets", &patch);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(committed(&bootstrap, "connect-file", &topic), Some(2));
+    let r = w.request("DELETE", "/connectors/file/offsets", None, b"");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(committed(&bootstrap, "connect-file", &topic), None);
+    assert_eq!(
+        w.get("/connectors/file/offsets").json(),
+        json!({"offsets": []})
+    );
     w.stop();
-    assert_eq!(committed(&bootstrap, "connect-file", &topic), Some(4));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

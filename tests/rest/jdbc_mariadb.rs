@@ -1,4 +1,5 @@
-//! The JDBC sink into MariaDB, end to end with no Kafka: PostgreSQL → the embedded log →
+//! The JDBC sink into MariaDB, end to end: PostgreSQL → the embedded log (or Kafka:
+//! `tests/kafka/jdbc.rs`) →
 //! Debezium's `JdbcSinkConnector` with a `jdbc:mariadb:` URL. Snapshot, inserts, updates,
 //! deletes, a primary-key change, a truncate, a new upstream column (added downstream by
 //! `schema.evolution=basic`), a column named `a"; drop table x; --` (a literal name downstream)
@@ -10,12 +11,10 @@ use mysql_async::prelude::Queryable;
 use serde_json::json;
 
 use super::client::Standalone;
+use super::jdbc_sink::Backend;
 use super::state;
 use crate::my_support::MyFixture;
 use crate::support::PgFixture;
-
-const TOPIC: &str = "test.public.items";
-const TARGET: &str = "test_public_items";
 
 /// (id, name, qty, price, seen in UTC to the microsecond, note, hostile)
 type Item = (
@@ -57,7 +56,7 @@ async fn source_rows(src: &PgFixture, with_new: bool) -> Vec<Item> {
         .collect()
 }
 
-async fn target_rows(dst: &mut MyFixture, with_new: bool) -> Vec<Item> {
+async fn target_rows(dst: &mut MyFixture, target: &str, with_new: bool) -> Vec<Item> {
     let extra = if with_new {
         "note, `a\"; drop table x; --`"
     } else {
@@ -65,7 +64,7 @@ async fn target_rows(dst: &mut MyFixture, with_new: bool) -> Vec<Item> {
     };
     let sql = format!(
         "SELECT id, name, qty, CAST(price AS CHAR), DATE_FORMAT(seen, '%Y-%m-%d %H:%i:%s.%f'), {extra} \
-         FROM {TARGET} ORDER BY id"
+         FROM {target} ORDER BY id"
     );
     dst.conn.query(sql).await.unwrap_or_default()
 }
@@ -73,13 +72,14 @@ async fn target_rows(dst: &mut MyFixture, with_new: bool) -> Vec<Item> {
 async fn wait_equal(
     src: &PgFixture,
     dst: &mut MyFixture,
+    target: &str,
     with_new: bool,
     log: &dyn Fn() -> String,
 ) {
     let start = Instant::now();
     loop {
         let want = source_rows(src, with_new).await;
-        let got = target_rows(dst, with_new).await;
+        let got = target_rows(dst, target, with_new).await;
         if want == got {
             return;
         }
@@ -94,6 +94,12 @@ async fn wait_equal(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_jdbc_sink_replicates_postgresql_into_mariadb_through_the_embedded_log() {
+    replicate_into_mariadb(Backend::embedded()).await;
+}
+
+/// The scenario of the module's documentation on `backend`.
+pub(crate) async fn replicate_into_mariadb(backend: Backend) {
+    let (topic, target) = (backend.topic(), backend.target());
     let src = PgFixture::start("jdbc_maria_src").await;
     let mut dst = MyFixture::start("jdbc_maria_dst").await;
     src.exec(
@@ -105,9 +111,12 @@ async fn the_jdbc_sink_replicates_postgresql_into_mariadb_through_the_embedded_l
     )
     .await;
     let worker = Standalone::new(
-        "offset.flush.interval.ms=100\n",
+        &format!("offset.flush.interval.ms=100\n{}", backend.worker),
         "pg",
-        src.connector_config(&[("skipped.operations", "none")]),
+        src.connector_config(&[
+            ("skipped.operations", "none"),
+            ("topic.prefix", &backend.prefix),
+        ]),
     );
     let w = worker.start();
     let log = || w.log_text();
@@ -117,7 +126,7 @@ async fn the_jdbc_sink_replicates_postgresql_into_mariadb_through_the_embedded_l
         "/connectors",
         &json!({"name": "jdbc", "config": {
             "connector.class": "io.debezium.connector.jdbc.JdbcSinkConnector",
-            "topics": TOPIC,
+            "topics": topic,
             "connection.url": format!("jdbc:mariadb://{}:{}/{}", server.host, server.port, dst.db),
             "connection.username": server.user,
             "connection.password": server.password,
@@ -132,7 +141,7 @@ async fn the_jdbc_sink_replicates_postgresql_into_mariadb_through_the_embedded_l
     w.wait_for("/connectors/jdbc/status", "RUNNING", |s| {
         state(s) == ("RUNNING", vec!["RUNNING"])
     });
-    wait_equal(&src, &mut dst, false, &log).await;
+    wait_equal(&src, &mut dst, &target, false, &log).await;
 
     src.exec("UPDATE items SET qty = 7, name = 'uno' WHERE id = 1")
         .await;
@@ -141,13 +150,13 @@ async fn the_jdbc_sink_replicates_postgresql_into_mariadb_through_the_embedded_l
         .await;
     // A primary-key change: Debezium's delete + create.
     src.exec("UPDATE items SET id = 30 WHERE id = 3").await;
-    wait_equal(&src, &mut dst, false, &log).await;
+    wait_equal(&src, &mut dst, &target, false, &log).await;
 
     // A truncate empties the target table too; what follows it arrives.
     src.exec("TRUNCATE items").await;
     src.exec("INSERT INTO items VALUES (1, 'again', 1, 0.01, '1969-12-31 23:59:59.999999+00')")
         .await;
-    wait_equal(&src, &mut dst, false, &log).await;
+    wait_equal(&src, &mut dst, &target, false, &log).await;
 
     // A new upstream column is added downstream; a hostile name is a literal name there, and
     // the table it names survives.
@@ -158,7 +167,7 @@ async fn the_jdbc_sink_replicates_postgresql_into_mariadb_through_the_embedded_l
         .await;
     src.exec(r#"INSERT INTO items VALUES (4, 'four', 4, 4.00, NULL, 'new column', 'kept')"#)
         .await;
-    wait_equal(&src, &mut dst, true, &log).await;
+    wait_equal(&src, &mut dst, &target, true, &log).await;
     let x: Option<i64> = dst
         .conn
         .query_first("SELECT COUNT(*) FROM x")
@@ -169,6 +178,6 @@ async fn the_jdbc_sink_replicates_postgresql_into_mariadb_through_the_embedded_l
     // A burst in one transaction arrives whole.
     src.exec("INSERT INTO items SELECT g, 'n' || g, g, g, now(), NULL, NULL FROM generate_series(100, 2099) g")
         .await;
-    wait_equal(&src, &mut dst, true, &log).await;
+    wait_equal(&src, &mut dst, &target, true, &log).await;
     w.stop();
 }

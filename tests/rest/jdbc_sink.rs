@@ -1,5 +1,5 @@
-//! The JDBC sink end to end with no Kafka: PostgreSQL → the embedded log → Debezium's
-//! `JdbcSinkConnector` into a second PostgreSQL database. Snapshot, inserts, updates, deletes,
+//! The JDBC sink end to end: PostgreSQL → the embedded log (or Kafka: `tests/kafka/jdbc.rs`) →
+//! Debezium's `JdbcSinkConnector` into a second PostgreSQL database. Snapshot, inserts, updates, deletes,
 //! a primary-key change, a new upstream column (added downstream by `schema.evolution=basic`), a
 //! column named `a"; drop table x; --` (a literal name downstream); the target table ends equal
 //! to the source table, column by column.
@@ -12,9 +12,28 @@ use super::client::Standalone;
 use super::state;
 use crate::support::PgFixture;
 
-const TOPIC: &str = "test.public.items";
-/// Debezium's default table name for `${topic}`: dots become underscores.
-const TARGET: &str = "test_public_items";
+/// Where the scenario runs: the topic prefix, and the worker's extra properties (Kafka's
+/// `bootstrap.servers`, or nothing for the embedded log).
+pub(crate) struct Backend {
+    pub prefix: String,
+    pub worker: String,
+}
+
+impl Backend {
+    pub(crate) fn embedded() -> Backend {
+        Backend {
+            prefix: "test".into(),
+            worker: String::new(),
+        }
+    }
+    pub(crate) fn topic(&self) -> String {
+        format!("{}.public.items", self.prefix)
+    }
+    /// Debezium's default table name for `${topic}`: dots become underscores.
+    pub(crate) fn target(&self) -> String {
+        format!("{}_public_items", self.prefix)
+    }
+}
 
 /// Every row as text, ordered by id: what the comparison reads on both sides.
 async fn rows(db: &PgFixture, table: &str, columns: &str) -> Vec<String> {
@@ -25,11 +44,17 @@ async fn rows(db: &PgFixture, table: &str, columns: &str) -> Vec<String> {
     }
 }
 
-async fn wait_equal(src: &PgFixture, dst: &PgFixture, columns: &str, log: &dyn Fn() -> String) {
+async fn wait_equal(
+    src: &PgFixture,
+    dst: &PgFixture,
+    target: &str,
+    columns: &str,
+    log: &dyn Fn() -> String,
+) {
     let start = Instant::now();
     loop {
         let want = rows(src, "items", columns).await;
-        let got = rows(dst, TARGET, columns).await;
+        let got = rows(dst, target, columns).await;
         if want == got {
             return;
         }
@@ -72,6 +97,12 @@ pub(crate) fn create_jdbc_sink(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_jdbc_sink_replicates_postgresql_into_postgresql_through_the_embedded_log() {
+    replicate_into_postgresql(Backend::embedded()).await;
+}
+
+/// The scenario of the module's documentation on `backend`.
+pub(crate) async fn replicate_into_postgresql(backend: Backend) {
+    let (topic, target) = (backend.topic(), backend.target());
     let src = PgFixture::start("jdbc_src").await;
     let dst = PgFixture::start("jdbc_dst").await;
     src.exec(
@@ -83,16 +114,16 @@ async fn the_jdbc_sink_replicates_postgresql_into_postgresql_through_the_embedde
     )
     .await;
     let worker = Standalone::new(
-        "offset.flush.interval.ms=100\n",
+        &format!("offset.flush.interval.ms=100\n{}", backend.worker),
         "pg",
-        src.connector_config(&[]),
+        src.connector_config(&[("topic.prefix", &backend.prefix)]),
     );
     let w = worker.start();
     let log = || w.log_text();
 
     let created = create_jdbc_sink(
         &w,
-        TOPIC,
+        &topic,
         &dst,
         &[
             ("insert.mode", "upsert"),
@@ -107,7 +138,7 @@ async fn the_jdbc_sink_replicates_postgresql_into_postgresql_through_the_embedde
     });
 
     let columns = "id, name, qty, price, seen, tags";
-    wait_equal(&src, &dst, columns, &log).await;
+    wait_equal(&src, &dst, &target, columns, &log).await;
 
     src.exec("UPDATE items SET qty = 7, name = 'uno' WHERE id = 1")
         .await;
@@ -116,14 +147,21 @@ async fn the_jdbc_sink_replicates_postgresql_into_postgresql_through_the_embedde
         .await;
     // A primary-key change: Debezium's delete + create.
     src.exec("UPDATE items SET id = 30 WHERE id = 3").await;
-    wait_equal(&src, &dst, columns, &log).await;
+    wait_equal(&src, &dst, &target, columns, &log).await;
 
     // A new upstream column is added downstream.
     src.exec("ALTER TABLE items ADD COLUMN note varchar(40)")
         .await;
     src.exec("INSERT INTO items VALUES (4, 'four', 4, 4.00, NULL, NULL, 'new column')")
         .await;
-    wait_equal(&src, &dst, "id, name, qty, price, seen, tags, note", &log).await;
+    wait_equal(
+        &src,
+        &dst,
+        &target,
+        "id, name, qty, price, seen, tags, note",
+        &log,
+    )
+    .await;
 
     // A hostile column name is a literal name downstream; the table it names survives.
     dst.exec("CREATE TABLE x (id int)").await;
@@ -134,6 +172,7 @@ async fn the_jdbc_sink_replicates_postgresql_into_postgresql_through_the_embedde
     wait_equal(
         &src,
         &dst,
+        &target,
         r#"id, name, qty, price, seen, tags, note, "a""; drop table x; --""#,
         &log,
     )
@@ -148,10 +187,17 @@ async fn the_jdbc_sink_replicates_postgresql_into_postgresql_through_the_embedde
     // A burst in one transaction arrives whole.
     src.exec("INSERT INTO items SELECT g, 'n' || g, g, g, now(), NULL, NULL, NULL FROM generate_series(100, 2099) g")
         .await;
-    wait_equal(&src, &dst, "id, name, qty, price, seen, tags, note", &log).await;
+    wait_equal(
+        &src,
+        &dst,
+        &target,
+        "id, name, qty, price, seen, tags, note",
+        &log,
+    )
+    .await;
     let offsets = w.get("/connectors/jdbc/offsets").json();
     assert_eq!(
-        offsets["offsets"][0]["partition"]["kafka_topic"], TOPIC,
+        offsets["offsets"][0]["partition"]["kafka_topic"], topic,
         "{offsets}"
     );
     w.stop();

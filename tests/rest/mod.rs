@@ -6,7 +6,7 @@ mod differential;
 pub(crate) mod file_sink;
 mod jdbc_dlq;
 mod jdbc_exactly_once;
-mod jdbc_mariadb;
+pub(crate) mod jdbc_mariadb;
 mod jdbc_outage;
 pub(crate) mod jdbc_sink;
 mod jdbc_types;

@@ -3,6 +3,7 @@
 
 mod consumer;
 mod dlq;
+pub mod group_offsets;
 mod kafka_consumer;
 mod log_consumer;
 mod settings;
