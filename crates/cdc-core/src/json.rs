@@ -33,12 +33,26 @@ impl Default for JsonConverter {
 
 impl JsonConverter {
     /// Serializes a key or value; `None` (a null key or a tombstone) stays `None`.
+    /// The bytes JsonConverter writes for `data` (`None` for a tombstone). Written by
+    /// [`crate::json_write`], so `decimal.format=NUMERIC` decimals keep every digit (a
+    /// [`Json`] tree holds numbers as doubles).
     pub fn to_bytes(&self, data: Option<&Data>) -> Option<Vec<u8>> {
         let data = data?;
-        let json = self.to_json(data);
-        Some(serde_json::to_vec(&json).unwrap_or_default())
+        let mut out = Vec::with_capacity(256);
+        if self.schemas_enable {
+            out.extend_from_slice(b"{\"schema\":");
+            let _ = serde_json::to_writer(&mut out, &schema_json(&data.schema));
+            out.extend_from_slice(b",\"payload\":");
+        }
+        crate::json_write::write_payload(&mut out, self.decimal_format, &data.schema, &data.value);
+        if self.schemas_enable {
+            out.push(b'}');
+        }
+        Some(out)
     }
 
+    /// `data` as a JSON tree. A `decimal.format=NUMERIC` decimal past a double's 17 digits is
+    /// rounded here: write bytes with [`JsonConverter::to_bytes`].
     pub fn to_json(&self, data: &Data) -> Json {
         let payload = self.value_json(&data.schema, &data.value);
         if self.schemas_enable {

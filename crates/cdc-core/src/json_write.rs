@@ -11,7 +11,6 @@ use crate::json::DecimalFormat;
 use crate::schema::logical::DECIMAL;
 use crate::{Schema, SchemaType, Value};
 use base64::Engine as _;
-use serde_json::Value as Json;
 
 /// Appends the JSON of `value` (schema `schema`) to `out`, as JsonConverter's payload.
 pub fn write_payload(out: &mut Vec<u8>, decimal: DecimalFormat, schema: &Schema, value: &Value) {
@@ -336,10 +335,12 @@ fn scalar(out: &mut Vec<u8>, value: &Value) {
 }
 
 /// A Connect Decimal as a JSON number (`decimal.format=NUMERIC`).
+/// A Decimal as a JSON number (`decimal.format=NUMERIC`): its digits exactly, in plain notation
+/// (a JSON number has no precision limit; going through a double lost every digit past the
+/// 17th).
 fn numeric_decimal(out: &mut Vec<u8>, unscaled: &[u8], scale: i32) {
     let digits = crate::decimal::unscaled_to_string(unscaled, scale);
-    let json = serde_json::from_str(&digits).unwrap_or(Json::String(digits));
-    json_value(out, &json);
+    out.extend_from_slice(digits.as_bytes());
 }
 
 /// Bytes as JsonConverter writes them: a base64 string.
@@ -478,10 +479,6 @@ fn no_escape<const ASCII: bool>(bytes: &[u8]) -> bool {
         .all(|&b| b >= 0x20 && b != b'"' && b != b'\\' && !(ASCII && b >= 0x80))
 }
 
-fn json_value(out: &mut Vec<u8>, v: &Json) {
-    let _ = serde_json::to_writer(&mut *out, v);
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -499,19 +496,30 @@ mod tests {
             };
             let mut out = Vec::new();
             write_payload(&mut out, decimal_format, &data.schema, &data.value);
-            let expected = conv.to_bytes(Some(&data)).unwrap();
-            assert_eq!(
+            // The tree writer is the reference; it holds NUMERIC decimals as doubles, so those
+            // compare as parsed JSON (the writer keeps every digit: see
+            // `numeric_decimals_keep_every_digit`).
+            let expected = serde_json::to_vec(&conv.to_json(&data)).unwrap();
+            let same = |got: &[u8]| match decimal_format {
+                DecimalFormat::Numeric => {
+                    serde_json::from_slice::<serde_json::Value>(got).ok()
+                        == serde_json::from_slice::<serde_json::Value>(&expected).ok()
+                }
+                DecimalFormat::Base64 => got == expected.as_slice(),
+            };
+            assert!(
+                same(&out),
+                "{:?}: {} vs {}",
+                data.value,
                 String::from_utf8_lossy(&out),
-                String::from_utf8_lossy(&expected),
-                "{:?}",
-                data.value
+                String::from_utf8_lossy(&expected)
             );
             let plan = Plan::new(&data.schema, decimal_format);
             let mut planned = Vec::new();
             write_planned(&mut planned, decimal_format, &plan, &data.value);
             assert_eq!(
                 String::from_utf8_lossy(&planned),
-                String::from_utf8_lossy(&expected),
+                String::from_utf8_lossy(&out),
                 "planned: {:?}",
                 data.value
             );
@@ -683,8 +691,31 @@ mod tests {
             write_planned(&mut planned, DecimalFormat::Base64, &plan, &data.value);
             assert_eq!(
                 String::from_utf8_lossy(&planned),
-                String::from_utf8_lossy(&conv.to_bytes(Some(&data)).unwrap())
+                String::from_utf8_lossy(&serde_json::to_vec(&conv.to_json(&data)).unwrap())
             );
         }
+    }
+
+    #[test]
+    fn numeric_decimals_keep_every_digit() {
+        use crate::schema::logical::DECIMAL;
+        let mut schema = Schema::bytes();
+        schema.name = Some(DECIMAL.into());
+        schema.parameters = vec![("scale".to_string(), "5".to_string())];
+        // 123456789012345678901234567890.12345: 35 digits.
+        let unscaled = "12345678901234567890123456789012345"
+            .parse::<i128>()
+            .unwrap()
+            .to_be_bytes()
+            .to_vec();
+        let data = Data::new(Arc::new(schema), Value::Bytes(unscaled));
+        let conv = JsonConverter {
+            schemas_enable: false,
+            decimal_format: DecimalFormat::Numeric,
+        };
+        assert_eq!(
+            String::from_utf8(conv.to_bytes(Some(&data)).unwrap()).unwrap(),
+            "123456789012345678901234567890.12345"
+        );
     }
 }

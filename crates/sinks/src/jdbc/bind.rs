@@ -245,12 +245,14 @@ pub fn to_sql(schema: &Schema, value: &Value, ctx: &BindContext) -> Result<SqlVa
         (_, Value::Array(_) | Value::Map(_))
             if matches!(schema.kind, SchemaType::Array | SchemaType::Map) =>
         {
-            let json = JsonConverter {
+            // Decimals as exact JSON numbers.
+            let bytes = JsonConverter {
                 schemas_enable: false,
                 decimal_format: DecimalFormat::Numeric,
             }
-            .to_json(&Data::new(schema.clone().into(), value.clone()));
-            SqlValue::Json(json.to_string())
+            .to_bytes(Some(&Data::new(schema.clone().into(), value.clone())))
+            .unwrap_or_default();
+            SqlValue::Json(String::from_utf8_lossy(&bytes).into_owned())
         }
         (_, v) => match (schema.kind, v) {
             (SchemaType::Boolean, Value::Boolean(b)) => SqlValue::Bool(*b),
