@@ -7,16 +7,25 @@
 //! ```text
 //! chunk    := version:u8 (=7) count:u32 part7                          (this build writes)
 //!           | version:u8 (=8) count:u32 raw_len:u32 lz4_block(part7)   (this build writes)
+//!           | version:u8 (=9) count:u32 part9                          (compaction writes)
+//!           | version:u8 (=10) count:u32 raw_len:u32 lz4_block(part9)  (compaction writes)
 //!           | version:u8 (=5) count:u32 part5                          (read only)
 //!           | version:u8 (=6) count:u32 raw_len:u32 lz4_block(part5)   (read only)
 //!           | version:u8 (=3) count:u32 part3                          (read only)
 //!           | version:u8 (=4) count:u32 raw_len:u32 lz4_block(part3)   (read only)
 //!           | version:u8 (=1) count:u32 record1{count}                 (read only)
 //!           | version:u8 (=2) count:u32 raw_len:u32 lz4_block(record1{count})   (read only)
+//! part9    := records_len:u32 record9{count} dict
 //! part7    := records_len:u32 record7{count} dict
 //! part5    := records_len:u32 record5{count} dict
 //! part3    := records_len:u32 record3{count} dict
 //! dict     := n:u32 (len:u32 bytes){n}            (the distinct shared prefixes of the chunk)
+//! record9  := delta:u32 horizon:i64 record7
+//!                                                 (the record's offset is the chunk's key plus
+//!                                                  delta, strictly increasing in a chunk;
+//!                                                  horizon: when a compaction may drop the
+//!                                                  record if it is a tombstone, i64::MAX: not
+//!                                                  set yet)
 //! record7  := len:u32 timestamp_ms:i64 key:shared7 value:shared7 headers context:u32
 //! shared7  := -1:i32                              (null)
 //!           | len:i32 prefix:u32 suffix:u32 data[len]
@@ -41,6 +50,10 @@
 //! every record of a connector carries (Debezium's `__debezium.context.*`). Version 7 adds a
 //! shared suffix: a snapshot row's `source` block and the fields after it are the same for
 //! runs of rows, and storing them once per chunk leaves little more than the row's columns.
+//!
+//! Version 9 is what a compaction (`cleanup.policy=compact`) writes: the records it keeps have
+//! gaps between their offsets, so each carries its offset (as a distance from the chunk's key),
+//! and a tombstone carries its delete horizon (Kafka's KIP-534 `deleteHorizonMs`, per record).
 
 use super::{Payload, StoredRecord, StoredRecordRef};
 
@@ -49,6 +62,15 @@ pub const VERSION: u8 = 7;
 
 /// The lz4-compressed form of [`VERSION`].
 pub const VERSION_LZ4: u8 = 8;
+
+/// The chunk format a compaction writes: records with their own offsets (gaps allowed).
+pub const VERSION_SPARSE: u8 = 9;
+
+/// The lz4-compressed form of [`VERSION_SPARSE`].
+pub const VERSION_SPARSE_LZ4: u8 = 10;
+
+/// A record9's horizon when none is set.
+pub const NO_HORIZON: i64 = i64::MAX;
 
 /// Chunk versions of earlier builds, still read.
 const VERSION_1: u8 = 1;
@@ -70,7 +92,7 @@ const MAX_PREFIXES: usize = 64;
 /// A chunk or record that cannot be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FormatError {
-    #[error("unsupported chunk format version {0} (this build reads versions 1 to 8)")]
+    #[error("unsupported chunk format version {0} (this build reads versions 1 to 10)")]
     Version(u8),
     #[error("truncated {0}")]
     Truncated(&'static str),
@@ -80,6 +102,8 @@ pub enum FormatError {
     Compression,
     #[error("record refers to shared part {0}, which the chunk does not have")]
     Prefix(u32),
+    #[error("record offsets of a compacted chunk do not increase")]
+    Offsets,
 }
 
 /// The shared parts (prefixes, suffixes, context blocks) of the chunk being written, recognised
@@ -133,6 +157,32 @@ pub fn start_chunk(buf: &mut Vec<u8>) {
     buf.extend_from_slice(&0u32.to_le_bytes()); // count
     buf.extend_from_slice(&0u32.to_le_bytes()); // dict_at
 }
+
+/// Starts a compacted chunk (records with their own offsets) in `buf` (which must be empty);
+/// [`encode_sparse_record`]s follow, then [`finish_chunk`].
+pub fn start_sparse_chunk(buf: &mut Vec<u8>) {
+    buf.push(VERSION_SPARSE);
+    buf.extend_from_slice(&0u32.to_le_bytes()); // count
+    buf.extend_from_slice(&0u32.to_le_bytes()); // dict_at
+}
+
+/// Appends a record to a chunk started with [`start_sparse_chunk`]: its offset's distance from
+/// the chunk's key (greater than the previous record's) and its tombstone delete horizon
+/// ([`NO_HORIZON`]: none).
+pub fn encode_sparse_record<'a>(
+    buf: &mut Vec<u8>,
+    delta: u32,
+    horizon: i64,
+    r: &StoredRecordRef<'a>,
+    prefixes: &mut Prefixes<'a>,
+) {
+    buf.extend_from_slice(&delta.to_le_bytes());
+    buf.extend_from_slice(&horizon.to_le_bytes());
+    encode_record(buf, r, prefixes);
+}
+
+/// Bytes a record9 adds to a record7 ([`encoded_len`]).
+pub const SPARSE_OVERHEAD: usize = 12;
 
 /// Appends the dictionary and writes the record count and the dictionary's position into a
 /// chunk started with [`start_chunk`].
@@ -269,7 +319,7 @@ fn put_headers(buf: &mut Vec<u8>, headers: &[(String, Vec<u8>)], context: &[(Str
 pub fn chunk_count(chunk: &[u8]) -> Result<u32, FormatError> {
     let mut cur = Cursor(chunk);
     let version = cur.u8("chunk header")?;
-    if !(VERSION_1..=VERSION_LZ4).contains(&version) {
+    if !(VERSION_1..=VERSION_SPARSE_LZ4).contains(&version) {
         return Err(FormatError::Version(version));
     }
     cur.u32("chunk header")
@@ -281,6 +331,7 @@ pub fn chunk_count(chunk: &[u8]) -> Result<u32, FormatError> {
 pub fn compress_chunk(chunk: &[u8], scratch: &mut Vec<u8>) -> Option<Vec<u8>> {
     let version = match *chunk.first()? {
         VERSION => VERSION_LZ4,
+        VERSION_SPARSE => VERSION_SPARSE_LZ4,
         VERSION_5 => VERSION_5_LZ4,
         VERSION_3 => VERSION_3_LZ4,
         VERSION_1 => VERSION_1_LZ4,
@@ -313,6 +364,7 @@ fn chunk_records(chunk: &[u8]) -> Result<(u8, std::borrow::Cow<'_, [u8]>), Forma
         Some(&VERSION_3_LZ4) => VERSION_3,
         Some(&VERSION_5_LZ4) => VERSION_5,
         Some(&VERSION_LZ4) => VERSION,
+        Some(&VERSION_SPARSE_LZ4) => VERSION_SPARSE,
         Some(&v) => return Ok((v, std::borrow::Cow::Borrowed(body))),
         None => return Err(FormatError::Truncated("chunk header")),
     };
@@ -345,8 +397,9 @@ fn split_dict(part: &[u8]) -> Result<(&[u8], Vec<&[u8]>), FormatError> {
     Ok((records, dict))
 }
 
-/// Decodes the records of a chunk whose first record has offset `first_offset`, skipping those
-/// before `from`, appending at most `max - out.len()` records to `out`.
+/// Decodes the records of a chunk whose key is `first_offset` (the offset of its first record,
+/// except in a compacted chunk, whose records carry their offsets), skipping those before
+/// `from`, appending at most `max - out.len()` records to `out`.
 pub fn decode_chunk(
     chunk: &[u8],
     first_offset: u64,
@@ -354,30 +407,70 @@ pub fn decode_chunk(
     max: usize,
     out: &mut Vec<StoredRecord>,
 ) -> Result<(), FormatError> {
+    let room = max.saturating_sub(out.len());
+    decode_records(chunk, first_offset, from, room, |r, _| out.push(r))
+}
+
+/// Every record of a chunk with its tombstone delete horizon ([`NO_HORIZON`]: none), what a
+/// compaction reads.
+pub fn decode_chunk_horizons(
+    chunk: &[u8],
+    first_offset: u64,
+    out: &mut Vec<(StoredRecord, i64)>,
+) -> Result<(), FormatError> {
+    decode_records(chunk, first_offset, 0, usize::MAX, |r, h| out.push((r, h)))
+}
+
+fn decode_records(
+    chunk: &[u8],
+    first_offset: u64,
+    from: u64,
+    mut room: usize,
+    mut push: impl FnMut(StoredRecord, i64),
+) -> Result<(), FormatError> {
     let count = chunk_count(chunk)?;
     let (version, part) = chunk_records(chunk)?;
-    let (records, dict) = if matches!(version, VERSION | VERSION_5 | VERSION_3) {
+    let (records, dict) = if matches!(version, VERSION_SPARSE | VERSION | VERSION_5 | VERSION_3) {
         split_dict(&part)?
     } else {
         (&part[..], Vec::new())
     };
+    let sparse = version == VERSION_SPARSE;
     let mut cur = Cursor(records);
+    let mut previous: Option<u64> = None;
     for i in 0..u64::from(count) {
-        if out.len() >= max {
+        if room == 0 {
             break;
         }
+        let (offset, horizon) = if sparse {
+            let delta = cur.u32("record offset")?;
+            let horizon = cur.i64("record horizon")?;
+            let offset = first_offset
+                .checked_add(delta.into())
+                .ok_or(FormatError::Offsets)?;
+            if previous.is_some_and(|p| offset <= p) {
+                return Err(FormatError::Offsets);
+            }
+            previous = Some(offset);
+            (offset, horizon)
+        } else {
+            (first_offset.saturating_add(i), NO_HORIZON)
+        };
         let len = cur.u32("record length")? as usize;
         let body = cur.take(len, "record")?;
-        let offset = first_offset + i;
         if offset < from {
             continue;
         }
-        out.push(match version {
-            VERSION => decode_body_v3(body, offset, &dict, Layout::V7)?,
-            VERSION_5 => decode_body_v3(body, offset, &dict, Layout::V5)?,
-            VERSION_3 => decode_body_v3(body, offset, &dict, Layout::V3)?,
-            _ => decode_body(body, offset)?,
-        });
+        push(
+            match version {
+                VERSION | VERSION_SPARSE => decode_body_v3(body, offset, &dict, Layout::V7)?,
+                VERSION_5 => decode_body_v3(body, offset, &dict, Layout::V5)?,
+                VERSION_3 => decode_body_v3(body, offset, &dict, Layout::V3)?,
+                _ => decode_body(body, offset)?,
+            },
+            horizon,
+        );
+        room -= 1;
     }
     Ok(())
 }
@@ -896,10 +989,10 @@ mod tests {
             assert!(decode_chunk(&chunk[..cut], 0, 0, usize::MAX, &mut out).is_err());
         }
         let mut wrong = chunk.clone();
-        wrong[0] = 9;
+        wrong[0] = 11;
         assert_eq!(
             decode_chunk(&wrong, 0, 0, 10, &mut Vec::new()),
-            Err(FormatError::Version(9))
+            Err(FormatError::Version(11))
         );
         // A huge declared length must not allocate or panic.
         let mut lying = chunk.clone();

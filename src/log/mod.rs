@@ -6,11 +6,14 @@
 //! * [`socket`]: the read path other processes use while a worker holds the data directory.
 //! * [`reader`]: [`LogReader`], what `tributary topics` reads through — the file when no worker
 //!   runs, the worker's socket when one does.
-//! * [`retention`]: `retention.ms`/`retention.bytes` per topic and the worker's `log.retention.*`,
-//!   and the background sweep that deletes a topic's oldest chunks.
+//! * [`retention`]: `retention.ms`/`retention.bytes`/`cleanup.policy` per topic and the worker's
+//!   `log.retention.*`, and the background sweep that deletes a topic's oldest chunks.
+//! * [`compaction`]: `cleanup.policy=compact`, keeping the latest record per key (run by the same
+//!   sweep).
 //!
 //! Why redb and chunks: `docs/decisions/embedded-log.md`.
 
+pub mod compaction;
 pub mod format;
 pub mod reader;
 pub mod retention;
@@ -21,7 +24,9 @@ use std::path::PathBuf;
 
 pub use format::FormatError;
 pub use reader::LogReader;
-pub use retention::{RetentionDefaults, RetentionSweeper, TopicConfig, TopicRules};
+pub use retention::{
+    CleanerDefaults, CleanupPolicy, RetentionDefaults, RetentionSweeper, TopicConfig, TopicRules,
+};
 pub use store::{AppendChain, EmbeddedLog, SinkPositions};
 
 /// A record to append, borrowing its bytes (the runtime's converted batch owns them).
@@ -121,7 +126,8 @@ pub struct TopicInfo {
     pub name: String,
     /// Always 1 for now: every topic has partition 0 only.
     pub partitions: u32,
-    /// Records stored (`next_offset` minus the first offset still kept).
+    /// `next_offset` minus the first offset still kept: the records stored, except in a
+    /// compacted topic, whose offsets have gaps (what Kafka's end minus start offset counts).
     pub records: u64,
     /// The offset the next appended record will get.
     pub next_offset: u64,
@@ -210,6 +216,8 @@ pub enum LogError {
     },
     #[error("the worker holding the data directory answered: {0}")]
     RemoteFailed(String),
+    #[error("records not written: topic {0} has cleanup.policy=compact and a record has a null key (a compacted topic keeps the latest record per key, and cannot accept a record without one, as on Kafka); give the records keys (a primary key, message.key.columns) or use cleanup.policy=delete for the topic")]
+    NullKeyInCompactedTopic(String),
     #[error("records not written: an earlier append of the same writer failed, and writing these after it would leave a gap")]
     AfterFailedAppend,
     #[error("records not written: the append committed together with them failed ({0})")]
@@ -223,6 +231,8 @@ impl cdc_core::Classify for LogError {
     }
 }
 
+#[cfg(test)]
+mod compaction_tests;
 #[cfg(test)]
 mod retention_tests;
 #[cfg(test)]

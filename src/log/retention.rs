@@ -1,18 +1,24 @@
 //! Topic retention on the embedded log: which records a topic keeps (`retention.ms`,
-//! `retention.bytes`, `cleanup.policy`), read the way Kafka reads them, and the background sweep
-//! that deletes whole chunks from the oldest.
+//! `retention.bytes`, `cleanup.policy`, `delete.retention.ms`, `min.compaction.lag.ms`), read the
+//! way Kafka reads them, and the background sweep that deletes whole chunks from the oldest and
+//! compacts compacted topics (`super::compaction`).
 //!
 //! * Worker defaults ([`RetentionDefaults`]): the broker's `log.retention.ms` (else
 //!   `log.retention.minutes`, else `log.retention.hours`, default 168 = 7 days),
 //!   `log.retention.bytes` (default -1, unlimited), `log.retention.check.interval.ms` (default
-//!   300000) and `log.cleanup.policy` (only `delete`).
+//!   300000) and `log.cleanup.policy` (only `delete`: a worker-wide `compact` is refused by
+//!   name). The cleaner's worker defaults ([`CleanerDefaults`]: `log.cleaner.delete.retention.ms`,
+//!   `log.cleaner.min.compaction.lag.ms`) are Kafka's; the worker does not pass its own values
+//!   yet, so [`RetentionDefaults::read`] refuses them by name rather than ignore them.
 //! * Per topic ([`TopicConfig`]): a source connector's `topic.creation.default.*` /
 //!   `topic.creation.<group>.*` (KIP-158 groups, as [`crate::kafka::TopicCreation`] matches them)
 //!   are stored with the topic when the log creates it (the `topic_configs` table). Only what the
 //!   connector set is stored; the rest follows the worker's defaults, as a Kafka topic without an
 //!   override follows the broker's.
-//! * `cleanup.policy=compact` (and `compact,delete`) is refused by name: the log cannot compact
-//!   yet, and keeping every record instead would change what a consumer reads.
+//! * `cleanup.policy=compact` keeps the latest record per key (Kafka's log compaction, see
+//!   `super::compaction`), `compact,delete` compacts and deletes by `retention.*` too. Cleaner
+//!   knobs that would change what is kept and that the log does not implement
+//!   (`min.cleanable.dirty.ratio`, `max.compaction.lag.ms`) are refused by name.
 //!
 //! The sweep itself is [`super::EmbeddedLog::apply_retention`]; [`RetentionSweeper`] runs it
 //! every `log.retention.check.interval.ms` on a thread of its own.
@@ -30,10 +36,99 @@ pub const DEFAULT_RETENTION_HOURS: i64 = 168;
 /// Kafka's `log.retention.check.interval.ms` default: 5 minutes.
 pub const DEFAULT_CHECK_INTERVAL_MS: i64 = 300_000;
 
-const COMPACT_REFUSED: &str = "cleanup.policy=compact is not supported by the embedded log yet: \
-it would keep only the last record per key, and keeping every record instead would change what \
-consumers read. Use cleanup.policy=delete (with retention.ms/retention.bytes), or run the worker \
-on Kafka (bootstrap.servers)";
+/// Kafka's `log.cleaner.delete.retention.ms` default: 1 day.
+pub const DEFAULT_DELETE_RETENTION_MS: i64 = 86_400_000;
+
+const WORKER_COMPACT_REFUSED: &str = "log.cleanup.policy=compact (every topic compacted unless it \
+sets its own cleanup.policy) is not supported by the embedded log's worker defaults yet; set \
+cleanup.policy=compact on the topics that need it (topic.creation.<group>.cleanup.policy)";
+
+/// Cleaner properties a topic may set that the embedded log does not implement, and why.
+const TOPIC_REFUSED: &[(&str, &str)] = &[
+    (
+        "min.cleanable.dirty.ratio",
+        "is not supported by the embedded log: it compacts a compacted topic at every \
+log.retention.check.interval.ms, whatever the share of records not yet compacted",
+    ),
+    (
+        "max.compaction.lag.ms",
+        "is not supported by the embedded log: its newest chunk (Kafka's active segment) is never \
+compacted and is not rolled by age",
+    ),
+];
+
+/// Worker cleaner properties refused while the worker does not pass them to the log.
+const WORKER_REFUSED: &[(&str, &str)] = &[
+    (
+        "log.cleaner.delete.retention.ms",
+        "is not read by the worker yet; set delete.retention.ms on the topic \
+(topic.creation.<group>.delete.retention.ms)",
+    ),
+    (
+        "log.cleaner.min.compaction.lag.ms",
+        "is not read by the worker yet; set min.compaction.lag.ms on the topic \
+(topic.creation.<group>.min.compaction.lag.ms)",
+    ),
+    (
+        "log.cleaner.min.cleanable.ratio",
+        "is not supported by the embedded log: it compacts a compacted topic at every \
+log.retention.check.interval.ms",
+    ),
+    (
+        "log.cleaner.max.compaction.lag.ms",
+        "is not supported by the embedded log: its newest chunk is never compacted",
+    ),
+    (
+        "log.cleaner.enable",
+        "is not supported by the embedded log: compacted topics are always compacted",
+    ),
+];
+
+/// A topic's `cleanup.policy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CleanupPolicy {
+    #[serde(rename = "delete")]
+    Delete,
+    #[serde(rename = "compact")]
+    Compact,
+    #[serde(rename = "compact,delete")]
+    CompactDelete,
+}
+
+impl CleanupPolicy {
+    /// Whether old chunks are deleted by `retention.ms` / `retention.bytes`.
+    pub fn deletes(self) -> bool {
+        matches!(self, CleanupPolicy::Delete | CleanupPolicy::CompactDelete)
+    }
+
+    /// Whether only the latest record per key is kept.
+    pub fn compacts(self) -> bool {
+        matches!(self, CleanupPolicy::Compact | CleanupPolicy::CompactDelete)
+    }
+
+    /// Kafka's list of `delete` and `compact` (any order, case-insensitive); `Ok(None)` for an
+    /// empty list.
+    pub fn parse(value: &str) -> Result<Option<Self>, String> {
+        let (mut delete, mut compact) = (false, false);
+        for item in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match item.to_ascii_lowercase().as_str() {
+                "delete" => delete = true,
+                "compact" => compact = true,
+                other => {
+                    return Err(format!(
+                        "Invalid value {other} for configuration cleanup.policy: String must be one of: compact, delete"
+                    ))
+                }
+            }
+        }
+        Ok(match (delete, compact) {
+            (false, false) => None,
+            (true, false) => Some(CleanupPolicy::Delete),
+            (false, true) => Some(CleanupPolicy::Compact),
+            (true, true) => Some(CleanupPolicy::CompactDelete),
+        })
+    }
+}
 
 /// A topic's retention overrides, as stored in the `topic_configs` table (JSON). `None`: the
 /// worker's default.
@@ -53,11 +148,94 @@ pub struct TopicConfig {
         default
     )]
     pub retention_bytes: Option<i64>,
+    /// `cleanup.policy` (`None`: `delete`, the worker's `log.cleanup.policy`).
+    #[serde(
+        rename = "cleanup.policy",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    pub cleanup_policy: Option<CleanupPolicy>,
+    /// `delete.retention.ms`: how long a compaction keeps a tombstone after it first compacted
+    /// past it.
+    #[serde(
+        rename = "delete.retention.ms",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    pub delete_retention_ms: Option<i64>,
+    /// `min.compaction.lag.ms`: chunks with a record newer than this are not compacted yet.
+    #[serde(
+        rename = "min.compaction.lag.ms",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    pub min_compaction_lag_ms: Option<i64>,
 }
 
 impl TopicConfig {
     pub fn is_empty(&self) -> bool {
-        self.retention_ms.is_none() && self.retention_bytes.is_none()
+        *self == TopicConfig::default()
+    }
+
+    /// The topic's `cleanup.policy`: `delete` unless it set its own.
+    pub fn policy(&self) -> CleanupPolicy {
+        self.cleanup_policy.unwrap_or(CleanupPolicy::Delete)
+    }
+}
+
+/// What a compaction of one topic keeps (see `super::compaction`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Compaction {
+    /// A tombstone is dropped once this long has passed since a compaction first kept it as
+    /// its key's latest record.
+    pub delete_retention_ms: i64,
+    /// Chunks whose newest record is younger than this are not compacted.
+    pub min_compaction_lag_ms: i64,
+}
+
+/// The worker's cleaner defaults (Kafka's broker `log.cleaner.*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CleanerDefaults {
+    pub delete_retention_ms: i64,
+    pub min_compaction_lag_ms: i64,
+}
+
+impl Default for CleanerDefaults {
+    fn default() -> Self {
+        CleanerDefaults {
+            delete_retention_ms: DEFAULT_DELETE_RETENTION_MS,
+            min_compaction_lag_ms: 0,
+        }
+    }
+}
+
+impl CleanerDefaults {
+    /// Reads `log.cleaner.delete.retention.ms` (default 86400000) and
+    /// `log.cleaner.min.compaction.lag.ms` (default 0), both at least 0, reporting problems into
+    /// `r`. For a worker that passes them to [`super::EmbeddedLog::start_cleanup`]; until the
+    /// worker does, [`RetentionDefaults::read`] refuses them.
+    pub fn read(r: &mut ConfigReader<'_>) -> CleanerDefaults {
+        CleanerDefaults {
+            delete_retention_ms: r.int(
+                "log.cleaner.delete.retention.ms",
+                DEFAULT_DELETE_RETENTION_MS,
+                0,
+                i64::MAX,
+            ),
+            min_compaction_lag_ms: r.int("log.cleaner.min.compaction.lag.ms", 0, 0, i64::MAX),
+        }
+    }
+
+    /// How `config`'s topic is compacted (`None`: it is not, its policy is `delete`).
+    pub fn compaction(&self, config: &TopicConfig) -> Option<Compaction> {
+        config.policy().compacts().then(|| Compaction {
+            delete_retention_ms: config
+                .delete_retention_ms
+                .unwrap_or(self.delete_retention_ms),
+            min_compaction_lag_ms: config
+                .min_compaction_lag_ms
+                .unwrap_or(self.min_compaction_lag_ms),
+        })
     }
 }
 
@@ -149,7 +327,16 @@ impl RetentionDefaults {
             1,
             i64::MAX,
         );
-        check_policy(r, "log.cleanup.policy");
+        if let Ok(Some(p)) = check_policy(r, "log.cleanup.policy") {
+            if p.compacts() {
+                r.problem("log.cleanup.policy", WORKER_COMPACT_REFUSED);
+            }
+        }
+        for (name, why) in WORKER_REFUSED {
+            if r.optional_string(name).is_some() {
+                r.problem(name, format!("{name} {why}"));
+            }
+        }
         RetentionDefaults {
             retention_ms,
             retention_bytes,
@@ -157,8 +344,15 @@ impl RetentionDefaults {
         }
     }
 
-    /// The limits for a topic with `config`'s overrides.
+    /// The limits for a topic with `config`'s overrides (none when its `cleanup.policy` is
+    /// `compact` alone: a compacted topic is never trimmed by age or size).
     pub fn limits(&self, config: &TopicConfig) -> Limits {
+        if !config.policy().deletes() {
+            return Limits {
+                retention_ms: None,
+                retention_bytes: None,
+            };
+        }
         let ms = config.retention_ms.unwrap_or(self.retention_ms);
         let bytes = config.retention_bytes.unwrap_or(self.retention_bytes);
         Limits {
@@ -168,24 +362,12 @@ impl RetentionDefaults {
     }
 }
 
-/// `cleanup.policy`: Kafka's list of `delete` and `compact`; only `delete` is accepted.
-fn check_policy(r: &mut ConfigReader<'_>, name: &str) {
-    for item in r.list(name) {
-        match item.to_ascii_lowercase().as_str() {
-            "delete" => {}
-            "compact" => {
-                r.problem(name, COMPACT_REFUSED);
-                return;
-            }
-            other => {
-                r.problem(
-                    name,
-                    format!("Invalid value {other} for configuration {name}: String must be one of: compact, delete"),
-                );
-                return;
-            }
-        }
-    }
+/// `cleanup.policy`: Kafka's list of `delete` and `compact`.
+fn check_policy(r: &mut ConfigReader<'_>, name: &str) -> Result<Option<CleanupPolicy>, ()> {
+    let value = r.optional_string(name).unwrap_or_default();
+    CleanupPolicy::parse(&value).map_err(|message| {
+        r.problem(name, message.replace("cleanup.policy", name));
+    })
 }
 
 /// How a source connector's topics are configured when the embedded log creates them: its
@@ -197,12 +379,20 @@ pub struct TopicRules {
 
 /// The topic configs the embedded log applies; other `topic.creation.<group>.<config>`
 /// (`compression.type`, `min.insync.replicas`, ...) concern Kafka's storage and are not used.
-const APPLIED: &[&str] = &["retention.ms", "retention.bytes", "cleanup.policy"];
+const APPLIED: &[&str] = &[
+    "retention.ms",
+    "retention.bytes",
+    "cleanup.policy",
+    "delete.retention.ms",
+    "min.compaction.lag.ms",
+];
 
 impl TopicRules {
     /// Reads and validates the connector's `topic.creation.*` for the embedded log: every
-    /// group's `retention.ms` (≥ -1), `retention.bytes` (a whole number; negative is unlimited)
-    /// and `cleanup.policy` (`delete`; `compact` is refused). Every problem at once.
+    /// group's `retention.ms` (≥ -1), `retention.bytes` (a whole number; negative is unlimited),
+    /// `cleanup.policy` (`delete`, `compact` or both), `delete.retention.ms` and
+    /// `min.compaction.lag.ms` (≥ 0); the cleaner knobs the log does not implement are refused
+    /// by name. Every problem at once.
     pub fn from_config(worker: &ConfigMap, connector: &ConfigMap) -> Result<Self, ConfigErrors> {
         let creation = TopicCreation::from_config(worker, connector);
         let mut r = ConfigReader::new(connector);
@@ -210,12 +400,19 @@ impl TopicRules {
             let Some(rest) = key.strip_prefix("topic.creation.") else {
                 continue;
             };
-            if rest.ends_with(".retention.ms") {
+            if rest.ends_with(".delete.retention.ms") || rest.ends_with(".min.compaction.lag.ms") {
+                r.int(key, 0, 0, i64::MAX);
+            } else if let Some((_, why)) = TOPIC_REFUSED
+                .iter()
+                .find(|(name, _)| rest.ends_with(&format!(".{name}")))
+            {
+                r.problem(key, format!("{key} {why}"));
+            } else if rest.ends_with(".retention.ms") {
                 r.int(key, -1, -1, i64::MAX);
             } else if rest.ends_with(".retention.bytes") {
                 r.int(key, -1, i64::MIN, i64::MAX);
             } else if rest.ends_with(".cleanup.policy") {
-                check_policy(&mut r, key);
+                let _ = check_policy(&mut r, key);
             }
         }
         let checked = r.finish();
@@ -244,6 +441,9 @@ impl TopicRules {
             match name.as_str() {
                 "retention.ms" => out.retention_ms = v,
                 "retention.bytes" => out.retention_bytes = v,
+                "delete.retention.ms" => out.delete_retention_ms = v,
+                "min.compaction.lag.ms" => out.min_compaction_lag_ms = v,
+                "cleanup.policy" => out.cleanup_policy = CleanupPolicy::parse(value).ok().flatten(),
                 _ => {}
             }
         }
@@ -256,6 +456,9 @@ impl TopicRules {
 pub struct SweepReport {
     /// (topic, records deleted, chunk bytes deleted, the new first offset kept).
     pub deleted: Vec<(String, u64, u64, u64)>,
+    /// (topic, records a compaction removed, chunk bytes before, chunk bytes after) for each
+    /// topic a compaction rewrote.
+    pub compacted: Vec<(String, u64, u64, u64)>,
 }
 
 /// Runs [`super::EmbeddedLog::apply_retention`] every check interval on its own thread until
@@ -266,7 +469,11 @@ pub struct RetentionSweeper {
 }
 
 impl RetentionSweeper {
-    pub(super) fn start(inner: Weak<super::store::Inner>, defaults: RetentionDefaults) -> Self {
+    pub(super) fn start(
+        inner: Weak<super::store::Inner>,
+        defaults: RetentionDefaults,
+        cleaner: CleanerDefaults,
+    ) -> Self {
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let signal = stop.clone();
         let thread = std::thread::Builder::new()
@@ -285,11 +492,15 @@ impl RetentionSweeper {
                 let Some(log) = super::store::EmbeddedLog::from_weak(&inner) else {
                     return;
                 };
-                match log.apply_retention(&defaults, now_ms()) {
+                match log.apply_cleanup(&defaults, &cleaner, now_ms()) {
                     Ok(report) => {
                         for (topic, records, bytes, first) in report.deleted {
                             tracing::info!(%topic, records, bytes, first_kept = first,
                                 "retention deleted the topic's oldest records");
+                        }
+                        for (topic, records, before, after) in report.compacted {
+                            tracing::info!(%topic, records, bytes_before = before, bytes_after = after,
+                                "compaction removed records superseded by a later one of the same key");
                         }
                     }
                     Err(e) => {

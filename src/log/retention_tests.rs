@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use cdc_core::ConfigMap;
 
-use super::retention::{Limits, RetentionDefaults, TopicConfig, TopicRules};
+use super::retention::{CleanupPolicy, Limits, RetentionDefaults, TopicConfig, TopicRules};
 use super::*;
 
 fn map(pairs: &[(&str, &str)]) -> ConfigMap {
@@ -90,11 +90,34 @@ fn worker_defaults_are_kafkas_with_its_precedence() {
     );
     assert!(bad.0[3]
         .message
-        .contains("not supported by the embedded log"));
+        .contains("not supported by the embedded log's worker defaults"));
+
+    // The cleaner's worker properties are refused by name until the worker passes them on.
+    let bad = worker_defaults(&[
+        ("log.cleaner.delete.retention.ms", "1000"),
+        ("log.cleaner.min.cleanable.ratio", "0.1"),
+        ("log.cleanup.policy", "delete,klean"),
+    ])
+    .unwrap_err();
+    let names: Vec<&str> = bad.0.iter().map(|p| p.property.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "log.cleanup.policy",
+            "log.cleaner.delete.retention.ms",
+            "log.cleaner.min.cleanable.ratio"
+        ]
+    );
+    assert!(
+        bad.0[0].message.contains("Invalid value klean"),
+        "{}",
+        bad.0[0].message
+    );
+    assert!(worker_defaults(&[("log.cleanup.policy", "delete")]).is_ok());
 }
 
 #[test]
-fn topic_creation_groups_give_per_topic_overrides_and_compact_is_refused_by_name() {
+fn topic_creation_groups_give_per_topic_overrides_and_unsupported_cleaner_knobs_are_refused() {
     let connector = map(&[
         ("topic.creation.groups", "big"),
         ("topic.creation.default.retention.ms", "86400000"),
@@ -107,8 +130,9 @@ fn topic_creation_groups_give_per_topic_overrides_and_compact_is_refused_by_name
     assert_eq!(
         rules.config_for("db.public.orders"),
         TopicConfig {
-            retention_ms: None,
-            retention_bytes: Some(1 << 20)
+            retention_bytes: Some(1 << 20),
+            cleanup_policy: Some(CleanupPolicy::Delete),
+            ..TopicConfig::default()
         },
         "a group does not inherit the default group's topic configs (KIP-158)"
     );
@@ -116,7 +140,7 @@ fn topic_creation_groups_give_per_topic_overrides_and_compact_is_refused_by_name
         rules.config_for("other"),
         TopicConfig {
             retention_ms: Some(86_400_000),
-            retention_bytes: None
+            ..TopicConfig::default()
         }
     );
     let off =
@@ -132,19 +156,67 @@ fn topic_creation_groups_give_per_topic_overrides_and_compact_is_refused_by_name
         }
     );
 
-    for policy in ["compact", "compact,delete", "delete, compact"] {
-        let e = TopicRules::from_config(
+    for (policy, expected) in [
+        ("compact", CleanupPolicy::Compact),
+        ("compact,delete", CleanupPolicy::CompactDelete),
+        ("Delete, compact", CleanupPolicy::CompactDelete),
+        ("delete", CleanupPolicy::Delete),
+    ] {
+        let rules = TopicRules::from_config(
             &ConfigMap::new(),
-            &map(&[("topic.creation.default.cleanup.policy", policy)]),
+            &map(&[
+                ("topic.creation.default.cleanup.policy", policy),
+                ("topic.creation.default.delete.retention.ms", "100"),
+                ("topic.creation.default.min.compaction.lag.ms", "5"),
+            ]),
         )
-        .unwrap_err();
-        assert_eq!(e.0[0].property, "topic.creation.default.cleanup.policy");
-        assert!(
-            e.0[0].message.contains("compact is not supported"),
-            "{}",
-            e.0[0].message
+        .unwrap();
+        assert_eq!(
+            rules.config_for("t"),
+            TopicConfig {
+                cleanup_policy: Some(expected),
+                delete_retention_ms: Some(100),
+                min_compaction_lag_ms: Some(5),
+                ..TopicConfig::default()
+            }
         );
     }
+    // A compacted topic is never trimmed by retention unless its policy also says delete.
+    let compact = TopicConfig {
+        cleanup_policy: Some(CleanupPolicy::Compact),
+        retention_ms: Some(1),
+        ..TopicConfig::default()
+    };
+    assert!(defaults(1, 1).limits(&compact).unlimited());
+    let both = TopicConfig {
+        cleanup_policy: Some(CleanupPolicy::CompactDelete),
+        ..compact
+    };
+    assert_eq!(defaults(5, -1).limits(&both).retention_ms, Some(1));
+    // The cleaner knobs the log does not implement are refused by name.
+    let e = TopicRules::from_config(
+        &ConfigMap::new(),
+        &map(&[
+            ("topic.creation.default.min.cleanable.dirty.ratio", "0.1"),
+            ("topic.creation.default.max.compaction.lag.ms", "1000"),
+            ("topic.creation.default.delete.retention.ms", "-1"),
+        ]),
+    )
+    .unwrap_err();
+    let mut names: Vec<&str> = e.0.iter().map(|p| p.property.as_str()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "topic.creation.default.delete.retention.ms",
+            "topic.creation.default.max.compaction.lag.ms",
+            "topic.creation.default.min.cleanable.dirty.ratio",
+        ]
+    );
+    assert!(e
+        .0
+        .iter()
+        .any(|p| p.message.contains("is not supported by the embedded log")));
     let e = TopicRules::from_config(
         &ConfigMap::new(),
         &map(&[
@@ -183,8 +255,8 @@ fn a_topic_is_created_with_its_overrides_and_keeps_them() {
     assert_eq!(
         log.topic_config("new").unwrap(),
         Some(TopicConfig {
-            retention_ms: None,
-            retention_bytes: Some(0)
+            retention_bytes: Some(0),
+            ..TopicConfig::default()
         })
     );
     assert_eq!(

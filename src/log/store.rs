@@ -15,6 +15,8 @@
 //!   newest record's timestamp): what retention decides on without reading chunks.
 //! * `topic_configs` (layout 2): topic name → its retention overrides as JSON
 //!   ([`super::retention::TopicConfig`]), stored when the topic is created.
+//! * `cleaner_checkpoints`: topic id → the first offset a compaction has not compacted yet
+//!   (`super::compaction`; created with the other tables, absent from logs no compaction ran on).
 //!
 //! Every [`EmbeddedLog::append`] is written in a redb write transaction with
 //! `Durability::Immediate`: the records and the connector's source offset become durable
@@ -30,19 +32,24 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use cdc_core::SourceOffset;
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 
+use super::compaction::CLEANER_CHECKPOINTS;
 use super::format;
-use super::retention::{RetentionDefaults, RetentionSweeper, SweepReport, TopicConfig, TopicRules};
+use super::retention::{
+    CleanerDefaults, RetentionDefaults, RetentionSweeper, SweepReport, TopicConfig, TopicRules,
+};
 use super::{LogError, StoredRecord, StoredRecordRef, TopicInfo};
 
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
-const TOPICS: TableDefinition<&str, (u32, u64, u64)> = TableDefinition::new("topics");
-const CHUNKS: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("chunks");
+pub(super) const TOPICS: TableDefinition<&str, (u32, u64, u64)> = TableDefinition::new("topics");
+pub(super) const CHUNKS: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("chunks");
 const SOURCE_OFFSETS: TableDefinition<&str, &[u8]> = TableDefinition::new("source_offsets");
 const CONNECTOR_CONFIGS: TableDefinition<&str, &[u8]> = TableDefinition::new("connector_configs");
 const SCHEMA_REGISTRY: TableDefinition<&str, &[u8]> = TableDefinition::new("schema_registry");
 const SINK_OFFSETS: TableDefinition<&str, &[u8]> = TableDefinition::new("sink_offsets");
-const CHUNK_INFO: TableDefinition<(u32, u64), (u64, i64)> = TableDefinition::new("chunk_info");
-const TOPIC_CONFIGS: TableDefinition<&str, &[u8]> = TableDefinition::new("topic_configs");
+pub(super) const CHUNK_INFO: TableDefinition<(u32, u64), (u64, i64)> =
+    TableDefinition::new("chunk_info");
+pub(super) const TOPIC_CONFIGS: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("topic_configs");
 
 /// A sink connector's consumed positions: topic → partition → the next offset to read (Connect's
 /// committed consumer offset).
@@ -59,7 +66,7 @@ const OFFSET_VERSION: u8 = 1;
 /// chunk). redb stores a large value in a power-of-two run of pages together with its key and
 /// page header, so the limit stays a page below 1 MiB: at exactly 1 MiB every chunk would take
 /// 2 MiB on disk.
-const CHUNK_BYTES: usize = (1 << 20) - 4096;
+pub(super) const CHUNK_BYTES: usize = (1 << 20) - 4096;
 /// The log's file inside the data directory.
 pub const FILE_NAME: &str = "log.redb";
 
@@ -69,7 +76,7 @@ pub const FILE_NAME: &str = "log.redb";
 /// [`LogError::Locked`]. Appends are serialized; reads run concurrently on snapshots.
 #[derive(Clone)]
 pub struct EmbeddedLog {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
     /// How topics this handle creates are configured (a source connector's `topic.creation.*`).
     topic_rules: Option<Arc<TopicRules>>,
 }
@@ -77,7 +84,7 @@ pub struct EmbeddedLog {
 pub(super) struct Inner {
     dir: PathBuf,
     db: Db,
-    writer: Mutex<Writer>,
+    pub(super) writer: Mutex<Writer>,
     buffers: Mutex<Buffers>,
     /// Appends waiting to be committed.
     commits: Mutex<CommitQueue>,
@@ -87,6 +94,9 @@ pub(super) struct Inner {
     appended: tokio::sync::watch::Sender<u64>,
     /// Held by a retention sweep (one at a time).
     sweeping: Mutex<()>,
+    /// Per compacted topic id, the earliest delete horizon of a tombstone the last compaction
+    /// kept (`i64::MAX`: none): a pass with nothing new to compact skips the topic until then.
+    pub(super) cleaner_hints: Mutex<HashMap<u32, i64>>,
 }
 
 /// Appends queued for the next commit, the results of committed ones, and whether one of the
@@ -131,7 +141,7 @@ enum Db {
 
 /// The writer's view of the topics, updated only after a commit succeeds.
 #[derive(Default)]
-struct Writer {
+pub(super) struct Writer {
     topics: HashMap<String, TopicState>,
     next_id: u32,
 }
@@ -170,6 +180,8 @@ struct PreparedTopic {
     chunks: Vec<(u64, Vec<u8>, i64)>,
     /// The topic's records in the append.
     count: u64,
+    /// Whether one of them has a null key (refused in a compacted topic).
+    null_keys: bool,
     /// The buffer the last chunk was built in, to keep.
     spare: Vec<u8>,
 }
@@ -184,6 +196,7 @@ struct Pending<'r> {
     /// The newest timestamp in `cur`.
     cur_max_ts: i64,
     count: u64,
+    null_keys: bool,
     /// The shared prefixes of the chunk in `cur`.
     prefixes: format::Prefixes<'r>,
 }
@@ -210,7 +223,7 @@ impl Pending<'_> {
     }
 }
 
-fn storage<E: Into<redb::Error>>(context: &'static str) -> impl FnOnce(E) -> LogError {
+pub(super) fn storage<E: Into<redb::Error>>(context: &'static str) -> impl FnOnce(E) -> LogError {
     move |e| LogError::Storage {
         context,
         source: e.into(),
@@ -245,6 +258,7 @@ impl EmbeddedLog {
                 committed: Condvar::new(),
                 appended: tokio::sync::watch::Sender::new(0),
                 sweeping: Mutex::new(()),
+                cleaner_hints: Mutex::default(),
             }),
             topic_rules: None,
         })
@@ -272,6 +286,7 @@ impl EmbeddedLog {
                         committed: Condvar::new(),
                         appended: tokio::sync::watch::Sender::new(0),
                         sweeping: Mutex::new(()),
+                        cleaner_hints: Mutex::default(),
                     }),
                     topic_rules: None,
                 };
@@ -288,14 +303,14 @@ impl EmbeddedLog {
         &self.inner.dir
     }
 
-    fn writable(&self) -> Result<&redb::Database, LogError> {
+    pub(super) fn writable(&self) -> Result<&redb::Database, LogError> {
         match &self.inner.db {
             Db::ReadWrite(db) => Ok(db),
             Db::ReadOnly(_) => Err(LogError::ReadOnly),
         }
     }
 
-    fn begin_read(&self) -> Result<redb::ReadTransaction, LogError> {
+    pub(super) fn begin_read(&self) -> Result<redb::ReadTransaction, LogError> {
         match &self.inner.db {
             Db::ReadWrite(db) => db.begin_read(),
             Db::ReadOnly(db) => db.begin_read(),
@@ -379,6 +394,7 @@ impl EmbeddedLog {
                             cur_count: 0,
                             cur_max_ts: i64::MIN,
                             count: 0,
+                            null_keys: false,
                             prefixes: format::Prefixes::default(),
                         });
                         pending.len() - 1
@@ -402,6 +418,7 @@ impl EmbeddedLog {
                 p.cur_max_ts = i64::MIN;
             }
             p.cur_max_ts = p.cur_max_ts.max(r.timestamp_ms);
+            p.null_keys |= r.key.is_none();
             format::encode_record(&mut p.cur, r, &mut p.prefixes);
             remaining = remaining.saturating_sub(len);
             p.cur_count += 1;
@@ -418,6 +435,7 @@ impl EmbeddedLog {
                     name: p.name.to_owned(),
                     chunks: p.chunks,
                     count: p.count,
+                    null_keys: p.null_keys,
                     spare: p.cur,
                 })
                 .collect(),
@@ -440,6 +458,14 @@ impl EmbeddedLog {
         queued: &mut dyn FnMut(),
     ) -> Result<Vec<u64>, LogError> {
         self.writable()?;
+        if let Some(topic) = self.null_keys_refused(&prepared)? {
+            // Refused before it has a place in the order: later appends of its chain are too.
+            if let Some(chain) = chain {
+                chain.fail();
+            }
+            queued();
+            return Err(LogError::NullKeyInCompactedTopic(topic));
+        }
         let job = CommitJob {
             prepared,
             offset: source_offset.map(|(c, o)| (c.to_owned(), encode_source_offset(o))),
@@ -489,6 +515,30 @@ impl EmbeddedLog {
             self.inner.committed.notify_all();
             self.inner.appended.send_modify(|n| *n += 1);
         }
+    }
+
+    /// The first topic of `prepared` that has a record with a null key and is compacted (or
+    /// would be created compacted by this handle's topic rules): Kafka refuses such records
+    /// ("Compacted topic cannot accept message without key"), and so does the log.
+    fn null_keys_refused(&self, prepared: &PreparedAppend) -> Result<Option<String>, LogError> {
+        let mut with_null_keys = prepared.topics.iter().filter(|t| t.null_keys).peekable();
+        if with_null_keys.peek().is_none() {
+            return Ok(None);
+        }
+        for t in with_null_keys {
+            let config = match self.topic_config(&t.name)? {
+                Some(config) => config,
+                None => self
+                    .topic_rules
+                    .as_ref()
+                    .map(|r| r.config_for(&t.name))
+                    .unwrap_or_default(),
+            };
+            if config.policy().compacts() {
+                return Ok(Some(t.name.clone()));
+            }
+        }
+        Ok(None)
     }
 
     /// Writes `batch` in one durable transaction, in order; appends of a failed chain are
@@ -958,11 +1008,50 @@ impl EmbeddedLog {
         Ok(total)
     }
 
-    /// Starts the background retention sweep: every `defaults.check_interval`,
-    /// [`Self::apply_retention`] with the current time. It stops when the returned handle is
-    /// stopped or dropped, or once every other handle on the log is gone.
+    /// Starts the background retention sweep with Kafka's cleaner defaults:
+    /// [`Self::start_cleanup`].
     pub fn start_retention(&self, defaults: RetentionDefaults) -> RetentionSweeper {
-        RetentionSweeper::start(Arc::downgrade(&self.inner), defaults)
+        self.start_cleanup(defaults, CleanerDefaults::default())
+    }
+
+    /// Starts the background sweep: every `defaults.check_interval`, [`Self::apply_cleanup`]
+    /// with the current time. It stops when the returned handle is stopped or dropped, or once
+    /// every other handle on the log is gone.
+    pub fn start_cleanup(
+        &self,
+        defaults: RetentionDefaults,
+        cleaner: CleanerDefaults,
+    ) -> RetentionSweeper {
+        RetentionSweeper::start(Arc::downgrade(&self.inner), defaults, cleaner)
+    }
+
+    /// [`Self::apply_cleanup`] with Kafka's cleaner defaults.
+    pub fn apply_retention(
+        &self,
+        defaults: &RetentionDefaults,
+        now_ms: i64,
+    ) -> Result<SweepReport, LogError> {
+        self.apply_cleanup(defaults, &CleanerDefaults::default(), now_ms)
+    }
+
+    /// One sweep: retention ([`Self::delete_expired`]) on topics whose `cleanup.policy`
+    /// includes `delete`, then compaction (`super::compaction`) of those whose policy includes
+    /// `compact`.
+    pub fn apply_cleanup(
+        &self,
+        defaults: &RetentionDefaults,
+        cleaner: &CleanerDefaults,
+        now_ms: i64,
+    ) -> Result<SweepReport, LogError> {
+        self.writable()?;
+        let _one = self
+            .inner
+            .sweeping
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut report = self.delete_expired(defaults, now_ms)?;
+        report.compacted = self.compact_topics(cleaner, now_ms)?;
+        Ok(report)
     }
 
     /// Deletes, for each topic with a limit, whole chunks from the oldest while the chunk's
@@ -973,17 +1062,12 @@ impl EmbeddedLog {
     /// The decision is made on a read snapshot (appends since only add newer chunks); chunks
     /// are deleted in transactions of at most [`RETENTION_BATCH`] chunks, each also moving the
     /// topic's first kept offset, so an append waits for one short transaction at most.
-    pub fn apply_retention(
+    fn delete_expired(
         &self,
         defaults: &RetentionDefaults,
         now_ms: i64,
     ) -> Result<SweepReport, LogError> {
         let db = self.writable()?;
-        let _one = self
-            .inner
-            .sweeping
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
         let mut report = SweepReport::default();
         for (name, id, doomed, new_starts) in self.retention_plan(defaults, now_ms)? {
             let mut deleted_bytes = 0u64;
@@ -1279,6 +1363,8 @@ fn init_tables(db: &redb::Database, file: &Path) -> Result<Writer, LogError> {
             .map_err(storage("opening the chunk info table"))?;
         txn.open_table(TOPIC_CONFIGS)
             .map_err(storage("opening the topic configs table"))?;
+        txn.open_table(CLEANER_CHECKPOINTS)
+            .map_err(storage("opening the cleaner checkpoints table"))?;
         if upgrade {
             // Layout 1 → 2: each chunk's size and newest timestamp, read once.
             let started = std::time::Instant::now();
