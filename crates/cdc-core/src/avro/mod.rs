@@ -6,13 +6,17 @@
 //!   `connect.parameters`, `connect.default`, `connect.type` for int8/int16, optional fields as
 //!   unions with null first and `"default": null`, Connect's logical types as Avro's).
 //! * [`datum`]: Connect value → Avro binary, written directly (no intermediate tree).
+//! * [`read`]: the reverse, for sinks: a writer schema → a Connect schema and a decoding plan,
+//!   Avro binary → Connect value (AvroData's `toConnectSchema`/`toConnectData`).
 //!
 //! The registry (ids, subjects) is the worker's business; this module names no HTTP client.
 
 pub mod datum;
+pub mod read;
 pub mod schema;
 
 pub use datum::{write_datum, AvroDataError};
+pub use read::{AvroReadError, ReaderSchema};
 pub use schema::{avro_schema, record_full_name};
 
 /// The first byte of Confluent's wire format.
