@@ -124,8 +124,9 @@ pub async fn run_worker_with(
 
     let log = open_log(&worker.data_dir).await?;
     info!(data_dir = %worker.data_dir.display(), "embedded log open");
-    // Topic retention (log.retention.*, and each topic's retention.ms/retention.bytes).
-    let retention = log.start_retention(worker.config.retention);
+    // Topic retention (log.retention.*, and each topic's retention.ms/retention.bytes) and
+    // compaction (cleanup.policy=compact topics, log.cleaner.*).
+    let retention = log.start_cleanup(worker.config.retention, worker.config.cleaner);
     let socket_stop = CancellationToken::new();
     let socket_server = match socket::bind(&log) {
         Ok(l) => Some(tokio::spawn(socket::serve(

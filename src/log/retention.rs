@@ -8,8 +8,9 @@
 //!   `log.retention.bytes` (default -1, unlimited), `log.retention.check.interval.ms` (default
 //!   300000) and `log.cleanup.policy` (only `delete`: a worker-wide `compact` is refused by
 //!   name). The cleaner's worker defaults ([`CleanerDefaults`]: `log.cleaner.delete.retention.ms`,
-//!   `log.cleaner.min.compaction.lag.ms`) are Kafka's; the worker does not pass its own values
-//!   yet, so [`RetentionDefaults::read`] refuses them by name rather than ignore them.
+//!   `log.cleaner.min.compaction.lag.ms`), read by the worker and passed to
+//!   [`super::EmbeddedLog::start_cleanup`]; the cleaner knobs the log has no use for are refused
+//!   by name.
 //! * Per topic ([`TopicConfig`]): a source connector's `topic.creation.default.*` /
 //!   `topic.creation.<group>.*` (KIP-158 groups, as [`crate::kafka::TopicCreation`] matches them)
 //!   are stored with the topic when the log creates it (the `topic_configs` table). Only what the
@@ -59,16 +60,6 @@ compacted and is not rolled by age",
 
 /// Worker cleaner properties refused while the worker does not pass them to the log.
 const WORKER_REFUSED: &[(&str, &str)] = &[
-    (
-        "log.cleaner.delete.retention.ms",
-        "is not read by the worker yet; set delete.retention.ms on the topic \
-(topic.creation.<group>.delete.retention.ms)",
-    ),
-    (
-        "log.cleaner.min.compaction.lag.ms",
-        "is not read by the worker yet; set min.compaction.lag.ms on the topic \
-(topic.creation.<group>.min.compaction.lag.ms)",
-    ),
     (
         "log.cleaner.min.cleanable.ratio",
         "is not supported by the embedded log: it compacts a compacted topic at every \
@@ -212,8 +203,7 @@ impl Default for CleanerDefaults {
 impl CleanerDefaults {
     /// Reads `log.cleaner.delete.retention.ms` (default 86400000) and
     /// `log.cleaner.min.compaction.lag.ms` (default 0), both at least 0, reporting problems into
-    /// `r`. For a worker that passes them to [`super::EmbeddedLog::start_cleanup`]; until the
-    /// worker does, [`RetentionDefaults::read`] refuses them.
+    /// `r`, for [`super::EmbeddedLog::start_cleanup`].
     pub fn read(r: &mut ConfigReader<'_>) -> CleanerDefaults {
         CleanerDefaults {
             delete_retention_ms: r.int(

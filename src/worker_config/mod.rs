@@ -151,6 +151,9 @@ pub struct WorkerConfig {
     pub bootstrap_servers: Option<String>,
     /// `log.retention.*`: the embedded log's topic retention defaults (Kafka's broker ones).
     pub retention: crate::log::RetentionDefaults,
+    /// `log.cleaner.delete.retention.ms`, `log.cleaner.min.compaction.lag.ms`: compacted
+    /// topics' defaults.
+    pub cleaner: crate::log::CleanerDefaults,
     pub raw: ConfigMap,
 }
 
@@ -288,6 +291,7 @@ impl WorkerConfig {
             info!(plugin.path = %p, "plugin.path is ignored: Tributary's connectors are built in");
         }
         let retention = crate::log::RetentionDefaults::read(&mut r);
+        let cleaner = crate::log::CleanerDefaults::read(&mut r);
         let bootstrap_servers = r.optional_string("bootstrap.servers");
         if let Some(b) = &bootstrap_servers {
             info!(bootstrap.servers = %b,
@@ -321,6 +325,7 @@ impl WorkerConfig {
             plugin_path,
             bootstrap_servers,
             retention,
+            cleaner,
             raw: map,
         })
     }

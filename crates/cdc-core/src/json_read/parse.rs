@@ -209,6 +209,8 @@ impl<'a> Parser<'a, '_> {
         let mut members: Vec<Member<'a>> = Vec::new();
         // Index of keys once an object is large enough for linear search to matter.
         let mut index: Option<HashMap<Cow<'a, str>, usize>> = None;
+        // Which (length, first byte) classes of keys the object has had so far.
+        let mut seen = 0u64;
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -240,9 +242,18 @@ impl<'a> Parser<'a, '_> {
                 _ => self.value(depth)?,
             };
             let span = start..self.pos;
+            // A key seen before is looked for only when its length and first byte were seen
+            // before: most objects have no repeated key, and a linear search per member made
+            // parsing quadratic in an object's size.
+            let bit = 1u64
+                << ((key.len() as u64 ^ u64::from(key.as_bytes().first().copied().unwrap_or(0)))
+                    % 64);
+            let maybe_seen = seen & bit != 0;
+            seen |= bit;
             let existing = match &index {
                 Some(index) => index.get(&key).copied(),
-                None => members.iter().position(|m| m.key == key),
+                None if maybe_seen => members.iter().position(|m| m.key == key),
+                None => None,
             };
             match existing {
                 Some(i) => {
