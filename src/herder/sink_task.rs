@@ -34,10 +34,23 @@ pub(crate) fn spawn(
     let built = build(name, config, worker_config);
     let (name, log, token) = (name.to_owned(), log.clone(), cancel.clone());
     let join = tokio::spawn(async move {
-        let (task, converters, settings, kafka, producer) = match built {
+        let (task, mut converters, settings, kafka, producer) = match built {
             Ok(b) => b,
             Err(errors) => return cannot_start(&name, &status, errors.to_string()),
         };
+        // AvroConverters without schema.registry.url read the worker's embedded registry.
+        if converters.key.needs_embedded_registry() || converters.value.needs_embedded_registry() {
+            match crate::registry::Registry::of(&log) {
+                Ok(r) => {
+                    converters.key.use_embedded_registry(r.clone());
+                    converters.value.use_embedded_registry(r);
+                }
+                Err(e) => {
+                    let trace = format!("cannot open the embedded schema registry: {e}");
+                    return cannot_start(&name, &status, trace);
+                }
+            }
+        }
         // Dead letters go to the backend the task reads from.
         let errors = &settings.errors;
         let dlq = match (&errors.dlq_topic, &producer) {

@@ -16,6 +16,7 @@
 //! source from the committed offset with exponential backoff; fatal ones end the run.
 
 mod avro;
+pub mod avro_read;
 mod backend;
 mod convert;
 pub mod sink;

@@ -4,6 +4,7 @@
 pub(crate) mod client;
 mod differential;
 pub(crate) mod file_sink;
+mod jdbc_avro;
 mod jdbc_dlq;
 mod jdbc_exactly_once;
 pub(crate) mod jdbc_mariadb;

@@ -53,6 +53,17 @@ pub trait ReadConverter: Send {
     /// `None` bytes (a null key, a tombstone) give `None`.
     fn read(&mut self, topic: &str, bytes: Option<&[u8]>)
         -> Result<Option<SchemaAndValue>, String>;
+
+    /// Whether the converter reads schemas from the worker's embedded registry (an
+    /// AvroConverter without `schema.registry.url`) and has not been given it yet.
+    fn needs_embedded_registry(&self) -> bool {
+        false
+    }
+
+    /// Gives the converter the worker's embedded schema registry.
+    fn use_embedded_registry(&mut self, registry: crate::registry::Registry) {
+        let _ = registry;
+    }
 }
 
 impl ReadConverter for JsonReader {
@@ -74,18 +85,17 @@ pub struct SinkConverters {
 impl SinkConverters {
     /// `key.converter` and `value.converter` as a source connector reads them (the connector's
     /// own, else the worker's, else JsonConverter with schemas), in their reading form.
-    /// AvroConverter cannot read yet: refused by name rather than run wrong.
+    /// An AvroConverter without `schema.registry.url` reads from the worker's embedded
+    /// registry, which the task hands it (`ReadConverter::use_embedded_registry`).
     pub fn from_config(connector: &ConfigMap, worker: &ConfigMap) -> Result<Self, ConfigErrors> {
         let converters = super::Converters::from_config(connector, worker)?;
         let reader = |c: &Converter, side: &str| -> Result<Box<dyn ReadConverter>, ConfigProblem> {
             match c {
                 Converter::Json(json) => Ok(Box::new(json.reader())),
-                Converter::Avro(_) => Err(ConfigProblem {
-                    property: format!("{side}.converter"),
-                    value: Some(super::AVRO_CONVERTER.to_owned()),
-                    message: "sink connectors cannot read Avro yet (issue 14); use JsonConverter"
-                        .into(),
-                }),
+                Converter::Avro(settings) => Ok(Box::new(super::avro_read::AvroReader::new(
+                    settings.clone(),
+                    side == "key",
+                ))),
             }
         };
         match (
