@@ -51,9 +51,10 @@ const PG_MAX_IDENT_BYTES: usize = 63;
 /// MySQL's and MariaDB's identifier limit in characters.
 const MYSQL_MAX_IDENT_CHARS: usize = 64;
 
-/// A name the dialect can quote: not empty, no NUL, within the server's length.
+/// A name the dialect can quote: not empty, no NUL, within the server's length. Shared: every
+/// row of a table carries its column names.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Ident(String);
+pub struct Ident(std::sync::Arc<str>);
 
 impl Ident {
     /// The name as the database stores it (unquoted).
@@ -110,7 +111,7 @@ impl Dialect {
                 while !name.is_char_boundary(end) {
                     end -= 1;
                 }
-                Ok(Ident(name[..end].to_owned()))
+                Ok(Ident(name[..end].into()))
             }
             Dialect::MySql | Dialect::MariaDb => {
                 if name.chars().count() > MYSQL_MAX_IDENT_CHARS {
@@ -119,7 +120,7 @@ impl Dialect {
                         max: MYSQL_MAX_IDENT_CHARS,
                     })
                 } else {
-                    Ok(Ident(name.to_owned()))
+                    Ok(Ident(name.into()))
                 }
             }
         }

@@ -23,6 +23,8 @@
 //! or FAILED), the rest flow on. Key columns come first, then the value fields that are not
 //! key columns; field filters apply to both (Debezium) or to value fields (Confluent).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use cdc_core::{Schema, SchemaType, SinkRecord, Value};
@@ -133,11 +135,14 @@ pub enum RecordError {
     ConfluentTombstone,
 }
 
-/// Maps records to row operations for one config.
+/// Maps records to row operations for one config. Keep one for a batch: it remembers the
+/// table and column names it resolved.
 #[derive(Debug)]
 pub struct RecordMapper<'a> {
     config: &'a JdbcSinkConfig,
     bind: BindContext,
+    tables: RefCell<HashMap<String, TableName>>,
+    columns: RefCell<HashMap<String, Ident>>,
 }
 
 enum Payload<'v> {
@@ -155,7 +160,45 @@ impl<'a> RecordMapper<'a> {
                 time_zone: config.time_zone,
                 replace_null_with_default: config.replace_null_with_default,
             },
+            tables: RefCell::default(),
+            columns: RefCell::default(),
         }
+    }
+
+    /// The table a resolved collection name names.
+    fn table(&self, resolved: String) -> Result<TableName, RecordError> {
+        if let Some(t) = self.tables.borrow().get(&resolved) {
+            return Ok(t.clone());
+        }
+        let table = self
+            .config
+            .naming
+            .table(&resolved)
+            .map_err(|error| RecordError::Name {
+                name: resolved.clone(),
+                error,
+            })?;
+        self.tables.borrow_mut().insert(resolved, table.clone());
+        Ok(table)
+    }
+
+    /// The column a field is written to.
+    fn column(&self, field: &str) -> Result<Ident, RecordError> {
+        if let Some(c) = self.columns.borrow().get(field) {
+            return Ok(c.clone());
+        }
+        let column = self
+            .config
+            .naming
+            .column(field)
+            .map_err(|error| RecordError::Name {
+                name: field.to_owned(),
+                error,
+            })?;
+        self.columns
+            .borrow_mut()
+            .insert(field.to_owned(), column.clone());
+        Ok(column)
     }
 
     pub fn map(&self, record: &SinkRecord) -> Result<Mapped, RecordError> {
@@ -235,13 +278,7 @@ impl<'a> RecordMapper<'a> {
     ) -> Result<Mapped, RecordError> {
         let cfg = self.config;
         let resolved = cfg.collection_format.resolve(&record.topic, source)?;
-        let table = cfg
-            .naming
-            .table(&resolved)
-            .map_err(|error| RecordError::Name {
-                name: resolved.clone(),
-                error,
-            })?;
+        let table = self.table(resolved)?;
         let (op_kind, written) = match payload {
             Payload::Truncate => {
                 return Ok(Mapped::Change(RowChange {
@@ -308,14 +345,7 @@ impl<'a> RecordMapper<'a> {
         fields
             .into_iter()
             .map(|f| {
-                let name =
-                    self.config
-                        .naming
-                        .column(&f.name)
-                        .map_err(|error| RecordError::Name {
-                            name: f.name.clone(),
-                            error,
-                        })?;
+                let name = self.column(&f.name)?;
                 let value =
                     to_sql(&f.schema, &f.value, &self.bind).map_err(|error| RecordError::Bind {
                         field: f.name.clone(),
