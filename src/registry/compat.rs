@@ -6,7 +6,10 @@
 //! * `*_TRANSITIVE`: the same against every live (not soft-deleted) version, not only the latest.
 //!
 //! The reading rules (field defaults, promotions, union branches, names) are apache-avro's
-//! `SchemaCompatibility::can_read`.
+//! `SchemaCompatibility::can_read`, on the schemas with their logical types taken off: Avro's
+//! schema resolution reads a logical type's underlying type (Java's `SchemaCompatibility`
+//! ignores `logicalType`), while apache-avro 0.21 finds a `decimal` incompatible even with
+//! itself, which refused every new version of a table with a numeric column.
 
 use apache_avro::schema_compatibility::SchemaCompatibility;
 use apache_avro::Schema as AvroSchema;
@@ -82,7 +85,9 @@ pub fn check(level: Level, new: &AvroSchema, existing: &[(u32, AvroSchema)]) -> 
         existing.last().map_or(&[], std::slice::from_ref)
     };
     let mut messages = Vec::new();
+    let new = &underlying(new);
     for (version, old) in against {
+        let old = &underlying(old);
         if level.backward() {
             if let Err(e) = SchemaCompatibility::can_read(old, new) {
                 messages.push(format!(
@@ -101,4 +106,23 @@ pub fn check(level: Level, new: &AvroSchema, existing: &[(u32, AvroSchema)]) -> 
         }
     }
     messages
+}
+
+/// `schema` with every `logicalType` taken off (its underlying type stays), for the checks.
+fn underlying(schema: &AvroSchema) -> AvroSchema {
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                m.remove("logicalType");
+                m.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let Ok(mut json) = serde_json::to_value(schema) else {
+        return schema.clone();
+    };
+    strip(&mut json);
+    AvroSchema::parse(&json).unwrap_or_else(|_| schema.clone())
 }

@@ -496,3 +496,19 @@ async fn the_rest_api_tests_and_configures_compatibility() {
         (200, json!({"compatibilityLevel": "BACKWARD"}))
     );
 }
+
+/// Debezium's numeric column (Connect Decimal as Avro bytes with the decimal logical type) and a
+/// new optional column: backward compatible, as in Confluent's registry.
+#[test]
+fn a_schema_with_a_decimal_evolves_under_backward() {
+    let price = json!({"name": "price", "type": ["null", {"type": "bytes", "scale": 2, "precision": 10,
+        "connect.version": 1, "connect.parameters": {"scale": "2", "connect.decimal.precision": "10"},
+        "connect.name": "org.apache.kafka.connect.data.Decimal", "logicalType": "decimal"}], "default": null});
+    let v1 = record(json!([{"name": "id", "type": "int"}, price.clone()]));
+    let v2 = record(json!([{"name": "id", "type": "int"}, price,
+                  {"name": "note", "type": ["null", "string"], "default": null}]));
+    let (_d, r) = open();
+    assert_eq!(r.register("t-value", &v1).unwrap(), 1);
+    assert_eq!(r.register("t-value", &v1).unwrap(), 1);
+    assert_eq!(r.register("t-value", &v2).unwrap(), 2);
+}
