@@ -158,6 +158,10 @@ fn fetch(client: &Arc<dyn RegistryClient>, id: u32) -> Result<String, RegistryEr
 }
 
 impl ReadConverter for AvroReader {
+    fn class(&self) -> &'static str {
+        super::AVRO_CONVERTER
+    }
+
     fn read(
         &mut self,
         topic: &str,

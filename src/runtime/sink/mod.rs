@@ -54,6 +54,11 @@ pub trait ReadConverter: Send {
     fn read(&mut self, topic: &str, bytes: Option<&[u8]>)
         -> Result<Option<SchemaAndValue>, String>;
 
+    /// The converter's Java class, for the dead-letter queue's `__connect.errors.class.name`.
+    fn class(&self) -> &'static str {
+        crate::runtime::JSON_CONVERTER
+    }
+
     /// Whether the converter reads schemas from the worker's embedded registry (an
     /// AvroConverter without `schema.registry.url`) and has not been given it yet.
     fn needs_embedded_registry(&self) -> bool {
@@ -387,9 +392,9 @@ fn convert(
     let mut failed = Vec::new();
     for (at, c) in batch.iter().enumerate() {
         let r = &c.record;
-        let failure = |stage, cause| RecordFailed {
+        let failure = |stage, class: &str, cause| RecordFailed {
             stage,
-            class: crate::runtime::JSON_CONVERTER.to_owned(),
+            class: class.to_owned(),
             topic: c.topic.to_string(),
             partition: c.partition,
             offset: r.offset,
@@ -398,7 +403,7 @@ fn convert(
         let key = match converters.key.read(&c.topic, r.key.as_deref()) {
             Ok(k) => k,
             Err(e) => {
-                let f = failure("KEY_CONVERTER", e);
+                let f = failure("KEY_CONVERTER", converters.key.class(), e);
                 tolerate(name, errors, &f)?;
                 failed.push((at, f));
                 continue;
@@ -407,7 +412,7 @@ fn convert(
         let value = match converters.value.read(&c.topic, r.value.as_deref()) {
             Ok(v) => v,
             Err(e) => {
-                let f = failure("VALUE_CONVERTER", e);
+                let f = failure("VALUE_CONVERTER", converters.value.class(), e);
                 tolerate(name, errors, &f)?;
                 failed.push((at, f));
                 continue;
