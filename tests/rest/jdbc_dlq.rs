@@ -12,6 +12,16 @@ const TOPIC: &str = "test.public.items";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_row_the_target_refuses_goes_to_the_dead_letter_queue_and_the_rest_arrive() {
+    refused_row_to_the_dead_letter_queue("upsert").await;
+}
+
+/// The same with `insert.mode=insert`, written through COPY.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_a_copy_refuses_goes_to_the_dead_letter_queue_and_the_rest_arrive() {
+    refused_row_to_the_dead_letter_queue("insert").await;
+}
+
+async fn refused_row_to_the_dead_letter_queue(mode: &str) {
     let src = PgFixture::start("jdbc_dlq_src").await;
     let dst = PgFixture::start("jdbc_dlq_dst").await;
     src.exec(
@@ -35,7 +45,7 @@ async fn a_row_the_target_refuses_goes_to_the_dead_letter_queue_and_the_rest_arr
         TOPIC,
         &dst,
         &[
-            ("insert.mode", "upsert"),
+            ("insert.mode", mode),
             ("primary.key.mode", "record_key"),
             ("errors.tolerance", "all"),
             ("errors.deadletterqueue.topic.name", "dlq-items"),

@@ -263,6 +263,26 @@ impl Tables {
             .map_err(|e| WriteError::from_db(&e))
     }
 
+    /// Runs `COPY ... FROM STDIN` (`sql`, from [`statement::pg_copy`]) with `data`, rows in
+    /// COPY's text format ([`statement::pg_copy_row`]).
+    pub async fn copy_in(
+        &mut self,
+        tx: &Transaction<'_>,
+        sql: &str,
+        data: Vec<u8>,
+    ) -> Result<u64, WriteError> {
+        use futures::SinkExt;
+        let sink = tx
+            .copy_in::<_, bytes::Bytes>(sql)
+            .await
+            .map_err(|e| WriteError::from_db(&e))?;
+        futures::pin_mut!(sink);
+        sink.send(bytes::Bytes::from(data))
+            .await
+            .map_err(|e| WriteError::from_db(&e))?;
+        sink.finish().await.map_err(|e| WriteError::from_db(&e))
+    }
+
     /// `sql` prepared with `count` parameters of type `ty`, from the cache or prepared now.
     async fn prepared(
         &mut self,

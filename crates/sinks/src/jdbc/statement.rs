@@ -385,6 +385,45 @@ pub fn pg_delete_rows(table: &TableName, key: &[Param<'_>]) -> Result<String, St
     Ok(q.out)
 }
 
+/// PostgreSQL: `COPY t ("a", "b") FROM STDIN` (text format), the insert of a run.
+pub fn pg_copy(table: &TableName, columns: &[Param<'_>]) -> Result<String, StatementError> {
+    if columns.is_empty() {
+        return Err(StatementError::NoColumns);
+    }
+    let mut q = Sql::new(Dialect::Postgres);
+    q.s("COPY ")
+        .table(table)
+        .s(" ")
+        .names(columns)
+        .s(" FROM STDIN");
+    Ok(q.out)
+}
+
+/// Appends one row of COPY's text format: values separated by tabs, `\N` for NULL, and
+/// backslash, newline, carriage return and tab escaped, so no value can end its row or field.
+pub fn pg_copy_row<'v>(out: &mut Vec<u8>, values: impl Iterator<Item = Option<&'v str>>) {
+    for (i, v) in values.enumerate() {
+        if i > 0 {
+            out.push(b'\t');
+        }
+        match v {
+            None => out.extend_from_slice(b"\\N"),
+            Some(text) => {
+                for &b in text.as_bytes() {
+                    match b {
+                        b'\\' => out.extend_from_slice(b"\\\\"),
+                        b'\n' => out.extend_from_slice(b"\\n"),
+                        b'\r' => out.extend_from_slice(b"\\r"),
+                        b'\t' => out.extend_from_slice(b"\\t"),
+                        _ => out.push(b),
+                    }
+                }
+            }
+        }
+    }
+    out.push(b'\n');
+}
+
 /// `TRUNCATE TABLE t`.
 pub fn truncate(d: Dialect, table: &TableName) -> String {
     let mut q = Sql::new(d);

@@ -326,3 +326,23 @@ fn postgres_runs_bind_one_text_array_per_column() {
         Err(StatementError::NoKey("a delete"))
     );
 }
+
+#[test]
+fn copy_rows_escape_every_character_that_would_end_a_field_or_a_row() {
+    let d = Dialect::Postgres;
+    let (k, h) = (id(d, "id"), id(d, HOSTILE));
+    let cols = [Param::new(&k), Param::new(&h)];
+    assert_eq!(
+        pg_copy(&table(d, "t"), &cols).unwrap(),
+        "COPY \"t\" (\"id\", \"a\"\"; drop table x; --\") FROM STDIN"
+    );
+    let mut out = Vec::new();
+    pg_copy_row(&mut out, [Some("1"), Some("a\tb\nc\rd\\e")].into_iter());
+    pg_copy_row(&mut out, [Some("2"), None].into_iter());
+    pg_copy_row(&mut out, [Some("3"), Some("\\.")].into_iter());
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "1\ta\\tb\\nc\\rd\\\\e\n2\t\\N\n3\t\\\\.\n"
+    );
+    assert_eq!(pg_copy(&table(d, "t"), &[]), Err(StatementError::NoColumns));
+}

@@ -496,6 +496,19 @@ async fn write_run(
             statement::pg_delete_rows(table, &key).map_err(fatal)?,
             keys().collect(),
         ),
+        (RowOp::Write(_), InsertMode::Insert) => {
+            // Plain inserts go through COPY, PostgreSQL's bulk path.
+            let all: Vec<statement::Param<'_>> = key.iter().chain(&values).copied().collect();
+            let sql = statement::pg_copy(table, &all).map_err(fatal)?;
+            let mut data = Vec::with_capacity(rows.len() * 64);
+            for r in &rows {
+                let texts: Vec<Option<String>> =
+                    r.key.iter().chain(&r.values).map(pg_writer::text).collect();
+                statement::pg_copy_row(&mut data, texts.iter().map(Option::as_deref));
+            }
+            tables.copy_in(tx, &sql, data).await?;
+            return Ok(());
+        }
         (RowOp::Write(_), InsertMode::Update) => (
             statement::pg_update_rows(table, &values, &key).map_err(fatal)?,
             vals().chain(keys()).collect(),
