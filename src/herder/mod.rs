@@ -120,8 +120,23 @@ fn task_class(connector_class: &str) -> &'static str {
         Some("io.debezium.connector.postgresql.PostgresConnector") => {
             "io.debezium.connector.postgresql.PostgresConnectorTask"
         }
+        Some("io.debezium.connector.mysql.MySqlConnector") => {
+            "io.debezium.connector.mysql.MySqlConnectorTask"
+        }
+        Some("io.debezium.connector.mariadb.MariaDbConnector") => {
+            "io.debezium.connector.mariadb.MariaDbConnectorTask"
+        }
         Some("org.apache.kafka.connect.file.FileStreamSourceConnector") => {
             "org.apache.kafka.connect.file.FileStreamSourceTask"
+        }
+        Some("org.apache.kafka.connect.file.FileStreamSinkConnector") => {
+            "org.apache.kafka.connect.file.FileStreamSinkTask"
+        }
+        Some("io.debezium.connector.jdbc.JdbcSinkConnector") => {
+            "io.debezium.connector.jdbc.JdbcSinkConnectorTask"
+        }
+        Some("io.confluent.connect.jdbc.JdbcSinkConnector") => {
+            "io.confluent.connect.jdbc.sink.JdbcSinkTask"
         }
         _ => "unknown",
     }

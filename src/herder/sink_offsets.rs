@@ -47,7 +47,10 @@ pub fn parse(offsets: &[ConnectorOffset]) -> Result<Vec<Change>, String> {
                 Json::String(t) => t.clone(),
                 _ => return Err("Kafka topic names must be valid strings and may not be null".into()),
             };
-            let p = number(p, "partition", "Kafka partitions must be valid numbers and may not be null")?;
+            if p.is_null() {
+                return Err("Kafka partitions must be valid numbers and may not be null".into());
+            }
+            let p = number(p, "partition")?;
             let p = i32::try_from(p).map_err(|_| unparsable("partition", &p.to_string()))?;
             let offset = match &o.offset {
                 None => None,
@@ -55,7 +58,8 @@ pub fn parse(offsets: &[ConnectorOffset]) -> Result<Vec<Change>, String> {
                     let value = offset.get("kafka_offset").ok_or(
                         "The offset for a sink connector should either be null or contain the key 'kafka_offset'",
                     )?;
-                    let v = number(value, "offset", "Kafka offsets must be valid numbers and may not be null")?;
+                    // Connect checks partitions for null, not offsets: a null offset fails to parse.
+                    let v = number(value, "offset")?;
                     Some(u64::try_from(v).map_err(|_| unparsable("offset", &v.to_string()))?)
                 }
             };
@@ -84,9 +88,8 @@ pub fn apply(stored: &mut SinkPositions, changes: Vec<Change>) {
 }
 
 /// A whole number, also from a string (Connect parses string numbers).
-fn number(v: &Json, what: &str, null_message: &str) -> Result<i64, String> {
+fn number(v: &Json, what: &str) -> Result<i64, String> {
     match v {
-        Json::Null => Err(null_message.to_owned()),
         Json::Number(n) => n.as_i64().ok_or_else(|| unparsable(what, &n.to_string())),
         Json::String(s) => s.trim().parse().map_err(|_| unparsable(what, s)),
         other => Err(unparsable(what, &other.to_string())),
@@ -167,6 +170,12 @@ mod tests {
                 json!({"partition": {"kafka_topic": "a", "kafka_partition": 0}, "offset": {"lsn": 1}})
             ),
             "The offset for a sink connector should either be null or contain the key 'kafka_offset'"
+        );
+        assert_eq!(
+            err(
+                json!({"partition": {"kafka_topic": "a", "kafka_partition": 0}, "offset": {"kafka_offset": null}})
+            ),
+            "Failed to parse the following Kafka offset value in the provided offsets: 'null'. Offset values for sink connectors need to be integers."
         );
     }
 }

@@ -401,14 +401,17 @@ pub async fn offsets(
     Ok(Json(state.herder()?.offsets(&name).await?).into_response())
 }
 
-/// Kafka's FileStreamSourceConnector, whose `alterOffsets` takes part in offset changes.
-const FILE_STREAM_SOURCE: &str = "org.apache.kafka.connect.file.FileStreamSourceConnector";
+/// Kafka's FileStream connectors, whose `alterOffsets` take part in offset changes.
+const FILE_STREAM: &[&str] = &[
+    "org.apache.kafka.connect.file.FileStreamSourceConnector",
+    "org.apache.kafka.connect.file.FileStreamSinkConnector",
+];
 
 /// Connect's answer to an offsets change names who took part: the connector's own
-/// `alterOffsets` (Kafka's FileStreamSourceConnector implements it) or only the framework
-/// (Debezium's connectors do not implement it, so Connect adds a caveat).
+/// `alterOffsets` (Kafka's FileStreamSourceConnector and FileStreamSinkConnector implement it)
+/// or only the framework (Debezium's connectors do not implement it, so Connect adds a caveat).
 fn offsets_message(plugin: Option<registry::PluginInfo>, done: Message, verb: &str) -> Message {
-    if plugin.is_some_and(|p| p.class == FILE_STREAM_SOURCE) {
+    if plugin.is_some_and(|p| FILE_STREAM.contains(&p.class)) {
         return done;
     }
     Message {
