@@ -87,6 +87,41 @@ const ALLOWED: &[(&str, &str, &str)] = &[
         "Tributary lists no recommended values; Debezium lists the allowed values of enumerated properties (snapshot.mode, plugin.name)",
     ),
     (
+        "POST /connectors (sink)",
+        "/tasks#len",
+        "Connect answers a create before the new connector has generated its task configs (tasks: []); Tributary's task config exists when it answers",
+    ),
+    (
+        "POST /connectors (sink)",
+        "#location",
+        "Tributary's Location is the path /connectors/<name>; Connect (Jersey) makes it absolute from the request's Host",
+    ),
+    (
+        "PUT /connector-plugins/{sink}/config/validate*",
+        "/configs/*/definition/order*",
+        "ConfigKeyInfo's position key: Kafka 4.x writes order_in_group, Connect up to 3.9 wrote order, which Tributary keeps",
+    ),
+    (
+        "PUT /connector-plugins/{sink}/config/validate",
+        "/configs/topics",
+        "Tributary's validate defines Connect's source framework properties only: a sink's topics has no ConfigKeyInfo, so a valid topics is not listed (docs/compat.md, REST API)",
+    ),
+    (
+        "PUT /connector-plugins/{sink}/config/validate (*)",
+        "/configs/topics*/definition",
+        "Tributary's validate defines Connect's source framework properties only: a sink's topics and topics.regex have no ConfigKeyInfo (definition null; their errors are listed and counted as Connect's) (docs/compat.md, REST API)",
+    ),
+    (
+        "PUT /connector-plugins/{sink}/config/validate (no topics)",
+        "/configs/topics*/value/value",
+        "Connect shows the unset topics and topics.regex with their default (\"\"); Tributary, without their ConfigKeyInfo, shows null (docs/compat.md, REST API)",
+    ),
+    (
+        "PUT /connector-plugins/{sink}/config/validate*",
+        "/warnings",
+        "Tributary's extra list of properties it accepts but does not act on; for a sink it also names topics and topics.regex, which it does act on (docs/compat.md, REST API)",
+    ),
+    (
         "POST /connectors (invalid snapshot.mode)",
         "**",
         "Connect with Debezium 3.6.1 answers 500 (a NullPointerException building the error list: Debezium's validate returns a ConfigInfo without a value); Tributary answers Connect's documented 400 with the list of errors",
@@ -239,12 +274,13 @@ struct Side {
 }
 
 impl Side {
-    fn new(addr: &str, slot: &str, publication: &str, prefix: &str) -> Side {
+    fn new(addr: &str, slot: &str, publication: &str, prefix: &str, file: &str) -> Side {
         let mut own = vec![
             (addr.to_owned(), "<worker>".to_owned()),
             (slot.to_owned(), "<slot>".to_owned()),
             (publication.to_owned(), "<publication>".to_owned()),
             (prefix.to_owned(), "<topic.prefix>".to_owned()),
+            (file.to_owned(), "<sink.file>".to_owned()),
         ];
         own.sort_by_key(|(v, _)| std::cmp::Reverse(v.len()));
         Side {
@@ -558,7 +594,14 @@ fn validate_view(keys: Vec<String>) -> impl Fn(&mut Value, &mut Value) {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter_map(|e| Some((e["definition"]["name"].as_str()?.to_owned(), e.clone())))
+                .filter_map(|e| {
+                    // Tributary lists errors about properties it does not define with a null
+                    // definition: by the value's name.
+                    let name = e["definition"]["name"]
+                        .as_str()
+                        .or_else(|| e["value"]["name"].as_str())?;
+                    Some((name.to_owned(), e.clone()))
+                })
                 .collect()
         };
         let (cm, tm) = (by_name(c), by_name(t));
@@ -578,8 +621,10 @@ fn validate_view(keys: Vec<String>) -> impl Fn(&mut Value, &mut Value) {
             for k in &selected {
                 let Some(e) = m.get(k) else { continue };
                 let mut def = shape(&e["definition"]);
-                def["name"] = e["definition"]["name"].clone();
-                def["type"] = e["definition"]["type"].clone();
+                if def.is_object() {
+                    def["name"] = e["definition"]["name"].clone();
+                    def["type"] = e["definition"]["type"].clone();
+                }
                 let mut value = shape(&e["value"]);
                 if e["value"].is_object() {
                     value["name"] = e["value"]["name"].clone();
@@ -610,20 +655,22 @@ struct Cleanup {
     rt: tokio::runtime::Runtime,
     db: Option<PgFixture>,
     connect: String,
-    name: String,
+    names: Vec<String>,
     slots: Vec<String>,
     worker: Option<Worker>,
 }
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        let _ = client::request(
-            &self.connect,
-            "DELETE",
-            &format!("/connectors/{}", self.name),
-            None,
-            b"",
-        );
+        for name in &self.names {
+            let _ = client::request(
+                &self.connect,
+                "DELETE",
+                &format!("/connectors/{name}"),
+                None,
+                b"",
+            );
+        }
         drop(self.worker.take());
         let Some(db) = self.db.take() else { return };
         let slots = self.slots.clone();
@@ -659,6 +706,258 @@ impl Drop for Cleanup {
                 .await;
         });
     }
+}
+
+/// A sink's consumed positions with each `kafka_offset` as its shape: how many records each
+/// side's topic holds is up to each side's source connector (Debezium may deliver a change
+/// again after its offsets were reset), not the REST API.
+fn consumed(c: &mut Value, t: &mut Value) {
+    for v in [c, t] {
+        for o in v["offsets"].as_array_mut().into_iter().flatten() {
+            if let Some(offset) = o["offset"].get_mut("kafka_offset") {
+                *offset = shape(offset);
+            }
+        }
+    }
+}
+
+/// A sink: Connect's `FileStreamSinkConnector` on both workers, reading the source connector's
+/// topic (`<topic.prefix>.public.items`, one record: on the reference's Kafka, on Tributary's
+/// embedded log) into a file of each side's own. Status, config, tasks, active topics, stop,
+/// offsets in Connect's sink shape (read, altered, every malformed body Connect rejects, reset),
+/// validation and delete.
+fn sink_connector(d: &mut Differ, sink: &str) {
+    let conn = |p: &str| format!("/connectors/{sink}{p}");
+    let topic = "<topic.prefix>.public.items";
+    let config = json!({
+        "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+        "tasks.max": "1",
+        "topics": topic,
+        "file": "<sink.file>",
+    });
+    let only_sink = || keep_keys(vec![sink.to_owned()]);
+
+    d.run(
+        Req::new("POST /connectors (sink)", "POST", "/connectors")
+            .json(&json!({"name": sink, "config": config}))
+            .unordered(&["/config"]),
+    );
+    d.settle(sink, "the sink RUNNING", is("RUNNING", &["RUNNING"]));
+    // Both have delivered the topic's record and committed its position.
+    d.wait_both(&conn("/topics"), "the sink's topic on both sides", |o| {
+        o[sink]["topics"].as_array().is_some_and(|a| !a.is_empty())
+    });
+    d.wait_both(&conn("/offsets"), "the sink's offset on both sides", |o| {
+        o["offsets"][0]["offset"]["kafka_offset"]
+            .as_u64()
+            .is_some_and(|n| n > 0)
+    });
+    d.run(
+        Req::get(
+            "GET /connectors?expand=status&expand=info (sink)",
+            "/connectors?expand=status&expand=info",
+        )
+        .project(only_sink())
+        .unordered(&["", "/*", "/*/info/config"]),
+    );
+    d.run(Req::get("GET /connectors/{sink}", &conn("")).unordered(&["/config"]));
+    d.run(Req::get("GET /connectors/{sink}/status", &conn("/status")));
+    d.run(Req::get("GET /connectors/{sink}/config", &conn("/config")).unordered(&[""]));
+    d.run(Req::get("GET /connectors/{sink}/tasks", &conn("/tasks")).unordered(&["/*/config"]));
+    d.run(Req::get("GET /connectors/{sink}/topics", &conn("/topics")));
+    d.run(
+        Req::get(
+            "GET /connectors/{sink}/offsets (running)",
+            &conn("/offsets"),
+        )
+        .project(consumed),
+    );
+    let at = |offset: Value| {
+        json!({"offsets": [{
+            "partition": {"kafka_topic": topic, "kafka_partition": 0},
+            "offset": offset,
+        }]})
+    };
+    d.run(
+        Req::new(
+            "PATCH /connectors/{sink}/offsets (running)",
+            "PATCH",
+            &conn("/offsets"),
+        )
+        .json(&at(json!({"kafka_offset": 0}))),
+    );
+    d.run(Req::new(
+        "DELETE /connectors/{sink}/offsets (running)",
+        "DELETE",
+        &conn("/offsets"),
+    ));
+    d.run(Req::new(
+        "PUT /connectors/{sink}/topics/reset",
+        "PUT",
+        &conn("/topics/reset"),
+    ));
+    // Connect forgets the topics asynchronously (tombstones on its status topic, read back).
+    d.wait_both(&conn("/topics"), "the sink's topics forgotten", |o| {
+        o[sink]["topics"].as_array().is_some_and(|a| a.is_empty())
+    });
+    d.run(Req::get(
+        "GET /connectors/{sink}/topics (reset)",
+        &conn("/topics"),
+    ));
+
+    // Stop; offsets while STOPPED.
+    d.run(Req::new(
+        "PUT /connectors/{sink}/stop",
+        "PUT",
+        &conn("/stop"),
+    ));
+    d.settle(sink, "the sink STOPPED", is("STOPPED", &[]));
+    d.run(Req::get(
+        "GET /connectors/{sink}/status (stopped)",
+        &conn("/status"),
+    ));
+    d.run(
+        Req::get(
+            "GET /connectors/{sink}/offsets (stopped)",
+            &conn("/offsets"),
+        )
+        .project(consumed),
+    );
+    let offsets = |label: &str, body: Value| {
+        Req::new(
+            &format!("PATCH /connectors/{{sink}}/offsets ({label})"),
+            "PATCH",
+            &conn("/offsets"),
+        )
+        .json(&body)
+    };
+    let entry = |partition: Value, offset: Value| json!({"offsets": [{"partition": partition, "offset": offset}]});
+    for (label, body) in [
+        ("empty", json!({"offsets": []})),
+        ("no offsets", json!({})),
+        (
+            "partition null",
+            entry(Value::Null, json!({"kafka_offset": 1})),
+        ),
+        (
+            "no kafka_topic",
+            entry(json!({"kafka_partition": 0}), json!({"kafka_offset": 1})),
+        ),
+        (
+            "no kafka_partition",
+            entry(json!({"kafka_topic": topic}), json!({"kafka_offset": 1})),
+        ),
+        (
+            "kafka_topic null",
+            entry(
+                json!({"kafka_topic": null, "kafka_partition": 0}),
+                json!({"kafka_offset": 1}),
+            ),
+        ),
+        (
+            "kafka_partition not a number",
+            entry(
+                json!({"kafka_topic": topic, "kafka_partition": "zero"}),
+                json!({"kafka_offset": 1}),
+            ),
+        ),
+        (
+            "kafka_partition null",
+            entry(
+                json!({"kafka_topic": topic, "kafka_partition": null}),
+                json!({"kafka_offset": 1}),
+            ),
+        ),
+        (
+            "kafka_offset not a number",
+            entry(
+                json!({"kafka_topic": topic, "kafka_partition": 0}),
+                json!({"kafka_offset": "one"}),
+            ),
+        ),
+        (
+            "kafka_offset null",
+            entry(
+                json!({"kafka_topic": topic, "kafka_partition": 0}),
+                json!({"kafka_offset": null}),
+            ),
+        ),
+        (
+            "source-shaped",
+            entry(
+                json!({"server": "<topic.prefix>"}),
+                json!({"lsn": 100, "txId": 5}),
+            ),
+        ),
+        (
+            "source-shaped offset",
+            entry(
+                json!({"kafka_topic": topic, "kafka_partition": 0}),
+                json!({"lsn": 100}),
+            ),
+        ),
+    ] {
+        d.run(offsets(label, body));
+    }
+    d.run(offsets("valid", at(json!({"kafka_offset": 0}))));
+    d.run(Req::get(
+        "GET /connectors/{sink}/offsets (altered)",
+        &conn("/offsets"),
+    ));
+    d.run(offsets(
+        "string numbers",
+        entry(
+            json!({"kafka_topic": topic, "kafka_partition": "0"}),
+            json!({"kafka_offset": "1"}),
+        ),
+    ));
+    d.run(Req::get(
+        "GET /connectors/{sink}/offsets (altered again)",
+        &conn("/offsets"),
+    ));
+    d.run(offsets("offset null", at(Value::Null)));
+    d.run(Req::get(
+        "GET /connectors/{sink}/offsets (partition reset)",
+        &conn("/offsets"),
+    ));
+    d.run(offsets("valid, again", at(json!({"kafka_offset": 1}))));
+    d.run(Req::new(
+        "DELETE /connectors/{sink}/offsets",
+        "DELETE",
+        &conn("/offsets"),
+    ));
+    d.run(Req::get(
+        "GET /connectors/{sink}/offsets (reset)",
+        &conn("/offsets"),
+    ));
+
+    // Validation.
+    let validate = "/connector-plugins/FileStreamSinkConnector/config/validate";
+    let mut good = config.clone();
+    good["name"] = json!("validated-sink");
+    let keys: Vec<String> = good.as_object().unwrap().keys().cloned().collect();
+    let mut no_topics = good.clone();
+    no_topics.as_object_mut().unwrap().remove("topics");
+    let mut both = good.clone();
+    both["topics.regex"] = json!("rd.*");
+    for (label, body) in [
+        ("", &good),
+        (" (no topics)", &no_topics),
+        (" (topics and topics.regex)", &both),
+    ] {
+        d.run(
+            Req::new(
+                &format!("PUT /connector-plugins/{{sink}}/config/validate{label}"),
+                "PUT",
+                validate,
+            )
+            .json(body)
+            .project(validate_view(keys.clone())),
+        );
+    }
+
+    d.run(Req::new("DELETE /connectors/{sink}", "DELETE", &conn("")));
+    d.run(Req::get("GET /connectors/{sink} (deleted)", &conn("")));
 }
 
 #[test]
@@ -719,28 +1018,39 @@ fn rest_api_matches_kafka_connect() {
     });
 
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let sink = format!("{name}-sink");
+    let sink_file = |side: &str| dir.path().join(format!("sink_{side}.txt"));
     let mut cleanup = Cleanup {
         rt,
         db: Some(db),
         connect: connect.clone(),
-        name: name.clone(),
+        names: vec![name.clone(), sink.clone()],
         slots: vec![c_slot.clone(), t_slot.clone()],
         worker: None,
     };
     let worker = Worker::serve(&dir.path().join("data"));
     let tributary = worker.addr.clone();
     cleanup.worker = Some(worker);
-    // A connector of this name left on the reference worker by an interrupted run.
-    client::request(
-        &connect,
-        "DELETE",
-        &format!("/connectors/{name}"),
-        None,
-        b"",
-    );
+    // Connectors of these names left on the reference worker by an interrupted run.
+    for n in [&name, &sink] {
+        client::request(&connect, "DELETE", &format!("/connectors/{n}"), None, b"");
+    }
+    let (c_file, t_file) = (sink_file("c"), sink_file("t"));
     let mut d = Differ {
-        c: Side::new(&connect, &c_slot, &c_pub, &c_prefix),
-        t: Side::new(&tributary, &t_slot, &t_pub, &t_prefix),
+        c: Side::new(
+            &connect,
+            &c_slot,
+            &c_pub,
+            &c_prefix,
+            &c_file.display().to_string(),
+        ),
+        t: Side::new(
+            &tributary,
+            &t_slot,
+            &t_pub,
+            &t_prefix,
+            &t_file.display().to_string(),
+        ),
         requests: 0,
         equal: 0,
         allowed: 0,
@@ -867,6 +1177,9 @@ fn rest_api_matches_kafka_connect() {
         )
         .unordered(&["/offsets/*/partition", "/offsets/*/offset"]),
     );
+
+    // A sink on the source's topic, while it holds the source's one record.
+    sink_connector(&mut d, &sink);
 
     // Offsets cannot change while the connector runs.
     d.run(
