@@ -5,9 +5,11 @@
 //! connector configs, offsets, the `expand` and logger maps), value types, and values.
 //!
 //! Both sides run a connector of the same name on the same PostgreSQL database, each with its own
-//! slot, publication and topic prefix. Values that differ only because they name one side's own
-//! things (slot, publication, topic prefix, the worker's REST address as `worker_id`) are
-//! replaced by placeholders before comparing. Every other difference must be in [`ALLOWED`],
+//! slot, publication and topic prefix, and a sink (Connect's `FileStreamSinkConnector`, which
+//! `scripts/lib/java/kafka-pom.xml` puts on the reference's classpath) reading that topic into a
+//! file of its own. Values that differ only because they name one side's own things (slot,
+//! publication, topic prefix, sink file, the worker's REST address as `worker_id`) are replaced
+//! by placeholders before comparing. Every other difference must be in [`ALLOWED`],
 //! with its reason; anything else fails the test, listed with Connect's and Tributary's values.
 //! Connect applies pause, resume, stop and restarts asynchronously: both sides are polled until
 //! their states settle before the next comparison.
@@ -45,7 +47,7 @@ const ALLOWED: &[(&str, &str, &str)] = &[
         "**/last_modified",
         "when the level was set, by each worker's clock",
     ),
-    // Deliberate or known differences, each with a row in docs/compat.md (REST API).
+    // Deliberate or known differences, each with a row in docs/compat.md (REST API, Sink connectors).
     (
         "*",
         "**/database.password",
@@ -104,22 +106,22 @@ const ALLOWED: &[(&str, &str, &str)] = &[
     (
         "PUT /connector-plugins/{sink}/config/validate",
         "/configs/topics",
-        "Tributary's validate defines Connect's source framework properties only: a sink's topics has no ConfigKeyInfo, so a valid topics is not listed (docs/compat.md, REST API)",
+        "Tributary's validate defines Connect's source framework properties only: a sink's topics has no ConfigKeyInfo, so a valid topics is not listed (docs/compat.md, Sink connectors)",
     ),
     (
         "PUT /connector-plugins/{sink}/config/validate (*)",
         "/configs/topics*/definition",
-        "Tributary's validate defines Connect's source framework properties only: a sink's topics and topics.regex have no ConfigKeyInfo (definition null; their errors are listed and counted as Connect's) (docs/compat.md, REST API)",
+        "Tributary's validate defines Connect's source framework properties only: a sink's topics and topics.regex have no ConfigKeyInfo (definition null; their errors are listed and counted as Connect's) (docs/compat.md, Sink connectors)",
     ),
     (
         "PUT /connector-plugins/{sink}/config/validate (no topics)",
         "/configs/topics*/value/value",
-        "Connect shows the unset topics and topics.regex with their default (\"\"); Tributary, without their ConfigKeyInfo, shows null (docs/compat.md, REST API)",
+        "Connect shows the unset topics and topics.regex with their default (\"\"); Tributary, without their ConfigKeyInfo, shows null (docs/compat.md, Sink connectors)",
     ),
     (
         "PUT /connector-plugins/{sink}/config/validate*",
         "/warnings",
-        "Tributary's extra list of properties it accepts but does not act on; for a sink it also names topics and topics.regex, which it does act on (docs/compat.md, REST API)",
+        "Tributary's extra list of properties it accepts but does not act on; for a sink it also names topics and topics.regex, which it does act on (docs/compat.md, Sink connectors)",
     ),
     (
         "POST /connectors (invalid snapshot.mode)",
@@ -507,8 +509,8 @@ impl Differ {
             if let Some(trace) = failed(&cs) {
                 panic!(
                     "the reference Kafka Connect worker's task FAILED while waiting for {what}: \
-                     the reference environment cannot run Debezium's connector, so the REST \
-                     differential cannot compare (not a Tributary problem):\n{trace}"
+                     the reference environment cannot run the connector (Debezium's or Connect's \
+                     FileStream), so the REST differential cannot compare (not a Tributary problem):\n{trace}"
                 );
             }
             if let Some(trace) = failed(&ts) {
