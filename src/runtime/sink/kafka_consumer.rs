@@ -221,15 +221,28 @@ impl SinkConsumer for KafkaSide {
             for tp in &partitions {
                 tpl.add_partition(&tp.topic, tp.partition);
             }
-            let committed = consumer
-                .committed_offsets(tpl, REQUEST_TIMEOUT)
-                .map_err(|e| {
-                    error(
-                        Retry::Transient,
-                        "cannot read the group's committed offsets",
-                        Some(e),
-                    )
-                })?;
+            // A new group's coordinator is still being chosen or loaded for a moment: asked
+            // again at once (not after the runtime's 1 s backoff), for up to 10 s.
+            let started = Instant::now();
+            let committed = loop {
+                match consumer.committed_offsets(tpl.clone(), REQUEST_TIMEOUT) {
+                    Err(e)
+                        if coordinator_not_ready(&e)
+                            && started.elapsed() < Duration::from_secs(10) =>
+                    {
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    other => {
+                        break other.map_err(|e| {
+                            error(
+                                Retry::Transient,
+                                "cannot read the group's committed offsets",
+                                Some(e),
+                            )
+                        })?
+                    }
+                }
+            };
             let mut out = Positions::new();
             for e in committed.elements() {
                 if let Offset::Offset(n) = e.offset() {
@@ -332,4 +345,13 @@ impl SinkConsumer for KafkaSide {
                 )
             })
     }
+}
+
+/// Whether `e` says the group's coordinator is not ready yet (a new group, a moving coordinator).
+fn coordinator_not_ready(e: &rdkafka::error::KafkaError) -> bool {
+    use rdkafka::types::RDKafkaErrorCode as C;
+    matches!(
+        e.rdkafka_error_code(),
+        Some(C::NotCoordinator | C::CoordinatorLoadInProgress | C::CoordinatorNotAvailable)
+    )
 }
