@@ -253,7 +253,11 @@ fn plugin_def(class: &str) -> cdc_core::configdef::ConfigDef {
 pub fn plugin_config(class: &str) -> Option<Json> {
     let plugin = find_plugin(class)?;
     Some(match plugin.type_ {
-        "source" | "sink" => cdc_core::configdef::definition_json(&plugin_def(plugin.class)),
+        "source" => cdc_core::configdef::definition_json(&plugin_def(plugin.class)),
+        "sink" => cdc_core::configdef::definition_json_with(
+            cdc_core::configdef::connect_sink_framework_def(),
+            &plugin_def(plugin.class),
+        ),
         _ => json!([]),
     })
 }
@@ -306,7 +310,12 @@ pub fn validate(class: &str, config: &ConfigMap) -> Json {
     {
         p.message = connect_error_message(p);
     }
-    cdc_core::configdef::validate(&plugin_def(&name), &name, &config, &problems)
+    let framework = if is_sink(&config) {
+        cdc_core::configdef::connect_sink_framework_def()
+    } else {
+        cdc_core::configdef::connect_framework_def()
+    };
+    cdc_core::configdef::validate_with(framework, &plugin_def(&name), &name, &config, &problems)
 }
 
 /// A problem in Connect's words: `Invalid value X for configuration k: reason`.

@@ -104,24 +104,9 @@ const ALLOWED: &[(&str, &str, &str)] = &[
         "ConfigKeyInfo's position key: Kafka 4.x writes order_in_group, Connect up to 3.9 wrote order, which Tributary keeps",
     ),
     (
-        "PUT /connector-plugins/{sink}/config/validate",
-        "/configs/topics",
-        "Tributary's validate defines Connect's source framework properties only: a sink's topics has no ConfigKeyInfo, so a valid topics is not listed (docs/compat.md, Sink connectors)",
-    ),
-    (
-        "PUT /connector-plugins/{sink}/config/validate (*)",
-        "/configs/topics*/definition",
-        "Tributary's validate defines Connect's source framework properties only: a sink's topics and topics.regex have no ConfigKeyInfo (definition null; their errors are listed and counted as Connect's) (docs/compat.md, Sink connectors)",
-    ),
-    (
-        "PUT /connector-plugins/{sink}/config/validate (no topics)",
-        "/configs/topics*/value/value",
-        "Connect shows the unset topics and topics.regex with their default (\"\"); Tributary, without their ConfigKeyInfo, shows null (docs/compat.md, Sink connectors)",
-    ),
-    (
         "PUT /connector-plugins/{sink}/config/validate*",
         "/warnings",
-        "Tributary's extra list of properties it accepts but does not act on; for a sink it also names topics and topics.regex, which it does act on (docs/compat.md, Sink connectors)",
+        "Tributary's extra list of properties it accepts but does not act on (docs/compat.md, Sink connectors)",
     ),
     (
         "POST /connectors (invalid snapshot.mode)",

@@ -1,5 +1,5 @@
-//! Kafka Connect's own source connector properties (`ConnectorConfig` and
-//! `SourceConnectorConfig` in Connect 3.9), which `/config/validate` lists before the
+//! Kafka Connect's own connector properties (`ConnectorConfig` with `SourceConnectorConfig` or
+//! `SinkConnectorConfig` in Connect 3.9), which `/config/validate` lists before the
 //! connector's.
 
 use super::{ConfigDef, ConfigKey, ConfigType, Importance, Width};
@@ -252,6 +252,94 @@ pub fn connect_framework_def() -> ConfigDef {
         )
 }
 
+/// The source-only framework properties (`SourceConnectorConfig`'s).
+const SOURCE_ONLY: &[&str] = &[
+    "topic.creation.groups",
+    "exactly.once.support",
+    "transaction.boundary",
+    "transaction.boundary.interval.ms",
+    "offsets.storage.topic",
+];
+
+/// Connect's framework properties for a sink connector: the common ones, then
+/// `SinkConnectorConfig`'s `topics` and `topics.regex` (both at order 4 of "Common", as Connect
+/// defines them) and the dead-letter queue's.
+pub fn connect_sink_framework_def() -> ConfigDef {
+    use ConfigType::*;
+    use Importance::*;
+    let key = |name: &str, t: ConfigType, doc: &str, display: &str| {
+        ConfigKey::new(name, t, doc).display_name(display)
+    };
+    let mut def = connect_framework_def();
+    def.keys.retain(|k| !SOURCE_ONLY.contains(&k.name.as_str()));
+    def.define(
+        key(
+            "topics",
+            List,
+            "List of topics to consume, separated by commas.",
+            "Topics",
+        )
+        .default_value("")
+        .importance(High)
+        .group(COMMON, 4)
+        .width(Width::Long),
+    )
+    .define(
+        key(
+            "topics.regex",
+            String,
+            "Regular expression giving topics to consume. Only one of topics or topics.regex \
+             should be specified.",
+            "Topics regex",
+        )
+        .default_value("")
+        .importance(High)
+        .group(COMMON, 4)
+        .width(Width::Long),
+    )
+    .define(
+        key(
+            "errors.deadletterqueue.topic.name",
+            String,
+            "The name of the topic to be used as the dead letter queue (DLQ) for messages that \
+             result in an error when processed by this sink connector, or its transformations \
+             or converters. The topic name is blank by default, which means that no messages \
+             are to be recorded in the DLQ.",
+            "Dead Letter Queue Topic Name",
+        )
+        .default_value("")
+        .importance(Medium)
+        .group(ERRORS, 6)
+        .width(Width::Medium),
+    )
+    .define(
+        key(
+            "errors.deadletterqueue.topic.replication.factor",
+            Short,
+            "Replication factor used to create the dead letter queue topic when it doesn't \
+             already exist.",
+            "Dead Letter Queue Topic Replication Factor",
+        )
+        .default_value("3")
+        .importance(Medium)
+        .group(ERRORS, 7)
+        .width(Width::Medium),
+    )
+    .define(
+        key(
+            "errors.deadletterqueue.context.headers.enable",
+            Boolean,
+            "If true, add headers containing error context to the messages written to the dead \
+             letter queue.",
+            "Enable Error Context Headers",
+        )
+        .default_value("false")
+        .importance(Medium)
+        .group(ERRORS, 8)
+        .width(Width::Medium),
+    )
+}
+
 /// Prefixes of properties Connect reads for the framework (converter settings, transformation
 /// and predicate settings, client overrides, topic creation groups).
 const FRAMEWORK_PREFIXES: &[&str] = &[
@@ -267,8 +355,12 @@ const FRAMEWORK_PREFIXES: &[&str] = &[
     "admin.override.",
 ];
 
-/// Is this a property Connect, not the connector, reads?
+/// Is this a property Connect, not the connector, reads (for a source connector)?
 pub fn is_framework_property(name: &str) -> bool {
-    FRAMEWORK_PREFIXES.iter().any(|p| name.starts_with(p))
-        || connect_framework_def().key(name).is_some()
+    is_framework_property_of(&connect_framework_def(), name)
+}
+
+/// Is this a property Connect reads, given its framework definition (source or sink)?
+pub fn is_framework_property_of(framework: &ConfigDef, name: &str) -> bool {
+    FRAMEWORK_PREFIXES.iter().any(|p| name.starts_with(p)) || framework.key(name).is_some()
 }

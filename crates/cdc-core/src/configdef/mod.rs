@@ -19,7 +19,10 @@ use serde_json::{json, Value as Json};
 
 use crate::config::{is_secret, ConfigMap, ConfigProblem, HIDDEN};
 
-pub use framework::{connect_framework_def, is_framework_property};
+pub use framework::{
+    connect_framework_def, connect_sink_framework_def, is_framework_property,
+    is_framework_property_of,
+};
 pub use provider::ConfigProviders;
 
 /// `ConfigDef.Type`: how a property's string value is parsed.
@@ -261,8 +264,13 @@ fn key_info(key: &ConfigKey) -> Json {
 /// The body of `GET /connector-plugins/{plugin}/config`: the plugin's keys, then the source
 /// connector framework keys it does not define itself (as Connect 3.9 lists them).
 pub fn definition_json(def: &ConfigDef) -> Json {
+    definition_json_with(connect_framework_def(), def)
+}
+
+/// [`definition_json`] with the given framework keys (a sink's: [`connect_sink_framework_def`]).
+pub fn definition_json_with(framework: ConfigDef, def: &ConfigDef) -> Json {
     let mut keys: Vec<Json> = def.keys.iter().map(key_info).collect();
-    for k in connect_framework_def().keys {
+    for k in framework.keys {
         if def.key(&k.name).is_none() {
             keys.push(key_info(&k));
         }
@@ -365,7 +373,24 @@ pub fn validate(
     config: &ConfigMap,
     problems: &[ConfigProblem],
 ) -> Json {
-    let mut all = connect_framework_def();
+    validate_with(
+        connect_framework_def(),
+        def,
+        connector_class,
+        config,
+        problems,
+    )
+}
+
+/// [`validate`] with the given framework keys (a sink's: [`connect_sink_framework_def`]).
+pub fn validate_with(
+    framework: ConfigDef,
+    def: &ConfigDef,
+    connector_class: &str,
+    config: &ConfigMap,
+    problems: &[ConfigProblem],
+) -> Json {
+    let mut all = framework.clone();
     for k in &def.keys {
         all.insert(k.clone());
     }
@@ -423,7 +448,7 @@ pub fn validate(
                 "{name} is not supported yet by Tributary and is ignored"
             )),
             Some(_) => {}
-            None if is_framework_property(name) => {}
+            None if is_framework_property_of(&framework, name) => {}
             None => warnings.push(format!(
                 "{name} is not a property Tributary knows for {connector_class} and is ignored"
             )),
