@@ -9,7 +9,8 @@
 # then, timed:
 #   - the target's own limit: `COPY ... FROM` of the same rows (text format, from a file written
 #     beforehand by `COPY ... TO`) into a same-shaped table;
-#   - the JDBC sink (io.debezium.connector.jdbc.JdbcSinkConnector, insert.mode=upsert,
+#   - the JDBC sink (io.debezium.connector.jdbc.JdbcSinkConnector, insert.mode=upsert or
+#     BENCH_MODE,
 #     primary.key.mode=record_key, the table created by schema.evolution=basic) from the topic
 #     into an empty database, until the target holds ROWS rows;
 # and prints rows/s, the worker's peak RSS and CPU seconds, and the ratio to COPY.
@@ -30,6 +31,8 @@ source scripts/lib/kafka.sh
 source scripts/lib/connect.sh
 source bench/lib/peers.sh
 ROWS=${1:-1000000}
+# BENCH_MODE=insert measures insert.mode=insert (Debezium's default; COPY on our side).
+MODE=${BENCH_MODE:-upsert}
 work=$PWD/target/bench-jdbc
 mkdir -p "$work"
 command -v bc >/dev/null || { apt-get update -qq >/dev/null && apt-get install -y -qq bc >/dev/null; }
@@ -86,7 +89,7 @@ cat > "$work/sink.json" <<JSON
   "topics": "bench.public.items",
   "connection.url": "jdbc:postgresql://127.0.0.1:$TRIBUTARY_PG_PORT/bench_sink",
   "connection.username": "postgres", "connection.password": "postgres",
-  "insert.mode": "upsert", "primary.key.mode": "record_key", "schema.evolution": "basic"${BENCH_CONNECTOR_EXTRA:-}}}
+  "insert.mode": "$MODE", "primary.key.mode": "record_key", "schema.evolution": "basic"${BENCH_CONNECTOR_EXTRA:-}}}
 JSON
 t0=$(now)
 "$bin" standalone --listen 127.0.0.1:0 --data-dir "$work/data" --worker-config "$work/worker.properties" "$work/sink.json" > "$work/worker-sink.log" 2>&1 &
@@ -103,7 +106,7 @@ kill -TERM $pid; wait $pid || true; pid=
 
 printf '%-40s %9s %11s %9s %8s\n' "" seconds rows/s "peak RSS" "CPU s"
 printf '%-40s %9.2f %11.0f %9s %8s\n' "COPY FROM (text)" "$copy_s" "$(echo "$ROWS / $copy_s" | bc -l)" - -
-printf '%-40s %9.2f %11.0f %8sM %8s\n' "JDBC sink, upsert (from the embedded log)" "$sink_s" "$(echo "$ROWS / $sink_s" | bc -l)" "$rss" "$cpu"
+printf '%-40s %9.2f %11.0f %8sM %8s\n' "JDBC sink, $MODE (from the embedded log)" "$sink_s" "$(echo "$ROWS / $sink_s" | bc -l)" "$rss" "$cpu"
 printf 'ratio JDBC sink / COPY FROM (rows/s): %.2f\n' "$(echo "$copy_s / $sink_s" | bc -l)"
 
 [ "${BENCH_DEBEZIUM:-1}" = 0 ] && exit 0
@@ -153,4 +156,4 @@ printf 'rows in the targets: tributary %s, Debezium %s (of %s)\n' \
 peers_header rows
 peers_row "Debezium JDBC sink 3.6.0 on Connect" "$ROWS" "$dbz_s" "$dbz_rss" "$dbz_cpu"
 peers_row "tributary JDBC sink on Kafka" "$ROWS" "$trib_s" "$trib_rss" "$trib_cpu"
-peers_ratios "JDBC sink, upsert, until the table holds every row" "$dbz_s" "$dbz_rss" "$dbz_cpu" "$trib_s" "$trib_rss" "$trib_cpu"
+peers_ratios "JDBC sink, $MODE, until the table holds every row" "$dbz_s" "$dbz_rss" "$dbz_cpu" "$trib_s" "$trib_rss" "$trib_cpu"
