@@ -36,7 +36,10 @@ use redb::{ReadableTable, TableDefinition};
 
 use super::format;
 use super::retention::{CleanerDefaults, Compaction, TopicConfig};
-use super::store::{storage, CHUNKS, CHUNK_BYTES, CHUNK_INFO, TOPICS, TOPIC_CONFIGS};
+use super::store::{
+    chunk_infos, chunk_tables, open_if_exists, storage, CHUNKS, CHUNK_BYTES, CHUNK_INFO, TOPICS,
+    TOPIC_CONFIGS,
+};
 use super::{EmbeddedLog, LogError, Payload, StoredRecord, StoredRecordRef};
 
 /// Topic id → the first offset not compacted yet.
@@ -133,10 +136,9 @@ impl EmbeddedLog {
         let topics = txn
             .open_table(TOPICS)
             .map_err(storage("opening the topics table"))?;
-        let configs = match txn.open_table(TOPIC_CONFIGS) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(storage("opening the topic configs table")(e)),
+        let context = "opening the topic configs table";
+        let Some(configs) = open_if_exists(&txn, TOPIC_CONFIGS, context)? else {
+            return Ok(Vec::new());
         };
         let mut out = Vec::new();
         for entry in configs.iter().map_err(storage("listing topic configs"))? {
@@ -173,27 +175,18 @@ impl EmbeddedLog {
         let chunks_table = txn
             .open_table(CHUNKS)
             .map_err(storage("opening the chunks table"))?;
-        let checkpoint = match txn.open_table(CLEANER_CHECKPOINTS) {
-            Ok(t) => t
+        let context = "opening the cleaner checkpoints table";
+        let checkpoint = match open_if_exists(&txn, CLEANER_CHECKPOINTS, context)? {
+            Some(t) => t
                 .get(id)
                 .map_err(storage("reading a cleaner checkpoint"))?
                 .map_or(0, |v| v.value()),
-            Err(redb::TableError::TableDoesNotExist(_)) => 0,
-            Err(e) => return Err(storage("opening the cleaner checkpoints table")(e)),
+            None => 0,
         };
-        let mut chunks: Vec<ChunkRef> = Vec::new();
-        for entry in info
-            .range((id, 0)..=(id, u64::MAX))
-            .map_err(storage("reading chunk info"))?
-        {
-            let (k, v) = entry.map_err(storage("reading chunk info"))?;
-            let (len, max_ts) = v.value();
-            chunks.push(ChunkRef {
-                key: k.value().1,
-                len,
-                max_ts,
-            });
-        }
+        let chunks: Vec<ChunkRef> = chunk_infos(&info, id)?
+            .into_iter()
+            .map(|(key, len, max_ts)| ChunkRef { key, len, max_ts })
+            .collect();
         // Never the newest chunk (Kafka's active segment); nor, from the first chunk with a
         // record younger than min.compaction.lag.ms, any later one.
         let Some((active, old)) = chunks.split_last() else {
@@ -326,31 +319,14 @@ impl EmbeddedLog {
             return Ok(());
         }
         let replacement = encode_chunks(&run.kept);
-        let db = self.writable()?;
-        let _w = self
-            .inner
-            .writer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let txn = db
-            .begin_write()
-            .map_err(storage("starting a write transaction"))?;
-        {
-            let topics = txn
-                .open_table(TOPICS)
-                .map_err(storage("opening the topics table"))?;
-            let mut chunks = txn
-                .open_table(CHUNKS)
-                .map_err(storage("opening the chunks table"))?;
-            let mut info = txn
-                .open_table(CHUNK_INFO)
-                .map_err(storage("opening the chunk info table"))?;
+        let committed = self.write_txn("committing a compaction", |txn| {
+            let (topics, mut chunks, mut info) = chunk_tables(txn)?;
             let same_topic = topics
                 .get(name)
                 .map_err(storage("reading a topic"))?
                 .is_some_and(|t| t.value().0 == id);
             if !same_topic {
-                return Ok(()); // Changed since the plan (cannot happen with one sweep at a time).
+                return Ok(None); // Changed since the plan (cannot happen with one sweep at a time).
             }
             for c in &run.sources {
                 let now = info
@@ -358,7 +334,7 @@ impl EmbeddedLog {
                     .map_err(storage("reading chunk info"))?
                     .map(|v| v.value());
                 if now != Some((c.len, c.max_ts)) {
-                    return Ok(()); // The transaction is dropped, so nothing changes.
+                    return Ok(None); // The transaction is dropped, so nothing changes.
                 }
             }
             for c in &run.sources {
@@ -379,8 +355,11 @@ impl EmbeddedLog {
             }
             #[cfg(test)]
             crash_point::reached(self.dir(), "inserted");
+            Ok(Some(()))
+        })?;
+        if committed.is_none() {
+            return Ok(());
         }
-        txn.commit().map_err(storage("committing a compaction"))?;
         outcome.rewrote = true;
         outcome.bytes_before += run.sources.iter().map(|c| c.len).sum::<u64>();
         outcome.bytes_after += replacement.iter().map(|c| c.1.len() as u64).sum::<u64>();
@@ -388,24 +367,15 @@ impl EmbeddedLog {
     }
 
     fn set_checkpoint(&self, id: u32, offset: u64) -> Result<(), LogError> {
-        let db = self.writable()?;
-        let _w = self
-            .inner
-            .writer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let txn = db
-            .begin_write()
-            .map_err(storage("starting a write transaction"))?;
-        {
+        self.write_txn("committing a cleaner checkpoint", |txn| {
             let mut t = txn
                 .open_table(CLEANER_CHECKPOINTS)
                 .map_err(storage("opening the cleaner checkpoints table"))?;
             t.insert(id, offset)
                 .map_err(storage("writing a cleaner checkpoint"))?;
-        }
-        txn.commit()
-            .map_err(storage("committing a cleaner checkpoint"))
+            Ok(Some(()))
+        })?;
+        Ok(())
     }
 }
 

@@ -27,7 +27,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use cdc_core::SourceOffset;
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
@@ -84,7 +84,7 @@ pub struct EmbeddedLog {
 pub(super) struct Inner {
     dir: PathBuf,
     db: Db,
-    pub(super) writer: Mutex<Writer>,
+    writer: Mutex<Writer>,
     buffers: Mutex<Buffers>,
     /// Appends waiting to be committed.
     commits: Mutex<CommitQueue>,
@@ -230,6 +230,58 @@ pub(super) fn storage<E: Into<redb::Error>>(context: &'static str) -> impl FnOnc
     }
 }
 
+/// `table` in a read transaction, `None` when it was never created (`context` names a failure).
+pub(super) fn open_if_exists<K: redb::Key + 'static, V: redb::Value + 'static>(
+    txn: &redb::ReadTransaction,
+    table: TableDefinition<'_, K, V>,
+    context: &'static str,
+) -> Result<Option<redb::ReadOnlyTable<K, V>>, LogError> {
+    match txn.open_table(table) {
+        Ok(t) => Ok(Some(t)),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(e) => Err(storage(context)(e)),
+    }
+}
+
+/// The tables a change to a topic's chunks writes: `topics`, `chunks`, `chunk_info`.
+pub(super) type ChunkTables<'t> = (
+    redb::Table<'t, &'static str, (u32, u64, u64)>,
+    redb::Table<'t, (u32, u64), &'static [u8]>,
+    redb::Table<'t, (u32, u64), (u64, i64)>,
+);
+
+/// Opens [`ChunkTables`] in `txn`, in that order.
+pub(super) fn chunk_tables(txn: &redb::WriteTransaction) -> Result<ChunkTables<'_>, LogError> {
+    let topics = txn
+        .open_table(TOPICS)
+        .map_err(storage("opening the topics table"))?;
+    let chunks = txn
+        .open_table(CHUNKS)
+        .map_err(storage("opening the chunks table"))?;
+    let info = txn
+        .open_table(CHUNK_INFO)
+        .map_err(storage("opening the chunk info table"))?;
+    Ok((topics, chunks, info))
+}
+
+/// Topic `id`'s chunks as `chunk_info` lists them, oldest first: (first offset, stored bytes,
+/// newest record's timestamp).
+pub(super) fn chunk_infos(
+    info: &impl ReadableTable<(u32, u64), (u64, i64)>,
+    id: u32,
+) -> Result<Vec<(u64, u64, i64)>, LogError> {
+    let mut chunks = Vec::new();
+    for entry in info
+        .range((id, 0)..=(id, u64::MAX))
+        .map_err(storage("reading chunk info"))?
+    {
+        let (k, v) = entry.map_err(storage("reading chunk info"))?;
+        let (len, max_ts) = v.value();
+        chunks.push((k.value().1, len, max_ts));
+    }
+    Ok(chunks)
+}
+
 /// redb's page cache (`Builder::set_cache_size`).
 const CACHE_BYTES: usize = 32 << 20;
 
@@ -316,6 +368,47 @@ impl EmbeddedLog {
             Db::ReadOnly(db) => db.begin_read(),
         }
         .map_err(storage("starting a read transaction"))
+    }
+
+    /// The writer lock: every write transaction holds it from before it begins until after it
+    /// commits, and with it the writer's view of the topics.
+    fn lock_writer(&self) -> MutexGuard<'_, Writer> {
+        self.inner
+            .writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` in one write transaction under the writer lock, taken for it, and commits the
+    /// transaction when `f` returns `Some` (`commit` names a failed commit). With `None` or an
+    /// error the transaction is dropped: nothing changes.
+    pub(super) fn write_txn<T>(
+        &self,
+        commit: &'static str,
+        f: impl FnOnce(&redb::WriteTransaction) -> Result<Option<T>, LogError>,
+    ) -> Result<Option<T>, LogError> {
+        self.writable()?;
+        let w = self.lock_writer();
+        self.write_txn_locked(&w, commit, f)
+    }
+
+    /// [`Self::write_txn`] for a caller that holds the writer lock (`_locked`, its guarded
+    /// view) until after the commit.
+    fn write_txn_locked<T>(
+        &self,
+        _locked: &Writer,
+        commit: &'static str,
+        f: impl FnOnce(&redb::WriteTransaction) -> Result<Option<T>, LogError>,
+    ) -> Result<Option<T>, LogError> {
+        let txn = self
+            .writable()?
+            .begin_write()
+            .map_err(storage("starting a write transaction"))?;
+        let Some(out) = f(&txn)? else {
+            return Ok(None);
+        };
+        txn.commit().map_err(storage(commit))?;
+        Ok(Some(out))
     }
 
     fn check_version(&self, file: &Path) -> Result<(), LogError> {
@@ -556,11 +649,7 @@ impl EmbeddedLog {
         if live.is_empty() {
             return results;
         }
-        let mut w = self
-            .inner
-            .writer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut w = self.lock_writer();
         match self.write_jobs(&mut w, &live) {
             Ok(offsets) => {
                 results.extend(
@@ -602,15 +691,11 @@ impl EmbeddedLog {
         w: &mut Writer,
         jobs: &[(u64, CommitJob)],
     ) -> Result<Vec<Vec<u64>>, LogError> {
-        let db = self.writable()?;
         let mut next_id = w.next_id;
         // The topics' positions as the jobs before the current one leave them.
         let mut moved: HashMap<&str, TopicState> = HashMap::new();
         let mut all_offsets = Vec::with_capacity(jobs.len());
-        let txn = db
-            .begin_write()
-            .map_err(storage("starting a write transaction"))?;
-        {
+        self.write_txn_locked(w, "committing an append", |txn| {
             let mut chunks = txn
                 .open_table(CHUNKS)
                 .map_err(storage("opening the chunks table"))?;
@@ -676,8 +761,8 @@ impl EmbeddedLog {
                 }
                 all_offsets.push(firsts);
             }
-        }
-        txn.commit().map_err(storage("committing an append"))?;
+            Ok(Some(()))
+        })?;
 
         // Durable: publish the new topic positions.
         w.next_id = next_id;
@@ -783,10 +868,8 @@ impl EmbeddedLog {
         context: &'static str,
     ) -> Result<Option<Vec<u8>>, LogError> {
         let txn = self.begin_read()?;
-        let table = match txn.open_table(table) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-            Err(e) => return Err(storage(context)(e)),
+        let Some(table) = open_if_exists(&txn, table, context)? else {
+            return Ok(None);
         };
         let row = table.get(key).map_err(storage(context))?;
         Ok(row.map(|v| v.value().to_vec()))
@@ -823,10 +906,9 @@ impl EmbeddedLog {
     /// Every stored connector (name, the herder's JSON), by name.
     pub fn connector_configs(&self) -> Result<Vec<(String, Vec<u8>)>, LogError> {
         let txn = self.begin_read()?;
-        let table = match txn.open_table(CONNECTOR_CONFIGS) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(storage("opening the connector configs table")(e)),
+        let context = "opening the connector configs table";
+        let Some(table) = open_if_exists(&txn, CONNECTOR_CONFIGS, context)? else {
+            return Ok(Vec::new());
         };
         let mut out = Vec::new();
         for entry in table.iter().map_err(storage("listing connector configs"))? {
@@ -855,10 +937,9 @@ impl EmbeddedLog {
     /// Every row of the embedded Schema Registry's table, by key.
     pub fn registry_rows(&self) -> Result<Vec<(String, Vec<u8>)>, LogError> {
         let txn = self.begin_read()?;
-        let table = match txn.open_table(SCHEMA_REGISTRY) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(storage("opening the schema registry table")(e)),
+        let context = "opening the schema registry table";
+        let Some(table) = open_if_exists(&txn, SCHEMA_REGISTRY, context)? else {
+            return Ok(Vec::new());
         };
         let mut out = Vec::new();
         for entry in table
@@ -903,22 +984,13 @@ impl EmbeddedLog {
         table: TableDefinition<'_, &str, &[u8]>,
         f: impl FnOnce(&mut redb::Table<'_, &str, &[u8]>) -> Result<(), LogError>,
     ) -> Result<(), LogError> {
-        let db = self.writable()?;
-        let _w = self
-            .inner
-            .writer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let txn = db
-            .begin_write()
-            .map_err(storage("starting a write transaction"))?;
-        {
+        self.write_txn("committing a table write", |txn| {
             let mut table = txn
                 .open_table(table)
                 .map_err(storage("opening a table for writing"))?;
-            f(&mut table)?;
-        }
-        txn.commit().map_err(storage("committing a table write"))
+            f(&mut table).map(Some)
+        })?;
+        Ok(())
     }
 
     /// A handle on the same log whose appends create new topics with `rules` (a source
@@ -950,10 +1022,9 @@ impl EmbeddedLog {
         {
             return Ok(None);
         }
-        let configs = match txn.open_table(TOPIC_CONFIGS) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Some(TopicConfig::default())),
-            Err(e) => return Err(storage("opening the topic configs table")(e)),
+        let context = "opening the topic configs table";
+        let Some(configs) = open_if_exists(&txn, TOPIC_CONFIGS, context)? else {
+            return Ok(Some(TopicConfig::default()));
         };
         let stored = configs
             .get(topic)
@@ -1067,7 +1138,7 @@ impl EmbeddedLog {
         defaults: &RetentionDefaults,
         now_ms: i64,
     ) -> Result<SweepReport, LogError> {
-        let db = self.writable()?;
+        self.writable()?;
         let mut report = SweepReport::default();
         for (name, id, doomed, new_starts) in self.retention_plan(defaults, now_ms)? {
             let mut deleted_bytes = 0u64;
@@ -1078,48 +1149,35 @@ impl EmbeddedLog {
                 .zip(new_starts.chunks(RETENTION_BATCH))
             {
                 let new_start = *starts.last().unwrap_or(&0);
-                let mut w = self
-                    .inner
-                    .writer
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                let txn = db
-                    .begin_write()
-                    .map_err(storage("starting a write transaction"))?;
-                let (start, next) = {
-                    let mut topics = txn
-                        .open_table(TOPICS)
-                        .map_err(storage("opening the topics table"))?;
-                    let mut chunks = txn
-                        .open_table(CHUNKS)
-                        .map_err(storage("opening the chunks table"))?;
-                    let mut info = txn
-                        .open_table(CHUNK_INFO)
-                        .map_err(storage("opening the chunk info table"))?;
-                    let (tid, start, next) = topics
-                        .get(name.as_str())
-                        .map_err(storage("reading a topic"))?
-                        .ok_or_else(|| LogError::UnknownTopic(name.clone()))?
-                        .value();
-                    if tid != id || new_start <= start || new_start > next {
-                        // Changed since the plan (cannot happen with one sweep at a time).
-                        break;
-                    }
-                    for &(first, len) in batch {
-                        chunks
-                            .remove((id, first))
-                            .map_err(storage("deleting records"))?;
-                        info.remove((id, first))
-                            .map_err(storage("deleting records"))?;
-                        deleted_bytes += len;
-                    }
-                    topics
-                        .insert(name.as_str(), (id, new_start, next))
-                        .map_err(storage("updating a topic"))?;
-                    (start, next)
+                let mut w = self.lock_writer();
+                let deleted =
+                    self.write_txn_locked(&w, "committing a retention deletion", |txn| {
+                        let (mut topics, mut chunks, mut info) = chunk_tables(txn)?;
+                        let (tid, start, next) = topics
+                            .get(name.as_str())
+                            .map_err(storage("reading a topic"))?
+                            .ok_or_else(|| LogError::UnknownTopic(name.clone()))?
+                            .value();
+                        if tid != id || new_start <= start || new_start > next {
+                            // Changed since the plan (cannot happen with one sweep at a time).
+                            return Ok(None);
+                        }
+                        for &(first, len) in batch {
+                            chunks
+                                .remove((id, first))
+                                .map_err(storage("deleting records"))?;
+                            info.remove((id, first))
+                                .map_err(storage("deleting records"))?;
+                            deleted_bytes += len;
+                        }
+                        topics
+                            .insert(name.as_str(), (id, new_start, next))
+                            .map_err(storage("updating a topic"))?;
+                        Ok(Some((start, next)))
+                    })?;
+                let Some((start, next)) = deleted else {
+                    break;
                 };
-                txn.commit()
-                    .map_err(storage("committing a retention deletion"))?;
                 if let Some(s) = w.topics.get_mut(name.as_str()) {
                     s.start = new_start;
                 }
@@ -1177,15 +1235,7 @@ impl EmbeddedLog {
             if limits.unlimited() {
                 continue;
             }
-            let mut chunks: Vec<(u64, u64, i64)> = Vec::new();
-            for entry in info
-                .range((id, 0)..=(id, u64::MAX))
-                .map_err(storage("reading chunk info"))?
-            {
-                let (k, v) = entry.map_err(storage("reading chunk info"))?;
-                let (len, max_ts) = v.value();
-                chunks.push((k.value().1, len, max_ts));
-            }
+            let chunks = chunk_infos(&info, id)?;
             let mut total: u64 = chunks.iter().map(|c| c.1).sum();
             let mut doomed = Vec::new();
             let mut starts = Vec::new();

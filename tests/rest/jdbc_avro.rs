@@ -7,47 +7,12 @@
 //! The second version registers under the registry's default BACKWARD level (a table with
 //! numeric columns: decimals).
 
-use std::time::{Duration, Instant};
-
 use super::client::Standalone;
-use super::jdbc_sink::create_jdbc_sink;
+use super::jdbc_sink::{create_jdbc_sink, wait_equal};
 use super::state;
 use crate::support::PgFixture;
 
 const AVRO: &str = "io.confluent.connect.avro.AvroConverter";
-
-/// Every row as text, ordered by id (`columns` may cast).
-async fn rows(db: &PgFixture, table: &str, columns: &str) -> Vec<String> {
-    let sql = format!("SELECT ({columns})::text FROM {table} ORDER BY id");
-    match db.client.query(&sql, &[]).await {
-        Ok(rows) => rows.iter().map(|r| r.get::<_, String>(0)).collect(),
-        Err(_) => Vec::new(),
-    }
-}
-
-async fn wait_equal(
-    src: &PgFixture,
-    dst: &PgFixture,
-    target: &str,
-    columns: &str,
-    log: &dyn Fn() -> String,
-) {
-    let start = Instant::now();
-    loop {
-        let want = rows(src, "items", columns).await;
-        assert!(!want.is_empty(), "the source query failed: {columns}");
-        let got = rows(dst, target, columns).await;
-        if want == got {
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "target differs from source after 30 s:\nsource {want:?}\ntarget {got:?}\nlog:\n{}",
-            log()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_jdbc_sink_reads_avro_written_by_the_postgresql_source() {

@@ -35,8 +35,9 @@ impl Backend {
     }
 }
 
-/// Every row as text, ordered by id: what the comparison reads on both sides.
-async fn rows(db: &PgFixture, table: &str, columns: &str) -> Vec<String> {
+/// Every row as text, ordered by id (`columns` may cast): what the comparison reads on both
+/// sides.
+pub(crate) async fn rows(db: &PgFixture, table: &str, columns: &str) -> Vec<String> {
     let sql = format!("SELECT ({columns})::text FROM {table} ORDER BY id");
     match db.client.query(&sql, &[]).await {
         Ok(rows) => rows.iter().map(|r| r.get::<_, String>(0)).collect(),
@@ -44,7 +45,9 @@ async fn rows(db: &PgFixture, table: &str, columns: &str) -> Vec<String> {
     }
 }
 
-async fn wait_equal(
+/// Waits (30 s at most) until `columns` of `dst`'s `target` table read as those of `src`'s
+/// `items`, which must not be empty.
+pub(crate) async fn wait_equal(
     src: &PgFixture,
     dst: &PgFixture,
     target: &str,
@@ -54,6 +57,7 @@ async fn wait_equal(
     let start = Instant::now();
     loop {
         let want = rows(src, "items", columns).await;
+        assert!(!want.is_empty(), "the source query failed: {columns}");
         let got = rows(dst, target, columns).await;
         if want == got {
             return;

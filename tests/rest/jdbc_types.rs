@@ -79,14 +79,11 @@ async fn column(
         .map_err(|e| e.to_string())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_golden_type_family_replicates_postgresql_to_postgresql() {
-    let src = PgFixture::start("jdbc_types_src").await;
-    let dst = PgFixture::start("jdbc_types_dst").await;
-    dst.exec("CREATE EXTENSION IF NOT EXISTS hstore").await;
-    let rows = FAMILIES.iter().map(|f| f.3.len()).max().unwrap_or(0);
+/// Creates table `t` in `src`: `id`, then a column `c_{family}` of each family's type (after
+/// the family's setup statement, if any).
+pub(crate) async fn create_table(src: &PgFixture, families: &[(&str, &str, &str, &[&str])]) {
     let mut ddl = String::from("CREATE TABLE t (id int PRIMARY KEY");
-    for (name, setup, ty, _) in FAMILIES {
+    for (name, setup, ty, _) in families {
         if !setup.is_empty() && !setup.starts_with("SET ") {
             src.exec(setup).await;
         }
@@ -94,24 +91,37 @@ async fn every_golden_type_family_replicates_postgresql_to_postgresql() {
     }
     ddl.push(')');
     src.exec(&ddl).await;
-    // Rows 0..rows snapshotted, rows 100.. streamed: value i of every family (NULL past its
-    // list).
-    let insert = |base: usize| {
-        let mut sql = String::new();
-        for i in 0..rows {
-            let values: Vec<String> = FAMILIES
-                .iter()
-                .map(|f| f.3.get(i).map_or("NULL".to_owned(), |v| (*v).to_owned()))
-                .collect();
-            sql.push_str(&format!(
-                "INSERT INTO t VALUES ({}, {});",
-                base + i,
-                values.join(", ")
-            ));
-        }
-        sql
-    };
-    src.exec(&insert(0)).await;
+}
+
+/// `INSERT INTO t` statements of rows `base..`, one per value of the longest of `lists` (one
+/// list per column after `id`): row `base + i` holds value `i` of every list (NULL past its end).
+pub(crate) fn inserts<'v>(lists: &[impl AsRef<[&'v str]>], base: usize) -> String {
+    let rows = lists.iter().map(|l| l.as_ref().len()).max().unwrap_or(0);
+    let mut sql = String::new();
+    for i in 0..rows {
+        let values: Vec<&str> = lists
+            .iter()
+            .map(|l| l.as_ref().get(i).copied().unwrap_or("NULL"))
+            .collect();
+        sql.push_str(&format!(
+            "INSERT INTO t VALUES ({}, {});",
+            base + i,
+            values.join(", ")
+        ));
+    }
+    sql
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_golden_type_family_replicates_postgresql_to_postgresql() {
+    let src = PgFixture::start("jdbc_types_src").await;
+    let dst = PgFixture::start("jdbc_types_dst").await;
+    dst.exec("CREATE EXTENSION IF NOT EXISTS hstore").await;
+    let rows = FAMILIES.iter().map(|f| f.3.len()).max().unwrap_or(0);
+    create_table(&src, FAMILIES).await;
+    // Rows 0..rows snapshotted, rows 100.. streamed.
+    let lists: Vec<&[&str]> = FAMILIES.iter().map(|f| f.3).collect();
+    src.exec(&inserts(&lists, 0)).await;
 
     let worker = Standalone::new(
         "offset.flush.interval.ms=100\n",
@@ -129,7 +139,7 @@ async fn every_golden_type_family_replicates_postgresql_to_postgresql() {
             ("schema.evolution", "basic"),
         ],
     );
-    src.exec(&insert(100)).await;
+    src.exec(&inserts(&lists, 100)).await;
 
     let target = "test_public_t";
     let start = Instant::now();

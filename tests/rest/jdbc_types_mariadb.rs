@@ -12,6 +12,7 @@ use mysql_async::prelude::Queryable;
 use serde_json::json;
 
 use super::client::Standalone;
+use super::jdbc_types::{create_table, inserts};
 use crate::my_support::MyFixture;
 use crate::support::PgFixture;
 
@@ -105,31 +106,8 @@ async fn every_golden_type_family_replicates_postgresql_to_mariadb() {
         .map(|(name, _, _, values)| values.iter().copied().filter(|v| held(name, v)).collect())
         .collect();
     let rows = lists.iter().map(Vec::len).max().unwrap_or(0);
-    let mut ddl = String::from("CREATE TABLE t (id int PRIMARY KEY");
-    for (name, setup, ty, _) in FAMILIES {
-        if !setup.is_empty() && !setup.starts_with("SET ") {
-            src.exec(setup).await;
-        }
-        ddl.push_str(&format!(", c_{name} {ty}"));
-    }
-    ddl.push(')');
-    src.exec(&ddl).await;
-    let insert = |base: usize| {
-        let mut sql = String::new();
-        for i in 0..rows {
-            let values: Vec<String> = lists
-                .iter()
-                .map(|l| l.get(i).map_or("NULL".to_owned(), |v| (*v).to_owned()))
-                .collect();
-            sql.push_str(&format!(
-                "INSERT INTO t VALUES ({}, {});",
-                base + i,
-                values.join(", ")
-            ));
-        }
-        sql
-    };
-    src.exec(&insert(0)).await;
+    create_table(&src, FAMILIES).await;
+    src.exec(&inserts(&lists, 0)).await;
 
     let worker = Standalone::new(
         "offset.flush.interval.ms=100\n",
@@ -153,7 +131,7 @@ async fn every_golden_type_family_replicates_postgresql_to_mariadb() {
         }}),
     );
     assert_eq!(created.status, 201, "{}", created.body);
-    src.exec(&insert(100)).await;
+    src.exec(&inserts(&lists, 100)).await;
 
     let target = "test_public_t";
     let start = Instant::now();
