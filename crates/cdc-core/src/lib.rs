@@ -18,6 +18,7 @@
 //! This crate names no database or Kafka driver type.
 
 pub mod avro;
+pub mod calendar;
 pub mod config;
 pub mod configdef;
 pub mod decimal;
