@@ -790,6 +790,17 @@ mod tests {
         c
     }
 
+    /// What Tributary's own JDBC sink writes into a MariaDB target that is also captured: its
+    /// DDL must parse here (the sink leaves out MariaDB's `ADD COLUMN IF NOT EXISTS`).
+    #[test]
+    fn the_jdbc_sinks_ddl_applies() {
+        let c = cat(&[
+            "CREATE TABLE IF NOT EXISTS `t` (`id` integer NOT NULL, `v` longtext NULL, PRIMARY KEY (`id`))",
+            "ALTER TABLE `t` ADD COLUMN `note` longtext NULL, ADD COLUMN `a\"; drop table x; --` longtext NULL",
+        ]);
+        assert_eq!(names(&c, "t"), ["id", "v", "note", "a\"; drop table x; --"]);
+    }
+
     fn names(c: &Catalog, t: &str) -> Vec<String> {
         c.table(&TableId::new("inv", t))
             .unwrap()

@@ -33,8 +33,9 @@ pub fn classify(e: &mysql_async::Error) -> WriteError {
             );
             match s.code {
                 // Deadlock, lock wait timeout, too many connections, shutdown in progress,
-                // connection killed, read-only while failing over, query interrupted.
-                1213 | 1205 | 1040 | 1053 | 1927 | 1290 | 1317 | 3024 => {
+                // connection killed, read-only while failing over, query interrupted, and a
+                // column another task added first (the retry looks the table up again).
+                1213 | 1205 | 1040 | 1053 | 1927 | 1290 | 1317 | 3024 | 1060 => {
                     WriteError::Transient(message)
                 }
                 // Null in a NOT NULL column, duplicate key, out of range, truncated, bad

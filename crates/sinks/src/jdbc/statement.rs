@@ -11,7 +11,7 @@
 //! | update | `UPDATE t SET "v" = $1 WHERE "k" = $2` | same |
 //! | delete | one row: `DELETE FROM t WHERE "k" = $1`; several: `WHERE "k" IN ($1, $2)` or `WHERE ("a", "b") IN (($1, $2), ($3, $4))` | same |
 //! | create | `CREATE TABLE IF NOT EXISTS t ("k" integer NOT NULL, "v" text NULL, PRIMARY KEY ("k"))` | same |
-//! | add columns | `ALTER TABLE t ADD COLUMN IF NOT EXISTS "c" smallint NULL, ...` | MariaDB the same; MySQL without `IF NOT EXISTS` (it has none) |
+//! | add columns | `ALTER TABLE t ADD COLUMN IF NOT EXISTS "c" smallint NULL, ...` | without `IF NOT EXISTS` (MySQL has none; MariaDB's breaks MySQL-grammar binlog parsers) |
 //! | truncate | `TRUNCATE TABLE t` | same |
 //!
 //! Deviations: Debezium's batches are JDBC batches of one-row statements; ours are multi-row
@@ -472,8 +472,11 @@ pub fn add_columns(
         return Err(StatementError::NoColumns);
     }
     let add = match d {
-        Dialect::Postgres | Dialect::MariaDb => "ADD COLUMN IF NOT EXISTS ",
-        Dialect::MySql => "ADD COLUMN ",
+        Dialect::Postgres => "ADD COLUMN IF NOT EXISTS ",
+        // MariaDB has IF NOT EXISTS, but a CDC source on the same server parsing its binlog
+        // with a MySQL grammar (Tributary's own) fails on it; the writer looks the columns up
+        // first, and a race with another task is a duplicate-column error that is retried.
+        Dialect::MySql | Dialect::MariaDb => "ADD COLUMN ",
     };
     let mut q = Sql::new(d);
     q.s("ALTER TABLE ")
