@@ -218,10 +218,8 @@ async fn run_until_stopped(
                         shutdown,
                     )
                     .await?;
-                let converters = converters
-                    .as_mut()
-                    .ok_or_else(|| ConnectorError::fatal_msg("the sink converters were lost"))?;
-                Polled::new(name, batch, &*consumer, converters, &settings.errors)
+                let positions = consumer.positions();
+                Polled::convert(name, batch, positions, &mut converters, &settings.errors).await?
             }
         };
         if !polled.batch.is_empty() {
@@ -259,7 +257,7 @@ async fn run_until_stopped(
                 }
                 let positions = consumer.positions();
                 let polled =
-                    Polled::off_thread(name, batch, positions, &mut converters, &settings.errors)
+                    Polled::convert(name, batch, positions, &mut converters, &settings.errors)
                         .await?;
                 Ok::<_, ConnectorError>(Some(polled))
             };
@@ -333,29 +331,23 @@ struct Polled {
 }
 
 impl Polled {
-    fn new(
-        name: &str,
-        batch: Vec<Consumed>,
-        consumer: &dyn SinkConsumer,
-        converters: &mut SinkConverters,
-        errors: &ErrorSettings,
-    ) -> Self {
-        Polled {
-            positions: consumer.positions(),
-            converted: convert(name, &batch, converters, errors),
-            batch,
-        }
-    }
-
-    /// [`Polled::new`] on a blocking thread, so converting runs beside the task's `put`
-    /// rather than in turns with it. The converters go there and come back.
-    async fn off_thread(
+    /// Converts `batch` (read up to `positions`) on a blocking thread, so converting runs
+    /// beside the task's `put` rather than in turns with it. The converters go there and come
+    /// back.
+    async fn convert(
         name: &str,
         batch: Vec<Consumed>,
         positions: cdc_core::Positions,
         converters: &mut Option<SinkConverters>,
         errors: &ErrorSettings,
     ) -> Result<Self, ConnectorError> {
+        if batch.is_empty() {
+            return Ok(Polled {
+                batch,
+                positions,
+                converted: Ok(Default::default()),
+            });
+        }
         let mut conv = converters
             .take()
             .ok_or_else(|| ConnectorError::fatal_msg("the sink converters were lost"))?;
