@@ -94,6 +94,9 @@ JSON
 t0=$(now)
 "$bin" standalone --listen 127.0.0.1:0 --data-dir "$work/data" --worker-config "$work/worker.properties" "$work/sink.json" > "$work/worker-sink.log" 2>&1 &
 pid=$!
+# BENCH_PERF=FILE records the worker's profile during the sink phase (perf record -g).
+perf_pid=
+[ -n "${BENCH_PERF:-}" ] && { perf record -q -g -o "$BENCH_PERF" -p $pid 2>/dev/null & perf_pid=$!; }
 while :; do
   n=$(psqlb -d bench_sink -c "SELECT count(*) FROM bench_public_items" 2>/dev/null || echo 0)
   [ "${n:-0}" -ge "$ROWS" ] && break
@@ -102,6 +105,7 @@ while :; do
 done
 sink_s=$(echo "$(now) - $t0" | bc -l)
 rss=$(peak_rss_mib $pid); cpu=$(cpu_s $pid)
+[ -n "$perf_pid" ] && { kill -INT $perf_pid; wait $perf_pid || true; }
 kill -TERM $pid; wait $pid || true; pid=
 
 printf '%-40s %9s %11s %9s %8s\n' "" seconds rows/s "peak RSS" "CPU s"

@@ -22,6 +22,7 @@ pub mod key;
 pub mod my_value;
 pub mod my_writer;
 pub mod offsets_table;
+pub mod pg_array;
 pub mod pg_text;
 pub mod pg_writer;
 pub mod record;

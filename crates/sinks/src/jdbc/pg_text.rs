@@ -11,11 +11,17 @@ use super::temporal::{civil_from_days, MICROS_PER_DAY, MICROS_PER_SECOND};
 /// The text of a value, `None` for SQL NULL.
 pub fn pg_text(v: &SqlValue) -> Option<String> {
     let mut out = String::new();
-    match v {
-        SqlValue::Null => return None,
-        _ => write_value(v, &mut out),
+    pg_text_into(v, &mut out).then_some(out)
+}
+
+/// Appends the text of a value to `out`; `false`, appending nothing, for SQL NULL. The bulk
+/// paths render every value of a batch into one buffer with it.
+pub fn pg_text_into(v: &SqlValue, out: &mut String) -> bool {
+    if matches!(v, SqlValue::Null) {
+        return false;
     }
-    Some(out)
+    write_value(v, out);
+    true
 }
 
 fn write_value(v: &SqlValue, out: &mut String) {

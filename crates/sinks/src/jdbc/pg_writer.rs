@@ -15,7 +15,7 @@ use tokio_postgres::{Client, NoTls, Transaction};
 use super::config::JdbcSinkConfig;
 use super::ddl::{column_defs, Def};
 use super::dialect::{Dialect, Ident, TableName};
-use super::pg_text::pg_text;
+use super::pg_array::TextArray;
 use super::record::{Column, Row};
 use super::statement::{self, ColumnDef, Param};
 use super::url::TlsMode;
@@ -249,7 +249,7 @@ impl Tables {
         &mut self,
         tx: &Transaction<'_>,
         sql: &str,
-        columns: &[Vec<Option<String>>],
+        columns: &[TextArray],
     ) -> Result<u64, WriteError> {
         let statement = self
             .prepared(tx, sql, Type::TEXT_ARRAY, columns.len())
@@ -305,11 +305,6 @@ impl Tables {
         self.1.insert(sql.to_owned(), s.clone());
         Ok(s)
     }
-}
-
-/// The text of a column's value.
-pub fn text(c: &Column) -> Option<String> {
-    pg_text(&c.value)
 }
 
 async fn create(

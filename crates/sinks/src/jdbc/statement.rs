@@ -406,22 +406,33 @@ pub fn pg_copy_row<'v>(out: &mut Vec<u8>, values: impl Iterator<Item = Option<&'
         if i > 0 {
             out.push(b'\t');
         }
-        match v {
-            None => out.extend_from_slice(b"\\N"),
-            Some(text) => {
-                for &b in text.as_bytes() {
-                    match b {
-                        b'\\' => out.extend_from_slice(b"\\\\"),
-                        b'\n' => out.extend_from_slice(b"\\n"),
-                        b'\r' => out.extend_from_slice(b"\\r"),
-                        b'\t' => out.extend_from_slice(b"\\t"),
-                        _ => out.push(b),
-                    }
-                }
-            }
-        }
+        pg_copy_field(out, v);
     }
     out.push(b'\n');
+}
+
+/// Appends one field of COPY's text format (escaped as [`pg_copy_row`] says), without the
+/// separator.
+pub fn pg_copy_field(out: &mut Vec<u8>, value: Option<&str>) {
+    let Some(text) = value else {
+        out.extend_from_slice(b"\\N");
+        return;
+    };
+    let bytes = text.as_bytes();
+    let mut plain = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escaped: &[u8] = match b {
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[plain..i]);
+        out.extend_from_slice(escaped);
+        plain = i + 1;
+    }
+    out.extend_from_slice(&bytes[plain..]);
 }
 
 /// `TRUNCATE TABLE t`.

@@ -25,6 +25,8 @@ use super::config::{InsertMode, JdbcSinkConfig};
 use super::dialect::{Dialect, Ident};
 use super::my_writer::{self, MyWriter};
 use super::offsets_table::OffsetsTable;
+use super::pg_array::TextArray;
+use super::pg_text::pg_text_into;
 use super::pg_writer::{self, PgWriter, Tables, WriteError};
 use super::record::{Column, Mapped, RecordMapper, Row, RowChange, RowOp};
 use super::statement;
@@ -380,14 +382,18 @@ async fn write(
 /// Debezium's `use.reduction.buffer`: of the changes to one row (table and key) in a batch,
 /// only the last is written; a truncate keeps everything before it in place.
 fn reduce(changes: Vec<(usize, RowChange)>) -> Vec<(usize, RowChange)> {
-    let mut last: std::collections::HashMap<(String, Vec<Option<String>>), usize> =
+    let mut last: std::collections::HashMap<(String, String), usize> =
         std::collections::HashMap::new();
     let mut barrier = 0;
+    let key = |r: &Row| {
+        let mut text = String::new();
+        key_text(r, &mut text);
+        text
+    };
     for (i, (_, c)) in changes.iter().enumerate() {
         match row(&c.op) {
             Some(r) if !r.key.is_empty() => {
-                let key = r.key.iter().map(pg_writer::text).collect();
-                last.insert((c.table.to_string(), key), i);
+                last.insert((c.table.to_string(), key(r)), i);
             }
             _ => barrier = i,
         }
@@ -397,13 +403,27 @@ fn reduce(changes: Vec<(usize, RowChange)>) -> Vec<(usize, RowChange)> {
         .enumerate()
         .filter(|(i, (_, c))| match row(&c.op) {
             Some(r) if !r.key.is_empty() && *i >= barrier => {
-                let key = r.key.iter().map(pg_writer::text).collect();
-                last.get(&(c.table.to_string(), key)) == Some(i)
+                last.get(&(c.table.to_string(), key(r))) == Some(i)
             }
             _ => true,
         })
         .map(|(_, c)| c)
         .collect()
+}
+
+/// Appends a row's key to `out` as one unambiguous text: each column's text with its length
+/// in front, NULL as `-`.
+fn key_text(r: &Row, out: &mut String) {
+    use std::fmt::Write as _;
+    let mut value = String::new();
+    for c in &r.key {
+        value.clear();
+        if pg_text_into(&c.value, &mut value) {
+            let _ = write!(out, "{}:{value}", value.len());
+        } else {
+            out.push('-');
+        }
+    }
 }
 
 /// The kind of a change, for grouping runs.
@@ -422,34 +442,60 @@ fn row(op: &RowOp) -> Option<&Row> {
     }
 }
 
-fn names(r: &Row) -> Vec<&Ident> {
-    r.key.iter().chain(&r.values).map(|c| &c.name).collect()
+/// Whether two rows have the same columns, in the same order.
+fn same_columns(a: &Row, b: &Row) -> bool {
+    let same = |x: &[Column], y: &[Column]| {
+        x.len() == y.len() && x.iter().zip(y).all(|(x, y)| x.name == y.name)
+    };
+    same(&a.key, &b.key) && same(&a.values, &b.values)
 }
 
 /// Splits changes into runs one statement can write: same table, kind and columns, no key
-/// twice.
+/// twice. Keys are told apart by the hash of their text; a hash seen before in the run is
+/// checked against the run's rows, so a collision never splits a run and a repeat always does.
 fn runs(changes: &[(usize, RowChange)]) -> Vec<&[(usize, RowChange)]> {
+    use std::hash::BuildHasher;
+    let hasher = std::collections::hash_map::RandomState::new();
     let mut out = Vec::new();
     let mut start = 0;
-    let mut keys: HashSet<Vec<Option<String>>> = HashSet::new();
+    let mut keys: HashSet<u64> = HashSet::new();
+    let (mut text, mut other) = (String::new(), String::new());
     for i in 0..changes.len() {
         let c = &changes[i].1;
-        let key_of = |r: &Row| r.key.iter().map(pg_writer::text).collect::<Vec<_>>();
+        let this = row(&c.op);
+        let hash = this.map(|r| {
+            text.clear();
+            key_text(r, &mut text);
+            hasher.hash_one(text.as_str())
+        });
+        let mut repeats = |hash: u64| {
+            keys.contains(&hash)
+                && changes[start..i].iter().any(|(_, earlier)| {
+                    row(&earlier.op).is_some_and(|e| {
+                        other.clear();
+                        key_text(e, &mut other);
+                        other == text
+                    })
+                })
+        };
         let fits = i > start && {
             let first = &changes[start].1;
             first.table == c.table
                 && kind(&first.op) == kind(&c.op)
                 && !matches!(c.op, RowOp::Truncate)
-                && row(&first.op).map(names) == row(&c.op).map(names)
-                && row(&c.op).is_none_or(|r| !keys.contains(&key_of(r)))
+                && match (row(&first.op), this) {
+                    (Some(f), Some(t)) => same_columns(f, t),
+                    _ => false,
+                }
+                && hash.is_none_or(|h| !repeats(h))
         };
         if !fits && i > start {
             out.push(&changes[start..i]);
             start = i;
             keys.clear();
         }
-        if let Some(r) = row(&c.op) {
-            keys.insert(key_of(r));
+        if let Some(h) = hash {
+            keys.insert(h);
         }
     }
     if start < changes.len() {
@@ -486,12 +532,16 @@ async fn write_run(
     let rows: Vec<&Row> = run.iter().filter_map(|(_, c)| row(&c.op)).collect();
     let fatal = |e: statement::StatementError| WriteError::Fatal(format!("table {table}: {e}"));
     // One text array per column, one element per row.
-    let column = |pick: &dyn Fn(&Row) -> &[Column], i: usize| -> Vec<Option<String>> {
-        rows.iter().map(|r| pg_writer::text(&pick(r)[i])).collect()
+    let column = |pick: &dyn Fn(&Row) -> &[Column], i: usize| -> TextArray {
+        let mut array = TextArray::with_capacity(rows.len());
+        for r in &rows {
+            array.push(&pick(r)[i].value);
+        }
+        array
     };
     let keys = || (0..key.len()).map(|i| column(&|r| &r.key, i));
     let vals = || (0..values.len()).map(|i| column(&|r| &r.values, i));
-    let (sql, columns): (String, Vec<Vec<Option<String>>>) = match (&first.op, config.insert_mode) {
+    let (sql, columns): (String, Vec<TextArray>) = match (&first.op, config.insert_mode) {
         (RowOp::Delete(_), _) => (
             statement::pg_delete_rows(table, &key).map_err(fatal)?,
             keys().collect(),
@@ -501,10 +551,17 @@ async fn write_run(
             let all: Vec<statement::Param<'_>> = key.iter().chain(&values).copied().collect();
             let sql = statement::pg_copy(table, &all).map_err(fatal)?;
             let mut data = Vec::with_capacity(rows.len() * 64);
+            let mut text = String::new();
             for r in &rows {
-                let texts: Vec<Option<String>> =
-                    r.key.iter().chain(&r.values).map(pg_writer::text).collect();
-                statement::pg_copy_row(&mut data, texts.iter().map(Option::as_deref));
+                for (i, c) in r.key.iter().chain(&r.values).enumerate() {
+                    if i > 0 {
+                        data.push(b'\t');
+                    }
+                    text.clear();
+                    let value = pg_text_into(&c.value, &mut text).then_some(text.as_str());
+                    statement::pg_copy_field(&mut data, value);
+                }
+                data.push(b'\n');
             }
             tables.copy_in(tx, &sql, data).await?;
             return Ok(());
@@ -553,6 +610,65 @@ mod tests {
                 values: vec![col("name", SqlValue::Text(name.into()))],
             }),
         }
+    }
+
+    #[test]
+    fn runs_split_where_a_key_repeats_or_the_columns_change() {
+        let mut other_columns = change(9, "z");
+        if let RowOp::Write(r) = &mut other_columns.op {
+            r.values[0].name = Dialect::Postgres.ident("other").unwrap();
+        }
+        let mut null_key = change(0, "n");
+        if let RowOp::Write(r) = &mut null_key.op {
+            r.key[0].value = SqlValue::Null;
+        }
+        let changes = vec![
+            (0, change(1, "a")),
+            (1, change(2, "b")),
+            (2, change(1, "c")),
+            (3, change(3, "d")),
+            (4, other_columns),
+            (5, change(4, "e")),
+            (6, null_key),
+            (7, change(5, "f")),
+        ];
+        let lengths: Vec<usize> = runs(&changes).iter().map(|r| r.len()).collect();
+        assert_eq!(lengths, [2, 2, 1, 3]);
+    }
+
+    #[test]
+    fn key_text_tells_apart_keys_whose_joined_text_is_equal() {
+        let d = Dialect::Postgres;
+        let key = |a: SqlValue, b: SqlValue| Row {
+            key: vec![
+                Column {
+                    name: d.ident("a").unwrap(),
+                    schema: Arc::new(Schema::string()),
+                    value: a,
+                },
+                Column {
+                    name: d.ident("b").unwrap(),
+                    schema: Arc::new(Schema::string()),
+                    value: b,
+                },
+            ],
+            values: vec![],
+        };
+        let text = |r: Row| {
+            let mut out = String::new();
+            key_text(&r, &mut out);
+            out
+        };
+        let t = |s: &str| SqlValue::Text(s.into());
+        assert_ne!(text(key(t("1:x"), t(""))), text(key(t(""), t("1:x"))));
+        assert_ne!(
+            text(key(t("-"), SqlValue::Null)),
+            text(key(SqlValue::Null, t("-")))
+        );
+        assert_eq!(
+            text(key(t("x"), SqlValue::Null)),
+            text(key(t("x"), SqlValue::Null))
+        );
     }
 
     #[test]
