@@ -33,6 +33,10 @@ pub trait SinkConsumer: Send {
     ) -> Result<Vec<Consumed>, ConnectorError>;
     /// Commits positions durably (only ever positions the task has flushed).
     async fn commit(&mut self, positions: &Positions) -> Result<(), ConnectorError>;
+    /// Does its blocking reads on the task's thread, where the batch is converted and freed.
+    fn use_lane(&mut self, lane: &super::Lane) {
+        let _ = lane;
+    }
 }
 
 /// The embedded log: the consumer, and positions in the log's `sink_offsets` table under the
@@ -82,6 +86,10 @@ impl SinkConsumer for LogSide {
             .poll(max_records, max_bytes, max_wait, shutdown)
             .await
             .map_err(fatal)
+    }
+
+    fn use_lane(&mut self, lane: &super::Lane) {
+        self.consumer.use_lane(lane.clone());
     }
 
     async fn commit(&mut self, positions: &Positions) -> Result<(), ConnectorError> {

@@ -14,6 +14,7 @@ use cdc_core::{Positions, TopicPartition};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use super::lane::Lane;
 use super::settings::{OffsetReset, TopicSelection};
 use super::Consumed;
 use crate::log::{EmbeddedLog, LogError, SinkPositions, StoredRecord};
@@ -33,6 +34,8 @@ pub struct LogConsumer {
     /// Where the next poll starts in the topic list, so one busy topic does not starve the rest.
     turn: usize,
     reset: OffsetReset,
+    /// Where reads run (the blocking pool without one).
+    lane: Option<Lane>,
 }
 
 impl LogConsumer {
@@ -45,7 +48,13 @@ impl LogConsumer {
             appended,
             turn: 0,
             reset: OffsetReset::Unset,
+            lane: None,
         }
+    }
+
+    /// Reads on `lane` ([`Lane`]: the thread that converts and frees what is read).
+    pub fn use_lane(&mut self, lane: Lane) {
+        self.lane = Some(lane);
     }
 
     /// The sink's `auto.offset.reset` ([`super::SinkSettings::offset_reset`]).
@@ -224,9 +233,16 @@ impl LogConsumer {
         f: impl FnOnce(&EmbeddedLog, &str) -> Result<T, LogError> + Send + 'static,
     ) -> Result<T, LogError> {
         let (log, name) = (self.log.clone(), topic.clone());
-        tokio::task::spawn_blocking(move || f(&log, &name))
-            .await
-            .map_err(|e| LogError::RemoteFailed(format!("reading {topic:?} panicked: {e}")))?
+        let read = move || f(&log, &name);
+        match &self.lane {
+            Some(lane) => lane
+                .run("reading the log", read)
+                .await
+                .map_err(|e| LogError::RemoteFailed(format!("reading {topic:?}: {e}")))?,
+            None => tokio::task::spawn_blocking(read)
+                .await
+                .map_err(|e| LogError::RemoteFailed(format!("reading {topic:?} panicked: {e}")))?,
+        }
     }
 }
 

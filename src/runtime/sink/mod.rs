@@ -5,12 +5,14 @@ mod consumer;
 mod dlq;
 pub mod group_offsets;
 mod kafka_consumer;
+mod lane;
 mod log_consumer;
 mod settings;
 
 pub use consumer::{LogSide, SinkConsumer};
 pub use dlq::{DeadLetterQueue, KafkaDeadLetterQueue, LogDeadLetterQueue};
 pub use kafka_consumer::KafkaSide;
+pub use lane::Lane;
 pub use log_consumer::{from_stored, to_stored, LogConsumer};
 pub use settings::{ErrorSettings, OffsetReset, SinkSettings, Tolerance, TopicSelection};
 
@@ -203,6 +205,10 @@ async fn run_until_stopped(
     let mut pending = false;
     let mut prefetched: Option<Polled> = None;
     let mut converters = Some(converters);
+    let lane = Lane::spawn(name).map_err(|e| {
+        ConnectorError::fatal_msg(format!("cannot start the sink task's thread: {e}"))
+    })?;
+    consumer.use_lane(&lane);
     loop {
         let polled = match prefetched.take() {
             Some(polled) => polled,
@@ -219,7 +225,15 @@ async fn run_until_stopped(
                     )
                     .await?;
                 let positions = consumer.positions();
-                Polled::convert(name, batch, positions, &mut converters, &settings.errors).await?
+                Polled::convert(
+                    name,
+                    &lane,
+                    batch,
+                    positions,
+                    &mut converters,
+                    &settings.errors,
+                )
+                .await?
             }
         };
         if !polled.batch.is_empty() {
@@ -256,9 +270,15 @@ async fn run_until_stopped(
                     return Ok(None);
                 }
                 let positions = consumer.positions();
-                let polled =
-                    Polled::convert(name, batch, positions, &mut converters, &settings.errors)
-                        .await?;
+                let polled = Polled::convert(
+                    name,
+                    &lane,
+                    batch,
+                    positions,
+                    &mut converters,
+                    &settings.errors,
+                )
+                .await?;
                 Ok::<_, ConnectorError>(Some(polled))
             };
             let (refused, next) = tokio::join!(put, next);
@@ -296,6 +316,8 @@ async fn run_until_stopped(
             let mut topics: Vec<Arc<str>> = batch.iter().map(|c| c.topic.clone()).collect();
             topics.dedup();
             observer.topics_written(&topics);
+            // Freed where they were allocated.
+            lane.drop_later((batch, records, origin, failed));
             delivered = positions;
             pending = true;
         }
@@ -331,11 +353,12 @@ struct Polled {
 }
 
 impl Polled {
-    /// Converts `batch` (read up to `positions`) on a blocking thread, so converting runs
+    /// Converts `batch` (read up to `positions`) on the task's [`Lane`], so converting runs
     /// beside the task's `put` rather than in turns with it. The converters go there and come
     /// back.
     async fn convert(
         name: &str,
+        lane: &Lane,
         batch: Vec<Consumed>,
         positions: cdc_core::Positions,
         converters: &mut Option<SinkConverters>,
@@ -352,12 +375,12 @@ impl Polled {
             .take()
             .ok_or_else(|| ConnectorError::fatal_msg("the sink converters were lost"))?;
         let (name, errors) = (name.to_owned(), errors.clone());
-        let (conv, batch, converted) = tokio::task::spawn_blocking(move || {
-            let converted = convert(&name, &batch, &mut conv, &errors);
-            (conv, batch, converted)
-        })
-        .await
-        .map_err(|e| ConnectorError::fatal_msg(format!("converting a batch panicked: {e}")))?;
+        let (conv, batch, converted) = lane
+            .run("converting a batch", move || {
+                let converted = convert(&name, &batch, &mut conv, &errors);
+                (conv, batch, converted)
+            })
+            .await?;
         *converters = Some(conv);
         Ok(Polled {
             batch,

@@ -135,7 +135,7 @@ impl JsonReader {
         let Some(bytes) = bytes else {
             return Ok(None);
         };
-        let text = std::str::from_utf8(bytes).map_err(|e| JsonReadError::Syntax {
+        let text = simdutf8::compat::from_utf8(bytes).map_err(|e| JsonReadError::Syntax {
             offset: e.valid_up_to(),
             reason: "invalid UTF-8",
         })?;
