@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A reference Kafka Connect worker (distributed mode, Apache Kafka's ConnectDistributed) with
-# Debezium's PostgreSQL and MySQL connectors on its plugin path, against a running broker. Runs
-# in the foreground (exec java), so a caller that spawns it holds the worker's own pid:
+# Debezium's PostgreSQL and MySQL connectors and JDBC sink on its plugin path, against a running
+# broker. Runs in the foreground (exec java), so a caller that spawns it holds the worker's own pid:
 #
 #   bash scripts/lib/connect-worker.sh <dir> <bootstrap> <rest-port> [group-id]
 #

@@ -1,8 +1,12 @@
 # shellcheck shell=bash
 # The reference Kafka Connect worker with Debezium, for the tests and benchmarks that compare
 # Tributary with the real thing. Source after scripts/lib/kafka.sh, then:
-#   connect_install                 the Kafka jars (kafka_install) and Debezium 3.6's PostgreSQL
-#                                   and MySQL connectors under target/java-peers/plugins
+#   connect_install                 the Kafka jars (kafka_install), Debezium 3.6.1's PostgreSQL
+#                                   and MySQL connectors and Debezium 3.6.0's JDBC sink
+#                                   (debezium-jdbc-pom.xml: its configs need the
+#                                   connection.provider line that pom explains) under
+#                                   target/java-peers/plugins, a directory each (Connect gives each
+#                                   its own classloader)
 #   connect_start <dir> <bootstrap> start a worker on a free loopback port; waits until its REST
 #                                   API answers GET /health; exports TRIBUTARY_CONNECT_URL
 #   connect_stop <dir>
@@ -15,7 +19,7 @@ connect_install() {
   kafka_install || return 1
   local plugins c
   plugins=$(cd "$CONNECT_LIB_DIR/../.." && pwd)/target/java-peers/plugins
-  for c in postgres mysql; do
+  for c in postgres mysql jdbc; do
     java_copy_deps "$CONNECT_LIB_DIR/java/debezium-$c-pom.xml" "$plugins/debezium-$c" \
       -DexcludeGroupIds=org.apache.kafka || {
       echo "Debezium's $c connector could not be fetched from Maven Central" >&2; return 1; }

@@ -79,6 +79,22 @@ impl Reference {
             std::thread::sleep(Duration::from_millis(200));
         }
     }
+
+    /// `GET /connectors/<name>/status` (`null` when it does not answer 200).
+    pub fn status(&self) -> serde_json::Value {
+        let s = client::request(
+            &connect_addr(),
+            "GET",
+            &format!("/connectors/{}/status", self.name),
+            None,
+            b"",
+        );
+        if s.status == 200 {
+            s.json()
+        } else {
+            serde_json::Value::Null
+        }
+    }
 }
 
 impl Drop for Reference {

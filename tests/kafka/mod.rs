@@ -6,6 +6,7 @@ mod avro;
 pub(crate) mod broker;
 mod crash;
 mod jdbc;
+mod jdbc_vs_debezium;
 mod mysql_history;
 mod outage;
 mod readback;

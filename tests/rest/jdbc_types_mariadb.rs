@@ -27,7 +27,7 @@ macro_rules! as_list {
 const FAMILIES: &[(&str, &str, &str, &[&str])] = type_families!(as_list);
 
 /// Values MariaDB has no representation for, left out of the rows.
-const NOT_HELD: &[(&str, &str)] = &[
+pub(crate) const NOT_HELD: &[(&str, &str)] = &[
     ("floats", "'NaN'"),
     ("floats", "'Infinity'"),
     ("floats", "'-Infinity'"),

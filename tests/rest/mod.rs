@@ -10,8 +10,8 @@ mod jdbc_exactly_once;
 pub(crate) mod jdbc_mariadb;
 mod jdbc_outage;
 pub(crate) mod jdbc_sink;
-mod jdbc_types;
-mod jdbc_types_mariadb;
+pub(crate) mod jdbc_types;
+pub(crate) mod jdbc_types_mariadb;
 mod postgres;
 mod resilience;
 

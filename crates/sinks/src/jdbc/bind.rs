@@ -194,13 +194,14 @@ pub fn to_sql(schema: &Schema, value: &Value, ctx: &BindContext) -> Result<SqlVa
         (logical::UUID, Value::String(s)) if pg => SqlValue::Uuid(s.to_string()),
         (logical::BITS, Value::Bytes(b)) => {
             // An unbounded varbit says Integer.MAX_VALUE; PostgreSQL's longest bit string is
-            // 83,886,080 bits. Past that the bytes give the length (a BitSet drops its
-            // trailing zero bytes, so such a value may come back shorter).
+            // 83,886,080 bits. Past that, as Debezium's sink (`BitSet.length()`), the bits up
+            // to the highest one set: the event carries no bit count, so leading zeros are
+            // lost either way (B'0101' arrives as B'101').
             let bits: usize = schema
                 .parameter("length")
                 .and_then(|l| l.parse().ok())
                 .filter(|&n: &usize| n <= MAX_BIT_LENGTH)
-                .unwrap_or(b.len() * 8);
+                .unwrap_or_else(|| bit_set_length(b));
             // MySQL's bit(n) holds at most 64 bits: longer ones are text there (column_type).
             let declared = schema
                 .parameter("length")
@@ -289,9 +290,17 @@ fn infinity(v: i64) -> Option<i64> {
 /// PostgreSQL's longest `bit(n)`.
 const MAX_BIT_LENGTH: usize = 83_886_080;
 
+/// `java.util.BitSet.length()` of `bytes`: the index of the highest bit set, plus one.
+fn bit_set_length(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .rposition(|&b| b != 0)
+        .map_or(0, |i| i * 8 + 8 - bytes[i].leading_zeros() as usize)
+}
+
 /// Debezium's `Bits` bytes are a `java.util.BitSet` (`toByteArray`: little-endian, bit 0 is
-/// the lowest bit of byte 0); rendered most significant bit first, `bits` long. Which end of
-/// a PostgreSQL `bit(n)` string is bit 0 in Debezium's encoding is **unconfirmed**.
+/// the lowest bit of byte 0); rendered most significant bit first, `bits` long, as Debezium's
+/// sink renders them (the same `bit(n)` strings: `tests/kafka/jdbc_vs_debezium.rs`).
 fn bit_string(bytes: &[u8], bits: usize) -> String {
     (0..bits)
         .rev()

@@ -261,6 +261,20 @@ fn bits_are_little_endian_bitsets_rendered_msb_first() {
         pg(&b, Value::Bytes(vec![0x01, 0x02])),
         SqlValue::Bits("1000000001".into())
     );
+    // An unbounded varbit: the bits up to the highest one set (Debezium's BitSet.length()).
+    let unbounded = named(Schema::bytes(), logical::BITS).param("length", "2147483647");
+    assert_eq!(
+        pg(&unbounded, Value::Bytes(vec![0b101])),
+        SqlValue::Bits("101".into())
+    );
+    assert_eq!(
+        pg(&unbounded, Value::Bytes(vec![0, 0b10, 0])),
+        SqlValue::Bits("1000000000".into())
+    );
+    assert_eq!(
+        pg(&unbounded, Value::Bytes(vec![])),
+        SqlValue::Bits(String::new())
+    );
     let short = named(Schema::bytes(), logical::BITS).param("length", "3");
     assert_eq!(
         my(&short, Value::Bytes(vec![0b110])),

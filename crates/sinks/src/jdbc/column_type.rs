@@ -13,16 +13,15 @@
 //! | schema | Debezium PG / MySQL-MariaDB | Tributary PG / MySQL-MariaDB | why |
 //! |---|---|---|---|
 //! | `VariableScaleDecimal` | double precision / double | **numeric / decimal(65,30)** | double loses digits; MySQL's widest decimal keeps 30 decimals and errors (not rounds silently, in strict mode) beyond |
-//! | `Decimal` without `connect.decimal.precision` | decimal(default precision, s) | **numeric(1000,s)** / decimal(65,s) | PG: Hibernate's default precision **unconfirmed**; 1000 is PG's maximum |
-//! | Timestamp, MicroTimestamp, NanoTimestamp on MySQL/MariaDB | timestamp(p) (MariaDB, observed) | **datetime(p)** | timestamp covers only 1970–2038 and is shifted by the session zone |
-//! | ZonedTimestamp on MySQL/MariaDB | timestamp(6) | **datetime(6)**, the instant in `use.time.zone` | same range reason |
-//! | MicroDuration on MySQL/MariaDB | no mapping (fails) | **bigint** (the microseconds) | MySQL `time` holds only ±838 h |
-//! | Uuid on MySQL/MariaDB | text (observed) | **char(36)** | usable as a key |
+//! | `Decimal` with `connect.decimal.precision` above 38 | numeric(38,s) / decimal(38,s) (observed: `tests/kafka/jdbc_vs_debezium.rs`) | **numeric(p,s)** / **decimal(p,s)** (p at most 65) | holds every source value; Debezium's fails on values with more than 38 − s integer digits |
+//! | ZonedTimestamp on MySQL/MariaDB | timestamp(6) | **datetime(6)**, the instant in `use.time.zone` | timestamp covers only 1970–2038 and is shifted by the session zone (Debezium writes the other timestamps as datetime(p) too) |
+//! | Uuid on MySQL/MariaDB | longtext (observed) | **char(36)** | usable as a key |
 //! | Json on MariaDB | longtext (observed) | **json** (MariaDB: longtext with a `json_valid` check) | validated like MySQL |
-//! | STRING / BYTES on MySQL/MariaDB (not a key, no source length) | text / varbinary, longblob | **longtext / longblob** | text holds only 64 KiB |
 //! | BYTES as a MySQL/MariaDB key | **unconfirmed** | varbinary(255) | blobs cannot be keys |
-//! | ARRAY on MySQL/MariaDB | no mapping (fails) | **json** (MariaDB: longtext) holding the JSON array | something instead of nothing |
-//! | Bits longer than 64 (and unbounded `varbit`) on MySQL/MariaDB | **unconfirmed** | **longtext** holding the bit string (`0101`) | bit(n) holds at most 64 bits |
+//! | ARRAY on MySQL/MariaDB | no mapping (observed: creating the table fails) | **json** (MariaDB: longtext) holding the JSON array | something instead of nothing |
+//! | Bits longer than 64 (and unbounded `varbit`) on MySQL/MariaDB | bit(n) (observed `bit(2147483647)`: creating the table fails) | **longtext** holding the bit string (`0101`) | bit(n) holds at most 64 bits |
+//! | ZonedTime on MySQL/MariaDB | `time(6) with time zone` (observed: creating the table fails) | **time(6)**, the time in `use.time.zone` | MySQL has no zoned time |
+//! | Point on PostgreSQL | point, written through PostGIS's `ST_GeomFromWKB` (observed: fails without PostGIS) | point, written as `(x,y)` | no extension needed |
 //! | MAP on PostgreSQL | hstore or text holding JSON (**unconfirmed** which) | **jsonb** | no extension needed, queryable |
 //! | Enum on PostgreSQL | text (with a warning) | text | same |
 //! | STRUCT (not a known logical type) | fails | fails, naming the field | same |
@@ -84,6 +83,9 @@ pub enum TypeError {
 const SOURCE_TYPE: &str = "__debezium.source.column.type";
 const SOURCE_LENGTH: &str = "__debezium.source.column.length";
 const PG_MAX_PRECISION: u32 = 1000;
+/// The precision of a `Decimal` without `connect.decimal.precision` (a `money`, say):
+/// Debezium's, on both dialects (observed, `tests/kafka/jdbc_vs_debezium.rs`).
+const DEFAULT_PRECISION: u32 = 38;
 const MYSQL_MAX_PRECISION: u32 = 65;
 const MYSQL_MAX_SCALE: u32 = 30;
 
@@ -111,14 +113,14 @@ pub fn column_type(schema: &Schema, ctx: &TypeContext<'_>) -> Result<ColumnType,
             if pg {
                 let s = scale.min(PG_MAX_PRECISION);
                 let p = precision
-                    .unwrap_or(PG_MAX_PRECISION)
+                    .unwrap_or(DEFAULT_PRECISION)
                     .max(s)
                     .clamp(1, PG_MAX_PRECISION);
                 ColumnType::plain(format!("numeric({p},{s})"))
             } else {
                 let s = scale.min(MYSQL_MAX_SCALE);
                 let p = precision
-                    .unwrap_or(MYSQL_MAX_PRECISION)
+                    .unwrap_or(DEFAULT_PRECISION)
                     .max(s)
                     .clamp(1, MYSQL_MAX_PRECISION);
                 ColumnType::plain(format!("decimal({p},{s})"))

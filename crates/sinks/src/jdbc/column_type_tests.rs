@@ -45,9 +45,9 @@ fn table() -> Vec<(Schema, &'static str, &'static str, &'static str)> {
         ),
         (
             named(Schema::bytes(), logical::DECIMAL).param("scale", "4"),
-            "numeric(1000,4)",
-            "decimal(65,4)",
-            "decimal(65,4)",
+            "numeric(38,4)",
+            "decimal(38,4)",
+            "decimal(38,4)",
         ),
         (
             named(Schema::structure("x"), logical::VARIABLE_SCALE_DECIMAL),
@@ -323,7 +323,10 @@ fn decimal_limits_are_clamped() {
     assert_eq!(ty(Dialect::Postgres, &small), "numeric(5,5)");
     assert_eq!(ty(Dialect::MariaDb, &small), "decimal(5,5)");
     let negative = named(Schema::bytes(), logical::DECIMAL).param("scale", "-2");
-    assert_eq!(ty(Dialect::Postgres, &negative), "numeric(1000,0)");
+    assert_eq!(ty(Dialect::Postgres, &negative), "numeric(38,0)");
+    // Without a precision, Debezium's 38 (widened for a larger scale).
+    let wide = named(Schema::bytes(), logical::DECIMAL).param("scale", "50");
+    assert_eq!(ty(Dialect::Postgres, &wide), "numeric(50,50)");
 }
 
 #[test]
