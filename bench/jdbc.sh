@@ -33,6 +33,13 @@ source bench/lib/peers.sh
 ROWS=${1:-1000000}
 # BENCH_MODE=insert measures insert.mode=insert (Debezium's default; COPY on our side).
 MODE=${BENCH_MODE:-upsert}
+# BENCH_CONVERTER=avro: the source writes and the sink reads with the AvroConverter (the embedded
+# Schema Registry) instead of JsonConverter with schemas; the Debezium part is skipped then.
+CONV_EXTRA=
+if [ "${BENCH_CONVERTER:-json}" = avro ]; then
+  CONV_EXTRA=', "key.converter": "io.confluent.connect.avro.AvroConverter", "value.converter": "io.confluent.connect.avro.AvroConverter"'
+  BENCH_DEBEZIUM=0
+fi
 work=$PWD/target/bench-jdbc
 mkdir -p "$work"
 command -v bc >/dev/null || { apt-get update -qq >/dev/null && apt-get install -y -qq bc >/dev/null; }
@@ -61,7 +68,7 @@ cat > "$work/source.json" <<JSON
   "database.hostname": "127.0.0.1", "database.port": "$TRIBUTARY_PG_PORT",
   "database.user": "postgres", "database.password": "postgres", "database.dbname": "bench_src",
   "topic.prefix": "bench", "slot.name": "bench_jdbc", "publication.name": "bench_pub",
-  "snapshot.mode": "initial_only"}}
+  "snapshot.mode": "initial_only"$CONV_EXTRA}}
 JSON
 rm -rf "$work/data"
 "$bin" standalone --listen 127.0.0.1:0 --data-dir "$work/data" "$work/source.json" > "$work/worker-src.log" 2>&1 &
@@ -89,7 +96,7 @@ cat > "$work/sink.json" <<JSON
   "topics": "bench.public.items",
   "connection.url": "jdbc:postgresql://127.0.0.1:$TRIBUTARY_PG_PORT/bench_sink",
   "connection.username": "postgres", "connection.password": "postgres",
-  "insert.mode": "$MODE", "primary.key.mode": "record_key", "schema.evolution": "basic"${BENCH_CONNECTOR_EXTRA:-}}}
+  "insert.mode": "$MODE", "primary.key.mode": "record_key", "schema.evolution": "basic"$CONV_EXTRA${BENCH_CONNECTOR_EXTRA:-}}}
 JSON
 t0=$(now)
 "$bin" standalone --listen 127.0.0.1:0 --data-dir "$work/data" --worker-config "$work/worker.properties" "$work/sink.json" > "$work/worker-sink.log" 2>&1 &
@@ -110,7 +117,7 @@ kill -TERM $pid; wait $pid || true; pid=
 
 printf '%-40s %9s %11s %9s %8s\n' "" seconds rows/s "peak RSS" "CPU s"
 printf '%-40s %9.2f %11.0f %9s %8s\n' "COPY FROM (text)" "$copy_s" "$(echo "$ROWS / $copy_s" | bc -l)" - -
-printf '%-40s %9.2f %11.0f %8sM %8s\n' "JDBC sink, $MODE (from the embedded log)" "$sink_s" "$(echo "$ROWS / $sink_s" | bc -l)" "$rss" "$cpu"
+printf '%-40s %9.2f %11.0f %8sM %8s\n' "JDBC sink, $MODE, ${BENCH_CONVERTER:-json} (embedded log)" "$sink_s" "$(echo "$ROWS / $sink_s" | bc -l)" "$rss" "$cpu"
 printf 'ratio JDBC sink / COPY FROM (rows/s): %.2f\n' "$(echo "$copy_s / $sink_s" | bc -l)"
 
 [ "${BENCH_DEBEZIUM:-1}" = 0 ] && exit 0
@@ -161,3 +168,4 @@ peers_header rows
 peers_row "Debezium JDBC sink 3.6.0 on Connect" "$ROWS" "$dbz_s" "$dbz_rss" "$dbz_cpu"
 peers_row "tributary JDBC sink on Kafka" "$ROWS" "$trib_s" "$trib_rss" "$trib_cpu"
 peers_ratios "JDBC sink, $MODE, until the table holds every row" "$dbz_s" "$dbz_rss" "$dbz_cpu" "$trib_s" "$trib_rss" "$trib_cpu"
+printf 'ratio JDBC sink from the embedded log / Debezium JDBC sink (rows/s): %.2f\n' "$(echo "$dbz_s / $sink_s" | bc -l)"

@@ -272,8 +272,10 @@ impl Tables {
         data: Vec<u8>,
     ) -> Result<u64, WriteError> {
         use futures::SinkExt;
+        // Prepared once: copy_in with the text prepares it again on every batch.
+        let statement = self.prepared(tx, sql, Type::TEXT, 0).await?;
         let sink = tx
-            .copy_in::<_, bytes::Bytes>(sql)
+            .copy_in::<_, bytes::Bytes>(&statement)
             .await
             .map_err(|e| WriteError::from_db(&e))?;
         futures::pin_mut!(sink);
