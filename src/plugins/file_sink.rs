@@ -253,6 +253,7 @@ mod tests {
             key: None,
             value: v,
             headers: Vec::new(),
+            origin: None,
         };
         let refused = sink
             .put(&[record(Some(read(r#""a""#, false))), record(None)])

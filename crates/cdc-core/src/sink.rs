@@ -38,15 +38,24 @@ pub struct SinkRecord {
     pub value: Option<SchemaAndValue>,
     /// Headers as they were on the topic (name, bytes; `None` for a null header value).
     pub headers: Vec<(String, Option<Vec<u8>>)>,
+    /// Where the record was read, when a transform routed it to another topic or partition
+    /// (Connect's `originalTopic()`/`originalKafkaPartition()`); `None`: where `topic` and
+    /// `partition` say. Positions are committed for this.
+    pub origin: Option<TopicPartition>,
 }
 
 impl SinkRecord {
-    /// Where the record was read.
+    /// The topic partition the record is for (after transforms).
     pub fn topic_partition(&self) -> TopicPartition {
         TopicPartition {
             topic: self.topic.clone(),
             partition: self.partition,
         }
+    }
+
+    /// Where the record was read: the partition its offset belongs to.
+    pub fn original_topic_partition(&self) -> TopicPartition {
+        self.origin.clone().unwrap_or_else(|| self.topic_partition())
     }
 }
 

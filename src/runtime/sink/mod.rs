@@ -446,6 +446,7 @@ fn convert(
                 .iter()
                 .map(|(k, v)| (k.clone(), Some(v.clone())))
                 .collect(),
+            origin: None,
         });
     }
     Ok((out, origin, failed))

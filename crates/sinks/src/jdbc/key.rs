@@ -169,6 +169,7 @@ mod tests {
             key,
             value: None,
             headers: vec![("tenant".into(), Some(b"acme".to_vec()))],
+            origin: None,
         }
     }
 

@@ -81,6 +81,7 @@ fn envelope(op: &str, before: Value, after: Value) -> SinkRecord {
             ]),
         }),
         headers: Vec::new(),
+        origin: None,
     }
 }
 

@@ -186,7 +186,9 @@ impl SinkTask for JdbcSinkTask {
         // The next offset of each partition of the batch, for the bookkeeping table.
         let mut next: BTreeMap<(String, i32), i64> = BTreeMap::new();
         for r in records {
-            let e = next.entry((r.topic.to_string(), r.partition)).or_default();
+            // Where it was read, whatever topic a transform routed it to.
+            let tp = r.original_topic_partition();
+            let e = next.entry((tp.topic.to_string(), tp.partition)).or_default();
             *e = (*e).max(r.offset as i64 + 1);
         }
         self.writer().await?;

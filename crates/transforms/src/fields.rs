@@ -1,0 +1,665 @@
+//! Connect's field transforms, each with its `$Key` and `$Value` variant: `ReplaceField`,
+//! `MaskField`, `InsertField`, `HoistField`, `ExtractField`, `SetSchemaMetadata`, and
+//! `ValueToKey` (no variants). Semantics as Kafka 4.x: a null key or value passes unchanged
+//! (except where noted), schemaless values must be maps, values with a schema must be structs,
+//! `replace.null.with.default` (default true) reads a null field as its default.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cdc_core::{ConfigErrors, ConfigMap, Field, Schema, SchemaAndValue, SchemaType, Value};
+
+use crate::chain::Props;
+use crate::structs::{
+    field_value, is_null, map_get, map_put, require_map, require_struct, struct_basics, Side,
+};
+use crate::{ConnectRecord, Transform};
+
+const PKG: &str = "org.apache.kafka.connect.transforms.";
+
+pub const CLASSES: &[&str] = &[
+    "org.apache.kafka.connect.transforms.ExtractField$Key",
+    "org.apache.kafka.connect.transforms.ExtractField$Value",
+    "org.apache.kafka.connect.transforms.HoistField$Key",
+    "org.apache.kafka.connect.transforms.HoistField$Value",
+    "org.apache.kafka.connect.transforms.InsertField$Key",
+    "org.apache.kafka.connect.transforms.InsertField$Value",
+    "org.apache.kafka.connect.transforms.MaskField$Key",
+    "org.apache.kafka.connect.transforms.MaskField$Value",
+    "org.apache.kafka.connect.transforms.ReplaceField$Key",
+    "org.apache.kafka.connect.transforms.ReplaceField$Value",
+    "org.apache.kafka.connect.transforms.SetSchemaMetadata$Key",
+    "org.apache.kafka.connect.transforms.SetSchemaMetadata$Value",
+    "org.apache.kafka.connect.transforms.ValueToKey",
+];
+
+/// The transform `class` configured from `prefix`'s properties; `None` for a class not here.
+pub fn build(
+    class: &str,
+    config: &ConfigMap,
+    prefix: &str,
+) -> Option<Result<Box<dyn Transform>, ConfigErrors>> {
+    let name = class.strip_prefix(PKG)?;
+    let mut p = Props::new(config, prefix);
+    if name == "ValueToKey" {
+        let fields = p.list("fields");
+        if fields.is_empty() {
+            p.problem(
+                "fields",
+                "Missing required configuration \"fields\" which has no default value.",
+            );
+        }
+        let replace = p.bool("replace.null.with.default", true);
+        return Some(
+            p.finish()
+                .map(|()| Box::new(ValueToKey { fields, replace }) as Box<dyn Transform>),
+        );
+    }
+    let (base, side) = Side::split(name)?;
+    let t: Box<dyn Transform> = match base {
+        "ReplaceField" => {
+            let mut exclude = p.list("exclude");
+            if exclude.is_empty() {
+                exclude = p.list("blacklist");
+            }
+            let mut include = p.list("include");
+            if include.is_empty() {
+                include = p.list("whitelist");
+            }
+            let mut renames = Vec::new();
+            for mapping in p.list("renames") {
+                match mapping.split(':').collect::<Vec<_>>()[..] {
+                    [from, to] => renames.push((from.to_owned(), to.to_owned())),
+                    _ => p.problem("renames", format!("Invalid rename mapping: {mapping}")),
+                }
+            }
+            let replace = p.bool("replace.null.with.default", true);
+            Box::new(ReplaceField {
+                side,
+                exclude,
+                include,
+                renames,
+                replace,
+            })
+        }
+        "MaskField" => {
+            let fields = p.list("fields");
+            if fields.is_empty() {
+                p.problem(
+                    "fields",
+                    "Missing required configuration \"fields\" which has no default value.",
+                );
+            }
+            let replacement = p.optional_string("replacement");
+            let replace = p.bool("replace.null.with.default", true);
+            Box::new(MaskField {
+                side,
+                fields,
+                replacement,
+                replace,
+            })
+        }
+        "InsertField" => {
+            let spec = |p: &mut Props<'_>, n: &str| p.optional_string(n).map(|s| Spec::parse(&s));
+            let t = InsertField {
+                side,
+                topic: spec(&mut p, "topic.field"),
+                partition: spec(&mut p, "partition.field"),
+                offset: spec(&mut p, "offset.field"),
+                timestamp: spec(&mut p, "timestamp.field"),
+                static_field: spec(&mut p, "static.field"),
+                static_value: p.optional_string("static.value"),
+                replace: p.bool("replace.null.with.default", true),
+            };
+            Box::new(t)
+        }
+        "HoistField" => {
+            let field = p.required_string("field");
+            Box::new(HoistField { side, field })
+        }
+        "ExtractField" => {
+            let field = p.required_string("field");
+            let version = p.one_of("field.syntax.version", "v1", &["v1", "v2"]);
+            if version == "v2" {
+                p.problem(
+                    "field.syntax.version",
+                    "V2 (nested field paths) is not implemented by Tributary yet; use V1",
+                );
+            }
+            let replace = p.bool("replace.null.with.default", true);
+            Box::new(ExtractField {
+                side,
+                field,
+                replace,
+            })
+        }
+        "SetSchemaMetadata" => {
+            let name = p.optional_string("schema.name");
+            let version =
+                p.optional_string("schema.version")
+                    .and_then(|v| match v.parse::<i32>() {
+                        Ok(n) => Some(n),
+                        Err(_) => {
+                            p.problem("schema.version", "Expected value to be a 32-bit integer");
+                            None
+                        }
+                    });
+            let replace = p.bool("replace.null.with.default", true);
+            Box::new(SetSchemaMetadata {
+                side,
+                name,
+                version,
+                replace,
+            })
+        }
+        _ => return None,
+    };
+    Some(p.finish().map(|()| t))
+}
+
+/// Rebuilds a struct with `schema` from `(name, value)` pairs looked up in `from`.
+fn rebuild(schema: &Arc<Schema>, values: impl Iterator<Item = Value>) -> SchemaAndValue {
+    SchemaAndValue {
+        schema: Some(schema.clone()),
+        value: Value::Struct(values.collect()),
+    }
+}
+
+struct ReplaceField {
+    side: Side,
+    exclude: Vec<String>,
+    include: Vec<String>,
+    renames: Vec<(String, String)>,
+    replace: bool,
+}
+
+impl ReplaceField {
+    fn keeps(&self, name: &str) -> bool {
+        !self.exclude.iter().any(|e| e == name)
+            && (self.include.is_empty() || self.include.iter().any(|i| i == name))
+    }
+
+    fn renamed<'n>(&'n self, name: &'n str) -> &'n str {
+        self.renames
+            .iter()
+            .rev()
+            .find(|(from, _)| from == name)
+            .map_or(name, |(_, to)| to.as_str())
+    }
+}
+
+impl Transform for ReplaceField {
+    fn apply(&self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>, String> {
+        const PURPOSE: &str = "field replacement";
+        let Some(current) = self.side.get(&record).filter(|v| !v.value.is_null()) else {
+            return Ok(Some(record));
+        };
+        let updated = match &current.schema {
+            None => {
+                let entries = require_map(&current.value, PURPOSE)?;
+                let mut out = Vec::with_capacity(entries.len());
+                for (k, v) in entries {
+                    let Value::String(name) = k else {
+                        return Err(format!(
+                            "class {} cannot be cast to class java.lang.String",
+                            crate::structs::java_class(k, None)
+                        ));
+                    };
+                    if self.keeps(name) {
+                        map_put(&mut out, self.renamed(name), v.clone());
+                    }
+                }
+                SchemaAndValue {
+                    schema: None,
+                    value: Value::Map(out),
+                }
+            }
+            Some(_) => {
+                let (schema, values) = require_struct(current, PURPOSE)?;
+                let mut updated = struct_basics(schema);
+                let mut kept = Vec::new();
+                for (field, value) in schema.fields.iter().zip(values) {
+                    if self.keeps(&field.name) {
+                        updated.fields.push(Field {
+                            name: self.renamed(&field.name).to_owned(),
+                            schema: field.schema.clone(),
+                        });
+                        kept.push(field_value(field, value, self.replace));
+                    }
+                }
+                rebuild(&Arc::new(updated), kept.into_iter())
+            }
+        };
+        self.side.set(&mut record, Some(updated));
+        Ok(Some(record))
+    }
+}
+
+struct MaskField {
+    side: Side,
+    fields: Vec<String>,
+    replacement: Option<String>,
+    replace: bool,
+}
+
+impl MaskField {
+    /// `MaskField.masked`: the type's zero ("" for strings, empty lists and maps), or the
+    /// replacement parsed as the value's type.
+    fn masked(&self, value: &Value, schema: Option<&Schema>) -> Result<Value, String> {
+        let class = crate::structs::java_class(value, schema);
+        let decimal = schema.and_then(|s| s.name.as_deref()) == Some(crate::structs::DECIMAL);
+        let Some(replacement) = &self.replacement else {
+            return Ok(match value {
+                Value::Null => Value::Null,
+                Value::Boolean(_) => Value::Boolean(false),
+                Value::Int8(_) => Value::Int8(0),
+                Value::Int16(_) => Value::Int16(0),
+                Value::Int32(_) => Value::Int32(0),
+                Value::Int64(_) => Value::Int64(0),
+                Value::Float32(_) => Value::Float32(0.0),
+                Value::Float64(_) => Value::Float64(0.0),
+                Value::String(_) => Value::String("".into()),
+                Value::Bytes(_) if decimal => Value::Bytes(vec![0]),
+                Value::Array(_) => Value::Array(Vec::new()),
+                Value::Map(_) => Value::Map(Vec::new()),
+                _ => return Err(format!("Cannot mask value of type: class {class}")),
+            });
+        };
+        let bad =
+            || format!("Unable to mask value of type class {class} with replacement {replacement}");
+        let r = replacement.as_str();
+        Ok(match value {
+            Value::Null => Value::Null,
+            Value::String(_) => Value::String(r.into()),
+            Value::Boolean(_) => Value::Boolean(r.eq_ignore_ascii_case("true")),
+            Value::Int8(_) => Value::Int8(r.parse().map_err(|_| bad())?),
+            Value::Int16(_) => Value::Int16(r.parse().map_err(|_| bad())?),
+            Value::Int32(_) if class == "java.lang.Integer" => {
+                Value::Int32(r.parse().map_err(|_| bad())?)
+            }
+            Value::Int64(_) if class == "java.lang.Long" => {
+                Value::Int64(r.parse().map_err(|_| bad())?)
+            }
+            Value::Float32(_) => Value::Float32(r.parse().map_err(|_| bad())?),
+            Value::Float64(_) => Value::Float64(r.parse().map_err(|_| bad())?),
+            _ => {
+                return Err(format!(
+                    "Cannot mask value of type class {class} with custom replacement."
+                ))
+            }
+        })
+    }
+}
+
+impl Transform for MaskField {
+    fn apply(&self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>, String> {
+        const PURPOSE: &str = "mask fields";
+        let Some(current) = self.side.get(&record).filter(|v| !v.value.is_null()) else {
+            return Ok(Some(record));
+        };
+        let updated = match &current.schema {
+            None => {
+                let entries = require_map(&current.value, PURPOSE)?;
+                let mut out = entries.to_vec();
+                for f in &self.fields {
+                    let v = map_get(entries, f).cloned().unwrap_or(Value::Null);
+                    let masked = self.masked(&v, None)?;
+                    map_put(&mut out, f, masked);
+                }
+                SchemaAndValue {
+                    schema: None,
+                    value: Value::Map(out),
+                }
+            }
+            Some(_) => {
+                let (schema, values) = require_struct(current, PURPOSE)?;
+                let mut out = Vec::with_capacity(values.len());
+                for (field, value) in schema.fields.iter().zip(values) {
+                    let v = field_value(field, value, self.replace);
+                    out.push(if self.fields.contains(&field.name) {
+                        self.masked(&v, Some(&field.schema))?
+                    } else {
+                        v
+                    });
+                }
+                rebuild(schema, out.into_iter())
+            }
+        };
+        self.side.set(&mut record, Some(updated));
+        Ok(Some(record))
+    }
+}
+
+/// An `InsertField` field: its name and whether it is optional (the default, `?`) or required
+/// (`!`).
+#[derive(Debug, Clone)]
+struct Spec {
+    name: String,
+    optional: bool,
+}
+
+impl Spec {
+    fn parse(spec: &str) -> Spec {
+        if let Some(n) = spec.strip_suffix('?') {
+            Spec {
+                name: n.to_owned(),
+                optional: true,
+            }
+        } else if let Some(n) = spec.strip_suffix('!') {
+            Spec {
+                name: n.to_owned(),
+                optional: false,
+            }
+        } else {
+            Spec {
+                name: spec.to_owned(),
+                optional: true,
+            }
+        }
+    }
+}
+
+/// A field to insert: its spec, its schema, and its value (`None`: the record has none).
+type Insert<'s> = (&'s Spec, Schema, Option<Value>);
+
+struct InsertField {
+    side: Side,
+    topic: Option<Spec>,
+    partition: Option<Spec>,
+    offset: Option<Spec>,
+    timestamp: Option<Spec>,
+    static_field: Option<Spec>,
+    static_value: Option<String>,
+    replace: bool,
+}
+
+impl InsertField {
+    /// The fields to insert for `record`: (spec, schema, value or `None` when the record has
+    /// none).
+    fn inserts(&self, record: &ConnectRecord) -> Result<Vec<Insert<'_>>, String> {
+        let mut out = Vec::new();
+        let with = |s: Schema, optional: bool| if optional { s.optional() } else { s };
+        if let Some(s) = &self.topic {
+            out.push((
+                s,
+                with(Schema::string(), s.optional),
+                Some(Value::String(record.topic.to_string().into())),
+            ));
+        }
+        if let Some(s) = &self.partition {
+            out.push((
+                s,
+                with(Schema::int32(), s.optional),
+                record.partition.map(Value::Int32),
+            ));
+        }
+        if let Some(s) = &self.offset {
+            let Some(offset) = record.offset else {
+                return Err("Offset insertion is only supported for sink connectors, record is of type: class org.apache.kafka.connect.source.SourceRecord".into());
+            };
+            out.push((
+                s,
+                with(Schema::int64(), s.optional),
+                Some(Value::Int64(offset as i64)),
+            ));
+        }
+        if let Some(s) = &self.timestamp {
+            let mut schema = with(Schema::int64(), s.optional);
+            schema.name = Some("org.apache.kafka.connect.data.Timestamp".into());
+            schema.version = Some(1);
+            out.push((s, schema, record.timestamp_ms.map(Value::Int64)));
+        }
+        if let Some(s) = &self.static_field {
+            out.push((
+                s,
+                with(Schema::string(), s.optional),
+                self.static_value
+                    .as_deref()
+                    .map(|v| Value::String(v.into())),
+            ));
+        }
+        Ok(out)
+    }
+}
+
+impl Transform for InsertField {
+    fn apply(&self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>, String> {
+        const PURPOSE: &str = "field insertion";
+        let Some(current) = self.side.get(&record).filter(|v| !v.value.is_null()) else {
+            return Ok(Some(record));
+        };
+        let inserts = self.inserts(&record)?;
+        let updated = match &current.schema {
+            None => {
+                let mut out = require_map(&current.value, PURPOSE)?.to_vec();
+                for (spec, _, value) in inserts {
+                    if let Some(v) = value {
+                        map_put(&mut out, &spec.name, v);
+                    }
+                }
+                SchemaAndValue {
+                    schema: None,
+                    value: Value::Map(out),
+                }
+            }
+            Some(_) => {
+                let (schema, values) = require_struct(current, PURPOSE)?;
+                let mut updated = struct_basics(schema);
+                updated.fields = schema.fields.clone();
+                let mut out: Vec<Value> = schema
+                    .fields
+                    .iter()
+                    .zip(values)
+                    .map(|(f, v)| field_value(f, v, self.replace))
+                    .collect();
+                for (spec, field_schema, value) in inserts {
+                    if let Some(i) = updated.fields.iter().position(|f| f.name == spec.name) {
+                        return Err(format!(
+                            "Cannot create field because of field name duplication {}",
+                            updated.fields[i].name
+                        ));
+                    }
+                    if value.is_none() && !spec.optional {
+                        return Err(format!(
+                            "Invalid value: null used for required field: \"{}\", schema type: {}",
+                            spec.name,
+                            type_name(field_schema.kind)
+                        ));
+                    }
+                    updated.fields.push(Field {
+                        name: spec.name.clone(),
+                        schema: Arc::new(field_schema),
+                    });
+                    out.push(value.unwrap_or(Value::Null));
+                }
+                rebuild(&Arc::new(updated), out.into_iter())
+            }
+        };
+        self.side.set(&mut record, Some(updated));
+        Ok(Some(record))
+    }
+}
+
+fn type_name(kind: SchemaType) -> &'static str {
+    match kind {
+        SchemaType::Int8 => "INT8",
+        SchemaType::Int16 => "INT16",
+        SchemaType::Int32 => "INT32",
+        SchemaType::Int64 => "INT64",
+        SchemaType::Float32 => "FLOAT32",
+        SchemaType::Float64 => "FLOAT64",
+        SchemaType::Boolean => "BOOLEAN",
+        SchemaType::String => "STRING",
+        SchemaType::Bytes => "BYTES",
+        SchemaType::Array => "ARRAY",
+        SchemaType::Map => "MAP",
+        SchemaType::Struct => "STRUCT",
+    }
+}
+
+struct HoistField {
+    side: Side,
+    field: String,
+}
+
+impl Transform for HoistField {
+    fn apply(&self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>, String> {
+        let current = self.side.get(&record).cloned();
+        let updated = match current {
+            // Schemaless (or a null with no schema): a one-entry map.
+            None | Some(SchemaAndValue { schema: None, .. }) => {
+                let value = current.map_or(Value::Null, |c| c.value);
+                SchemaAndValue {
+                    schema: None,
+                    value: Value::Map(vec![(Value::String(self.field.as_str().into()), value)]),
+                }
+            }
+            Some(SchemaAndValue {
+                schema: Some(schema),
+                value,
+            }) => {
+                let updated = Schema::new(SchemaType::Struct).field(self.field.clone(), schema);
+                SchemaAndValue {
+                    schema: Some(Arc::new(updated)),
+                    value: Value::Struct(vec![value]),
+                }
+            }
+        };
+        self.side.set(&mut record, Some(updated));
+        Ok(Some(record))
+    }
+}
+
+struct ExtractField {
+    side: Side,
+    field: String,
+    replace: bool,
+}
+
+impl Transform for ExtractField {
+    fn apply(&self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>, String> {
+        const PURPOSE: &str = "field extraction";
+        let Some(current) = self.side.get(&record) else {
+            return Ok(Some(record));
+        };
+        let updated = match &current.schema {
+            None => {
+                if current.value.is_null() {
+                    return Ok(Some(record));
+                }
+                let entries = require_map(&current.value, PURPOSE)?;
+                let v = map_get(entries, &self.field).cloned();
+                v.map(|value| SchemaAndValue {
+                    schema: None,
+                    value,
+                })
+            }
+            Some(schema) => {
+                if current.value.is_null() {
+                    return Ok(Some(record));
+                }
+                let (schema_ref, values) = require_struct(current, PURPOSE)?;
+                let Some(i) = schema_ref.fields.iter().position(|f| f.name == self.field) else {
+                    return Err(format!("Unknown field: {}", self.field));
+                };
+                let _ = schema;
+                let field = &schema_ref.fields[i];
+                Some(SchemaAndValue {
+                    schema: Some(field.schema.clone()),
+                    value: field_value(field, &values[i], self.replace),
+                })
+            }
+        };
+        self.side.set(&mut record, updated);
+        Ok(Some(record))
+    }
+}
+
+struct SetSchemaMetadata {
+    side: Side,
+    name: Option<String>,
+    version: Option<i32>,
+    replace: bool,
+}
+
+impl Transform for SetSchemaMetadata {
+    fn apply(&self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>, String> {
+        let Some(current) = self.side.get(&record) else {
+            return Ok(Some(record));
+        };
+        let Some(schema) = &current.schema else {
+            return Err("Schema required for [updating schema metadata], found: null".into());
+        };
+        let mut updated = (**schema).clone();
+        if let Some(n) = &self.name {
+            updated.name = Some(n.clone());
+        }
+        if let Some(v) = self.version {
+            updated.version = Some(v);
+        }
+        let _ = self.replace;
+        let value = current.value.clone();
+        self.side.set(
+            &mut record,
+            Some(SchemaAndValue {
+                schema: Some(Arc::new(updated)),
+                value,
+            }),
+        );
+        Ok(Some(record))
+    }
+}
+
+struct ValueToKey {
+    fields: Vec<String>,
+    replace: bool,
+}
+
+impl Transform for ValueToKey {
+    fn apply(&self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>, String> {
+        const PURPOSE: &str = "copying fields from value to key";
+        if is_null(record.value.as_ref()) {
+            return Ok(Some(record));
+        }
+        let value = record.value.as_ref().expect("checked above");
+        let key = match &value.schema {
+            None => {
+                let entries = require_map(&value.value, PURPOSE)?;
+                let mut out = Vec::with_capacity(self.fields.len());
+                for f in &self.fields {
+                    map_put(
+                        &mut out,
+                        f,
+                        map_get(entries, f).cloned().unwrap_or(Value::Null),
+                    );
+                }
+                SchemaAndValue {
+                    schema: None,
+                    value: Value::Map(out),
+                }
+            }
+            Some(_) => {
+                let (schema, values) = require_struct(value, PURPOSE)?;
+                let by_name: HashMap<&str, usize> = schema
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| (f.name.as_str(), i))
+                    .collect();
+                let mut key_schema = Schema::new(SchemaType::Struct);
+                let mut out = Vec::with_capacity(self.fields.len());
+                for f in &self.fields {
+                    let Some(&i) = by_name.get(f.as_str()) else {
+                        return Err(format!("Field does not exist: {f}"));
+                    };
+                    let field = &schema.fields[i];
+                    key_schema.fields.push(field.clone());
+                    out.push(field_value(field, &values[i], self.replace));
+                }
+                rebuild(&Arc::new(key_schema), out.into_iter())
+            }
+        };
+        record.key = Some(key);
+        Ok(Some(record))
+    }
+}

@@ -1,0 +1,90 @@
+//! Kafka Connect's single message transforms (SMTs) and predicates, and Debezium's, on Connect
+//! records: the chain a connector's `transforms`/`predicates` properties configure, applied as
+//! Connect's `TransformationChain` applies it. Pure: no I/O, no clock but the record's own.
+//!
+//! * [`chain`]: parsing `transforms.*`/`predicates.*`, building each stage, applying them.
+//! * [`predicates`]: `TopicNameMatches`, `HasHeaderKey`, `RecordIsTombstone`.
+//! * [`routing`]: `RegexRouter`, `TimestampRouter`, `Filter`, `DropHeaders`, `InsertHeader`.
+//! * [`fields`]: `ReplaceField`, `MaskField`, `InsertField`, `HoistField`, `ExtractField`,
+//!   `ValueToKey`, `SetSchemaMetadata` (each with its `$Key`/`$Value` variant where Connect has one).
+//! * [`unwrap`]: Debezium's `ExtractNewRecordState`.
+
+use std::sync::Arc;
+
+use cdc_core::{SchemaAndValue, SinkRecord, TopicPartition};
+
+pub mod chain;
+pub mod fields;
+mod java_regex;
+pub mod predicates;
+pub mod routing;
+mod structs;
+pub mod unwrap;
+
+pub use chain::{Chain, TransformFailed};
+
+/// A record as transforms see it: Connect's `ConnectRecord`. `partition`, `offset` and
+/// `timestamp_ms` are absent where the record has none (a source record's offset).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectRecord {
+    pub topic: Arc<str>,
+    pub partition: Option<i32>,
+    pub offset: Option<u64>,
+    pub timestamp_ms: Option<i64>,
+    /// `None`: a null key.
+    pub key: Option<SchemaAndValue>,
+    /// `None`: a tombstone.
+    pub value: Option<SchemaAndValue>,
+    /// Headers as their bytes (what `SimpleHeaderConverter` writes), `None` for a null value.
+    pub headers: Vec<(String, Option<Vec<u8>>)>,
+}
+
+impl ConnectRecord {
+    /// A sink record, to transform.
+    pub fn from_sink(r: SinkRecord) -> Self {
+        ConnectRecord {
+            topic: r.topic,
+            partition: Some(r.partition),
+            offset: Some(r.offset),
+            timestamp_ms: r.timestamp_ms,
+            key: r.key,
+            value: r.value,
+            headers: r.headers,
+        }
+    }
+
+    /// Back into a sink record read at `origin`'s position (kept when a transform routed it
+    /// elsewhere, as Connect's `originalTopic()`/`originalKafkaPartition()`).
+    pub fn into_sink(self, origin: &SinkRecord) -> SinkRecord {
+        let moved = *self.topic != *origin.topic || self.partition != Some(origin.partition);
+        SinkRecord {
+            partition: self.partition.unwrap_or(origin.partition),
+            topic: self.topic,
+            offset: origin.offset,
+            timestamp_ms: self.timestamp_ms,
+            key: self.key,
+            value: self.value,
+            headers: self.headers,
+            origin: if moved {
+                Some(origin.origin.clone().unwrap_or(TopicPartition {
+                    topic: origin.topic.clone(),
+                    partition: origin.partition,
+                }))
+            } else {
+                origin.origin.clone()
+            },
+        }
+    }
+}
+
+/// One transformation, configured.
+pub trait Transform: Send + Sync {
+    /// The record transformed, or `None` to drop it; an error fails the record (stage
+    /// `TRANSFORMATION`).
+    fn apply(&self, record: ConnectRecord) -> Result<Option<ConnectRecord>, String>;
+}
+
+/// One predicate, configured.
+pub trait Predicate: Send + Sync {
+    fn test(&self, record: &ConnectRecord) -> bool;
+}

@@ -1,0 +1,156 @@
+//! What Connect's transforms share: the key or value a `$Key`/`$Value` variant works on,
+//! `Requirements`' checks, `SchemaUtil.copySchemaBasics`, and `Struct.get` with defaults.
+
+use std::sync::Arc;
+
+use cdc_core::{Field, Schema, SchemaAndValue, SchemaType, Value};
+
+use crate::ConnectRecord;
+
+/// Which half of the record a `$Key`/`$Value` transform works on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Key,
+    Value,
+}
+
+impl Side {
+    /// From a class name's `$Key`/`$Value` suffix, with the class name before it.
+    pub fn split(class: &str) -> Option<(&str, Side)> {
+        if let Some(base) = class.strip_suffix("$Key") {
+            Some((base, Side::Key))
+        } else {
+            class.strip_suffix("$Value").map(|base| (base, Side::Value))
+        }
+    }
+
+    pub fn get<'r>(&self, r: &'r ConnectRecord) -> Option<&'r SchemaAndValue> {
+        match self {
+            Side::Key => r.key.as_ref(),
+            Side::Value => r.value.as_ref(),
+        }
+    }
+
+    pub fn set(&self, r: &mut ConnectRecord, v: Option<SchemaAndValue>) {
+        match self {
+            Side::Key => r.key = v,
+            Side::Value => r.value = v,
+        }
+    }
+}
+
+/// Is this key or value null (absent, or a null payload)?
+pub fn is_null(v: Option<&SchemaAndValue>) -> bool {
+    v.is_none_or(|v| v.value.is_null())
+}
+
+/// Java's class name of a value, for `Requirements`' messages.
+pub fn java_class(v: &Value, schema: Option<&Schema>) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Boolean(_) => "java.lang.Boolean",
+        Value::Int8(_) => "java.lang.Byte",
+        Value::Int16(_) => "java.lang.Short",
+        Value::Int32(_) | Value::Int64(_)
+            if schema
+                .and_then(|s| s.name.as_deref())
+                .is_some_and(is_connect_date_like) =>
+        {
+            "java.util.Date"
+        }
+        Value::Int32(_) => "java.lang.Integer",
+        Value::Int64(_) => "java.lang.Long",
+        Value::Float32(_) => "java.lang.Float",
+        Value::Float64(_) => "java.lang.Double",
+        Value::String(_) => "java.lang.String",
+        Value::Bytes(_) if schema.and_then(|s| s.name.as_deref()) == Some(DECIMAL) => {
+            "java.math.BigDecimal"
+        }
+        Value::Bytes(_) => "[B",
+        Value::Array(_) => "java.util.ArrayList",
+        Value::Map(_) => "java.util.HashMap",
+        Value::Struct(_) => "org.apache.kafka.connect.data.Struct",
+    }
+}
+
+pub const DECIMAL: &str = "org.apache.kafka.connect.data.Decimal";
+
+fn is_connect_date_like(name: &str) -> bool {
+    matches!(
+        name,
+        "org.apache.kafka.connect.data.Date"
+            | "org.apache.kafka.connect.data.Time"
+            | "org.apache.kafka.connect.data.Timestamp"
+    )
+}
+
+/// `Requirements.requireMap`: a schemaless value must be a map.
+pub fn require_map<'v>(v: &'v Value, purpose: &str) -> Result<&'v [(Value, Value)], String> {
+    match v {
+        Value::Map(entries) => Ok(entries),
+        other => Err(format!(
+            "Only Map objects supported in absence of schema for [{purpose}], found: {}",
+            java_class(other, None)
+        )),
+    }
+}
+
+/// `Requirements.requireStruct`: a value with a schema must be a struct.
+pub fn require_struct<'v>(
+    v: &'v SchemaAndValue,
+    purpose: &str,
+) -> Result<(&'v Arc<Schema>, &'v [Value]), String> {
+    match (&v.schema, &v.value) {
+        (Some(schema), Value::Struct(values)) if schema.kind == SchemaType::Struct => {
+            Ok((schema, values))
+        }
+        (schema, other) => Err(format!(
+            "Only Struct objects supported for [{purpose}], found: {}",
+            java_class(other, schema.as_deref())
+        )),
+    }
+}
+
+/// `SchemaUtil.copySchemaBasics` into a new struct schema: name, version, doc, parameters (not
+/// optionality, not the default).
+pub fn struct_basics(schema: &Schema) -> Schema {
+    let mut out = Schema::new(SchemaType::Struct);
+    out.name = schema.name.clone();
+    out.version = schema.version;
+    out.doc = schema.doc.clone();
+    out.parameters = schema.parameters.clone();
+    out
+}
+
+/// `Struct.get(field)` (the field's default when the value is null and
+/// `replace.null.with.default`) or `getWithoutDefault`.
+pub fn field_value(field: &Field, value: &Value, replace_null_with_default: bool) -> Value {
+    match (value, &field.schema.default) {
+        (Value::Null, Some(default)) if replace_null_with_default => default.clone(),
+        _ => value.clone(),
+    }
+}
+
+/// A schemaless map's entry by string key.
+pub fn map_get<'m>(entries: &'m [(Value, Value)], key: &str) -> Option<&'m Value> {
+    entries
+        .iter()
+        .find(|(k, _)| matches!(k, Value::String(s) if &**s == key))
+        .map(|(_, v)| v)
+}
+
+/// Sets a schemaless map's entry (replacing the one with that key, else appended).
+pub fn map_put(entries: &mut Vec<(Value, Value)>, key: &str, value: Value) {
+    match entries
+        .iter_mut()
+        .find(|(k, _)| matches!(k, Value::String(s) if &**s == key))
+    {
+        Some((_, v)) => *v = value,
+        None => entries.push((Value::String(key.into()), value)),
+    }
+}
+
+/// The position of field `name` in `schema`.
+pub fn field_index(schema: &Schema, name: &str) -> Option<usize> {
+    schema.fields.iter().position(|f| f.name == name)
+}

@@ -1,0 +1,335 @@
+//! Debezium's `ExtractNewRecordState` ("unwrap"): a change event's envelope replaced by its
+//! row state (`after`; `before` for a rewritten delete), with optional metadata fields and
+//! headers, deletes and tombstones handled per `delete.tombstone.handling.mode` (or the
+//! deprecated `drop.tombstones` + `delete.handling.mode`). Records that are not change events
+//! (schema changes, heartbeats, transaction metadata, schemaless values) pass unchanged, as do
+//! truncate and message events.
+
+use std::sync::Arc;
+
+use cdc_core::{ConfigErrors, ConfigMap, Field, Schema, SchemaAndValue, SchemaType, Value};
+
+use crate::chain::Props;
+use crate::structs::{field_index, struct_basics};
+use crate::{ConnectRecord, Transform};
+
+pub const CLASSES: &[&str] = &["io.debezium.transforms.ExtractNewRecordState"];
+
+/// What happens to deletes and tombstones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Deletes and tombstones dropped.
+    Drop,
+    /// Deletes dropped, tombstones kept.
+    Tombstone,
+    /// Deletes become `before` with `__deleted=true`; tombstones dropped.
+    Rewrite,
+    /// As `Rewrite`, tombstones kept.
+    RewriteWithTombstone,
+    /// Deletes become tombstones; the original tombstones dropped.
+    DeleteToTombstone,
+    /// (Deprecated `delete.handling.mode=none` with `drop.tombstones=false`.) Deletes become
+    /// records with a null value; tombstones kept.
+    NoneKeepTombstones,
+}
+
+/// A metadata field (`add.fields`/`add.headers`): `op`, `ts_ms`, `ts_us` and `ts_ns` are the
+/// envelope's, a plain name is `source`'s, `struct.field` names its struct.
+#[derive(Debug, Clone)]
+struct FieldRef {
+    /// The envelope's struct holding it, `None` for the envelope itself.
+    parent: Option<String>,
+    field: String,
+    /// The added field's or header's name, with its prefix.
+    name: String,
+}
+
+impl FieldRef {
+    fn parse(spec: &str, prefix: &str) -> FieldRef {
+        match spec.split_once('.') {
+            Some((parent, field)) => FieldRef {
+                parent: Some(parent.to_owned()),
+                field: field.to_owned(),
+                name: format!("{prefix}{parent}_{field}"),
+            },
+            None => FieldRef {
+                parent: (!matches!(spec, "op" | "ts_ms" | "ts_us" | "ts_ns"))
+                    .then(|| "source".to_owned()),
+                field: spec.to_owned(),
+                name: format!("{prefix}{spec}"),
+            },
+        }
+    }
+
+    /// The field's schema and value in `envelope`.
+    fn read(&self, schema: &Schema, values: &[Value]) -> Option<(Arc<Schema>, Value)> {
+        let (schema, values) = match &self.parent {
+            None => (schema, values),
+            Some(parent) => {
+                let i = field_index(schema, parent)?;
+                let inner = &schema.fields[i].schema;
+                match &values[i] {
+                    Value::Struct(v) => (&**inner, &v[..]),
+                    _ => {
+                        let j = field_index(inner, &self.field)?;
+                        return Some((inner.fields[j].schema.clone(), Value::Null));
+                    }
+                }
+            }
+        };
+        let i = field_index(schema, &self.field)?;
+        Some((schema.fields[i].schema.clone(), values[i].clone()))
+    }
+}
+
+struct ExtractNewRecordState {
+    mode: Mode,
+    fields: Vec<FieldRef>,
+    headers: Vec<FieldRef>,
+    route_by_field: Option<String>,
+}
+
+/// The transform `class` configured from `prefix`'s properties; `None` for a class not here.
+pub fn build(
+    class: &str,
+    config: &ConfigMap,
+    prefix: &str,
+) -> Option<Result<Box<dyn Transform>, ConfigErrors>> {
+    if class != CLASSES[0] {
+        return None;
+    }
+    let mut p = Props::new(config, prefix);
+    let mode = match p.optional_string("delete.tombstone.handling.mode") {
+        Some(_) => match p
+            .one_of(
+                "delete.tombstone.handling.mode",
+                "tombstone",
+                &[
+                    "drop",
+                    "tombstone",
+                    "rewrite",
+                    "rewrite-with-tombstone",
+                    "delete-to-tombstone",
+                ],
+            )
+            .as_str()
+        {
+            "drop" => Mode::Drop,
+            "rewrite" => Mode::Rewrite,
+            "rewrite-with-tombstone" => Mode::RewriteWithTombstone,
+            "delete-to-tombstone" => Mode::DeleteToTombstone,
+            _ => Mode::Tombstone,
+        },
+        None => {
+            let legacy = p.optional_string("drop.tombstones").is_some()
+                || p.optional_string("delete.handling.mode").is_some();
+            let drop_tombstones = p.bool("drop.tombstones", true);
+            let deletes = p.one_of("delete.handling.mode", "drop", &["drop", "rewrite", "none"]);
+            match (legacy, deletes.as_str(), drop_tombstones) {
+                (false, _, _) => Mode::Tombstone,
+                (true, "drop", true) => Mode::Drop,
+                (true, "drop", false) => Mode::Tombstone,
+                (true, "rewrite", true) => Mode::Rewrite,
+                (true, "rewrite", false) => Mode::RewriteWithTombstone,
+                (true, _, true) => Mode::DeleteToTombstone,
+                (true, _, false) => Mode::NoneKeepTombstones,
+            }
+        }
+    };
+    let field_prefix = p.string("add.fields.prefix", "__");
+    let header_prefix = p.string("add.headers.prefix", "__");
+    let fields = p
+        .list("add.fields")
+        .iter()
+        .map(|f| FieldRef::parse(f, &field_prefix))
+        .collect();
+    let headers = p
+        .list("add.headers")
+        .iter()
+        .map(|f| FieldRef::parse(f, &header_prefix))
+        .collect();
+    let route_by_field = p.optional_string("route.by.field");
+    // Options that change what is written and are not implemented yet: refused, never ignored.
+    for unsupported in [
+        "drop.fields.header.name",
+        "drop.fields.from.key",
+        "drop.fields.keep.schema.compatible",
+    ] {
+        if p.optional_string(unsupported).is_some() {
+            p.problem(
+                unsupported,
+                "is not implemented by Tributary's ExtractNewRecordState yet",
+            );
+        }
+    }
+    if p.optional_string("replace.null.with.default").is_some() {
+        p.bool("replace.null.with.default", true);
+    }
+    Some(p.finish().map(|()| {
+        Box::new(ExtractNewRecordState {
+            mode,
+            fields,
+            headers,
+            route_by_field,
+        }) as Box<dyn Transform>
+    }))
+}
+
+const DELETED: &str = "__deleted";
+
+impl ExtractNewRecordState {
+    /// `state` (a row struct of `envelope`) with the added fields and `__deleted`.
+    fn with_fields(
+        &self,
+        state_schema: &Arc<Schema>,
+        state: Vec<Value>,
+        envelope: (&Schema, &[Value]),
+        deleted: Option<bool>,
+    ) -> Result<SchemaAndValue, String> {
+        if self.fields.is_empty() && deleted.is_none() {
+            return Ok(SchemaAndValue {
+                schema: Some(state_schema.clone()),
+                value: Value::Struct(state),
+            });
+        }
+        let mut schema = struct_basics(state_schema);
+        schema.fields = state_schema.fields.clone();
+        let mut values = state;
+        for f in &self.fields {
+            let (field_schema, value) = f.read(envelope.0, envelope.1).ok_or_else(|| {
+                format!(
+                    "the field {} named in add.fields is not in the change event",
+                    f.field
+                )
+            })?;
+            schema.fields.push(Field {
+                name: f.name.clone(),
+                schema: field_schema,
+            });
+            values.push(value);
+        }
+        if let Some(d) = deleted {
+            schema.fields.push(Field {
+                name: DELETED.into(),
+                schema: Arc::new(Schema::string().optional()),
+            });
+            values.push(Value::String(if d { "true" } else { "false" }.into()));
+        }
+        Ok(SchemaAndValue {
+            schema: Some(Arc::new(schema)),
+            value: Value::Struct(values),
+        })
+    }
+}
+
+/// A header's bytes as `SimpleHeaderConverter` writes a primitive value.
+fn header_bytes(v: &Value) -> Option<Vec<u8>> {
+    Some(
+        match v {
+            Value::Null => return None,
+            Value::Boolean(b) => b.to_string(),
+            Value::Int8(n) => n.to_string(),
+            Value::Int16(n) => n.to_string(),
+            Value::Int32(n) => n.to_string(),
+            Value::Int64(n) => n.to_string(),
+            Value::Float32(n) => n.to_string(),
+            Value::Float64(n) => n.to_string(),
+            Value::String(s) => s.to_string(),
+            Value::Bytes(b) => return Some(b.clone()),
+            other => format!("{other:?}"),
+        }
+        .into_bytes(),
+    )
+}
+
+impl Transform for ExtractNewRecordState {
+    fn apply(&self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>, String> {
+        let Some(value) = &record.value else {
+            // A tombstone.
+            return Ok(match self.mode {
+                Mode::Tombstone | Mode::RewriteWithTombstone | Mode::NoneKeepTombstones => {
+                    Some(record)
+                }
+                Mode::Drop | Mode::Rewrite | Mode::DeleteToTombstone => None,
+            });
+        };
+        let Some(schema) = value
+            .schema
+            .clone()
+            .filter(|s| s.kind == SchemaType::Struct)
+            .filter(|s| s.name.as_deref().is_some_and(|n| n.ends_with(".Envelope")))
+        else {
+            return Ok(Some(record));
+        };
+        let Value::Struct(values) = &value.value else {
+            return Ok(Some(record));
+        };
+        let values = values.clone();
+        let envelope = (&*schema, &values[..]);
+        let op = field_index(&schema, "op").and_then(|i| match &values[i] {
+            Value::String(s) => Some(s.clone()),
+            _ => None,
+        });
+        if matches!(op.as_deref(), Some("t" | "m")) {
+            return Ok(Some(record));
+        }
+        for h in &self.headers {
+            let v = h
+                .read(envelope.0, envelope.1)
+                .map_or(Value::Null, |(_, v)| v);
+            record.headers.push((h.name.clone(), header_bytes(&v)));
+        }
+        let state = |name: &str| -> Option<(Arc<Schema>, Option<Vec<Value>>)> {
+            let i = field_index(&schema, name)?;
+            let s = schema.fields[i].schema.clone();
+            match &values[i] {
+                Value::Struct(v) => Some((s, Some(v.clone()))),
+                _ => Some((s, None)),
+            }
+        };
+        let rewrite = matches!(self.mode, Mode::Rewrite | Mode::RewriteWithTombstone);
+        let (after_schema, after) = state("after").ok_or("the change event has no after field")?;
+        let new_value = match after {
+            Some(after) => {
+                Some(self.with_fields(&after_schema, after, envelope, rewrite.then_some(false))?)
+            }
+            None => match self.mode {
+                Mode::Drop | Mode::Tombstone => return Ok(None),
+                Mode::DeleteToTombstone => None,
+                Mode::NoneKeepTombstones => Some(SchemaAndValue {
+                    schema: Some(after_schema),
+                    value: Value::Null,
+                }),
+                Mode::Rewrite | Mode::RewriteWithTombstone => {
+                    let (before_schema, before) =
+                        state("before").ok_or("the change event has no before field")?;
+                    match before {
+                        Some(before) => {
+                            Some(self.with_fields(&before_schema, before, envelope, Some(true))?)
+                        }
+                        None => Some(SchemaAndValue {
+                            schema: Some(before_schema),
+                            value: Value::Null,
+                        }),
+                    }
+                }
+            },
+        };
+        if let (
+            Some(field),
+            Some(SchemaAndValue {
+                schema: Some(s),
+                value: Value::Struct(v),
+            }),
+        ) = (&self.route_by_field, &new_value)
+        {
+            if let Some(i) = field_index(s, field) {
+                if let Value::String(topic) = &v[i] {
+                    record.topic = topic.to_string().into();
+                }
+            }
+        }
+        record.value = new_value;
+        Ok(Some(record))
+    }
+}
