@@ -14,6 +14,7 @@
 # Maven Central's jars, see scripts/lib/kafka.sh).
 # and TRIBUTARY_CONNECT_URL (the reference Kafka Connect worker with Debezium, scripts/lib/connect.sh)
 # and Confluent's Python client through TRIBUTARY_PYTHON (see scripts/lib/python.sh).
+# tests/transforms runs Kafka Connect's own transforms through scripts/lib/smt-harness.sh.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -28,6 +29,8 @@ source scripts/lib/kafka.sh
 source scripts/lib/connect.sh
 # shellcheck source=scripts/lib/python.sh
 source scripts/lib/python.sh
+# shellcheck source=scripts/lib/smt-harness.sh
+source scripts/lib/smt-harness.sh
 
 say() { printf '\n==> %s\n' "$*" >&2; }
 
@@ -55,6 +58,7 @@ pg_install
 mariadb_install
 kafka_install
 connect_install
+smt_harness_install # Kafka Connect's transforms for tests/transforms (jars and compiled harness)
 python_venv_setup "$ROOT/target/test-venv" || { echo "cannot set up the Python test clients" >&2; exit 1; }
 for component in rustfmt clippy; do
   if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then

@@ -18,3 +18,4 @@ mod kafka;
 mod listener;
 mod mysql_crash;
 mod rest;
+mod transforms;

@@ -1,0 +1,282 @@
+// The reference side of tests/transforms: Kafka Connect's (and Debezium's) single message
+// transforms, run on records the way a Connect sink task runs them. A test peer only: Tributary
+// itself needs no Java. Run through scripts/lib/smt-harness.sh:
+//
+//   bash scripts/lib/smt-harness.sh tests/transforms/cases.json > outputs.json
+//
+// Input: a JSON array of cases
+//   {"name", "config": {connector-style properties}, "schemas": true|false,
+//    "records": [{"topic", "partition", "offset", "timestamp", "key", "value",
+//                 "headers": [[name, string-or-null], ...]}]}
+// where key and value are what JsonConverter wrote (an envelope {"schema","payload"} when
+// "schemas" is true, plain JSON otherwise; null for a null key or a tombstone).
+//
+// Output: a JSON array, one element a case, in the input's order:
+//   {"name", "config_error": "<class>: <message>"}   when instantiating or configuring failed
+//   {"name", "outputs": [...]}                         otherwise, one element an input record:
+//     null                                             the chain dropped it
+//     {"error": "<class>: <message>"}                  decoding or a transform threw
+//     {"topic", "partition", "offset", "timestamp", "key", "value", "headers"}
+// key and value written back by JsonConverter in the case's schemas mode, headers by
+// SimpleHeaderConverter.fromConnectHeader as strings.
+//
+// The chain is built as ConnectorConfig.transformationStages builds it: for each alias of
+// `transforms`, the class of `transforms.<alias>.type`, configured with every property under
+// `transforms.<alias>.` (prefix stripped, `predicate` and `negate` removed, `type` kept); its
+// predicate (`predicates.<name>.type`) configured with every property under `predicates.<name>.`.
+// Records go through it as TransformationChain/TransformationStage apply them: a stage runs its
+// transform when it has no predicate or when negate XOR predicate.test(record); a null result
+// drops the record and ends the chain.
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.File;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.connect.data.SchemaAndValue;
+import org.apache.kafka.connect.header.ConnectHeaders;
+import org.apache.kafka.connect.header.Header;
+import org.apache.kafka.connect.json.JsonConverter;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.kafka.connect.storage.SimpleHeaderConverter;
+import org.apache.kafka.connect.transforms.Transformation;
+import org.apache.kafka.connect.transforms.predicates.Predicate;
+
+@SuppressWarnings("deprecation")
+public final class SmtHarness {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  /** One TransformationStage: a transform and its optional predicate. */
+  private static final class Stage {
+    final Transformation<SinkRecord> transform;
+    final Predicate<SinkRecord> predicate;
+    final boolean negate;
+
+    Stage(Transformation<SinkRecord> transform, Predicate<SinkRecord> predicate, boolean negate) {
+      this.transform = transform;
+      this.predicate = predicate;
+      this.negate = negate;
+    }
+
+    SinkRecord apply(SinkRecord record) {
+      if (predicate == null || (negate ^ predicate.test(record))) {
+        return transform.apply(record);
+      }
+      return record;
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (args.length != 1) {
+      System.err.println("usage: SmtHarness <cases.json>");
+      System.exit(2);
+    }
+    JsonNode cases = MAPPER.readTree(new File(args[0]));
+    PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
+    // One case a line: the golden file diffs case by case.
+    out.print("[\n");
+    boolean first = true;
+    for (JsonNode c : cases) {
+      if (!first) {
+        out.print(",\n");
+      }
+      first = false;
+      out.print(MAPPER.writeValueAsString(runCase(c)));
+    }
+    out.print("\n]\n");
+    out.flush();
+  }
+
+  private static ObjectNode runCase(JsonNode c) {
+    ObjectNode result = NODES.objectNode();
+    result.put("name", c.get("name").asText());
+    Map<String, String> config = new HashMap<>();
+    Iterator<Map.Entry<String, JsonNode>> it = c.get("config").fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> e = it.next();
+      config.put(e.getKey(), e.getValue().isNull() ? null : e.getValue().asText());
+    }
+    List<Stage> chain;
+    try {
+      chain = buildChain(config);
+    } catch (Throwable e) {
+      result.put("config_error", describe(e));
+      return result;
+    }
+    boolean schemas = !c.has("schemas") || c.get("schemas").asBoolean();
+    JsonConverter keyConverter = new JsonConverter();
+    keyConverter.configure(Map.of("schemas.enable", Boolean.toString(schemas)), true);
+    JsonConverter valueConverter = new JsonConverter();
+    valueConverter.configure(Map.of("schemas.enable", Boolean.toString(schemas)), false);
+    SimpleHeaderConverter headerConverter = new SimpleHeaderConverter();
+    headerConverter.configure(Map.of());
+
+    ArrayNode outputs = result.putArray("outputs");
+    for (JsonNode r : c.get("records")) {
+      ObjectNode error = NODES.objectNode();
+      try {
+        SinkRecord record = toRecord(r, keyConverter, valueConverter, headerConverter);
+        for (Stage stage : chain) {
+          record = stage.apply(record);
+          if (record == null) {
+            break;
+          }
+        }
+        outputs.add(record == null
+            ? NODES.nullNode()
+            : fromRecord(record, keyConverter, valueConverter, headerConverter));
+      } catch (Throwable e) {
+        error.put("error", describe(e));
+        outputs.add(error);
+      }
+    }
+    for (Stage stage : chain) {
+      stage.transform.close();
+      if (stage.predicate != null) {
+        stage.predicate.close();
+      }
+    }
+    return result;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Stage> buildChain(Map<String, String> config) throws Exception {
+    List<Stage> stages = new ArrayList<>();
+    String list = config.get("transforms");
+    if (list == null || list.trim().isEmpty()) {
+      return stages;
+    }
+    // ConfigDef's LIST parsing: trimmed, split on commas with the whitespace around them.
+    for (String alias : Arrays.asList(list.trim().split("\\s*,\\s*", -1))) {
+      String prefix = "transforms." + alias + ".";
+      Map<String, Object> props = withPrefix(config, prefix);
+      Object predicateAlias = props.remove("predicate");
+      Object negate = props.remove("negate");
+      Transformation<SinkRecord> transform =
+          (Transformation<SinkRecord>) newInstance(config, prefix + "type", Transformation.class);
+      transform.configure(props);
+      Predicate<SinkRecord> predicate = null;
+      if (predicateAlias != null) {
+        String predicatePrefix = "predicates." + predicateAlias + ".";
+        predicate =
+            (Predicate<SinkRecord>) newInstance(config, predicatePrefix + "type", Predicate.class);
+        predicate.configure(withPrefix(config, predicatePrefix));
+      }
+      stages.add(new Stage(transform, predicate,
+          negate != null && Boolean.parseBoolean(negate.toString())));
+    }
+    return stages;
+  }
+
+  private static Object newInstance(Map<String, String> config, String property, Class<?> kind)
+      throws Exception {
+    String name = config.get(property);
+    if (name == null) {
+      throw new org.apache.kafka.common.config.ConfigException(
+          "Missing required configuration \"" + property + "\" which has no default value.");
+    }
+    Class<?> cls = Class.forName(name.trim());
+    if (!kind.isAssignableFrom(cls)) {
+      throw new org.apache.kafka.common.config.ConfigException(
+          property, name, "Class " + name + " is not a " + kind.getSimpleName());
+    }
+    return cls.getDeclaredConstructor().newInstance();
+  }
+
+  /** AbstractConfig.originalsWithPrefix: the properties under prefix, prefix stripped. */
+  private static Map<String, Object> withPrefix(Map<String, String> config, String prefix) {
+    Map<String, Object> props = new HashMap<>();
+    for (Map.Entry<String, String> e : config.entrySet()) {
+      if (e.getKey().startsWith(prefix) && e.getKey().length() > prefix.length()) {
+        props.put(e.getKey().substring(prefix.length()), e.getValue());
+      }
+    }
+    return props;
+  }
+
+  private static SinkRecord toRecord(JsonNode r, JsonConverter keyConverter,
+      JsonConverter valueConverter, SimpleHeaderConverter headerConverter) throws Exception {
+    String topic = r.get("topic").asText();
+    int partition = r.path("partition").asInt(0);
+    long offset = r.path("offset").asLong(0);
+    Long timestamp = r.hasNonNull("timestamp") ? r.get("timestamp").asLong() : null;
+    SchemaAndValue key = keyConverter.toConnectData(topic, bytes(r.get("key")));
+    SchemaAndValue value = valueConverter.toConnectData(topic, bytes(r.get("value")));
+    ConnectHeaders headers = new ConnectHeaders();
+    if (r.has("headers")) {
+      for (JsonNode h : r.get("headers")) {
+        String name = h.get(0).asText();
+        byte[] raw = h.get(1).isNull() ? null : h.get(1).asText().getBytes(StandardCharsets.UTF_8);
+        headers.add(name, headerConverter.toConnectHeader(topic, name, raw));
+      }
+    }
+    return new SinkRecord(topic, partition, key.schema(), key.value(), value.schema(),
+        value.value(), offset, timestamp,
+        timestamp == null ? TimestampType.NO_TIMESTAMP_TYPE : TimestampType.CREATE_TIME, headers);
+  }
+
+  private static byte[] bytes(JsonNode node) throws Exception {
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    return MAPPER.writeValueAsBytes(node);
+  }
+
+  private static ObjectNode fromRecord(SinkRecord record, JsonConverter keyConverter,
+      JsonConverter valueConverter, SimpleHeaderConverter headerConverter) throws Exception {
+    ObjectNode out = NODES.objectNode();
+    String topic = record.topic();
+    out.put("topic", topic);
+    if (record.kafkaPartition() == null) {
+      out.putNull("partition");
+    } else {
+      out.put("partition", record.kafkaPartition());
+    }
+    out.put("offset", record.kafkaOffset());
+    if (record.timestamp() == null) {
+      out.putNull("timestamp");
+    } else {
+      out.put("timestamp", record.timestamp());
+    }
+    out.set("key", json(keyConverter.fromConnectData(topic, record.keySchema(), record.key())));
+    out.set("value",
+        json(valueConverter.fromConnectData(topic, record.valueSchema(), record.value())));
+    ArrayNode headers = out.putArray("headers");
+    for (Header h : record.headers()) {
+      ArrayNode pair = headers.addArray();
+      pair.add(h.key());
+      byte[] raw = headerConverter.fromConnectHeader(topic, h.key(), h.schema(), h.value());
+      if (raw == null) {
+        pair.addNull();
+      } else {
+        pair.add(new String(raw, StandardCharsets.UTF_8));
+      }
+    }
+    return out;
+  }
+
+  private static JsonNode json(byte[] bytes) throws Exception {
+    return bytes == null ? NODES.nullNode() : MAPPER.readTree(bytes);
+  }
+
+  /**
+   * "<class>: <message>", an object's identity hash in the message (Object.toString, as
+   * InsertField's "No value specified for static field: ...InsertionSpec@7920ba90") made
+   * "@<hash>": it changes from run to run.
+   */
+  private static String describe(Throwable e) {
+    String message = String.valueOf(e.getMessage()).replaceAll("([\\w$])@[0-9a-f]{1,8}\\b", "$1@<hash>");
+    return e.getClass().getName() + ": " + message;
+  }
+}

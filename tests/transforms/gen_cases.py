@@ -1,0 +1,576 @@
+#!/usr/bin/env python3
+"""Writes tests/transforms/cases.json: the inputs of the SMT differential (tests/transforms/mod.rs).
+
+    python3 tests/transforms/gen_cases.py            # rewrites cases.json beside this file
+
+Each case is {"name", "config", "schemas", "records"}; a record's key and value are what Kafka
+Connect's JsonConverter wrote (an envelope {"schema","payload"} when "schemas" is true, plain JSON
+otherwise, null for a null key or a tombstone). After changing the cases, regenerate the golden
+outputs from the Java harness (TRIBUTARY_SMT_REGENERATE=1, see tests/transforms/mod.rs).
+"""
+
+import base64
+import json
+import os
+
+K = "org.apache.kafka.connect.transforms."
+P = K + "predicates."
+ENRS = "io.debezium.transforms.ExtractNewRecordState"
+
+
+# --- schemas, in JsonConverter's JSON shape -------------------------------------------------------
+
+def prim(kind, optional=False, name=None, version=None, params=None, default=None, has_default=False):
+    # JsonConverter names float32 and float64 "float" and "double".
+    s = {"type": {"float32": "float", "float64": "double"}.get(kind, kind), "optional": optional}
+    if name is not None:
+        s["name"] = name
+    if version is not None:
+        s["version"] = version
+    if params is not None:
+        s["parameters"] = params
+    if has_default or default is not None:
+        s["default"] = default
+    return s
+
+
+def field(name, schema):
+    return dict(schema, field=name)
+
+
+def struct(name, fields, optional=False, version=None):
+    s = {"type": "struct", "fields": fields, "optional": optional}
+    if name is not None:
+        s["name"] = name
+    if version is not None:
+        s["version"] = version
+    return s
+
+
+def decimal_schema(scale, precision=None, optional=False):
+    params = {"scale": str(scale)}
+    if precision is not None:
+        params["connect.decimal.precision"] = str(precision)
+    return prim("bytes", optional, "org.apache.kafka.connect.data.Decimal", 1, params)
+
+
+def decimal(unscaled):
+    n = max(1, (unscaled.bit_length() + 8) // 8)
+    return base64.b64encode(unscaled.to_bytes(n, "big", signed=True)).decode()
+
+
+def env(schema, payload):
+    return {"schema": schema, "payload": payload}
+
+
+# --- a plain (non-Debezium) record with every kind of field --------------------------------------
+
+ADDRESS = struct("com.example.Address", [
+    field("street", prim("string")),
+    field("city", prim("string", True)),
+], optional=True)
+
+CUSTOMER = struct("com.example.Customer", [
+    field("id", prim("int32")),
+    field("name", prim("string")),
+    field("email", prim("string", True)),
+    field("small", prim("int8", True)),
+    field("medium", prim("int16", True)),
+    field("big", prim("int64", True)),
+    field("ratio", prim("float32", True)),
+    field("score", prim("float64", True)),
+    field("active", prim("boolean", True, default=True)),
+    field("level", prim("int32", default=1)),
+    field("balance", decimal_schema(2, 10, True)),
+    field("birthday", prim("int32", True, "org.apache.kafka.connect.data.Date", 1)),
+    field("wakeup", prim("int32", True, "org.apache.kafka.connect.data.Time", 1)),
+    field("created", prim("int64", True, "org.apache.kafka.connect.data.Timestamp", 1)),
+    field("blob", prim("bytes", True)),
+    field("tags", {"type": "array", "items": prim("string"), "optional": True}),
+    field("attrs", {"type": "map", "keys": prim("string"), "values": prim("int32", True), "optional": True}),
+    field("address", ADDRESS),
+], version=2)
+
+CUSTOMER_KEY = struct("com.example.CustomerKey", [
+    field("id", prim("int32")),
+    field("region", prim("string")),
+])
+
+FULL = {
+    "id": 1, "name": "alice", "email": "alice@example.com", "small": -7, "medium": 300,
+    "big": 9007199254740993, "ratio": 1.5, "score": 0.1, "active": False, "level": 3,
+    "balance": decimal(12345), "birthday": 19000, "wakeup": 3600000, "created": 1700000000123,
+    "blob": base64.b64encode(b"\x00\x01\xfe\xff").decode(), "tags": ["a", "b"],
+    "attrs": {"x": 1, "y": None}, "address": {"street": "1 Main St", "city": "Springfield"},
+}
+# Optional fields null; "active" (default true) and "level" (required, default 1) null too.
+SPARSE = {
+    "id": 2, "name": "bob", "email": None, "small": None, "medium": None, "big": None,
+    "ratio": None, "score": None, "active": None, "level": None, "balance": decimal(-1),
+    "birthday": None, "wakeup": None, "created": None, "blob": None, "tags": [], "attrs": None,
+    "address": {"street": "2 Side St", "city": None},
+}
+
+
+def rec(topic="shop.customers", key=None, value=None, offset=10, partition=0, timestamp=1700000000000,
+        headers=None):
+    return {"topic": topic, "partition": partition, "offset": offset, "timestamp": timestamp,
+            "key": key, "value": value, "headers": headers if headers is not None else []}
+
+
+def ckey(i, region="eu"):
+    return env(CUSTOMER_KEY, {"id": i, "region": region})
+
+
+STRUCT_RECORDS = [
+    rec(key=ckey(1), value=env(CUSTOMER, FULL), offset=10, headers=[["trace", "abc"], ["n", "42"]]),
+    rec(key=ckey(2, "us"), value=env(CUSTOMER, SPARSE), offset=11, partition=3, timestamp=None),
+    rec(key=ckey(3), value=None, offset=12, headers=[["deleted", "true"]]),
+    rec(key=None, value=env(CUSTOMER, dict(FULL, id=4, name="dora")), offset=13),
+]
+
+SCHEMALESS_VALUE = {
+    "id": 1, "name": "alice", "email": None, "score": 1.5, "big": 9007199254740993, "active": True,
+    "tags": ["a", "b"], "nested": {"a": 1, "b": {"c": "d"}}, "zeta": "z", "alpha": "a", "mid": 0,
+}
+
+SCHEMALESS_RECORDS = [
+    rec(key={"id": 1}, value=SCHEMALESS_VALUE, headers=[["trace", "abc"]]),
+    rec(key="k2", value={"id": 2, "name": "bob", "empty": {}, "list": []}, offset=11, timestamp=None),
+    rec(key={"id": 3}, value=None, offset=12),
+    rec(key=None, value={"id": 4, "name": None}, offset=13),
+]
+
+
+cases = []
+
+
+def case(name, config, records, schemas=True):
+    assert not any(c["name"] == name for c in cases), name
+    cases.append({"name": name, "config": config, "schemas": schemas, "records": records})
+
+
+def one(alias, cls, **props):
+    """A config of one transform."""
+    c = {"transforms": alias, f"transforms.{alias}.type": cls}
+    for k, v in props.items():
+        c[f"transforms.{alias}.{k.replace('_', '.')}"] = v
+    return c
+
+
+def cfg(alias, cls, props):
+    c = {"transforms": alias, f"transforms.{alias}.type": cls}
+    for k, v in props.items():
+        c[f"transforms.{alias}.{k}"] = v
+    return c
+
+
+# --- RegexRouter ----------------------------------------------------------------------------------
+
+RR = K + "RegexRouter"
+case("RegexRouter/prefix", cfg("r", RR, {"regex": "(.*)\\.(.*)", "replacement": "$2-from-$1"}), STRUCT_RECORDS)
+case("RegexRouter/no-match", cfg("r", RR, {"regex": "other\\..*", "replacement": "x"}), STRUCT_RECORDS[:1])
+case("RegexRouter/matches-whole-topic", cfg("r", RR, {"regex": "customers", "replacement": "x"}), STRUCT_RECORDS[:1])
+case("RegexRouter/group-zero-and-escape", cfg("r", RR, {"regex": "shop\\.(.*)", "replacement": "$0.\\$1.$1"}),
+     STRUCT_RECORDS[:1])
+case("RegexRouter/schemaless", cfg("r", RR, {"regex": "shop\\.(.*)", "replacement": "$1"}), SCHEMALESS_RECORDS,
+     schemas=False)
+case("RegexRouter/missing-regex", cfg("r", RR, {"replacement": "x"}), STRUCT_RECORDS[:1])
+case("RegexRouter/invalid-regex", cfg("r", RR, {"regex": "(", "replacement": "x"}), STRUCT_RECORDS[:1])
+case("RegexRouter/missing-group", cfg("r", RR, {"regex": "(.*)", "replacement": "$2"}), STRUCT_RECORDS[:1])
+
+# --- ReplaceField ---------------------------------------------------------------------------------
+
+RFV, RFK = K + "ReplaceField$Value", K + "ReplaceField$Key"
+case("ReplaceField$Value/exclude", cfg("f", RFV, {"exclude": "email,score,address"}), STRUCT_RECORDS)
+case("ReplaceField$Value/include", cfg("f", RFV, {"include": "id,name,tags"}), STRUCT_RECORDS)
+case("ReplaceField$Value/renames", cfg("f", RFV, {"renames": "name:full_name,email:mail"}), STRUCT_RECORDS)
+case("ReplaceField$Value/include-and-renames",
+     cfg("f", RFV, {"include": "id,name,balance", "renames": "name:full_name,balance:amount"}), STRUCT_RECORDS)
+case("ReplaceField$Value/exclude-and-renames",
+     cfg("f", RFV, {"exclude": "blob,attrs,tags", "renames": "id:customer_id"}), STRUCT_RECORDS)
+case("ReplaceField$Value/include-and-exclude", cfg("f", RFV, {"include": "id,name,email", "exclude": "email"}),
+     STRUCT_RECORDS[:2])
+case("ReplaceField$Value/include-unknown-field", cfg("f", RFV, {"include": "id,nope"}), STRUCT_RECORDS[:1])
+case("ReplaceField$Value/rename-unknown-field", cfg("f", RFV, {"renames": "nope:other"}), STRUCT_RECORDS[:1])
+case("ReplaceField$Value/blacklist", cfg("f", RFV, {"blacklist": "email"}), STRUCT_RECORDS[:2])
+case("ReplaceField$Value/whitelist", cfg("f", RFV, {"whitelist": "id,name"}), STRUCT_RECORDS[:2])
+case("ReplaceField$Value/renames-malformed", cfg("f", RFV, {"renames": "name"}), STRUCT_RECORDS[:1])
+case("ReplaceField$Value/renames-empty-target", cfg("f", RFV, {"renames": "name:"}), STRUCT_RECORDS[:1])
+case("ReplaceField$Value/replace-null-with-default-false",
+     cfg("f", RFV, {"exclude": "blob", "replace.null.with.default": "false"}), STRUCT_RECORDS[:2])
+case("ReplaceField$Value/schemaless-exclude-renames",
+     cfg("f", RFV, {"exclude": "email,tags", "renames": "name:full_name,nested:inner"}), SCHEMALESS_RECORDS,
+     schemas=False)
+case("ReplaceField$Value/schemaless-include", cfg("f", RFV, {"include": "id,name,missing"}), SCHEMALESS_RECORDS,
+     schemas=False)
+case("ReplaceField$Value/schemaless-not-a-map", cfg("f", RFV, {"exclude": "a"}),
+     [rec(value="just a string"), rec(value=[1, 2], offset=11), rec(value=7, offset=12)], schemas=False)
+case("ReplaceField$Key/exclude", cfg("f", RFK, {"exclude": "region"}), STRUCT_RECORDS)
+case("ReplaceField$Key/renames", cfg("f", RFK, {"renames": "id:key_id"}), STRUCT_RECORDS)
+case("ReplaceField$Key/schemaless", cfg("f", RFK, {"renames": "id:key_id"}), SCHEMALESS_RECORDS[:1] + SCHEMALESS_RECORDS[2:],
+     schemas=False)
+case("ReplaceField$Key/primitive-key", cfg("f", RFK, {"exclude": "id"}),
+     [rec(key=env(prim("string"), "k1"), value=env(CUSTOMER, FULL))])
+
+# --- InsertField ----------------------------------------------------------------------------------
+
+IFV, IFK = K + "InsertField$Value", K + "InsertField$Key"
+ALL_INSERT = {"topic.field": "t", "partition.field": "p", "offset.field": "o", "timestamp.field": "ts",
+              "static.field": "src", "static.value": "db1"}
+case("InsertField$Value/all", cfg("i", IFV, ALL_INSERT), STRUCT_RECORDS)
+case("InsertField$Value/required-suffix",
+     cfg("i", IFV, {k: v + "!" if k.endswith(".field") else v for k, v in ALL_INSERT.items()}), STRUCT_RECORDS)
+case("InsertField$Value/optional-suffix",
+     cfg("i", IFV, {k: v + "?" if k.endswith(".field") else v for k, v in ALL_INSERT.items()}), STRUCT_RECORDS)
+case("InsertField$Value/topic-only", cfg("i", IFV, {"topic.field": "topic"}), STRUCT_RECORDS[:1])
+case("InsertField$Value/static-without-value", cfg("i", IFV, {"static.field": "src"}), STRUCT_RECORDS[:1])
+case("InsertField$Value/existing-field-name", cfg("i", IFV, {"topic.field": "name"}), STRUCT_RECORDS[:1])
+case("InsertField$Value/schemaless", cfg("i", IFV, ALL_INSERT), SCHEMALESS_RECORDS, schemas=False)
+case("InsertField$Value/schemaless-required-suffix",
+     cfg("i", IFV, {"timestamp.field": "ts!", "offset.field": "o!"}), SCHEMALESS_RECORDS, schemas=False)
+case("InsertField$Value/schemaless-not-a-map", cfg("i", IFV, {"topic.field": "t"}),
+     [rec(value=["x"]), rec(value="s", offset=11)], schemas=False)
+case("InsertField$Value/replace-null-with-default-false",
+     cfg("i", IFV, {"topic.field": "t", "replace.null.with.default": "false"}), STRUCT_RECORDS[:2])
+case("InsertField$Key/all", cfg("i", IFK, ALL_INSERT), STRUCT_RECORDS)
+case("InsertField$Key/schemaless", cfg("i", IFK, {"topic.field": "t", "offset.field": "o"}),
+     SCHEMALESS_RECORDS[:1] + SCHEMALESS_RECORDS[2:], schemas=False)
+case("InsertField$Key/primitive-key", cfg("i", IFK, {"topic.field": "t"}),
+     [rec(key=env(prim("string"), "k1"), value=env(CUSTOMER, FULL))])
+
+# --- MaskField ------------------------------------------------------------------------------------
+
+MFV, MFK = K + "MaskField$Value", K + "MaskField$Key"
+case("MaskField$Value/every-primitive",
+     cfg("m", MFV, {"fields": "id,name,email,small,medium,big,ratio,score,active,level,birthday,wakeup,created"}),
+     STRUCT_RECORDS)
+# Connect masks a Decimal with BigDecimal.ZERO (scale 0), which its own Decimal schema refuses.
+case("MaskField$Value/decimal", cfg("m", MFV, {"fields": "balance"}), STRUCT_RECORDS[:2])
+case("MaskField$Value/decimal-replacement", cfg("m", MFV, {"fields": "balance", "replacement": "1.25"}),
+     STRUCT_RECORDS[:2])
+case("MaskField$Value/array-and-map", cfg("m", MFV, {"fields": "tags,attrs"}), STRUCT_RECORDS[:2])
+case("MaskField$Value/bytes", cfg("m", MFV, {"fields": "blob"}), STRUCT_RECORDS[:2])
+case("MaskField$Value/struct-field", cfg("m", MFV, {"fields": "address"}), STRUCT_RECORDS[:1])
+case("MaskField$Value/replacement-string", cfg("m", MFV, {"fields": "name,email", "replacement": "****"}),
+     STRUCT_RECORDS)
+case("MaskField$Value/replacement-numbers",
+     cfg("m", MFV, {"fields": "id,small,medium,big,ratio,score", "replacement": "42"}), STRUCT_RECORDS[:2])
+case("MaskField$Value/replacement-not-a-number", cfg("m", MFV, {"fields": "id", "replacement": "abc"}),
+     STRUCT_RECORDS[:1])
+case("MaskField$Value/replacement-boolean", cfg("m", MFV, {"fields": "active", "replacement": "true"}),
+     STRUCT_RECORDS[:1])
+case("MaskField$Value/replacement-date", cfg("m", MFV, {"fields": "birthday", "replacement": "2020-01-01"}),
+     STRUCT_RECORDS[:1])
+case("MaskField$Value/replacement-empty", cfg("m", MFV, {"fields": "name", "replacement": ""}), STRUCT_RECORDS[:1])
+case("MaskField$Value/unknown-field", cfg("m", MFV, {"fields": "nope"}), STRUCT_RECORDS[:1])
+case("MaskField$Value/no-fields", cfg("m", MFV, {}), STRUCT_RECORDS[:1])
+case("MaskField$Value/schemaless",
+     cfg("m", MFV, {"fields": "id,name,email,score,big,active,tags,nested"}), SCHEMALESS_RECORDS, schemas=False)
+case("MaskField$Value/schemaless-replacement", cfg("m", MFV, {"fields": "id,name,score", "replacement": "9"}),
+     SCHEMALESS_RECORDS, schemas=False)
+case("MaskField$Value/schemaless-unknown-field", cfg("m", MFV, {"fields": "nope"}), SCHEMALESS_RECORDS[:1],
+     schemas=False)
+case("MaskField$Key/struct", cfg("m", MFK, {"fields": "id,region"}), STRUCT_RECORDS)
+case("MaskField$Key/schemaless", cfg("m", MFK, {"fields": "id"}), SCHEMALESS_RECORDS[:1], schemas=False)
+
+# --- HoistField -----------------------------------------------------------------------------------
+
+HFV, HFK = K + "HoistField$Value", K + "HoistField$Key"
+case("HoistField$Value/struct", cfg("h", HFV, {"field": "wrapped"}), STRUCT_RECORDS)
+case("HoistField$Value/schemaless", cfg("h", HFV, {"field": "wrapped"}),
+     SCHEMALESS_RECORDS + [rec(value="a string", offset=14), rec(value=[1, 2.5], offset=15)], schemas=False)
+case("HoistField$Value/primitive", cfg("h", HFV, {"field": "v"}),
+     [rec(value=env(prim("int64"), 5)), rec(value=env(prim("string", True), None), offset=11),
+      rec(value=env(decimal_schema(3), decimal(-5000)), offset=12)])
+case("HoistField$Key/primitive", cfg("h", HFK, {"field": "id"}),
+     [rec(key=env(prim("string"), "k1"), value=env(CUSTOMER, FULL)), rec(key=None, value=None, offset=11)])
+case("HoistField$Key/schemaless", cfg("h", HFK, {"field": "k"}), SCHEMALESS_RECORDS, schemas=False)
+case("HoistField$Value/missing-field-config", cfg("h", HFV, {}), STRUCT_RECORDS[:1])
+
+# --- ExtractField ---------------------------------------------------------------------------------
+
+EFV, EFK = K + "ExtractField$Value", K + "ExtractField$Key"
+case("ExtractField$Value/primitive-field", cfg("e", EFV, {"field": "name"}), STRUCT_RECORDS)
+case("ExtractField$Value/struct-field", cfg("e", EFV, {"field": "address"}), STRUCT_RECORDS)
+case("ExtractField$Value/null-optional-field", cfg("e", EFV, {"field": "email"}), STRUCT_RECORDS[:2])
+case("ExtractField$Value/defaulted-field", cfg("e", EFV, {"field": "active"}), STRUCT_RECORDS[:2])
+case("ExtractField$Value/defaulted-field-no-replace",
+     cfg("e", EFV, {"field": "active", "replace.null.with.default": "false"}), STRUCT_RECORDS[:2])
+case("ExtractField$Value/logical-field", cfg("e", EFV, {"field": "balance"}), STRUCT_RECORDS[:2])
+case("ExtractField$Value/unknown-field", cfg("e", EFV, {"field": "nope"}), STRUCT_RECORDS[:1])
+case("ExtractField$Value/dotted-name-v1", cfg("e", EFV, {"field": "address.city"}), STRUCT_RECORDS[:1])
+case("ExtractField$Value/schemaless", cfg("e", EFV, {"field": "nested"}), SCHEMALESS_RECORDS, schemas=False)
+case("ExtractField$Value/schemaless-missing", cfg("e", EFV, {"field": "nope"}), SCHEMALESS_RECORDS[:1],
+     schemas=False)
+case("ExtractField$Value/schemaless-not-a-map", cfg("e", EFV, {"field": "a"}), [rec(value=[1])], schemas=False)
+case("ExtractField$Key/struct", cfg("e", EFK, {"field": "id"}), STRUCT_RECORDS)
+case("ExtractField$Key/schemaless", cfg("e", EFK, {"field": "id"}), SCHEMALESS_RECORDS[:1] + SCHEMALESS_RECORDS[2:],
+     schemas=False)
+case("ExtractField$Value/missing-field-config", cfg("e", EFV, {}), STRUCT_RECORDS[:1])
+
+# --- ValueToKey -----------------------------------------------------------------------------------
+
+VTK = K + "ValueToKey"
+case("ValueToKey/struct", cfg("v", VTK, {"fields": "id,name"}), STRUCT_RECORDS)
+case("ValueToKey/logical-and-nested", cfg("v", VTK, {"fields": "balance,address,tags"}), STRUCT_RECORDS[:2])
+case("ValueToKey/unknown-field", cfg("v", VTK, {"fields": "id,nope"}), STRUCT_RECORDS[:1])
+case("ValueToKey/schemaless", cfg("v", VTK, {"fields": "id,name"}), SCHEMALESS_RECORDS, schemas=False)
+case("ValueToKey/schemaless-missing", cfg("v", VTK, {"fields": "id,nope"}), SCHEMALESS_RECORDS[:1], schemas=False)
+case("ValueToKey/no-fields", cfg("v", VTK, {}), STRUCT_RECORDS[:1])
+
+# --- Filter, predicates ---------------------------------------------------------------------------
+
+FILTER = K + "Filter"
+TNM, HHK, RIT = P + "TopicNameMatches", P + "HasHeaderKey", P + "RecordIsTombstone"
+MIXED = [
+    rec(topic="shop.customers", key=ckey(1), value=env(CUSTOMER, FULL), headers=[["drop", "yes"]]),
+    rec(topic="shop.orders", key=ckey(2), value=env(CUSTOMER, SPARSE), offset=11),
+    rec(topic="shop.customers", key=ckey(3), value=None, offset=12, headers=[["keep", None], ["drop", None]]),
+    rec(topic="audit", key=None, value=None, offset=13),
+]
+
+
+def with_pred(base, alias, pred_alias, pred_cls, pred_props, negate=None):
+    c = dict(base)
+    c[f"transforms.{alias}.predicate"] = pred_alias
+    if negate is not None:
+        c[f"transforms.{alias}.negate"] = negate
+    c["predicates"] = pred_alias
+    c[f"predicates.{pred_alias}.type"] = pred_cls
+    for k, v in pred_props.items():
+        c[f"predicates.{pred_alias}.{k}"] = v
+    return c
+
+
+case("Filter/unconditional", cfg("x", FILTER, {}), MIXED)
+for neg in (None, "true", "false"):
+    sfx = "" if neg is None else "-negate-" + neg
+    case("TopicNameMatches/filter" + sfx,
+         with_pred(cfg("x", FILTER, {}), "x", "p", TNM, {"pattern": "shop\\..*"}, neg), MIXED)
+    case("HasHeaderKey/filter" + sfx, with_pred(cfg("x", FILTER, {}), "x", "p", HHK, {"name": "drop"}, neg), MIXED)
+    case("RecordIsTombstone/filter" + sfx, with_pred(cfg("x", FILTER, {}), "x", "p", RIT, {}, neg), MIXED)
+case("TopicNameMatches/whole-name", with_pred(cfg("x", FILTER, {}), "x", "p", TNM, {"pattern": "customers"}), MIXED)
+case("TopicNameMatches/invalid-pattern", with_pred(cfg("x", FILTER, {}), "x", "p", TNM, {"pattern": "("}), MIXED[:1])
+case("TopicNameMatches/missing-pattern", with_pred(cfg("x", FILTER, {}), "x", "p", TNM, {}), MIXED[:1])
+case("HasHeaderKey/missing-name", with_pred(cfg("x", FILTER, {}), "x", "p", HHK, {}), MIXED[:1])
+case("TopicNameMatches/guards-router",
+     with_pred(cfg("r", RR, {"regex": "shop\\.(.*)", "replacement": "routed.$1"}), "r", "p", TNM,
+               {"pattern": ".*orders"}, "true"), MIXED)
+case("RecordIsTombstone/guards-insert-field",
+     with_pred(cfg("i", IFV, {"static.field": "src", "static.value": "x"}), "i", "p", RIT, {}, "true"), MIXED)
+case("Filter/schemaless-topic-predicate",
+     with_pred(cfg("x", FILTER, {}), "x", "p", TNM, {"pattern": "shop.customers"}),
+     SCHEMALESS_RECORDS + [rec(topic="other", value={"a": 1}, offset=20)], schemas=False)
+
+# --- DropHeaders, InsertHeader --------------------------------------------------------------------
+
+DH, IH = K + "DropHeaders", K + "InsertHeader"
+HDR_RECORDS = [
+    rec(key=ckey(1), value=env(CUSTOMER, FULL), headers=[["a", "1"], ["b", "two"], ["a", "3"], ["c", None]]),
+    rec(key=ckey(2), value=None, offset=11, headers=[]),
+    rec(key=ckey(3), value=env(CUSTOMER, SPARSE), offset=12, headers=[["keep", "x"], ["B", "upper"]]),
+]
+case("DropHeaders/some", cfg("d", DH, {"headers": "a,b"}), HDR_RECORDS)
+case("DropHeaders/absent", cfg("d", DH, {"headers": "zzz"}), HDR_RECORDS)
+case("DropHeaders/missing-config", cfg("d", DH, {}), HDR_RECORDS[:1])
+for label, literal in [("string", "hello"), ("int", "42"), ("negative-int", "-129"), ("long", "12345678901"),
+                       ("bool", "true"), ("decimal", "1.50"), ("float", "2.5e3"), ("array", "[1, 2,3]"),
+                       ("map", "{\"a\": 1, \"b\":\"x\"}"), ("empty", ""), ("spaces", "  padded  "),
+                       ("quoted", "\"quoted\""), ("null-word", "null"), ("timestamp", "2024-01-02T03:04:05.678Z"),
+                       ("date", "2024-01-02")]:
+    case("InsertHeader/literal-" + label, cfg("h", IH, {"header": "x-h", "value.literal": literal}), HDR_RECORDS[:2])
+case("InsertHeader/existing-name", cfg("h", IH, {"header": "a", "value.literal": "new"}), HDR_RECORDS[:1])
+case("InsertHeader/missing-literal", cfg("h", IH, {"header": "x"}), HDR_RECORDS[:1])
+case("InsertHeader/missing-header", cfg("h", IH, {"value.literal": "v"}), HDR_RECORDS[:1])
+case("InsertHeader/schemaless", cfg("h", IH, {"header": "x-h", "value.literal": "v"}), SCHEMALESS_RECORDS,
+     schemas=False)
+# Headers no transform touches. The harness reads them with SimpleHeaderConverter.toConnectHeader
+# and writes them with fromConnectHeader, as Connect's sink and source paths do; values that do not
+# survive that unchanged ("1.50" comes back "1.5", "2.5e3" "2500") are left out: our chain keeps
+# header bytes it does not touch.
+case("HeaderRoundTrip/identity", {}, [rec(key=ckey(1), value=env(CUSTOMER, FULL),
+                                          headers=[["s", "text"], ["i", "7"], ["d", "1.5"], ["b", "false"],
+                                                   ["arr", "[1,2]"], ["m", "{\"k\":\"v\"}"], ["n", None],
+                                                   ["e", ""], ["sp", " x "]])])
+
+# --- SetSchemaMetadata ----------------------------------------------------------------------------
+
+SSV, SSK = K + "SetSchemaMetadata$Value", K + "SetSchemaMetadata$Key"
+case("SetSchemaMetadata$Value/name-and-version",
+     cfg("s", SSV, {"schema.name": "com.example.Renamed", "schema.version": "7"}), STRUCT_RECORDS)
+case("SetSchemaMetadata$Value/name-only", cfg("s", SSV, {"schema.name": "com.example.Renamed"}), STRUCT_RECORDS[:2])
+case("SetSchemaMetadata$Value/version-only", cfg("s", SSV, {"schema.version": "3"}), STRUCT_RECORDS[:1])
+case("SetSchemaMetadata$Value/primitive", cfg("s", SSV, {"schema.name": "my.Int"}),
+     [rec(value=env(prim("int32"), 5)), rec(value=env(decimal_schema(2), decimal(150)), offset=11)])
+case("SetSchemaMetadata$Value/schemaless", cfg("s", SSV, {"schema.name": "x"}), SCHEMALESS_RECORDS, schemas=False)
+case("SetSchemaMetadata$Value/bad-version", cfg("s", SSV, {"schema.version": "one"}), STRUCT_RECORDS[:1])
+case("SetSchemaMetadata$Value/replace-null-with-default-false",
+     cfg("s", SSV, {"schema.name": "n", "replace.null.with.default": "false"}), STRUCT_RECORDS[:2])
+case("SetSchemaMetadata$Key/struct", cfg("s", SSK, {"schema.name": "com.example.Key2", "schema.version": "1"}),
+     STRUCT_RECORDS)
+case("SetSchemaMetadata$Value/no-config", cfg("s", SSV, {}), STRUCT_RECORDS[:1])
+
+# --- TimestampRouter ------------------------------------------------------------------------------
+
+TR = K + "TimestampRouter"
+TS_RECORDS = [rec(key=ckey(1), value=env(CUSTOMER, FULL), timestamp=t, offset=i)
+              for i, t in enumerate([1700000000123, 0, -86400001, 253402300799999, 1709164800000])]
+case("TimestampRouter/default", cfg("t", TR, {}), TS_RECORDS)
+case("TimestampRouter/custom-format",
+     cfg("t", TR, {"topic.format": "${timestamp}/${topic}/${topic}", "timestamp.format": "yyyy-MM-dd'T'HH:mm:ss.SSS"}),
+     TS_RECORDS)
+case("TimestampRouter/week-and-day-names", cfg("t", TR, {"timestamp.format": "YYYY-ww EEE MMM D a hh"}), TS_RECORDS)
+case("TimestampRouter/no-placeholders", cfg("t", TR, {"topic.format": "fixed"}), TS_RECORDS[:1])
+case("TimestampRouter/null-timestamp", cfg("t", TR, {}), STRUCT_RECORDS[1:2])
+case("TimestampRouter/bad-format", cfg("t", TR, {"timestamp.format": "yyyy-bb"}), TS_RECORDS[:1])
+case("TimestampRouter/schemaless", cfg("t", TR, {"topic.format": "${topic}_${timestamp}"}),
+     SCHEMALESS_RECORDS[:1], schemas=False)
+
+# --- Debezium's ExtractNewRecordState over PostgreSQL envelopes ----------------------------------
+
+PG_TOPIC = "server1.public.customers"
+PG_KEY = struct(PG_TOPIC + ".Key", [field("id", prim("int32"))])
+PG_ROW = struct(PG_TOPIC + ".Value", [
+    field("id", prim("int32")),
+    field("name", prim("string")),
+    field("email", prim("string", True)),
+    field("price", decimal_schema(2, 10, True)),
+    field("created", prim("int64", True, "io.debezium.time.MicroTimestamp", 1)),
+    field("birth", prim("int32", True, "io.debezium.time.Date", 1)),
+    field("updated", prim("string", True, "io.debezium.time.ZonedTimestamp", 1)),
+    field("tags", {"type": "array", "items": prim("string", True), "optional": True}),
+    field("status", prim("string", True, default="active")),
+    field("meta", prim("string", True, "io.debezium.data.Json", 1)),
+], optional=True)
+PG_SOURCE = struct("io.debezium.connector.postgresql.Source", [
+    field("version", prim("string")),
+    field("connector", prim("string")),
+    field("name", prim("string")),
+    field("ts_ms", prim("int64")),
+    field("snapshot", prim("string", True, "io.debezium.data.Enum", 1,
+                           {"allowed": "true,first,first_in_data_collection,last_in_data_collection,last,false,incremental"},
+                           default="false")),
+    field("db", prim("string")),
+    field("sequence", prim("string", True)),
+    field("ts_us", prim("int64", True)),
+    field("ts_ns", prim("int64", True)),
+    field("schema", prim("string")),
+    field("table", prim("string")),
+    field("txId", prim("int64", True)),
+    field("lsn", prim("int64", True)),
+    field("xmin", prim("int64", True)),
+    field("origin", prim("string", True)),
+    field("origin_lsn", prim("int64", True)),
+], version=1)
+PG_TX = struct("event.block", [
+    field("id", prim("string")),
+    field("total_order", prim("int64")),
+    field("data_collection_order", prim("int64")),
+], optional=True, version=1)
+PG_ENVELOPE = struct(PG_TOPIC + ".Envelope", [
+    field("before", PG_ROW),
+    field("after", PG_ROW),
+    field("source", PG_SOURCE),
+    field("transaction", PG_TX),
+    field("op", prim("string")),
+    field("ts_ms", prim("int64", True)),
+    field("ts_us", prim("int64", True)),
+    field("ts_ns", prim("int64", True)),
+], version=2)
+
+
+def pg_row(i, name, email=None, price=None, status="active", tags=None):
+    return {"id": i, "name": name, "email": email, "price": None if price is None else decimal(price),
+            "created": 1700000000123456, "birth": 19000, "updated": "2024-01-02T03:04:05.678901Z",
+            "tags": tags, "status": status, "meta": "{\"k\": [1, 2]}"}
+
+
+def pg_source(ts_ms, snapshot="false", lsn=24023128, tx=771):
+    return {"version": "3.6.1.Final", "connector": "postgresql", "name": "server1", "ts_ms": ts_ms,
+            "snapshot": snapshot, "db": "inventory", "sequence": f"[null,\"{lsn}\"]", "ts_us": ts_ms * 1000,
+            "ts_ns": ts_ms * 1000000, "schema": "public", "table": "customers", "txId": tx, "lsn": lsn,
+            "xmin": None, "origin": None, "origin_lsn": None}
+
+
+def pg_event(op, before, after, ts_ms, snapshot="false", offset=0, tx=None):
+    payload = {"before": before, "after": after, "source": pg_source(ts_ms - 5, snapshot), "transaction": tx,
+               "op": op, "ts_ms": ts_ms, "ts_us": ts_ms * 1000, "ts_ns": ts_ms * 1000000}
+    i = (after or before)["id"]
+    return rec(topic=PG_TOPIC, key=env(PG_KEY, {"id": i}), value=env(PG_ENVELOPE, payload), offset=offset,
+               timestamp=ts_ms + 3)
+
+
+PG_READ = pg_event("r", None, pg_row(1, "alice", "a@x.org", 1999, tags=["x", None]), 1700000000000, "first", 0)
+PG_CREATE = pg_event("c", None, pg_row(2, "bob", None, None, status=None), 1700000001000, offset=1,
+                     tx={"id": "771:24023128", "total_order": 1, "data_collection_order": 1})
+PG_UPDATE = pg_event("u", pg_row(2, "bob"), pg_row(2, "bobby", "b@x.org", -250), 1700000002000, offset=2)
+PG_DELETE = pg_event("d", pg_row(2, "bobby", "b@x.org", -250), None, 1700000003000, offset=3)
+PG_TOMBSTONE = rec(topic=PG_TOPIC, key=env(PG_KEY, {"id": 2}), value=None, offset=4, timestamp=1700000003003)
+PG_HEARTBEAT = rec(topic="__debezium-heartbeat.server1",
+                   key=env(struct("io.debezium.connector.common.ServerNameKey", [field("serverName", prim("string"))]),
+                           {"serverName": "server1"}),
+                   value=env(struct("io.debezium.connector.common.Heartbeat", [field("ts_ms", prim("int64"))]),
+                             {"ts_ms": 1700000004000}), offset=5)
+PG_ALL = [PG_READ, PG_CREATE, PG_UPDATE, PG_DELETE, PG_TOMBSTONE, PG_HEARTBEAT]
+
+case("ExtractNewRecordState/default", cfg("u", ENRS, {}), PG_ALL)
+for mode in ("drop", "tombstone", "rewrite", "rewrite-with-tombstone", "delete-to-tombstone"):
+    case("ExtractNewRecordState/delete-handling-" + mode,
+         cfg("u", ENRS, {"delete.tombstone.handling.mode": mode}), PG_ALL)
+case("ExtractNewRecordState/delete-handling-bad", cfg("u", ENRS, {"delete.tombstone.handling.mode": "keep"}), PG_ALL[:1])
+case("ExtractNewRecordState/add-fields",
+     cfg("u", ENRS, {"add.fields": "op,table,lsn,source.ts_ms"}), PG_ALL)
+case("ExtractNewRecordState/add-fields-prefix",
+     cfg("u", ENRS, {"add.fields": "op,db,ts_ms,source.snapshot,transaction.id", "add.fields.prefix": "meta_"}), PG_ALL)
+case("ExtractNewRecordState/add-fields-rewrite",
+     cfg("u", ENRS, {"add.fields": "op,source.ts_ms", "delete.tombstone.handling.mode": "rewrite"}), PG_ALL)
+case("ExtractNewRecordState/add-fields-unknown", cfg("u", ENRS, {"add.fields": "op,nope"}), PG_ALL[:2])
+case("ExtractNewRecordState/add-headers",
+     cfg("u", ENRS, {"add.headers": "op,source.ts_ms,db,lsn,transaction.id"}), PG_ALL)
+case("ExtractNewRecordState/add-headers-prefix",
+     cfg("u", ENRS, {"add.headers": "op,table", "add.headers.prefix": "dbz."}), PG_ALL)
+case("ExtractNewRecordState/route-by-field", cfg("u", ENRS, {"route.by.field": "name"}), PG_ALL)
+case("ExtractNewRecordState/route-by-field-rewrite",
+     cfg("u", ENRS, {"route.by.field": "status", "delete.tombstone.handling.mode": "rewrite"}), PG_ALL)
+case("ExtractNewRecordState/replace-null-with-default-false",
+     cfg("u", ENRS, {"replace.null.with.default": "false"}), PG_ALL[:3])
+case("ExtractNewRecordState/schemaless",
+     cfg("u", ENRS, {}),
+     [rec(topic=PG_TOPIC, key={"id": 1}, value={"before": None, "after": {"id": 1}, "op": "c"}),
+      rec(topic=PG_TOPIC, key={"id": 1}, value=None, offset=1)], schemas=False)
+
+# --- chains ---------------------------------------------------------------------------------------
+
+case("Chain/unwrap-replace-route", {
+    "transforms": "unwrap, drop ,route",
+    "transforms.unwrap.type": ENRS,
+    "transforms.unwrap.delete.tombstone.handling.mode": "rewrite",
+    "transforms.unwrap.add.fields": "op",
+    "transforms.drop.type": RFV,
+    "transforms.drop.exclude": "meta,tags",
+    "transforms.route.type": RR,
+    "transforms.route.regex": "server1\\.public\\.(.*)",
+    "transforms.route.replacement": "$1",
+}, PG_ALL)
+case("Chain/filter-then-insert", {
+    "transforms": "skipTombstones,insert,hoist",
+    "transforms.skipTombstones.type": FILTER,
+    "transforms.skipTombstones.predicate": "isTombstone",
+    "transforms.insert.type": IFV,
+    "transforms.insert.topic.field": "topic",
+    "transforms.hoist.type": HFK,
+    "transforms.hoist.field": "k",
+    "predicates": "isTombstone",
+    "predicates.isTombstone.type": RIT,
+}, STRUCT_RECORDS)
+case("Chain/none", {}, STRUCT_RECORDS[:1])
+case("Chain/unknown-class", cfg("x", "com.example.NoSuchTransform", {}), STRUCT_RECORDS[:1])
+case("Chain/missing-type", {"transforms": "x"}, STRUCT_RECORDS[:1])
+
+out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases.json")
+with open(out, "w") as f:
+    f.write("[\n")
+    f.write(",\n".join(json.dumps(c, separators=(",", ":")) for c in cases))
+    f.write("\n]\n")
+print(f"{len(cases)} cases written to {out}")
