@@ -374,6 +374,23 @@ pub fn make_source(config: &ConfigMap) -> Result<Box<dyn Source>, ConfigErrors> 
     make_source_on(config, None)
 }
 
+/// Transforms run on sink connectors only so far: a source connector that names any is refused
+/// (naming `transforms`), never run without them.
+fn source_transforms(config: &ConfigMap) -> Result<(), ConfigErrors> {
+    let chain = transforms::Chain::from_config(config)?;
+    if chain.is_empty() {
+        return Ok(());
+    }
+    Err(ConfigErrors(vec![ConfigProblem {
+        property: "transforms".into(),
+        value: config.get("transforms").cloned(),
+        message: "Tributary applies transforms on sink connectors only so far; on a source \
+                  connector they would be skipped, so the connector is refused: move them to \
+                  the sink connector, or remove them"
+            .into(),
+    }]))
+}
+
 /// [`make_source`] for a worker on Kafka (`kafka`): MySQL and MariaDB connectors that name
 /// `schema.history.internal.kafka.topic` keep their schema history in that topic.
 pub fn make_source_on(
@@ -390,6 +407,7 @@ pub fn make_source_on(
             "a value is required and none was given".into(),
         ));
     }
+    source_transforms(config)?;
     match plugin_of(class) {
         Some(Plugin::Postgres) => postgres(config),
         Some(Plugin::MySql | Plugin::MariaDb) => {

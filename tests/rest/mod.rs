@@ -14,6 +14,7 @@ pub(crate) mod jdbc_types;
 pub(crate) mod jdbc_types_mariadb;
 mod postgres;
 mod resilience;
+mod transforms;
 
 use std::io::Write;
 use std::path::Path;

@@ -53,26 +53,20 @@ impl ConnectRecord {
         }
     }
 
-    /// Back into a sink record read at `origin`'s position (kept when a transform routed it
-    /// elsewhere, as Connect's `originalTopic()`/`originalKafkaPartition()`).
-    pub fn into_sink(self, origin: &SinkRecord) -> SinkRecord {
-        let moved = *self.topic != *origin.topic || self.partition != Some(origin.partition);
+    /// Back into a sink record read at offset `offset` of `read_from` (kept when a transform
+    /// routed it elsewhere, as Connect's `originalTopic()`/`originalKafkaPartition()`).
+    pub fn into_sink(self, read_from: TopicPartition, offset: u64) -> SinkRecord {
+        let partition = self.partition.unwrap_or(read_from.partition);
+        let moved = *self.topic != *read_from.topic || partition != read_from.partition;
         SinkRecord {
-            partition: self.partition.unwrap_or(origin.partition),
+            partition,
             topic: self.topic,
-            offset: origin.offset,
+            offset,
             timestamp_ms: self.timestamp_ms,
             key: self.key,
             value: self.value,
             headers: self.headers,
-            origin: if moved {
-                Some(origin.origin.clone().unwrap_or(TopicPartition {
-                    topic: origin.topic.clone(),
-                    partition: origin.partition,
-                }))
-            } else {
-                origin.origin.clone()
-            },
+            origin: moved.then_some(read_from),
         }
     }
 }

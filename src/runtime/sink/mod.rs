@@ -87,6 +87,8 @@ impl ReadConverter for JsonReader {
 pub struct SinkConverters {
     pub key: Box<dyn ReadConverter>,
     pub value: Box<dyn ReadConverter>,
+    /// The connector's transforms (`transforms`, `predicates`), applied after converting.
+    pub transforms: transforms::Chain,
 }
 
 impl SinkConverters {
@@ -105,13 +107,23 @@ impl SinkConverters {
                 ))),
             }
         };
+        let chain = transforms::Chain::from_config(connector);
         match (
             reader(&converters.key, "key"),
             reader(&converters.value, "value"),
+            chain,
         ) {
-            (Ok(key), Ok(value)) => Ok(SinkConverters { key, value }),
-            (k, v) => Err(ConfigErrors(
-                [k.err(), v.err()].into_iter().flatten().collect(),
+            (Ok(key), Ok(value), Ok(transforms)) => Ok(SinkConverters {
+                key,
+                value,
+                transforms,
+            }),
+            (k, v, t) => Err(ConfigErrors(
+                [k.err(), v.err()]
+                    .into_iter()
+                    .flatten()
+                    .chain(t.err().into_iter().flat_map(|e| e.0))
+                    .collect(),
             )),
         }
     }
@@ -295,8 +307,8 @@ async fn run_until_stopped(
                 let failure = RecordFailed {
                     stage: "TASK_PUT",
                     class: settings.class.clone(),
-                    topic: c.topic.to_string(),
-                    partition: c.partition,
+                    topic: c.original_topic_partition().topic.to_string(),
+                    partition: c.original_topic_partition().partition,
                     offset: c.offset,
                     cause: r.error.chain(),
                 };
@@ -433,8 +445,7 @@ fn convert(
                 continue;
             }
         };
-        origin.push(at);
-        out.push(SinkRecord {
+        let record = SinkRecord {
             topic: c.topic.clone(),
             partition: c.partition,
             offset: r.offset,
@@ -447,7 +458,28 @@ fn convert(
                 .map(|(k, v)| (k.clone(), Some(v.clone())))
                 .collect(),
             origin: None,
-        });
+        };
+        let record = if converters.transforms.is_empty() {
+            record
+        } else {
+            let read_from = record.topic_partition();
+            match converters
+                .transforms
+                .apply(transforms::ConnectRecord::from_sink(record))
+            {
+                Ok(Some(t)) => t.into_sink(read_from, r.offset),
+                // Dropped by a transform (Filter, a predicate): delivered as nothing.
+                Ok(None) => continue,
+                Err(e) => {
+                    let f = failure("TRANSFORMATION", &e.class, e.to_string());
+                    tolerate(name, errors, &f)?;
+                    failed.push((at, f));
+                    continue;
+                }
+            }
+        };
+        origin.push(at);
+        out.push(record);
     }
     Ok((out, origin, failed))
 }

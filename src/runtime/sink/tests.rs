@@ -39,6 +39,7 @@ fn converters() -> SinkConverters {
     SinkConverters {
         key: Box::new(Utf8),
         value: Box::new(Utf8),
+        transforms: Default::default(),
     }
 }
 
