@@ -525,6 +525,12 @@ case("ExtractNewRecordState/add-fields-prefix",
      cfg("u", ENRS, {"add.fields": "op,db,ts_ms,source.snapshot,transaction.id", "add.fields.prefix": "meta_"}), PG_ALL)
 case("ExtractNewRecordState/add-fields-rewrite",
      cfg("u", ENRS, {"add.fields": "op,source.ts_ms", "delete.tombstone.handling.mode": "rewrite"}), PG_ALL)
+# The deprecated options (Debezium's tutorial still shows drop.tombstones=false).
+for dt in ("true", "false"):
+    for dh in ("drop", "rewrite", "none"):
+        case("ExtractNewRecordState/legacy-drop-tombstones-%s-delete-handling-%s" % (dt, dh),
+             cfg("u", ENRS, {"drop.tombstones": dt, "delete.handling.mode": dh}), PG_ALL)
+case("ExtractNewRecordState/legacy-drop-tombstones-false", cfg("u", ENRS, {"drop.tombstones": "false"}), PG_ALL)
 case("ExtractNewRecordState/add-fields-unknown", cfg("u", ENRS, {"add.fields": "op,nope"}), PG_ALL[:2])
 case("ExtractNewRecordState/add-headers",
      cfg("u", ENRS, {"add.headers": "op,source.ts_ms,db,lsn,transaction.id"}), PG_ALL)

@@ -11,7 +11,7 @@ use cdc_core::{ConfigErrors, ConfigMap, Field, Schema, SchemaAndValue, SchemaTyp
 
 use crate::chain::Props;
 use crate::structs::{
-    field_value, is_null, map_get, map_put, require_map, require_struct, struct_basics, Side,
+    field_value, map_get, map_put, require_map, require_struct, struct_basics, Side,
 };
 use crate::{ConnectRecord, Transform};
 
@@ -58,17 +58,26 @@ pub fn build(
     let (base, side) = Side::split(name)?;
     let t: Box<dyn Transform> = match base {
         "ReplaceField" => {
-            let mut exclude = p.list("exclude");
-            if exclude.is_empty() {
-                exclude = p.list("blacklist");
-            }
-            let mut include = p.list("include");
-            if include.is_empty() {
-                include = p.list("whitelist");
+            let exclude = p.list("exclude");
+            let include = p.list("include");
+            // Removed in Kafka 4.0, where Connect accepts and ignores them: refused here, as
+            // ignoring them would write the fields they meant to drop.
+            for (old, new) in [("blacklist", "exclude"), ("whitelist", "include")] {
+                if p.optional_string(old).is_some() {
+                    p.problem(
+                        old,
+                        format!("was removed in Kafka 4.0 (which ignores it); use {new}"),
+                    );
+                }
             }
             let mut renames = Vec::new();
             for mapping in p.list("renames") {
-                match mapping.split(':').collect::<Vec<_>>()[..] {
+                // Java's String.split(":"), which drops trailing empty parts.
+                let mut parts: Vec<&str> = mapping.split(':').collect();
+                while parts.last() == Some(&"") {
+                    parts.pop();
+                }
+                match parts[..] {
                     [from, to] => renames.push((from.to_owned(), to.to_owned())),
                     _ => p.problem("renames", format!("Invalid rename mapping: {mapping}")),
                 }
@@ -90,7 +99,10 @@ pub fn build(
                     "Missing required configuration \"fields\" which has no default value.",
                 );
             }
-            let replacement = p.optional_string("replacement");
+            let replacement = p.raw(config, "replacement");
+            if replacement.as_deref() == Some("") {
+                p.problem("replacement", "String must be non-empty");
+            }
             let replace = p.bool("replace.null.with.default", true);
             Box::new(MaskField {
                 side,
@@ -108,9 +120,15 @@ pub fn build(
                 offset: spec(&mut p, "offset.field"),
                 timestamp: spec(&mut p, "timestamp.field"),
                 static_field: spec(&mut p, "static.field"),
-                static_value: p.optional_string("static.value"),
+                static_value: p.raw(config, "static.value"),
                 replace: p.bool("replace.null.with.default", true),
             };
+            if let (Some(field), None) = (&t.static_field, &t.static_value) {
+                p.problem(
+                    "static.value",
+                    format!("No value specified for static field: {}", field.name),
+                );
+            }
             Box::new(t)
         }
         "HoistField" => {
@@ -145,6 +163,9 @@ pub fn build(
                         }
                     });
             let replace = p.bool("replace.null.with.default", true);
+            if name.is_none() && version.is_none() {
+                p.problem("schema.name", "Neither schema name nor version configured");
+            }
             Box::new(SetSchemaMetadata {
                 side,
                 name,
@@ -259,7 +280,7 @@ impl MaskField {
                 Value::Float32(_) => Value::Float32(0.0),
                 Value::Float64(_) => Value::Float64(0.0),
                 Value::String(_) => Value::String("".into()),
-                Value::Bytes(_) if decimal => Value::Bytes(vec![0]),
+                Value::Bytes(_) if decimal => decimal_of(schema, "0")?,
                 Value::Array(_) => Value::Array(Vec::new()),
                 Value::Map(_) => Value::Map(Vec::new()),
                 _ => return Err(format!("Cannot mask value of type: class {class}")),
@@ -271,7 +292,7 @@ impl MaskField {
         Ok(match value {
             Value::Null => Value::Null,
             Value::String(_) => Value::String(r.into()),
-            Value::Boolean(_) => Value::Boolean(r.eq_ignore_ascii_case("true")),
+            Value::Bytes(_) if decimal => decimal_of(schema, r).map_err(|_| bad())?,
             Value::Int8(_) => Value::Int8(r.parse().map_err(|_| bad())?),
             Value::Int16(_) => Value::Int16(r.parse().map_err(|_| bad())?),
             Value::Int32(_) if class == "java.lang.Integer" => {
@@ -294,9 +315,12 @@ impl MaskField {
 impl Transform for MaskField {
     fn apply(&self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>, String> {
         const PURPOSE: &str = "mask fields";
-        let Some(current) = self.side.get(&record).filter(|v| !v.value.is_null()) else {
-            return Ok(Some(record));
+        // A null is not passed over: Connect's MaskField fails on it.
+        let null = SchemaAndValue {
+            schema: None,
+            value: Value::Null,
         };
+        let current = self.side.get(&record).unwrap_or(&null);
         let updated = match &current.schema {
             None => {
                 let entries = require_map(&current.value, PURPOSE)?;
@@ -328,6 +352,23 @@ impl Transform for MaskField {
         self.side.set(&mut record, Some(updated));
         Ok(Some(record))
     }
+}
+
+/// `new BigDecimal(text)` as a value of Decimal `schema`, which Connect refuses when the scales
+/// differ.
+fn decimal_of(schema: Option<&Schema>, text: &str) -> Result<Value, String> {
+    let scale: i32 = schema
+        .and_then(|s| s.parameters.iter().find(|(k, _)| k == "scale"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let (bytes, value_scale) = cdc_core::decimal::parse_decimal(text)
+        .ok_or_else(|| format!("Character array is not a valid decimal: {text}"))?;
+    if value_scale != scale {
+        return Err(format!(
+            "Decimal value has mismatching scale for given Decimal schema. Schema has scale {scale}, value has scale {value_scale}."
+        ));
+    }
+    Ok(Value::Bytes(bytes))
 }
 
 /// An `InsertField` field: its name and whether it is optional (the default, `?`) or required
@@ -590,6 +631,9 @@ impl Transform for SetSchemaMetadata {
         let Some(schema) = &current.schema else {
             return Err("Schema required for [updating schema metadata], found: null".into());
         };
+        if schema.kind != SchemaType::Struct {
+            return Err("Cannot list fields on non-struct type".into());
+        }
         let mut updated = (**schema).clone();
         if let Some(n) = &self.name {
             updated.name = Some(n.clone());
@@ -618,10 +662,12 @@ struct ValueToKey {
 impl Transform for ValueToKey {
     fn apply(&self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>, String> {
         const PURPOSE: &str = "copying fields from value to key";
-        if is_null(record.value.as_ref()) {
-            return Ok(Some(record));
-        }
-        let value = record.value.as_ref().expect("checked above");
+        // A tombstone is not passed over: Connect's ValueToKey fails on it.
+        let null = SchemaAndValue {
+            schema: None,
+            value: Value::Null,
+        };
+        let value = record.value.as_ref().unwrap_or(&null);
         let key = match &value.schema {
             None => {
                 let entries = require_map(&value.value, PURPOSE)?;

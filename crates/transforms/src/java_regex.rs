@@ -55,6 +55,35 @@ pub fn replacement(java: &str) -> Result<String, String> {
     Ok(out)
 }
 
+/// Java's error for a replacement (translated by [`replacement`]) that names a group `re`
+/// does not have, if it does.
+pub fn missing_group(re: &Regex, replacement: &str) -> Option<String> {
+    let names: Vec<&str> = re.capture_names().flatten().collect();
+    let mut rest = replacement;
+    while let Some(at) = rest.find('$') {
+        let after = &rest[at + 1..];
+        if let Some(r) = after.strip_prefix('$') {
+            rest = r;
+            continue;
+        }
+        let Some(inner) = after.strip_prefix('{') else {
+            rest = after;
+            continue;
+        };
+        let end = inner.find('}')?;
+        let group = &inner[..end];
+        match group.parse::<usize>() {
+            Ok(n) if n >= re.captures_len() => return Some(format!("No group {n}")),
+            Err(_) if !names.contains(&group) => {
+                return Some(format!("No group with name {{{group}}}"))
+            }
+            _ => {}
+        }
+        rest = &inner[end + 1..];
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +100,7 @@ mod tests {
             "12_t"
         );
         assert!(!re.is_match("t-12x"));
+        assert_eq!(missing_group(&re, "${3}").as_deref(), Some("No group 3"));
+        assert_eq!(missing_group(&re, "$${3}${2}"), None);
     }
 }

@@ -43,15 +43,17 @@ pub fn build(
                     p.problem("replacement", e);
                     String::new()
                 });
-            Box::new(RegexRouter { re, replacement })
+            let missing_group = java_regex::missing_group(&re, &replacement);
+            Box::new(RegexRouter {
+                re,
+                replacement,
+                missing_group,
+            })
         }
         "TimestampRouter" => {
             let topic_format = p.string("topic.format", "${topic}-${timestamp}");
             let timestamp_format = p.string("timestamp.format", "yyyyMMdd");
-            let format = DateFormat::parse(&timestamp_format).unwrap_or_else(|e| {
-                p.problem("timestamp.format", e);
-                DateFormat(Vec::new())
-            });
+            let format = DateFormat::parse(&timestamp_format);
             Box::new(TimestampRouter {
                 topic_format,
                 format,
@@ -79,7 +81,10 @@ pub fn build(
             }
             Box::new(InsertHeader {
                 header,
-                value: literal.unwrap_or_default().into_bytes(),
+                value: literal
+                    .as_deref()
+                    .and_then(header_text)
+                    .map(String::into_bytes),
             })
         }
         _ => return None,
@@ -91,11 +96,17 @@ pub fn build(
 struct RegexRouter {
     re: Regex,
     replacement: String,
+    /// A group the replacement names that the regex lacks: each matching topic fails, as in
+    /// Java.
+    missing_group: Option<String>,
 }
 
 impl Transform for RegexRouter {
     fn apply(&self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>, String> {
         if self.re.is_match(&record.topic) {
+            if let Some(why) = &self.missing_group {
+                return Err(why.clone());
+            }
             let topic = self.re.replace(&record.topic, self.replacement.as_str());
             record.topic = topic.as_ref().into();
         }
@@ -121,7 +132,7 @@ impl Transform for TimestampRouter {
         let topic = self
             .topic_format
             .replace("${topic}", &record.topic)
-            .replace("${timestamp}", &self.format.format(ts));
+            .replace("${timestamp}", &self.format.format(ts)?);
         record.topic = topic.into();
         Ok(Some(record))
     }
@@ -148,37 +159,120 @@ impl Transform for DropHeaders {
 /// Adds a header with `value.literal` as its text (what `SimpleHeaderConverter` writes for it).
 struct InsertHeader {
     header: String,
-    value: Vec<u8>,
+    /// `None`: the literal `null`.
+    value: Option<Vec<u8>>,
 }
 
 impl Transform for InsertHeader {
     fn apply(&self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>, String> {
         record
             .headers
-            .push((self.header.clone(), Some(self.value.clone())));
+            .push((self.header.clone(), self.value.clone()));
         Ok(Some(record))
     }
 }
 
-/// The subset of `java.text.SimpleDateFormat` patterns a `timestamp.format` uses, in UTC:
-/// `yyyy`, `yy`, `MM`, `dd`, `HH`, `mm`, `ss`, `SSS`, literal text in single quotes and any
-/// character that is not a letter.
-struct DateFormat(Vec<Part>);
+/// What `SimpleHeaderConverter` writes for a header whose value Connect's `Values.parseString`
+/// read from `literal`: trimmed; `null` is a null header; booleans, numbers, and JSON-like arrays
+/// and maps in their canonical text; anything else as it is.
+fn header_text(literal: &str) -> Option<String> {
+    let t = literal.trim();
+    if t == "null" {
+        return None;
+    }
+    if t.eq_ignore_ascii_case("true") || t.eq_ignore_ascii_case("false") {
+        return Some(t.to_ascii_lowercase());
+    }
+    if let Ok(n) = t.parse::<i64>() {
+        return Some(n.to_string());
+    }
+    let numeric = t.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+' || c == '.')
+        && t.chars().all(|c| c.is_ascii_digit() || "+-.eE".contains(c));
+    if numeric {
+        if let Ok(f) = t.parse::<f64>() {
+            if f.is_finite() && f.fract() == 0.0 && f.abs() < 9.2e18 {
+                return Some((f as i64).to_string());
+            }
+            if f.is_finite() {
+                return Some(f.to_string());
+            }
+        }
+    }
+    if t.starts_with('[') || t.starts_with('{') {
+        if let Ok(json) = serde_json::from_str::<serde_json::Value>(t) {
+            return Some(json.to_string());
+        }
+    }
+    Some(t.to_owned())
+}
+
+/// `java.text.SimpleDateFormat` in UTC with the US locale (what Connect's `TimestampRouter`
+/// uses): the pattern letters G y Y M w D d E u a H k K h m s S z Z X, text in single quotes,
+/// and any other character as itself. A letter it does not know fails each record, as Java's
+/// does when the router first formats one.
+struct DateFormat(Result<Vec<Part>, String>);
 
 enum Part {
     Literal(String),
-    Year4,
-    Year2,
+    /// A number with at least `width` digits.
+    Num(Field, usize),
+    /// The year's last two digits (`yy`, `YY`).
+    Year2(bool),
+    MonthName(bool),
+    DayName(bool),
+    AmPm,
+    Era,
+    Zone(char),
+}
+
+#[derive(Clone, Copy)]
+enum Field {
+    Year,
+    WeekYear,
     Month,
+    WeekOfYear,
+    DayOfYear,
     Day,
-    Hour,
+    DayOfWeek,
+    Hour0_23,
+    Hour1_24,
+    Hour0_11,
+    Hour1_12,
     Minute,
     Second,
     Millis,
 }
 
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const DAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+
 impl DateFormat {
-    fn parse(pattern: &str) -> Result<DateFormat, String> {
+    fn parse(pattern: &str) -> DateFormat {
+        DateFormat(Self::parts(pattern))
+    }
+
+    fn parts(pattern: &str) -> Result<Vec<Part>, String> {
         let chars: Vec<char> = pattern.chars().collect();
         let mut parts = Vec::new();
         let mut i = 0;
@@ -190,11 +284,7 @@ impl DateFormat {
                     .position(|&c| c == '\'')
                     .ok_or("Unterminated quote")?;
                 let text: String = chars[i + 1..i + 1 + end].iter().collect();
-                parts.push(Part::Literal(if text.is_empty() {
-                    "'".into()
-                } else {
-                    text
-                }));
+                parts.push(Part::Literal(if end == 0 { "'".into() } else { text }));
                 i += end + 2;
                 continue;
             }
@@ -203,47 +293,109 @@ impl DateFormat {
                 i += 1;
                 continue;
             }
-            let run = chars[i..].iter().take_while(|&&x| x == c).count();
-            parts.push(match (c, run) {
-                ('y', 2) => Part::Year2,
-                ('y', _) => Part::Year4,
-                ('M', 2) => Part::Month,
-                ('d', 2) => Part::Day,
-                ('H', 2) => Part::Hour,
-                ('m', 2) => Part::Minute,
-                ('s', 2) => Part::Second,
-                ('S', 3) => Part::Millis,
-                _ => {
-                    return Err(format!(
-                        "the pattern letters {} are not supported by Tributary's TimestampRouter (supported: yyyy, yy, MM, dd, HH, mm, ss, SSS, quoted text)",
-                        c.to_string().repeat(run)
-                    ))
-                }
+            let n = chars[i..].iter().take_while(|&&x| x == c).count();
+            let num = |f| Part::Num(f, n);
+            parts.push(match c {
+                'G' => Part::Era,
+                'y' if n == 2 => Part::Year2(false),
+                'y' => num(Field::Year),
+                'Y' if n == 2 => Part::Year2(true),
+                'Y' => num(Field::WeekYear),
+                'M' | 'L' if n >= 3 => Part::MonthName(n >= 4),
+                'M' | 'L' => num(Field::Month),
+                'w' => num(Field::WeekOfYear),
+                'D' => num(Field::DayOfYear),
+                'd' => num(Field::Day),
+                'E' => Part::DayName(n >= 4),
+                'u' => num(Field::DayOfWeek),
+                'a' => Part::AmPm,
+                'H' => num(Field::Hour0_23),
+                'k' => num(Field::Hour1_24),
+                'K' => num(Field::Hour0_11),
+                'h' => num(Field::Hour1_12),
+                'm' => num(Field::Minute),
+                's' => num(Field::Second),
+                'S' => num(Field::Millis),
+                'z' | 'Z' | 'X' => Part::Zone(c),
+                other => return Err(format!("Illegal pattern character '{other}'")),
             });
-            i += run;
+            i += n;
         }
-        Ok(DateFormat(parts))
+        Ok(parts)
     }
 
-    fn format(&self, ms: i64) -> String {
+    fn format(&self, ms: i64) -> Result<String, String> {
+        use cdc_core::calendar::{civil_from_days, days_from_civil};
+        let parts = self.0.as_ref().map_err(Clone::clone)?;
         let days = ms.div_euclid(86_400_000);
         let in_day = ms.rem_euclid(86_400_000);
-        let (y, mo, d) = cdc_core::calendar::civil_from_days(days);
+        let (y, mo, d) = civil_from_days(days);
+        // 0 = Sunday.
+        let dow = |days: i64| (days + 4).rem_euclid(7);
+        let jan1 = days_from_civil(y, 1, 1);
+        let next_jan1 = days_from_civil(y + 1, 1, 1);
+        // US weeks: from Sunday; week 1 holds January 1st.
+        let (week_year, week) = if days >= next_jan1 - dow(next_jan1) {
+            (y + 1, 1)
+        } else {
+            (y, (days - jan1 + dow(jan1)) / 7 + 1)
+        };
+        let hour = in_day / 3_600_000;
         let mut out = String::new();
-        for p in &self.0 {
+        for p in parts {
             match p {
                 Part::Literal(t) => out.push_str(t),
-                Part::Year4 => out.push_str(&format!("{y:04}")),
-                Part::Year2 => out.push_str(&format!("{:02}", y.rem_euclid(100))),
-                Part::Month => out.push_str(&format!("{mo:02}")),
-                Part::Day => out.push_str(&format!("{d:02}")),
-                Part::Hour => out.push_str(&format!("{:02}", in_day / 3_600_000)),
-                Part::Minute => out.push_str(&format!("{:02}", in_day / 60_000 % 60)),
-                Part::Second => out.push_str(&format!("{:02}", in_day / 1000 % 60)),
-                Part::Millis => out.push_str(&format!("{:03}", in_day % 1000)),
+                Part::Num(f, width) => {
+                    let v = match f {
+                        Field::Year => y,
+                        Field::WeekYear => week_year,
+                        Field::Month => i64::from(mo),
+                        Field::WeekOfYear => week,
+                        Field::DayOfYear => days - jan1 + 1,
+                        Field::Day => i64::from(d),
+                        Field::DayOfWeek => (dow(days) + 6) % 7 + 1,
+                        Field::Hour0_23 => hour,
+                        Field::Hour1_24 => {
+                            if hour == 0 {
+                                24
+                            } else {
+                                hour
+                            }
+                        }
+                        Field::Hour0_11 => hour % 12,
+                        Field::Hour1_12 => {
+                            if hour % 12 == 0 {
+                                12
+                            } else {
+                                hour % 12
+                            }
+                        }
+                        Field::Minute => in_day / 60_000 % 60,
+                        Field::Second => in_day / 1000 % 60,
+                        Field::Millis => in_day % 1000,
+                    };
+                    out.push_str(&format!("{v:0width$}", width = *width));
+                }
+                Part::Year2(week_based) => {
+                    let year = if *week_based { week_year } else { y };
+                    out.push_str(&format!("{:02}", year.rem_euclid(100)));
+                }
+                Part::MonthName(long) => {
+                    let name = MONTHS[(mo - 1) as usize];
+                    out.push_str(if *long { name } else { &name[..3] });
+                }
+                Part::DayName(long) => {
+                    let name = DAYS[dow(days) as usize];
+                    out.push_str(if *long { name } else { &name[..3] });
+                }
+                Part::AmPm => out.push_str(if hour < 12 { "AM" } else { "PM" }),
+                Part::Era => out.push_str(if y > 0 { "AD" } else { "BC" }),
+                Part::Zone('z') => out.push_str("UTC"),
+                Part::Zone('Z') => out.push_str("+0000"),
+                Part::Zone(_) => out.push('Z'),
             }
         }
-        out
+        Ok(out)
     }
 }
 
@@ -253,8 +405,17 @@ mod tests {
 
     #[test]
     fn timestamp_formats_in_utc() {
-        let f = DateFormat::parse("yyyyMMdd'T'HH:mm:ss.SSS").unwrap();
-        assert_eq!(f.format(1_700_000_000_123), "20231114T22:13:20.123");
-        assert!(DateFormat::parse("EEE").is_err());
+        let f = DateFormat::parse("yyyyMMdd'T'HH:mm:ss.SSS");
+        assert_eq!(
+            f.format(1_700_000_000_123).unwrap(),
+            "20231114T22:13:20.123"
+        );
+        let f = DateFormat::parse("YYYY-ww EEE MMM D a hh");
+        // 9999-12-31 (a Friday) is in week 1 of 10000.
+        assert_eq!(
+            f.format(253_402_214_400_000).unwrap(),
+            "10000-01 Fri Dec 365 AM 12"
+        );
+        assert!(DateFormat::parse("yyyy-bb").format(0).is_err());
     }
 }

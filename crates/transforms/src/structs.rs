@@ -39,11 +39,6 @@ impl Side {
     }
 }
 
-/// Is this key or value null (absent, or a null payload)?
-pub fn is_null(v: Option<&SchemaAndValue>) -> bool {
-    v.is_none_or(|v| v.value.is_null())
-}
-
 /// Java's class name of a value, for `Requirements`' messages.
 pub fn java_class(v: &Value, schema: Option<&Schema>) -> &'static str {
     match v {

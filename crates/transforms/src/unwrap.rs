@@ -15,22 +15,21 @@ use crate::{ConnectRecord, Transform};
 
 pub const CLASSES: &[&str] = &["io.debezium.transforms.ExtractNewRecordState"];
 
-/// What happens to deletes and tombstones.
+/// What happens to deletes and tombstones (`delete.tombstone.handling.mode`), as Debezium 3.6
+/// does it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
     /// Deletes and tombstones dropped.
     Drop,
-    /// Deletes dropped, tombstones kept.
+    /// (The default.) A delete becomes a record whose value is null with the row's schema; the
+    /// tombstones that follow deletes are dropped.
     Tombstone,
     /// Deletes become `before` with `__deleted=true`; tombstones dropped.
     Rewrite,
     /// As `Rewrite`, tombstones kept.
     RewriteWithTombstone,
-    /// Deletes become tombstones; the original tombstones dropped.
+    /// Deletes become tombstones (a null value, no schema); the original tombstones dropped.
     DeleteToTombstone,
-    /// (Deprecated `delete.handling.mode=none` with `drop.tombstones=false`.) Deletes become
-    /// records with a null value; tombstones kept.
-    NoneKeepTombstones,
 }
 
 /// A metadata field (`add.fields`/`add.headers`): `op`, `ts_ms`, `ts_us` and `ts_ns` are the
@@ -99,43 +98,33 @@ pub fn build(
         return None;
     }
     let mut p = Props::new(config, prefix);
-    let mode = match p.optional_string("delete.tombstone.handling.mode") {
-        Some(_) => match p
-            .one_of(
-                "delete.tombstone.handling.mode",
+    let mode = match p
+        .one_of(
+            "delete.tombstone.handling.mode",
+            "tombstone",
+            &[
+                "drop",
                 "tombstone",
-                &[
-                    "drop",
-                    "tombstone",
-                    "rewrite",
-                    "rewrite-with-tombstone",
-                    "delete-to-tombstone",
-                ],
-            )
-            .as_str()
-        {
-            "drop" => Mode::Drop,
-            "rewrite" => Mode::Rewrite,
-            "rewrite-with-tombstone" => Mode::RewriteWithTombstone,
-            "delete-to-tombstone" => Mode::DeleteToTombstone,
-            _ => Mode::Tombstone,
-        },
-        None => {
-            let legacy = p.optional_string("drop.tombstones").is_some()
-                || p.optional_string("delete.handling.mode").is_some();
-            let drop_tombstones = p.bool("drop.tombstones", true);
-            let deletes = p.one_of("delete.handling.mode", "drop", &["drop", "rewrite", "none"]);
-            match (legacy, deletes.as_str(), drop_tombstones) {
-                (false, _, _) => Mode::Tombstone,
-                (true, "drop", true) => Mode::Drop,
-                (true, "drop", false) => Mode::Tombstone,
-                (true, "rewrite", true) => Mode::Rewrite,
-                (true, "rewrite", false) => Mode::RewriteWithTombstone,
-                (true, _, true) => Mode::DeleteToTombstone,
-                (true, _, false) => Mode::NoneKeepTombstones,
-            }
-        }
+                "rewrite",
+                "rewrite-with-tombstone",
+                "delete-to-tombstone",
+            ],
+        )
+        .as_str()
+    {
+        "drop" => Mode::Drop,
+        "rewrite" => Mode::Rewrite,
+        "rewrite-with-tombstone" => Mode::RewriteWithTombstone,
+        "delete-to-tombstone" => Mode::DeleteToTombstone,
+        _ => Mode::Tombstone,
     };
+    // `drop.tombstones` and `delete.handling.mode` were removed in Debezium 3, whose
+    // ExtractNewRecordState accepts and does not apply them (docs/compat.md): the same here, so
+    // configs such as the Debezium tutorial's run as they do on Debezium 3.6.
+    let _ = (
+        p.optional_string("drop.tombstones"),
+        p.optional_string("delete.handling.mode"),
+    );
     let field_prefix = p.string("add.fields.prefix", "__");
     let header_prefix = p.string("add.headers.prefix", "__");
     let fields = p
@@ -178,36 +167,19 @@ pub fn build(
 const DELETED: &str = "__deleted";
 
 impl ExtractNewRecordState {
-    /// `state` (a row struct of `envelope`) with the added fields and `__deleted`.
+    /// `state` (a row struct of `envelope`) under a required copy of its schema, with
+    /// `__deleted` and the added fields (optional; a name the event lacks is left out, as
+    /// Debezium does).
     fn with_fields(
         &self,
         state_schema: &Arc<Schema>,
         state: Vec<Value>,
         envelope: (&Schema, &[Value]),
         deleted: Option<bool>,
-    ) -> Result<SchemaAndValue, String> {
-        if self.fields.is_empty() && deleted.is_none() {
-            return Ok(SchemaAndValue {
-                schema: Some(state_schema.clone()),
-                value: Value::Struct(state),
-            });
-        }
+    ) -> SchemaAndValue {
         let mut schema = struct_basics(state_schema);
         schema.fields = state_schema.fields.clone();
         let mut values = state;
-        for f in &self.fields {
-            let (field_schema, value) = f.read(envelope.0, envelope.1).ok_or_else(|| {
-                format!(
-                    "the field {} named in add.fields is not in the change event",
-                    f.field
-                )
-            })?;
-            schema.fields.push(Field {
-                name: f.name.clone(),
-                schema: field_schema,
-            });
-            values.push(value);
-        }
         if let Some(d) = deleted {
             schema.fields.push(Field {
                 name: DELETED.into(),
@@ -215,10 +187,23 @@ impl ExtractNewRecordState {
             });
             values.push(Value::String(if d { "true" } else { "false" }.into()));
         }
-        Ok(SchemaAndValue {
+        for f in &self.fields {
+            let Some((field_schema, value)) = f.read(envelope.0, envelope.1) else {
+                continue;
+            };
+            let mut optional = (*field_schema).clone();
+            optional.optional = true;
+            optional.default = None;
+            schema.fields.push(Field {
+                name: f.name.clone(),
+                schema: Arc::new(optional),
+            });
+            values.push(value);
+        }
+        SchemaAndValue {
             schema: Some(Arc::new(schema)),
             value: Value::Struct(values),
-        })
+        }
     }
 }
 
@@ -247,10 +232,8 @@ impl Transform for ExtractNewRecordState {
         let Some(value) = &record.value else {
             // A tombstone.
             return Ok(match self.mode {
-                Mode::Tombstone | Mode::RewriteWithTombstone | Mode::NoneKeepTombstones => {
-                    Some(record)
-                }
-                Mode::Drop | Mode::Rewrite | Mode::DeleteToTombstone => None,
+                Mode::RewriteWithTombstone => Some(record),
+                Mode::Drop | Mode::Tombstone | Mode::Rewrite | Mode::DeleteToTombstone => None,
             });
         };
         let Some(schema) = value
@@ -291,12 +274,12 @@ impl Transform for ExtractNewRecordState {
         let (after_schema, after) = state("after").ok_or("the change event has no after field")?;
         let new_value = match after {
             Some(after) => {
-                Some(self.with_fields(&after_schema, after, envelope, rewrite.then_some(false))?)
+                Some(self.with_fields(&after_schema, after, envelope, rewrite.then_some(false)))
             }
             None => match self.mode {
-                Mode::Drop | Mode::Tombstone => return Ok(None),
+                Mode::Drop => return Ok(None),
                 Mode::DeleteToTombstone => None,
-                Mode::NoneKeepTombstones => Some(SchemaAndValue {
+                Mode::Tombstone => Some(SchemaAndValue {
                     schema: Some(after_schema),
                     value: Value::Null,
                 }),
@@ -305,7 +288,7 @@ impl Transform for ExtractNewRecordState {
                         state("before").ok_or("the change event has no before field")?;
                     match before {
                         Some(before) => {
-                            Some(self.with_fields(&before_schema, before, envelope, Some(true))?)
+                            Some(self.with_fields(&before_schema, before, envelope, Some(true)))
                         }
                         None => Some(SchemaAndValue {
                             schema: Some(before_schema),
@@ -315,16 +298,13 @@ impl Transform for ExtractNewRecordState {
                 }
             },
         };
-        if let (
-            Some(field),
-            Some(SchemaAndValue {
-                schema: Some(s),
-                value: Value::Struct(v),
-            }),
-        ) = (&self.route_by_field, &new_value)
-        {
-            if let Some(i) = field_index(s, field) {
-                if let Value::String(topic) = &v[i] {
+        // The topic named by a field of the row: `after`, or `before` for a delete.
+        if let Some(field) = &self.route_by_field {
+            let row = state("after")
+                .and_then(|(s, v)| Some((s, v?)))
+                .or_else(|| state("before").and_then(|(s, v)| Some((s, v?))));
+            if let Some((s, v)) = row {
+                if let Some(Value::String(topic)) = field_index(&s, field).map(|i| &v[i]) {
                     record.topic = topic.to_string().into();
                 }
             }
