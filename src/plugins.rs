@@ -540,6 +540,134 @@ mod tests {
         assert!(make_source(&ConfigMap::new()).is_err());
     }
 
+    /// Every property the source connectors refuse: not implemented, and running without it
+    /// would change what is written or delivered. Each, set to a value other than its default,
+    /// fails validation naming it; at its default it passes.
+    #[test]
+    fn validation_refuses_every_data_changing_property_we_do_not_implement() {
+        const POSTGRES: &[&str] = &[
+            "column.mask.hash.SHA-256.with.salt.pepper",
+            "column.mask.with.5.chars",
+            "column.propagate.source.type",
+            "column.truncate.to.10.chars",
+            "converters",
+            "database.initial.statements",
+            "database.sslcert",
+            "database.sslfactory",
+            "database.sslkey",
+            "database.sslpassword",
+            "database.sslrootcert",
+            "datatype.propagate.source.type",
+            "field.name.adjustment.mode",
+            "include.schema.comments",
+            "offset.mismatch.strategy",
+            "post.processors",
+            "publish.via.partition.root",
+            "replica.identity.autoset.values",
+            "schema.name.adjustment.mode",
+            "skip.messages.without.change",
+            "slot.failover",
+            "slot.stream.params",
+            "snapshot.include.collection.list",
+            "snapshot.isolation.mode",
+            "snapshot.locking.mode",
+            "snapshot.locking.mode.custom.name",
+            "snapshot.mode.configuration.based.snapshot.data",
+            "snapshot.mode.configuration.based.snapshot.on.data.error",
+            "snapshot.mode.configuration.based.snapshot.on.schema.error",
+            "snapshot.mode.configuration.based.snapshot.schema",
+            "snapshot.mode.configuration.based.start.stream",
+            "snapshot.mode.custom.name",
+            "snapshot.query.mode",
+            "snapshot.query.mode.custom.name",
+            "snapshot.select.statement.overrides",
+            "sourceinfo.struct.maker",
+            "topic.delimiter",
+            "topic.naming.strategy",
+        ];
+        const MYSQL: &[&str] = &[
+            "column.mask.hash.SHA-256.with.salt.pepper",
+            "column.mask.with.5.chars",
+            "column.propagate.source.type",
+            "column.truncate.to.10.chars",
+            "converters",
+            "database.initial.statements",
+            "datatype.propagate.source.type",
+            "enable.time.adjuster",
+            "field.name.adjustment.mode",
+            "gtid.source.excludes",
+            "gtid.source.includes",
+            "include.schema.comments",
+            "post.processors",
+            "schema.name.adjustment.mode",
+            "skip.messages.without.change",
+            "snapshot.include.collection.list",
+            "snapshot.select.statement.overrides",
+            "topic.delimiter",
+            "topic.naming.strategy",
+        ];
+        for (class, listed) in [
+            (
+                "io.debezium.connector.postgresql.PostgresConnector",
+                POSTGRES,
+            ),
+            ("io.debezium.connector.mysql.MySqlConnector", MYSQL),
+        ] {
+            let def = plugin_def(class);
+            // The list is the definition's, no more and no less.
+            let mut refused: Vec<String> = def
+                .keys()
+                .iter()
+                .filter(|k| k.refused)
+                .map(|k| k.name.clone())
+                .collect();
+            refused.sort();
+            let mut from_list: Vec<String> = listed
+                .iter()
+                .map(|n| {
+                    def.keys()
+                        .iter()
+                        .find(|k| k.refused && k.names_for_tests(n))
+                        .unwrap_or_else(|| panic!("{class}: {n} is not refused"))
+                        .name
+                        .clone()
+                })
+                .collect();
+            from_list.sort();
+            assert_eq!(from_list, refused, "{class}");
+            for name in listed {
+                let mut c = config(class);
+                c.insert((*name).to_owned(), "some-other-value".to_owned());
+                let infos = validate(class, &c);
+                let text = infos.to_string();
+                let named = infos["configs"].as_array().unwrap().iter().any(|e| {
+                    e["value"]["name"] == *name
+                        && e["value"]["errors"].as_array().is_some_and(|errs| {
+                            errs.iter().any(|m| {
+                                m.as_str()
+                                    .unwrap_or("")
+                                    .contains("not implemented by Tributary yet")
+                            })
+                        })
+                });
+                assert!(named, "{class}: {name} was not refused: {text}");
+                // At its default (when it has one) it passes.
+                let key = def.keys().iter().find(|k| k.names_for_tests(name)).unwrap();
+                if let (Some(d), false) = (&key.default, key.name.contains('(')) {
+                    let mut c = config(class);
+                    c.insert((*name).to_owned(), d.clone());
+                    let infos = validate(class, &c);
+                    assert!(
+                        !infos
+                            .to_string()
+                            .contains("not implemented by Tributary yet"),
+                        "{class}: {name} at its default {d} was refused"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn postgres_aliases_reach_the_postgres_plugin() {
         for class in [

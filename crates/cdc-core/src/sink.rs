@@ -55,7 +55,9 @@ impl SinkRecord {
 
     /// Where the record was read: the partition its offset belongs to.
     pub fn original_topic_partition(&self) -> TopicPartition {
-        self.origin.clone().unwrap_or_else(|| self.topic_partition())
+        self.origin
+            .clone()
+            .unwrap_or_else(|| self.topic_partition())
     }
 }
 

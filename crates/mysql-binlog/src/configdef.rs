@@ -11,11 +11,11 @@ use ConfigType::{Boolean, Int, List, Long, Password, String as Str};
 use Importance::{High, Low, Medium};
 
 use cdc_core::configdef::table::group::{
-    ADVANCED, CONNECTION, CONNECTION_ADVANCED, CONNECTOR, FILTERS, HEARTBEAT, HISTORY, SNAPSHOT,
-    SSL,
+    ADVANCED, CONNECTION, CONNECTION_ADVANCED, CONNECTOR, CONNECTOR_ADVANCED, FILTERS, HEARTBEAT,
+    HISTORY, SNAPSHOT, SSL,
 };
 use cdc_core::configdef::table::DefaultValue::{Null, Required, Value};
-use cdc_core::configdef::table::{row, Row, NOT_YET, YES};
+use cdc_core::configdef::table::{row, Row, NOT_YET, REFUSED, YES};
 
 #[rustfmt::skip]
 const ROWS: &[Row] = &[
@@ -27,7 +27,7 @@ const ROWS: &[Row] = &[
     row("database.server.id", Long, Required, High, CONNECTION, YES, "Replica server id the binlog client registers with; unique among the server's replicas."),
     row("database.server.name", Str, Null, Low, CONNECTION, YES, "Legacy property replaced by topic.prefix; accepted and not used."),
     row("connect.timeout.ms", Int, Value("30000"), Medium, CONNECTION, YES, "How long to wait for a connection to the server, in milliseconds."),
-    row("database.initial.statements", Str, Null, Low, CONNECTION_ADVANCED, NOT_YET, "SQL statements, separated by semicolons, run on each new connection."),
+    row("database.initial.statements", Str, Null, Low, CONNECTION_ADVANCED, REFUSED, "SQL statements, separated by semicolons, run on each new connection."),
     row("connect.keep.alive", Boolean, Value("true"), Low, CONNECTION_ADVANCED, YES, "Reconnect the binlog client when the connection drops."),
     row("connect.keep.alive.interval.ms", Long, Value("60000"), Low, CONNECTION_ADVANCED, NOT_YET, "How often the binlog client checks its connection, in milliseconds."),
     row("binlog.buffer.size", Int, Value("0"), Low, CONNECTION_ADVANCED, NOT_YET, "Size of the look-ahead buffer of the binlog reader."),
@@ -40,14 +40,14 @@ const ROWS: &[Row] = &[
     row("column.include.list", List, Null, Medium, FILTERS, YES, "Regular expressions of db.table.column names to keep in events."),
     row("column.exclude.list", List, Null, Medium, FILTERS, YES, "Regular expressions of db.table.column names to leave out of events."),
     row("table.ignore.builtin", Boolean, Value("true"), Low, FILTERS, YES, "Ignore the system databases (mysql, sys, information_schema, performance_schema)."),
-    row("gtid.source.includes", List, Null, Medium, FILTERS, NOT_YET, "GTID sources to use when positioning."),
-    row("gtid.source.excludes", List, Null, Medium, FILTERS, NOT_YET, "GTID sources to ignore when positioning."),
+    row("gtid.source.includes", List, Null, Medium, FILTERS, REFUSED, "GTID sources to use when positioning."),
+    row("gtid.source.excludes", List, Null, Medium, FILTERS, REFUSED, "GTID sources to ignore when positioning."),
     // CONNECTOR_SNAPSHOT
     row("snapshot.mode", Str, Value("initial"), Medium, SNAPSHOT, YES, "When to snapshot: initial, initial_only, no_data (schema_only), never, when_needed or always."),
     row("snapshot.locking.mode", Str, Value("minimal"), Low, SNAPSHOT, YES, "Locks during the snapshot: minimal (global read lock while reading the schema and position), extended (for the whole snapshot) or none."),
     row("snapshot.fetch.size", Int, Null, Medium, SNAPSHOT, NOT_YET, "Rows read at a time from each table during the snapshot."),
     row("snapshot.delay.ms", Long, Value("0"), Low, SNAPSHOT, NOT_YET, "Wait before the snapshot starts, in milliseconds."),
-    row("snapshot.include.collection.list", List, Null, Medium, SNAPSHOT, NOT_YET, "Regular expressions of the captured tables to snapshot."),
+    row("snapshot.include.collection.list", List, Null, Medium, SNAPSHOT, REFUSED, "Regular expressions of the captured tables to snapshot."),
     row("snapshot.tables.order.by.row.count", Str, Value("disabled"), Low, SNAPSHOT, NOT_YET, "Snapshot tables by row count: disabled, ascending or descending."),
     row("snapshot.max.threads", Int, Value("1"), Medium, SNAPSHOT, NOT_YET, "Tables snapshotted in parallel."),
     row("min.row.count.to.stream.results", Long, Value("1000"), Low, SNAPSHOT, YES, "Accepted for compatibility: snapshot rows are always streamed."),
@@ -62,12 +62,12 @@ const ROWS: &[Row] = &[
     row("time.precision.mode", Str, Value("adaptive_time_microseconds"), Medium, CONNECTOR, YES, "How temporal columns appear: adaptive_time_microseconds, adaptive or connect."),
     row("bigint.unsigned.handling.mode", Str, Value("long"), Medium, CONNECTOR, YES, "How BIGINT UNSIGNED appears: long or precise."),
     row("binary.handling.mode", Str, Value("bytes"), Low, CONNECTOR, YES, "How binary columns appear: bytes, base64, base64-url-safe or hex."),
-    row("enable.time.adjuster", Boolean, Value("true"), Medium, CONNECTOR, NOT_YET, "Adjust two-digit years."),
+    row("enable.time.adjuster", Boolean, Value("true"), Medium, CONNECTOR, REFUSED, "Adjust two-digit years."),
     row("event.deserialization.failure.handling.mode", Str, Value("fail"), Medium, CONNECTOR, NOT_YET, "What to do with a binlog event that cannot be read: fail, warn or skip."),
     row("inconsistent.schema.handling.mode", Str, Value("fail"), Medium, CONNECTOR, NOT_YET, "What to do with a row event of a table whose schema is unknown: fail, warn or skip."),
-    row("include.schema.comments", Boolean, Value("false"), Medium, CONNECTOR, NOT_YET, "Put table and column comments into schemas."),
-    row("schema.name.adjustment.mode", Str, Value("none"), Low, CONNECTOR, NOT_YET, "How schema names are made valid: none, avro or avro_unicode."),
-    row("field.name.adjustment.mode", Str, Value("none"), Low, CONNECTOR, NOT_YET, "How field names are made valid: none, avro or avro_unicode."),
+    row("include.schema.comments", Boolean, Value("false"), Medium, CONNECTOR, REFUSED, "Put table and column comments into schemas."),
+    row("schema.name.adjustment.mode", Str, Value("none"), Low, CONNECTOR, REFUSED, "How schema names are made valid: none, avro or avro_unicode."),
+    row("field.name.adjustment.mode", Str, Value("none"), Low, CONNECTOR, REFUSED, "How field names are made valid: none, avro or avro_unicode."),
     row("provide.transaction.metadata", Boolean, Value("false"), Low, CONNECTOR, YES, "Write transaction boundaries (BEGIN/END on <topic.prefix>.transaction, id the GTID or file=<f>,pos=<p>) and add transaction blocks to events."),
     row("topic.transaction", Str, Value("transaction"), Medium, CONNECTOR, YES, "Suffix of the transaction metadata topic."),
     row("message.key.columns", Str, Null, Low, CONNECTOR, YES, "Columns that form the message key, per table: <database.table regex>:<column>,<column>;..."),
@@ -89,6 +89,19 @@ const ROWS: &[Row] = &[
     row("heartbeat.interval.ms", Int, Value("0"), Medium, HEARTBEAT, YES, "How often to write heartbeat records (between transactions, carrying the current binlog position), in milliseconds; 0 never."),
     row("topic.heartbeat.prefix", Str, Value("__debezium-heartbeat"), Low, HEARTBEAT, YES, "Prefix of the heartbeat topic."),
     row("heartbeat.action.query", Str, Null, Medium, HEARTBEAT, YES, "A statement to run on every heartbeat, on a connection of its own (a failing statement is logged and the heartbeat still written)."),
+    // Debezium's common properties that change what is written or delivered, not implemented
+    // yet: refused (a value other than the default fails validation).
+    row("skip.messages.without.change", Boolean, Value("false"), Medium, CONNECTOR_ADVANCED, REFUSED, "Drop updates that change none of the included columns."),
+    row("snapshot.select.statement.overrides", Str, Null, Medium, SNAPSHOT, REFUSED, "Tables whose snapshot query is given by snapshot.select.statement.overrides.<db>.<table>."),
+    row("topic.naming.strategy", Str, Value("io.debezium.schema.DefaultTopicNamingStrategy"), Medium, ADVANCED, REFUSED, "Class that names topics; Tributary uses <topic.prefix>.<database>.<table>."),
+    row("topic.delimiter", Str, Value("."), Medium, ADVANCED, REFUSED, "Separator between the parts of topic names."),
+    row("column.mask.hash.([^.]+).with.salt.(.+)", Str, Null, Medium, CONNECTOR_ADVANCED, REFUSED, "Columns replaced by a salted hash of their value."),
+    row("column.mask.with.(d+).chars", Str, Null, Medium, CONNECTOR_ADVANCED, REFUSED, "Columns replaced by that many asterisks."),
+    row("column.truncate.to.(d+).chars", Int, Null, Medium, CONNECTOR_ADVANCED, REFUSED, "Columns cut to that many characters."),
+    row("column.propagate.source.type", Str, Null, Medium, CONNECTOR_ADVANCED, REFUSED, "Columns whose schema parameters carry the source type."),
+    row("datatype.propagate.source.type", Str, Null, Medium, CONNECTOR_ADVANCED, REFUSED, "Data types whose columns' schema parameters carry the source type."),
+    row("converters", Str, Null, Medium, CONNECTOR_ADVANCED, REFUSED, "Aliases of custom column converters."),
+    row("post.processors", Str, Null, Medium, CONNECTOR_ADVANCED, REFUSED, "Aliases of post processors applied to events."),
 ];
 
 /// The MySQL/MariaDB connector's config definition.

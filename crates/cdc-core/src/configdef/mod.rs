@@ -117,6 +117,11 @@ pub struct ConfigKey {
     pub allowed_values: Vec<String>,
     /// Tributary accepts the property but does not act on it yet; [`validate`] warns when set.
     pub supported: bool,
+    /// Tributary does not act on it and it would change what is written or delivered:
+    /// [`validate`] fails when it is set to anything but its default. A name with `(` is a
+    /// pattern (`column.mask.with.(d+).chars`): every property starting as it does before the
+    /// `(` is refused.
+    pub refused: bool,
 }
 
 /// Documentation prefix of properties Tributary accepts but does not act on yet.
@@ -139,6 +144,7 @@ impl ConfigKey {
             dependents: Vec::new(),
             allowed_values: Vec::new(),
             supported: true,
+            refused: false,
         }
     }
 
@@ -193,6 +199,27 @@ impl ConfigKey {
             self.documentation = format!("{UNSUPPORTED_PREFIX}{}", self.documentation);
         }
         self
+    }
+
+    /// Marks the property as not acted on and refused when set to anything but its default.
+    pub fn refused(mut self) -> Self {
+        self = self.unsupported();
+        self.refused = true;
+        self
+    }
+
+    /// [`ConfigKey::names`], for tests elsewhere.
+    #[doc(hidden)]
+    pub fn names_for_tests(&self, name: &str) -> bool {
+        self.names(name)
+    }
+
+    /// Is `name` this property (or, for a pattern name, one it matches)?
+    fn names(&self, name: &str) -> bool {
+        match self.name.split_once('(') {
+            Some((prefix, _)) => name.starts_with(prefix) && name.len() > prefix.len(),
+            None => self.name == name,
+        }
     }
 
     /// Is this a secret whose value is never shown?
@@ -382,6 +409,45 @@ pub fn validate(
     )
 }
 
+/// The set properties of `config` that `def` refuses ([`ConfigKey::refused`]): each a problem
+/// naming it, its value and its default.
+pub fn refused_problems(def: &ConfigDef, config: &ConfigMap) -> Vec<ConfigProblem> {
+    let mut out = Vec::new();
+    for (name, value) in config {
+        let Some(key) = def.keys.iter().find(|k| k.refused && k.names(name)) else {
+            continue;
+        };
+        let v = value.trim();
+        let pattern = key.name.contains('(');
+        let at_default = !pattern
+            && match &key.default {
+                Some(d) => d.eq_ignore_ascii_case(v),
+                None => v.is_empty(),
+            };
+        if at_default {
+            continue;
+        }
+        let default = match (&key.default, pattern) {
+            (_, true) => "remove it".to_owned(),
+            (Some(d), false) => format!("remove it or set it to its default {d:?}"),
+            (None, false) => "remove it".to_owned(),
+        };
+        out.push(ConfigProblem {
+            property: name.clone(),
+            value: Some(if key.is_secret() || is_secret(name) {
+                "[hidden]".to_owned()
+            } else {
+                value.clone()
+            }),
+            message: format!(
+                "is not implemented by Tributary yet, and running without it would change what \
+                 is written or delivered: {default}"
+            ),
+        });
+    }
+    out
+}
+
 /// [`validate`] with the given framework keys (a sink's: [`connect_sink_framework_def`]).
 pub fn validate_with(
     framework: ConfigDef,
@@ -390,6 +456,9 @@ pub fn validate_with(
     config: &ConfigMap,
     problems: &[ConfigProblem],
 ) -> Json {
+    let mut problems = problems.to_vec();
+    problems.extend(refused_problems(def, config));
+    let problems = &problems[..];
     let mut all = framework.clone();
     for k in &def.keys {
         all.insert(k.clone());
@@ -443,6 +512,9 @@ pub fn validate_with(
 
     let mut warnings = Vec::new();
     for name in config.keys() {
+        if def.keys.iter().any(|k| k.refused && k.names(name)) {
+            continue;
+        }
         match def.key(name) {
             Some(k) if !k.supported => warnings.push(format!(
                 "{name} is not supported yet by Tributary and is ignored"

@@ -21,8 +21,8 @@ pub struct Row {
     pub importance: Importance,
     /// Debezium's `Field.Group` name (see the group constants below).
     pub group: &'static str,
-    /// The connector acts on it; otherwise it is accepted and ignored with a warning.
-    pub supported: bool,
+    /// Whether the connector acts on it ([`YES`], [`NOT_YET`], [`REFUSED`]).
+    pub supported: Support,
     pub doc: &'static str,
 }
 
@@ -33,7 +33,7 @@ pub const fn row(
     default: DefaultValue,
     importance: Importance,
     group: &'static str,
-    supported: bool,
+    supported: Support,
     doc: &'static str,
 ) -> Row {
     Row {
@@ -47,9 +47,24 @@ pub const fn row(
     }
 }
 
-/// Supported: the connector acts on it. Not yet: accepted and ignored with a warning.
-pub const YES: bool = true;
-pub const NOT_YET: bool = false;
+/// What the connector does with a property.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Support {
+    /// It acts on it.
+    Yes,
+    /// Not yet, and it cannot change what is written or delivered: accepted, with a warning.
+    Ignored,
+    /// Not yet, and it would change what is written or delivered: a value other than the
+    /// default is a validation error (a name pattern: any property it matches).
+    Refused,
+}
+
+/// The connector acts on it.
+pub const YES: Support = Support::Yes;
+/// Accepted and ignored with a warning: it cannot change what is written or delivered.
+pub const NOT_YET: Support = Support::Ignored;
+/// Not implemented and it changes data or delivery: refused unless left at its default.
+pub const REFUSED: Support = Support::Refused;
 
 /// Debezium's `Field.Group` names, as its `ConfigDef` prints them.
 pub mod group {
@@ -89,8 +104,10 @@ pub fn config_def(rows: &[Row]) -> ConfigDef {
             DefaultValue::Null => key,
             DefaultValue::Value(v) => key.default_value(v),
         };
-        if !r.supported {
-            key = key.unsupported();
+        match r.supported {
+            Support::Yes => {}
+            Support::Ignored => key = key.unsupported(),
+            Support::Refused => key = key.refused(),
         }
         def = def.define(key);
     }
