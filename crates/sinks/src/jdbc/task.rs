@@ -188,7 +188,9 @@ impl SinkTask for JdbcSinkTask {
         for r in records {
             // Where it was read, whatever topic a transform routed it to.
             let tp = r.original_topic_partition();
-            let e = next.entry((tp.topic.to_string(), tp.partition)).or_default();
+            let e = next
+                .entry((tp.topic.to_string(), tp.partition))
+                .or_default();
             *e = (*e).max(r.offset as i64 + 1);
         }
         self.writer().await?;
