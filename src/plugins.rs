@@ -121,6 +121,19 @@ pub fn plugins() -> Vec<PluginInfo> {
         version: version.clone(),
         aliases: Vec::new(),
     }));
+    let other = |classes: Vec<&'static str>, type_| {
+        classes.into_iter().map(move |class| PluginInfo {
+            class,
+            type_,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            aliases: Vec::new(),
+        })
+    };
+    out.extend(other(
+        transforms::chain::transform_classes(),
+        "transformation",
+    ));
+    out.extend(other(transforms::chain::predicate_classes(), "predicate"));
     out
 }
 
@@ -666,6 +679,24 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn transforms_and_predicates_are_listed_as_plugins() {
+        let listed = plugins();
+        let type_of = |class: &str| listed.iter().find(|p| p.class == class).map(|p| p.type_);
+        assert_eq!(
+            type_of("org.apache.kafka.connect.transforms.RegexRouter"),
+            Some("transformation")
+        );
+        assert_eq!(
+            type_of("io.debezium.transforms.ExtractNewRecordState"),
+            Some("transformation")
+        );
+        assert_eq!(
+            type_of("org.apache.kafka.connect.transforms.predicates.TopicNameMatches"),
+            Some("predicate")
+        );
     }
 
     #[test]
