@@ -387,21 +387,9 @@ pub fn make_source(config: &ConfigMap) -> Result<Box<dyn Source>, ConfigErrors> 
     make_source_on(config, None)
 }
 
-/// Transforms run on sink connectors only so far: a source connector that names any is refused
-/// (naming `transforms`), never run without them.
+/// The source connector's transforms, checked (they run in the task's converter).
 fn source_transforms(config: &ConfigMap) -> Result<(), ConfigErrors> {
-    let chain = transforms::Chain::from_config(config)?;
-    if chain.is_empty() {
-        return Ok(());
-    }
-    Err(ConfigErrors(vec![ConfigProblem {
-        property: "transforms".into(),
-        value: config.get("transforms").cloned(),
-        message: "Tributary applies transforms on sink connectors only so far; on a source \
-                  connector they would be skipped, so the connector is refused: move them to \
-                  the sink connector, or remove them"
-            .into(),
-    }]))
+    transforms::Chain::from_config(config).map(drop)
 }
 
 /// [`make_source`] for a worker on Kafka (`kafka`): MySQL and MariaDB connectors that name

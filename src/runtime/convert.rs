@@ -46,6 +46,8 @@ pub struct Converters {
     embedded: Option<Registry>,
     /// Headers added to every record (Debezium's `__debezium.context.*`).
     context_headers: Arc<[(String, Vec<u8>)]>,
+    /// The connector's transforms (`None` without any: no cost).
+    transforms: Option<Arc<transforms::Chain>>,
 }
 
 /// A header list shared by every record of a connector.
@@ -68,7 +70,14 @@ impl Converters {
             value: value.into(),
             embedded: None,
             context_headers: Arc::new([]),
+            transforms: None,
         }
+    }
+
+    /// Applies `chain` to every record before it is converted.
+    pub fn with_transforms(mut self, chain: transforms::Chain) -> Self {
+        self.transforms = (!chain.is_empty()).then(|| Arc::new(chain));
+        self
     }
 
     /// Adds `headers` to every record, after the record's own headers.
@@ -201,6 +210,7 @@ pub struct RecordConverter {
     bytes_per_record: usize,
     /// Arenas of written groups, handed back for the next groups.
     arenas: ArenaPool,
+    transforms: Option<Arc<transforms::Chain>>,
 }
 
 /// The arenas of groups that were written, kept for the next groups: an arena is megabytes,
@@ -271,6 +281,9 @@ pub enum ConvertFailure {
     /// A deferred row the source's decoder could not decode.
     #[error("{0}")]
     Decode(ConnectorError),
+    /// A transform failed the record, or left it in a shape the converters cannot write.
+    #[error("{0}")]
+    Transform(String),
 }
 
 impl From<ConvertError> for ConnectorError {
@@ -332,6 +345,7 @@ impl RecordConverter {
             context_headers: converters.context_headers,
             bytes_per_record: 256,
             arenas: ArenaPool::default(),
+            transforms: converters.transforms,
         }
     }
 
@@ -417,6 +431,59 @@ fn push_record(
         context: carries_context(r),
     });
     Ok(())
+}
+
+/// `r` through the connector's transforms (its key, value and headers move out): the record to
+/// convert, or `None` when a transform dropped it. A source record has no partition and no
+/// offset (as Connect's `SourceRecord` from Debezium).
+fn transformed(chain: &transforms::Chain, r: &mut Record) -> Result<Option<Record>, ConvertError> {
+    let failed = |topic: &str, why: String| ConvertError {
+        topic: topic.to_owned(),
+        source: Box::new(ConvertFailure::Transform(why)),
+    };
+    let input = transforms::ConnectRecord {
+        topic: r.topic.clone(),
+        partition: None,
+        offset: None,
+        timestamp_ms: Some(r.timestamp_ms),
+        key: r.key.take().map(Into::into),
+        value: r.value.take().map(Into::into),
+        headers: std::mem::take(&mut r.headers)
+            .into_iter()
+            .map(|(k, v)| (k, Some(v)))
+            .collect(),
+    };
+    let Some(out) = chain
+        .apply(input)
+        .map_err(|e| failed(&r.topic, e.to_string()))?
+    else {
+        return Ok(None);
+    };
+    let data = |side: &str, v: Option<cdc_core::SchemaAndValue>| {
+        match v {
+        None => Ok(None),
+        Some(cdc_core::SchemaAndValue {
+            schema: Some(schema),
+            value,
+        }) => Ok(Some(Data { schema, value })),
+        Some(cdc_core::SchemaAndValue { schema: None, value }) if value.is_null() => Ok(None),
+        Some(_) => Err(failed(
+            &out.topic,
+            format!("the transforms left the record's {side} without a schema, which the source's converters cannot write"),
+        )),
+    }
+    };
+    Ok(Some(Record {
+        key: data("key", out.key.clone())?,
+        value: data("value", out.value.clone())?,
+        topic: out.topic,
+        timestamp_ms: out.timestamp_ms.unwrap_or(r.timestamp_ms),
+        headers: out
+            .headers
+            .into_iter()
+            .map(|(k, v)| (k, v.unwrap_or_default()))
+            .collect(),
+    }))
 }
 
 /// Converts deferred rows: with JsonConverters on both sides, written straight from the raw
@@ -657,6 +724,25 @@ pub(crate) fn convert(
     };
     let c = converter;
     for batch in batches {
+        if let Some(chain) = c.transforms.clone() {
+            // Transforms work on records: deferred rows are decoded into records first.
+            let mut decoded = Vec::new();
+            if let Some(rows) = batch.deferred_rows() {
+                let decoder = &*rows.decoder;
+                for row in &rows.rows {
+                    decoded.push(decoder.record(row).map_err(|e| ConvertError {
+                        topic: decoder.topic().to_string(),
+                        source: Box::new(ConvertFailure::Decode(e)),
+                    })?);
+                }
+            }
+            for r in batch.records.iter_mut().chain(&mut decoded) {
+                if let Some(mut t) = transformed(&chain, r)? {
+                    push_record(c, &mut t, &mut group)?;
+                }
+            }
+            continue;
+        }
         for r in &mut batch.records {
             push_record(c, r, &mut group)?;
         }

@@ -68,6 +68,8 @@ struct RecordIsTombstone;
 
 impl Predicate for RecordIsTombstone {
     fn test(&self, record: &ConnectRecord) -> bool {
-        record.value.is_none()
+        // Connect's `record.value() == null`: no value, or a null one with a schema (what
+        // ExtractNewRecordState makes of a delete).
+        record.value.as_ref().is_none_or(|v| v.value.is_null())
     }
 }
