@@ -11,7 +11,7 @@ use cdc_core::{ConfigErrors, ConfigMap, Field, Schema, SchemaAndValue, SchemaTyp
 
 use crate::chain::Props;
 use crate::structs::{
-    field_value, map_get, map_put, require_map, require_struct, struct_basics, Side,
+    field_value, map_get, map_put, require_map, require_struct, struct_basics, SchemaMemo, Side,
 };
 use crate::{ConnectRecord, Transform};
 
@@ -85,6 +85,7 @@ pub fn build(
             let replace = p.bool("replace.null.with.default", true);
             Box::new(ReplaceField {
                 side,
+                schemas: SchemaMemo::default(),
                 exclude,
                 include,
                 renames,
@@ -115,6 +116,7 @@ pub fn build(
             let spec = |p: &mut Props<'_>, n: &str| p.optional_string(n).map(|s| Spec::parse(&s));
             let t = InsertField {
                 side,
+                schemas: SchemaMemo::default(),
                 topic: spec(&mut p, "topic.field"),
                 partition: spec(&mut p, "partition.field"),
                 offset: spec(&mut p, "offset.field"),
@@ -188,6 +190,7 @@ fn rebuild(schema: &Arc<Schema>, values: impl Iterator<Item = Value>) -> SchemaA
 
 struct ReplaceField {
     side: Side,
+    schemas: SchemaMemo,
     exclude: Vec<String>,
     include: Vec<String>,
     renames: Vec<(String, String)>,
@@ -237,18 +240,26 @@ impl Transform for ReplaceField {
             }
             Some(_) => {
                 let (schema, values) = require_struct(current, PURPOSE)?;
-                let mut updated = struct_basics(schema);
-                let mut kept = Vec::new();
-                for (field, value) in schema.fields.iter().zip(values) {
-                    if self.keeps(&field.name) {
-                        updated.fields.push(Field {
-                            name: self.renamed(&field.name).to_owned(),
-                            schema: field.schema.clone(),
-                        });
-                        kept.push(field_value(field, value, self.replace));
-                    }
-                }
-                rebuild(&Arc::new(updated), kept.into_iter())
+                let updated = self.schemas.get_or(schema, || {
+                    let mut updated = struct_basics(schema);
+                    updated.fields = schema
+                        .fields
+                        .iter()
+                        .filter(|f| self.keeps(&f.name))
+                        .map(|f| Field {
+                            name: self.renamed(&f.name).to_owned(),
+                            schema: f.schema.clone(),
+                        })
+                        .collect();
+                    updated
+                });
+                let kept = schema
+                    .fields
+                    .iter()
+                    .zip(values)
+                    .filter(|(f, _)| self.keeps(&f.name))
+                    .map(|(f, v)| field_value(f, v, self.replace));
+                rebuild(&updated, kept)
             }
         };
         self.side.set(&mut record, Some(updated));
@@ -405,6 +416,7 @@ type Insert<'s> = (&'s Spec, Schema, Option<Value>);
 
 struct InsertField {
     side: Side,
+    schemas: SchemaMemo,
     topic: Option<Spec>,
     partition: Option<Spec>,
     offset: Option<Spec>,
@@ -485,19 +497,17 @@ impl Transform for InsertField {
             }
             Some(_) => {
                 let (schema, values) = require_struct(current, PURPOSE)?;
-                let mut updated = struct_basics(schema);
-                updated.fields = schema.fields.clone();
                 let mut out: Vec<Value> = schema
                     .fields
                     .iter()
                     .zip(values)
                     .map(|(f, v)| field_value(f, v, self.replace))
                     .collect();
-                for (spec, field_schema, value) in inserts {
-                    if let Some(i) = updated.fields.iter().position(|f| f.name == spec.name) {
+                for (spec, field_schema, value) in &inserts {
+                    if let Some(f) = schema.fields.iter().find(|f| f.name == spec.name) {
                         return Err(format!(
                             "Cannot create field because of field name duplication {}",
-                            updated.fields[i].name
+                            f.name
                         ));
                     }
                     if value.is_none() && !spec.optional {
@@ -507,13 +517,24 @@ impl Transform for InsertField {
                             type_name(field_schema.kind)
                         ));
                     }
-                    updated.fields.push(Field {
-                        name: spec.name.clone(),
-                        schema: Arc::new(field_schema),
-                    });
-                    out.push(value.unwrap_or(Value::Null));
                 }
-                rebuild(&Arc::new(updated), out.into_iter())
+                let updated = self.schemas.get_or(schema, || {
+                    let mut updated = struct_basics(schema);
+                    updated.fields = schema.fields.clone();
+                    for (spec, field_schema, _) in &inserts {
+                        updated.fields.push(Field {
+                            name: spec.name.clone(),
+                            schema: Arc::new(field_schema.clone()),
+                        });
+                    }
+                    updated
+                });
+                out.extend(
+                    inserts
+                        .into_iter()
+                        .map(|(_, _, v)| v.unwrap_or(Value::Null)),
+                );
+                rebuild(&updated, out.into_iter())
             }
         };
         self.side.set(&mut record, Some(updated));
@@ -707,5 +728,59 @@ impl Transform for ValueToKey {
         };
         record.key = Some(key);
         Ok(Some(record))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Chain;
+
+    #[test]
+    fn a_derived_schema_is_built_once_per_input_schema() {
+        let config: ConfigMap = [
+            ("transforms", "r,i"),
+            (
+                "transforms.r.type",
+                "org.apache.kafka.connect.transforms.ReplaceField$Value",
+            ),
+            ("transforms.r.exclude", "b"),
+            (
+                "transforms.i.type",
+                "org.apache.kafka.connect.transforms.InsertField$Value",
+            ),
+            ("transforms.i.topic.field", "t"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let chain = Chain::from_config(&config).unwrap();
+        let schema = Arc::new(
+            Schema::new(SchemaType::Struct)
+                .field("a", Schema::int32())
+                .field("b", Schema::int32()),
+        );
+        let record = |n: i32| ConnectRecord {
+            topic: "t".into(),
+            partition: None,
+            offset: None,
+            timestamp_ms: None,
+            key: None,
+            value: Some(SchemaAndValue {
+                schema: Some(schema.clone()),
+                value: Value::Struct(vec![Value::Int32(n), Value::Int32(-n)]),
+            }),
+            headers: Vec::new(),
+        };
+        let out = |n| chain.apply(record(n)).unwrap().unwrap().value.unwrap();
+        let (one, two) = (out(1), out(2));
+        assert!(Arc::ptr_eq(
+            one.schema.as_ref().unwrap(),
+            two.schema.as_ref().unwrap()
+        ));
+        assert_eq!(
+            two.value,
+            Value::Struct(vec![Value::Int32(2), Value::String("t".into())])
+        );
     }
 }

@@ -149,3 +149,30 @@ pub fn map_put(entries: &mut Vec<(Value, Value)>, key: &str, value: Value) {
 pub fn field_index(schema: &Schema, name: &str) -> Option<usize> {
     schema.fields.iter().position(|f| f.name == name)
 }
+
+/// Schemas a transform derived, by the schema they were derived from (its `Arc`'s address; each
+/// entry holds that `Arc`, so the address is not reused while cached), as Connect's transforms
+/// keep theirs: the same input schema gives the same output `Arc`, which the converters' own
+/// caches (by address) and the registry's ids then recognise. Bounded.
+#[derive(Default)]
+pub struct SchemaMemo(std::sync::Mutex<Vec<(Arc<Schema>, Arc<Schema>)>>);
+
+impl SchemaMemo {
+    const KEEP: usize = 64;
+
+    pub fn get_or(&self, input: &Arc<Schema>, make: impl FnOnce() -> Schema) -> Arc<Schema> {
+        let mut memo = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, out)) = memo.iter().find(|(i, _)| Arc::ptr_eq(i, input)) {
+            return out.clone();
+        }
+        let out = Arc::new(make());
+        if memo.len() >= Self::KEEP {
+            memo.remove(0);
+        }
+        memo.push((input.clone(), out.clone()));
+        out
+    }
+}

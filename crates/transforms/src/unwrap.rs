@@ -10,7 +10,7 @@ use std::sync::Arc;
 use cdc_core::{ConfigErrors, ConfigMap, Field, Schema, SchemaAndValue, SchemaType, Value};
 
 use crate::chain::Props;
-use crate::structs::{field_index, struct_basics};
+use crate::structs::{field_index, struct_basics, SchemaMemo};
 use crate::{ConnectRecord, Transform};
 
 pub const CLASSES: &[&str] = &["io.debezium.transforms.ExtractNewRecordState"];
@@ -83,6 +83,9 @@ impl FieldRef {
 
 struct ExtractNewRecordState {
     mode: Mode,
+    /// Row schemas with the added fields, for rows as they are, kept (`__deleted=false`) and
+    /// deleted (`__deleted=true`).
+    schemas: [SchemaMemo; 3],
     fields: Vec<FieldRef>,
     headers: Vec<FieldRef>,
     route_by_field: Option<String>,
@@ -157,6 +160,7 @@ pub fn build(
     Some(p.finish().map(|()| {
         Box::new(ExtractNewRecordState {
             mode,
+            schemas: Default::default(),
             fields,
             headers,
             route_by_field,
@@ -169,39 +173,51 @@ const DELETED: &str = "__deleted";
 impl ExtractNewRecordState {
     /// `state` (a row struct of `envelope`) under a required copy of its schema, with
     /// `__deleted` and the added fields (optional; a name the event lacks is left out, as
-    /// Debezium does).
+    /// Debezium does). The schema is derived once per row schema.
     fn with_fields(
         &self,
         state_schema: &Arc<Schema>,
-        state: Vec<Value>,
+        mut values: Vec<Value>,
         envelope: (&Schema, &[Value]),
         deleted: Option<bool>,
     ) -> SchemaAndValue {
-        let mut schema = struct_basics(state_schema);
-        schema.fields = state_schema.fields.clone();
-        let mut values = state;
+        let memo = match deleted {
+            None => &self.schemas[0],
+            Some(false) => &self.schemas[1],
+            Some(true) => &self.schemas[2],
+        };
+        let schema = memo.get_or(state_schema, || {
+            let mut schema = struct_basics(state_schema);
+            schema.fields = state_schema.fields.clone();
+            if deleted.is_some() {
+                schema.fields.push(Field {
+                    name: DELETED.into(),
+                    schema: Arc::new(Schema::string().optional()),
+                });
+            }
+            for f in &self.fields {
+                if let Some((field_schema, _)) = f.read(envelope.0, envelope.1) {
+                    let mut optional = (*field_schema).clone();
+                    optional.optional = true;
+                    optional.default = None;
+                    schema.fields.push(Field {
+                        name: f.name.clone(),
+                        schema: Arc::new(optional),
+                    });
+                }
+            }
+            schema
+        });
         if let Some(d) = deleted {
-            schema.fields.push(Field {
-                name: DELETED.into(),
-                schema: Arc::new(Schema::string().optional()),
-            });
             values.push(Value::String(if d { "true" } else { "false" }.into()));
         }
         for f in &self.fields {
-            let Some((field_schema, value)) = f.read(envelope.0, envelope.1) else {
-                continue;
-            };
-            let mut optional = (*field_schema).clone();
-            optional.optional = true;
-            optional.default = None;
-            schema.fields.push(Field {
-                name: f.name.clone(),
-                schema: Arc::new(optional),
-            });
-            values.push(value);
+            if let Some((_, value)) = f.read(envelope.0, envelope.1) {
+                values.push(value);
+            }
         }
         SchemaAndValue {
-            schema: Some(Arc::new(schema)),
+            schema: Some(schema),
             value: Value::Struct(values),
         }
     }
@@ -229,50 +245,74 @@ fn header_bytes(v: &Value) -> Option<Vec<u8>> {
 
 impl Transform for ExtractNewRecordState {
     fn apply(&self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>, String> {
-        let Some(value) = &record.value else {
+        let Some(value) = record.value.take() else {
             // A tombstone.
             return Ok(match self.mode {
                 Mode::RewriteWithTombstone => Some(record),
                 Mode::Drop | Mode::Tombstone | Mode::Rewrite | Mode::DeleteToTombstone => None,
             });
         };
-        let Some(schema) = value
+        let envelope_schema = value
             .schema
             .clone()
             .filter(|s| s.kind == SchemaType::Struct)
-            .filter(|s| s.name.as_deref().is_some_and(|n| n.ends_with(".Envelope")))
-        else {
-            return Ok(Some(record));
+            .filter(|s| s.name.as_deref().is_some_and(|n| n.ends_with(".Envelope")));
+        let (schema, mut values) = match (envelope_schema, value.value) {
+            (Some(schema), Value::Struct(values)) => (schema, values),
+            (_, other) => {
+                // Not a change event: unchanged.
+                record.value = Some(SchemaAndValue {
+                    schema: value.schema,
+                    value: other,
+                });
+                return Ok(Some(record));
+            }
         };
-        let Value::Struct(values) = &value.value else {
-            return Ok(Some(record));
-        };
-        let values = values.clone();
-        let envelope = (&*schema, &values[..]);
         let op = field_index(&schema, "op").and_then(|i| match &values[i] {
             Value::String(s) => Some(s.clone()),
             _ => None,
         });
         if matches!(op.as_deref(), Some("t" | "m")) {
+            record.value = Some(SchemaAndValue {
+                schema: Some(schema),
+                value: Value::Struct(values),
+            });
             return Ok(Some(record));
         }
         for h in &self.headers {
-            let v = h
-                .read(envelope.0, envelope.1)
-                .map_or(Value::Null, |(_, v)| v);
+            let v = h.read(&schema, &values).map_or(Value::Null, |(_, v)| v);
             record.headers.push((h.name.clone(), header_bytes(&v)));
         }
-        let state = |name: &str| -> Option<(Arc<Schema>, Option<Vec<Value>>)> {
+        // A row state (`after` or `before`) taken out of the envelope: its schema and values.
+        let mut take = |name: &str| -> Option<(Arc<Schema>, Option<Vec<Value>>)> {
             let i = field_index(&schema, name)?;
             let s = schema.fields[i].schema.clone();
-            match &values[i] {
-                Value::Struct(v) => Some((s, Some(v.clone()))),
+            match std::mem::replace(&mut values[i], Value::Null) {
+                Value::Struct(v) => Some((s, Some(v))),
                 _ => Some((s, None)),
             }
         };
+        let (after_schema, after) = take("after").ok_or("the change event has no after field")?;
+        let before = match after {
+            Some(_) => None,
+            None => take("before"),
+        };
+        // The topic named by a field of the row: `after`, or `before` for a delete.
+        if let Some(field) = &self.route_by_field {
+            let row = match (&after, &before) {
+                (Some(a), _) => Some((&after_schema, a)),
+                (None, Some((s, Some(b)))) => Some((s, b)),
+                _ => None,
+            };
+            if let Some((s, v)) = row {
+                if let Some(Value::String(topic)) = field_index(s, field).map(|i| &v[i]) {
+                    record.topic = topic.to_string().into();
+                }
+            }
+        }
+        let envelope = (&*schema, &values[..]);
         let rewrite = matches!(self.mode, Mode::Rewrite | Mode::RewriteWithTombstone);
-        let (after_schema, after) = state("after").ok_or("the change event has no after field")?;
-        let new_value = match after {
+        record.value = match after {
             Some(after) => {
                 Some(self.with_fields(&after_schema, after, envelope, rewrite.then_some(false)))
             }
@@ -285,7 +325,7 @@ impl Transform for ExtractNewRecordState {
                 }),
                 Mode::Rewrite | Mode::RewriteWithTombstone => {
                     let (before_schema, before) =
-                        state("before").ok_or("the change event has no before field")?;
+                        before.ok_or("the change event has no before field")?;
                     match before {
                         Some(before) => {
                             Some(self.with_fields(&before_schema, before, envelope, Some(true)))
@@ -298,18 +338,6 @@ impl Transform for ExtractNewRecordState {
                 }
             },
         };
-        // The topic named by a field of the row: `after`, or `before` for a delete.
-        if let Some(field) = &self.route_by_field {
-            let row = state("after")
-                .and_then(|(s, v)| Some((s, v?)))
-                .or_else(|| state("before").and_then(|(s, v)| Some((s, v?))));
-            if let Some((s, v)) = row {
-                if let Some(Value::String(topic)) = field_index(&s, field).map(|i| &v[i]) {
-                    record.topic = topic.to_string().into();
-                }
-            }
-        }
-        record.value = new_value;
         Ok(Some(record))
     }
 }
