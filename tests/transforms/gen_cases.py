@@ -277,6 +277,30 @@ case("MaskField$Key/schemaless", cfg("m", MFK, {"fields": "id"}), SCHEMALESS_REC
 # --- HoistField -----------------------------------------------------------------------------------
 
 HFV, HFK = K + "HoistField$Value", K + "HoistField$Key"
+# Flatten: nested structs (optional parents, defaults), schemaless nested maps, arrays refused.
+FLAT_INNER = struct("com.example.Inner", [
+    field("x", prim("int32")),
+    field("y", prim("string", True, default="dflt")),
+], optional=True)
+FLAT_OUTER = struct("com.example.Outer", [
+    field("id", prim("int32")),
+    field("inner", FLAT_INNER),
+    field("deep", struct("com.example.Deep", [field("inner", FLAT_INNER), field("z", prim("boolean"))])),
+])
+FLAT_RECORDS = [
+    rec(key=ckey(1), value=env(FLAT_OUTER, {"id": 1, "inner": {"x": 1, "y": "a"}, "deep": {"inner": {"x": 2, "y": None}, "z": True}})),
+    rec(key=ckey(2), value=env(FLAT_OUTER, {"id": 2, "inner": None, "deep": {"inner": None, "z": False}}), offset=11),
+]
+FV = K + "Flatten$Value"
+case("Flatten$Value/nested-structs", cfg("f", FV, {}), FLAT_RECORDS)
+case("Flatten$Value/delimiter", cfg("f", FV, {"delimiter": "_"}), FLAT_RECORDS)
+case("Flatten$Value/arrays-and-maps", cfg("f", FV, {}), STRUCT_RECORDS[:1])
+case("Flatten$Value/schemaless", cfg("f", FV, {"delimiter": "__"}),
+     [rec(key={"id": 1}, value={"id": 1, "nested": {"a": 1, "b": {"c": "d"}}, "zeta": "z"})], schemas=False)
+case("Flatten$Value/schemaless-array", cfg("f", FV, {}), SCHEMALESS_RECORDS[:1], schemas=False)
+case("Flatten$Value/tombstone", cfg("f", FV, {}), STRUCT_RECORDS[2:3])
+case("Flatten$Key/struct", cfg("f", K + "Flatten$Key", {}), STRUCT_RECORDS[:1])
+
 case("HoistField$Value/struct", cfg("h", HFV, {"field": "wrapped"}), STRUCT_RECORDS)
 case("HoistField$Value/schemaless", cfg("h", HFV, {"field": "wrapped"}),
      SCHEMALESS_RECORDS + [rec(value="a string", offset=14), rec(value=[1, 2.5], offset=15)], schemas=False)

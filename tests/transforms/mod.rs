@@ -42,6 +42,8 @@ const IMPLEMENTED: &[&str] = &[
     "org.apache.kafka.connect.transforms.HoistField$Value",
     "org.apache.kafka.connect.transforms.ExtractField$Key",
     "org.apache.kafka.connect.transforms.ExtractField$Value",
+    "org.apache.kafka.connect.transforms.Flatten$Key",
+    "org.apache.kafka.connect.transforms.Flatten$Value",
     "org.apache.kafka.connect.transforms.ValueToKey",
     "org.apache.kafka.connect.transforms.Filter",
     "org.apache.kafka.connect.transforms.DropHeaders",

@@ -19,6 +19,8 @@ const PKG: &str = "org.apache.kafka.connect.transforms.";
 
 pub const CLASSES: &[&str] = &[
     "org.apache.kafka.connect.transforms.ExtractField$Key",
+    "org.apache.kafka.connect.transforms.Flatten$Key",
+    "org.apache.kafka.connect.transforms.Flatten$Value",
     "org.apache.kafka.connect.transforms.ExtractField$Value",
     "org.apache.kafka.connect.transforms.HoistField$Key",
     "org.apache.kafka.connect.transforms.HoistField$Value",
@@ -132,6 +134,14 @@ pub fn build(
                 );
             }
             Box::new(t)
+        }
+        "Flatten" => {
+            let delimiter = p.raw(config, "delimiter").unwrap_or_else(|| ".".into());
+            Box::new(Flatten {
+                side,
+                delimiter,
+                schemas: SchemaMemo::default(),
+            })
         }
         "HoistField" => {
             let field = p.required_string("field");
@@ -556,6 +566,150 @@ fn type_name(kind: SchemaType) -> &'static str {
         SchemaType::Array => "ARRAY",
         SchemaType::Map => "MAP",
         SchemaType::Struct => "STRUCT",
+    }
+}
+
+/// Nested structs (maps, schemaless) as one level, names joined by `delimiter`; a nested
+/// field is optional when any struct above it is, and takes its default from theirs.
+struct Flatten {
+    side: Side,
+    delimiter: String,
+    schemas: SchemaMemo,
+}
+
+impl Flatten {
+    fn name(&self, prefix: &str, name: &str) -> String {
+        if prefix.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{prefix}{}{name}", self.delimiter)
+        }
+    }
+
+    fn schema(
+        &self,
+        schema: &Schema,
+        prefix: &str,
+        out: &mut Schema,
+        optional: bool,
+        parent_default: Option<&Value>,
+    ) -> Result<(), String> {
+        for (i, f) in schema.fields.iter().enumerate() {
+            let name = self.name(prefix, &f.name);
+            let optional = optional || f.schema.optional;
+            let default = f.schema.default.clone().or_else(|| match parent_default {
+                Some(Value::Struct(v)) => v.get(i).cloned().filter(|v| !v.is_null()),
+                _ => None,
+            });
+            match f.schema.kind {
+                SchemaType::Struct => {
+                    self.schema(&f.schema, &name, out, optional, default.as_ref())?;
+                }
+                SchemaType::Map => {
+                    return Err(format!(
+                        "Flatten transformation does not support {} for record with schemas (for field {name}).",
+                        type_name(f.schema.kind)
+                    ))
+                }
+                _ => {
+                    let mut copy = (*f.schema).clone();
+                    copy.optional = optional;
+                    copy.default = default;
+                    out.fields.push(Field {
+                        name,
+                        schema: Arc::new(copy),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn values(&self, schema: &Schema, values: Option<&[Value]>, out: &mut Vec<Value>) {
+        for (i, f) in schema.fields.iter().enumerate() {
+            let v = values.and_then(|v| v.get(i));
+            match f.schema.kind {
+                SchemaType::Struct => {
+                    let inner = match v {
+                        Some(Value::Struct(inner)) => Some(&inner[..]),
+                        _ => None,
+                    };
+                    self.values(&f.schema, inner, out);
+                }
+                _ => out.push(v.map_or(Value::Null, |v| field_value(f, v, true))),
+            }
+        }
+    }
+
+    fn schemaless(
+        &self,
+        entries: &[(Value, Value)],
+        prefix: &str,
+        out: &mut Vec<(Value, Value)>,
+    ) -> Result<(), String> {
+        for (k, v) in entries {
+            let key = match k {
+                Value::String(s) => s.to_string(),
+                other => format!("{other:?}"),
+            };
+            let name = self.name(prefix, &key);
+            match v {
+                Value::Map(inner) => self.schemaless(inner, &name, out)?,
+                Value::Struct(_) => {
+                    return Err(format!(
+                        "Flatten transformation does not support class {} for record without schemas (for field {name}).",
+                        crate::structs::java_class(v, None)
+                    ))
+                }
+                other => map_put(out, &name, other.clone()),
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Transform for Flatten {
+    fn apply(&self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>, String> {
+        const PURPOSE: &str = "flattening";
+        let Some(current) = self.side.get(&record).filter(|v| !v.value.is_null()) else {
+            return Ok(Some(record));
+        };
+        let updated = match &current.schema {
+            None => {
+                let entries = require_map(&current.value, PURPOSE)?;
+                let mut out = Vec::with_capacity(entries.len());
+                self.schemaless(entries, "", &mut out)?;
+                SchemaAndValue {
+                    schema: None,
+                    value: Value::Map(out),
+                }
+            }
+            Some(_) => {
+                let (schema, values) = require_struct(current, PURPOSE)?;
+                let mut failed = None;
+                let updated = self.schemas.get_or(schema, || {
+                    let mut out = struct_basics(schema);
+                    if let Err(e) = self.schema(
+                        schema,
+                        "",
+                        &mut out,
+                        schema.optional,
+                        schema.default.as_ref(),
+                    ) {
+                        failed = Some(e);
+                    }
+                    out
+                });
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                let mut out = Vec::with_capacity(updated.fields.len());
+                self.values(schema, Some(values), &mut out);
+                rebuild(&updated, out.into_iter())
+            }
+        };
+        self.side.set(&mut record, Some(updated));
+        Ok(Some(record))
     }
 }
 
