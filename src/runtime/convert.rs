@@ -48,6 +48,27 @@ pub struct Converters {
     context_headers: Arc<[(String, Vec<u8>)]>,
     /// The connector's transforms (`None` without any: no cost).
     transforms: Option<Arc<transforms::Chain>>,
+    /// `errors.tolerance=all`: a record a transform fails is skipped (logged with
+    /// `errors.log.enable`) instead of failing the task.
+    tolerate: Option<SourceTolerance>,
+}
+
+/// A source connector's `errors.tolerance=all` and `errors.log.enable`.
+#[derive(Debug, Clone, Copy)]
+pub struct SourceTolerance {
+    pub log: bool,
+}
+
+impl SourceTolerance {
+    /// `errors.tolerance` and `errors.log.enable` of a source connector's config (`None` for
+    /// `none`, Connect's default).
+    pub fn from_config(config: &ConfigMap) -> Result<Option<SourceTolerance>, ConfigErrors> {
+        let mut r = ConfigReader::new(config);
+        let all = r.one_of("errors.tolerance", "none", &["none", "all"]) == "all";
+        let log = r.bool("errors.log.enable", false);
+        r.finish()?;
+        Ok(all.then_some(SourceTolerance { log }))
+    }
 }
 
 /// A header list shared by every record of a connector.
@@ -71,7 +92,14 @@ impl Converters {
             embedded: None,
             context_headers: Arc::new([]),
             transforms: None,
+            tolerate: None,
         }
+    }
+
+    /// Skips (rather than fails on) records a transform fails.
+    pub fn with_tolerance(mut self, tolerate: Option<SourceTolerance>) -> Self {
+        self.tolerate = tolerate;
+        self
     }
 
     /// Applies `chain` to every record before it is converted.
@@ -211,6 +239,7 @@ pub struct RecordConverter {
     /// Arenas of written groups, handed back for the next groups.
     arenas: ArenaPool,
     transforms: Option<Arc<transforms::Chain>>,
+    tolerate: Option<SourceTolerance>,
 }
 
 /// The arenas of groups that were written, kept for the next groups: an arena is megabytes,
@@ -346,6 +375,7 @@ impl RecordConverter {
             bytes_per_record: 256,
             arenas: ArenaPool::default(),
             transforms: converters.transforms,
+            tolerate: converters.tolerate,
         }
     }
 
@@ -737,8 +767,17 @@ pub(crate) fn convert(
                 }
             }
             for r in batch.records.iter_mut().chain(&mut decoded) {
-                if let Some(mut t) = transformed(&chain, r)? {
-                    push_record(c, &mut t, &mut group)?;
+                match transformed(&chain, r) {
+                    Ok(Some(mut t)) => push_record(c, &mut t, &mut group)?,
+                    Ok(None) => {}
+                    // errors.tolerance=all: skipped, as Connect skips a record a transform
+                    // fails; its value is never logged.
+                    Err(e) if c.tolerate.is_some() => {
+                        if c.tolerate.is_some_and(|t| t.log) {
+                            tracing::warn!(topic = %e.topic, error = %e.source, "record skipped under errors.tolerance=all: a transform failed it");
+                        }
+                    }
+                    Err(e) => return Err(e),
                 }
             }
             continue;

@@ -284,3 +284,70 @@ async fn the_usual_transform_chain_runs_on_a_postgresql_source_and_feeds_a_flat_
     );
     w.stop();
 }
+
+/// On a source connector, `errors.tolerance=all` skips a record a transform fails (MaskField on
+/// an unwrapped delete, whose value is null) and the rest flow on; without it the task fails
+/// naming the transform.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_skips_records_a_transform_fails_only_under_errors_tolerance_all() {
+    for tolerance in ["all", "none"] {
+        let src = PgFixture::start(&format!("smt_tolerance_{tolerance}")).await;
+        src.exec("CREATE TABLE customers (id int PRIMARY KEY, ssn text); INSERT INTO customers VALUES (0, 'z')")
+            .await;
+        let worker = Standalone::new(
+            "offset.flush.interval.ms=100\n",
+            "pg",
+            src.connector_config(&[
+                ("topic.prefix", "test"),
+                ("errors.tolerance", tolerance),
+                ("errors.log.enable", "true"),
+                ("transforms", "unwrap,mask"),
+                (
+                    "transforms.unwrap.type",
+                    "io.debezium.transforms.ExtractNewRecordState",
+                ),
+                (
+                    "transforms.mask.type",
+                    "org.apache.kafka.connect.transforms.MaskField$Value",
+                ),
+                ("transforms.mask.fields", "ssn"),
+            ]),
+        );
+        let w = worker.start();
+        let log = || w.log_text();
+        let topic = "test.public.customers";
+        // The snapshot is written, so the slot exists: what follows is streamed.
+        super::client::wait_for_count(&worker.data, topic, 1, &log);
+        src.exec("INSERT INTO customers VALUES (1, 'a')").await;
+        src.exec("DELETE FROM customers WHERE id = 1").await;
+        src.exec("INSERT INTO customers VALUES (2, 'b')").await;
+        if tolerance == "all" {
+            super::client::wait_for_count(&worker.data, topic, 3, &log);
+            let ids: Vec<i64> = super::client::topic_values(&worker.data, topic)
+                .iter()
+                .map(|v| v["payload"]["id"].as_i64().unwrap())
+                .collect();
+            assert_eq!(ids, [0, 1, 2]);
+            assert!(
+                log().contains("record skipped under errors.tolerance=all"),
+                "{}",
+                log()
+            );
+            let status = w.get("/connectors/pg/status").json();
+            assert_eq!(
+                super::state(&status),
+                ("RUNNING", vec!["RUNNING"]),
+                "{status}"
+            );
+        } else {
+            let status = w.wait_for("/connectors/pg/status", "FAILED", |s| {
+                super::state(s).1 == vec!["FAILED"]
+            });
+            assert!(
+                status.to_string().contains("MaskField"),
+                "the trace names the transform: {status}"
+            );
+        }
+        w.stop();
+    }
+}
