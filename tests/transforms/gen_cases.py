@@ -145,9 +145,14 @@ SCHEMALESS_RECORDS = [
 cases = []
 
 
-def case(name, config, records, schemas=True):
+def case(name, config, records, schemas=True, source=False):
     assert not any(c["name"] == name for c in cases), name
-    cases.append({"name": name, "config": config, "schemas": schemas, "records": records})
+    c = {"name": name, "config": config, "schemas": schemas, "records": records}
+    if source:
+        # Source records: no partition, no offset (the EventRouter makes records only a source
+        # connector can hold).
+        c["source"] = True
+    cases.append(c)
 
 
 def one(alias, cls, **props):
@@ -537,6 +542,55 @@ PG_HEARTBEAT = rec(topic="__debezium-heartbeat.server1",
                    value=env(struct("io.debezium.connector.common.Heartbeat", [field("ts_ms", prim("int64"))]),
                              {"ts_ms": 1700000004000}), offset=5)
 PG_ALL = [PG_READ, PG_CREATE, PG_UPDATE, PG_DELETE, PG_TOMBSTONE, PG_HEARTBEAT]
+
+# --- Debezium's outbox EventRouter over a PostgreSQL outbox table ---------------------------------
+OB_TOPIC = "server1.public.outbox"
+OB_KEY = struct(OB_TOPIC + ".Key", [field("id", prim("string", name="io.debezium.data.Uuid", version=1))])
+OB_ROW = struct(OB_TOPIC + ".Value", [
+    field("id", prim("string", name="io.debezium.data.Uuid", version=1)),
+    field("aggregatetype", prim("string")),
+    field("aggregateid", prim("string")),
+    field("type", prim("string")),
+    field("payload", prim("string", True, name="io.debezium.data.Json", version=1)),
+    field("created", prim("int64", True, name="io.debezium.time.MicroTimestamp", version=1)),
+    field("version", prim("int32", True)),
+], optional=True)
+OB_ENVELOPE = struct(OB_TOPIC + ".Envelope", [
+    field("before", OB_ROW),
+    field("after", OB_ROW),
+    field("source", PG_SOURCE),
+    field("transaction", PG_TX) if "PG_TX" in globals() else field("op", prim("string")),
+    field("op", prim("string")),
+    field("ts_ms", prim("int64", True)),
+])
+def ob_row(i, agg, payload, created=1700000000123456):
+    return {"id": "00000000-0000-0000-0000-%012d" % i, "aggregatetype": agg, "aggregateid": "A%d" % i,
+            "type": "Created", "payload": payload, "created": created, "version": 2}
+def ob_event(op, before, after, ts_ms, offset):
+    payload = {"before": before, "after": after, "source": pg_source(ts_ms - 5), "op": op, "ts_ms": ts_ms}
+    if "PG_TX" in globals():
+        payload["transaction"] = None
+    i = (after or before)["id"]
+    return rec(topic=OB_TOPIC, key=env(OB_KEY, {"id": i}), value=env(OB_ENVELOPE, payload), offset=offset,
+               timestamp=ts_ms + 3)
+OB_ALL = [
+    ob_event("c", None, ob_row(1, "order", "{\"n\": 1}"), 1700000001000, 0),
+    ob_event("r", None, ob_row(2, "customer", "{\"n\": 2}"), 1700000002000, 1),
+    ob_event("c", None, ob_row(3, "order", None), 1700000003000, 2),
+    ob_event("u", ob_row(1, "order", "{}"), ob_row(1, "order", "{\"n\": 9}"), 1700000004000, 3),
+    ob_event("d", ob_row(1, "order", "{}"), None, 1700000005000, 4),
+    rec(topic=OB_TOPIC, key=env(OB_KEY, {"id": "x"}), value=None, offset=5),
+    PG_HEARTBEAT,
+]
+OBR = "io.debezium.transforms.outbox.EventRouter"
+case("EventRouter/default", cfg("o", OBR, {}), OB_ALL, source=True)
+case("EventRouter/additional-placement", cfg("o", OBR, {"table.fields.additional.placement": "type:header:eventType,version:envelope,aggregateid:envelope:agg"}), OB_ALL[:3], source=True)
+case("EventRouter/tombstone-on-empty-payload", cfg("o", OBR, {"route.tombstone.on.empty.payload": "true"}), OB_ALL[:3], source=True)
+case("EventRouter/replacement", cfg("o", OBR, {"route.topic.replacement": "events-${routedByValue}", "route.by.field": "type"}), OB_ALL[:2], source=True)
+case("EventRouter/event-timestamp", cfg("o", OBR, {"table.field.event.timestamp": "created"}), OB_ALL[:2], source=True)
+case("EventRouter/event-key", cfg("o", OBR, {"table.field.event.key": "type"}), OB_ALL[:2], source=True)
+case("EventRouter/missing-payload-field", cfg("o", OBR, {"table.field.event.payload": "nope"}), OB_ALL[:1], source=True)
+case("EventRouter/legacy-payload-name", cfg("o", OBR, {"table.field.payload": "nope"}), OB_ALL[:1], source=True)
 
 case("ExtractNewRecordState/default", cfg("u", ENRS, {}), PG_ALL)
 for mode in ("drop", "tombstone", "rewrite", "rewrite-with-tombstone", "delete-to-tombstone"):

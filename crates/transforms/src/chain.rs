@@ -12,7 +12,7 @@ use std::fmt;
 
 use cdc_core::{ConfigErrors, ConfigMap, ConfigProblem, ConfigReader};
 
-use crate::{fields, predicates, routing, unwrap, ConnectRecord, Predicate, Transform};
+use crate::{fields, outbox, predicates, routing, unwrap, ConnectRecord, Predicate, Transform};
 
 /// A record a transform could not handle.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -59,6 +59,7 @@ pub fn transform_classes() -> Vec<&'static str> {
         .iter()
         .chain(fields::CLASSES)
         .chain(unwrap::CLASSES)
+        .chain(outbox::CLASSES)
         .copied()
         .collect();
     out.sort_unstable();
@@ -272,6 +273,9 @@ fn build_transform(
         return t;
     }
     if let Some(t) = unwrap::build(class, config, prefix) {
+        return t;
+    }
+    if let Some(t) = outbox::build(class, config, prefix) {
         return t;
     }
     Err(ConfigErrors(vec![problem(

@@ -7,7 +7,7 @@
 //! * [`routing`]: `RegexRouter`, `TimestampRouter`, `Filter`, `DropHeaders`, `InsertHeader`.
 //! * [`fields`]: `ReplaceField`, `MaskField`, `InsertField`, `HoistField`, `ExtractField`,
 //!   `ValueToKey`, `SetSchemaMetadata` (each with its `$Key`/`$Value` variant where Connect has one).
-//! * [`unwrap`]: Debezium's `ExtractNewRecordState`.
+//! * [`unwrap`]: Debezium's `ExtractNewRecordState`; [`outbox`]: its outbox `EventRouter`.
 
 use std::sync::Arc;
 
@@ -16,6 +16,7 @@ use cdc_core::{SchemaAndValue, SinkRecord, TopicPartition};
 pub mod chain;
 pub mod fields;
 mod java_regex;
+pub mod outbox;
 pub mod predicates;
 pub mod routing;
 mod structs;

@@ -47,31 +47,33 @@ import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.header.ConnectHeaders;
 import org.apache.kafka.connect.header.Header;
 import org.apache.kafka.connect.json.JsonConverter;
+import org.apache.kafka.connect.connector.ConnectRecord;
 import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.storage.SimpleHeaderConverter;
 import org.apache.kafka.connect.transforms.Transformation;
 import org.apache.kafka.connect.transforms.predicates.Predicate;
 
-@SuppressWarnings("deprecation")
+@SuppressWarnings({"deprecation", "rawtypes", "unchecked"})
 public final class SmtHarness {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   /** One TransformationStage: a transform and its optional predicate. */
   private static final class Stage {
-    final Transformation<SinkRecord> transform;
-    final Predicate<SinkRecord> predicate;
+    final Transformation transform;
+    final Predicate predicate;
     final boolean negate;
 
-    Stage(Transformation<SinkRecord> transform, Predicate<SinkRecord> predicate, boolean negate) {
+    Stage(Transformation transform, Predicate predicate, boolean negate) {
       this.transform = transform;
       this.predicate = predicate;
       this.negate = negate;
     }
 
-    SinkRecord apply(SinkRecord record) {
+    ConnectRecord apply(ConnectRecord record) {
       if (predicate == null || (negate ^ predicate.test(record))) {
-        return transform.apply(record);
+        return (ConnectRecord) transform.apply(record);
       }
       return record;
     }
@@ -115,6 +117,8 @@ public final class SmtHarness {
       return result;
     }
     boolean schemas = !c.has("schemas") || c.get("schemas").asBoolean();
+    // Source records (no partition, no offset), for transforms that only run on sources.
+    boolean source = c.has("source") && c.get("source").asBoolean();
     JsonConverter keyConverter = new JsonConverter();
     keyConverter.configure(Map.of("schemas.enable", Boolean.toString(schemas)), true);
     JsonConverter valueConverter = new JsonConverter();
@@ -126,7 +130,7 @@ public final class SmtHarness {
     for (JsonNode r : c.get("records")) {
       ObjectNode error = NODES.objectNode();
       try {
-        SinkRecord record = toRecord(r, keyConverter, valueConverter, headerConverter);
+        ConnectRecord record = toRecord(r, source, keyConverter, valueConverter, headerConverter);
         for (Stage stage : chain) {
           record = stage.apply(record);
           if (record == null) {
@@ -163,14 +167,14 @@ public final class SmtHarness {
       Map<String, Object> props = withPrefix(config, prefix);
       Object predicateAlias = props.remove("predicate");
       Object negate = props.remove("negate");
-      Transformation<SinkRecord> transform =
-          (Transformation<SinkRecord>) newInstance(config, prefix + "type", Transformation.class);
+      Transformation transform =
+          (Transformation) newInstance(config, prefix + "type", Transformation.class);
       transform.configure(props);
-      Predicate<SinkRecord> predicate = null;
+      Predicate predicate = null;
       if (predicateAlias != null) {
         String predicatePrefix = "predicates." + predicateAlias + ".";
         predicate =
-            (Predicate<SinkRecord>) newInstance(config, predicatePrefix + "type", Predicate.class);
+            (Predicate) newInstance(config, predicatePrefix + "type", Predicate.class);
         predicate.configure(withPrefix(config, predicatePrefix));
       }
       stages.add(new Stage(transform, predicate,
@@ -205,7 +209,7 @@ public final class SmtHarness {
     return props;
   }
 
-  private static SinkRecord toRecord(JsonNode r, JsonConverter keyConverter,
+  private static ConnectRecord toRecord(JsonNode r, boolean source, JsonConverter keyConverter,
       JsonConverter valueConverter, SimpleHeaderConverter headerConverter) throws Exception {
     String topic = r.get("topic").asText();
     int partition = r.path("partition").asInt(0);
@@ -221,6 +225,10 @@ public final class SmtHarness {
         headers.add(name, headerConverter.toConnectHeader(topic, name, raw));
       }
     }
+    if (source) {
+      return new SourceRecord(null, null, topic, null, key.schema(), key.value(), value.schema(),
+          value.value(), timestamp, headers);
+    }
     return new SinkRecord(topic, partition, key.schema(), key.value(), value.schema(),
         value.value(), offset, timestamp,
         timestamp == null ? TimestampType.NO_TIMESTAMP_TYPE : TimestampType.CREATE_TIME, headers);
@@ -233,7 +241,7 @@ public final class SmtHarness {
     return MAPPER.writeValueAsBytes(node);
   }
 
-  private static ObjectNode fromRecord(SinkRecord record, JsonConverter keyConverter,
+  private static ObjectNode fromRecord(ConnectRecord record, JsonConverter keyConverter,
       JsonConverter valueConverter, SimpleHeaderConverter headerConverter) throws Exception {
     ObjectNode out = NODES.objectNode();
     String topic = record.topic();
@@ -243,7 +251,11 @@ public final class SmtHarness {
     } else {
       out.put("partition", record.kafkaPartition());
     }
-    out.put("offset", record.kafkaOffset());
+    if (record instanceof SinkRecord) {
+      out.put("offset", ((SinkRecord) record).kafkaOffset());
+    } else {
+      out.putNull("offset");
+    }
     if (record.timestamp() == null) {
       out.putNull("timestamp");
     } else {
