@@ -28,6 +28,9 @@ struct Additional {
     alias: String,
 }
 
+/// A row schema and the value envelope built for it.
+type Envelope = (Arc<Schema>, Arc<Schema>);
+
 struct EventRouter {
     event_id: String,
     event_key: String,
@@ -40,7 +43,7 @@ struct EventRouter {
     fail_on_update: bool,
     additional: Vec<Additional>,
     /// Value envelopes (with `additional` envelope fields), per routed topic's row schema.
-    schemas: std::sync::Mutex<Vec<(String, Arc<Schema>, Arc<Schema>)>>,
+    schemas: std::sync::Mutex<Vec<Envelope>>,
 }
 
 /// The transform `class` configured from `prefix`'s properties; `None` for a class not here.
@@ -170,7 +173,7 @@ impl EventRouter {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         // Debezium builds the envelope schema once and keeps it, named after the first routed
         // value it saw: the same here, so the names agree.
-        if let Some((_, _, s)) = cache.iter().find(|(_, rs, _)| **rs == *row) {
+        if let Some((_, s)) = cache.iter().find(|(rs, _)| **rs == *row) {
             return Ok(s.clone());
         }
         let name = match row.name.as_deref() {
@@ -204,7 +207,7 @@ impl EventRouter {
         if cache.len() >= 64 {
             cache.remove(0);
         }
-        cache.push((routed.to_owned(), Arc::new(row.clone()), schema.clone()));
+        cache.push((Arc::new(row.clone()), schema.clone()));
         Ok(schema)
     }
 }
