@@ -351,3 +351,72 @@ async fn a_source_skips_records_a_transform_fails_only_under_errors_tolerance_al
         w.stop();
     }
 }
+
+/// The outbox pattern: a PostgreSQL outbox table through Debezium's EventRouter on the source,
+/// each event on its aggregate's topic, keyed by the aggregate id, its payload as the value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outbox_table_is_routed_to_one_topic_per_aggregate_type() {
+    let src = PgFixture::start("smt_outbox").await;
+    src.exec(
+        "CREATE TABLE outbox (id uuid PRIMARY KEY, aggregatetype text NOT NULL,
+           aggregateid text NOT NULL, type text NOT NULL, payload jsonb);
+         INSERT INTO outbox VALUES
+           ('00000000-0000-0000-0000-000000000001', 'order', 'o-1', 'OrderCreated', '{\"total\": 10}');",
+    )
+    .await;
+    let worker = Standalone::new(
+        "offset.flush.interval.ms=100\n",
+        "pg",
+        src.connector_config(&[
+            ("topic.prefix", "test"),
+            ("transforms", "outbox"),
+            (
+                "transforms.outbox.type",
+                "io.debezium.transforms.outbox.EventRouter",
+            ),
+            (
+                "transforms.outbox.table.fields.additional.placement",
+                "type:header:eventType",
+            ),
+        ]),
+    );
+    let w = worker.start();
+    let log = || w.log_text();
+    super::client::wait_for_count(&worker.data, "outbox.event.order", 1, &log);
+    src.exec(
+        "INSERT INTO outbox VALUES
+           ('00000000-0000-0000-0000-000000000002', 'customer', 'c-7', 'CustomerMoved', '{\"city\": \"Oslo\"}'),
+           ('00000000-0000-0000-0000-000000000003', 'order', 'o-1', 'OrderPaid', '{\"paid\": true}');
+         DELETE FROM outbox WHERE aggregateid = 'o-1';",
+    )
+    .await;
+    super::client::wait_for_count(&worker.data, "outbox.event.order", 2, &log);
+    super::client::wait_for_count(&worker.data, "outbox.event.customer", 1, &log);
+    let payloads = |topic: &str| -> Vec<serde_json::Value> {
+        super::client::topic_values(&worker.data, topic)
+            .into_iter()
+            .map(|v| {
+                let text = v["payload"]
+                    .as_str()
+                    .expect("the payload column's JSON text")
+                    .to_owned();
+                serde_json::from_str(&text).unwrap()
+            })
+            .collect()
+    };
+    assert_eq!(
+        payloads("outbox.event.order"),
+        [json!({"total": 10}), json!({"paid": true})]
+    );
+    assert_eq!(payloads("outbox.event.customer"), [json!({"city": "Oslo"})]);
+    // Deletes of outbox rows are not events; the table's own topic is never written.
+    assert_eq!(
+        super::client::topic_count(&worker.data, "outbox.event.order"),
+        2
+    );
+    assert_eq!(
+        super::client::topic_count(&worker.data, "test.public.outbox"),
+        0
+    );
+    w.stop();
+}
