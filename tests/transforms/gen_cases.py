@@ -306,6 +306,15 @@ case("Flatten$Value/schemaless-array", cfg("f", FV, {}), SCHEMALESS_RECORDS[:1],
 case("Flatten$Value/tombstone", cfg("f", FV, {}), STRUCT_RECORDS[2:3])
 case("Flatten$Key/struct", cfg("f", K + "Flatten$Key", {}), STRUCT_RECORDS[:1])
 
+# ExtractField with field.syntax.version=V2: nested paths.
+EFV2 = K + "ExtractField$Value"
+case("ExtractField$Value/v2-nested-struct", cfg("e", EFV2, {"field": "address.city", "field.syntax.version": "V2"}), STRUCT_RECORDS)
+case("ExtractField$Value/v2-nested-map", cfg("e", EFV2, {"field": "nested.b.c", "field.syntax.version": "V2"}), SCHEMALESS_RECORDS, schemas=False)
+case("ExtractField$Value/v2-missing", cfg("e", EFV2, {"field": "address.zip", "field.syntax.version": "V2"}), STRUCT_RECORDS[:1])
+case("ExtractField$Value/v2-top-level", cfg("e", EFV2, {"field": "name", "field.syntax.version": "V2"}), STRUCT_RECORDS[:2])
+case("ExtractField$Value/v2-backticks", cfg("e", EFV2, {"field": "`nested`.`b`.c", "field.syntax.version": "V2"}), SCHEMALESS_RECORDS[:1], schemas=False)
+case("ExtractField$Value/v1-dotted-name", cfg("e", EFV2, {"field": "nested.b"}), SCHEMALESS_RECORDS[:1], schemas=False)
+
 case("HoistField$Value/struct", cfg("h", HFV, {"field": "wrapped"}), STRUCT_RECORDS)
 case("HoistField$Value/schemaless", cfg("h", HFV, {"field": "wrapped"}),
      SCHEMALESS_RECORDS + [rec(value="a string", offset=14), rec(value=[1, 2.5], offset=15)], schemas=False)

@@ -148,18 +148,27 @@ pub fn build(
             Box::new(HoistField { side, field })
         }
         "ExtractField" => {
-            let field = p.required_string("field");
-            let version = p.one_of("field.syntax.version", "v1", &["v1", "v2"]);
-            if version == "v2" {
+            let field = p.raw(config, "field").unwrap_or_default();
+            if field.is_empty() {
                 p.problem(
-                    "field.syntax.version",
-                    "V2 (nested field paths) is not implemented by Tributary yet; use V1",
+                    "field",
+                    "Missing required configuration \"field\" which has no default value.",
                 );
             }
+            let version = p.one_of("field.syntax.version", "v1", &["v1", "v2"]);
+            let path = if version == "v2" {
+                field_path(&field).unwrap_or_else(|e| {
+                    p.problem("field", e);
+                    Vec::new()
+                })
+            } else {
+                vec![field.clone()]
+            };
             let replace = p.bool("replace.null.with.default", true);
             Box::new(ExtractField {
                 side,
                 field,
+                path,
                 replace,
             })
         }
@@ -746,9 +755,59 @@ impl Transform for HoistField {
     }
 }
 
+/// A V2 field path (KIP-821): names separated by dots; a name in backticks may hold dots, and a
+/// backtick inside one is written twice.
+fn field_path(path: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut chars = path.chars().peekable();
+    loop {
+        let mut name = String::new();
+        if chars.peek() == Some(&'`') {
+            chars.next();
+            loop {
+                match chars.next() {
+                    Some('`') if chars.peek() == Some(&'`') => {
+                        chars.next();
+                        name.push('`');
+                    }
+                    Some('`') => break,
+                    Some(c) => name.push(c),
+                    None => return Err(format!("the field path {path} has an unclosed backtick")),
+                }
+            }
+            match chars.next() {
+                None => {
+                    out.push(name);
+                    return Ok(out);
+                }
+                Some('.') => out.push(name),
+                Some(_) => {
+                    return Err(format!(
+                        "the field path {path} has text after a backtick-quoted name"
+                    ))
+                }
+            }
+            continue;
+        }
+        loop {
+            match chars.next() {
+                Some('.') => break,
+                Some(c) => name.push(c),
+                None => {
+                    out.push(name);
+                    return Ok(out);
+                }
+            }
+        }
+        out.push(name);
+    }
+}
+
 struct ExtractField {
     side: Side,
     field: String,
+    /// The names to follow (one for V1).
+    path: Vec<String>,
     replace: bool,
 }
 
@@ -758,31 +817,53 @@ impl Transform for ExtractField {
         let Some(current) = self.side.get(&record) else {
             return Ok(Some(record));
         };
+        if current.value.is_null() {
+            return Ok(Some(record));
+        }
         let updated = match &current.schema {
             None => {
-                if current.value.is_null() {
-                    return Ok(Some(record));
-                }
                 let entries = require_map(&current.value, PURPOSE)?;
-                let v = map_get(entries, &self.field).cloned();
-                v.map(|value| SchemaAndValue {
+                // Follows the path through maps; a missing or null step is no value.
+                let mut v = map_get(entries, &self.path[0]);
+                for name in &self.path[1..] {
+                    v = match v {
+                        Some(Value::Map(inner)) => map_get(inner, name),
+                        _ => None,
+                    };
+                }
+                v.cloned().map(|value| SchemaAndValue {
                     schema: None,
                     value,
                 })
             }
-            Some(schema) => {
-                if current.value.is_null() {
-                    return Ok(Some(record));
+            Some(_) => {
+                let (mut schema, values) = require_struct(current, PURPOSE)?;
+                let mut values = Some(values);
+                let mut found = None;
+                for (depth, name) in self.path.iter().enumerate() {
+                    let Some(i) = schema.fields.iter().position(|f| f.name == *name) else {
+                        return Err(format!("Unknown field: {}", self.field));
+                    };
+                    let field = &schema.fields[i];
+                    let value = values.and_then(|v| v.get(i));
+                    if depth + 1 == self.path.len() {
+                        found = Some((field, value));
+                        break;
+                    }
+                    if field.schema.kind != SchemaType::Struct {
+                        return Err(format!("Unknown field: {}", self.field));
+                    }
+                    schema = &field.schema;
+                    values = match value {
+                        Some(Value::Struct(inner)) => Some(&inner[..]),
+                        _ => None,
+                    };
                 }
-                let (schema_ref, values) = require_struct(current, PURPOSE)?;
-                let Some(i) = schema_ref.fields.iter().position(|f| f.name == self.field) else {
-                    return Err(format!("Unknown field: {}", self.field));
-                };
-                let _ = schema;
-                let field = &schema_ref.fields[i];
+                let (field, value) =
+                    found.ok_or_else(|| format!("Unknown field: {}", self.field))?;
                 Some(SchemaAndValue {
                     schema: Some(field.schema.clone()),
-                    value: field_value(field, &values[i], self.replace),
+                    value: value.map_or(Value::Null, |v| field_value(field, v, self.replace)),
                 })
             }
         };
