@@ -11,7 +11,7 @@ use cdc_core::{ConfigErrors, ConfigMap, Field, Schema, SchemaAndValue, SchemaTyp
 use regex::Regex;
 
 use crate::chain::Props;
-use crate::structs::field_index;
+use crate::structs::{field_index, header_bytes};
 use crate::{java_regex, ConnectRecord, Transform};
 
 pub const CLASSES: &[&str] = &["io.debezium.transforms.outbox.EventRouter"];
@@ -142,26 +142,6 @@ pub fn build(
     }))
 }
 
-/// A header's text as `SimpleHeaderConverter` writes a primitive.
-fn header_text(v: &Value) -> Option<Vec<u8>> {
-    Some(
-        match v {
-            Value::Null => return None,
-            Value::String(s) => s.to_string(),
-            Value::Boolean(b) => b.to_string(),
-            Value::Int8(n) => n.to_string(),
-            Value::Int16(n) => n.to_string(),
-            Value::Int32(n) => n.to_string(),
-            Value::Int64(n) => n.to_string(),
-            Value::Float32(n) => n.to_string(),
-            Value::Float64(n) => n.to_string(),
-            Value::Bytes(b) => return Some(b.clone()),
-            other => format!("{other:?}"),
-        }
-        .into_bytes(),
-    )
-}
-
 impl EventRouter {
     /// The value envelope's schema for `row` (the outbox row's schema) routed by `routed`:
     /// `payload` and the envelope-placed fields, named after the row schema with the routed
@@ -288,13 +268,13 @@ impl Transform for EventRouter {
             }
         };
         let mut headers = std::mem::take(&mut record.headers);
-        headers.push(("id".into(), header_text(event_id)));
+        headers.push(("id".into(), header_bytes(event_id)));
         let mut extra = Vec::new();
         for a in &self.additional {
             let (_, v) = col(&a.field)
                 .ok_or_else(|| format!("Unable to find field {} in event", a.field))?;
             match a.placement {
-                Placement::Header => headers.push((a.alias.clone(), header_text(v))),
+                Placement::Header => headers.push((a.alias.clone(), header_bytes(v))),
                 Placement::Envelope => extra.push(v.clone()),
             }
         }

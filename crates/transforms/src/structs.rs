@@ -176,3 +176,23 @@ impl SchemaMemo {
         out
     }
 }
+
+/// A header value's bytes as `SimpleHeaderConverter` writes a primitive (`None`: a null header).
+pub fn header_bytes(v: &Value) -> Option<Vec<u8>> {
+    Some(
+        match v {
+            Value::Null => return None,
+            Value::Boolean(b) => b.to_string(),
+            Value::Int8(n) => n.to_string(),
+            Value::Int16(n) => n.to_string(),
+            Value::Int32(n) => n.to_string(),
+            Value::Int64(n) => n.to_string(),
+            Value::Float32(n) => n.to_string(),
+            Value::Float64(n) => n.to_string(),
+            Value::String(s) => s.to_string(),
+            Value::Bytes(b) => return Some(b.clone()),
+            other => format!("{other:?}"),
+        }
+        .into_bytes(),
+    )
+}

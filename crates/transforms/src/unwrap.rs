@@ -10,7 +10,7 @@ use std::sync::Arc;
 use cdc_core::{ConfigErrors, ConfigMap, Field, Schema, SchemaAndValue, SchemaType, Value};
 
 use crate::chain::Props;
-use crate::structs::{field_index, struct_basics, SchemaMemo};
+use crate::structs::{field_index, header_bytes, struct_basics, SchemaMemo};
 use crate::{ConnectRecord, Transform};
 
 pub const CLASSES: &[&str] = &["io.debezium.transforms.ExtractNewRecordState"];
@@ -221,26 +221,6 @@ impl ExtractNewRecordState {
             value: Value::Struct(values),
         }
     }
-}
-
-/// A header's bytes as `SimpleHeaderConverter` writes a primitive value.
-fn header_bytes(v: &Value) -> Option<Vec<u8>> {
-    Some(
-        match v {
-            Value::Null => return None,
-            Value::Boolean(b) => b.to_string(),
-            Value::Int8(n) => n.to_string(),
-            Value::Int16(n) => n.to_string(),
-            Value::Int32(n) => n.to_string(),
-            Value::Int64(n) => n.to_string(),
-            Value::Float32(n) => n.to_string(),
-            Value::Float64(n) => n.to_string(),
-            Value::String(s) => s.to_string(),
-            Value::Bytes(b) => return Some(b.clone()),
-            other => format!("{other:?}"),
-        }
-        .into_bytes(),
-    )
 }
 
 impl Transform for ExtractNewRecordState {
