@@ -315,6 +315,15 @@ case("ExtractField$Value/v2-top-level", cfg("e", EFV2, {"field": "name", "field.
 case("ExtractField$Value/v2-backticks", cfg("e", EFV2, {"field": "`nested`.`b`.c", "field.syntax.version": "V2"}), SCHEMALESS_RECORDS[:1], schemas=False)
 case("ExtractField$Value/v1-dotted-name", cfg("e", EFV2, {"field": "nested.b"}), SCHEMALESS_RECORDS[:1], schemas=False)
 
+# HeaderFrom: fields to headers, moved or copied.
+HFR = K + "HeaderFrom$Value"
+case("HeaderFrom$Value/copy", cfg("h", HFR, {"fields": "id,name,email,active", "headers": "h_id,h_name,h_email,h_active", "operation": "copy"}), STRUCT_RECORDS)
+case("HeaderFrom$Value/move", cfg("h", HFR, {"fields": "id,name", "headers": "h_id,h_name", "operation": "move"}), STRUCT_RECORDS[:2])
+case("HeaderFrom$Value/schemaless-move", cfg("h", HFR, {"fields": "id,name,nope", "headers": "a,b,c", "operation": "move"}), SCHEMALESS_RECORDS, schemas=False)
+case("HeaderFrom$Value/mismatched-lists", cfg("h", HFR, {"fields": "id,name", "headers": "a", "operation": "copy"}), STRUCT_RECORDS[:1])
+case("HeaderFrom$Value/bad-operation", cfg("h", HFR, {"fields": "id", "headers": "a", "operation": "swap"}), STRUCT_RECORDS[:1])
+case("HeaderFrom$Key/copy", cfg("h", K + "HeaderFrom$Key", {"fields": "id,region", "headers": "kid,kregion", "operation": "copy"}), STRUCT_RECORDS[:2])
+
 case("HoistField$Value/struct", cfg("h", HFV, {"field": "wrapped"}), STRUCT_RECORDS)
 case("HoistField$Value/schemaless", cfg("h", HFV, {"field": "wrapped"}),
      SCHEMALESS_RECORDS + [rec(value="a string", offset=14), rec(value=[1, 2.5], offset=15)], schemas=False)

@@ -22,6 +22,8 @@ pub const CLASSES: &[&str] = &[
     "org.apache.kafka.connect.transforms.Flatten$Key",
     "org.apache.kafka.connect.transforms.Flatten$Value",
     "org.apache.kafka.connect.transforms.ExtractField$Value",
+    "org.apache.kafka.connect.transforms.HeaderFrom$Key",
+    "org.apache.kafka.connect.transforms.HeaderFrom$Value",
     "org.apache.kafka.connect.transforms.HoistField$Key",
     "org.apache.kafka.connect.transforms.HoistField$Value",
     "org.apache.kafka.connect.transforms.InsertField$Key",
@@ -140,6 +142,33 @@ pub fn build(
             Box::new(Flatten {
                 side,
                 delimiter,
+                schemas: SchemaMemo::default(),
+            })
+        }
+        "HeaderFrom" => {
+            let fields = p.list("fields");
+            let headers = p.list("headers");
+            if fields.len() != headers.len() {
+                p.problem(
+                    "headers",
+                    "'fields' config must have the same number of elements as 'headers' config.",
+                );
+            }
+            let operation = p.raw(config, "operation").unwrap_or_default();
+            let moving = match operation.as_str() {
+                "move" => true,
+                "copy" => false,
+                _ => {
+                    p.problem("operation", "Invalid value, must be one of [move, copy]");
+                    false
+                }
+            };
+            let replace = p.bool("replace.null.with.default", true);
+            Box::new(HeaderFrom {
+                side,
+                pairs: fields.into_iter().zip(headers).collect(),
+                moving,
+                replace,
                 schemas: SchemaMemo::default(),
             })
         }
@@ -715,6 +744,86 @@ impl Transform for Flatten {
                 let mut out = Vec::with_capacity(updated.fields.len());
                 self.values(schema, Some(values), &mut out);
                 rebuild(&updated, out.into_iter())
+            }
+        };
+        self.side.set(&mut record, Some(updated));
+        Ok(Some(record))
+    }
+}
+
+/// Copies (or moves) fields into headers.
+struct HeaderFrom {
+    side: Side,
+    /// (field, header).
+    pairs: Vec<(String, String)>,
+    moving: bool,
+    replace: bool,
+    schemas: SchemaMemo,
+}
+
+impl Transform for HeaderFrom {
+    fn apply(&self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>, String> {
+        let purpose = if self.moving {
+            "header move"
+        } else {
+            "header copy"
+        };
+        let null = SchemaAndValue {
+            schema: None,
+            value: Value::Null,
+        };
+        let current = self.side.get(&record).unwrap_or(&null).clone();
+        let moved = |name: &str| self.moving && self.pairs.iter().any(|(f, _)| f == name);
+        let updated = match &current.schema {
+            None => {
+                let entries = require_map(&current.value, purpose)?;
+                for (field, header) in &self.pairs {
+                    let v = map_get(entries, field).cloned().unwrap_or(Value::Null);
+                    record
+                        .headers
+                        .push((header.clone(), crate::structs::header_bytes(&v)));
+                }
+                let kept = entries
+                    .iter()
+                    .filter(|(k, _)| !matches!(k, Value::String(s) if moved(s)))
+                    .cloned()
+                    .collect();
+                SchemaAndValue {
+                    schema: None,
+                    value: Value::Map(kept),
+                }
+            }
+            Some(_) => {
+                let (schema, values) = require_struct(&current, purpose)?;
+                for (field, header) in &self.pairs {
+                    let v = crate::structs::field_index(schema, field)
+                        .map(|i| field_value(&schema.fields[i], &values[i], self.replace))
+                        .unwrap_or(Value::Null);
+                    record
+                        .headers
+                        .push((header.clone(), crate::structs::header_bytes(&v)));
+                }
+                if !self.moving {
+                    current.clone()
+                } else {
+                    let updated = self.schemas.get_or(schema, || {
+                        let mut out = struct_basics(schema);
+                        out.fields = schema
+                            .fields
+                            .iter()
+                            .filter(|f| !moved(&f.name))
+                            .cloned()
+                            .collect();
+                        out
+                    });
+                    let kept = schema
+                        .fields
+                        .iter()
+                        .zip(values)
+                        .filter(|(f, _)| !moved(&f.name))
+                        .map(|(f, v)| field_value(f, v, self.replace));
+                    rebuild(&updated, kept)
+                }
             }
         };
         self.side.set(&mut record, Some(updated));
