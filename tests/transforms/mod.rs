@@ -38,6 +38,8 @@ const IMPLEMENTED: &[&str] = &[
     "org.apache.kafka.connect.transforms.InsertField$Value",
     "org.apache.kafka.connect.transforms.MaskField$Key",
     "org.apache.kafka.connect.transforms.MaskField$Value",
+    "org.apache.kafka.connect.transforms.Cast$Key",
+    "org.apache.kafka.connect.transforms.Cast$Value",
     "org.apache.kafka.connect.transforms.HeaderFrom$Key",
     "org.apache.kafka.connect.transforms.HeaderFrom$Value",
     "org.apache.kafka.connect.transforms.HoistField$Key",

@@ -12,7 +12,9 @@ use std::fmt;
 
 use cdc_core::{ConfigErrors, ConfigMap, ConfigProblem, ConfigReader};
 
-use crate::{fields, outbox, predicates, routing, unwrap, ConnectRecord, Predicate, Transform};
+use crate::{
+    cast, fields, outbox, predicates, routing, unwrap, ConnectRecord, Predicate, Transform,
+};
 
 /// A record a transform could not handle.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -60,6 +62,7 @@ pub fn transform_classes() -> Vec<&'static str> {
         .chain(fields::CLASSES)
         .chain(unwrap::CLASSES)
         .chain(outbox::CLASSES)
+        .chain(cast::CLASSES)
         .copied()
         .collect();
     out.sort_unstable();
@@ -276,6 +279,9 @@ fn build_transform(
         return t;
     }
     if let Some(t) = outbox::build(class, config, prefix) {
+        return t;
+    }
+    if let Some(t) = cast::build(class, config, prefix) {
         return t;
     }
     Err(ConfigErrors(vec![problem(

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use cdc_core::{SchemaAndValue, SinkRecord, TopicPartition};
 
+pub mod cast;
 pub mod chain;
 pub mod fields;
 mod java_regex;
