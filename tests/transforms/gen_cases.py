@@ -345,6 +345,33 @@ case("Cast$Value/bad-type", cfg("c", CV, {"spec": "id:decimal"}), STRUCT_RECORDS
 case("Cast$Value/whole-and-fields", cfg("c", CV, {"spec": "string,id:int8"}), STRUCT_RECORDS[:1])
 case("Cast$Key/field", cfg("c", K + "Cast$Key", {"spec": "id:string"}), STRUCT_RECORDS[:2])
 
+# TimestampConverter: between Timestamp, Date, Time, Unix time and text.
+TCV = K + "TimestampConverter$Value"
+TS_S = struct("T", [field("id", prim("int32")), field("at", prim("int64", True, "org.apache.kafka.connect.data.Timestamp", 1)),
+                    field("day", prim("int32", True, "org.apache.kafka.connect.data.Date", 1)),
+                    field("unix", prim("int64", True)), field("text", prim("string", True))])
+TS_RECORDS = [
+    rec(value=env(TS_S, {"id": 1, "at": 1700000000123, "day": 19000, "unix": 1700000000, "text": "2023-11-14 22:13:20"})),
+    rec(value=env(TS_S, {"id": 2, "at": None, "day": None, "unix": None, "text": None}), offset=11),
+    rec(value=env(TS_S, {"id": 3, "at": -86400001, "day": -1, "unix": 0, "text": "1969-12-31 23:59:59"}), offset=12),
+]
+case("TimestampConverter$Value/timestamp-to-string", cfg("t", TCV, {"field": "at", "target.type": "string", "format": "yyyy-MM-dd'T'HH:mm:ss.SSS"}), TS_RECORDS)
+case("TimestampConverter$Value/timestamp-to-unix", cfg("t", TCV, {"field": "at", "target.type": "unix"}), TS_RECORDS)
+case("TimestampConverter$Value/timestamp-to-unix-micros", cfg("t", TCV, {"field": "at", "target.type": "unix", "unix.precision": "microseconds"}), TS_RECORDS)
+case("TimestampConverter$Value/timestamp-to-date", cfg("t", TCV, {"field": "at", "target.type": "Date"}), TS_RECORDS)
+case("TimestampConverter$Value/timestamp-to-time", cfg("t", TCV, {"field": "at", "target.type": "Time"}), TS_RECORDS)
+case("TimestampConverter$Value/date-to-timestamp", cfg("t", TCV, {"field": "day", "target.type": "Timestamp"}), TS_RECORDS)
+case("TimestampConverter$Value/unix-seconds-to-timestamp", cfg("t", TCV, {"field": "unix", "target.type": "Timestamp", "unix.precision": "seconds"}), TS_RECORDS)
+case("TimestampConverter$Value/string-to-timestamp", cfg("t", TCV, {"field": "text", "target.type": "Timestamp", "format": "yyyy-MM-dd HH:mm:ss"}), TS_RECORDS)
+case("TimestampConverter$Value/string-unparseable", cfg("t", TCV, {"field": "name", "target.type": "Timestamp", "format": "yyyy-MM-dd"}),
+     [rec(value=env(struct("N", [field("name", prim("string"))]), {"name": "not a date"}))])
+case("TimestampConverter$Value/string-without-format", cfg("t", TCV, {"field": "at", "target.type": "string"}), TS_RECORDS[:1])
+case("TimestampConverter$Value/whole-value", cfg("t", TCV, {"target.type": "string", "format": "yyyyMMdd"}),
+     [rec(value=env(prim("int64", name="org.apache.kafka.connect.data.Timestamp", version=1), 1700000000123))])
+case("TimestampConverter$Value/schemaless", cfg("t", TCV, {"field": "big", "target.type": "Timestamp"}), SCHEMALESS_RECORDS[:1], schemas=False)
+case("TimestampConverter$Key/whole-key", cfg("t", K + "TimestampConverter$Key", {"target.type": "unix", "unix.precision": "seconds"}),
+     [rec(key=env(prim("int64", name="org.apache.kafka.connect.data.Timestamp", version=1), 1700000000999), value=None)])
+
 case("HoistField$Value/struct", cfg("h", HFV, {"field": "wrapped"}), STRUCT_RECORDS)
 case("HoistField$Value/schemaless", cfg("h", HFV, {"field": "wrapped"}),
      SCHEMALESS_RECORDS + [rec(value="a string", offset=14), rec(value=[1, 2.5], offset=15)], schemas=False)

@@ -40,6 +40,8 @@ const IMPLEMENTED: &[&str] = &[
     "org.apache.kafka.connect.transforms.MaskField$Value",
     "org.apache.kafka.connect.transforms.Cast$Key",
     "org.apache.kafka.connect.transforms.Cast$Value",
+    "org.apache.kafka.connect.transforms.TimestampConverter$Key",
+    "org.apache.kafka.connect.transforms.TimestampConverter$Value",
     "org.apache.kafka.connect.transforms.HeaderFrom$Key",
     "org.apache.kafka.connect.transforms.HeaderFrom$Value",
     "org.apache.kafka.connect.transforms.HoistField$Key",
@@ -64,6 +66,10 @@ const IMPLEMENTED: &[&str] = &[
 
 /// Cases where we differ from Java on purpose, each with why (docs/compat.md, "Transforms").
 const DELIBERATE: &[(&str, &str)] = &[
+    (
+        "TimestampConverter$Value/schemaless",
+        "a schemaless value converted to Timestamp is its epoch milliseconds here; Java makes it a java.util.Date, which its JsonConverter then cannot write",
+    ),
     (
         "EventRouter/legacy-payload-name",
         "Debezium 1.x's table.field.payload, which Debezium 3 ignores (routing the payload column whatever it names): refused",

@@ -13,7 +13,8 @@ use std::fmt;
 use cdc_core::{ConfigErrors, ConfigMap, ConfigProblem, ConfigReader};
 
 use crate::{
-    cast, fields, outbox, predicates, routing, unwrap, ConnectRecord, Predicate, Transform,
+    cast, fields, outbox, predicates, routing, timestamp, unwrap, ConnectRecord, Predicate,
+    Transform,
 };
 
 /// A record a transform could not handle.
@@ -63,6 +64,7 @@ pub fn transform_classes() -> Vec<&'static str> {
         .chain(unwrap::CLASSES)
         .chain(outbox::CLASSES)
         .chain(cast::CLASSES)
+        .chain(timestamp::CLASSES)
         .copied()
         .collect();
     out.sort_unstable();
@@ -282,6 +284,9 @@ fn build_transform(
         return t;
     }
     if let Some(t) = cast::build(class, config, prefix) {
+        return t;
+    }
+    if let Some(t) = timestamp::build(class, config, prefix) {
         return t;
     }
     Err(ConfigErrors(vec![problem(

@@ -15,12 +15,14 @@ use cdc_core::{SchemaAndValue, SinkRecord, TopicPartition};
 
 pub mod cast;
 pub mod chain;
+mod date_format;
 pub mod fields;
 mod java_regex;
 pub mod outbox;
 pub mod predicates;
 pub mod routing;
 mod structs;
+pub mod timestamp;
 pub mod unwrap;
 
 pub use chain::{Chain, TransformFailed};
