@@ -48,6 +48,7 @@ pub fn build(
             Box::new(RegexRouter {
                 re,
                 replacement,
+                routed: Default::default(),
                 missing_group,
             })
         }
@@ -97,6 +98,8 @@ pub fn build(
 struct RegexRouter {
     re: Regex,
     replacement: String,
+    /// Topics routed so far and where to (a connector has few topics; bounded).
+    routed: std::sync::Mutex<std::collections::HashMap<std::sync::Arc<str>, std::sync::Arc<str>>>,
     /// A group the replacement names that the regex lacks: each matching topic fails, as in
     /// Java.
     missing_group: Option<String>,
@@ -104,12 +107,31 @@ struct RegexRouter {
 
 impl Transform for RegexRouter {
     fn apply(&self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>, String> {
+        let mut routed = self
+            .routed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(to) = routed.get(&record.topic) {
+            record.topic = to.clone();
+            return Ok(Some(record));
+        }
         if self.re.is_match(&record.topic) {
             if let Some(why) = &self.missing_group {
                 return Err(why.clone());
             }
-            let topic = self.re.replace(&record.topic, self.replacement.as_str());
-            record.topic = topic.as_ref().into();
+            let to: std::sync::Arc<str> = self
+                .re
+                .replace(&record.topic, self.replacement.as_str())
+                .as_ref()
+                .into();
+            if routed.len() >= 1024 {
+                routed.clear();
+            }
+            routed.insert(record.topic.clone(), to.clone());
+            record.topic = to;
+        } else if routed.len() < 1024 {
+            let same = record.topic.clone();
+            routed.insert(same.clone(), same);
         }
         Ok(Some(record))
     }
