@@ -489,6 +489,15 @@ fn transformed(chain: &transforms::Chain, r: &mut Record) -> Result<Option<Recor
     else {
         return Ok(None);
     };
+    let transforms::ConnectRecord {
+        topic,
+        timestamp_ms,
+        key,
+        value,
+        headers,
+        ..
+    } = out;
+    // Moved, not copied: a source record's key and value have a schema to be written.
     let data = |side: &str, v: Option<cdc_core::SchemaAndValue>| {
         match v {
         None => Ok(None),
@@ -498,18 +507,17 @@ fn transformed(chain: &transforms::Chain, r: &mut Record) -> Result<Option<Recor
         }) => Ok(Some(Data { schema, value })),
         Some(cdc_core::SchemaAndValue { schema: None, value }) if value.is_null() => Ok(None),
         Some(_) => Err(failed(
-            &out.topic,
+            &topic,
             format!("the transforms left the record's {side} without a schema, which the source's converters cannot write"),
         )),
     }
     };
     Ok(Some(Record {
-        key: data("key", out.key.clone())?,
-        value: data("value", out.value.clone())?,
-        topic: out.topic,
-        timestamp_ms: out.timestamp_ms.unwrap_or(r.timestamp_ms),
-        headers: out
-            .headers
+        key: data("key", key)?,
+        value: data("value", value)?,
+        topic,
+        timestamp_ms: timestamp_ms.unwrap_or(r.timestamp_ms),
+        headers: headers
             .into_iter()
             .map(|(k, v)| (k, v.unwrap_or_default()))
             .collect(),

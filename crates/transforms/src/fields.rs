@@ -11,7 +11,8 @@ use cdc_core::{ConfigErrors, ConfigMap, Field, Schema, SchemaAndValue, SchemaTyp
 
 use crate::chain::Props;
 use crate::structs::{
-    field_value, map_get, map_put, require_map, require_struct, struct_basics, SchemaMemo, Side,
+    field_value, map_get, map_put, require_map, require_struct, struct_basics, take_struct,
+    SchemaMemo, Side,
 };
 use crate::{ConnectRecord, Transform};
 
@@ -263,10 +264,15 @@ impl ReplaceField {
 impl Transform for ReplaceField {
     fn apply(&self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>, String> {
         const PURPOSE: &str = "field replacement";
-        let Some(current) = self.side.get(&record).filter(|v| !v.value.is_null()) else {
-            return Ok(Some(record));
+        // Taken out of the record, so the kept values move rather than copy.
+        let current = match self.side.take(&mut record) {
+            Some(c) if !c.value.is_null() => c,
+            other => {
+                self.side.set(&mut record, other);
+                return Ok(Some(record));
+            }
         };
-        let updated = match &current.schema {
+        let updated = match current.schema {
             None => {
                 let entries = require_map(&current.value, PURPOSE)?;
                 let mut out = Vec::with_capacity(entries.len());
@@ -287,9 +293,9 @@ impl Transform for ReplaceField {
                 }
             }
             Some(_) => {
-                let (schema, values) = require_struct(current, PURPOSE)?;
-                let updated = self.schemas.get_or(schema, || {
-                    let mut updated = struct_basics(schema);
+                let (schema, values) = take_struct(current, PURPOSE, self.replace)?;
+                let updated = self.schemas.get_or(&schema, || {
+                    let mut updated = struct_basics(&schema);
                     updated.fields = schema
                         .fields
                         .iter()
@@ -306,7 +312,7 @@ impl Transform for ReplaceField {
                     .iter()
                     .zip(values)
                     .filter(|(f, _)| self.keeps(&f.name))
-                    .map(|(f, v)| field_value(f, v, self.replace));
+                    .map(|(_, v)| v);
                 rebuild(&updated, kept)
             }
         };
@@ -526,11 +532,16 @@ impl InsertField {
 impl Transform for InsertField {
     fn apply(&self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>, String> {
         const PURPOSE: &str = "field insertion";
-        let Some(current) = self.side.get(&record).filter(|v| !v.value.is_null()) else {
-            return Ok(Some(record));
+        // Taken out of the record, so the existing values move rather than copy.
+        let current = match self.side.take(&mut record) {
+            Some(c) if !c.value.is_null() => c,
+            other => {
+                self.side.set(&mut record, other);
+                return Ok(Some(record));
+            }
         };
         let inserts = self.inserts(&record)?;
-        let updated = match &current.schema {
+        let updated = match current.schema {
             None => {
                 let mut out = require_map(&current.value, PURPOSE)?.to_vec();
                 for (spec, _, value) in inserts {
@@ -544,13 +555,7 @@ impl Transform for InsertField {
                 }
             }
             Some(_) => {
-                let (schema, values) = require_struct(current, PURPOSE)?;
-                let mut out: Vec<Value> = schema
-                    .fields
-                    .iter()
-                    .zip(values)
-                    .map(|(f, v)| field_value(f, v, self.replace))
-                    .collect();
+                let (schema, mut out) = take_struct(current, PURPOSE, self.replace)?;
                 for (spec, field_schema, value) in &inserts {
                     if let Some(f) = schema.fields.iter().find(|f| f.name == spec.name) {
                         return Err(format!(
@@ -566,8 +571,8 @@ impl Transform for InsertField {
                         ));
                     }
                 }
-                let updated = self.schemas.get_or(schema, || {
-                    let mut updated = struct_basics(schema);
+                let updated = self.schemas.get_or(&schema, || {
+                    let mut updated = struct_basics(&schema);
                     updated.fields = schema.fields.clone();
                     for (spec, field_schema, _) in &inserts {
                         updated.fields.push(Field {
@@ -772,10 +777,11 @@ impl Transform for HeaderFrom {
             schema: None,
             value: Value::Null,
         };
-        let current = self.side.get(&record).unwrap_or(&null).clone();
+        // Taken out (not copied): a copy gives it back unchanged.
+        let current = self.side.take(&mut record).unwrap_or(null);
         let moved = |name: &str| self.moving && self.pairs.iter().any(|(f, _)| f == name);
-        let updated = match &current.schema {
-            None => {
+        let updated = match current.schema.is_none() {
+            true => {
                 let entries = require_map(&current.value, purpose)?;
                 for (field, header) in &self.pairs {
                     let v = map_get(entries, field).cloned().unwrap_or(Value::Null);
@@ -793,7 +799,7 @@ impl Transform for HeaderFrom {
                     value: Value::Map(kept),
                 }
             }
-            Some(_) => {
+            false => {
                 let (schema, values) = require_struct(&current, purpose)?;
                 for (field, header) in &self.pairs {
                     let v = crate::structs::field_index(schema, field)
@@ -804,7 +810,7 @@ impl Transform for HeaderFrom {
                         .push((header.clone(), crate::structs::header_bytes(&v)));
                 }
                 if !self.moving {
-                    current.clone()
+                    current
                 } else {
                     let updated = self.schemas.get_or(schema, || {
                         let mut out = struct_basics(schema);

@@ -31,6 +31,14 @@ impl Side {
         }
     }
 
+    /// Takes the key or value out of the record (set it back with [`Side::set`]).
+    pub fn take(&self, r: &mut ConnectRecord) -> Option<SchemaAndValue> {
+        match self {
+            Side::Key => r.key.take(),
+            Side::Value => r.value.take(),
+        }
+    }
+
     pub fn set(&self, r: &mut ConnectRecord, v: Option<SchemaAndValue>) {
         match self {
             Side::Key => r.key = v,
@@ -104,6 +112,29 @@ pub fn require_struct<'v>(
             java_class(other, schema.as_deref())
         )),
     }
+}
+
+/// [`require_struct`] on an owned key or value: its schema and its values moved out, a null
+/// field read as its default when `replace_null_with_default` (as [`field_value`]).
+pub fn take_struct(
+    v: SchemaAndValue,
+    purpose: &str,
+    replace_null_with_default: bool,
+) -> Result<(Arc<Schema>, Vec<Value>), String> {
+    require_struct(&v, purpose)?;
+    let (Some(schema), Value::Struct(values)) = (v.schema, v.value) else {
+        unreachable!("require_struct checked both");
+    };
+    let values = schema
+        .fields
+        .iter()
+        .zip(values)
+        .map(|(f, v)| match (&v, &f.schema.default) {
+            (Value::Null, Some(d)) if replace_null_with_default => d.clone(),
+            _ => v,
+        })
+        .collect();
+    Ok((schema, values))
 }
 
 /// `SchemaUtil.copySchemaBasics` into a new struct schema: name, version, doc, parameters (not

@@ -47,9 +47,8 @@ pub fn build(
     config: &ConfigMap,
     prefix: &str,
 ) -> Option<Result<Box<dyn Transform>, ConfigErrors>> {
-    let side = match class {
-        "org.apache.kafka.connect.transforms.TimestampConverter$Key" => Side::Key,
-        "org.apache.kafka.connect.transforms.TimestampConverter$Value" => Side::Value,
+    let side = match Side::split(class)? {
+        ("org.apache.kafka.connect.transforms.TimestampConverter", side) => side,
         _ => return None,
     };
     let mut p = Props::new(config, prefix);
