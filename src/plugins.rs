@@ -387,9 +387,30 @@ pub fn make_source(config: &ConfigMap) -> Result<Box<dyn Source>, ConfigErrors> 
     make_source_on(config, None)
 }
 
-/// The source connector's transforms, checked (they run in the task's converter).
+/// The source connector's transforms and error handling, checked (they run in the task's
+/// converter). A dead-letter queue for a source is not implemented yet: naming one is refused,
+/// since under `errors.tolerance=all` the records it was to keep would be dropped.
 fn source_transforms(config: &ConfigMap) -> Result<(), ConfigErrors> {
-    transforms::Chain::from_config(config).map(drop)
+    let mut problems = match transforms::Chain::from_config(config) {
+        Ok(_) => Vec::new(),
+        Err(e) => e.0,
+    };
+    if let Err(e) = crate::runtime::SourceTolerance::from_config(config) {
+        problems.extend(e.0);
+    }
+    const DLQ: &str = "errors.deadletterqueue.topic.name";
+    if config.get(DLQ).is_some_and(|t| !t.trim().is_empty()) {
+        problems.push(ConfigProblem {
+            property: DLQ.into(),
+            value: config.get(DLQ).cloned(),
+            message: "a dead-letter queue for source connectors is not implemented by Tributary yet (Kafka Connect has none for sources): remove it; with errors.tolerance=all the records a transform fails are skipped and logged".into(),
+        });
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ConfigErrors(problems))
+    }
 }
 
 /// [`make_source`] for a worker on Kafka (`kafka`): MySQL and MariaDB connectors that name
@@ -667,6 +688,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_dead_letter_queue_on_a_source_is_refused_naming_the_property() {
+        let mut c = config("io.debezium.connector.postgresql.PostgresConnector");
+        c.insert("errors.deadletterqueue.topic.name".into(), "dlq".into());
+        let infos = validate("io.debezium.connector.postgresql.PostgresConnector", &c);
+        let refused = infos["configs"].as_array().unwrap().iter().any(|e| {
+            e["value"]["name"] == "errors.deadletterqueue.topic.name"
+                && !e["value"]["errors"].as_array().unwrap().is_empty()
+        });
+        assert!(refused, "{infos}");
     }
 
     #[test]
