@@ -62,6 +62,12 @@ pub fn transform_classes() -> Vec<&'static str> {
         .iter()
         .chain(fields::CLASSES)
         .chain(unwrap::CLASSES)
+        .chain(crate::changed_state::CLASSES)
+        .chain(crate::header_to_value::CLASSES)
+        .chain(crate::timezone::CLASSES)
+        .chain(crate::logical_table::CLASSES)
+        .chain(crate::partition_routing::CLASSES)
+        .chain(crate::schema_change_filter::CLASSES)
         .chain(outbox::CLASSES)
         .chain(cast::CLASSES)
         .chain(timestamp::CLASSES)
@@ -279,6 +285,19 @@ fn build_transform(
     }
     if let Some(t) = unwrap::build(class, config, prefix) {
         return t;
+    }
+    // Debezium's smaller transforms, each in its own module.
+    for build in [
+        crate::changed_state::build,
+        crate::header_to_value::build,
+        crate::timezone::build,
+        crate::logical_table::build,
+        crate::partition_routing::build,
+        crate::schema_change_filter::build,
+    ] {
+        if let Some(t) = build(class, config, prefix) {
+            return t;
+        }
     }
     if let Some(t) = outbox::build(class, config, prefix) {
         return t;

@@ -8,21 +8,34 @@
 //! * [`fields`]: `ReplaceField`, `MaskField`, `InsertField`, `HoistField`, `ExtractField`,
 //!   `ValueToKey`, `SetSchemaMetadata` (each with its `$Key`/`$Value` variant where Connect has one).
 //! * [`unwrap`]: Debezium's `ExtractNewRecordState`; [`outbox`]: its outbox `EventRouter`.
+//! * Debezium's others: [`changed_state`] (`ExtractChangedRecordState`), [`header_to_value`]
+//!   (`HeaderToValue`), [`timezone`] (`TimezoneConverter`), [`logical_table`]
+//!   (`ByLogicalTableRouter`), [`partition_routing`] (`partitions.PartitionRouting`),
+//!   [`schema_change_filter`] (`SchemaChangeEventFilter`).
 
 use std::sync::Arc;
 
 use cdc_core::{SchemaAndValue, SinkRecord, TopicPartition};
 
 pub mod cast;
+pub mod changed_state;
 pub mod chain;
 mod date_format;
+mod debezium_config;
 pub mod fields;
+pub mod header_to_value;
+mod header_values;
+mod java_hash;
 mod java_regex;
+pub mod logical_table;
 pub mod outbox;
+pub mod partition_routing;
 pub mod predicates;
 pub mod routing;
+pub mod schema_change_filter;
 mod structs;
 pub mod timestamp;
+pub mod timezone;
 pub mod unwrap;
 
 pub use chain::{Chain, TransformFailed};
