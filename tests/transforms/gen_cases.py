@@ -718,6 +718,286 @@ case("Chain/none", {}, STRUCT_RECORDS[:1])
 case("Chain/unknown-class", cfg("x", "com.example.NoSuchTransform", {}), STRUCT_RECORDS[:1])
 case("Chain/missing-type", {"transforms": "x"}, STRUCT_RECORDS[:1])
 
+# --- Debezium's smaller transforms: ExtractChangedRecordState, HeaderToValue, TimezoneConverter,
+# ByLogicalTableRouter, PartitionRouting, SchemaChangeEventFilter ---------------------------------
+
+def debezium_smaller_transform_cases():
+    D = "io.debezium.transforms."
+    ECRS = D + "ExtractChangedRecordState"
+    HTV = D + "HeaderToValue"
+    TZC = D + "TimezoneConverter"
+    BLTR = D + "ByLogicalTableRouter"
+    PR = D + "partitions.PartitionRouting"
+    SCEF = D + "SchemaChangeEventFilter"
+
+    # ExtractChangedRecordState
+    both = {"header.changed.name": "changed", "header.unchanged.name": "unchanged"}
+    case("ExtractChangedRecordState/both-headers", cfg("c", ECRS, both), PG_ALL)
+    case("ExtractChangedRecordState/changed-only", cfg("c", ECRS, {"header.changed.name": "dbz.changed"}), PG_ALL[1:4])
+    case("ExtractChangedRecordState/blank-name", cfg("c", ECRS, {"header.changed.name": "  ", "header.unchanged.name": "u"}), PG_ALL[2:3])
+    case("ExtractChangedRecordState/no-headers", cfg("c", ECRS, {}), PG_ALL[2:3])
+    case("ExtractChangedRecordState/plain-values", cfg("c", ECRS, both), STRUCT_RECORDS)
+    case("ExtractChangedRecordState/schemaless", cfg("c", ECRS, both), SCHEMALESS_RECORDS, schemas=False)
+    # A bytes column: Java compares the two arrays by identity (always "changed").
+    b_row = struct("t.Value", [field("id", prim("int32")), field("data", prim("bytes", True)),
+                               field("score", prim("float64", True))], optional=True)
+    b_env = struct("t.Envelope", [field("before", b_row), field("after", b_row), field("op", prim("string"))])
+    blob = base64.b64encode(b"\x01\x02").decode()
+    case("ExtractChangedRecordState/bytes-column", cfg("c", ECRS, both), [
+        rec(topic="t", value=env(b_env, {"before": {"id": 1, "data": blob, "score": 1.5},
+                                         "after": {"id": 1, "data": blob, "score": 2.5}, "op": "u"})),
+        rec(topic="t", value=env(b_env, {"before": {"id": 1, "data": None, "score": 1.5},
+                                         "after": {"id": 2, "data": None, "score": 1.5}, "op": "u"})),
+    ])
+
+    # HeaderToValue
+    typed_headers = [["s", "abc"], ["i8", "42"], ["i16", "300"], ["i32", "-70000"], ["i64", "1700000000000"],
+                     ["f", "1.5"], ["dbl", "1e-50"], ["b", "true"], ["d", "2023-11-14"],
+                     ["ts", "2023-11-14T22:13:20.123Z"], ["tm", "01:02:03.004Z"], ["lead", "12:30"],
+                     ["e", ""], ["word", "True"], ["x", "12abc"], ["big", "12345678901234567890"]]
+    names = [h[0] for h in typed_headers]
+    h_rec = rec(key=ckey(1), value=env(CUSTOMER, FULL), headers=typed_headers + [["other", "keep"]])
+    # Moved: a header Connect re-writes from its typed value ("12:30" as "12") is not compared.
+    case("HeaderToValue/move-typed", cfg("h", HTV, {"headers": ",".join(names), "fields": ",".join("h_" + n for n in names), "operation": "move"}), [h_rec])
+    case("HeaderToValue/move", cfg("h", HTV, {"headers": "trace,n", "fields": "trace_id,num", "operation": "move"}), STRUCT_RECORDS)
+    case("HeaderToValue/copy-upper-case-operation", cfg("h", HTV, {"headers": "trace", "fields": "trace_id", "operation": "COPY"}), STRUCT_RECORDS[:1])
+    case("HeaderToValue/nested-existing-struct", cfg("h", HTV, {"headers": "trace,n", "fields": "address.trace,meta.n", "operation": "copy"}), STRUCT_RECORDS[:1])
+    case("HeaderToValue/nested-in-primitive", cfg("h", HTV, {"headers": "trace", "fields": "name.trace", "operation": "copy"}), STRUCT_RECORDS[:1])
+    case("HeaderToValue/existing-field-name", cfg("h", HTV, {"headers": "trace", "fields": "name", "operation": "copy"}), STRUCT_RECORDS[:1])
+    case("HeaderToValue/no-matching-header", cfg("h", HTV, {"headers": "nope", "fields": "f", "operation": "copy"}), STRUCT_RECORDS[:2])
+    case("HeaderToValue/null-header", cfg("h", HTV, {"headers": "gone", "fields": "f", "operation": "copy"}),
+         [rec(key=ckey(1), value=env(CUSTOMER, FULL), headers=[["gone", None]])])
+    case("HeaderToValue/repeated-header", cfg("h", HTV, {"headers": "t", "fields": "tt", "operation": "move"}),
+         [rec(key=ckey(1), value=env(CUSTOMER, FULL), headers=[["t", "first"], ["u", "x"], ["t", "second"]])])
+    case("HeaderToValue/schemaless", cfg("h", HTV, {"headers": "trace", "fields": "t", "operation": "copy"}), SCHEMALESS_RECORDS, schemas=False)
+    case("HeaderToValue/debezium-event", cfg("h", HTV, {"headers": "trace", "fields": "trace", "operation": "copy"}),
+         [dict(PG_UPDATE, headers=[["trace", "t-1"]]), PG_TOMBSTONE])
+    for name, props in [
+        ("length-mismatch", {"headers": "a,b", "fields": "x", "operation": "copy"}),
+        ("missing-operation", {"headers": "a", "fields": "x"}),
+        ("bad-operation", {"headers": "a", "fields": "x", "operation": "cut"}),
+        ("space-in-element", {"headers": "a b", "fields": "x", "operation": "copy"}),
+        ("empty-element", {"headers": "a,,b", "fields": "x,y,z", "operation": "copy"}),
+        ("missing-headers", {"fields": "x", "operation": "copy"}),
+    ]:
+        case("HeaderToValue/config-" + name, cfg("h", HTV, props), STRUCT_RECORDS[:1])
+
+    # TimezoneConverter: every temporal type Debezium and Connect have, in before/after and source.
+    tz_row = struct("tz.public.events.Value", [
+        field("id", prim("int32")),
+        field("zts", prim("string", True, "io.debezium.time.ZonedTimestamp", 1)),
+        field("zt", prim("string", True, "io.debezium.time.ZonedTime", 1)),
+        field("ts", prim("int64", True, "io.debezium.time.Timestamp", 1)),
+        field("mts", prim("int64", True, "io.debezium.time.MicroTimestamp", 1)),
+        field("nts", prim("int64", True, "io.debezium.time.NanoTimestamp", 1)),
+        field("cts", prim("int64", True, "org.apache.kafka.connect.data.Timestamp", 1)),
+        field("d", prim("int32", True, "io.debezium.time.Date", 1)),
+        field("t", prim("int32", True, "io.debezium.time.Time", 1)),
+        field("mt", prim("int64", True, "io.debezium.time.MicroTime", 1)),
+        field("nt", prim("int64", True, "io.debezium.time.NanoTime", 1)),
+        field("cd", prim("int32", True, "org.apache.kafka.connect.data.Date", 1)),
+        field("ct", prim("int32", True, "org.apache.kafka.connect.data.Time", 1)),
+        field("plain", prim("int64", True)),
+    ], optional=True)
+    tz_source = struct("io.debezium.connector.postgresql.Source", [
+        field("connector", prim("string")), field("ts_ms", prim("int64")), field("ts_us", prim("int64", True)),
+        field("ts_ns", prim("int64", True)), field("table", prim("string")),
+        field("commit", prim("int64", True, "io.debezium.time.MicroTimestamp", 1)),
+    ])
+    tz_env = struct("tz.public.events.Envelope", [
+        field("before", tz_row), field("after", tz_row), field("source", tz_source),
+        field("op", prim("string")), field("ts_ms", prim("int64", True)),
+    ])
+    TZ_TOPIC = "tz.public.events"
+
+    def tz_vals(i, ms, zts, zt="10:15:30.5+02:00"):
+        return {"id": i, "zts": zts, "zt": zt, "ts": ms, "mts": ms * 1000 + 456, "nts": ms * 1000000 + 456789,
+                "cts": ms, "d": 19675, "t": 3600000, "mt": 3600000000, "nt": 3600000000000, "cd": 19675,
+                "ct": 3600000, "plain": ms}
+
+    def tz_event(op, before, after, ts_ms=1700000000000, table="events", topic=TZ_TOPIC):
+        return rec(topic=topic, key=None, value=env(tz_env, {
+            "before": before, "after": after, "op": op, "ts_ms": ts_ms,
+            "source": {"connector": "postgresql", "ts_ms": ts_ms, "ts_us": ts_ms * 1000 + 7,
+                       "ts_ns": ts_ms * 1000000 + 7, "table": table, "commit": ts_ms * 1000}}))
+
+    # Fixed-offset zones only where a ZonedTime is set: Debezium converts it with today's offset.
+    fixed_records = [
+        tz_event("c", None, tz_vals(1, 1700000000123, "2023-11-14T22:13:20.123456Z")),
+        tz_event("u", tz_vals(1, -1000, "1969-12-31T23:59:59+01:00"), tz_vals(1, 1, "2024-07-01T12:00:00.123456789+02:00")),
+        tz_event("d", tz_vals(2, 0, "2000-02-29T00:00:00-05:30", zt="23:59:59Z"), None),
+        rec(topic=TZ_TOPIC, key=None, value=None),
+        PG_HEARTBEAT,
+    ]
+    # 2024-03-10 02:30 is in New York's spring gap, 2024-11-03 01:30 in its autumn fold; 1800 is
+    # before standard time (local mean time).
+    ny = lambda i, ms, zts: tz_vals(i, ms, zts, zt=None)
+    dst_records = [
+        tz_event("c", None, ny(1, 1710037800000, "2024-03-10T02:30:00Z")),
+        tz_event("c", None, ny(2, 1730597400000, "2024-11-03T01:30:00Z")),
+        tz_event("c", None, ny(3, -5364662400000, "1800-01-01T00:00:00Z")),
+        tz_event("c", None, ny(4, 1720000000000, "2024-07-03T09:46:40.5-07:00")),
+        tz_event("c", None, ny(5, 1700000000000, "2023-11-14T22:13:20Z"), ts_ms=1710037800000),
+    ]
+    case("TimezoneConverter/kolkata", cfg("z", TZC, {"converted.timezone": "Asia/Kolkata"}), fixed_records)
+    case("TimezoneConverter/offset-plus-0800", cfg("z", TZC, {"converted.timezone": "+08:00"}), fixed_records[:3])
+    case("TimezoneConverter/offset-minus-0330", cfg("z", TZC, {"converted.timezone": "-03:30"}), fixed_records[:3])
+    case("TimezoneConverter/utc", cfg("z", TZC, {"converted.timezone": "UTC"}), fixed_records[:2])
+    case("TimezoneConverter/new-york", cfg("z", TZC, {"converted.timezone": "America/New_York"}), dst_records)
+    case("TimezoneConverter/berlin", cfg("z", TZC, {"converted.timezone": "Europe/Berlin"}), dst_records)
+    case("TimezoneConverter/include-source-table", cfg("z", TZC, {"converted.timezone": "Asia/Kolkata", "include.list": "source:events"}),
+         fixed_records[:1] + [tz_event("c", None, tz_vals(9, 5, "2023-01-01T00:00:00Z"), table="other")])
+    case("TimezoneConverter/include-topic-field", cfg("z", TZC, {"converted.timezone": "Asia/Kolkata", "include.list": "topic:" + TZ_TOPIC + ":mts"}), fixed_records[:2])
+    case("TimezoneConverter/include-fields-by-struct", cfg("z", TZC, {"converted.timezone": "Asia/Kolkata", "include.list": "source:events:source.ts_ms,source:events:after.zts,source:events:source.commit"}), fixed_records[:3])
+    case("TimezoneConverter/include-one-source-field", cfg("z", TZC, {"converted.timezone": "Asia/Kolkata", "include.list": "source:events:source.commit"}), fixed_records[:2])
+    case("TimezoneConverter/include-source-epochs", cfg("z", TZC, {"converted.timezone": "America/New_York", "include.list": "events:source.ts_us,events:source.ts_ns,events:before.cts"}), dst_records + fixed_records[1:3])
+    case("TimezoneConverter/include-unmatched", cfg("z", TZC, {"converted.timezone": "Asia/Kolkata", "include.list": "topic:nothing"}), fixed_records[:1])
+    case("TimezoneConverter/exclude-field", cfg("z", TZC, {"converted.timezone": "Asia/Kolkata", "exclude.list": "source:events:mts"}), fixed_records[:3])
+    case("TimezoneConverter/exclude-topic", cfg("z", TZC, {"converted.timezone": "Asia/Kolkata", "exclude.list": "topic:" + TZ_TOPIC}), fixed_records[:2])
+    case("TimezoneConverter/exclude-source-field", cfg("z", TZC, {"converted.timezone": "Asia/Kolkata", "exclude.list": "source:events:source.ts_ms"}), fixed_records[:2])
+    case("TimezoneConverter/exclude-unmatched", cfg("z", TZC, {"converted.timezone": "Asia/Kolkata", "exclude.list": "other:zts"}), fixed_records[:2])
+    case("TimezoneConverter/prefix-carried", cfg("z", TZC, {"converted.timezone": "Asia/Kolkata", "include.list": "topic:nothing, events:mts"}), fixed_records[:1])
+    case("TimezoneConverter/bad-zoned-timestamp", cfg("z", TZC, {"converted.timezone": "Asia/Kolkata"}),
+         [tz_event("c", None, tz_vals(1, 1, "yesterday"))])
+    case("TimezoneConverter/plain-values", cfg("z", TZC, {"converted.timezone": "Asia/Kolkata"}), STRUCT_RECORDS)
+    case("TimezoneConverter/java-only-zone-id", cfg("z", TZC, {"converted.timezone": "PST"}), fixed_records[:1] + fixed_records[3:])
+    for name, props in [
+        ("unknown-zone", {"converted.timezone": "Mars/Olympus_Mons"}),
+        ("zone-wrong-case", {"converted.timezone": "asia/kolkata"}),
+        ("missing-zone", {}),
+        ("both-lists", {"converted.timezone": "UTC", "include.list": "source:events", "exclude.list": "topic:x"}),
+        ("bad-list", {"converted.timezone": "UTC", "include.list": "a:b:c:d"}),
+        ("empty-list", {"converted.timezone": "UTC", "exclude.list": ""}),
+    ]:
+        case("TimezoneConverter/config-" + name, cfg("z", TZC, props), fixed_records[:1])
+
+    # ByLogicalTableRouter: two shards of customers into one topic.
+    def shard(rec_, n):
+        out = dict(rec_, topic="server1.public.customers_shard%d" % n)
+        return out
+    shards = [shard(PG_CREATE, 1), shard(PG_UPDATE, 2), shard(PG_DELETE, 1), shard(PG_TOMBSTONE, 2), PG_HEARTBEAT,
+              dict(shard(PG_CREATE, 3), key=None)]
+    base = {"topic.regex": "server1\\.public\\.customers_shard(\\d+)", "topic.replacement": "server1.public.customers_all"}
+    case("ByLogicalTableRouter/default", cfg("r", BLTR, base), shards)
+    case("ByLogicalTableRouter/no-key-uniqueness", cfg("r", BLTR, dict(base, **{"key.enforce.uniqueness": "false"})), shards[:3])
+    case("ByLogicalTableRouter/uniqueness-not-boolean", cfg("r", BLTR, dict(base, **{"key.enforce.uniqueness": "yes"})), shards[:1])
+    case("ByLogicalTableRouter/key-field-regex", cfg("r", BLTR, dict(base, **{
+        "key.field.name": "shard", "key.field.regex": "(.*)_shard(\\d+)", "key.field.replacement": "shard-$2"})), shards)
+    case("ByLogicalTableRouter/key-field-regex-unmatched", cfg("r", BLTR, dict(base, **{
+        "key.field.regex": "nomatch(.*)", "key.field.replacement": "$1"})), shards[:1])
+    case("ByLogicalTableRouter/avro-names", cfg("r", BLTR, {
+        "topic.regex": "server1\\.public\\.customers_shard(\\d+)", "topic.replacement": "logical-customers.$1",
+        "schema.name.adjustment.mode": "avro"}), shards[:3])
+    case("ByLogicalTableRouter/avro-unicode-names", cfg("r", BLTR, {
+        "topic.regex": "server1\\.public\\.customers_shard(\\d+)", "topic.replacement": "9logical-customers",
+        "schema.name.adjustment.mode": "AVRO_UNICODE"}), shards[:3])
+    case("ByLogicalTableRouter/unmatched-topic", cfg("r", BLTR, dict(base, **{"topic.regex": "other\\.(.*)"})), shards[:2])
+    case("ByLogicalTableRouter/empty-new-topic", cfg("r", BLTR, {"topic.regex": "server1\\.public\\.customers_shard1(.*)", "topic.replacement": "$1"}), shards[:1])
+    case("ByLogicalTableRouter/missing-group", cfg("r", BLTR, dict(base, **{"topic.replacement": "all-$2"})), shards[:2])
+    case("ByLogicalTableRouter/duplicate-key-field", cfg("r", BLTR, dict(base, **{"key.field.name": "id"})), shards[:1])
+    case("ByLogicalTableRouter/plain-values", cfg("r", BLTR, {"topic.regex": "shop\\.(.*)", "topic.replacement": "all.$1"}), STRUCT_RECORDS)
+    case("ByLogicalTableRouter/schemaless-key", cfg("r", BLTR, {"topic.regex": "shop\\.(.*)", "topic.replacement": "all.$1"}), SCHEMALESS_RECORDS, schemas=False)
+    case("ByLogicalTableRouter/cache-size-words", cfg("r", BLTR, dict(base, **{"logical.table.cache.size": "many"})), shards[:2])
+    case("ByLogicalTableRouter/cache-size-zero", cfg("r", BLTR, dict(base, **{"logical.table.cache.size": "0"})), shards[:3])
+    for name, props in [
+        ("missing-regex", {"topic.replacement": "x"}),
+        ("missing-replacement", {"topic.regex": "x"}),
+        ("blank-replacement", {"topic.regex": "x", "topic.replacement": " "}),
+        ("bad-regex", {"topic.regex": "(", "topic.replacement": "x"}),
+        ("key-regex-without-replacement", dict(base, **{"key.field.regex": "(.*)"})),
+        ("bad-adjustment-mode", dict(base, **{"schema.name.adjustment.mode": "strict"})),
+    ]:
+        case("ByLogicalTableRouter/config-" + name, cfg("r", BLTR, props), shards[:1])
+
+    # PartitionRouting: source records (Debezium casts to SourceRecord).
+    pr_row = struct("pr.Value", [
+        field("id", prim("int32")), field("i8", prim("int8", True)), field("i16", prim("int16", True)),
+        field("i64", prim("int64", True)), field("f32", prim("float32", True)), field("f64", prim("float64", True)),
+        field("flag", prim("boolean", True)), field("amount", decimal_schema(2, 20, True)),
+        field("big", decimal_schema(0, 40, True)),
+        field("day", prim("int32", True, "org.apache.kafka.connect.data.Date", 1)),
+        field("tod", prim("int32", True, "org.apache.kafka.connect.data.Time", 1)),
+        field("at", prim("int64", True, "org.apache.kafka.connect.data.Timestamp", 1)),
+        field("s", prim("string", True)),
+        field("list", {"type": "array", "items": prim("string", True), "optional": True}),
+        field("m", {"type": "map", "keys": prim("string"), "values": prim("int32", True), "optional": True}),
+        field("dflt", prim("int32", True, default=7)),
+    ], optional=True)
+    pr_env = struct("pr.Envelope", [field("before", pr_row), field("after", pr_row), field("source", PG_SOURCE),
+                                    field("op", prim("string"))])
+
+    def pr_vals(i, s):
+        return {"id": i, "i8": -3, "i16": 1234, "i64": -9007199254740993, "f32": 1.25, "f64": -0.1, "flag": i % 2 == 0,
+                "amount": decimal(-123456), "big": decimal(2 ** 100 + i), "day": 19675, "tod": 45000000,
+                "at": 1700000000123, "s": s, "list": ["a", None, s], "m": {"k": i}, "dflt": None}
+
+    def pr_event(op, before, after):
+        return rec(topic="pr", key=None, value=env(pr_env, {"before": before, "after": after,
+                                                           "source": pg_source(1700000000000), "op": op}))
+    pr_records = [pr_event("c", None, pr_vals(1, "alpha")), pr_event("u", pr_vals(1, "alpha"), pr_vals(1, "βeta ✓ 😀")),
+                  pr_event("d", pr_vals(2, "gamma"), None), pr_event("t", None, None)]
+    every = ",".join("change." + f for f in ["id", "i8", "i16", "i64", "f32", "f64", "flag", "amount", "big", "day",
+                                              "tod", "at", "s", "list", "m", "dflt"])
+    for fn in ["java", "murmur"]:
+        case("PartitionRouting/%s-after-id" % fn, cfg("p", PR, {"partition.payload.fields": "after.id", "partition.topic.num": "4", "partition.hash.function": fn}), PG_ALL, source=True)
+        case("PartitionRouting/%s-change-name" % fn, cfg("p", PR, {"partition.payload.fields": "change.name", "partition.topic.num": "7", "partition.hash.function": fn}), PG_ALL, source=True)
+        case("PartitionRouting/%s-source-and-op" % fn, cfg("p", PR, {"partition.payload.fields": "source.table, op,change.id", "partition.topic.num": "16", "partition.hash.function": fn}), PG_ALL[:4], source=True)
+        case("PartitionRouting/%s-every-type" % fn, cfg("p", PR, {"partition.payload.fields": every, "partition.topic.num": "97", "partition.hash.function": fn}), pr_records, source=True)
+        for f in ["i8", "i16", "i64", "f32", "f64", "flag", "amount", "big", "day", "tod", "at", "s", "list", "m", "dflt"]:
+            case("PartitionRouting/%s-type-%s" % (fn, f), cfg("p", PR, {"partition.payload.fields": "change." + f, "partition.topic.num": "1000003", "partition.hash.function": fn}), pr_records[:3], source=True)
+    case("PartitionRouting/missing-fields", cfg("p", PR, {"partition.payload.fields": "after.nope,nothing,source.nope.x", "partition.topic.num": "4"}), PG_ALL[:2], source=True)
+    case("PartitionRouting/through-primitive", cfg("p", PR, {"partition.payload.fields": "op.x", "partition.topic.num": "4"}), PG_ALL[:2], source=True)
+    case("PartitionRouting/upper-case-murmur", cfg("p", PR, {"partition.payload.fields": "change.id", "partition.topic.num": "5", "partition.hash.function": "MURMUR"}), PG_ALL[:3], source=True)
+    case("PartitionRouting/unknown-hash-function", cfg("p", PR, {"partition.payload.fields": "change.id", "partition.topic.num": "5", "partition.hash.function": "sha"}), PG_ALL[:3], source=True)
+    case("PartitionRouting/sink-record", cfg("p", PR, {"partition.payload.fields": "change.id", "partition.topic.num": "5"}), PG_ALL[:2])
+    case("PartitionRouting/plain-values", cfg("p", PR, {"partition.payload.fields": "id", "partition.topic.num": "5"}), STRUCT_RECORDS, source=True)
+    for name, props in [
+        ("zero-partitions", {"partition.payload.fields": "after.id", "partition.topic.num": "0"}),
+        ("words-partitions", {"partition.payload.fields": "after.id", "partition.topic.num": "four"}),
+        ("missing-partitions", {"partition.payload.fields": "after.id"}),
+        ("missing-fields", {"partition.topic.num": "3"}),
+        ("empty-element", {"partition.payload.fields": "after.id,,op", "partition.topic.num": "3"}),
+    ]:
+        case("PartitionRouting/config-" + name, cfg("p", PR, props), PG_ALL[:1], source=True)
+
+    # SchemaChangeEventFilter on MySQL's schema change topic.
+    sc_change = struct("io.debezium.connector.schema.Change", [
+        field("type", prim("string")), field("id", prim("string")),
+    ])
+    sc_value = struct("io.debezium.connector.mysql.SchemaChangeValue", [
+        field("ts_ms", prim("int64", True)), field("databaseName", prim("string", True)),
+        field("ddl", prim("string", True)),
+        field("tableChanges", {"type": "array", "items": sc_change, "optional": True}),
+    ])
+    sc_key = struct("io.debezium.connector.mysql.SchemaChangeKey", [field("databaseName", prim("string"))])
+
+    def sc(ddl, changes, offset):
+        return rec(topic="server1", key=env(sc_key, {"databaseName": "inventory"}), offset=offset,
+                   value=env(sc_value, {"ts_ms": 1700000000000, "databaseName": "inventory", "ddl": ddl,
+                                        "tableChanges": changes}))
+    sc_records = [
+        sc("CREATE TABLE a (id INT)", [{"type": "CREATE", "id": "\"inventory\".\"a\""}], 0),
+        sc("ALTER TABLE a ADD b INT", [{"type": "ALTER", "id": "\"inventory\".\"a\""}], 1),
+        sc("DROP TABLE a, b", [{"type": "DROP", "id": "a"}, {"type": "CREATE", "id": "b"}], 2),
+        sc("CREATE DATABASE x", [], 3),
+        sc("SET x = 1", None, 4),
+        PG_UPDATE, PG_TOMBSTONE,
+    ]
+    for excluded in ["CREATE", "ALTER, DROP", "DATABASE", "TRUNCATE", "CREATE,ALTER,DROP,TRUNCATE,DATABASE,"]:
+        case("SchemaChangeEventFilter/exclude-" + excluded.replace(" ", "").replace(",", "-").strip("-").lower(),
+             cfg("f", SCEF, {"schema.change.event.exclude.list": excluded}), sc_records)
+    case("SchemaChangeEventFilter/unknown-type", cfg("f", SCEF, {"schema.change.event.exclude.list": "CREATE"}),
+         [sc("RENAME TABLE a TO b", [{"type": "RENAME", "id": "a"}], 0)])
+    for name, props in [
+        ("lower-case", {"schema.change.event.exclude.list": "create"}),
+        ("missing", {}),
+        ("leading-empty", {"schema.change.event.exclude.list": ",CREATE"}),
+    ]:
+        case("SchemaChangeEventFilter/config-" + name, cfg("f", SCEF, props), sc_records[:1])
+
+
+debezium_smaller_transform_cases()
+
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases.json")
 with open(out, "w") as f:
     f.write("[\n")

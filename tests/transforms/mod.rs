@@ -62,10 +62,24 @@ const IMPLEMENTED: &[&str] = &[
     "org.apache.kafka.connect.transforms.predicates.RecordIsTombstone",
     "io.debezium.transforms.ExtractNewRecordState",
     "io.debezium.transforms.outbox.EventRouter",
+    "io.debezium.transforms.ExtractChangedRecordState",
+    "io.debezium.transforms.HeaderToValue",
+    "io.debezium.transforms.TimezoneConverter",
+    "io.debezium.transforms.ByLogicalTableRouter",
+    "io.debezium.transforms.partitions.PartitionRouting",
+    "io.debezium.transforms.SchemaChangeEventFilter",
 ];
 
 /// Cases where we differ from Java on purpose, each with why (docs/compat.md, "Transforms").
 const DELIBERATE: &[(&str, &str)] = &[
+    (
+        "ExtractChangedRecordState/bytes-column",
+        "Java compares a bytes field's two arrays by identity and so reports every non-null bytes field as changed; compared by content here",
+    ),
+    (
+        "ByLogicalTableRouter/avro-names",
+        "Java caches the new key and envelope schemas by the old schema alone, so a second shard with an equal schema routed to another topic gets the first topic's schema names; derived per topic here",
+    ),
     (
         "TimestampConverter$Value/schemaless",
         "a schemaless value converted to Timestamp is its epoch milliseconds here; Java makes it a java.util.Date, which its JsonConverter then cannot write",

@@ -244,8 +244,12 @@ fn new_schema(
     nested: &[&str],
     level: usize,
 ) -> Result<Schema, String> {
-    if old.kind != SchemaType::Struct {
-        return Ok((**old).clone());
+    match old.kind {
+        SchemaType::Struct => {}
+        SchemaType::Array | SchemaType::Map => {
+            return Err("Cannot list fields on non-struct type".into())
+        }
+        _ => return Ok((**old).clone()),
     }
     // `SchemaUtil.copySchemaBasics`: a required struct with the name, version, doc, parameters.
     let mut out = struct_basics(old);
@@ -307,22 +311,22 @@ fn put(schema: &Schema, out: &mut [Value], name: &str, value: Value) -> Result<(
         .position(|f| f.name == name)
         .ok_or_else(|| format!("{name} is not a valid field name"))?;
     let expected = schema.fields[i].schema.kind;
-    let fits = match (&value, expected) {
-        (Value::Null, _) => true,
-        (Value::Boolean(_), SchemaType::Boolean)
-        | (Value::Int8(_), SchemaType::Int8)
-        | (Value::Int16(_), SchemaType::Int16)
-        | (Value::Int32(_), SchemaType::Int32)
-        | (Value::Int64(_), SchemaType::Int64)
-        | (Value::Float32(_), SchemaType::Float32)
-        | (Value::Float64(_), SchemaType::Float64)
-        | (Value::String(_), SchemaType::String)
-        | (Value::Bytes(_), SchemaType::Bytes)
-        | (Value::Array(_), SchemaType::Array)
-        | (Value::Map(_), SchemaType::Map)
-        | (Value::Struct(_), SchemaType::Struct) => true,
-        _ => false,
-    };
+    let fits = matches!(
+        (&value, expected),
+        (Value::Null, _)
+            | (Value::Boolean(_), SchemaType::Boolean)
+            | (Value::Int8(_), SchemaType::Int8)
+            | (Value::Int16(_), SchemaType::Int16)
+            | (Value::Int32(_), SchemaType::Int32)
+            | (Value::Int64(_), SchemaType::Int64)
+            | (Value::Float32(_), SchemaType::Float32)
+            | (Value::Float64(_), SchemaType::Float64)
+            | (Value::String(_), SchemaType::String)
+            | (Value::Bytes(_), SchemaType::Bytes)
+            | (Value::Array(_), SchemaType::Array)
+            | (Value::Map(_), SchemaType::Map)
+            | (Value::Struct(_), SchemaType::Struct)
+    );
     if !fits {
         return Err(format!(
             "Invalid Java object for schema with type {}: {} for field: \"{name}\"",

@@ -69,10 +69,20 @@ pub fn build(
     let key_field = p
         .raw(config, "key.field.name")
         .unwrap_or_else(|| "__dbz__physicalTableIdentifier".to_owned());
-    // `Configuration.getBoolean`: "true"/"false" in any case, anything else the default.
-    let enforce = !p
-        .raw(config, "key.enforce.uniqueness")
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("false"));
+    // Typed as `ConfigDef` types them (Debezium validates the field's type): a boolean is
+    // `true` or `false` in any case, an int a whole number.
+    let enforce = match p.raw(config, "key.enforce.uniqueness") {
+        None => true,
+        Some(v) if v.trim().eq_ignore_ascii_case("true") => true,
+        Some(v) if v.trim().eq_ignore_ascii_case("false") => false,
+        Some(_) => {
+            p.problem(
+                "key.enforce.uniqueness",
+                "Value must be either true or false",
+            );
+            true
+        }
+    };
     let adjustment = match p
         .raw(config, "schema.name.adjustment.mode")
         .map(|m| m.trim().to_ascii_lowercase())
@@ -89,13 +99,15 @@ pub fn build(
             Adjustment::None
         }
     };
-    // `Integer.valueOf`, the default 16 when it is not a number; a size below 1 caches nothing
-    // in Java, which only costs time: at least one entry here.
-    let cache_size = p
-        .raw(config, "logical.table.cache.size")
-        .and_then(|v| v.parse::<i32>().ok())
-        .unwrap_or(16)
-        .clamp(1, 4096) as usize;
+    // A size below 1 caches nothing in Java, which only costs time: at least one entry here.
+    let cache_size = match p.raw(config, "logical.table.cache.size") {
+        None => 16,
+        Some(v) => v.trim().parse::<i32>().unwrap_or_else(|_| {
+            p.problem("logical.table.cache.size", "Not a number of type INT");
+            16
+        }),
+    }
+    .clamp(1, 4096) as usize;
     let result = p.finish();
     Some(result.map(|()| {
         let (Some(topic), Some(topic_replacement)) = (topic, topic_replacement) else {
