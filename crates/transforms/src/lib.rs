@@ -1,6 +1,7 @@
 //! Kafka Connect's single message transforms (SMTs) and predicates, and Debezium's, on Connect
 //! records: the chain a connector's `transforms`/`predicates` properties configure, applied as
-//! Connect's `TransformationChain` applies it. Pure: no I/O, no clock but the record's own.
+//! Connect's `TransformationChain` applies it. Pure: no I/O, no clock but the record's own (and
+//! the current offset `TimezoneConverter` gives a `ZonedTime`, as Debezium's does).
 //!
 //! * [`chain`]: parsing `transforms.*`/`predicates.*`, building each stage, applying them.
 //! * [`predicates`]: `TopicNameMatches`, `HasHeaderKey`, `RecordIsTombstone`.
