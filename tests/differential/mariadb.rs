@@ -328,3 +328,60 @@ async fn mariadb_character_sets_match_debezium() {
     .await
     .check("mariadb character sets");
 }
+
+/// Every column mapper over the type table, one copy per mapper (which types each changes,
+/// and which schema parameters it adds, is Debezium's to say).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mariadb_column_masking_truncation_hashing_and_source_types_match_debezium() {
+    const TABLES: [&str; 5] = ["masked", "truncated", "hashed", "hashed2", "propagated"];
+    let mut setup: Vec<String> = TYPES.iter().map(|s| (*s).to_owned()).collect();
+    // Each created from the same DDL (CREATE TABLE ... LIKE would hide MariaDB's JSON alias).
+    for t in TABLES {
+        setup.push(TYPES[0].replacen("CREATE TABLE types", &format!("CREATE TABLE {t}"), 1));
+        setup.push(format!("INSERT INTO {t} SELECT * FROM types"));
+    }
+    setup.push(
+        "CREATE TABLE people (id int PRIMARY KEY AUTO_INCREMENT, ssn varchar(11) NOT NULL COMMENT 'social security number', note text)"
+            .into(),
+    );
+    setup.push("INSERT INTO people (ssn, note) VALUES ('123-45-6789', 'first')".into());
+    let mut changes = Vec::new();
+    for t in TABLES {
+        changes.push(format!("INSERT INTO {t} SELECT id + 100, ti, tiu, si, siu, mi, miu, i, iu, bi, biu, d, d0, dl, f, db, dt, tm, tm6, dtm, dtm6, ts, yr, c, vc, tx, cl, vl, tl, bn, vb, bl, e, st, j, b1, b10, bo FROM types"));
+        changes.push(format!(
+            "UPDATE {t} SET tx = 'changed 😀', vc = 'short' WHERE id = 101"
+        ));
+        changes.push(format!("DELETE FROM {t} WHERE id = 103"));
+    }
+    changes.push("INSERT INTO people (ssn, note) VALUES ('987-65-4321', NULL)".into());
+    changes.push("UPDATE people SET ssn = '000-00-0000' WHERE id = 1".into());
+    let setup: Vec<&str> = setup.iter().map(String::as_str).collect();
+    let changes: Vec<&str> = changes.iter().map(String::as_str).collect();
+    run(Scenario {
+        name: "mariadb_mappers",
+        setup: &setup,
+        changes: &changes,
+        config: &[
+            (
+                "column.mask.with.3.chars",
+                ".*\\.masked\\..*,.*\\.people\\.ssn",
+            ),
+            ("column.truncate.to.2.chars", ".*\\.truncated\\..*"),
+            (
+                "column.mask.hash.SHA-256.with.salt.CzQMA0cB5K",
+                ".*\\.hashed\\..*",
+            ),
+            (
+                "column.mask.hash.v2.MD5.with.salt.pepper",
+                ".*\\.hashed2\\..*",
+            ),
+            (
+                "column.propagate.source.type",
+                ".*\\.propagated\\..*,.*\\.people\\.(id|ssn)",
+            ),
+            ("datatype.propagate.source.type", ".+\\.TEXT"),
+        ],
+    })
+    .await
+    .check("mariadb column mappers");
+}

@@ -335,3 +335,66 @@ async fn replica_identity_toast_truncate_transactions_and_heartbeats_match_debez
     .await
     .check("pg replica identity, TOAST, truncate, transactions");
 }
+
+/// The type-family table five times over, one copy per column mapper, so each mapper meets
+/// every type (which it changes, and which schema parameters it adds, is Debezium's to say).
+const MAPPED: &str = "
+CREATE TABLE masked (LIKE types INCLUDING ALL); INSERT INTO masked SELECT * FROM types;
+CREATE TABLE truncated (LIKE types INCLUDING ALL); INSERT INTO truncated SELECT * FROM types;
+CREATE TABLE hashed (LIKE types INCLUDING ALL); INSERT INTO hashed SELECT * FROM types;
+CREATE TABLE hashed2 (LIKE types INCLUDING ALL); INSERT INTO hashed2 SELECT * FROM types;
+CREATE TABLE propagated (LIKE types INCLUDING ALL); INSERT INTO propagated SELECT * FROM types;
+CREATE TABLE serials (id serial PRIMARY KEY, ssn varchar(11) NOT NULL, note text);
+INSERT INTO serials (ssn, note) VALUES ('123-45-6789', 'first');
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn column_masking_truncation_hashing_and_source_types_match_debezium() {
+    let setup = format!("{TYPES}{MAPPED}");
+    let mut changes = Vec::new();
+    for t in ["masked", "truncated", "hashed", "hashed2", "propagated"] {
+        changes.push(format!("INSERT INTO {t} SELECT id + 100, num, numv, i8, i2, f8, f4, m, b, t, vc, bc, ba, d, tm, ttz, ts, ts3, tstz, iv, j, jb, u, ip, cidr_, mac, bits, vb, ia, ta, e, dom, h, r, tr, p, x FROM types"));
+        changes.push(format!(
+            "UPDATE {t} SET t = 'changed 😀', vc = 'short' WHERE id = 101"
+        ));
+        changes.push(format!("DELETE FROM {t} WHERE id = 102"));
+    }
+    // Debezium cuts plain bytes too (not decimals or bit strings).
+    changes
+        .push("UPDATE truncated SET ba = '\\x01020304', bits = B'1111111111' WHERE id = 1".into());
+    changes.push("INSERT INTO serials (ssn, note) VALUES ('987-65-4321', NULL)".into());
+    changes.push("UPDATE serials SET ssn = '000-00-0000' WHERE id = 1".into());
+    let changes: Vec<&str> = changes.iter().map(String::as_str).collect();
+    run(Scenario {
+        name: "mappers",
+        setup: &setup,
+        changes: &changes,
+        config: &[
+            (
+                "table.include.list",
+                "public\\.(masked|truncated|hashed|hashed2|propagated|serials|diff_marker)",
+            ),
+            (
+                "column.mask.with.3.chars",
+                "public\\.masked\\..*,public\\.serials\\.ssn",
+            ),
+            ("column.truncate.to.2.chars", "public\\.truncated\\..*"),
+            (
+                "column.mask.hash.SHA-256.with.salt.CzQMA0cB5K",
+                "public\\.hashed\\..*",
+            ),
+            (
+                "column.mask.hash.v2.MD5.with.salt.pepper",
+                "public\\.hashed2\\..*",
+            ),
+            (
+                "column.propagate.source.type",
+                "public\\.propagated\\..*,public\\.serials\\.id",
+            ),
+            ("datatype.propagate.source.type", ".+\\.TEXT"),
+        ],
+        schemas: true,
+    })
+    .await
+    .check("pg column mappers");
+}

@@ -12,6 +12,7 @@ mod jdbc_outage;
 pub(crate) mod jdbc_sink;
 pub(crate) mod jdbc_types;
 pub(crate) mod jdbc_types_mariadb;
+mod masking;
 mod postgres;
 mod resilience;
 mod transforms;

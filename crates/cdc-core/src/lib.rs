@@ -19,6 +19,7 @@
 
 pub mod avro;
 pub mod calendar;
+pub mod column_mapping;
 pub mod config;
 pub mod configdef;
 pub mod decimal;

@@ -26,6 +26,10 @@ pub struct Column {
     /// The DEFAULT expression as written.
     pub default: Option<String>,
     pub comment: Option<String>,
+    /// MariaDB's JSON: a LONGTEXT with a `json_valid` CHECK, which Debezium's MySqlConnector
+    /// takes for the LONGTEXT it is (its column mappers see a character column).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub json_alias: bool,
 }
 
 impl Column {

@@ -120,6 +120,8 @@ pub struct MySqlConfig {
     pub columns: NameFilter,
     /// `message.key.columns`: custom keys per `database.table`.
     pub key_columns: cdc_core::key_columns::MessageKeyColumns,
+    /// `column.mask.*`, `column.truncate.*`, `*.propagate.source.type`.
+    pub column_mappers: cdc_core::column_mapping::ColumnMappers,
     pub ignore_builtin: bool,
     pub tombstones_on_delete: bool,
     pub skipped: SkippedOps,
@@ -208,6 +210,13 @@ impl MySqlConfig {
         let tables = read_filter(r, "table.include.list", "table.exclude.list");
         let columns = read_filter(r, "column.include.list", "column.exclude.list");
         let key_columns = cdc_core::key_columns::MessageKeyColumns::read(r);
+        let column_mappers = cdc_core::column_mapping::ColumnMappers::from_config(map)
+            .unwrap_or_else(|e| {
+                for p in e.0 {
+                    r.problem(&p.property, p.message);
+                }
+                Default::default()
+            });
         let ignore_builtin = r.bool("table.ignore.builtin", true);
         let tombstones_on_delete = r.bool("tombstones.on.delete", true);
         let skipped = read_skipped(r);
@@ -282,6 +291,7 @@ impl MySqlConfig {
             tables,
             columns,
             key_columns,
+            column_mappers,
             ignore_builtin,
             tombstones_on_delete,
             skipped,

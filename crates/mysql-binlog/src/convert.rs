@@ -878,6 +878,7 @@ mod tests {
             charset: None,
             default: None,
             comment: None,
+            json_alias: false,
         };
         crate::ddl::parse_type(type_text, &mut c);
         c

@@ -558,6 +558,7 @@ fn column(c: &ColumnDef) -> Result<(Column, bool), DdlError> {
         charset: None,
         default: None,
         comment: None,
+        json_alias: false,
     };
     parse_type(&c.data_type.to_string(), &mut col);
     let mut pk = false;
@@ -602,6 +603,7 @@ fn column_option(col: &mut Column, opt: &ColumnOption) -> bool {
                 && col.type_name == "LONGTEXT"
             {
                 col.type_name = "JSON".into();
+                col.json_alias = true;
             }
         }
     }

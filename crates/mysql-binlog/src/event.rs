@@ -29,6 +29,12 @@ pub fn push_change(
         .and_then(|row| table.key_of(row))
         .zip(table.key_schema.clone())
         .map(|(v, s)| Data::new(s, v));
+    let (mut before, mut after) = (before, after);
+    if !table.value_maps.is_empty() {
+        for row in [&mut before, &mut after].into_iter().flatten() {
+            table.map_values(row);
+        }
+    }
     let value = envelope_value(
         op,
         before.map(Value::Struct),
@@ -186,9 +192,8 @@ fn table_value(t: &Table) -> Value {
                 Value::Boolean(c.nullable),
                 Value::Boolean(c.auto_increment),
                 Value::Boolean(c.auto_increment),
-                c.comment
-                    .as_deref()
-                    .map_or(Value::Null, |s| Value::String(s.into())),
+                // `include.schema.comments` (refused when true) leaves comments out.
+                Value::Null,
                 c.default
                     .as_deref()
                     .map_or(Value::Null, |s| Value::String(s.into())),
@@ -216,9 +221,7 @@ fn table_value(t: &Table) -> Value {
                 .collect(),
         ),
         Value::Array(columns),
-        t.comment
-            .as_deref()
-            .map_or(Value::Null, |s| Value::String(s.into())),
+        Value::Null,
     ])
 }
 

@@ -4,10 +4,11 @@
 use crate::conn::DefaultCharsets;
 use std::sync::Arc;
 
+use cdc_core::column_mapping::{SourceColumn, ValueMap};
 use cdc_core::envelope::envelope_schema;
 use cdc_core::{Schema, Value};
 
-use crate::catalog::Table;
+use crate::catalog::{Column, Table};
 use crate::config::MySqlConfig;
 use crate::convert::{ColumnCodec, ConvertError, Origin};
 use crate::source_info;
@@ -25,6 +26,9 @@ pub struct TableSchema {
     pub key_schema: Option<Arc<Schema>>,
     pub value_schema: Arc<Schema>,
     pub envelope_schema: Arc<Schema>,
+    /// Per value field, how `column.mask.*`/`column.truncate.*` change its values; empty when
+    /// no column of the table is mapped. Keys are never mapped, as in Debezium.
+    pub value_maps: Vec<Option<ValueMap>>,
 }
 
 impl TableSchema {
@@ -40,8 +44,35 @@ impl TableSchema {
             })
             .collect();
         let mut value = Schema::structure(format!("{topic_name}.Value")).optional();
-        for c in codecs.iter().flatten() {
-            value = value.field(c.name.clone(), c.schema.clone());
+        let table_id = format!("{}.{}", table.db, table.name);
+        let mut value_maps = Vec::new();
+        for (c, col) in codecs.iter().zip(&table.columns) {
+            let Some(c) = c else { continue };
+            let type_name = if col.json_alias {
+                "LONGTEXT".to_owned()
+            } else if col.unsigned {
+                format!("{} UNSIGNED", col.type_name)
+            } else {
+                col.type_name.clone()
+            };
+            match cfg
+                .column_mappers
+                .mapping(&source_column(&table_id, col, &type_name), &c.schema)
+            {
+                Some(m) => {
+                    value_maps.resize(value.fields.len(), None);
+                    value_maps.push(m.values);
+                    let mut s = c.schema.as_ref().clone();
+                    s.parameters.extend(m.parameters);
+                    value = value.field(c.name.clone(), s);
+                }
+                None => value = value.field(c.name.clone(), c.schema.clone()),
+            }
+        }
+        if value_maps.iter().all(Option::is_none) {
+            value_maps.clear();
+        } else {
+            value_maps.resize(value.fields.len(), None);
         }
         let value_schema = Arc::new(value);
         // `message.key.columns` replaces the primary key when one of its columns is captured.
@@ -95,6 +126,16 @@ impl TableSchema {
             key_schema,
             value_schema,
             envelope_schema,
+            value_maps,
+        }
+    }
+
+    /// A row's values as the column mappers change them (after its key was taken from it).
+    pub fn map_values(&self, row: &mut [Value]) {
+        for (v, map) in row.iter_mut().zip(&self.value_maps) {
+            if let Some(map) = map {
+                *v = map.apply(std::mem::replace(v, Value::Null));
+            }
         }
     }
 
@@ -158,4 +199,44 @@ fn with_table_charset(
         }
     }
     c
+}
+
+/// The column as Debezium's MySQL DDL parser describes it to the column mappers.
+fn source_column<'a>(table_id: &'a str, c: &'a Column, type_name: &'a str) -> SourceColumn<'a> {
+    let mariadb_json = c.json_alias;
+    // The parser gives an ENUM its longest member's length, a SET the length of all its members.
+    let members = c.enum_values.iter().map(|m| m.chars().count() as i32);
+    let length = match c.type_name.as_str() {
+        "ENUM" => members.max(),
+        "SET" => Some(members.sum::<i32>() + (c.enum_values.len() as i32 - 1).max(0)),
+        _ => c.length.map(|l| l as i32),
+    };
+    SourceColumn {
+        table_id,
+        name: &c.name,
+        type_name,
+        length,
+        scale: c.scale.map(|s| s as i32),
+        // Without `include.schema.comments` (refused when true) Debezium's parser skips them.
+        comment: None,
+        // The JDBC types the parser gives: CHAR, VARCHAR, NCHAR, NVARCHAR (ENUM and SET are CHAR).
+        character: mariadb_json
+            || matches!(
+                c.type_name.as_str(),
+                "CHAR"
+                    | "VARCHAR"
+                    | "TINYTEXT"
+                    | "TEXT"
+                    | "MEDIUMTEXT"
+                    | "LONGTEXT"
+                    | "LONG"
+                    | "LONG VARCHAR"
+                    | "NCHAR"
+                    | "NVARCHAR"
+                    | "NATIONAL CHAR"
+                    | "NATIONAL VARCHAR"
+                    | "ENUM"
+                    | "SET"
+            ),
+    }
 }

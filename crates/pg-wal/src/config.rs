@@ -93,6 +93,8 @@ pub struct PostgresConfig {
     pub columns: NameFilter,
     /// `message.key.columns`: custom keys per `schema.table`.
     pub key_columns: cdc_core::key_columns::MessageKeyColumns,
+    /// `column.mask.*`, `column.truncate.*`, `*.propagate.source.type`.
+    pub column_mappers: cdc_core::column_mapping::ColumnMappers,
     pub tombstones_on_delete: bool,
     pub skipped: SkippedOps,
     pub unavailable_placeholder: String,
@@ -183,6 +185,13 @@ impl PostgresConfig {
         let tables = read_filter(r, "table.include.list", "table.exclude.list");
         let columns = read_filter(r, "column.include.list", "column.exclude.list");
         let key_columns = cdc_core::key_columns::MessageKeyColumns::read(r);
+        let column_mappers = cdc_core::column_mapping::ColumnMappers::from_config(map)
+            .unwrap_or_else(|e| {
+                for p in e.0 {
+                    r.problem(&p.property, p.message);
+                }
+                Default::default()
+            });
         let tombstones_on_delete = r.bool("tombstones.on.delete", true);
         let skipped = read_skipped(r);
         let unavailable_placeholder = r.string(
@@ -248,6 +257,7 @@ impl PostgresConfig {
             tables,
             columns,
             key_columns,
+            column_mappers,
             tombstones_on_delete,
             skipped,
             unavailable_placeholder,

@@ -48,6 +48,11 @@ pub fn push_change(
         (Some(row), _) | (None, Some(row)) => key_of(table, row),
         (None, None) => None,
     };
+    if !table.value_maps.is_empty() {
+        for row in [&mut before, &mut after].into_iter().flatten() {
+            table.map_values(row);
+        }
+    }
     let value = envelope_value(
         op,
         before.map(Value::Struct),

@@ -17,6 +17,7 @@ pub mod copy;
 pub mod defaults;
 pub mod error;
 pub mod event;
+pub mod jdbc_column;
 pub mod keepalive;
 pub mod lsn;
 pub mod offset;

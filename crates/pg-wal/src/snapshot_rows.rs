@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use cdc_core::column_mapping::ValueMap;
 use cdc_core::json::DecimalFormat;
 use cdc_core::json_write;
 use cdc_core::{ConnectorError, Op, RawRow, Record, RowDecoder, Schema, Value};
@@ -223,6 +224,36 @@ impl SnapshotRows {
         Ok(())
     }
 
+    /// How the column mappers change table column `col`'s values, if they do.
+    fn value_map(&self, col: usize) -> Option<&ValueMap> {
+        let pos = self.table.value_pos.get(col).copied().flatten()?;
+        self.table.value_maps.get(pos)?.as_ref()
+    }
+
+    /// [`Self::write_field`] for a mapped column: its value decoded, mapped, then written.
+    fn write_mapped_field(
+        &self,
+        col: usize,
+        raw: Option<&[u8]>,
+        map: &ValueMap,
+        schema: &Schema,
+        decimal: DecimalFormat,
+        out: &mut Vec<u8>,
+    ) -> Result<(), ConnectorError> {
+        let value = match (raw, &self.table.columns[col].codec) {
+            (Some(raw), Some(codec)) => codec
+                .decode_binary(raw)
+                .map_err(|source| self.convert_error(col, source))?,
+            _ => Value::Null,
+        };
+        match (map.apply(value), &schema.default) {
+            (Value::Null, Some(d)) => json_write::write_payload(out, decimal, schema, d),
+            (Value::Null, None) => out.extend_from_slice(b"null"),
+            (v, _) => json_write::write_payload(out, decimal, schema, &v),
+        }
+        Ok(())
+    }
+
     fn decode(&self, row: &[u8]) -> Result<Row, ConnectorError> {
         let mut values = Vec::with_capacity(self.cols.len());
         for (&i, field) in self.cols.iter().zip(RawFields::new(row)) {
@@ -334,7 +365,10 @@ impl RowDecoder for SnapshotRows {
                 .unwrap_or(Err(CopyError::Truncated))
                 .map_err(|e| self.copy_error(e))?;
             out.extend_from_slice(key);
-            self.write_field(col, raw, &field.schema, decimal, out)?;
+            match self.value_map(col) {
+                Some(map) => self.write_mapped_field(col, raw, map, &field.schema, decimal, out)?,
+                None => self.write_field(col, raw, &field.schema, decimal, out)?,
+            }
         }
         out.push(b'}');
         Ok(())

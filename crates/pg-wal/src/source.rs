@@ -11,6 +11,7 @@ use tracing::{info, warn};
 use crate::config::{PostgresConfig, SnapshotMode};
 use crate::convert::TypeRegistry;
 use crate::error::{PgSourceError, INSUFFICIENT_PRIVILEGE};
+use crate::jdbc_column::Described;
 use crate::lsn::Lsn;
 use crate::offset::{stream_offset, Position};
 use crate::replication::{quote_ident, ReplicationClient, ReplicationConfig};
@@ -195,7 +196,7 @@ impl PostgresSource {
         if plan.snapshot {
             let mut schemas = Vec::with_capacity(tables.len());
             for t in &tables {
-                if let Some(s) = load_table(&meta, &registry, cfg, t.oid).await? {
+                if let Some(s) = load_table(&meta, &registry, cfg, t.oid, Described::Jdbc).await? {
                     schemas.push(Arc::new(s));
                 }
             }

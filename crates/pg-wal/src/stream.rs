@@ -21,6 +21,7 @@ use crate::config::PostgresConfig;
 use crate::convert::{unavailable_value, TypeRegistry};
 use crate::error::PgSourceError;
 use crate::event::{key_header, key_of, push_change, push_truncate, Row};
+use crate::jdbc_column::Described;
 use crate::keepalive::KeepalivePosition;
 use crate::lsn::Lsn;
 use crate::offset::{stream_offset, Position};
@@ -661,7 +662,14 @@ impl<'a> Streamer<'a> {
                 .await
                 .map_err(|e| PgSourceError::query("reloading data types", e))?;
         }
-        let from_catalog = load_table(self.meta, &self.registry, self.cfg, rel.id).await?;
+        let from_catalog = load_table(
+            self.meta,
+            &self.registry,
+            self.cfg,
+            rel.id,
+            Described::Relation,
+        )
+        .await?;
         let table = match from_catalog {
             Some(t) if t.matches_columns(&cols) => t,
             _ => {
@@ -691,6 +699,7 @@ impl<'a> Streamer<'a> {
                     rel.id,
                     columns,
                     b'd',
+                    Described::Relation,
                 )
             }
         };

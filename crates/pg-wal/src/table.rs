@@ -2,13 +2,15 @@
 
 use std::sync::Arc;
 
+use cdc_core::column_mapping::ValueMap;
 use cdc_core::envelope::envelope_schema;
-use cdc_core::Schema;
+use cdc_core::{Schema, Value};
 use tokio_postgres::Client;
 
 use crate::config::PostgresConfig;
 use crate::convert::{ColumnCodec, PgType, PgTypeKind, TypeRegistry};
 use crate::error::PgSourceError;
+use crate::jdbc_column::{Described, JdbcColumn};
 use crate::source_info;
 
 /// One captured column.
@@ -64,6 +66,9 @@ pub struct TableSchema {
     pub replica_identity: u8,
     /// The key comes from `message.key.columns`, not from the primary key.
     pub custom_key: bool,
+    /// Per value field, how `column.mask.*`/`column.truncate.*` change its values; empty when
+    /// no column of the table is mapped. Keys are never mapped, as in Debezium.
+    pub value_maps: Vec<Option<ValueMap>>,
 }
 
 impl TableSchema {
@@ -75,6 +80,7 @@ impl TableSchema {
         oid: u32,
         mut columns: Vec<Column>,
         replica_identity: u8,
+        described: Described,
     ) -> TableSchema {
         let name = format!("{}.{}.{}", cfg.topic_prefix, schema, table);
         // `message.key.columns` replaces the primary key when one of its columns exists.
@@ -86,6 +92,8 @@ impl TableSchema {
         let mut value_pos = Vec::with_capacity(columns.len());
         let mut key = Schema::structure(format!("{name}.Key"));
         let mut key_columns = Vec::new();
+        let table_id = format!("{schema}.{table}");
+        let mut value_maps = Vec::new();
         for (i, col) in columns.iter_mut().enumerate() {
             let in_key = custom_key.as_ref().map_or(col.is_key, |k| k.contains(&i));
             let included = in_key || cfg.includes_column(&schema, &table, &col.name);
@@ -101,6 +109,20 @@ impl TableSchema {
                         key_columns.push(i);
                     }
                     value_pos.push(Some(value.fields.len()));
+                    let mapping = cfg.column_mappers.mapping(
+                        &JdbcColumn::of(col, described).source_column(&table_id, &col.name),
+                        &s,
+                    );
+                    let s = match mapping {
+                        Some(m) => {
+                            value_maps.resize(value.fields.len(), None);
+                            value_maps.push(m.values);
+                            let mut s = s;
+                            s.parameters.extend(m.parameters);
+                            s
+                        }
+                        None => s,
+                    };
                     value = value.field(col.name.clone(), s);
                 }
                 None => value_pos.push(None),
@@ -114,6 +136,11 @@ impl TableSchema {
                     key_columns.push(i);
                 }
             }
+        }
+        if value_maps.iter().all(Option::is_none) {
+            value_maps.clear();
+        } else {
+            value_maps.resize(value.fields.len(), None);
         }
         let value_schema = Arc::new(value);
         let envelope = envelope_schema(&name, value_schema.clone(), source_info::schema());
@@ -130,6 +157,16 @@ impl TableSchema {
             value_schema,
             envelope_schema: envelope,
             replica_identity,
+            value_maps,
+        }
+    }
+
+    /// A row's values as the column mappers change them (after its key was taken from it).
+    pub fn map_values(&self, row: &mut [Value]) {
+        for (v, map) in row.iter_mut().zip(&self.value_maps) {
+            if let Some(map) = map {
+                *v = map.apply(std::mem::replace(v, Value::Null));
+            }
         }
     }
 
@@ -193,6 +230,7 @@ pub async fn load_table(
     registry: &TypeRegistry,
     cfg: &PostgresConfig,
     oid: u32,
+    described: Described,
 ) -> Result<Option<TableSchema>, PgSourceError> {
     let Some(head) = client
         .query_opt(
@@ -253,6 +291,7 @@ pub async fn load_table(
         oid,
         columns,
         ident.bytes().next().unwrap_or(b'd'),
+        described,
     );
     // Key fields follow the primary key's column order, as Debezium's key struct does.
     key_order.sort();
