@@ -23,6 +23,12 @@ smt_harness_install() {
   root=$(cd "$SMT_HARNESS_LIB_DIR/../.." && pwd)/target/java-peers/smt-harness
   java_copy_deps "$SMT_HARNESS_LIB_DIR/java/smt-harness-pom.xml" "$root/lib" || {
     echo "the jars of the SMT harness could not be fetched from Maven Central" >&2; return 1; }
+  # debezium-scripting alone (see the POM): Central has its jar but not its parent POM.
+  if [ ! -f "$root/lib/debezium-scripting-3.5.0.Final.jar" ]; then
+    mvn -B -q dependency:copy -Dartifact=io.debezium:debezium-scripting:3.5.0.Final \
+      -DoutputDirectory="$root/lib" >&2 || {
+      echo "debezium-scripting could not be fetched from Maven Central" >&2; return 1; }
+  fi
   src=$SMT_HARNESS_LIB_DIR/java/smt-harness/SmtHarness.java
   stamp=$(cat "$src" "$SMT_HARNESS_LIB_DIR/java/smt-harness-pom.xml" | sha256sum | cut -c1-16)
   classes=$root/classes

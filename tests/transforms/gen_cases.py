@@ -718,6 +718,141 @@ case("Chain/none", {}, STRUCT_RECORDS[:1])
 case("Chain/unknown-class", cfg("x", "com.example.NoSuchTransform", {}), STRUCT_RECORDS[:1])
 case("Chain/missing-type", {"transforms": "x"}, STRUCT_RECORDS[:1])
 
+# --- Debezium's scripting ContentBasedRouter and Filter (Groovy, GraalJS) ---------------------------
+
+def scripting_cases():
+    cbr = "io.debezium.transforms.ContentBasedRouter"
+    flt = "io.debezium.transforms.Filter"
+
+    def router(name, lang, expr, records, schemas=True, **extra):
+        props = {"language": "jsr223." + lang, "topic.expression": expr}
+        props.update({k.replace("_", "."): v for k, v in extra.items()})
+        case(f"ContentBasedRouter/{lang}/{name}", cfg("r", cbr, props), records, schemas)
+
+    def filt(name, lang, expr, records, schemas=True, **extra):
+        props = {"language": "jsr223." + lang, "condition": expr}
+        props.update({k.replace("_", "."): v for k, v in extra.items()})
+        case(f"Filter/{lang}/{name}", cfg("f", flt, props), records, schemas)
+
+    with_headers = [
+        dict(PG_READ, headers=[["route", "snap"], ["n", "42"], ["keep", "true"]]),
+        dict(PG_CREATE, headers=[["route", "live"], ["n", "300"], ["keep", "false"], ["route", "last"]]),
+        dict(PG_UPDATE, headers=[["n", "1.5"], ["empty", ""], ["nul", None]]),
+        dict(PG_DELETE, headers=[]),
+    ]
+    rows = PG_ALL[:4]
+    schemaless = [
+        rec(topic="inv.orders", key={"id": 1}, value={"op": "c", "after": {"id": 1, "region": "eu", "qty": 3}}),
+        rec(topic="inv.orders", key={"id": 2}, value={"op": "d", "after": None}, offset=11),
+        rec(topic="inv.orders", key={"id": 3}, value=None, offset=12),
+        rec(topic="inv.orders", key="k4", value={"op": "u", "after": {"id": 4, "region": None, "qty": 7.5}}, offset=13),
+    ]
+
+    # Groovy routing.
+    router("op", "groovy", "value.op == 'd' ? 'deletes' : 'others'", PG_ALL)
+    for mode in ("keep", "drop", "evaluate", "EVALUATE "):
+        router("op-null-" + mode.strip().lower() + ("-case" if mode != mode.strip().lower() else ""),
+               "groovy", "value.op == 'd' ? 'deletes' : 'others'", PG_ALL, null_handling_mode=mode)
+    router("after-field", "groovy", "'customers_' + value.after.status", PG_ALL)
+    router("null-safe", "groovy", "value.after?.status == 'active' ? 'active.' + topic : null", PG_ALL)
+    router("elvis", "groovy", "'by_' + (value.after?.email ?: 'nobody')", rows)
+    router("nested", "groovy", "value.source.table + '.' + value.op", rows)
+    router("struct-methods", "groovy", "value.getStruct('after')?.getString('name')", rows)
+    router("struct-get", "groovy", "'id' + value.get('after')?.get('id')", rows)
+    router("struct-type-mismatch", "groovy", "value.getStruct('op')", rows[:1])
+    router("struct-no-field", "groovy", "value.nope", rows[:1])
+    router("key", "groovy", "'k' + key.id + '_' + key['id']", PG_ALL)
+    router("key-arith", "groovy", "'part' + (key.id % 2) + '-' + key.id * 10 + '-' + key.id / 4 + '-' + (key.id - 7)", rows)
+    router("decimal-arith", "groovy", "'p' + value.after?.price + '|' + (1.5 + 1) + '|' + 1 / 3 + '|' + 2.0 * 3", rows)
+    router("value-schema", "groovy", "valueSchema.name.endsWith('Envelope') ? 'env.' + valueSchema.name() : 'other'", PG_ALL)
+    router("topic-methods", "groovy", "topic.replace('server1.', 'archive.').toUpperCase()", rows[:1])
+    router("topic-substring", "groovy", "topic.substring(8) + '|' + topic.substring(0, 7) + '|' + topic.indexOf('public') + '|' + topic.length() + '|' + topic.size()", rows[:1])
+    router("string-methods", "groovy",
+           "value.after?.name?.startsWith('b') ? (value.after.name.endsWith('y') ? 'by' : 'b') : (value.after?.name?.contains('lic') ? 'lic' : 'other')", rows)
+    router("matches", "groovy", "value.after?.name?.matches('bo+b(by)?') ? 'bob' : 'not-bob'", rows)
+    router("regex-op", "groovy", "value.op ==~ '[cu]' ? 'writes' : 'reads'", rows)
+    router("in-list", "groovy", "value.op in ['c', 'u'] ? 'writes' : (value.op in ['r'] ? 'reads' : 'deletes')", rows)
+    router("array-field", "groovy", "value.after?.tags?.contains('x') ? 'tagged' + value.after.tags.size() + value.after.tags[0] : 'untagged'", rows)
+    router("case-trim", "groovy", "(' ' + value.after?.name?.toUpperCase() + ' ').trim().toLowerCase() + '!' + value.op.equals('c') + value.op.equalsIgnoreCase('C')", rows)
+    router("compare", "groovy", "key.id > 1 && value.source.ts_ms >= 1700000001995 || value.op < 'd' ? 'late' : 'early'", rows)
+    router("not", "groovy", "!(value.op == 'r') && !value.after?.email ? 'no-email' : null", rows)
+    router("headers", "groovy", "header.route?.value", with_headers)
+    router("header-typed", "groovy", "header.n?.value == 42 ? 'answer' : 'n' + header.n?.value + header.n?.schema", with_headers)
+    router("header-missing", "groovy", "header.nope.value", with_headers[:1])
+    router("header-containskey", "groovy", "header.containsKey('keep') ? 'k' + header['keep'].value : 'none'", with_headers)
+    router("to-string", "groovy", "value.after?.id?.toString() + key.toString()", rows)
+    router("not-a-string", "groovy", "value.after.id", rows[:1])
+    router("comments", "groovy", "/* route */ value.op // by op", rows[:2])
+    router("escapes", "groovy", "'a\\'b' + \"c\\td\" + '\\u00e9'", rows[:1])
+    router("topic-regex", "groovy", "'matched'", PG_ALL, topic_regex="server1\\..*")
+    router("topic-regex-partial", "groovy", "'matched'", PG_ALL, topic_regex="server1")
+    router("schemaless", "groovy", "value.after?.region ? 'orders_' + value.after.region : value.op + key", schemaless, False,
+           null_handling_mode="evaluate")
+    router("schemaless-missing", "groovy", "'x' + value.nope + value['after']?.qty", schemaless, False)
+    router("tombstone-evaluate", "groovy", "value == null ? 'tombstones' : null", PG_ALL, null_handling_mode="evaluate")
+
+    # Groovy filtering.
+    filt("op", "groovy", "value.op == 'u'", PG_ALL)
+    for mode in ("keep", "drop", "evaluate"):
+        filt("not-delete-null-" + mode, "groovy", "value.op != 'd'", PG_ALL, null_handling_mode=mode)
+    filt("tombstone-evaluate", "groovy", "value != null", PG_ALL, null_handling_mode="evaluate")
+    filt("after-fields", "groovy", "value.after != null && value.after.email != null", rows)
+    filt("decimal", "groovy", "value.after?.price > 0", rows)
+    filt("snapshot", "groovy", "value.source.snapshot == 'first' || value.source.lsn >= 24023128 && value.op == 'c'", rows)
+    filt("key", "groovy", "key.id > 1", PG_ALL)
+    filt("header", "groovy", "header.keep?.value == true", with_headers)
+    filt("topic", "groovy", "topic.startsWith('server1.') && !topic.endsWith('heartbeat')", PG_ALL)
+    filt("not-boolean", "groovy", "value.op", rows[:1])
+    filt("null-result", "groovy", "value.after?.email", rows[:2])
+    filt("null-property", "groovy", "value.after.email == null", rows)
+    filt("compare-mismatch", "groovy", "value.op > 1", rows[:1])
+    filt("schemaless", "groovy", "value.after?.qty > 5 || value.op == 'c'", schemaless, False)
+    filt("predicate", "groovy", "value.op == 'c'", PG_ALL)
+    cases[-1]["config"].update({
+        "transforms.f.predicate": "isHeartbeat", "transforms.f.negate": "true",
+        "predicates": "isHeartbeat", "predicates.isHeartbeat.type": P + "TopicNameMatches",
+        "predicates.isHeartbeat.pattern": "__debezium-heartbeat.*",
+    })
+
+    # GraalJS: Debezium binds key and value as proxies of Structs.
+    router("op", "graal.js", "value.op == 'd' ? 'deletes' : 'others'", PG_ALL)
+    router("op-evaluate", "graal.js", "value.op === 'd' ? 'deletes' : 'others'", PG_ALL, null_handling_mode="evaluate")
+    router("after-field", "graal.js", "'customers_' + value.after.status", PG_ALL)
+    router("optional-chaining", "graal.js", "value.after?.name ?? null", rows)
+    router("missing-field", "graal.js", "'x' + value.nope", rows[:1])
+    router("key", "graal.js", "'k' + key.id + '_' + (key.id + 1) + '_' + key.id / 4", rows)
+    router("topic", "graal.js", "topic.startsWith('server1') ? topic.substring(8).toUpperCase() + topic.length : null", rows[:1])
+    router("string-methods", "graal.js",
+           "value.after && value.after.name.includes('ob') ? value.after.name.trim() + value.after.name.indexOf('b') : 'none'", rows)
+    router("schema", "graal.js", "valueSchema.name() + '|' + keySchema.name()", rows[:1])
+    router("headers", "graal.js", "header.route ? header.route.value + header.n.value : null", with_headers)
+    router("schemaless", "graal.js", "value.op", schemaless, False)
+    router("not-a-string", "graal.js", "value.after.id", rows[:1])
+    filt("op", "graal.js", "value.op === 'c' || value.op === 'r'", PG_ALL)
+    filt("loose", "graal.js", "key.id == '2' && value.op != 'd'", rows)
+    filt("after", "graal.js", "value.after !== null && value.after.id > 1", PG_ALL)
+    filt("null-evaluate", "graal.js", "value.op !== 'd'", PG_ALL, null_handling_mode="evaluate")
+    filt("truthy-result", "graal.js", "value.after && value.after.email", rows[2:3])
+    filt("null-after", "graal.js", "value.after.id > 1", rows)
+
+    # Configuration problems.
+    for name, props in [
+        ("missing-language", {"topic.expression": "topic"}),
+        ("bad-language", {"language": "groovy", "topic.expression": "topic"}),
+        ("unknown-engine", {"language": "jsr223.python", "topic.expression": "topic"}),
+        ("missing-expression", {"language": "jsr223.groovy"}),
+        ("bad-null-handling", {"language": "jsr223.groovy", "topic.expression": "topic", "null.handling.mode": "skip"}),
+        ("bad-topic-regex", {"language": "jsr223.groovy", "topic.expression": "topic", "topic.regex": "(server"}),
+        ("syntax-error", {"language": "jsr223.groovy", "topic.expression": "value.op =="}),
+        ("js-syntax-error", {"language": "jsr223.graal.js", "topic.expression": "value.op ? "}),
+    ]:
+        case("ContentBasedRouter/config/" + name, cfg("r", cbr, props), rows[:1])
+    case("Filter/config/missing-condition", cfg("f", flt, {"language": "jsr223.groovy"}), rows[:1])
+    case("Filter/config/unterminated", cfg("f", flt, {"language": "jsr223.groovy", "condition": "value.op == 'c"}), rows[:1])
+
+
+scripting_cases()
+
 # --- Debezium's smaller transforms: ExtractChangedRecordState, HeaderToValue, TimezoneConverter,
 # ByLogicalTableRouter, PartitionRouting, SchemaChangeEventFilter ---------------------------------
 
@@ -997,6 +1132,7 @@ def debezium_smaller_transform_cases():
 
 
 debezium_smaller_transform_cases()
+
 
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases.json")
 with open(out, "w") as f:

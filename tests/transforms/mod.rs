@@ -68,6 +68,8 @@ const IMPLEMENTED: &[&str] = &[
     "io.debezium.transforms.ByLogicalTableRouter",
     "io.debezium.transforms.partitions.PartitionRouting",
     "io.debezium.transforms.SchemaChangeEventFilter",
+    "io.debezium.transforms.ContentBasedRouter",
+    "io.debezium.transforms.Filter",
 ];
 
 /// Cases where we differ from Java on purpose, each with why (docs/compat.md, "Transforms").

@@ -71,6 +71,7 @@ pub fn transform_classes() -> Vec<&'static str> {
         .chain(outbox::CLASSES)
         .chain(cast::CLASSES)
         .chain(timestamp::CLASSES)
+        .chain(crate::scripting::CLASSES)
         .copied()
         .collect();
     out.sort_unstable();
@@ -306,6 +307,9 @@ fn build_transform(
         return t;
     }
     if let Some(t) = timestamp::build(class, config, prefix) {
+        return t;
+    }
+    if let Some(t) = crate::scripting::build(class, config, prefix) {
         return t;
     }
     Err(ConfigErrors(vec![problem(

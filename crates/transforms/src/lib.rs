@@ -13,6 +13,8 @@
 //!   (`HeaderToValue`), [`timezone`] (`TimezoneConverter`), [`logical_table`]
 //!   (`ByLogicalTableRouter`), [`partition_routing`] (`partitions.PartitionRouting`),
 //!   [`schema_change_filter`] (`SchemaChangeEventFilter`).
+//! * [`scripting`]: Debezium's `ContentBasedRouter` and `Filter`, their Groovy and JavaScript
+//!   expressions evaluated by our own interpreter (`script`), never run.
 
 use std::sync::Arc;
 
@@ -34,6 +36,8 @@ pub mod partition_routing;
 pub mod predicates;
 pub mod routing;
 pub mod schema_change_filter;
+mod script;
+pub mod scripting;
 mod structs;
 pub mod timestamp;
 pub mod timezone;
