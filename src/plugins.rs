@@ -387,24 +387,16 @@ pub fn make_source(config: &ConfigMap) -> Result<Box<dyn Source>, ConfigErrors> 
     make_source_on(config, None)
 }
 
-/// The source connector's transforms and error handling, checked (they run in the task's
-/// converter). A dead-letter queue for a source is not implemented yet: naming one is refused,
-/// since under `errors.tolerance=all` the records it was to keep would be dropped.
+/// The source connector's transforms and error handling (`errors.tolerance`, its dead-letter
+/// queue), checked: they run in the task's converter.
 fn source_transforms(config: &ConfigMap) -> Result<(), ConfigErrors> {
     let mut problems = match transforms::Chain::from_config(config) {
         Ok(_) => Vec::new(),
         Err(e) => e.0,
     };
-    if let Err(e) = crate::runtime::SourceTolerance::from_config(config) {
+    let name = config.get("name").map_or("", String::as_str);
+    if let Err(e) = crate::runtime::SourceTolerance::from_config(name, config) {
         problems.extend(e.0);
-    }
-    const DLQ: &str = "errors.deadletterqueue.topic.name";
-    if config.get(DLQ).is_some_and(|t| !t.trim().is_empty()) {
-        problems.push(ConfigProblem {
-            property: DLQ.into(),
-            value: config.get(DLQ).cloned(),
-            message: "a dead-letter queue for source connectors is not implemented by Tributary yet (Kafka Connect has none for sources): remove it; with errors.tolerance=all the records a transform fails are skipped and logged".into(),
-        });
     }
     if problems.is_empty() {
         Ok(())
@@ -681,15 +673,19 @@ mod tests {
     }
 
     #[test]
-    fn a_dead_letter_queue_on_a_source_is_refused_naming_the_property() {
+    fn a_dead_letter_queue_on_a_source_needs_errors_tolerance_all() {
         let mut c = config("io.debezium.connector.postgresql.PostgresConnector");
         c.insert("errors.deadletterqueue.topic.name".into(), "dlq".into());
-        let infos = validate("io.debezium.connector.postgresql.PostgresConnector", &c);
-        let refused = infos["configs"].as_array().unwrap().iter().any(|e| {
-            e["value"]["name"] == "errors.deadletterqueue.topic.name"
-                && !e["value"]["errors"].as_array().unwrap().is_empty()
-        });
-        assert!(refused, "{infos}");
+        let refused = |c: &ConfigMap| {
+            let infos = validate("io.debezium.connector.postgresql.PostgresConnector", c);
+            infos["configs"].as_array().unwrap().iter().any(|e| {
+                e["value"]["name"] == "errors.deadletterqueue.topic.name"
+                    && !e["value"]["errors"].as_array().unwrap().is_empty()
+            })
+        };
+        assert!(refused(&c), "without errors.tolerance=all");
+        c.insert("errors.tolerance".into(), "all".into());
+        assert!(!refused(&c), "with errors.tolerance=all");
     }
 
     #[test]

@@ -53,21 +53,58 @@ pub struct Converters {
     tolerate: Option<SourceTolerance>,
 }
 
-/// A source connector's `errors.tolerance=all` and `errors.log.enable`.
-#[derive(Debug, Clone, Copy)]
+/// A source connector's `errors.tolerance=all`: a record a transform or a converter fails is
+/// skipped instead of failing the task, logged with `errors.log.enable`, and, beyond Connect
+/// (which has no dead-letter queue for sources), kept on `errors.deadletterqueue.topic.name`.
+#[derive(Debug, Clone)]
 pub struct SourceTolerance {
     pub log: bool,
+    pub dead_letters: Option<SourceDeadLetters>,
+}
+
+/// Where a source connector's failed records go: the record as the source made it (before any
+/// transform), in JsonConverter's form with schemas, so that nothing of it is lost whatever the
+/// connector's converters are; with `errors.deadletterqueue.context.headers.enable`, Connect's
+/// `__connect.errors.*` headers say where it was going and why it failed. It is written in the
+/// same append as the records around it, with the same offset.
+#[derive(Debug, Clone)]
+pub struct SourceDeadLetters {
+    pub topic: Arc<str>,
+    pub connector: String,
+    pub context_headers: bool,
 }
 
 impl SourceTolerance {
-    /// `errors.tolerance` and `errors.log.enable` of a source connector's config (`None` for
-    /// `none`, Connect's default).
-    pub fn from_config(config: &ConfigMap) -> Result<Option<SourceTolerance>, ConfigErrors> {
+    /// `errors.tolerance`, `errors.log.enable` and the dead-letter queue of source connector
+    /// `connector`'s config (`None` for `errors.tolerance=none`, Connect's default). A
+    /// dead-letter queue without `errors.tolerance=all` is an error, as it is for sinks: every
+    /// failure would fail the task first.
+    pub fn from_config(
+        connector: &str,
+        config: &ConfigMap,
+    ) -> Result<Option<SourceTolerance>, ConfigErrors> {
         let mut r = ConfigReader::new(config);
         let all = r.one_of("errors.tolerance", "none", &["none", "all"]) == "all";
         let log = r.bool("errors.log.enable", false);
+        let topic = r
+            .optional_string("errors.deadletterqueue.topic.name")
+            .filter(|t| !t.trim().is_empty());
+        let context_headers = r.bool("errors.deadletterqueue.context.headers.enable", false);
+        if topic.is_some() && !all {
+            r.problem(
+                "errors.deadletterqueue.topic.name",
+                "a dead-letter queue needs errors.tolerance=all (with none, the first failed record fails the task)",
+            );
+        }
         r.finish()?;
-        Ok(all.then_some(SourceTolerance { log }))
+        Ok(all.then(|| SourceTolerance {
+            log,
+            dead_letters: topic.map(|t| SourceDeadLetters {
+                topic: Arc::from(t.trim()),
+                connector: connector.to_owned(),
+                context_headers,
+            }),
+        }))
     }
 }
 
@@ -302,6 +339,18 @@ pub struct ConvertError {
     pub source: Box<ConvertFailure>,
 }
 
+impl ConvertError {
+    /// Connect's stage of the failure (`__connect.errors.stage`) and the class that failed.
+    fn stage(&self, key: bool) -> (&'static str, String) {
+        match &*self.source {
+            ConvertFailure::Transform(_) => ("TRANSFORMATION", String::new()),
+            ConvertFailure::Decode(_) => ("TASK_POLL", String::new()),
+            ConvertFailure::Avro(_) if key => ("KEY_CONVERTER", AVRO_CONVERTER.to_owned()),
+            ConvertFailure::Avro(_) => ("VALUE_CONVERTER", AVRO_CONVERTER.to_owned()),
+        }
+    }
+}
+
 /// Why a record could not be converted.
 #[derive(Debug, thiserror::Error)]
 pub enum ConvertFailure {
@@ -444,14 +493,15 @@ fn write(
     }
 }
 
-/// Converts one record (its headers move out) into `group`.
+/// Converts one record (its headers move out) into `group`; a failure says whether the key
+/// (`true`) or the value failed, and leaves the record as it was.
 fn push_record(
     c: &mut RecordConverter,
     r: &mut Record,
     group: &mut ConvertedGroup,
-) -> Result<(), ConvertError> {
-    let key = write(&mut c.key, &r.topic, r.key.as_ref(), group)?;
-    let value = write(&mut c.value, &r.topic, r.value.as_ref(), group)?;
+) -> Result<(), (ConvertError, bool)> {
+    let key = write(&mut c.key, &r.topic, r.key.as_ref(), group).map_err(|e| (e, true))?;
+    let value = write(&mut c.value, &r.topic, r.value.as_ref(), group).map_err(|e| (e, false))?;
     group.records.push(Converted {
         key,
         value,
@@ -461,6 +511,74 @@ fn push_record(
         context: carries_context(r),
     });
     Ok(())
+}
+
+/// A record a transform or a converter failed: the task fails (`errors.tolerance=none`), or the
+/// record is skipped, as Connect skips it, and kept on the dead-letter topic when there is one.
+/// Its values are never logged.
+fn tolerate(
+    c: &RecordConverter,
+    original: Option<&Record>,
+    e: ConvertError,
+    key_failed: bool,
+    group: &mut ConvertedGroup,
+) -> Result<(), ConvertError> {
+    let Some(t) = &c.tolerate else {
+        return Err(e);
+    };
+    let (stage, class) = e.stage(key_failed);
+    if t.log {
+        tracing::warn!(topic = %e.topic, stage, error = %e.source, "record skipped under errors.tolerance=all");
+    }
+    if let (Some(dlq), Some(r)) = (&t.dead_letters, original) {
+        push_dead_letter(dlq, r, &e, stage, &class, group);
+    }
+    Ok(())
+}
+
+/// `r` on the dead-letter topic: key and value in JsonConverter's form with schemas, its own
+/// headers, and Connect's error context headers when asked for.
+fn push_dead_letter(
+    dlq: &SourceDeadLetters,
+    r: &Record,
+    e: &ConvertError,
+    stage: &str,
+    class: &str,
+    group: &mut ConvertedGroup,
+) {
+    let json = JsonConverter {
+        schemas_enable: true,
+        decimal_format: DecimalFormat::Base64,
+    };
+    let key = json.to_bytes(r.key.as_ref()).map(|b| group.push_bytes(&b));
+    let value = json
+        .to_bytes(r.value.as_ref())
+        .map(|b| group.push_bytes(&b));
+    let mut headers = r.headers.clone();
+    if dlq.context_headers {
+        let h = |k: &str, v: &str| (format!("__connect.errors.{k}"), v.as_bytes().to_vec());
+        let exception = match &*e.source {
+            ConvertFailure::Transform(_) => "org.apache.kafka.connect.errors.ConnectException",
+            _ => "org.apache.kafka.connect.errors.DataException",
+        };
+        headers.extend([
+            h("topic", &r.topic),
+            h("connector.name", &dlq.connector),
+            h("task.id", "0"),
+            h("stage", stage),
+            h("class.name", class),
+            h("exception.class.name", exception),
+            h("exception.message", &e.source.to_string()),
+        ]);
+    }
+    group.records.push(Converted {
+        topic: dlq.topic.clone(),
+        timestamp_ms: r.timestamp_ms,
+        key,
+        value,
+        headers,
+        context: false,
+    });
 }
 
 /// `r` through the connector's transforms (its key, value and headers move out): the record to
@@ -539,7 +657,10 @@ fn convert_deferred(
     };
     let (Side::Json(kconv, kcache), Side::Json(vconv, vcache)) = (&mut c.key, &mut c.value) else {
         for row in &rows.rows {
-            push_record(c, &mut decoder.record(row).map_err(failed)?, group)?;
+            let mut r = decoder.record(row).map_err(failed)?;
+            if let Err((e, key)) = push_record(c, &mut r, group) {
+                tolerate(c, Some(&r), e, key, group)?;
+            }
         }
         return Ok(());
     };
@@ -711,6 +832,20 @@ pub(crate) struct ConvertedGroup {
     arenas: ArenaPool,
 }
 
+impl ConvertedGroup {
+    /// `bytes` as a part of its own.
+    fn push_bytes(&mut self, bytes: &[u8]) -> Part {
+        let start = self.arena.len();
+        self.arena.extend_from_slice(bytes);
+        Part {
+            prefix: None,
+            start,
+            end: self.arena.len(),
+            suffix: None,
+        }
+    }
+}
+
 impl Drop for ConvertedGroup {
     fn drop(&mut self) {
         self.arenas.give(std::mem::take(&mut self.arena));
@@ -774,24 +909,30 @@ pub(crate) fn convert(
                     })?);
                 }
             }
+            // The record as the source made it, for the dead-letter queue: only kept when
+            // there is one.
+            let keep = c
+                .tolerate
+                .as_ref()
+                .is_some_and(|t| t.dead_letters.is_some());
             for r in batch.records.iter_mut().chain(&mut decoded) {
+                let original = keep.then(|| r.clone());
                 match transformed(&chain, r) {
-                    Ok(Some(mut t)) => push_record(c, &mut t, &mut group)?,
-                    Ok(None) => {}
-                    // errors.tolerance=all: skipped, as Connect skips a record a transform
-                    // fails; its value is never logged.
-                    Err(e) if c.tolerate.is_some() => {
-                        if c.tolerate.is_some_and(|t| t.log) {
-                            tracing::warn!(topic = %e.topic, error = %e.source, "record skipped under errors.tolerance=all: a transform failed it");
+                    Ok(Some(mut t)) => {
+                        if let Err((e, key)) = push_record(c, &mut t, &mut group) {
+                            tolerate(c, original.as_ref(), e, key, &mut group)?;
                         }
                     }
-                    Err(e) => return Err(e),
+                    Ok(None) => {}
+                    Err(e) => tolerate(c, original.as_ref(), e, false, &mut group)?,
                 }
             }
             continue;
         }
         for r in &mut batch.records {
-            push_record(c, r, &mut group)?;
+            if let Err((e, key)) = push_record(c, r, &mut group) {
+                tolerate(c, Some(r), e, key, &mut group)?;
+            }
         }
         if let Some(rows) = batch.deferred_rows() {
             convert_deferred(c, rows, &mut group)?;

@@ -27,8 +27,8 @@ pub use avro::{AvroSettings, SubjectNameStrategy, AVRO_CONVERTER};
 pub use backend::TopicBackend;
 pub(crate) use backend::{Backend, Delivery};
 pub use convert::{
-    queue_bounds, ConvertError, Converter, Converters, RecordConverter, SourceTolerance,
-    JSON_CONVERTER,
+    queue_bounds, ConvertError, Converter, Converters, RecordConverter, SourceDeadLetters,
+    SourceTolerance, JSON_CONVERTER,
 };
 
 use std::collections::VecDeque;

@@ -420,3 +420,103 @@ async fn an_outbox_table_is_routed_to_one_topic_per_aggregate_type() {
     );
     w.stop();
 }
+
+/// Beyond Connect (no dead-letter queue for sources): under `errors.tolerance=all` a record a
+/// transform fails is kept on `errors.deadletterqueue.topic.name`, as the source made it (JSON
+/// with its schema), with Connect's error context headers; the other records flow on. On the
+/// embedded log and on Kafka.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_keeps_the_records_a_transform_fails_on_its_dead_letter_topic() {
+    for bootstrap in [None, Some(crate::kafka::broker::bootstrap())] {
+        let tag = if bootstrap.is_some() { "kafka" } else { "log" };
+        let src = PgFixture::start(&format!("smt_source_dlq_{tag}")).await;
+        src.exec("CREATE TABLE customers (id int PRIMARY KEY, ssn text); INSERT INTO customers VALUES (0, '0')")
+            .await;
+        let prefix = format!("dlq_{tag}_{}", src.dbname);
+        let dlq = format!("{prefix}-dlq");
+        let mut dir = crate::worker::WorkerDir::with_config(&format!("{}_w", src.dbname), |more| {
+            let mut all = more.to_vec();
+            all.extend_from_slice(&[
+                ("topic.prefix", prefix.as_str()),
+                ("errors.tolerance", "all"),
+                ("errors.deadletterqueue.topic.name", dlq.as_str()),
+                ("errors.deadletterqueue.context.headers.enable", "true"),
+                ("transforms", "unwrap,cast"),
+                (
+                    "transforms.unwrap.type",
+                    "io.debezium.transforms.ExtractNewRecordState",
+                ),
+                (
+                    "transforms.cast.type",
+                    "org.apache.kafka.connect.transforms.Cast$Value",
+                ),
+                ("transforms.cast.spec", "ssn:int32"),
+            ]);
+            src.connector_config(&all)
+        });
+        if let Some(b) = &bootstrap {
+            dir = dir.with_worker_properties(&[("bootstrap.servers", b)]);
+        }
+        let mut worker = dir.start();
+        let topic = format!("{prefix}.public.customers");
+        // Values (and, on Kafka, headers) of a topic once it has `n` records.
+        let read = |t: &str, n: usize| -> Vec<(serde_json::Value, Vec<(String, String)>)> {
+            match &bootstrap {
+                None => {
+                    dir.wait_for(t, n as u64, std::time::Duration::from_secs(60));
+                    dir.values(t).into_iter().map(|v| (v, Vec::new())).collect()
+                }
+                Some(b) => {
+                    crate::kafka::broker::read_all(b, t, n, std::time::Duration::from_secs(60))
+                        .into_iter()
+                        .map(|r| {
+                            let v = r.value.map_or(serde_json::Value::Null, |v| {
+                                serde_json::from_slice(&v).unwrap()
+                            });
+                            let h = r
+                                .headers
+                                .into_iter()
+                                .map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned()))
+                                .collect();
+                            (v, h)
+                        })
+                        .collect()
+                }
+            }
+        };
+        assert_eq!(read(&topic, 1).len(), 1, "{}", dir.log_text());
+        src.exec("INSERT INTO customers VALUES (1, 'not a number')")
+            .await;
+        src.exec("INSERT INTO customers VALUES (2, '2')").await;
+        let rows: Vec<(i64, i64)> = read(&topic, 2)
+            .iter()
+            .map(|(v, _)| (v["id"].as_i64().unwrap(), v["ssn"].as_i64().unwrap()))
+            .collect();
+        assert_eq!(rows, [(0, 0), (2, 2)], "{}", dir.log_text());
+        // The row Cast cannot make an int32 is kept, as the source made it.
+        let dead = read(&dlq, 1);
+        assert_eq!(dead.len(), 1, "{}", dir.log_text());
+        let (event, headers) = &dead[0];
+        assert_eq!(event["payload"]["op"], "c", "{event}");
+        assert_eq!(event["payload"]["after"]["ssn"], "not a number", "{event}");
+        assert!(
+            event["schema"]["fields"].is_array(),
+            "with its schema: {event}"
+        );
+        if bootstrap.is_some() {
+            let header = |k: &str| {
+                headers
+                    .iter()
+                    .find(|(n, _)| n == k)
+                    .map(|(_, v)| v.as_str())
+            };
+            assert_eq!(header("__connect.errors.topic"), Some(topic.as_str()));
+            assert_eq!(header("__connect.errors.stage"), Some("TRANSFORMATION"));
+            assert!(
+                header("__connect.errors.exception.message").is_some_and(|m| m.contains("Cast")),
+                "{headers:?}"
+            );
+        }
+        crate::worker::stop(&mut worker);
+    }
+}
