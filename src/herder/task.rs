@@ -218,7 +218,8 @@ fn build(
     let converters = Converters::from_config(config, worker)?
         .with_context_headers(plugins::context_headers(config)?)
         .with_transforms(transforms::Chain::from_config(config)?)
-        .with_tolerance(runtime::SourceTolerance::from_config(name, config)?);
+        .with_tolerance(runtime::SourceTolerance::from_config(name, config)?)
+        .with_retry(runtime::TransientRetry::from_config(config)?);
     let bounds = runtime::queue_bounds(config)?;
     let kafka = KafkaSettings::from_config(worker, config, name)?;
     // On the embedded log, topic.creation.* gives the retention of the topics it creates.

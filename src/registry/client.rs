@@ -142,7 +142,7 @@ impl HttpRegistry {
                     return Err(remote_error(url, status.as_u16(), &json));
                 }
                 Err(e) => {
-                    last = Some(RegistryError::Remote {
+                    last = Some(RegistryError::Unavailable {
                         url: url.clone(),
                         message: format!("request failed: {e}"),
                     })
@@ -167,6 +167,10 @@ fn remote_error(url: &str, status: u16, body: &Json) -> RegistryError {
         409 => RegistryError::Incompatible {
             subject: String::new(),
             details: vec![message],
+        },
+        _ if status >= 500 || status == 408 || status == 429 => RegistryError::Unavailable {
+            url: url.to_owned(),
+            message: format!("HTTP {status}, error_code {code}: {message}"),
         },
         _ => RegistryError::Remote {
             url: url.to_owned(),

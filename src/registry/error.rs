@@ -40,6 +40,10 @@ pub enum RegistryError {
     Storage(String),
     #[error("schema registry at {url} failed: {message}")]
     Remote { url: String, message: String },
+    /// The registry could not be reached, or answered that it cannot serve now (HTTP 5xx, 408,
+    /// 429): worth asking again.
+    #[error("schema registry at {url} is unavailable: {message}")]
+    Unavailable { url: String, message: String },
 }
 
 impl RegistryError {
@@ -61,8 +65,17 @@ impl RegistryError {
             InvalidMode => (StatusCode::UNPROCESSABLE_ENTITY, 42204),
             Incompatible { .. } => (StatusCode::CONFLICT, 409),
             BadRequest(_) => (StatusCode::UNPROCESSABLE_ENTITY, 422),
-            Storage(_) | Remote { .. } => (StatusCode::INTERNAL_SERVER_ERROR, 50001),
+            Storage(_) | Remote { .. } | Unavailable { .. } => {
+                (StatusCode::INTERNAL_SERVER_ERROR, 50001)
+            }
         }
+    }
+}
+
+impl RegistryError {
+    /// Whether asking again may succeed (an outage or an overloaded registry).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, RegistryError::Unavailable { .. })
     }
 }
 

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use cdc_core::avro::{self, AvroDataError};
 use cdc_core::{ConfigReader, Data, Schema};
 
+use super::retry::TransientRetry;
 use crate::registry::client::{same_schema, BasicAuth, HttpRegistry, RegistryClient};
 use crate::registry::{Registry, RegistryError};
 
@@ -194,6 +195,7 @@ pub struct AvroSide {
     /// Wire-format header (magic byte, schema id) by (Connect schema address, topic); the entry
     /// holds the schema so the address cannot be reused while cached.
     ids: HashMap<(usize, Arc<str>), CachedId>,
+    retry: TransientRetry,
 }
 
 /// A cached schema (kept so its address stays unique) and its wire-format header.
@@ -210,7 +212,14 @@ impl AvroSide {
             embedded,
             client: None,
             ids: HashMap::new(),
+            retry: TransientRetry::default(),
         }
+    }
+
+    /// Retries a registry that cannot be reached (or answers 5xx) as `retry` says.
+    pub fn with_retry(mut self, retry: TransientRetry) -> Self {
+        self.retry = retry;
+        self
     }
 
     fn client(&mut self) -> Result<Arc<dyn RegistryClient>, AvroConvertError> {
@@ -246,16 +255,34 @@ impl AvroSide {
             subject: subject.clone(),
             source,
         };
-        let id = if self.settings.use_latest_version {
-            let (id, latest) = client.latest(&subject).map_err(registry_error)?;
-            if !same_schema(&latest, &text) {
+        // A registry outage is waited out (the conversion runs on a blocking thread).
+        let started = std::time::Instant::now();
+        let mut attempt = 0;
+        let asked = loop {
+            let asked = if self.settings.use_latest_version {
+                client
+                    .latest(&subject)
+                    .map(|(id, latest)| (id, Some(latest)))
+            } else if self.settings.auto_register {
+                client.register(&subject, &text).map(|id| (id, None))
+            } else {
+                client.lookup(&subject, &text).map(|id| (id, None))
+            };
+            match asked {
+                Err(e) if e.is_transient() && self.retry.retries_after(started.elapsed()) => {
+                    let wait = self.retry.delay(attempt);
+                    tracing::warn!(subject = %subject, error = %e, attempt = attempt + 1, wait_ms = wait.as_millis() as u64, "schema registry unavailable, asking again");
+                    std::thread::sleep(wait);
+                    attempt += 1;
+                }
+                other => break other.map_err(registry_error)?,
+            }
+        };
+        let id = match asked {
+            (id, Some(latest)) if !same_schema(&latest, &text) => {
                 return Err(AvroConvertError::LatestDiffers { subject, id });
             }
-            id
-        } else if self.settings.auto_register {
-            client.register(&subject, &text).map_err(registry_error)?
-        } else {
-            client.lookup(&subject, &text).map_err(registry_error)?
+            (id, _) => id,
         };
         if self.ids.len() >= ID_CACHE_ENTRIES {
             self.ids.clear();

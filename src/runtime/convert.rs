@@ -12,6 +12,7 @@ use cdc_core::{
 };
 
 use super::avro::{self, AvroConvertError, AvroSettings, AvroSide, AVRO_CONVERTER};
+use super::retry::TransientRetry;
 use crate::log::Payload;
 use crate::registry::Registry;
 
@@ -51,6 +52,8 @@ pub struct Converters {
     /// `errors.tolerance=all`: a record a transform fails is skipped (logged with
     /// `errors.log.enable`) instead of failing the task.
     tolerate: Option<SourceTolerance>,
+    /// How transient converter failures (a registry outage) are retried.
+    retry: TransientRetry,
 }
 
 /// A source connector's `errors.tolerance=all`: a record a transform or a converter fails is
@@ -130,7 +133,14 @@ impl Converters {
             context_headers: Arc::new([]),
             transforms: None,
             tolerate: None,
+            retry: TransientRetry::default(),
         }
+    }
+
+    /// Retries transient converter failures as `retry` says.
+    pub fn with_retry(mut self, retry: TransientRetry) -> Self {
+        self.retry = retry;
+        self
     }
 
     /// Skips (rather than fails on) records a transform fails.
@@ -322,10 +332,12 @@ enum Side {
 }
 
 impl Side {
-    fn new(c: Converter, is_key: bool, embedded: Option<Registry>) -> Side {
+    fn new(c: Converter, is_key: bool, embedded: Option<Registry>, retry: TransientRetry) -> Side {
         match c {
             Converter::Json(j) => Side::Json(j, SchemaCache::default()),
-            Converter::Avro(a) => Side::Avro(Box::new(AvroSide::new(a, is_key, embedded))),
+            Converter::Avro(a) => Side::Avro(Box::new(
+                AvroSide::new(a, is_key, embedded).with_retry(retry),
+            )),
         }
     }
 }
@@ -413,8 +425,18 @@ impl SchemaCache {
 impl RecordConverter {
     pub fn new(converters: Converters) -> Self {
         RecordConverter {
-            key: Side::new(converters.key, true, converters.embedded.clone()),
-            value: Side::new(converters.value, false, converters.embedded),
+            key: Side::new(
+                converters.key,
+                true,
+                converters.embedded.clone(),
+                converters.retry,
+            ),
+            value: Side::new(
+                converters.value,
+                false,
+                converters.embedded,
+                converters.retry,
+            ),
             context_block: if converters.context_headers.is_empty() {
                 Arc::new([])
             } else {

@@ -19,6 +19,7 @@ mod avro;
 pub mod avro_read;
 mod backend;
 mod convert;
+mod retry;
 pub mod sink;
 #[cfg(test)]
 mod tests;
@@ -30,6 +31,7 @@ pub use convert::{
     queue_bounds, ConvertError, Converter, Converters, RecordConverter, SourceDeadLetters,
     SourceTolerance, JSON_CONVERTER,
 };
+pub use retry::TransientRetry;
 
 use std::collections::VecDeque;
 use std::sync::Arc;

@@ -320,3 +320,58 @@ async fn env_references_resolve_for_the_task_only_when_the_worker_allows_the_pro
     );
     w.stop();
 }
+
+/// A schema registry that cannot be reached when the snapshot's records are converted: the
+/// AvroConverter asks again with backoff (`errors.retry.delay.max.ms`) instead of failing the
+/// task, and once the registry is back every row is written, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schema_registry_outage_is_waited_out_and_loses_nothing() {
+    const ROWS: i64 = 50;
+    let db = PgFixture::start("rest_registry_outage").await;
+    db.exec(&format!(
+        "CREATE TABLE r (id int PRIMARY KEY, name text);
+         INSERT INTO r SELECT g, 'row ' || g FROM generate_series(1, {ROWS}) g;"
+    ))
+    .await;
+    // The worker's own registry on a port of its own, reached through a proxy that is down at
+    // first: the converter sees an external registry that is unavailable.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let proxy = Proxy::start(port).await;
+    proxy.cut();
+    let url = format!("http://127.0.0.1:{}", proxy.port);
+    let worker = super::client::Standalone::new(
+        &format!(
+            "offset.flush.interval.ms=100\nschema.registry.listeners=http://127.0.0.1:{port}\n"
+        ),
+        "pg",
+        db.connector_config(&[
+            ("topic.prefix", "reg"),
+            ("value.converter", "io.confluent.connect.avro.AvroConverter"),
+            ("value.converter.schema.registry.url", &url),
+            ("errors.retry.delay.max.ms", "500"),
+        ]),
+    );
+    let w = worker.start();
+    let log = || w.log_text();
+    let start = Instant::now();
+    while !log().contains("schema registry unavailable, asking again") {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the converter never waited for the registry:\n{}",
+            log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let status = w.get("/connectors/pg/status").json();
+    assert_eq!(state(&status), ("RUNNING", vec!["RUNNING"]), "{status}");
+    proxy.restore();
+    wait_for_count(&worker.data, "reg.public.r", ROWS as u64, &log);
+    db.exec("INSERT INTO r VALUES (1000, 'streamed')").await;
+    wait_for_count(&worker.data, "reg.public.r", ROWS as u64 + 1, &log);
+    w.stop();
+}
