@@ -271,6 +271,13 @@ pub fn plugin_config(class: &str) -> Option<Json> {
             cdc_core::configdef::connect_sink_framework_def(),
             &plugin_def(plugin.class),
         ),
+        "transformation" | "predicate" => match transforms::definitions::definition(plugin.class) {
+            Some(def) => cdc_core::configdef::definition_json_with(
+                cdc_core::configdef::ConfigDef::new(),
+                def,
+            ),
+            None => json!([]),
+        },
         _ => json!([]),
     })
 }
@@ -295,6 +302,7 @@ pub fn validate(class: &str, config: &ConfigMap) -> Json {
     if is_sink(&config) {
         let worker = ConfigMap::new();
         let checks = [
+            transforms::Chain::from_config(&config).err(),
             make_sink(&config).err(),
             crate::runtime::sink::SinkSettings::from_config(&config, &worker).err(),
             crate::runtime::sink::SinkConverters::from_config(&config, &worker).err(),
@@ -303,7 +311,17 @@ pub fn validate(class: &str, config: &ConfigMap) -> Json {
             problems.append(&mut p);
         }
     } else {
-        if let Err(ConfigErrors(mut p)) = make_source(&config) {
+        // The transforms and error handling, then the connector on its own (a transform's
+        // problem does not hide the connector's).
+        if let Err(ConfigErrors(mut p)) = source_transforms(&config) {
+            problems.append(&mut p);
+        }
+        let connector_only: ConfigMap = config
+            .iter()
+            .filter(|(k, _)| !is_transform_property(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if let Err(ConfigErrors(mut p)) = make_source(&connector_only) {
             problems.append(&mut p);
         }
         if let Err(ConfigErrors(mut p)) =
@@ -328,7 +346,35 @@ pub fn validate(class: &str, config: &ConfigMap) -> Json {
     } else {
         cdc_core::configdef::connect_framework_def()
     };
-    cdc_core::configdef::validate_with(framework, &plugin_def(&name), &name, &config, &problems)
+    // Connect's ConnectorConfig.enrich: a group per transform and predicate alias.
+    let framework = transforms::definitions::enrich(framework, &config, env!("CARGO_PKG_VERSION"));
+    problems.extend(cdc_core::configdef::refused_problems(&framework, &config));
+    // One report per problem (the sink's checks and the source's both build the chain).
+    let mut seen = std::collections::HashSet::new();
+    problems.retain(|p| seen.insert((p.property.clone(), p.message.clone())));
+    let mut infos = cdc_core::configdef::validate_with(
+        framework,
+        &plugin_def(&name),
+        &name,
+        &config,
+        &problems,
+    );
+    // Transform properties accepted and not acted on, or unknown to their class.
+    if let Some(warnings) = infos["warnings"].as_array_mut() {
+        for (property, note) in transforms::definitions::notes(&config) {
+            if !problems.iter().any(|p| p.property == property) {
+                warnings.push(Json::String(note));
+            }
+        }
+    }
+    infos
+}
+
+/// Is this a property of the transform chain (`transforms`, `predicates` or one under them)?
+fn is_transform_property(name: &str) -> bool {
+    matches!(name, "transforms" | "predicates")
+        || name.starts_with("transforms.")
+        || name.starts_with("predicates.")
 }
 
 /// A problem in Connect's words: `Invalid value X for configuration k: reason`.
@@ -670,6 +716,449 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// What a `docs/compat.md` section names: every backticked property, its shorthand
+    /// expanded (`a/b.c` and `a.b/c`, `x.{a,b}`, `` `x.a`/`b` ``, `name=value`); a name with
+    /// `*` or `<n>` is a prefix. `(text, is_prefix)`.
+    fn compat_names(text: &str) -> Vec<(String, bool)> {
+        let mut out: Vec<(String, bool)> = Vec::new();
+        let mut previous: Option<String> = None;
+        let pieces: Vec<&str> = text.split('`').collect();
+        for (i, token) in pieces.iter().enumerate().skip(1).step_by(2) {
+            let token = token.split(['=', ' ']).next().unwrap_or_default();
+            // `x.a`/`b`: b replaces x.a's last part.
+            let joined = pieces[i - 1] == "/";
+            let mut names: Vec<String> = match (&previous, joined, token.contains('.')) {
+                (Some(prev), true, false) => {
+                    let (base, _) = prev.rsplit_once('.').unwrap_or(("", prev));
+                    vec![format!("{base}.{token}")]
+                }
+                _ => vec![token.to_owned()],
+            };
+            // x.{a,b}
+            names = names
+                .into_iter()
+                .flat_map(|n| match (n.find('{'), n.find('}')) {
+                    (Some(a), Some(b)) if a < b => n[a + 1..b]
+                        .split(',')
+                        .map(|part| format!("{}{part}{}", &n[..a], &n[b + 1..]))
+                        .collect::<Vec<_>>(),
+                    _ => vec![n],
+                })
+                .collect();
+            // a.b/c/d (a shared prefix) and a/b/c.d (a shared suffix).
+            names = names
+                .into_iter()
+                .flat_map(|n| {
+                    let parts: Vec<&str> = n.split('/').collect();
+                    if parts.len() == 1 {
+                        return vec![n];
+                    }
+                    if let Some((base, _)) = parts[0].rsplit_once('.') {
+                        let mut v = vec![parts[0].to_owned()];
+                        v.extend(parts[1..].iter().map(|p| format!("{base}.{p}")));
+                        v
+                    } else if let Some((_, suffix)) = parts[parts.len() - 1].split_once('.') {
+                        let mut v: Vec<String> = parts[..parts.len() - 1]
+                            .iter()
+                            .map(|p| format!("{p}.{suffix}"))
+                            .collect();
+                        v.push(parts[parts.len() - 1].to_owned());
+                        v
+                    } else {
+                        parts.iter().map(|p| (*p).to_owned()).collect()
+                    }
+                })
+                .collect();
+            for n in &names {
+                match n.find(['*', '<']) {
+                    Some(at) => out.push((n[..at].to_owned(), true)),
+                    None => out.push((n.clone(), false)),
+                }
+            }
+            previous = names.last().cloned();
+        }
+        out
+    }
+
+    /// Whether `names` name the table's property `property` (a pattern `x.(d+).y` is named by
+    /// a name with the same prefix, e.g. `x.<n>.y`).
+    fn names_property(names: &[(String, bool)], property: &str) -> bool {
+        match property.split_once('(') {
+            Some((prefix, _)) => names.iter().any(|(n, _)| n == prefix),
+            None => names
+                .iter()
+                .any(|(n, prefix)| n == property || (*prefix && property.starts_with(n.as_str()))),
+        }
+    }
+
+    /// One table row of a docs/compat.md section: the names of its first column, its status,
+    /// the names of the whole row, and whether it says the properties are refused.
+    struct CompatRow {
+        first: Vec<(String, bool)>,
+        status: String,
+        all: Vec<(String, bool)>,
+        refused: bool,
+    }
+
+    fn compat_rows(doc: &str, title: &str) -> Vec<CompatRow> {
+        let start = doc
+            .find(&format!("\n## {title}\n"))
+            .unwrap_or_else(|| panic!("docs/compat.md has no section {title}"));
+        let rest = &doc[start + title.len() + 5..];
+        let end = rest.find("\n## ").unwrap_or(rest.len());
+        rest[..end]
+            .lines()
+            .filter(|l| l.starts_with('|') && !l.starts_with("|---"))
+            .map(|r| {
+                let cells: Vec<&str> = r.split('|').collect();
+                CompatRow {
+                    first: compat_names(cells.get(1).copied().unwrap_or_default()),
+                    status: cells.get(2).copied().unwrap_or_default().trim().to_owned(),
+                    all: compat_names(r),
+                    refused: r.contains("refused at validation") || r.contains("**refused**"),
+                }
+            })
+            .collect()
+    }
+
+    /// docs/compat.md does not drift from the connector definitions: every property the
+    /// PostgreSQL and MySQL tables refuse is named in the first column of a row of its
+    /// connector's section that says it is refused, every property they accept and ignore
+    /// (NOT_YET) is named in a row not marked ✅, and every property a "refused" row names is
+    /// refused by the table.
+    #[test]
+    fn compat_md_names_every_refused_and_ignored_connector_property() {
+        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/compat.md"))
+            .unwrap();
+        let mut drift = Vec::new();
+        for (title, class) in [
+            (
+                "PostgreSQL connector",
+                "io.debezium.connector.postgresql.PostgresConnector",
+            ),
+            (
+                "MySQL and MariaDB connector",
+                "io.debezium.connector.mysql.MySqlConnector",
+            ),
+        ] {
+            let def = plugin_def(class);
+            let rows = compat_rows(&doc, title);
+            for key in def.keys() {
+                if key.refused {
+                    if !rows
+                        .iter()
+                        .any(|r| r.refused && names_property(&r.first, &key.name))
+                    {
+                        drift.push(format!(
+                            "{title}: {} is refused but no row saying so names it",
+                            key.name
+                        ));
+                    }
+                } else if !key.supported
+                    && !rows
+                        .iter()
+                        .any(|r| !r.status.starts_with('✅') && names_property(&r.all, &key.name))
+                {
+                    drift.push(format!(
+                        "{title}: {} is accepted and ignored but no row not marked ✅ names it",
+                        key.name
+                    ));
+                }
+            }
+            for row in rows.iter().filter(|r| r.refused) {
+                for (name, prefix) in &row.first {
+                    let refused_here = def.keys().iter().any(|k| {
+                        k.refused
+                            && match (prefix, k.name.split_once('(')) {
+                                (true, Some((p, _))) => p == name,
+                                (true, None) => k.name.starts_with(name.as_str()),
+                                (false, _) => k.names_for_tests(name),
+                            }
+                    });
+                    if !refused_here {
+                        drift.push(format!(
+                            "{title}: a row says {name} is refused; the definition does not refuse it"
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(
+            drift.is_empty(),
+            "docs/compat.md drifted:\n{}",
+            drift.join("\n")
+        );
+    }
+
+    #[test]
+    fn compat_names_expand_the_shorthands() {
+        let names: Vec<String> = compat_names(
+            "`database.ssl{cert,key}`, `gtid.source.includes`/`excludes`, \
+             `schema/table.include.list`, `database.hostname/port`, `enable.x=false`, `a.b.*`",
+        )
+        .into_iter()
+        .map(|(n, prefix)| if prefix { format!("{n}*") } else { n })
+        .collect();
+        assert_eq!(
+            names,
+            [
+                "database.sslcert",
+                "database.sslkey",
+                "gtid.source.includes",
+                "gtid.source.excludes",
+                "schema.include.list",
+                "table.include.list",
+                "database.hostname",
+                "database.port",
+                "enable.x",
+                "a.b.*",
+            ]
+        );
+    }
+
+    /// The issue's chain (issue 15): ExtractNewRecordState, ReplaceField$Value, RegexRouter,
+    /// InsertField$Value and MaskField$Value on a PostgreSQL connector.
+    fn issue_chain(class: &str) -> ConfigMap {
+        let mut c = config(class);
+        for (k, v) in [
+            ("name", "inv"),
+            ("transforms", "unwrap,dropField,route,addTimestamp,maskSSN"),
+            (
+                "transforms.unwrap.type",
+                "io.debezium.transforms.ExtractNewRecordState",
+            ),
+            ("transforms.unwrap.drop.tombstones", "false"),
+            (
+                "transforms.dropField.type",
+                "org.apache.kafka.connect.transforms.ReplaceField$Value",
+            ),
+            ("transforms.dropField.exclude", "internal_notes"),
+            (
+                "transforms.route.type",
+                "org.apache.kafka.connect.transforms.RegexRouter",
+            ),
+            ("transforms.route.regex", "inv\\.public\\.(.*)"),
+            ("transforms.route.replacement", "prod.$1"),
+            (
+                "transforms.addTimestamp.type",
+                "org.apache.kafka.connect.transforms.InsertField$Value",
+            ),
+            ("transforms.addTimestamp.timestamp.field", "processed_at"),
+            (
+                "transforms.maskSSN.type",
+                "org.apache.kafka.connect.transforms.MaskField$Value",
+            ),
+            ("transforms.maskSSN.fields", "ssn"),
+        ] {
+            c.insert(k.to_owned(), v.to_owned());
+        }
+        c
+    }
+
+    fn config_entry<'a>(infos: &'a Json, name: &str) -> &'a Json {
+        infos["configs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["value"]["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {infos}"))
+    }
+
+    fn errors_of(infos: &Json, name: &str) -> Vec<String> {
+        config_entry(infos, name)["value"]["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    fn counted_errors(infos: &Json) -> u64 {
+        infos["configs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["value"]["errors"].as_array().map_or(0, Vec::len) as u64)
+            .sum()
+    }
+
+    #[test]
+    fn validate_lists_a_group_per_transform_alias_with_its_class_s_definition() {
+        const PG: &str = "io.debezium.connector.postgresql.PostgresConnector";
+        let infos = validate(PG, &issue_chain(PG));
+        let groups: Vec<&str> = infos["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g.as_str().unwrap())
+            .collect();
+        // Connect's order: framework groups, the aliases', then the connector's.
+        let at = |g: &str| groups.iter().position(|x| *x == g).unwrap_or(usize::MAX);
+        assert!(at("Common") < at("Transforms: unwrap"), "{groups:?}");
+        for pair in [
+            "Transforms: unwrap",
+            "Transforms: dropField",
+            "Transforms: route",
+            "Transforms: addTimestamp",
+            "Transforms: maskSSN",
+            "CONNECTION",
+        ]
+        .windows(2)
+        {
+            assert!(at(pair[0]) < at(pair[1]), "{pair:?} in {groups:?}");
+        }
+        let fields = config_entry(&infos, "transforms.maskSSN.fields");
+        assert_eq!(fields["definition"]["type"], "LIST");
+        assert_eq!(fields["definition"]["required"], true);
+        assert_eq!(fields["definition"]["group"], "Transforms: maskSSN");
+        assert_eq!(fields["definition"]["order"], 2);
+        assert_eq!(
+            fields["definition"]["documentation"],
+            "Names of fields to mask."
+        );
+        assert_eq!(fields["value"]["value"], "ssn");
+        let negate = config_entry(&infos, "transforms.route.negate");
+        assert_eq!(negate["definition"]["default_value"], "false");
+        assert_eq!(negate["value"]["value"], "false");
+        let version = config_entry(&infos, "transforms.unwrap.plugin.version");
+        assert_eq!(version["value"]["value"], env!("CARGO_PKG_VERSION"));
+        for alias in ["unwrap", "dropField", "route", "addTimestamp", "maskSSN"] {
+            assert!(errors_of(&infos, &format!("transforms.{alias}.type")).is_empty());
+        }
+        // Accepted and not applied: a warning, not an error, and not a definition.
+        assert!(infos["configs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["value"]["name"] != "transforms.unwrap.drop.tombstones"));
+        let warnings = infos["warnings"].to_string();
+        assert!(
+            warnings.contains("transforms.unwrap.drop.tombstones is accepted and not applied"),
+            "{warnings}"
+        );
+        assert_eq!(infos["error_count"].as_u64(), Some(counted_errors(&infos)));
+    }
+
+    #[test]
+    fn validate_attaches_the_chain_s_errors_to_their_properties_and_counts_them() {
+        const PG: &str = "io.debezium.connector.postgresql.PostgresConnector";
+        let mut c = issue_chain(PG);
+        c.remove("transforms.maskSSN.fields");
+        c.insert("transforms.route.negate".into(), "true".into());
+        c.insert(
+            "transforms.dropField.type".into(),
+            "com.example.Nope".into(),
+        );
+        c.insert("transforms".into(), "route,maskSSN,dropField,notype".into());
+        c.insert("predicates".into(), "isT".into());
+        c.insert(
+            "predicates.isT.type".into(),
+            "org.apache.kafka.connect.transforms.predicates.TopicNameMatches".into(),
+        );
+        let infos = validate(PG, &c);
+        assert_eq!(
+            errors_of(&infos, "transforms.maskSSN.fields"),
+            ["Missing required configuration \"transforms.maskSSN.fields\" which has no default value."]
+        );
+        assert_eq!(
+            errors_of(&infos, "transforms.route.type"),
+            ["Config 'transforms.route.negate' was provided but there is no config 'transforms.route.predicate' defining a predicate to be negated."]
+        );
+        assert_eq!(
+            errors_of(&infos, "transforms.notype.type"),
+            ["Missing required configuration \"transforms.notype.type\" which has no default value."]
+        );
+        let unknown = errors_of(&infos, "transforms.dropField.type");
+        assert!(
+            unknown[0].starts_with("Invalid value com.example.Nope for configuration transforms.dropField.type: com.example.Nope is not a transformation Tributary implements"),
+            "{unknown:?}"
+        );
+        // An unknown class gets no properties but its type and version.
+        assert!(infos["configs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["value"]["name"] != "transforms.dropField.exclude"));
+        assert_eq!(
+            errors_of(&infos, "predicates.isT.pattern").len(),
+            1,
+            "{infos}"
+        );
+        // The connector's own problems are still reported beside the chain's.
+        assert!(!errors_of(&infos, "database.hostname").is_empty());
+        assert_eq!(infos["error_count"].as_u64(), Some(counted_errors(&infos)));
+    }
+
+    #[test]
+    fn validate_enriches_sink_connectors_too() {
+        const SINK: &str = "org.apache.kafka.connect.file.FileStreamSinkConnector";
+        let mut c = issue_chain(SINK);
+        c.insert("topics".into(), "t".into());
+        c.remove("transforms.route.regex");
+        let infos = validate(SINK, &c);
+        let groups = infos["groups"].to_string();
+        assert!(groups.contains("Transforms: route"), "{groups}");
+        assert_eq!(
+            errors_of(&infos, "transforms.route.regex"),
+            ["Missing required configuration \"transforms.route.regex\" which has no default value."]
+        );
+        assert_eq!(infos["error_count"].as_u64(), Some(counted_errors(&infos)));
+    }
+
+    #[test]
+    fn a_refused_transform_property_is_an_error_unless_at_its_default() {
+        const PG: &str = "io.debezium.connector.postgresql.PostgresConnector";
+        let mut c = config(PG);
+        c.insert("transforms".into(), "outbox".into());
+        c.insert(
+            "transforms.outbox.type".into(),
+            "io.debezium.transforms.outbox.EventRouter".into(),
+        );
+        c.insert(
+            "transforms.outbox.table.field.additional.missing".into(),
+            "error".into(),
+        );
+        let infos = validate(PG, &c);
+        assert!(errors_of(&infos, "transforms.outbox.table.field.additional.missing").is_empty());
+        c.insert(
+            "transforms.outbox.table.field.additional.missing".into(),
+            "ignore".into(),
+        );
+        let infos = validate(PG, &c);
+        let errors = errors_of(&infos, "transforms.outbox.table.field.additional.missing");
+        assert!(
+            errors[0].contains("not implemented by Tributary yet"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn a_transform_or_predicate_plugin_lists_its_own_definition() {
+        for class in [
+            "org.apache.kafka.connect.transforms.MaskField$Value",
+            "org.apache.kafka.connect.transforms.MaskField$Key",
+        ] {
+            let keys = plugin_config(class).unwrap();
+            let names: Vec<&str> = keys
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k["name"].as_str().unwrap())
+                .collect();
+            assert_eq!(
+                names,
+                ["fields", "replacement", "replace.null.with.default"]
+            );
+        }
+        let pattern =
+            plugin_config("org.apache.kafka.connect.transforms.predicates.TopicNameMatches")
+                .unwrap();
+        assert_eq!(pattern[0]["name"], "pattern");
+        assert_eq!(pattern[0]["required"], true);
+        assert_eq!(pattern[0]["group"], Json::Null);
+        assert_eq!(pattern[0]["order"], -1);
     }
 
     #[test]

@@ -7,6 +7,11 @@
 #
 # Run it: prints the outputs of a cases file (the format is described in SmtHarness.java):
 #   bash scripts/lib/smt-harness.sh tests/transforms/cases.json > outputs.json
+# Or dump the config definitions (config().configKeys()) of the transformations and predicates
+# Tributary implements into the golden file crates/transforms/src/definitions.json:
+#   bash scripts/lib/smt-harness.sh --definitions $(cargo test -q -p transforms --lib \
+#     definitions::tests::implemented_classes -- --ignored --nocapture | sed -n 's/^class //p') \
+#     > crates/transforms/src/definitions.json
 # It installs what is missing first (as smt_harness_install does), so the first run fetches the
 # jars (Maven's cache ~/.m2 keeps them across clean clones) and compiles the harness; both are
 # cached under target/java-peers/smt-harness and redone only when the POM or the source changes.
@@ -45,8 +50,8 @@ smt_harness_install() {
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   set -euo pipefail
-  if [ $# -ne 1 ]; then
-    echo "usage: bash scripts/lib/smt-harness.sh <cases.json>" >&2
+  if [ $# -ne 1 ] && [ "${1:-}" != --definitions ]; then
+    echo "usage: bash scripts/lib/smt-harness.sh <cases.json> | --definitions <class>..." >&2
     exit 2
   fi
   # shellcheck source=scripts/lib/kafka.sh
@@ -54,5 +59,5 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   smt_harness_install
   root=$SMT_HARNESS_LIB_DIR/../../target/java-peers/smt-harness
   # Locale and time zone pinned: TimestampRouter formats day and month names in the default locale.
-  exec "${TRIBUTARY_JAVA:-java}" -Xss8m -Duser.language=en -Duser.country=US -Duser.timezone=UTC -cp "$root/classes:$root/lib/*" SmtHarness "$1"
+  exec "${TRIBUTARY_JAVA:-java}" -Xss8m -Duser.language=en -Duser.country=US -Duser.timezone=UTC -cp "$root/classes:$root/lib/*" SmtHarness "$@"
 fi

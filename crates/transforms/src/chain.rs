@@ -204,12 +204,19 @@ impl Chain {
                     }
                 },
             };
+            // Connect's `validateProps`, reported on the class property as Connect does.
+            if config.contains_key(&negate_property) && !config.contains_key(&predicate_property) {
+                problems.push(ConfigProblem {
+                    property: format!("{prefix}type"),
+                    value: None,
+                    message: format!(
+                        "Config '{negate_property}' was provided but there is no config \
+                         '{predicate_property}' defining a predicate to be negated."
+                    ),
+                });
+            }
             if class.is_empty() {
-                problems.push(problem(
-                    config,
-                    &format!("{prefix}type"),
-                    "Missing required configuration \"type\" which has no default value.",
-                ));
+                problems.push(missing_type(config, &prefix));
                 continue;
             }
             match build_transform(&class, config, &prefix) {
@@ -273,6 +280,16 @@ fn problem(config: &ConfigMap, property: &str, message: impl Into<String>) -> Co
     }
 }
 
+/// Connect's words for a stage without its class.
+fn missing_type(config: &ConfigMap, prefix: &str) -> ConfigProblem {
+    let property = format!("{prefix}type");
+    problem(
+        config,
+        &property,
+        format!("Missing required configuration \"{property}\" which has no default value."),
+    )
+}
+
 fn build_transform(
     class: &str,
     config: &ConfigMap,
@@ -332,11 +349,7 @@ fn build_predicate(
         .map(|s| s.trim().to_owned())
         .unwrap_or_default();
     if class.is_empty() {
-        return Err(ConfigErrors(vec![problem(
-            config,
-            &property,
-            "Missing required configuration \"type\" which has no default value.",
-        )]));
+        return Err(ConfigErrors(vec![missing_type(config, prefix)]));
     }
     predicates::build(&class, config, prefix).unwrap_or_else(|| {
         Err(ConfigErrors(vec![problem(

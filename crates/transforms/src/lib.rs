@@ -4,6 +4,8 @@
 //! the current offset `TimezoneConverter` gives a `ZonedTime`, as Debezium's does).
 //!
 //! * [`chain`]: parsing `transforms.*`/`predicates.*`, building each stage, applying them.
+//! * [`definitions`]: each class's Connect `ConfigDef` (dumped from Kafka's and Debezium's), and
+//!   the connector definition Connect's `ConnectorConfig.enrich` builds from them.
 //! * [`predicates`]: `TopicNameMatches`, `HasHeaderKey`, `RecordIsTombstone`.
 //! * [`routing`]: `RegexRouter`, `TimestampRouter`, `Filter`, `DropHeaders`, `InsertHeader`.
 //! * [`fields`]: `ReplaceField`, `MaskField`, `InsertField`, `HoistField`, `ExtractField`,
@@ -25,6 +27,7 @@ pub mod changed_state;
 pub mod chain;
 mod date_format;
 mod debezium_config;
+pub mod definitions;
 pub mod fields;
 pub mod header_to_value;
 mod header_values;

@@ -80,8 +80,12 @@ public final class SmtHarness {
   }
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("--definitions")) {
+      definitions(Arrays.copyOfRange(args, 1, args.length));
+      return;
+    }
     if (args.length != 1) {
-      System.err.println("usage: SmtHarness <cases.json>");
+      System.err.println("usage: SmtHarness <cases.json> | --definitions <class>...");
       System.exit(2);
     }
     JsonNode cases = MAPPER.readTree(new File(args[0]));
@@ -98,6 +102,80 @@ public final class SmtHarness {
     }
     out.print("\n]\n");
     out.flush();
+  }
+
+  /**
+   * The --definitions mode: each named transformation's or predicate's config().configKeys(), in
+   * definition order, as AbstractHerder.convertConfigKey writes a ConfigKeyInfo (default through
+   * ConfigDef.convertToString, required when it has none), with the key's group order
+   * (ConfigDef.groups()) and its validator's text; "valid_values" when the validator is a
+   * ValidString or CaseInsensitiveValidString (one of a fixed set). Classes sorted by name.
+   */
+  private static void definitions(String[] classes) throws Exception {
+    ObjectNode root = NODES.objectNode();
+    for (String name : new java.util.TreeSet<>(Arrays.asList(classes))) {
+      Class<?> cls = Class.forName(name);
+      Object instance = cls.getDeclaredConstructor().newInstance();
+      org.apache.kafka.common.config.ConfigDef def;
+      String kind;
+      if (instance instanceof Transformation) {
+        kind = "transformation";
+        def = ((Transformation) instance).config();
+      } else if (instance instanceof Predicate) {
+        kind = "predicate";
+        def = ((Predicate) instance).config();
+      } else {
+        throw new IllegalArgumentException(name + " is neither a Transformation nor a Predicate");
+      }
+      ObjectNode c = root.putObject(name);
+      c.put("kind", kind);
+      ArrayNode groups = c.putArray("groups");
+      def.groups().forEach(groups::add);
+      ArrayNode keys = c.putArray("keys");
+      for (org.apache.kafka.common.config.ConfigDef.ConfigKey k : def.configKeys().values()) {
+        ObjectNode o = keys.addObject();
+        o.put("name", k.name);
+        o.put("type", k.type.name());
+        boolean required =
+            org.apache.kafka.common.config.ConfigDef.NO_DEFAULT_VALUE.equals(k.defaultValue);
+        o.put("required", required);
+        o.put("default_value", required
+            ? null
+            : org.apache.kafka.common.config.ConfigDef.convertToString(k.defaultValue, k.type));
+        o.put("importance", k.importance.name());
+        o.put("documentation", k.documentation);
+        o.put("group", k.group);
+        o.put("order_in_group", k.orderInGroup);
+        o.put("width", k.width.name());
+        o.put("display_name", k.displayName);
+        ArrayNode dependents = o.putArray("dependents");
+        k.dependents.forEach(dependents::add);
+        o.put("validator", k.validator == null ? null : validatorText(k.validator));
+        if (k.validator instanceof org.apache.kafka.common.config.ConfigDef.ValidString
+            || k.validator instanceof org.apache.kafka.common.config.ConfigDef.CaseInsensitiveValidString) {
+          String text = k.validator.toString();
+          ArrayNode valid = o.putArray("valid_values");
+          // "[a, b]", or "(case insensitive) [a, b]".
+          for (String v : text.substring(text.indexOf('[') + 1, text.lastIndexOf(']'))
+              .split(", ", -1)) {
+            valid.add(v);
+          }
+        }
+      }
+    }
+    PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
+    out.print(MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+    out.print("\n");
+    out.flush();
+  }
+
+  /** A validator's toString, without what changes from run to run (a lambda's class and hash). */
+  private static String validatorText(Object validator) {
+    String text = validator.toString();
+    if (text.contains("$$Lambda")) {
+      return "<lambda>";
+    }
+    return text.replaceAll("([\\w$])@[0-9a-f]{1,8}\\b", "$1@<hash>");
   }
 
   private static ObjectNode runCase(JsonNode c) {
