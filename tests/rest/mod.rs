@@ -16,6 +16,7 @@ mod masking;
 mod postgres;
 mod resilience;
 mod transforms;
+mod validate_transforms;
 
 use std::io::Write;
 use std::path::Path;
