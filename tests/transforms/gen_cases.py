@@ -1134,6 +1134,186 @@ def debezium_smaller_transform_cases():
 debezium_smaller_transform_cases()
 
 
+def outbox_and_unwrap_option_cases():
+    """EventRouter's table.expand.json.payload (+ table.json.payload.null.behavior),
+    table.field.event.schema.version, the partition placement and table.field.additional.missing;
+    ExtractNewRecordState's drop.fields.header.name, .from.key and .keep.schema.compatible."""
+    def ob(i, agg, payload, offset, version=2, op="c"):
+        row = dict(ob_row(i, agg, payload), version=version)
+        return ob_event(op, None, row, 1700000010000 + i * 1000, offset)
+
+    payloads = [
+        '{"id":1,"name":"x","address":{"city":"Paris","zip":"75001","geo":{"lat":48.85,"lon":2.35}},"tags":["a","b"],"active":true}',
+        '{"i":1,"neg":-5,"l":5000000000,"d":1.5,"e":1e3,"z":0,"minint":-2147483648,"below":-2147483649,"f":-0.0,"small":1.0E-7}',
+        '{"a":null,"b":1,"c":{"d":null,"e":"x"},"n":[null,1,null]}',
+        '{}',
+        '{"e":[],"x":1,"o":{}}',
+        '{"items":[{"sku":"a","qty":1},{"sku":"b","qty":2}],"nums":[1.5,2.0],"strs":["x",null,"y"]}',
+        '{"items":[{"sku":"a"},{"sku":"b","qty":2}]}',
+        '{"aa":[[1,2],[3]],"ab":[[{"k":"v"}]]}',
+        '{"s":"a\\"b\\\\c\\u00e9\\ud83d\\ude00\\n\\t\\/","uni":"caf\u00e9"}',
+        '{"a":1,"b":2,"a":"x"}',
+        '{"a":1} trailing text',
+        '{"b":true,"f":false}  ',
+    ]
+    unchanged = [
+        '{"m":[1,"a"]}',
+        '{"m":[1,5000000000]}',
+        '{"m":[1,1.5]}',
+        '{"m":[null,null]}',
+        '{"m":[[],[1]]}',
+        '{"a":',
+        'not json',
+        ' {"a":1}',
+        "{'a':1}",
+        '{"a":01}',
+        '{"a":NaN}',
+        '',
+    ]
+    failing = [
+        '[1,2]',
+        '{"n":12345678901234567890}',
+        '{"items":[{"sku":"a"},{"sku":"b","qty":2},null]}',
+    ]
+    good = [ob(i + 1, "order", p, i) for i, p in enumerate(payloads)]
+    bad = [ob(i + 1, "order", p, i) for i, p in enumerate(unchanged)]
+    failed = [ob(i + 1, "order", p, i) for i, p in enumerate(failing)]
+    nulls = [ob(1, "order", None, 0), ob(2, "order", '   ', 1), ob(3, "order", '[]', 2)]
+    case("EventRouter/expand-json", cfg("o", OBR, {"table.expand.json.payload": "true"}), good, source=True)
+    case("EventRouter/expand-json-unchanged", cfg("o", OBR, {"table.expand.json.payload": "true"}), bad, source=True)
+    case("EventRouter/expand-json-failing", cfg("o", OBR, {"table.expand.json.payload": "true"}), failed, source=True)
+    case("EventRouter/expand-json-null-and-empty", cfg("o", OBR, {"table.expand.json.payload": "true"}), nulls, source=True)
+    case("EventRouter/expand-json-tombstone-on-empty",
+         cfg("o", OBR, {"table.expand.json.payload": "true", "route.tombstone.on.empty.payload": "true"}),
+         nulls[:2] + good[3:4], source=True)
+    case("EventRouter/expand-json-optional-bytes",
+         cfg("o", OBR, {"table.expand.json.payload": "true", "table.json.payload.null.behavior": "optional_bytes"}),
+         [good[2], ob(4, "order", '{"l":[{"a":null},{"a":1}],"m":[null,null],"n":null}', 3)], source=True)
+    case("EventRouter/expand-json-null-behavior-bad",
+         cfg("o", OBR, {"table.expand.json.payload": "true", "table.json.payload.null.behavior": "keep"}), good[:1], source=True)
+    case("EventRouter/expand-json-false", cfg("o", OBR, {"table.expand.json.payload": "false"}), good[:2], source=True)
+    case("EventRouter/expand-json-envelope",
+         cfg("o", OBR, {"table.expand.json.payload": "true", "table.fields.additional.placement": "type:envelope:eventType,aggregateid:header"}),
+         [good[0], ob(13, "customer", payloads[0].replace('"x"', '"y"'), 12), ob(14, "customer", payloads[3], 13),
+          ob(15, "invoice", payloads[0], 14)] + failed[:1] + nulls, source=True)
+    case("EventRouter/schema-version-envelope",
+         cfg("o", OBR, {"table.field.event.schema.version": "version", "table.fields.additional.placement": "type:envelope"}),
+         OB_ALL[:3] + [ob(4, "customer", '{"n": 4}', 3, version=3), ob(5, "customer", '{"n": 5}', 4, version=None)], source=True)
+    case("EventRouter/schema-version-headers-only",
+         cfg("o", OBR, {"table.field.event.schema.version": "nope", "table.fields.additional.placement": "type:header"}),
+         OB_ALL[:2], source=True)
+    case("EventRouter/schema-version-expanded",
+         cfg("o", OBR, {"table.field.event.schema.version": "version", "table.expand.json.payload": "true",
+                        "table.fields.additional.placement": "type:envelope"}),
+         [good[0], good[0], good[3], ob(16, "customer", payloads[3], 15, version=7)], source=True)
+    case("EventRouter/schema-version-not-int32",
+         cfg("o", OBR, {"table.field.event.schema.version": "type", "table.fields.additional.placement": "type:envelope"}),
+         OB_ALL[:1], source=True)
+    case("EventRouter/schema-version-missing",
+         cfg("o", OBR, {"table.field.event.schema.version": "nope", "table.fields.additional.placement": "type:envelope"}),
+         OB_ALL[:1], source=True)
+    case("EventRouter/partition-placement",
+         cfg("o", OBR, {"table.fields.additional.placement": "version:partition,type:header:eventType"}),
+         OB_ALL + [ob(5, "customer", '{"n": 5}', 9, version=None)], source=True)
+    case("EventRouter/partition-placement-envelope",
+         cfg("o", OBR, {"table.fields.additional.placement": " version : PARTITION , type:envelope:t"}),
+         OB_ALL[:2], source=True)
+    case("EventRouter/partition-placement-not-int32",
+         cfg("o", OBR, {"table.fields.additional.placement": "type:partition"}), OB_ALL[:1], source=True)
+    case("EventRouter/partition-placement-sink-records",
+         cfg("o", OBR, {"table.fields.additional.placement": "version:partition"}), OB_ALL[:2])
+    case("EventRouter/additional-missing-ignore",
+         cfg("o", OBR, {"table.field.additional.missing": "ignore",
+                        "table.fields.additional.placement": "nope:header,type:header:eventType,gone:envelope,version:envelope,absent:partition"}),
+         OB_ALL[:3], source=True)
+    case("EventRouter/additional-missing-ignore-headers-only",
+         cfg("o", OBR, {"table.field.additional.missing": "IGNORE", "table.fields.additional.placement": "nope:header,nope:partition"}),
+         OB_ALL[:2], source=True)
+    for placement in ("nope:header", "nope:envelope", "nope:partition"):
+        case("EventRouter/additional-missing-error-" + placement.split(":")[1],
+             cfg("o", OBR, {"table.field.additional.missing": "error", "table.fields.additional.placement": placement}),
+             OB_ALL[:1], source=True)
+    case("EventRouter/additional-missing-bad",
+         cfg("o", OBR, {"table.field.additional.missing": "skip"}), OB_ALL[:1], source=True)
+    case("EventRouter/legacy-error-on-missing-false",
+         cfg("o", OBR, {"table.fields.additional.error.on.missing": "false", "table.fields.additional.placement": "nope:header"}),
+         OB_ALL[:1], source=True)
+    case("EventRouter/legacy-error-on-missing-true",
+         cfg("o", OBR, {"table.fields.additional.error.on.missing": "true", "table.fields.additional.placement": "type:header"}),
+         OB_ALL[:1], source=True)
+
+    # ExtractNewRecordState's drop.fields.*: the header lists fields to drop.
+    CERS = "io.debezium.transforms.ExtractChangedRecordState"
+
+    def h(r, value, name="dropme"):
+        return dict(r, headers=[["other", "x"], [name, value]])
+
+    listed = '["email","status","id","nope","tags"]'
+    drop_records = [
+        h(PG_CREATE, listed),
+        PG_READ,
+        h(PG_UPDATE, "[]"),
+        h(PG_UPDATE, None),
+        h(PG_DELETE, listed),
+        PG_TOMBSTONE,
+        PG_HEARTBEAT,
+    ]
+    for keep in ("true", "false"):
+        for from_key in ("true", "false"):
+            case("ExtractNewRecordState/drop-fields-keep-%s-from-key-%s" % (keep, from_key),
+                 cfg("u", ENRS, {"drop.fields.header.name": "dropme", "drop.fields.keep.schema.compatible": keep,
+                                 "drop.fields.from.key": from_key}), drop_records)
+    case("ExtractNewRecordState/drop-fields-default-options",
+         cfg("u", ENRS, {"drop.fields.header.name": "dropme"}), drop_records[:3])
+    case("ExtractNewRecordState/drop-fields-no-header-name",
+         cfg("u", ENRS, {"drop.fields.from.key": "true", "drop.fields.keep.schema.compatible": "false"}), drop_records[:1])
+    case("ExtractNewRecordState/drop-fields-blank-header-name",
+         cfg("u", ENRS, {"drop.fields.header.name": " ", "drop.fields.keep.schema.compatible": "false"}),
+         [h(PG_CREATE, listed, " ")])
+    for mode in ("rewrite", "tombstone", "delete-to-tombstone"):
+        for keep in ("true", "false"):
+            case("ExtractNewRecordState/drop-fields-%s-keep-%s" % (mode, keep),
+                 cfg("u", ENRS, {"drop.fields.header.name": "dropme", "drop.fields.keep.schema.compatible": keep,
+                                 "delete.tombstone.handling.mode": mode, "add.fields": "op,source.ts_ms"}),
+                 [h(PG_CREATE, '["__deleted","__op","email"]'), h(PG_DELETE, '["__deleted","__op","email","name"]'),
+                  h(PG_TOMBSTONE, '["email"]')])
+    for name, value in [
+        ("string", "email"),
+        ("unquoted-list", "[email,status]"),
+        ("nulls-among-names", '["email",null]'),
+        ("number", "42"),
+        ("map", '{"email":1}'),
+        ("unterminated", '["email"'),
+    ]:
+        case("ExtractNewRecordState/drop-fields-header-" + name,
+             cfg("u", ENRS, {"drop.fields.header.name": "dropme"}), [h(PG_CREATE, value)])
+    case("ExtractNewRecordState/drop-fields-header-all-nulls",
+         cfg("u", ENRS, {"drop.fields.header.name": "dropme", "drop.fields.keep.schema.compatible": "false"}),
+         [h(PG_CREATE, "[null]"), h(PG_UPDATE, "[null,null]")])
+    case("ExtractNewRecordState/drop-fields-header-mixed",
+         cfg("u", ENRS, {"drop.fields.header.name": "dropme"}),
+         [h(PG_CREATE, '["email",1,true," status ",2024-01-02]'), h(PG_UPDATE, '["email","name"]')])
+    case("ExtractNewRecordState/drop-fields-unchanged-from-changed-record-state", {
+        "transforms": "changes,unwrap",
+        "transforms.changes.type": CERS,
+        "transforms.changes.header.unchanged.name": "unchanged",
+        "transforms.unwrap.type": ENRS,
+        "transforms.unwrap.drop.fields.header.name": "unchanged",
+    }, PG_ALL)
+    case("ExtractNewRecordState/drop-fields-unchanged-not-compatible", {
+        "transforms": "changes,unwrap",
+        "transforms.changes.type": CERS,
+        "transforms.changes.header.unchanged.name": "unchanged",
+        "transforms.unwrap.type": ENRS,
+        "transforms.unwrap.drop.fields.header.name": "unchanged",
+        "transforms.unwrap.drop.fields.keep.schema.compatible": "false",
+        "transforms.unwrap.drop.fields.from.key": "true",
+    }, PG_ALL)
+
+
+outbox_and_unwrap_option_cases()
+
+
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases.json")
 with open(out, "w") as f:
     f.write("[\n")

@@ -10,7 +10,8 @@
 //! * [`routing`]: `RegexRouter`, `TimestampRouter`, `Filter`, `DropHeaders`, `InsertHeader`.
 //! * [`fields`]: `ReplaceField`, `MaskField`, `InsertField`, `HoistField`, `ExtractField`,
 //!   `ValueToKey`, `SetSchemaMetadata` (each with its `$Key`/`$Value` variant where Connect has one).
-//! * [`unwrap`]: Debezium's `ExtractNewRecordState`; [`outbox`]: its outbox `EventRouter`.
+//! * [`unwrap`]: Debezium's `ExtractNewRecordState` (`drop_fields`: its `drop.fields.*`);
+//!   [`outbox`]: its outbox `EventRouter` (`json_payload`: its `table.expand.json.payload`).
 //! * Debezium's others: [`changed_state`] (`ExtractChangedRecordState`), [`header_to_value`]
 //!   (`HeaderToValue`), [`timezone`] (`TimezoneConverter`), [`logical_table`]
 //!   (`ByLogicalTableRouter`), [`partition_routing`] (`partitions.PartitionRouting`),
@@ -27,12 +28,14 @@ pub mod changed_state;
 pub mod chain;
 mod date_format;
 mod debezium_config;
+mod drop_fields;
 pub mod definitions;
 pub mod fields;
 pub mod header_to_value;
 mod header_values;
 mod java_hash;
 mod java_regex;
+mod json_payload;
 pub mod logical_table;
 pub mod outbox;
 pub mod partition_routing;

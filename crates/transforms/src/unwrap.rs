@@ -1,7 +1,8 @@
 //! Debezium's `ExtractNewRecordState` ("unwrap"): a change event's envelope replaced by its
 //! row state (`after`; `before` for a rewritten delete), with optional metadata fields and
 //! headers, deletes and tombstones handled per `delete.tombstone.handling.mode` (or the
-//! deprecated `drop.tombstones` + `delete.handling.mode`). Records that are not change events
+//! deprecated `drop.tombstones` + `delete.handling.mode`), and fields a header lists dropped
+//! (`drop.fields.*`, [`crate::drop_fields`]). Records that are not change events
 //! (schema changes, heartbeats, transaction metadata, schemaless values) pass unchanged, as do
 //! truncate and message events.
 
@@ -10,6 +11,8 @@ use std::sync::Arc;
 use cdc_core::{ConfigErrors, ConfigMap, Field, Schema, SchemaAndValue, SchemaType, Value};
 
 use crate::chain::Props;
+use crate::drop_fields::{DropFields, Parts};
+use crate::row_plan::{FieldFrom, RowShape, RowValue};
 use crate::structs::{field_index, header_bytes, struct_basics, SchemaMemo};
 use crate::{ConnectRecord, Transform};
 
@@ -89,6 +92,8 @@ struct ExtractNewRecordState {
     fields: Vec<FieldRef>,
     headers: Vec<FieldRef>,
     route_by_field: Option<String>,
+    /// `drop.fields.header.name` (not blank) and its options.
+    drop_fields: Option<DropFields>,
 }
 
 /// The transform `class` configured from `prefix`'s properties; `None` for a class not here.
@@ -141,19 +146,16 @@ pub fn build(
         .map(|f| FieldRef::parse(f, &header_prefix))
         .collect();
     let route_by_field = p.optional_string("route.by.field");
-    // Options that change what is written and are not implemented yet: refused, never ignored.
-    for unsupported in [
-        "drop.fields.header.name",
-        "drop.fields.from.key",
-        "drop.fields.keep.schema.compatible",
-    ] {
-        if p.optional_string(unsupported).is_some() {
-            p.problem(
-                unsupported,
-                "is not implemented by Tributary's ExtractNewRecordState yet",
-            );
-        }
-    }
+    let drop_header = p.raw(config, "drop.fields.header.name");
+    let from_key = p.bool("drop.fields.from.key", false);
+    let keep_schema_compatible = p.bool("drop.fields.keep.schema.compatible", true);
+    let drop_fields = drop_header
+        .filter(|h| !h.trim().is_empty())
+        .map(|header| DropFields {
+            header,
+            from_key,
+            keep_schema_compatible,
+        });
     if p.optional_string("replace.null.with.default").is_some() {
         p.bool("replace.null.with.default", true);
     }
@@ -164,6 +166,7 @@ pub fn build(
             fields,
             headers,
             route_by_field,
+            drop_fields,
         }) as Box<dyn Transform>
     }))
 }
@@ -224,6 +227,30 @@ impl ExtractNewRecordState {
 }
 
 impl Transform for ExtractNewRecordState {
+    /// A read event becomes its row as it is: without added fields or headers, routing by a
+    /// field, dropped fields, or `__deleted` (rewrite modes).
+    fn row_plan(&self, mut shape: RowShape) -> Option<RowShape> {
+        if !self.fields.is_empty()
+            || !self.headers.is_empty()
+            || self.route_by_field.is_some()
+            || self.drop_fields.is_some()
+            || matches!(self.mode, Mode::Rewrite | Mode::RewriteWithTombstone)
+        {
+            return None;
+        }
+        let RowValue::Envelope { row_fields } = &shape.value else {
+            return None;
+        };
+        shape.value = RowValue::Struct(
+            row_fields
+                .iter()
+                .enumerate()
+                .map(|(i, name)| (name.clone(), FieldFrom::Row(i)))
+                .collect(),
+        );
+        Some(shape)
+    }
+
     fn apply(&self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>, String> {
         let Some(value) = record.value.take() else {
             // A tombstone.
@@ -292,6 +319,9 @@ impl Transform for ExtractNewRecordState {
         }
         let envelope = (&*schema, &values[..]);
         let rewrite = matches!(self.mode, Mode::Rewrite | Mode::RewriteWithTombstone);
+        // The value's fields that `drop.fields.*` may drop: all of them, but on a delete only
+        // those before the added fields, which Debezium adds after dropping.
+        let mut droppable = usize::MAX;
         record.value = match after {
             Some(after) => {
                 Some(self.with_fields(&after_schema, after, envelope, rewrite.then_some(false)))
@@ -308,6 +338,8 @@ impl Transform for ExtractNewRecordState {
                         before.ok_or("the change event has no before field")?;
                     match before {
                         Some(before) => {
+                            // The row's fields and `__deleted`.
+                            droppable = before.len() + 1;
                             Some(self.with_fields(&before_schema, before, envelope, Some(true)))
                         }
                         None => Some(SchemaAndValue {
@@ -318,6 +350,14 @@ impl Transform for ExtractNewRecordState {
                 }
             },
         };
+        if let Some(drop) = &self.drop_fields {
+            drop.apply(Parts {
+                headers: &record.headers,
+                key: &mut record.key,
+                value: &mut record.value,
+                droppable,
+            })?;
+        }
         Ok(Some(record))
     }
 }
