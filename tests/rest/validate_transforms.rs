@@ -2,7 +2,8 @@
 //! reference Kafka Connect 4.3 worker (Debezium 3.6.1 on its plugin path) answers for the same
 //! configs: the `Transforms: <alias>` / `Predicates: <alias>` groups, each `transforms.*` and
 //! `predicates.*` definition (name, type, required, default, importance, documentation, group,
-//! order, width, display name, dependents), its value and its errors.
+//! order, width, display name, dependents), its value and its errors; and
+//! `GET /connector-plugins/{class}/config` of a few transformations and a predicate.
 //!
 //! Connect's answers are kept in `validate_transforms.json`, so the test needs no Java.
 //! `TRIBUTARY_BLESS=connect` rewrites that file from the reference worker at
@@ -197,6 +198,34 @@ fn view(infos: &Value) -> Value {
     json!({"groups": groups, "configs": configs})
 }
 
+/// Transformations and predicates whose `GET /connector-plugins/{class}/config` is compared
+/// (both `$Key`/`$Value` variants of one).
+const PLUGINS: &[&str] = &[
+    "org.apache.kafka.connect.transforms.MaskField$Value",
+    "org.apache.kafka.connect.transforms.MaskField$Key",
+    "io.debezium.transforms.ExtractNewRecordState",
+    "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+];
+
+/// A plugin's ConfigKeyInfo list with the position under `order` (see [`view`]).
+fn plugin_view(keys: &Value) -> Value {
+    Value::Array(
+        keys.as_array()
+            .unwrap()
+            .iter()
+            .map(|k| {
+                let mut k = k.clone();
+                if let Some(d) = k.as_object_mut() {
+                    if let Some(order) = d.remove("order_in_group") {
+                        d.insert("order".into(), order);
+                    }
+                }
+                k
+            })
+            .collect(),
+    )
+}
+
 /// `*` at the start of a pattern matches any prefix.
 fn matches(pattern: &str, s: &str) -> bool {
     match pattern.strip_prefix('*') {
@@ -232,6 +261,17 @@ fn validate_lists_transform_and_predicate_groups_as_kafka_connect_does() {
         let mut golden = Map::new();
         for (name, plugin, config) in cases() {
             golden.insert(name.into(), view(&validate(connect, plugin, &config)));
+        }
+        for class in PLUGINS {
+            let resp = client::request(
+                connect,
+                "GET",
+                &format!("/connector-plugins/{class}/config"),
+                None,
+                b"",
+            );
+            assert_eq!(resp.status, 200, "{class}: {}", resp.body);
+            golden.insert(format!("GET {class}"), plugin_view(&resp.json()));
         }
         let text = serde_json::to_string_pretty(&Value::Object(golden)).unwrap();
         std::fs::write(GOLDEN, text + "\n").unwrap();
@@ -278,6 +318,15 @@ fn validate_lists_transform_and_predicate_groups_as_kafka_connect_does() {
                     c[part], o[part]
                 ));
             }
+        }
+    }
+    for class in PLUGINS {
+        let resp = w.get(&format!("/connector-plugins/{class}/config"));
+        assert_eq!(resp.status, 200, "{class}: {}", resp.body);
+        let ours = plugin_view(&resp.json());
+        let theirs = &golden[format!("GET {class}")];
+        if &ours != theirs {
+            differences.push(format!("GET {class}: Connect {theirs} | Tributary {ours}"));
         }
     }
     w.stop();
