@@ -8,7 +8,7 @@ use cdc_core::json::{schema_json, DecimalFormat};
 use cdc_core::json_write::{write_planned, Plan};
 use cdc_core::{
     Batch, ConfigErrors, ConfigMap, ConfigReader, ConnectorError, Data, DeferredRows,
-    JsonConverter, QueueBounds, Record, Schema,
+    JsonConverter, QueueBounds, Record, RowDecoder, Schema, StructField, Value,
 };
 
 use super::avro::{self, AvroConvertError, AvroSettings, AvroSide, AVRO_CONVERTER};
@@ -287,6 +287,161 @@ pub struct RecordConverter {
     arenas: ArenaPool,
     transforms: Option<Arc<transforms::Chain>>,
     tolerate: Option<SourceTolerance>,
+    /// What the chain makes of each table's snapshot rows, by decoder (`None`: record by record).
+    row_plans: HashMap<usize, (Arc<dyn RowDecoder>, Option<Arc<RowPlan>>)>,
+}
+
+/// What the connector's chain makes of every snapshot row of one table, worked out once
+/// (`transforms::row_plan`) and checked against the chain's real output on the table's first
+/// row: rows are then written straight from their bytes, as without transforms.
+struct RowPlan {
+    topic: Arc<str>,
+    value: PlannedValue,
+}
+
+enum PlannedValue {
+    /// The envelope as the source writes it (the chain only routed the records).
+    Envelope,
+    /// A struct with this schema, each field's key (`"name":`, comma first but for the first)
+    /// and where its value comes from.
+    Struct {
+        schema: Arc<Schema>,
+        fields: Vec<(Vec<u8>, PlannedField)>,
+    },
+}
+
+enum PlannedField {
+    Row(usize),
+    Json(Vec<u8>),
+    Timestamp,
+}
+
+/// The plan of `rows`' table under `chain`, if the chain has one that matches its real output
+/// on the first row; `None` sends the rows through the chain record by record.
+fn probe_row_plan(
+    chain: &transforms::Chain,
+    rows: &DeferredRows,
+    decimal: DecimalFormat,
+) -> Option<RowPlan> {
+    use transforms::row_plan::{FieldFrom, RowShape, RowValue};
+    let decoder = &*rows.decoder;
+    let first = rows.rows.first()?;
+    let envelope = decoder.envelope_schema();
+    let after_index = envelope.fields.iter().position(|f| f.name == "after")?;
+    let row_schema = &envelope.fields[after_index].schema;
+    let shape = chain.row_plan(RowShape {
+        topic: decoder.topic().clone(),
+        value: RowValue::Envelope {
+            row_fields: row_schema.fields.iter().map(|f| f.name.clone()).collect(),
+        },
+    })?;
+    // The chain's real output on the first row, to check the plan against.
+    let record = decoder.record(first).ok()?;
+    let mut probe = record.clone();
+    let actual = transformed(chain, &mut probe).ok()??;
+    if actual.topic != shape.topic || actual.key != record.key || !actual.headers.is_empty() {
+        return None;
+    }
+    let value = match shape.value {
+        RowValue::Envelope { .. } => {
+            (actual.value == record.value).then_some(PlannedValue::Envelope)?
+        }
+        RowValue::Struct(fields) => {
+            let Some(Value::Struct(envelope_values)) = record.value.as_ref().map(|d| &d.value)
+            else {
+                return None;
+            };
+            let Value::Struct(row) = envelope_values.get(after_index)? else {
+                return None;
+            };
+            let expected: Option<Vec<Value>> = fields
+                .iter()
+                .map(|(_, from)| match from {
+                    FieldFrom::Row(i) => row.get(*i).cloned(),
+                    FieldFrom::Constant(v) => Some(v.clone()),
+                    FieldFrom::Timestamp => Some(Value::Int64(record.timestamp_ms)),
+                })
+                .collect();
+            let actual_value = actual.value?;
+            if actual_value.value != Value::Struct(expected?)
+                || actual_value.schema.fields.len() != fields.len()
+            {
+                return None;
+            }
+            let schema = actual_value.schema;
+            let planned = fields
+                .into_iter()
+                .zip(&schema.fields)
+                .enumerate()
+                .map(|(i, ((name, from), field))| {
+                    let mut key = Vec::new();
+                    if i > 0 {
+                        key.push(b',');
+                    }
+                    cdc_core::json_write::string(&mut key, &name);
+                    key.push(b':');
+                    let from = match from {
+                        FieldFrom::Row(i) => PlannedField::Row(i),
+                        FieldFrom::Timestamp => PlannedField::Timestamp,
+                        FieldFrom::Constant(v) => {
+                            let mut json = Vec::new();
+                            match (&v, &field.schema.default) {
+                                (Value::Null, Some(d)) => cdc_core::json_write::write_payload(
+                                    &mut json,
+                                    decimal,
+                                    &field.schema,
+                                    d,
+                                ),
+                                (Value::Null, None) => json.extend_from_slice(b"null"),
+                                _ => cdc_core::json_write::write_payload(
+                                    &mut json,
+                                    decimal,
+                                    &field.schema,
+                                    &v,
+                                ),
+                            }
+                            PlannedField::Json(json)
+                        }
+                    };
+                    (key, from)
+                })
+                .collect();
+            PlannedValue::Struct {
+                schema,
+                fields: planned,
+            }
+        }
+    };
+    let plan = RowPlan {
+        topic: shape.topic,
+        value,
+    };
+    // The decoder must be able to write the planned struct.
+    if let PlannedValue::Struct { fields, .. } = &plan.value {
+        let specs = struct_specs(fields);
+        decoder
+            .write_json_struct(first, &specs, decimal, &mut Vec::new())
+            .ok()
+            .filter(|written| *written)?;
+    }
+    Some(plan)
+}
+
+/// A planned struct's fields as the decoder takes them.
+fn struct_specs(fields: &[(Vec<u8>, PlannedField)]) -> Vec<(&[u8], StructField<'_>)> {
+    fields
+        .iter()
+        .map(|(key, from)| {
+            (
+                key.as_slice(),
+                match from {
+                    PlannedField::Row(i) => StructField::Row(*i),
+                    PlannedField::Json(bytes) => StructField::Json(bytes),
+                    PlannedField::Timestamp => StructField::TimestampMs,
+                },
+            )
+        })
+        .collect()
 }
 
 /// The arenas of groups that were written, kept for the next groups: an arena is megabytes,
@@ -447,7 +602,39 @@ impl RecordConverter {
             arenas: ArenaPool::default(),
             transforms: converters.transforms,
             tolerate: converters.tolerate,
+            row_plans: HashMap::new(),
         }
+    }
+
+    /// The chain's plan for `rows`' table (worked out on its first batch), when both sides are
+    /// JsonConverters.
+    fn row_plan(&mut self, chain: &transforms::Chain, rows: &DeferredRows) -> Option<Arc<RowPlan>> {
+        let (Side::Json(_, _), Side::Json(value, _)) = (&self.key, &self.value) else {
+            return None;
+        };
+        let decimal = value.decimal_format;
+        let id = Arc::as_ptr(&rows.decoder) as *const () as usize;
+        if let Some((_, plan)) = self.row_plans.get(&id) {
+            return plan.clone();
+        }
+        if rows.rows.is_empty() {
+            return None;
+        }
+        let plan = probe_row_plan(chain, rows, decimal).map(Arc::new);
+        match &plan {
+            Some(p) => {
+                tracing::info!(table_topic = %rows.decoder.topic(), topic = %p.topic, "snapshot rows written by the transform chain's plan")
+            }
+            None => {
+                tracing::info!(table_topic = %rows.decoder.topic(), "snapshot rows go through the transform chain record by record")
+            }
+        }
+        if self.row_plans.len() >= 1024 {
+            self.row_plans.clear();
+        }
+        self.row_plans
+            .insert(id, (rows.decoder.clone(), plan.clone()));
+        plan
     }
 
     /// The key's bytes; `None` for a null key.
@@ -669,10 +856,11 @@ fn transformed(chain: &transforms::Chain, r: &mut Record) -> Result<Option<Recor
 fn convert_deferred(
     c: &mut RecordConverter,
     rows: &DeferredRows,
+    plan: Option<&RowPlan>,
     group: &mut ConvertedGroup,
 ) -> Result<(), ConvertError> {
     let decoder = &*rows.decoder;
-    let topic = decoder.topic();
+    let topic = plan.map_or(decoder.topic(), |p| &p.topic);
     let failed = |e: ConnectorError| ConvertError {
         topic: topic.to_string(),
         source: Box::new(ConvertFailure::Decode(e)),
@@ -690,6 +878,44 @@ fn convert_deferred(
     let key_frame = decoder
         .key_schema()
         .map(|schema| JsonFrame::new(kconv, kcache, schema, group).0);
+    if let Some(RowPlan {
+        value: PlannedValue::Struct { schema, fields },
+        ..
+    }) = plan
+    {
+        let value_frame = JsonFrame::new(vconv, vcache, schema, group).0;
+        let specs = struct_specs(fields);
+        for row in &rows.rows {
+            let key = match &key_frame {
+                Some(frame) => Some(
+                    frame
+                        .write(group, |out| decoder.write_json_key(row, frame.decimal, out))
+                        .map_err(failed)?,
+                ),
+                None => None,
+            };
+            let value = value_frame
+                .write(group, |out| {
+                    match decoder.write_json_struct(row, &specs, value_frame.decimal, out) {
+                        Ok(true) => Ok(()),
+                        Ok(false) => Err(ConnectorError::fatal_msg(
+                            "the snapshot rows' decoder stopped writing planned structs",
+                        )),
+                        Err(e) => Err(e),
+                    }
+                })
+                .map_err(failed)?;
+            group.records.push(Converted {
+                key,
+                value: Some(value),
+                topic: topic.clone(),
+                timestamp_ms: row.ts.nanos / 1_000_000,
+                headers: Vec::new(),
+                context: true,
+            });
+        }
+        return Ok(());
+    }
     let value_frame = JsonFrame::new(vconv, vcache, decoder.envelope_schema(), group).0;
     // The value's tail (for a snapshot row: its source block and the fields after it) is the
     // same for rows with the same tag and read time: it becomes a shared suffix.
@@ -920,9 +1146,13 @@ pub(crate) fn convert(
     let c = converter;
     for batch in batches {
         if let Some(chain) = c.transforms.clone() {
-            // Transforms work on records: deferred rows are decoded into records first.
+            // Transforms work on records: deferred rows are decoded into records first, unless
+            // the chain's plan for their table writes them as they are.
+            let planned = batch
+                .deferred_rows()
+                .and_then(|rows| c.row_plan(&chain, rows));
             let mut decoded = Vec::new();
-            if let Some(rows) = batch.deferred_rows() {
+            if let Some(rows) = batch.deferred_rows().filter(|_| planned.is_none()) {
                 let decoder = &*rows.decoder;
                 for row in &rows.rows {
                     decoded.push(decoder.record(row).map_err(|e| ConvertError {
@@ -949,6 +1179,9 @@ pub(crate) fn convert(
                     Err(e) => tolerate(c, original.as_ref(), e, false, &mut group)?,
                 }
             }
+            if let (Some(rows), Some(plan)) = (batch.deferred_rows(), planned) {
+                convert_deferred(c, rows, Some(&plan), &mut group)?;
+            }
             continue;
         }
         for r in &mut batch.records {
@@ -957,7 +1190,7 @@ pub(crate) fn convert(
             }
         }
         if let Some(rows) = batch.deferred_rows() {
-            convert_deferred(c, rows, &mut group)?;
+            convert_deferred(c, rows, None, &mut group)?;
         }
     }
     if let Some(average) = group.arena.len().checked_div(n) {

@@ -61,6 +61,21 @@ pub trait RowDecoder: Send + Sync + std::fmt::Debug {
     /// bytes for every row with the same `tag` and `ts`, so a converter may write it once for
     /// a run of such rows.
     fn write_json_value_tail(&self, row: &RawRow, out: &mut Vec<u8>) -> Result<(), ConnectorError>;
+    /// Appends a JSON object of `fields` (each its `"name":` key, with the comma before it
+    /// when not first, and where its value comes from): what a chain of transforms makes of
+    /// the row (`transforms::row_plan`). `Ok(false)` when the decoder cannot, the default:
+    /// the rows are then decoded into records.
+    fn write_json_struct(
+        &self,
+        row: &RawRow,
+        fields: &[(&[u8], StructField<'_>)],
+        decimal: DecimalFormat,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, ConnectorError> {
+        let _ = (row, fields, decimal, out);
+        Ok(false)
+    }
+
     /// Appends the JSON payload of `row`'s value.
     fn write_json_value(
         &self,
@@ -71,6 +86,17 @@ pub trait RowDecoder: Send + Sync + std::fmt::Debug {
         self.write_json_value_head(row, decimal, out)?;
         self.write_json_value_tail(row, out)
     }
+}
+
+/// A field of a struct written from a row by [`RowDecoder::write_json_struct`].
+#[derive(Debug, Clone, Copy)]
+pub enum StructField<'a> {
+    /// Field `i` of the row's value struct (the envelope's `after`), as its value writes it.
+    Row(usize),
+    /// These bytes, a JSON value.
+    Json(&'a [u8]),
+    /// The row's record timestamp, in epoch milliseconds.
+    TimestampMs,
 }
 
 /// Raw rows of one table, in order, with their decoder.

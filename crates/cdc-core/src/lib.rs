@@ -40,7 +40,7 @@ pub mod transaction;
 pub mod value;
 
 pub use config::{ConfigErrors, ConfigMap, ConfigProblem, ConfigReader, NameFilter, Secret};
-pub use deferred::{DeferredRows, RawRow, RowDecoder};
+pub use deferred::{DeferredRows, RawRow, RowDecoder, StructField};
 pub use envelope::{Op, ProcessingTime, TransactionBlock};
 pub use error::{Classify, ConnectorError, Retry};
 pub use json::JsonConverter;

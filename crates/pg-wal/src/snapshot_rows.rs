@@ -7,7 +7,7 @@ use std::sync::Arc;
 use cdc_core::column_mapping::ValueMap;
 use cdc_core::json::DecimalFormat;
 use cdc_core::json_write;
-use cdc_core::{ConnectorError, Op, RawRow, Record, RowDecoder, Schema, Value};
+use cdc_core::{ConnectorError, Op, RawRow, Record, RowDecoder, Schema, StructField, Value};
 
 use crate::convert::ConvertError;
 use crate::copy::{CopyError, RawFields};
@@ -336,6 +336,45 @@ impl RowDecoder for SnapshotRows {
         }
         out.push(b'}');
         Ok(())
+    }
+
+    fn write_json_struct(
+        &self,
+        row: &RawRow,
+        fields: &[(&[u8], StructField<'_>)],
+        decimal: DecimalFormat,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, ConnectorError> {
+        let mut raw = Vec::with_capacity(self.cols.len());
+        for field in RawFields::new(&row.data) {
+            raw.push(field.map_err(|e| self.copy_error(e))?);
+        }
+        if raw.len() != self.cols.len() {
+            return Err(self.copy_error(CopyError::Truncated));
+        }
+        out.push(b'{');
+        for (key, from) in fields {
+            out.extend_from_slice(key);
+            match *from {
+                StructField::Row(i) => {
+                    let (Some(&col), Some(field)) =
+                        (self.cols.get(i), self.table.value_schema.fields.get(i))
+                    else {
+                        return Ok(false);
+                    };
+                    match self.value_map(col) {
+                        Some(map) => {
+                            self.write_mapped_field(col, raw[i], map, &field.schema, decimal, out)?
+                        }
+                        None => self.write_field(col, raw[i], &field.schema, decimal, out)?,
+                    }
+                }
+                StructField::Json(bytes) => out.extend_from_slice(bytes),
+                StructField::TimestampMs => json_write::int(out, row.ts.nanos / 1_000_000),
+            }
+        }
+        out.push(b'}');
+        Ok(true)
     }
 
     fn write_json_value_head(

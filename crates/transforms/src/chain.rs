@@ -243,6 +243,17 @@ impl Chain {
         self.stages.is_empty()
     }
 
+    /// What the chain makes of every record of `shape`, when each stage can say
+    /// ([`Transform::row_plan`]) and none has a predicate.
+    pub fn row_plan(&self, shape: crate::row_plan::RowShape) -> Option<crate::row_plan::RowShape> {
+        self.stages.iter().try_fold(shape, |shape, stage| {
+            if stage.predicate.is_some() {
+                return None;
+            }
+            stage.transform.row_plan(shape)
+        })
+    }
+
     /// The record through every stage; `None` when a stage dropped it.
     pub fn apply(
         &self,

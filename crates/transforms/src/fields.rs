@@ -10,6 +10,7 @@ use std::sync::Arc;
 use cdc_core::{ConfigErrors, ConfigMap, Field, Schema, SchemaAndValue, SchemaType, Value};
 
 use crate::chain::Props;
+use crate::row_plan::{FieldFrom, RowShape, RowValue};
 use crate::structs::{
     field_value, map_get, map_put, require_map, require_struct, struct_basics, take_struct,
     SchemaMemo, Side,
@@ -319,6 +320,17 @@ impl Transform for ReplaceField {
         self.side.set(&mut record, Some(updated));
         Ok(Some(record))
     }
+
+    fn row_plan(&self, mut shape: RowShape) -> Option<RowShape> {
+        let (Side::Value, RowValue::Struct(fields)) = (&self.side, &mut shape.value) else {
+            return None;
+        };
+        fields.retain(|(name, _)| self.keeps(name));
+        for (name, _) in fields.iter_mut() {
+            *name = self.renamed(name).to_owned();
+        }
+        Some(shape)
+    }
 }
 
 struct MaskField {
@@ -592,6 +604,36 @@ impl Transform for InsertField {
         };
         self.side.set(&mut record, Some(updated));
         Ok(Some(record))
+    }
+
+    /// Constant fields (the topic, the static value) and the record's timestamp; a source
+    /// record has no partition or offset to insert.
+    fn row_plan(&self, mut shape: RowShape) -> Option<RowShape> {
+        if self.partition.is_some() || self.offset.is_some() {
+            return None;
+        }
+        let Side::Value = self.side else { return None };
+        let topic = shape.topic.clone();
+        let RowValue::Struct(fields) = &mut shape.value else {
+            return None;
+        };
+        if let Some(s) = &self.topic {
+            fields.push((
+                s.name.clone(),
+                FieldFrom::Constant(Value::String(topic.to_string().into())),
+            ));
+        }
+        if let Some(s) = &self.timestamp {
+            fields.push((s.name.clone(), FieldFrom::Timestamp));
+        }
+        if let Some(s) = &self.static_field {
+            let value = self
+                .static_value
+                .as_deref()
+                .map_or(Value::Null, |v| Value::String(v.into()));
+            fields.push((s.name.clone(), FieldFrom::Constant(value)));
+        }
+        Some(shape)
     }
 }
 

@@ -24,12 +24,12 @@ use std::sync::Arc;
 use cdc_core::{SchemaAndValue, SinkRecord, TopicPartition};
 
 pub mod cast;
-pub mod changed_state;
 pub mod chain;
+pub mod changed_state;
 mod date_format;
 mod debezium_config;
-mod drop_fields;
 pub mod definitions;
+mod drop_fields;
 pub mod fields;
 pub mod header_to_value;
 mod header_values;
@@ -41,6 +41,7 @@ pub mod outbox;
 pub mod partition_routing;
 pub mod predicates;
 pub mod routing;
+pub mod row_plan;
 pub mod schema_change_filter;
 mod script;
 pub mod scripting;
@@ -104,6 +105,13 @@ pub trait Transform: Send + Sync {
     /// The record transformed, or `None` to drop it; an error fails the record (stage
     /// `TRANSFORMATION`).
     fn apply(&self, record: ConnectRecord) -> Result<Option<ConnectRecord>, String>;
+
+    /// What this transform makes of every record of `shape` (a snapshot's rows), when it can
+    /// say without seeing their values; `None` otherwise (the default).
+    fn row_plan(&self, shape: row_plan::RowShape) -> Option<row_plan::RowShape> {
+        let _ = shape;
+        None
+    }
 }
 
 /// One predicate, configured.

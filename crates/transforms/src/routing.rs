@@ -6,6 +6,7 @@ use regex::Regex;
 
 use crate::chain::Props;
 use crate::date_format::DateFormat;
+use crate::row_plan::RowShape;
 use crate::{java_regex, ConnectRecord, Transform};
 
 const PKG: &str = "org.apache.kafka.connect.transforms.";
@@ -134,6 +135,22 @@ impl Transform for RegexRouter {
             routed.insert(same.clone(), same);
         }
         Ok(Some(record))
+    }
+
+    fn row_plan(&self, mut shape: RowShape) -> Option<RowShape> {
+        let routed = self
+            .apply(ConnectRecord {
+                topic: shape.topic.clone(),
+                partition: None,
+                offset: None,
+                timestamp_ms: None,
+                key: None,
+                value: None,
+                headers: Vec::new(),
+            })
+            .ok()??;
+        shape.topic = routed.topic;
+        Some(shape)
     }
 }
 
