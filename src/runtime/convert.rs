@@ -288,8 +288,12 @@ pub struct RecordConverter {
     transforms: Option<Arc<transforms::Chain>>,
     tolerate: Option<SourceTolerance>,
     /// What the chain makes of each table's snapshot rows, by decoder (`None`: record by record).
-    row_plans: HashMap<usize, (Arc<dyn RowDecoder>, Option<Arc<RowPlan>>)>,
+    row_plans: HashMap<usize, PlanOf>,
 }
+
+/// A table's plan (`None`: record by record), with its decoder kept so the address that keys
+/// it cannot be reused.
+type PlanOf = (Arc<dyn RowDecoder>, Option<Arc<RowPlan>>);
 
 /// What the connector's chain makes of every snapshot row of one table, worked out once
 /// (`transforms::row_plan`) and checked against the chain's real output on the table's first
