@@ -391,4 +391,12 @@ mod tests {
         assert_eq!(config_list(""), Vec::<String>::new());
         assert_eq!(config_list("a,"), vec!["a", ""]);
     }
+
+    #[test]
+    fn truncated_headers_never_panic() {
+        let header = r#" [ "a\"b" , null, 1, true, 12:30:00.000Z, [x], {"k":1}, "2024-01-02" ] "#;
+        for end in 0..=header.len() {
+            let _ = list(&header[..end]);
+        }
+    }
 }

@@ -671,4 +671,22 @@ mod tests {
         let (s, _) = expanded(r#"{"l":[{"a":1},null,{"a":2}]}"#);
         assert!(s.fields[0].schema.items.as_ref().unwrap().optional);
     }
+
+    #[test]
+    fn truncated_and_altered_documents_never_panic() {
+        let doc = r#"{"a":[1,-2.5e3,{"b":null,"c":"\u00e9\ud83d\ude00\n"}],"d":true,"e":[[1],[2]],"f":{}}"#;
+        for end in 0..=doc.len() {
+            let _ = expand(&doc[..end], "p", Nulls::Ignore);
+            let _ = expand(&doc[..end], "p", Nulls::OptionalBytes);
+        }
+        for (i, _) in doc.char_indices() {
+            for c in [
+                '"', '\\', '[', '{', ']', '}', ',', ':', '-', '0', 'e', 'u', ' ',
+            ] {
+                let mut altered = doc.to_owned();
+                altered.replace_range(i..i + 1, &c.to_string());
+                let _ = expand(&altered, "p", Nulls::Ignore);
+            }
+        }
+    }
 }
