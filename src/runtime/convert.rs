@@ -882,47 +882,20 @@ fn convert_deferred(
     let key_frame = decoder
         .key_schema()
         .map(|schema| JsonFrame::new(kconv, kcache, schema, group).0);
-    if let Some(RowPlan {
-        value: PlannedValue::Struct { schema, fields },
-        ..
-    }) = plan
-    {
-        let value_frame = JsonFrame::new(vconv, vcache, schema, group).0;
-        let specs = struct_specs(fields);
-        for row in &rows.rows {
-            let key = match &key_frame {
-                Some(frame) => Some(
-                    frame
-                        .write(group, |out| decoder.write_json_key(row, frame.decimal, out))
-                        .map_err(failed)?,
-                ),
-                None => None,
-            };
-            let value = value_frame
-                .write(group, |out| {
-                    match decoder.write_json_struct(row, &specs, value_frame.decimal, out) {
-                        Ok(true) => Ok(()),
-                        Ok(false) => Err(ConnectorError::fatal_msg(
-                            "the snapshot rows' decoder stopped writing planned structs",
-                        )),
-                        Err(e) => Err(e),
-                    }
-                })
-                .map_err(failed)?;
-            group.records.push(Converted {
-                key,
-                value: Some(value),
-                topic: topic.clone(),
-                timestamp_ms: row.ts.nanos / 1_000_000,
-                headers: Vec::new(),
-                context: true,
-            });
-        }
-        return Ok(());
-    }
-    let value_frame = JsonFrame::new(vconv, vcache, decoder.envelope_schema(), group).0;
-    // The value's tail (for a snapshot row: its source block and the fields after it) is the
+    // A planned struct (the chain's plan for this table), or the envelope as the source writes
+    // it, whose tail (for a snapshot row: its source block and the fields after it) is the
     // same for rows with the same tag and read time: it becomes a shared suffix.
+    let planned = match plan {
+        Some(RowPlan {
+            value: PlannedValue::Struct { schema, fields },
+            ..
+        }) => Some((schema, struct_specs(fields))),
+        _ => None,
+    };
+    let value_schema = planned
+        .as_ref()
+        .map_or(decoder.envelope_schema(), |(schema, _)| schema);
+    let value_frame = JsonFrame::new(vconv, vcache, value_schema, group).0;
     let mut tail = None;
     for row in &rows.rows {
         let key = match &key_frame {
@@ -933,15 +906,26 @@ fn convert_deferred(
             ),
             None => None,
         };
-        let value = value_frame
-            .write_split(
+        let decimal = value_frame.decimal;
+        let value = match &planned {
+            Some((_, specs)) => value_frame.write(group, |out| {
+                match decoder.write_json_struct(row, specs, decimal, out) {
+                    Ok(true) => Ok(()),
+                    Ok(false) => Err(ConnectorError::fatal_msg(
+                        "the snapshot rows' decoder stopped writing planned structs",
+                    )),
+                    Err(e) => Err(e),
+                }
+            }),
+            None => value_frame.write_split(
                 group,
-                |out| decoder.write_json_value_head(row, value_frame.decimal, out),
+                |out| decoder.write_json_value_head(row, decimal, out),
                 &mut tail,
                 (row.tag, row.ts.nanos),
                 |out| decoder.write_json_value_tail(row, out),
-            )
-            .map_err(failed)?;
+            ),
+        }
+        .map_err(failed)?;
         group.records.push(Converted {
             key,
             value: Some(value),
