@@ -14,6 +14,8 @@
 # Maven Central's jars, see scripts/lib/kafka.sh).
 # and TRIBUTARY_CONNECT_URL (the reference Kafka Connect worker with Debezium, scripts/lib/connect.sh)
 # and Confluent's Python client through TRIBUTARY_PYTHON (see scripts/lib/python.sh).
+# and TRIBUTARY_S3_URL/ACCESS_KEY/SECRET_KEY/REGION plus TRIBUTARY_S3_PYTHON (moto's S3 server
+# and boto3, see scripts/lib/s3.sh).
 # tests/transforms runs Kafka Connect's own transforms through scripts/lib/smt-harness.sh.
 set -euo pipefail
 
@@ -31,6 +33,8 @@ source scripts/lib/connect.sh
 source scripts/lib/python.sh
 # shellcheck source=scripts/lib/smt-harness.sh
 source scripts/lib/smt-harness.sh
+# shellcheck source=scripts/lib/s3.sh
+source scripts/lib/s3.sh
 
 say() { printf '\n==> %s\n' "$*" >&2; }
 
@@ -60,6 +64,7 @@ kafka_install
 connect_install
 smt_harness_install # Kafka Connect's transforms for tests/transforms (jars and compiled harness)
 python_venv_setup "$ROOT/target/test-venv" || { echo "cannot set up the Python test clients" >&2; exit 1; }
+s3_install "$ROOT/target/test-venv" || { echo "cannot install the S3 test server (moto) and boto3" >&2; exit 1; }
 for component in rustfmt clippy; do
   if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
     rustup component add "$component" || {
@@ -94,8 +99,10 @@ if [ "$(id -u)" = 0 ] && ! runuser -u mysql -- test -x "$(dirname "$MARIADB_DIR"
 fi
 KAFKA_DIR=$ROOT/target/test-servers/kafka
 CONNECT_DIR=$ROOT/target/test-servers/connect
+S3_DIR=$ROOT/target/test-servers/s3
 
 stop_servers() {
+  s3_stop "$S3_DIR" || true
   connect_stop "$CONNECT_DIR" || true
   kafka_stop "$KAFKA_DIR" || true
   pg_stop "$PG_DIR" || true
@@ -124,6 +131,10 @@ connect_stop "$CONNECT_DIR"
 rm -rf "$CONNECT_DIR"
 connect_start "$CONNECT_DIR" "$TRIBUTARY_KAFKA_BOOTSTRAP"
 echo "Kafka Connect $KAFKA_VERSION on $TRIBUTARY_CONNECT_URL with $(ls "$TRIBUTARY_CONNECT_PLUGINS" | tr '\n' ' ')" >&2
+say "starting the S3-compatible test server (moto) in $S3_DIR"
+s3_stop "$S3_DIR" # a server left behind by an interrupted run
+s3_start "$S3_DIR"
+echo "moto $("$TRIBUTARY_S3_PYTHON" -c 'import moto; print(moto.__version__)') on $TRIBUTARY_S3_URL" >&2
 kafka_python_install "$ROOT/target/py-kafka"
 echo "kafka-python $("$TRIBUTARY_KAFKA_PYTHON" -c 'import kafka; print(kafka.__version__)') in target/py-kafka" >&2
 # --- checks -------------------------------------------------------------------------------------
