@@ -17,6 +17,8 @@
 # and TRIBUTARY_S3_URL/ACCESS_KEY/SECRET_KEY/REGION plus TRIBUTARY_S3_PYTHON (moto's S3 server
 # and boto3, see scripts/lib/s3.sh).
 # tests/transforms runs Kafka Connect's own transforms through scripts/lib/smt-harness.sh.
+# and TRIBUTARY_SEARCH_URL, TRIBUTARY_SEARCH_NODE (OpenSearch from Maven Central's jars, see
+# scripts/lib/opensearch.sh).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -33,6 +35,8 @@ source scripts/lib/connect.sh
 source scripts/lib/python.sh
 # shellcheck source=scripts/lib/smt-harness.sh
 source scripts/lib/smt-harness.sh
+# shellcheck source=scripts/lib/opensearch.sh
+source scripts/lib/opensearch.sh
 # shellcheck source=scripts/lib/s3.sh
 source scripts/lib/s3.sh
 
@@ -63,6 +67,7 @@ mariadb_install
 kafka_install
 connect_install
 smt_harness_install # Kafka Connect's transforms for tests/transforms (jars and compiled harness)
+opensearch_install # the search engine of the Elasticsearch sink's tests (jars and compiled launcher)
 python_venv_setup "$ROOT/target/test-venv" || { echo "cannot set up the Python test clients" >&2; exit 1; }
 s3_install "$ROOT/target/test-venv" || { echo "cannot install the S3 test server (moto) and boto3" >&2; exit 1; }
 for component in rustfmt clippy; do
@@ -99,11 +104,13 @@ if [ "$(id -u)" = 0 ] && ! runuser -u mysql -- test -x "$(dirname "$MARIADB_DIR"
 fi
 KAFKA_DIR=$ROOT/target/test-servers/kafka
 CONNECT_DIR=$ROOT/target/test-servers/connect
+SEARCH_DIR=$ROOT/target/test-servers/opensearch
 S3_DIR=$ROOT/target/test-servers/s3
 
 stop_servers() {
   s3_stop "$S3_DIR" || true
   connect_stop "$CONNECT_DIR" || true
+  opensearch_stop "$SEARCH_DIR" || true
   kafka_stop "$KAFKA_DIR" || true
   pg_stop "$PG_DIR" || true
   mariadb_stop "$MARIADB_DIR" || true
@@ -137,6 +144,10 @@ s3_start "$S3_DIR"
 echo "moto $("$TRIBUTARY_S3_PYTHON" -c 'import moto; print(moto.__version__)') on $TRIBUTARY_S3_URL" >&2
 kafka_python_install "$ROOT/target/py-kafka"
 echo "kafka-python $("$TRIBUTARY_KAFKA_PYTHON" -c 'import kafka; print(kafka.__version__)') in target/py-kafka" >&2
+say "starting OpenSearch $OPENSEARCH_VERSION (single node, from Maven Central's jars) in $SEARCH_DIR"
+opensearch_stop "$SEARCH_DIR" # a node left behind by an interrupted run
+opensearch_start "$SEARCH_DIR"
+echo "OpenSearch $OPENSEARCH_VERSION on $TRIBUTARY_SEARCH_URL" >&2
 # --- checks -------------------------------------------------------------------------------------
 
 declare -a names=() results=()
