@@ -58,6 +58,7 @@ const SINKS: &[(Plugin, &[&str])] = &[
         Plugin::ConfluentJdbc,
         &[sinks::jdbc::config::CONFLUENT_CLASS],
     ),
+    (Plugin::S3, &[sinks::s3::CLASS, "s3-sink"]),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +70,7 @@ enum Plugin {
     FileStreamSink,
     DebeziumJdbc,
     ConfluentJdbc,
+    S3,
 }
 
 /// Every accepted `connector.class` value of a source connector.
@@ -191,6 +193,9 @@ pub fn make_sink(config: &ConfigMap) -> Result<Box<dyn SinkTask>, ConfigErrors> 
             sinks::jdbc::JdbcSinkTask::from_config(sinks::jdbc::config::CONFLUENT_CLASS, config)
                 .map(|s| Box::new(s) as Box<dyn SinkTask>)
         }
+        Some(Plugin::S3) => {
+            sinks::s3::S3SinkTask::from_config(config).map(|s| Box::new(s) as Box<dyn SinkTask>)
+        }
         _ => Err(problem(
             config,
             format!(
@@ -249,6 +254,7 @@ fn plugin_def(class: &str) -> cdc_core::configdef::ConfigDef {
             .importance(Importance::High)
             .required(),
         ),
+        Some(Plugin::S3) => sinks::s3::config_def(),
         Some(Plugin::FileStreamSink) => ConfigDef::new().define(
             ConfigKey::new(
                 "file",
@@ -490,9 +496,12 @@ pub fn make_source_on(
         Some(Plugin::FileStream) => {
             FileStreamSource::from_config(config).map(|s| Box::new(s) as Box<dyn Source>)
         }
-        Some(Plugin::FileStreamSink | Plugin::DebeziumJdbc | Plugin::ConfluentJdbc) => Err(
-            problem(config, "a sink connector, not a source connector".into()),
-        ),
+        Some(
+            Plugin::FileStreamSink | Plugin::DebeziumJdbc | Plugin::ConfluentJdbc | Plugin::S3,
+        ) => Err(problem(
+            config,
+            "a sink connector, not a source connector".into(),
+        )),
         None => Err(problem(
             config,
             format!(
@@ -516,7 +525,8 @@ pub fn context_headers(config: &ConfigMap) -> Result<Vec<(String, Vec<u8>)>, Con
             Plugin::FileStream
             | Plugin::FileStreamSink
             | Plugin::DebeziumJdbc
-            | Plugin::ConfluentJdbc,
+            | Plugin::ConfluentJdbc
+            | Plugin::S3,
         )
         | None => return Ok(Vec::new()),
     };

@@ -138,6 +138,7 @@ fn task_class(connector_class: &str) -> &'static str {
         Some("io.confluent.connect.jdbc.JdbcSinkConnector") => {
             "io.confluent.connect.jdbc.sink.JdbcSinkTask"
         }
+        Some("io.confluent.connect.s3.S3SinkConnector") => "io.confluent.connect.s3.S3SinkTask",
         _ => "unknown",
     }
 }

@@ -15,6 +15,7 @@ pub(crate) mod jdbc_types_mariadb;
 mod masking;
 mod postgres;
 mod resilience;
+mod s3_sink;
 mod transforms;
 mod validate_transforms;
 

@@ -90,6 +90,17 @@ pub trait SinkTask: Send {
     /// Makes every accepted record durable in the target.
     async fn flush(&mut self) -> Result<(), ConnectorError>;
 
+    /// The positions the runtime may commit, given `delivered`, those just past every record
+    /// `put` so far (Connect's `SinkTask.preCommit`). The default flushes and returns
+    /// `delivered`. A task that makes records durable in units of its own (the S3 sink: whole
+    /// objects, cut where the records say so that a replay cuts them again the same way)
+    /// returns, per partition, no more than the start of what it holds and has not made durable
+    /// yet; the runtime calls again at each flush interval while that is behind `delivered`.
+    async fn pre_commit(&mut self, delivered: &Positions) -> Result<Positions, ConnectorError> {
+        self.flush().await?;
+        Ok(delivered.clone())
+    }
+
     /// Called when the task stops (after a last `flush` when it stops cleanly).
     async fn close(&mut self) {}
 }

@@ -6,6 +6,10 @@
 //!   PostgreSQL, MySQL and MariaDB. So far its pure parts: the JDBC URL, the config, dialects
 //!   (identifier quoting), column types, SQL text, records to row operations and bound values.
 //!   The writer (connections, transactions, batching, exactly-once bookkeeping) comes next.
+//! * [`s3`]: Confluent's S3 sink (`io.confluent.connect.s3.S3SinkConnector`): objects named as
+//!   Confluent names them, JSON and byte-array formats, exactly once by construction.
 
 #[cfg(feature = "jdbc")]
 pub mod jdbc;
+#[cfg(feature = "s3")]
+pub mod s3;

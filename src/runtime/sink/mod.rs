@@ -336,17 +336,22 @@ async fn run_until_stopped(
         let stopping = shutdown.is_cancelled();
         if pending && (stopping || last_flush.elapsed() >= settings.flush_interval) {
             let mut backoff = Backoff::new(&settings.errors);
-            while let Err(e) = task.flush().await {
-                backoff.failed(e, shutdown, &*observer).await?;
-            }
-            if delivered != last_committed {
+            let committable = loop {
+                match task.pre_commit(&delivered).await {
+                    Ok(p) => break p,
+                    Err(e) => backoff.failed(e, shutdown, &*observer).await?,
+                }
+            };
+            if committable != last_committed {
                 let mut backoff = Backoff::new(&settings.errors);
-                while let Err(e) = consumer.commit(&delivered).await {
+                while let Err(e) = consumer.commit(&committable).await {
                     backoff.failed(e, shutdown, &*observer).await?;
                 }
-                last_committed = delivered.clone();
+                last_committed = committable.clone();
             }
-            pending = false;
+            // A task that still holds records it has not made durable (an S3 file not yet
+            // rotated) is asked again at the next flush interval.
+            pending = committable != delivered;
             last_flush = Instant::now();
         }
         if stopping {

@@ -1,0 +1,305 @@
+//! Formats: how the records of one object are encoded, and the object name's extension.
+//!
+//! [`Format`] is the seam: a format makes one [`FileEncoder`] per object, which takes the
+//! object's records in order and gives its bytes at the end. The same records always give the
+//! same bytes (a replay after a crash rewrites identical objects). Every record of one object
+//! has the same value schema (a schema change starts a new object), so an encoder that writes
+//! a schema once (Avro's object container, Parquet's footer) can take it from the first record.
+//!
+//! * JsonFormat (`.json`, `.json.gz` with `s3.compression.type=gzip`): one JSON document per
+//!   line, JsonConverter's payload without schema (`schemas.enable=false`), as Confluent's
+//!   `JsonRecordWriterProvider`.
+//! * ByteArrayFormat (`.bin` unless `format.bytearray.extension`): the value's bytes, each
+//!   followed by `format.bytearray.separator` (a line separator unless set).
+//! * AvroFormat and ParquetFormat plug in here (`format_avro.rs`, `format_parquet.rs`).
+
+use std::io::Write as _;
+
+use cdc_core::json::DecimalFormat;
+use cdc_core::{Schema, SchemaType, SinkRecord, Value};
+use flate2::write::GzEncoder;
+use flate2::Compression;
+
+/// Why a record cannot be encoded (the task fails naming it).
+#[derive(Debug, thiserror::Error)]
+pub enum FormatError {
+    #[error("{format} writes only {expected} values; this record's value is {found}")]
+    Unsupported {
+        format: &'static str,
+        expected: &'static str,
+        found: &'static str,
+    },
+    #[error("could not compress the object")]
+    Compress(#[source] std::io::Error),
+}
+
+/// Encodes the records of one object.
+pub trait FileEncoder: Send {
+    /// Appends one record (never a null value: the task decides about those first).
+    fn write(&mut self, record: &SinkRecord) -> Result<(), FormatError>;
+    /// The object's bytes.
+    fn finish(self: Box<Self>) -> Result<Vec<u8>, FormatError>;
+}
+
+/// A file format of the S3 sink.
+pub trait Format: Send + Sync + std::fmt::Debug {
+    /// What object names end with (`.json`, `.json.gz`, `.bin`, ...).
+    fn extension(&self) -> &str;
+    /// A new object's encoder.
+    fn encoder(&self) -> Box<dyn FileEncoder>;
+}
+
+/// `format.class` and its settings, as configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormatKind {
+    /// `gzip`: `Some(level)` (`s3.compression.level`, -1 for the default) with
+    /// `s3.compression.type=gzip`.
+    Json { gzip: Option<i32> },
+    ByteArray {
+        extension: String,
+        separator: Vec<u8>,
+    },
+}
+
+impl FormatKind {
+    /// The configured format.
+    pub fn build(&self) -> Box<dyn Format> {
+        match self {
+            FormatKind::Json { gzip } => Box::new(JsonFormat {
+                gzip: *gzip,
+                extension: if gzip.is_some() { ".json.gz" } else { ".json" }.to_owned(),
+            }),
+            FormatKind::ByteArray {
+                extension,
+                separator,
+            } => Box::new(ByteArrayFormat {
+                extension: extension.clone(),
+                separator: separator.clone(),
+            }),
+        }
+    }
+}
+
+/// Confluent's `JsonFormat`.
+#[derive(Debug)]
+struct JsonFormat {
+    gzip: Option<i32>,
+    extension: String,
+}
+
+impl Format for JsonFormat {
+    fn extension(&self) -> &str {
+        &self.extension
+    }
+
+    fn encoder(&self) -> Box<dyn FileEncoder> {
+        Box::new(JsonEncoder {
+            out: match self.gzip {
+                None => Sink::Plain(Vec::new()),
+                Some(level) => Sink::Gzip(GzEncoder::new(
+                    Vec::new(),
+                    if level < 0 {
+                        Compression::default()
+                    } else {
+                        Compression::new(level as u32)
+                    },
+                )),
+            },
+            line: Vec::new(),
+        })
+    }
+}
+
+/// Bytes written as they are, or through gzip (whose header carries no time: the same records
+/// compress to the same bytes).
+enum Sink {
+    Plain(Vec<u8>),
+    Gzip(GzEncoder<Vec<u8>>),
+}
+
+impl Sink {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), FormatError> {
+        match self {
+            Sink::Plain(v) => {
+                v.extend_from_slice(bytes);
+                Ok(())
+            }
+            Sink::Gzip(g) => g.write_all(bytes).map_err(FormatError::Compress),
+        }
+    }
+
+    fn finish(self) -> Result<Vec<u8>, FormatError> {
+        match self {
+            Sink::Plain(v) => Ok(v),
+            Sink::Gzip(g) => g.finish().map_err(FormatError::Compress),
+        }
+    }
+}
+
+struct JsonEncoder {
+    out: Sink,
+    line: Vec<u8>,
+}
+
+/// The schema JsonConverter's payload writer is given for a value without one (it only looks
+/// at a schema for structs, arrays' items, maps' keys and decimals).
+fn schemaless() -> Schema {
+    Schema::new(SchemaType::String).optional()
+}
+
+impl FileEncoder for JsonEncoder {
+    fn write(&mut self, record: &SinkRecord) -> Result<(), FormatError> {
+        self.line.clear();
+        match &record.value {
+            Some(data) => match &data.schema {
+                Some(schema) => cdc_core::json_write::write_payload(
+                    &mut self.line,
+                    DecimalFormat::Base64,
+                    schema,
+                    &data.value,
+                ),
+                None => cdc_core::json_write::write_payload(
+                    &mut self.line,
+                    DecimalFormat::Base64,
+                    &schemaless(),
+                    &data.value,
+                ),
+            },
+            None => self.line.extend_from_slice(b"null"),
+        }
+        self.line.push(b'\n');
+        self.out.write(&self.line)
+    }
+
+    fn finish(self: Box<Self>) -> Result<Vec<u8>, FormatError> {
+        self.out.finish()
+    }
+}
+
+/// Confluent's `ByteArrayFormat`.
+#[derive(Debug)]
+struct ByteArrayFormat {
+    extension: String,
+    separator: Vec<u8>,
+}
+
+impl Format for ByteArrayFormat {
+    fn extension(&self) -> &str {
+        &self.extension
+    }
+
+    fn encoder(&self) -> Box<dyn FileEncoder> {
+        Box::new(ByteArrayEncoder {
+            out: Vec::new(),
+            separator: self.separator.clone(),
+        })
+    }
+}
+
+struct ByteArrayEncoder {
+    out: Vec<u8>,
+    separator: Vec<u8>,
+}
+
+impl FileEncoder for ByteArrayEncoder {
+    fn write(&mut self, record: &SinkRecord) -> Result<(), FormatError> {
+        match record.value.as_ref().map(|d| &d.value) {
+            Some(Value::Bytes(b)) => {
+                self.out.extend_from_slice(b);
+                self.out.extend_from_slice(&self.separator);
+                Ok(())
+            }
+            other => Err(FormatError::Unsupported {
+                format: "ByteArrayFormat",
+                expected: "bytes (value.converter ByteArrayConverter, or a bytes schema)",
+                found: other.map_or("null", Value::kind),
+            }),
+        }
+    }
+
+    fn finish(self: Box<Self>) -> Result<Vec<u8>, FormatError> {
+        Ok(self.out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read as _;
+    use std::sync::Arc;
+
+    use cdc_core::SchemaAndValue;
+
+    use super::*;
+
+    fn record(value: Option<SchemaAndValue>) -> SinkRecord {
+        SinkRecord {
+            topic: Arc::from("t"),
+            partition: 0,
+            offset: 0,
+            timestamp_ms: None,
+            key: None,
+            value,
+            headers: Vec::new(),
+            origin: None,
+        }
+    }
+
+    fn row(id: i32, name: &str) -> SinkRecord {
+        let schema = Schema::structure("row")
+            .field("id", Schema::new(SchemaType::Int32))
+            .field("name", Schema::new(SchemaType::String).optional());
+        record(Some(SchemaAndValue {
+            schema: Some(Arc::new(schema)),
+            value: Value::Struct(vec![Value::Int32(id), Value::String(Arc::from(name))]),
+        }))
+    }
+
+    #[test]
+    fn json_lines_are_payloads_without_schema() {
+        let f = FormatKind::Json { gzip: None }.build();
+        assert_eq!(f.extension(), ".json");
+        let mut e = f.encoder();
+        e.write(&row(1, "a")).unwrap();
+        e.write(&row(2, "b\"")).unwrap();
+        let bytes = e.finish().unwrap();
+        assert_eq!(
+            String::from_utf8(bytes).unwrap(),
+            "{\"id\":1,\"name\":\"a\"}\n{\"id\":2,\"name\":\"b\\\"\"}\n"
+        );
+    }
+
+    #[test]
+    fn gzip_json_is_repeatable_and_decompresses_to_the_lines() {
+        let f = FormatKind::Json { gzip: Some(-1) }.build();
+        assert_eq!(f.extension(), ".json.gz");
+        let encode = || {
+            let mut e = f.encoder();
+            e.write(&row(1, "a")).unwrap();
+            e.finish().unwrap()
+        };
+        let (a, b) = (encode(), encode());
+        assert_eq!(a, b);
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&a[..])
+            .read_to_string(&mut text)
+            .unwrap();
+        assert_eq!(text, "{\"id\":1,\"name\":\"a\"}\n");
+    }
+
+    #[test]
+    fn byte_array_writes_values_with_separator_and_refuses_structs() {
+        let f = FormatKind::ByteArray {
+            extension: ".bin".into(),
+            separator: b"\n".to_vec(),
+        }
+        .build();
+        let mut e = f.encoder();
+        e.write(&record(Some(SchemaAndValue {
+            schema: None,
+            value: Value::Bytes(b"abc".to_vec()),
+        })))
+        .unwrap();
+        assert!(e.write(&row(1, "a")).is_err());
+        assert_eq!(e.finish().unwrap(), b"abc\n");
+    }
+}

@@ -1,0 +1,25 @@
+//! Confluent's S3 sink (`io.confluent.connect.s3.S3SinkConnector`; see `CONTEXT.md` beside
+//! this file): records of each topic partition cut into objects named
+//! `<topics.dir>/<topic>/<encoded partition>/<topic>+<partition>+<start offset>.<ext>`,
+//! uploaded whole, positions committed only for records inside uploaded objects.
+//!
+//! * [`config`]: [`S3SinkConfig`] from Confluent's property names; unimplemented values refused.
+//! * [`partitioner`] (and [`path_format`]): encoded partitions, timestamp extractors.
+//! * [`format`]: the [`Format`] seam; JsonFormat and ByteArrayFormat.
+//! * [`writer`]: one topic partition's open files and when they close.
+//! * [`storage`]: the bucket (SigV4 by `rusty-s3`, HTTP by `reqwest`, multipart uploads).
+//! * [`task`]: [`S3SinkTask`], the `SinkTask`.
+
+pub mod config;
+mod definitions;
+pub mod format;
+pub mod partitioner;
+pub mod path_format;
+pub mod storage;
+pub mod task;
+pub mod writer;
+
+pub use config::{S3SinkConfig, CLASS};
+pub use definitions::config_def;
+pub use format::{FileEncoder, Format, FormatKind};
+pub use task::S3SinkTask;

@@ -1,0 +1,115 @@
+use std::sync::Arc;
+
+use cdc_core::{SchemaAndValue, SchemaType, Value};
+
+use super::*;
+use crate::s3::format::FormatKind;
+use crate::s3::partitioner::{Extractor, TimeBased};
+use crate::s3::path_format::PathFormat;
+
+fn layout(partitioner: Partitioner, flush_size: u64, rotate: Option<i64>) -> Layout {
+    Layout {
+        format: FormatKind::Json { gzip: None }.build(),
+        partitioner,
+        flush_size,
+        rotate_interval_ms: rotate,
+        rotate_schedule: None,
+        topics_dir: "topics".into(),
+        directory_delim: "/".into(),
+        file_delim: "+".into(),
+        zero_pad_width: 10,
+    }
+}
+
+fn hourly() -> Partitioner {
+    Partitioner::TimeBased(TimeBased {
+        duration_ms: 3_600_000,
+        format: PathFormat::parse("'year'=YYYY/'month'=MM/'day'=dd/'hour'=HH").unwrap(),
+        zone: TimeZone::UTC,
+        extractor: Extractor::Record,
+    })
+}
+
+fn record(offset: u64, ts: i64) -> SinkRecord {
+    let schema = Schema::structure("v").field("id", Schema::new(SchemaType::Int64));
+    SinkRecord {
+        topic: Arc::from("pg.public.orders"),
+        partition: 0,
+        offset,
+        timestamp_ms: Some(ts),
+        key: None,
+        value: Some(SchemaAndValue {
+            schema: Some(Arc::new(schema)),
+            value: Value::Struct(vec![Value::Int64(offset as i64)]),
+        }),
+        headers: Vec::new(),
+        origin: None,
+    }
+}
+
+fn run(layout: &Layout, records: &[SinkRecord]) -> (Vec<ClosedFile>, PartitionWriter) {
+    let mut w = PartitionWriter::new(Arc::from("pg.public.orders"), 0, layout, 0);
+    let mut out = Vec::new();
+    for r in records {
+        out.extend(w.write(layout, r, 0).unwrap());
+    }
+    (out, w)
+}
+
+#[test]
+fn flush_size_cuts_files_named_by_their_first_offset() {
+    let l = layout(Partitioner::Default, 3, None);
+    let records: Vec<_> = (0..7).map(|o| record(o, 0)).collect();
+    let (files, w) = run(&l, &records);
+    let keys: Vec<&str> = files.iter().map(|f| f.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "topics/pg.public.orders/partition=0/pg.public.orders+0+0000000000.json",
+            "topics/pg.public.orders/partition=0/pg.public.orders+0+0000000003.json",
+        ]
+    );
+    assert_eq!(files[1].bytes, b"{\"id\":3}\n{\"id\":4}\n{\"id\":5}\n");
+    let open: Vec<u64> = w.open_from().values().copied().collect();
+    assert_eq!(open, [6]);
+}
+
+#[test]
+fn record_time_rotates_on_a_new_hour_and_after_the_interval() {
+    const H: i64 = 3_600_000;
+    let base = 1_709_596_800_000; // 2024-03-05T00:00:00Z
+    let l = layout(hourly(), 1000, Some(H));
+    let records = [
+        record(10, base + 1),
+        record(11, base + H - 1),
+        record(12, base + H + 5), // next hour: closes the first file
+        record(13, base + H + 6),
+    ];
+    let (files, w) = run(&l, &records);
+    assert_eq!(files.len(), 1);
+    assert_eq!(
+        files[0].key,
+        "topics/pg.public.orders/year=2024/month=03/day=05/hour=00/pg.public.orders+0+0000000010.json"
+    );
+    assert_eq!(files[0].bytes, b"{\"id\":10}\n{\"id\":11}\n");
+    assert_eq!(w.open_from().values().copied().collect::<Vec<_>>(), [12]);
+}
+
+#[test]
+fn the_same_records_give_the_same_objects_from_the_first_open_offset() {
+    let l = layout(hourly(), 4, Some(3_600_000));
+    let records: Vec<_> = (0..20)
+        .map(|o| record(o, 1_709_596_800_000 + o as i64 * 1_000_000))
+        .collect();
+    let (all, w) = run(&l, &records);
+    let replay_from = w.open_from().values().next().copied().unwrap_or(20);
+    // A restart after the files of the first half were uploaded: read again from the first
+    // record of the files that were open then.
+    let (first_half, w2) = run(&l, &records[..10]);
+    let from = w2.open_from().values().next().copied().unwrap() as usize;
+    let (second, _) = run(&l, &records[from..]);
+    let mut again = first_half;
+    again.extend(second);
+    assert_eq!(again, all);
+    assert!(replay_from < 20);
+}
