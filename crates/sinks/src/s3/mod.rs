@@ -6,6 +6,7 @@
 //! * [`config`]: [`S3SinkConfig`] from Confluent's property names; unimplemented values refused.
 //! * [`partitioner`] (and [`path_format`]): encoded partitions, timestamp extractors.
 //! * [`format`]: the [`Format`] seam; JsonFormat and ByteArrayFormat.
+//! * [`format_avro`], [`format_parquet`]: AvroFormat and ParquetFormat, pure encoders.
 //! * [`writer`]: one topic partition's open files and when they close.
 //! * [`storage`]: the bucket (SigV4 by `rusty-s3`, HTTP by `reqwest`, multipart uploads).
 //! * [`task`]: [`S3SinkTask`], the `SinkTask`.
@@ -13,6 +14,8 @@
 pub mod config;
 mod definitions;
 pub mod format;
+pub mod format_avro;
+pub mod format_parquet;
 pub mod partitioner;
 pub mod path_format;
 pub mod storage;

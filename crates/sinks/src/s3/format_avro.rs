@@ -1,0 +1,372 @@
+//! Confluent's `AvroFormat` (`io.confluent.connect.s3.format.avro.AvroFormat`, `.avro`): the
+//! records of one object as an Avro object container file, as Confluent's
+//! `AvroRecordWriterProvider` writes it with Avro's `DataFileWriter`:
+//!
+//! * the writer schema is the one `AvroData.fromConnectSchema` derives from the Connect schema
+//!   with the S3 sink's defaults (`connect.meta.data=true`, `enhanced.avro.schema.support=false`),
+//!   i.e. [`cdc_core::avro::avro_schema`], written compactly with every `connect.*` property (the
+//!   `apache-avro` crate's writer would drop `connect.type`, `connect.parameters`, ... and orders
+//!   the header's metadata by a random hash, so the container is framed here);
+//! * the header's metadata holds `avro.schema` and `avro.codec`, in the order Java's `HashMap`
+//!   gives them (`avro.schema` first);
+//! * a block is closed once its encoded datums reach 64,000 bytes (Avro's default sync
+//!   interval), then compressed with `avro.codec` — `null`, `deflate` (level 6, Java's default),
+//!   `snappy` (with its CRC-32) or `bzip2` (block size 9), the four Confluent accepts — through
+//!   `apache-avro`'s codecs;
+//! * the sync marker is not random as Java's is: it is the MD5 of the schema, the codec and the
+//!   encoded datums, so the same records always give the same bytes (the S3 sink rewrites an
+//!   object after a crash under the same name and must write the same content) and a marker
+//!   still differs from file to file.
+//!
+//! Encoders are pure: records in, the object's bytes out. One schema per object: the sink
+//! rotates files when the schema changes, and [`EncodeError::SchemaChanged`] says so otherwise.
+
+use std::sync::Arc;
+
+use apache_avro::Codec;
+use cdc_core::avro::{avro_schema, datum::write_long, write_datum, AvroDataError};
+use cdc_core::{Schema, SinkRecord, Value};
+use md5::{Digest, Md5};
+
+/// The connector's `format.class` for this format.
+pub const AVRO_FORMAT_CLASS: &str = "io.confluent.connect.s3.format.avro.AvroFormat";
+
+/// Avro's object container magic: `Obj` and version 1.
+const MAGIC: &[u8; 4] = b"Obj\x01";
+/// Avro's `DataFileConstants.DEFAULT_SYNC_INTERVAL`: a block is written once it holds this many
+/// bytes of encoded datums.
+const SYNC_INTERVAL: usize = 64_000;
+
+/// Why the records of an object could not be encoded. Every case is definite: the same
+/// records fail again.
+#[derive(Debug, thiserror::Error)]
+pub enum EncodeError {
+    #[error("record {topic}-{partition}@{offset} has no {part} schema; {format} needs one (a converter with schemas)")]
+    NoSchema {
+        format: &'static str,
+        part: &'static str,
+        topic: Arc<str>,
+        partition: i32,
+        offset: u64,
+    },
+    #[error("record {topic}-{partition}@{offset} has a null {part} (a tombstone); {format} cannot write it")]
+    NullRecord {
+        format: &'static str,
+        part: &'static str,
+        topic: Arc<str>,
+        partition: i32,
+        offset: u64,
+    },
+    #[error("record {topic}-{partition}@{offset} has another {part} schema than the object's first record; one object holds one schema")]
+    SchemaChanged {
+        part: &'static str,
+        topic: Arc<str>,
+        partition: i32,
+        offset: u64,
+    },
+    #[error("record at offset {offset} does not match its schema")]
+    Data {
+        offset: u64,
+        #[source]
+        source: AvroDataError,
+    },
+    #[error("{format} writes only records with a struct schema, not {found}")]
+    NotAStruct {
+        format: &'static str,
+        found: &'static str,
+    },
+    #[error("could not compress an Avro block with {codec}")]
+    Compress {
+        codec: &'static str,
+        #[source]
+        source: Box<apache_avro::Error>,
+    },
+    #[error("could not write the Parquet file")]
+    Parquet(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl cdc_core::Classify for EncodeError {
+    fn retry(&self) -> cdc_core::Retry {
+        cdc_core::Retry::Fatal
+    }
+}
+
+/// Which part of a record an object holds: Confluent's record views (`ValueRecordView` for the
+/// data files, `KeyRecordView` for `store.kafka.keys`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum View {
+    #[default]
+    Value,
+    Key,
+}
+
+impl View {
+    fn name(self) -> &'static str {
+        match self {
+            View::Value => "value",
+            View::Key => "key",
+        }
+    }
+
+    /// The schema and the (non-null) value of `record`'s part; refused without either.
+    pub(super) fn part<'r>(
+        self,
+        record: &'r SinkRecord,
+        format: &'static str,
+    ) -> Result<(&'r Arc<Schema>, &'r Value), EncodeError> {
+        let part = match self {
+            View::Value => record.value.as_ref(),
+            View::Key => record.key.as_ref(),
+        };
+        let null = || EncodeError::NullRecord {
+            format,
+            part: self.name(),
+            topic: record.topic.clone(),
+            partition: record.partition,
+            offset: record.offset,
+        };
+        let part = part.ok_or_else(null)?;
+        let schema = part.schema.as_ref().ok_or_else(|| EncodeError::NoSchema {
+            format,
+            part: self.name(),
+            topic: record.topic.clone(),
+            partition: record.partition,
+            offset: record.offset,
+        })?;
+        if part.value.is_null() {
+            return Err(null());
+        }
+        Ok((schema, &part.value))
+    }
+
+    /// Refuses a record whose schema is not the object's.
+    pub(super) fn same_schema(
+        self,
+        object: &Arc<Schema>,
+        schema: &Arc<Schema>,
+        record: &SinkRecord,
+    ) -> Result<(), EncodeError> {
+        if Arc::ptr_eq(object, schema) || object == schema {
+            Ok(())
+        } else {
+            Err(EncodeError::SchemaChanged {
+                part: self.name(),
+                topic: record.topic.clone(),
+                partition: record.partition,
+                offset: record.offset,
+            })
+        }
+    }
+}
+
+/// `avro.codec`: the codecs Confluent's S3 sink accepts (`AVRO_SUPPORTED_CODECS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AvroCodec {
+    #[default]
+    Null,
+    Deflate,
+    Snappy,
+    Bzip2,
+}
+
+/// An `avro.codec` value that is not one of Confluent's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("avro.codec {0:?} is not supported: use null, deflate, snappy or bzip2")]
+pub struct UnknownAvroCodec(pub String);
+
+impl AvroCodec {
+    /// Parses `avro.codec` as Confluent's validator does (exact, lower-case names). Avro's
+    /// other codecs (`xz`, `zstandard`) are refused as Confluent refuses them.
+    pub fn parse(name: &str) -> Result<Self, UnknownAvroCodec> {
+        match name {
+            "null" => Ok(AvroCodec::Null),
+            "deflate" => Ok(AvroCodec::Deflate),
+            "snappy" => Ok(AvroCodec::Snappy),
+            "bzip2" => Ok(AvroCodec::Bzip2),
+            other => Err(UnknownAvroCodec(other.to_owned())),
+        }
+    }
+
+    /// The name written in the header's `avro.codec`.
+    pub fn name(self) -> &'static str {
+        match self {
+            AvroCodec::Null => "null",
+            AvroCodec::Deflate => "deflate",
+            AvroCodec::Snappy => "snappy",
+            AvroCodec::Bzip2 => "bzip2",
+        }
+    }
+
+    fn codec(self) -> Codec {
+        match self {
+            AvroCodec::Null => Codec::Null,
+            AvroCodec::Deflate => Codec::Deflate(apache_avro::DeflateSettings::default()),
+            AvroCodec::Snappy => Codec::Snappy,
+            AvroCodec::Bzip2 => Codec::Bzip2(apache_avro::Bzip2Settings::default()),
+        }
+    }
+}
+
+/// Confluent's `AvroFormat`.
+#[derive(Debug, Clone, Default)]
+pub struct AvroFormat {
+    codec: AvroCodec,
+    view: View,
+}
+
+impl AvroFormat {
+    pub fn new(codec: AvroCodec) -> Self {
+        AvroFormat {
+            codec,
+            view: View::Value,
+        }
+    }
+
+    /// The same format for another part of the records (`View::Key` for `store.kafka.keys`).
+    pub fn with_view(mut self, view: View) -> Self {
+        self.view = view;
+        self
+    }
+
+    /// `.avro`, whatever the codec.
+    pub fn extension(&self) -> &'static str {
+        ".avro"
+    }
+
+    /// A new object's encoder.
+    pub fn encoder(&self) -> AvroEncoder {
+        AvroEncoder {
+            codec: self.codec,
+            view: self.view,
+            file: None,
+        }
+    }
+
+    /// The object holding `records`: no records, no bytes (Confluent opens a file on its first
+    /// record).
+    pub fn encode(&self, records: &[SinkRecord]) -> Result<Vec<u8>, EncodeError> {
+        let mut encoder = self.encoder();
+        for r in records {
+            encoder.write(r)?;
+        }
+        encoder.finish()
+    }
+}
+
+/// The container file of one object, written record by record: datums are encoded into blocks
+/// as they come; the blocks are compressed and framed at the end, once the sync marker (a digest
+/// of everything) is known.
+#[derive(Debug)]
+pub struct AvroEncoder {
+    codec: AvroCodec,
+    view: View,
+    file: Option<Container>,
+}
+
+#[derive(Debug)]
+struct Container {
+    schema: Arc<Schema>,
+    schema_json: String,
+    digest: Md5,
+    /// Closed blocks: (datum count, encoded datums).
+    blocks: Vec<(i64, Vec<u8>)>,
+    block: Vec<u8>,
+    count: i64,
+}
+
+impl AvroEncoder {
+    /// Appends the record's part; the first record gives the object's schema.
+    pub fn write(&mut self, record: &SinkRecord) -> Result<(), EncodeError> {
+        let (schema, value) = self.view.part(record, "AvroFormat")?;
+        let file = match &mut self.file {
+            Some(file) => {
+                self.view.same_schema(&file.schema, schema, record)?;
+                file
+            }
+            None => {
+                let schema_json = avro_schema(schema).to_string();
+                let mut digest = Md5::new();
+                digest.update(schema_json.as_bytes());
+                digest.update([0]);
+                digest.update(self.codec.name().as_bytes());
+                self.file.insert(Container {
+                    schema: schema.clone(),
+                    schema_json,
+                    digest,
+                    blocks: Vec::new(),
+                    block: Vec::new(),
+                    count: 0,
+                })
+            }
+        };
+        let len = file.block.len();
+        if let Err(source) = write_datum(&mut file.block, &file.schema, value) {
+            file.block.truncate(len);
+            return Err(EncodeError::Data {
+                offset: record.offset,
+                source,
+            });
+        }
+        file.count += 1;
+        if file.block.len() >= SYNC_INTERVAL {
+            file.close_block();
+        }
+        Ok(())
+    }
+
+    /// The object's bytes (none when no record was written).
+    pub fn finish(self) -> Result<Vec<u8>, EncodeError> {
+        let Some(mut file) = self.file else {
+            return Ok(Vec::new());
+        };
+        file.close_block();
+        let sync: [u8; 16] = file.digest.finalize().into();
+        let mut out = Vec::with_capacity(
+            file.schema_json.len()
+                + 64
+                + file.blocks.iter().map(|(_, b)| b.len() + 32).sum::<usize>(),
+        );
+        out.extend_from_slice(MAGIC);
+        write_long(&mut out, 2);
+        write_bytes(&mut out, b"avro.schema");
+        write_bytes(&mut out, file.schema_json.as_bytes());
+        write_bytes(&mut out, b"avro.codec");
+        write_bytes(&mut out, self.codec.name().as_bytes());
+        write_long(&mut out, 0);
+        out.extend_from_slice(&sync);
+        let codec = self.codec.codec();
+        for (count, mut data) in file.blocks {
+            codec
+                .compress(&mut data)
+                .map_err(|source| EncodeError::Compress {
+                    codec: self.codec.name(),
+                    source: Box::new(source),
+                })?;
+            write_long(&mut out, count);
+            write_long(&mut out, data.len() as i64);
+            out.extend_from_slice(&data);
+            out.extend_from_slice(&sync);
+        }
+        Ok(out)
+    }
+}
+
+impl Container {
+    fn close_block(&mut self) {
+        if self.count > 0 {
+            self.digest.update(&self.block);
+            self.blocks
+                .push((self.count, std::mem::take(&mut self.block)));
+            self.count = 0;
+        }
+    }
+}
+
+fn write_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    write_long(out, b.len() as i64);
+    out.extend_from_slice(b);
+}
+
+#[cfg(test)]
+#[path = "format_avro_tests.rs"]
+pub(super) mod tests;
