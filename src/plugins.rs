@@ -58,6 +58,10 @@ const SINKS: &[(Plugin, &[&str])] = &[
         Plugin::ConfluentJdbc,
         &[sinks::jdbc::config::CONFLUENT_CLASS],
     ),
+    (
+        Plugin::Search,
+        &[sinks::search::CLASS, "elasticsearch-sink"],
+    ),
     (Plugin::S3, &[sinks::s3::CLASS, "s3-sink"]),
 ];
 
@@ -70,6 +74,7 @@ enum Plugin {
     FileStreamSink,
     DebeziumJdbc,
     ConfluentJdbc,
+    Search,
     S3,
 }
 
@@ -196,6 +201,8 @@ pub fn make_sink(config: &ConfigMap) -> Result<Box<dyn SinkTask>, ConfigErrors> 
         Some(Plugin::S3) => {
             sinks::s3::S3SinkTask::from_config(config).map(|s| Box::new(s) as Box<dyn SinkTask>)
         }
+        Some(Plugin::Search) => sinks::search::SearchSinkTask::from_config(config)
+            .map(|s| Box::new(s) as Box<dyn SinkTask>),
         _ => Err(problem(
             config,
             format!(
@@ -255,6 +262,7 @@ fn plugin_def(class: &str) -> cdc_core::configdef::ConfigDef {
             .required(),
         ),
         Some(Plugin::S3) => sinks::s3::config_def(),
+        Some(Plugin::Search) => sinks::search::config_def(),
         Some(Plugin::FileStreamSink) => ConfigDef::new().define(
             ConfigKey::new(
                 "file",
@@ -496,6 +504,10 @@ pub fn make_source_on(
         Some(Plugin::FileStream) => {
             FileStreamSource::from_config(config).map(|s| Box::new(s) as Box<dyn Source>)
         }
+        Some(Plugin::Search) => Err(problem(
+            config,
+            "a sink connector, not a source connector".into(),
+        )),
         Some(
             Plugin::FileStreamSink | Plugin::DebeziumJdbc | Plugin::ConfluentJdbc | Plugin::S3,
         ) => Err(problem(
@@ -521,6 +533,7 @@ pub fn context_headers(config: &ConfigMap) -> Result<Vec<(String, Vec<u8>)>, Con
         Some(Plugin::Postgres) => "postgresql",
         Some(Plugin::MySql) => "mysql",
         Some(Plugin::MariaDb) => "mariadb",
+        Some(Plugin::Search) => return Ok(Vec::new()),
         Some(
             Plugin::FileStream
             | Plugin::FileStreamSink

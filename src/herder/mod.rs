@@ -139,6 +139,9 @@ fn task_class(connector_class: &str) -> &'static str {
             "io.confluent.connect.jdbc.sink.JdbcSinkTask"
         }
         Some("io.confluent.connect.s3.S3SinkConnector") => "io.confluent.connect.s3.S3SinkTask",
+        Some("io.confluent.connect.elasticsearch.ElasticsearchSinkConnector") => {
+            "io.confluent.connect.elasticsearch.ElasticsearchSinkTask"
+        }
         _ => "unknown",
     }
 }

@@ -1,0 +1,411 @@
+//! Confluent's Elasticsearch sink end to end, into the real OpenSearch node `scripts/test.sh`
+//! starts (`TRIBUTARY_SEARCH_URL`): PostgreSQL → the embedded log (no Kafka) →
+//! `ElasticsearchSinkConnector` on the same worker. The issue's config verbatim (URL changed)
+//! and the tutorial's `key.ignore=true` variant; documents equal the rows, updates replace,
+//! tombstones delete, a replay from offset 0 overwrites nothing newer (external versions), a
+//! malformed document follows `behavior.on.malformed.documents`.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use super::client::{request, Standalone, Worker};
+use super::state;
+use crate::support::PgFixture;
+
+const CLASS: &str = "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector";
+
+/// The test engine's base URL and `host:port`.
+fn engine() -> (String, String) {
+    let url = std::env::var("TRIBUTARY_SEARCH_URL")
+        .expect("TRIBUTARY_SEARCH_URL (scripts/test.sh starts OpenSearch and sets it)");
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    (url, addr)
+}
+
+fn engine_request(method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+    let (_, addr) = engine();
+    let bytes = body.map(Value::to_string).unwrap_or_default();
+    let ct = body.map(|_| "application/json");
+    let r = request(&addr, method, path, ct, bytes.as_bytes());
+    (
+        r.status,
+        serde_json::from_str(&r.body).unwrap_or(Value::Null),
+    )
+}
+
+/// Every document of `index` as `(id, source)`, sorted by id (after a refresh).
+fn documents(index: &str) -> Vec<(String, Value)> {
+    engine_request("POST", &format!("/{index}/_refresh"), None);
+    let (status, body) = engine_request(
+        "GET",
+        &format!("/{index}/_search?size=1000&version=true"),
+        None,
+    );
+    if status != 200 {
+        return Vec::new();
+    }
+    let mut docs: Vec<(String, Value)> = body["hits"]["hits"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|h| {
+            (
+                h["_id"].as_str().unwrap_or("").to_owned(),
+                h["_source"].clone(),
+            )
+        })
+        .collect();
+    docs.sort_by(|a, b| a.0.cmp(&b.0));
+    docs
+}
+
+/// Waits (30 s at most) until `index` holds exactly `want`.
+fn wait_documents(index: &str, want: &[(String, Value)], log: &dyn Fn() -> String) {
+    let start = Instant::now();
+    loop {
+        let got = documents(index);
+        if got == want {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "index {index} differs after 30 s:\nwant {want:?}\ngot  {got:?}\nlog:\n{}",
+            log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn doc(id: impl ToString, source: Value) -> (String, Value) {
+    (id.to_string(), source)
+}
+
+/// The source connector's config: flat rows (`ExtractNewRecordState`, tombstones kept), the
+/// `id` key field as the key (`ExtractField$Key`), topics named after the tables.
+fn source(db: &PgFixture) -> cdc_core::ConfigMap {
+    db.connector_config(&[
+        ("decimal.handling.mode", "string"),
+        ("transforms", "unwrap,key,route"),
+        (
+            "transforms.unwrap.type",
+            "io.debezium.transforms.ExtractNewRecordState",
+        ),
+        ("transforms.unwrap.drop.tombstones", "false"),
+        (
+            "transforms.key.type",
+            "org.apache.kafka.connect.transforms.ExtractField$Key",
+        ),
+        ("transforms.key.field", "id"),
+        (
+            "transforms.route.type",
+            "org.apache.kafka.connect.transforms.RegexRouter",
+        ),
+        ("transforms.route.regex", "test\\.public\\.(.*)"),
+        ("transforms.route.replacement", "$1"),
+    ])
+}
+
+fn create_sink(w: &Worker, name: &str, config: Value) {
+    let created = w.send(
+        "POST",
+        "/connectors",
+        &json!({"name": name, "config": config}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    w.wait_for(&format!("/connectors/{name}/status"), "RUNNING", |s| {
+        state(s).0 == "RUNNING"
+            && !state(s).1.is_empty()
+            && state(s).1.iter().all(|t| *t == "RUNNING")
+    });
+}
+
+fn drop_indices(names: &[&str]) {
+    for n in names {
+        engine_request("DELETE", &format!("/{n}"), None);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_issues_config_keeps_indices_equal_to_the_tables() {
+    drop_indices(&["orders", "customers"]);
+    let db = PgFixture::start("search_issue").await;
+    db.exec(
+        "CREATE TABLE orders (id int PRIMARY KEY, item text NOT NULL, qty int, price numeric(10, 2));
+         CREATE TABLE customers (id int PRIMARY KEY, name text);
+         INSERT INTO orders VALUES (1, 'pen', 2, 1.50), (2, 'ink', NULL, NULL);
+         INSERT INTO customers VALUES (10, 'Ada');",
+    )
+    .await;
+    let worker = Standalone::new("offset.flush.interval.ms=100\n", "pg", source(&db));
+    let w = worker.start();
+    let log = || w.log_text();
+    let (url, _) = engine();
+    // The issue's config, verbatim but for the URL.
+    create_sink(
+        &w,
+        "elasticsearch-sink",
+        json!({"connector.class": CLASS,
+         "connection.url": url, "topics": "orders,customers", "type.name": "_doc",
+         "key.ignore": "false", "schema.ignore": "true", "tasks.max": "2"}),
+    );
+    wait_documents(
+        "orders",
+        &[
+            doc(
+                1,
+                json!({"id": 1, "item": "pen", "qty": 2, "price": "1.50"}),
+            ),
+            doc(
+                2,
+                json!({"id": 2, "item": "ink", "qty": null, "price": null}),
+            ),
+        ],
+        &log,
+    );
+    wait_documents(
+        "customers",
+        &[doc(10, json!({"id": 10, "name": "Ada"}))],
+        &log,
+    );
+
+    // Updates replace the document; a new row is a new document.
+    db.exec("UPDATE orders SET qty = 5, price = 2.25 WHERE id = 1; INSERT INTO orders VALUES (3, 'cap', 1, 0.10)")
+        .await;
+    db.exec("UPDATE customers SET name = 'Grace' WHERE id = 10")
+        .await;
+    wait_documents(
+        "orders",
+        &[
+            doc(
+                1,
+                json!({"id": 1, "item": "pen", "qty": 5, "price": "2.25"}),
+            ),
+            doc(
+                2,
+                json!({"id": 2, "item": "ink", "qty": null, "price": null}),
+            ),
+            doc(
+                3,
+                json!({"id": 3, "item": "cap", "qty": 1, "price": "0.10"}),
+            ),
+        ],
+        &log,
+    );
+    wait_documents(
+        "customers",
+        &[doc(10, json!({"id": 10, "name": "Grace"}))],
+        &log,
+    );
+    w.stop();
+    drop_indices(&["orders", "customers"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_key_ignore_every_event_is_a_document_named_by_its_offset() {
+    drop_indices(&["search_events"]);
+    let db = PgFixture::start("search_keyignore").await;
+    db.exec(
+        "CREATE TABLE search_events (id int PRIMARY KEY, name text);
+         INSERT INTO search_events VALUES (1, 'a');",
+    )
+    .await;
+    let worker = Standalone::new("offset.flush.interval.ms=100\n", "pg", source(&db));
+    let w = worker.start();
+    let log = || w.log_text();
+    let (url, _) = engine();
+    // The tutorial's variant: ids from topic+partition+offset, no versioning.
+    create_sink(
+        &w,
+        "es",
+        json!({"connector.class": CLASS, "connection.url": url, "topics": "search_events",
+               "type.name": "_doc", "key.ignore": "true", "schema.ignore": "true"}),
+    );
+    wait_documents(
+        "search_events",
+        &[doc("search_events+0+0", json!({"id": 1, "name": "a"}))],
+        &log,
+    );
+    db.exec("UPDATE search_events SET name = 'b' WHERE id = 1")
+        .await;
+    wait_documents(
+        "search_events",
+        &[
+            doc("search_events+0+0", json!({"id": 1, "name": "a"})),
+            doc("search_events+0+1", json!({"id": 1, "name": "b"})),
+        ],
+        &log,
+    );
+    w.stop();
+    drop_indices(&["search_events"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tombstones_delete_and_a_replay_overwrites_nothing_newer() {
+    drop_indices(&["search_items"]);
+    let db = PgFixture::start("search_delete").await;
+    db.exec(
+        "CREATE TABLE search_items (id int PRIMARY KEY, name text NOT NULL, qty int);
+         INSERT INTO search_items VALUES (1, 'one', 1), (2, 'two', 2);",
+    )
+    .await;
+    let worker = Standalone::new("offset.flush.interval.ms=100\n", "pg", source(&db));
+    let w = worker.start();
+    let log = || w.log_text();
+    let (url, _) = engine();
+    // A mapping from the Connect schema (schema.ignore=false), tombstones delete.
+    create_sink(
+        &w,
+        "es",
+        json!({"connector.class": CLASS, "connection.url": url, "topics": "search_items",
+               "behavior.on.null.values": "delete"}),
+    );
+    wait_documents(
+        "search_items",
+        &[
+            doc(1, json!({"id": 1, "name": "one", "qty": 1})),
+            doc(2, json!({"id": 2, "name": "two", "qty": 2})),
+        ],
+        &log,
+    );
+    db.exec("UPDATE search_items SET qty = 10 WHERE id = 1; DELETE FROM search_items WHERE id = 2")
+        .await;
+    let want = [doc(1, json!({"id": 1, "name": "one", "qty": 10}))];
+    wait_documents("search_items", &want, &log);
+    let (_, mapping) = engine_request("GET", "/search_items/_mapping", None);
+    assert_eq!(
+        mapping["search_items"]["mappings"]["properties"]["qty"],
+        json!({"type": "integer"}),
+        "{mapping}"
+    );
+    // The document's version is the offset of the event that wrote it.
+    let (_, one) = engine_request("GET", "/search_items/_doc/1", None);
+    let version = one["_version"].as_i64().unwrap();
+    assert!(version >= 2, "{one}");
+
+    // Replay everything from offset 0: the older events lose to the newer versions.
+    assert_eq!(
+        w.request("PUT", "/connectors/es/stop", None, b"").status,
+        204
+    );
+    w.wait_for("/connectors/es/status", "STOPPED", |s| {
+        state(s).0 == "STOPPED"
+    });
+    let reset = w.request("DELETE", "/connectors/es/offsets", None, b"");
+    assert_eq!(reset.status, 200, "{}", reset.body);
+    assert_eq!(
+        w.request("PUT", "/connectors/es/resume", None, b"").status,
+        202
+    );
+    w.wait_for("/connectors/es/status", "RUNNING", |s| {
+        state(s).0 == "RUNNING"
+    });
+    // The replay is written (the committed position comes back to the end) and changed nothing.
+    let start = Instant::now();
+    loop {
+        let offsets = w.get("/connectors/es/offsets").json();
+        let at = offsets["offsets"][0]["offset"]["kafka_offset"]
+            .as_i64()
+            .unwrap_or(0);
+        if at > version {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{offsets}\n{}",
+            log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(documents("search_items"), want, "{}", log());
+    let (_, again) = engine_request("GET", "/search_items/_doc/1", None);
+    assert_eq!(again["_version"], one["_version"], "{again}");
+    w.stop();
+    drop_indices(&["search_items"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_documents_follow_the_configured_behavior() {
+    drop_indices(&["search_bad_ignore", "search_bad_fail"]);
+    // Indices whose mapping makes `name` a number: a name that is not one is malformed.
+    for index in ["search_bad_ignore", "search_bad_fail"] {
+        let (status, body) = engine_request(
+            "PUT",
+            &format!("/{index}"),
+            Some(&json!({"mappings": {"properties": {"name": {"type": "integer"}}}})),
+        );
+        assert_eq!(status, 200, "{body}");
+    }
+    let db = PgFixture::start("search_malformed").await;
+    db.exec(
+        "CREATE TABLE search_bad_ignore (id int PRIMARY KEY, name text);
+         CREATE TABLE search_bad_fail (id int PRIMARY KEY, name text);
+         INSERT INTO search_bad_ignore VALUES (1, '11'), (2, 'not a number'), (3, '33');
+         INSERT INTO search_bad_fail VALUES (1, '11'), (2, 'not a number'), (3, '33');",
+    )
+    .await;
+    let worker = Standalone::new("offset.flush.interval.ms=100\n", "pg", source(&db));
+    let w = worker.start();
+    let log = || w.log_text();
+    let (url, _) = engine();
+    create_sink(
+        &w,
+        "ignore",
+        json!({"connector.class": CLASS, "connection.url": url, "topics": "search_bad_ignore",
+               "schema.ignore": "true", "behavior.on.malformed.documents": "warn"}),
+    );
+    wait_documents(
+        "search_bad_ignore",
+        &[
+            doc(1, json!({"id": 1, "name": "11"})),
+            doc(3, json!({"id": 3, "name": "33"})),
+        ],
+        &log,
+    );
+    let created = w.send(
+        "POST",
+        "/connectors",
+        &json!({"name": "fail", "config": {"connector.class": CLASS, "connection.url": url,
+                "topics": "search_bad_fail", "schema.ignore": "true"}}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let status = w.wait_for("/connectors/fail/status", "a FAILED task", |s| {
+        state(s).1.first().is_some_and(|t| *t == "FAILED")
+    });
+    let trace = status["tasks"][0]["trace"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        trace.contains("malformed") && trace.contains("mapper_parsing_exception"),
+        "{trace}"
+    );
+    assert!(
+        !trace.contains("not a number"),
+        "the trace shows a row value: {trace}"
+    );
+    w.stop();
+    drop_indices(&["search_bad_ignore", "search_bad_fail"]);
+}
+
+#[test]
+fn validation_names_each_refused_property() {
+    // Validation names every refused property at once.
+    let dir = tempfile::tempdir().unwrap();
+    let w = Worker::serve(dir.path());
+    let (url, _) = engine();
+    let r = w.send(
+        "PUT",
+        &format!("/connector-plugins/{CLASS}/config/validate"),
+        &json!({"name": "es", "connector.class": CLASS, "topics": "t", "connection.url": url,
+                "data.stream.type": "logs", "proxy.host": "p", "behavior.on.null.values": "explode"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let body = r.json();
+    assert_eq!(body["error_count"], 3, "{body}");
+    w.stop();
+}
