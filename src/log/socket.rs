@@ -44,7 +44,11 @@ pub fn bind(log: &EmbeddedLog) -> std::io::Result<UnixListener> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
-    UnixListener::bind(&path)
+    let listener = UnixListener::bind(&path)?;
+    // Its owner only (the data directory is 0700 as well): reads of every topic go through it.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(listener)
 }
 
 /// Answers reads until `shutdown`, then removes the socket file.
@@ -69,12 +73,43 @@ pub async fn serve(log: EmbeddedLog, listener: UnixListener, shutdown: Cancellat
     let _ = std::fs::remove_file(socket_path(log.dir()));
 }
 
+/// Longest request line: a `read` names a topic (Kafka allows 249 bytes) and two numbers.
+pub const MAX_REQUEST_LINE: usize = 1024;
+
 async fn connection(log: EmbeddedLog, stream: tokio::net::UnixStream) {
+    use tokio::io::AsyncReadExt;
     let (read, mut write) = stream.into_split();
-    let mut lines = tokio::io::BufReader::new(read).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
+    let mut reader = tokio::io::BufReader::new(read);
+    let mut line = Vec::with_capacity(128);
+    loop {
+        line.clear();
+        // At most one byte past the longest line: a longer one is refused, not buffered. The
+        // limit wraps the connection's own buffer, so bytes after the line stay for the next.
+        let mut limited = (&mut reader).take(MAX_REQUEST_LINE as u64 + 1);
+        match limited.read_until(b'\n', &mut line).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        if line.last() != Some(&b'\n') {
+            if line.len() > MAX_REQUEST_LINE {
+                let message = format!("request line longer than {MAX_REQUEST_LINE} bytes");
+                let _ = write.write_all(&frame(FAILED, message.as_bytes())).await;
+            }
+            break;
+        }
+        line.pop();
+        let Ok(text) = String::from_utf8(std::mem::take(&mut line)) else {
+            if write
+                .write_all(&frame(FAILED, b"request line is not UTF-8"))
+                .await
+                .is_err()
+            {
+                break;
+            }
+            continue;
+        };
         let log = log.clone();
-        let frame = tokio::task::spawn_blocking(move || answer(&log, &line))
+        let frame = tokio::task::spawn_blocking(move || answer(&log, &text))
             .await
             .unwrap_or_else(|e| frame(FAILED, e.to_string().as_bytes()));
         if write.write_all(&frame).await.is_err() {
@@ -170,8 +205,18 @@ impl RemoteLog {
         let mut head = [0u8; 5];
         self.stream.read_exact(&mut head).map_err(io)?;
         let len = u32::from_le_bytes([head[1], head[2], head[3], head[4]]) as usize;
-        let mut payload = vec![0u8; len];
-        self.stream.read_exact(&mut payload).map_err(io)?;
+        // Read as it comes rather than allocated up front from a length nobody checked.
+        let mut payload = Vec::with_capacity(len.min(1 << 20));
+        (&mut self.stream)
+            .take(len as u64)
+            .read_to_end(&mut payload)
+            .map_err(io)?;
+        if payload.len() != len {
+            return Err(io(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                format!("answer cut short: {} of {len} bytes", payload.len()),
+            )));
+        }
         Ok((head[0], payload))
     }
 

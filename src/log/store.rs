@@ -282,6 +282,17 @@ pub(super) fn chunk_infos(
     Ok(chunks)
 }
 
+/// Sets `path`'s mode to `mode` when it is not already (owner-only modes for the data directory
+/// and its files).
+fn private(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let current = std::fs::metadata(path)?.permissions();
+    if current.mode() & 0o777 != mode {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    }
+    Ok(())
+}
+
 /// redb's page cache (`Builder::set_cache_size`). 16 MiB: a sink reading a topic once fills
 /// the cache with chunk pages it never reads again; at 32 MiB that cost a 1M-row JDBC sink run
 /// 117 MB of peak RSS (90 MB now) and a 1M-row snapshot 211 MB (167 MB), with neither slower
@@ -291,10 +302,18 @@ const CACHE_BYTES: usize = 16 << 20;
 impl EmbeddedLog {
     /// Opens (creating if needed) the log in `dir`, taking the directory's lock.
     pub fn open(dir: &Path) -> Result<Self, LogError> {
-        std::fs::create_dir_all(dir).map_err(|source| LogError::CreateDir {
+        use std::os::unix::fs::DirBuilderExt;
+        let create_dir = |source| LogError::CreateDir {
             dir: dir.to_owned(),
             source,
-        })?;
+        };
+        // The log holds connector configs and every change: readable by its owner only.
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(create_dir)?;
+        private(dir, 0o700).map_err(create_dir)?;
         let file = dir.join(FILE_NAME);
         // redb caches pages up to 1 GiB by default; a change log is written once and read
         // sequentially, so a small cache bounds the worker's memory without slowing appends.
@@ -302,6 +321,9 @@ impl EmbeddedLog {
             .set_cache_size(CACHE_BYTES)
             .create(&file)
             .map_err(|e| open_error(dir, &file, e))?;
+        // redb creates the file under the process's umask (0644 usually); an older data
+        // directory is brought to the same modes here.
+        private(&file, 0o600).map_err(create_dir)?;
         let writer = init_tables(&db, &file)?;
         Ok(EmbeddedLog {
             inner: Arc::new(Inner {

@@ -208,6 +208,52 @@ async fn a_reader_goes_through_the_worker_socket_while_a_worker_holds_the_direct
     assert!(!socket::socket_path(dir.path()).exists());
 }
 
+/// The data directory, its log and its read socket are its owner's only; a request line
+/// longer than the socket takes is refused without being buffered, and the connection closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_data_directory_and_its_socket_are_private_and_request_lines_are_bounded() {
+    use std::io::{Read, Write};
+    use std::os::unix::fs::PermissionsExt;
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("data");
+    // An older directory, readable by all, is brought to owner-only modes on open.
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let log = EmbeddedLog::open(&dir).unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&dir.join(store::FILE_NAME)), 0o600);
+    let listener = socket::bind(&log).unwrap();
+    assert_eq!(mode(&socket::socket_path(&dir)), 0o600);
+    let stop = tokio_util::sync::CancellationToken::new();
+    let server = tokio::spawn(socket::serve(log.clone(), listener, stop.clone()));
+
+    let path = socket::socket_path(&dir);
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut s = std::os::unix::net::UnixStream::connect(&path).unwrap();
+        let long = "x".repeat(socket::MAX_REQUEST_LINE * 4);
+        // The server may close before all of it is written.
+        let _ = s.write_all(long.as_bytes());
+        let _ = s.write_all(b"\n");
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        out
+    })
+    .await
+    .unwrap();
+    assert_eq!(answer.first(), Some(&2), "a failure frame: {answer:?}");
+    assert!(String::from_utf8_lossy(&answer[5..]).contains("request line longer than"));
+
+    // Other connections are served as before.
+    let path = dir.clone();
+    let topics = tokio::task::spawn_blocking(move || LogReader::new(&path).topics().unwrap())
+        .await
+        .unwrap();
+    assert!(topics.is_empty());
+    stop.cancel();
+    server.await.unwrap();
+}
+
 #[test]
 fn the_log_is_shareable_across_threads() {
     fn shareable<T: Clone + Send + Sync + 'static>() {}
