@@ -8,6 +8,8 @@
 use cdc_core::{ConfigErrors, ConfigMap, ConfigReader, Secret};
 
 use super::format::FormatKind;
+use super::format_avro::AvroCodec;
+use super::format_parquet::{ParquetCodec, UnknownParquetCodec};
 use super::partitioner::{Partitioner, PartitionerConfig};
 
 /// The connector's Java class.
@@ -282,25 +284,71 @@ fn read_format(r: &mut ConfigReader<'_>) -> FormatKind {
                 separator: separator.into_bytes(),
             }
         }
-        AVRO_FORMAT | PARQUET_FORMAT => {
-            r.problem(
-                "format.class",
-                format!(
-                    "is not implemented by Tributary yet; valid values: {JSON_FORMAT}, \
-                     {BYTE_ARRAY_FORMAT}"
-                ),
-            );
-            FormatKind::Json { gzip: None }
+        AVRO_FORMAT => {
+            refuse_avro_data_settings(r);
+            let name = r.string("avro.codec", "null");
+            match AvroCodec::parse(&name) {
+                Ok(codec) => FormatKind::Avro { codec },
+                Err(_) => {
+                    r.problem(
+                        "avro.codec",
+                        "valid values: null, deflate, snappy, bzip2 (Confluent's; Avro's xz and \
+                         zstandard are refused as Confluent refuses them)",
+                    );
+                    FormatKind::Avro {
+                        codec: AvroCodec::Null,
+                    }
+                }
+            }
+        }
+        PARQUET_FORMAT => {
+            refuse_avro_data_settings(r);
+            let name = r.string("parquet.codec", "snappy");
+            match ParquetCodec::parse(&name) {
+                Ok(codec) => FormatKind::Parquet { codec },
+                Err(UnknownParquetCodec::Lzo) => {
+                    r.problem(
+                        "parquet.codec",
+                        "lzo is not implemented by Tributary (there is no LZO writer; \
+                         Confluent needs Hadoop's native LZO for it); valid values: none, \
+                         snappy, gzip, zstd, lz4, lz4_raw, brotli",
+                    );
+                    FormatKind::Parquet {
+                        codec: ParquetCodec::Snappy,
+                    }
+                }
+                Err(UnknownParquetCodec::Unknown(_)) => {
+                    r.problem(
+                        "parquet.codec",
+                        "valid values: none, snappy, gzip, zstd, lz4, lz4_raw, brotli",
+                    );
+                    FormatKind::Parquet {
+                        codec: ParquetCodec::Snappy,
+                    }
+                }
+            }
         }
         "" => FormatKind::Json { gzip: None },
         _ => {
             r.problem(
                 "format.class",
-                format!("valid values: {JSON_FORMAT}, {BYTE_ARRAY_FORMAT}"),
+                format!(
+                    "valid values: {JSON_FORMAT}, {BYTE_ARRAY_FORMAT}, {AVRO_FORMAT}, \
+                     {PARQUET_FORMAT}"
+                ),
             );
             FormatKind::Json { gzip: None }
         }
     }
+}
+
+/// AvroData's settings that would change the Avro schema AvroFormat and ParquetFormat write:
+/// only Confluent's S3 defaults are implemented (`connect.meta.data=true`,
+/// `enhanced.avro.schema.support=false`). `s3.compression.type` has no effect on these formats
+/// in Confluent's sink either (their codecs are `avro.codec` and `parquet.codec`).
+fn refuse_avro_data_settings(r: &mut ConfigReader<'_>) {
+    refuse_unless(r, "connect.meta.data", &["true"]);
+    refuse_unless(r, "enhanced.avro.schema.support", &["false"]);
 }
 
 /// Java string escapes in `format.bytearray.separator` (`\n`, `\r`, `\t`), as Confluent's

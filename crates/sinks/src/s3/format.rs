@@ -11,7 +11,9 @@
 //!   `JsonRecordWriterProvider`.
 //! * ByteArrayFormat (`.bin` unless `format.bytearray.extension`): the value's bytes, each
 //!   followed by `format.bytearray.separator` (a line separator unless set).
-//! * AvroFormat and ParquetFormat plug in here (`format_avro.rs`, `format_parquet.rs`).
+//! * AvroFormat (`.avro`, `avro.codec`) and ParquetFormat (`.parquet` after the codec's
+//!   extension: `.snappy.parquet` by default, `parquet.codec`): the encoders of
+//!   `format_avro.rs` and `format_parquet.rs` behind this seam.
 
 use std::io::Write as _;
 
@@ -19,6 +21,9 @@ use cdc_core::json::DecimalFormat;
 use cdc_core::{Schema, SchemaType, SinkRecord, Value};
 use flate2::write::GzEncoder;
 use flate2::Compression;
+
+use super::format_avro::{AvroCodec, AvroEncoder, AvroFormat, EncodeError};
+use super::format_parquet::{ParquetCodec, ParquetEncoder, ParquetFormat};
 
 /// Why a record cannot be encoded (the task fails naming it).
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +36,9 @@ pub enum FormatError {
     },
     #[error("could not compress the object")]
     Compress(#[source] std::io::Error),
+    /// AvroFormat's or ParquetFormat's encoder refused a record or could not write the file.
+    #[error(transparent)]
+    Encode(#[from] EncodeError),
 }
 
 /// Encodes the records of one object.
@@ -59,6 +67,10 @@ pub enum FormatKind {
         extension: String,
         separator: Vec<u8>,
     },
+    /// `avro.codec` (Confluent's default `null`).
+    Avro { codec: AvroCodec },
+    /// `parquet.codec` (Confluent's default `snappy`).
+    Parquet { codec: ParquetCodec },
 }
 
 impl FormatKind {
@@ -76,6 +88,8 @@ impl FormatKind {
                 extension: extension.clone(),
                 separator: separator.clone(),
             }),
+            FormatKind::Avro { codec } => Box::new(Avro(AvroFormat::new(*codec))),
+            FormatKind::Parquet { codec } => Box::new(Parquet(ParquetFormat::new(*codec))),
         }
     }
 }
@@ -222,6 +236,58 @@ impl FileEncoder for ByteArrayEncoder {
     }
 }
 
+/// Confluent's `AvroFormat` behind the seam: an Avro object container per object.
+#[derive(Debug)]
+struct Avro(AvroFormat);
+
+impl Format for Avro {
+    fn extension(&self) -> &str {
+        self.0.extension()
+    }
+
+    fn encoder(&self) -> Box<dyn FileEncoder> {
+        Box::new(AvroFile(self.0.encoder()))
+    }
+}
+
+struct AvroFile(AvroEncoder);
+
+impl FileEncoder for AvroFile {
+    fn write(&mut self, record: &SinkRecord) -> Result<(), FormatError> {
+        Ok(self.0.write(record)?)
+    }
+
+    fn finish(self: Box<Self>) -> Result<Vec<u8>, FormatError> {
+        Ok(self.0.finish()?)
+    }
+}
+
+/// Confluent's `ParquetFormat` behind the seam: a Parquet file per object.
+#[derive(Debug)]
+struct Parquet(ParquetFormat);
+
+impl Format for Parquet {
+    fn extension(&self) -> &str {
+        self.0.extension()
+    }
+
+    fn encoder(&self) -> Box<dyn FileEncoder> {
+        Box::new(ParquetFile(self.0.encoder()))
+    }
+}
+
+struct ParquetFile(ParquetEncoder);
+
+impl FileEncoder for ParquetFile {
+    fn write(&mut self, record: &SinkRecord) -> Result<(), FormatError> {
+        Ok(self.0.write(record)?)
+    }
+
+    fn finish(self: Box<Self>) -> Result<Vec<u8>, FormatError> {
+        Ok(self.0.finish()?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Read as _;
@@ -301,5 +367,81 @@ mod tests {
         .unwrap();
         assert!(e.write(&row(1, "a")).is_err());
         assert_eq!(e.finish().unwrap(), b"abc\n");
+    }
+
+    #[test]
+    fn avro_and_parquet_behind_the_seam_write_what_their_encoders_write() {
+        let records = [row(1, "a"), row(2, "é")];
+        for (kind, ext) in [
+            (
+                FormatKind::Avro {
+                    codec: AvroCodec::Null,
+                },
+                ".avro",
+            ),
+            (
+                FormatKind::Avro {
+                    codec: AvroCodec::Deflate,
+                },
+                ".avro",
+            ),
+            (
+                FormatKind::Parquet {
+                    codec: ParquetCodec::Snappy,
+                },
+                ".snappy.parquet",
+            ),
+            (
+                FormatKind::Parquet {
+                    codec: ParquetCodec::Gzip,
+                },
+                ".gz.parquet",
+            ),
+            (
+                FormatKind::Parquet {
+                    codec: ParquetCodec::None,
+                },
+                ".parquet",
+            ),
+        ] {
+            let f = kind.build();
+            assert_eq!(f.extension(), ext, "{kind:?}");
+            let mut e = f.encoder();
+            for r in &records {
+                e.write(r).unwrap();
+            }
+            let bytes = e.finish().unwrap();
+            let direct = match &kind {
+                FormatKind::Avro { codec } => AvroFormat::new(*codec).encode(&records),
+                FormatKind::Parquet { codec } => ParquetFormat::new(*codec).encode(&records),
+                _ => unreachable!(),
+            }
+            .unwrap();
+            assert_eq!(bytes, direct, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn avro_and_parquet_refuse_schemaless_values_as_format_errors() {
+        for kind in [
+            FormatKind::Avro {
+                codec: AvroCodec::Null,
+            },
+            FormatKind::Parquet {
+                codec: ParquetCodec::Snappy,
+            },
+        ] {
+            let mut e = kind.build().encoder();
+            let err = e
+                .write(&record(Some(SchemaAndValue {
+                    schema: None,
+                    value: Value::Bytes(b"abc".to_vec()),
+                })))
+                .unwrap_err();
+            assert!(
+                matches!(err, FormatError::Encode(EncodeError::NoSchema { .. })),
+                "{err}"
+            );
+        }
     }
 }

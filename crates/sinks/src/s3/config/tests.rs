@@ -78,6 +78,8 @@ fn unimplemented_values_are_refused_by_name() {
     pairs.retain(|(k, _)| *k != "format.class");
     pairs.extend([
         ("format.class", PARQUET_FORMAT),
+        ("parquet.codec", "lzo"),
+        ("enhanced.avro.schema.support", "true"),
         ("store.kafka.keys", "true"),
         ("schema.compatibility", "BACKWARD"),
         ("behavior.on.null.values", "write"),
@@ -86,7 +88,8 @@ fn unimplemented_values_are_refused_by_name() {
     ]);
     let found: Vec<String> = problems(&pairs).into_iter().map(|(p, _)| p).collect();
     for p in [
-        "format.class",
+        "parquet.codec",
+        "enhanced.avro.schema.support",
         "store.kafka.keys",
         "schema.compatibility",
         "behavior.on.null.values",
@@ -94,6 +97,67 @@ fn unimplemented_values_are_refused_by_name() {
     ] {
         assert!(found.iter().any(|f| f == p), "{p} not refused: {found:?}");
     }
+}
+
+#[test]
+fn avro_and_parquet_formats_read_their_codecs_with_confluent_defaults() {
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut pairs = issue_config();
+        pairs.retain(|(k, _)| *k != "format.class");
+        pairs.extend_from_slice(extra);
+        S3SinkConfig::from_map_with_env(&map(&pairs), &no_env).map(|c| c.format)
+    };
+    assert_eq!(
+        with(&[("format.class", AVRO_FORMAT)]).unwrap(),
+        FormatKind::Avro {
+            codec: AvroCodec::Null
+        }
+    );
+    assert_eq!(
+        with(&[("format.class", AVRO_FORMAT), ("avro.codec", "deflate")]).unwrap(),
+        FormatKind::Avro {
+            codec: AvroCodec::Deflate
+        }
+    );
+    assert_eq!(
+        with(&[("format.class", PARQUET_FORMAT)]).unwrap(),
+        FormatKind::Parquet {
+            codec: ParquetCodec::Snappy
+        }
+    );
+    assert_eq!(
+        with(&[("format.class", PARQUET_FORMAT), ("parquet.codec", "zstd")]).unwrap(),
+        FormatKind::Parquet {
+            codec: ParquetCodec::Zstd
+        }
+    );
+    // s3.compression.type applies to JsonFormat and ByteArrayFormat only, as in Confluent.
+    assert!(with(&[
+        ("format.class", PARQUET_FORMAT),
+        ("s3.compression.type", "gzip")
+    ])
+    .is_ok());
+    for (class, property, value) in [
+        (AVRO_FORMAT, "avro.codec", "xz"),
+        (AVRO_FORMAT, "avro.codec", "zstandard"),
+        (PARQUET_FORMAT, "parquet.codec", "lzo"),
+        (PARQUET_FORMAT, "parquet.codec", "rar"),
+        (AVRO_FORMAT, "connect.meta.data", "false"),
+        (PARQUET_FORMAT, "enhanced.avro.schema.support", "true"),
+    ] {
+        let err = with(&[("format.class", class), (property, value)]).unwrap_err();
+        assert!(
+            err.0.iter().any(|p| p.property == property),
+            "{property}={value}: {err:?}"
+        );
+    }
+    let err = with(&[("format.class", "com.example.OrcFormat")]).unwrap_err();
+    assert!(
+        err.0
+            .iter()
+            .any(|p| p.property == "format.class" && p.message.contains("ParquetFormat")),
+        "{err:?}"
+    );
 }
 
 #[test]
