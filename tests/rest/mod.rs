@@ -16,6 +16,7 @@ mod masking;
 mod postgres;
 mod resilience;
 mod s3_sink;
+mod search_outage;
 mod search_sink;
 mod transforms;
 mod validate_transforms;

@@ -13,7 +13,7 @@ use super::client::{request, Standalone, Worker};
 use super::state;
 use crate::support::PgFixture;
 
-const CLASS: &str = "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector";
+pub(super) const CLASS: &str = "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector";
 
 /// The test engine's base URL and `host:port`.
 fn engine() -> (String, String) {
@@ -27,10 +27,19 @@ fn engine() -> (String, String) {
 }
 
 fn engine_request(method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
-    let (_, addr) = engine();
+    engine_request_at(&engine().1, method, path, body)
+}
+
+/// A request to the engine at `addr` (`host:port`): its status and JSON body.
+pub(super) fn engine_request_at(
+    addr: &str,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> (u16, Value) {
     let bytes = body.map(Value::to_string).unwrap_or_default();
     let ct = body.map(|_| "application/json");
-    let r = request(&addr, method, path, ct, bytes.as_bytes());
+    let r = request(addr, method, path, ct, bytes.as_bytes());
     (
         r.status,
         serde_json::from_str(&r.body).unwrap_or(Value::Null),
@@ -39,8 +48,14 @@ fn engine_request(method: &str, path: &str, body: Option<&Value>) -> (u16, Value
 
 /// Every document of `index` as `(id, source)`, sorted by id (after a refresh).
 fn documents(index: &str) -> Vec<(String, Value)> {
-    engine_request("POST", &format!("/{index}/_refresh"), None);
-    let (status, body) = engine_request(
+    documents_at(&engine().1, index)
+}
+
+/// [`documents`] of the engine at `addr`.
+pub(super) fn documents_at(addr: &str, index: &str) -> Vec<(String, Value)> {
+    engine_request_at(addr, "POST", &format!("/{index}/_refresh"), None);
+    let (status, body) = engine_request_at(
+        addr,
         "GET",
         &format!("/{index}/_search?size=1000&version=true"),
         None,
@@ -81,13 +96,13 @@ fn wait_documents(index: &str, want: &[(String, Value)], log: &dyn Fn() -> Strin
     }
 }
 
-fn doc(id: impl ToString, source: Value) -> (String, Value) {
+pub(super) fn doc(id: impl ToString, source: Value) -> (String, Value) {
     (id.to_string(), source)
 }
 
 /// The source connector's config: flat rows (`ExtractNewRecordState`, tombstones kept), the
 /// `id` key field as the key (`ExtractField$Key`), topics named after the tables.
-fn source(db: &PgFixture) -> cdc_core::ConfigMap {
+pub(super) fn source(db: &PgFixture) -> cdc_core::ConfigMap {
     db.connector_config(&[
         ("decimal.handling.mode", "string"),
         ("transforms", "unwrap,key,route"),
@@ -110,7 +125,7 @@ fn source(db: &PgFixture) -> cdc_core::ConfigMap {
     ])
 }
 
-fn create_sink(w: &Worker, name: &str, config: Value) {
+pub(super) fn create_sink(w: &Worker, name: &str, config: Value) {
     let created = w.send(
         "POST",
         "/connectors",
