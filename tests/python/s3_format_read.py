@@ -36,6 +36,29 @@ def scalar(v):
     return str(v)
 
 
+def avro_names(schema, names, namespace=None):
+    """Every named type (record, enum, fixed) of a schema, by its name and its full name, so that
+    a later reference resolves even when the branch that defined it held a null."""
+    if isinstance(schema, list):
+        for s in schema:
+            avro_names(s, names, namespace)
+    elif isinstance(schema, dict):
+        t = schema.get("type")
+        if t in ("record", "enum", "fixed"):
+            name = schema["name"]
+            namespace = schema.get("namespace", namespace)
+            full = name if "." in name or not namespace else namespace + "." + name
+            names[name] = schema
+            names[full] = schema
+            for f in schema.get("fields", []):
+                avro_names(f["type"], names, namespace)
+        elif t == "array":
+            avro_names(schema["items"], names, namespace)
+        elif t == "map":
+            avro_names(schema["values"], names, namespace)
+    return names
+
+
 def avro_value(schema, v, names):
     if isinstance(schema, list):
         if v is None:
@@ -73,7 +96,8 @@ def read_avro(path):
         reader = fastavro.reader(f)
         schema = reader.writer_schema
         codec = reader.codec
-        rows = [avro_value(schema, r, {}) for r in reader]
+        names = avro_names(schema, {})
+        rows = [avro_value(schema, r, names) for r in reader]
     return {"schema": schema, "codec": codec, "rows": rows}
 
 
