@@ -5,7 +5,8 @@
 //!
 //! * [`config`]: [`S3SinkConfig`] from Confluent's property names; unimplemented values refused.
 //! * [`partitioner`] (and [`path_format`]): encoded partitions, timestamp extractors.
-//! * [`format`]: the [`Format`] seam; JsonFormat and ByteArrayFormat.
+//! * [`format`]: the [`Format`] seam; JsonFormat and ByteArrayFormat, and AvroFormat and
+//!   ParquetFormat behind it.
 //! * [`format_avro`], [`format_parquet`]: AvroFormat and ParquetFormat, pure encoders.
 //! * [`writer`]: one topic partition's open files and when they close.
 //! * [`storage`]: the bucket (SigV4 by `rusty-s3`, HTTP by `reqwest`, multipart uploads).
