@@ -620,3 +620,73 @@ pub fn config_def() -> ConfigDef {
         .define(key("proxy.username", Str, Some(""), "Proxy user.").unsupported())
         .define(key("proxy.password", Password, None, "Proxy password.").unsupported())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(pairs: &[(&str, &str)]) -> Result<SearchSinkConfig, ConfigErrors> {
+        let m: ConfigMap = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        SearchSinkConfig::from_map(&m)
+    }
+
+    #[test]
+    fn the_issues_config_reads_with_confluents_defaults() {
+        let c = read(&[
+            ("connection.url", "http://a:9200, https://b:9200"),
+            ("topics", "orders,customers"),
+            ("type.name", "_doc"),
+            ("key.ignore", "false"),
+            ("schema.ignore", "true"),
+            ("tasks.max", "2"),
+        ])
+        .unwrap();
+        assert_eq!(c.urls.len(), 2);
+        assert_eq!(c.null_values, NullValues::Fail);
+        assert_eq!(c.malformed, Malformed::Fail);
+        assert_eq!(c.write_method, WriteMethod::Insert);
+        assert_eq!(
+            (c.batch_size, c.bulk_size_bytes),
+            (2000, Some(5 * 1024 * 1024))
+        );
+        assert_eq!((c.max_in_flight, c.max_retries), (5, 5));
+        assert_eq!(c.retry_backoff, Duration::from_millis(100));
+        assert_eq!(c.flush_timeout, Duration::from_secs(180));
+        assert!(c.schema_ignore && !c.key_ignore && c.compact_map_entries);
+        assert_eq!(c.ignored, vec!["type.name"]);
+    }
+
+    #[test]
+    fn every_problem_is_named_at_once() {
+        let e = read(&[
+            ("connection.url", "ftp://x, http://user:pw@h:9200"),
+            ("write.method", "merge"),
+            ("batch.size", "0"),
+            ("data.stream.type", "logs"),
+            ("proxy.host", "proxy"),
+            ("type.name", "customer"),
+            ("connection.password", "s3cret"),
+        ])
+        .unwrap_err();
+        let props: Vec<&str> = e.0.iter().map(|p| p.property.as_str()).collect();
+        assert_eq!(
+            props,
+            [
+                "connection.url",
+                "connection.url",
+                "connection.username",
+                "write.method",
+                "batch.size",
+                "type.name",
+                "data.stream.type",
+                "proxy.host"
+            ],
+            "{e}"
+        );
+        assert!(!e.to_string().contains("s3cret"));
+        assert!(read(&[]).is_err());
+    }
+}

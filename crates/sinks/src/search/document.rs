@@ -356,3 +356,179 @@ fn preprocessed(
         _ => leaf_json(schema, value),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use cdc_core::{ConfigMap, Schema, SchemaAndValue, SinkRecord, Value};
+    use serde_json::json;
+
+    use super::*;
+
+    fn config(extra: &[(&str, &str)]) -> SearchSinkConfig {
+        let mut m = ConfigMap::new();
+        m.insert("connection.url".into(), "http://localhost:9200".into());
+        for (k, v) in extra {
+            m.insert((*k).into(), (*v).into());
+        }
+        SearchSinkConfig::from_map(&m).unwrap()
+    }
+
+    fn row_schema() -> Arc<Schema> {
+        Arc::new(
+            Schema::structure("v")
+                .field("id", Schema::int32())
+                .field(
+                    "price",
+                    Schema::bytes()
+                        .named(logical::DECIMAL)
+                        .param("scale", "2")
+                        .optional(),
+                )
+                .field(
+                    "qty",
+                    Schema::int32().optional().default_value(Value::Int32(1)),
+                ),
+        )
+    }
+
+    fn record(key: Option<Value>, value: Option<Vec<Value>>) -> SinkRecord {
+        SinkRecord {
+            topic: "Orders".into(),
+            partition: 0,
+            offset: 7,
+            timestamp_ms: None,
+            key: key.map(|k| SchemaAndValue {
+                schema: None,
+                value: k,
+            }),
+            value: value.map(|v| SchemaAndValue {
+                schema: Some(row_schema()),
+                value: Value::Struct(v),
+            }),
+            headers: vec![("v".into(), Some(b"42".to_vec()))],
+            origin: None,
+        }
+    }
+
+    fn row() -> Vec<Value> {
+        // 12.34 as unscaled 1234, big-endian.
+        vec![Value::Int32(1), Value::Bytes(vec![0x04, 0xd2]), Value::Null]
+    }
+
+    fn source(a: &Action) -> serde_json::Value {
+        match a {
+            Action::Index { source, .. } | Action::Upsert { source, .. } => {
+                serde_json::from_slice(source).unwrap()
+            }
+            Action::Delete { .. } => serde_json::Value::Null,
+        }
+    }
+
+    #[test]
+    fn a_keyed_record_is_indexed_with_its_offset_as_external_version() {
+        let a = convert(
+            &config(&[]),
+            &record(Some(Value::Int32(1)), Some(row())),
+            "orders",
+        )
+        .unwrap()
+        .unwrap();
+        let Action::Index { id, version, .. } = &a else {
+            panic!("{a:?}")
+        };
+        assert_eq!((id.as_deref(), *version), (Some("1"), Some(7)));
+        // The schema is not ignored: Confluent's preprocessing (decimal as double, null as
+        // the field's default).
+        assert_eq!(source(&a), json!({"id": 1, "price": 12.34, "qty": 1}));
+    }
+
+    #[test]
+    fn with_schema_ignore_the_value_is_jsonconverters_payload() {
+        let c = config(&[("schema.ignore", "true")]);
+        let a = convert(&c, &record(Some(Value::Int32(1)), Some(row())), "orders")
+            .unwrap()
+            .unwrap();
+        // JsonConverter writes a null field's default (replace.null.with.default).
+        assert_eq!(source(&a), json!({"id": 1, "price": "BNI=", "qty": 1}));
+    }
+
+    #[test]
+    fn with_key_ignore_the_id_is_topic_partition_offset_without_version() {
+        let c = config(&[("key.ignore", "true")]);
+        let a = convert(&c, &record(None, Some(row())), "orders")
+            .unwrap()
+            .unwrap();
+        assert!(
+            matches!(&a, Action::Index { id: Some(id), version: None, .. } if id == "Orders+0+7"),
+            "{a:?}"
+        );
+        let c = config(&[("topic.key.ignore", "Orders")]);
+        assert!(convert(&c, &record(None, Some(row())), "orders").is_ok());
+    }
+
+    #[test]
+    fn a_struct_key_names_the_transform_to_add() {
+        let mut r = record(Some(Value::Struct(vec![Value::Int32(1)])), Some(row()));
+        r.key.as_mut().unwrap().schema = Some(Arc::new(
+            Schema::structure("k").field("id", Schema::int32()),
+        ));
+        let e = convert(&config(&[]), &r, "orders").unwrap_err().to_string();
+        assert!(
+            e.contains("ExtractField$Key") && e.contains("transforms.key.field=id"),
+            "{e}"
+        );
+        let e = convert(&config(&[]), &record(None, Some(row())), "orders").unwrap_err();
+        assert!(matches!(e, DocumentError::NullKey { .. }), "{e}");
+    }
+
+    #[test]
+    fn null_values_follow_behavior_on_null_values() {
+        let tombstone = record(Some(Value::String("k".into())), None);
+        let e = convert(&config(&[]), &tombstone, "orders").unwrap_err();
+        assert!(e.to_string().contains("behavior.on.null.values"), "{e}");
+        let c = config(&[("behavior.on.null.values", "ignore")]);
+        assert_eq!(convert(&c, &tombstone, "orders").unwrap(), None);
+        let c = config(&[("behavior.on.null.values", "DELETE")]);
+        assert_eq!(
+            convert(&c, &tombstone, "orders").unwrap(),
+            Some(Action::Delete {
+                index: "orders".into(),
+                id: "k".into(),
+                version: Some(7)
+            })
+        );
+        // Without a key there is nothing to delete.
+        assert_eq!(convert(&c, &record(None, None), "orders").unwrap(), None);
+    }
+
+    #[test]
+    fn upserts_and_header_versions() {
+        let c = config(&[("write.method", "upsert"), ("max.in.flight.requests", "2")]);
+        let a = convert(&c, &record(Some(Value::Int64(9)), Some(row())), "orders")
+            .unwrap()
+            .unwrap();
+        assert!(
+            matches!(&a, Action::Upsert { id, retry_on_conflict: 2, .. } if id == "9"),
+            "{a:?}"
+        );
+        assert!(!a.external_version());
+        let c = config(&[("external.version.header", "v")]);
+        let a = convert(&c, &record(Some(Value::Int64(9)), Some(row())), "orders")
+            .unwrap()
+            .unwrap();
+        assert!(
+            matches!(
+                a,
+                Action::Index {
+                    version: Some(42),
+                    ..
+                }
+            ),
+            "{a:?}"
+        );
+        let c = config(&[("external.version.header", "missing")]);
+        assert!(convert(&c, &record(Some(Value::Int64(9)), Some(row())), "orders").is_err());
+    }
+}
