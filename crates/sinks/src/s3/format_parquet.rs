@@ -28,8 +28,8 @@
 //! Output is deterministic: `created_by` is the constant `tributary` (no version, no build) and
 //! nothing in the footer depends on the clock, so the same records give the same bytes.
 //!
-//! Records are shredded into columns here (definition and repetition levels, Dremel-style) and
-//! written with the `parquet` crate's column writers; no Arrow in between.
+//! Records are shredded into columns (definition and repetition levels, Dremel-style) and
+//! written with the `parquet` crate's column writers, no Arrow in between: `parquet_columns.rs`.
 
 use std::sync::Arc;
 
@@ -37,8 +37,6 @@ use cdc_core::avro::{avro_schema, record_full_name, AvroDataError};
 use cdc_core::schema::logical;
 use cdc_core::{Schema, SchemaType, SinkRecord, Value};
 use parquet::basic::{Compression, LogicalType, Repetition, TimeUnit, Type as PhysicalType};
-use parquet::column::writer::ColumnWriter;
-use parquet::data_type::ByteArray;
 use parquet::errors::ParquetError;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{WriterProperties, WriterVersion};
@@ -46,6 +44,11 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::{Type, TypePtr};
 
 use super::format_avro::{EncodeError, View};
+
+#[path = "parquet_columns.rs"]
+mod columns;
+
+use columns::{write_row_group, Column, Shred};
 
 /// The connector's `format.class` for this format.
 pub const PARQUET_FORMAT_CLASS: &str = "io.confluent.connect.s3.format.parquet.ParquetFormat";
@@ -319,42 +322,6 @@ fn at_root(mut e: AvroDataError) -> AvroDataError {
     e
 }
 
-fn write_row_group(
-    writer: &mut SerializedFileWriter<Vec<u8>>,
-    columns: Vec<Column>,
-) -> Result<(), EncodeError> {
-    let mut group = writer.next_row_group().map_err(parquet_error)?;
-    let mut columns = columns.into_iter();
-    while let Some(mut out) = group.next_column().map_err(parquet_error)? {
-        let Some(c) = columns.next() else {
-            return Err(parquet_error(ParquetError::General(
-                "more Parquet columns than planned".into(),
-            )));
-        };
-        let defs = (c.max_def > 0).then_some(c.defs.as_slice());
-        let reps = (c.max_rep > 0).then_some(c.reps.as_slice());
-        let written = match (out.untyped(), &c.values) {
-            (ColumnWriter::BoolColumnWriter(w), Values::Bool(v)) => w.write_batch(v, defs, reps),
-            (ColumnWriter::Int32ColumnWriter(w), Values::Int32(v)) => w.write_batch(v, defs, reps),
-            (ColumnWriter::Int64ColumnWriter(w), Values::Int64(v)) => w.write_batch(v, defs, reps),
-            (ColumnWriter::FloatColumnWriter(w), Values::Float(v)) => w.write_batch(v, defs, reps),
-            (ColumnWriter::DoubleColumnWriter(w), Values::Double(v)) => {
-                w.write_batch(v, defs, reps)
-            }
-            (ColumnWriter::ByteArrayColumnWriter(w), Values::Bytes(v)) => {
-                w.write_batch(v, defs, reps)
-            }
-            _ => Err(ParquetError::General(
-                "a column's planned type differs from the schema's".into(),
-            )),
-        };
-        written.map_err(parquet_error)?;
-        out.close().map_err(parquet_error)?;
-    }
-    group.close().map_err(parquet_error)?;
-    Ok(())
-}
-
 /// The Parquet schema of a Connect struct schema and how its values are shredded.
 #[derive(Debug)]
 pub struct Plan {
@@ -449,26 +416,7 @@ impl Plan {
     }
 
     fn columns(&self) -> Vec<Column> {
-        self.leaves
-            .iter()
-            .map(|l| Column {
-                values: match l.kind {
-                    SchemaType::Boolean => Values::Bool(Vec::new()),
-                    SchemaType::Int8 | SchemaType::Int16 | SchemaType::Int32 => {
-                        Values::Int32(Vec::new())
-                    }
-                    SchemaType::Int64 => Values::Int64(Vec::new()),
-                    SchemaType::Float32 => Values::Float(Vec::new()),
-                    SchemaType::Float64 => Values::Double(Vec::new()),
-                    _ => Values::Bytes(Vec::new()),
-                },
-                kind: l.kind,
-                max_def: l.max_def,
-                max_rep: l.max_rep,
-                defs: Vec::new(),
-                reps: Vec::new(),
-            })
-            .collect()
+        self.leaves.iter().map(Column::new).collect()
     }
 }
 
@@ -699,208 +647,6 @@ fn missing(what: &str) -> EncodeError {
     EncodeError::Parquet(Box::new(ParquetError::General(format!(
         "a Connect schema without {what}"
     ))))
-}
-
-/// One leaf column's values and levels for a row group.
-struct Column {
-    values: Values,
-    kind: SchemaType,
-    max_def: i16,
-    max_rep: i16,
-    defs: Vec<i16>,
-    reps: Vec<i16>,
-}
-
-enum Values {
-    Bool(Vec<bool>),
-    Int32(Vec<i32>),
-    Int64(Vec<i64>),
-    Float(Vec<f32>),
-    Double(Vec<f64>),
-    Bytes(Vec<ByteArray>),
-}
-
-impl Column {
-    fn mark(&self) -> (usize, usize, usize) {
-        let values = match &self.values {
-            Values::Bool(v) => v.len(),
-            Values::Int32(v) => v.len(),
-            Values::Int64(v) => v.len(),
-            Values::Float(v) => v.len(),
-            Values::Double(v) => v.len(),
-            Values::Bytes(v) => v.len(),
-        };
-        (values, self.defs.len(), self.reps.len())
-    }
-
-    fn rewind(&mut self, (values, defs, reps): (usize, usize, usize)) {
-        match &mut self.values {
-            Values::Bool(v) => v.truncate(values),
-            Values::Int32(v) => v.truncate(values),
-            Values::Int64(v) => v.truncate(values),
-            Values::Float(v) => v.truncate(values),
-            Values::Double(v) => v.truncate(values),
-            Values::Bytes(v) => v.truncate(values),
-        }
-        self.defs.truncate(defs);
-        self.reps.truncate(reps);
-    }
-
-    fn levels(&mut self, def: i16, rep: i16) {
-        if self.max_def > 0 {
-            self.defs.push(def);
-        }
-        if self.max_rep > 0 {
-            self.reps.push(rep);
-        }
-    }
-
-    fn push(&mut self, value: &Value, def: i16, rep: i16) -> Result<(), AvroDataError> {
-        match (&mut self.values, self.kind, value) {
-            (Values::Bool(v), SchemaType::Boolean, Value::Boolean(b)) => v.push(*b),
-            (Values::Int32(v), SchemaType::Int8, Value::Int8(i)) => v.push(i32::from(*i)),
-            (Values::Int32(v), SchemaType::Int16, Value::Int16(i)) => v.push(i32::from(*i)),
-            (Values::Int32(v), SchemaType::Int32, Value::Int32(i)) => v.push(*i),
-            (Values::Int64(v), SchemaType::Int64, Value::Int64(i)) => v.push(*i),
-            (Values::Float(v), SchemaType::Float32, Value::Float32(f)) => v.push(*f),
-            (Values::Double(v), SchemaType::Float64, Value::Float64(f)) => v.push(*f),
-            (Values::Bytes(v), SchemaType::String, Value::String(s)) => {
-                v.push(ByteArray::from(s.as_bytes().to_vec()))
-            }
-            (Values::Bytes(v), SchemaType::Bytes, Value::Bytes(b)) => {
-                v.push(ByteArray::from(b.clone()))
-            }
-            (_, kind, other) => return Err(mismatch(kind.json_name(), other)),
-        }
-        self.levels(def, rep);
-        Ok(())
-    }
-}
-
-fn mismatch(expected: &str, found: &Value) -> AvroDataError {
-    AvroDataError {
-        path: String::new(),
-        expected: expected.to_owned(),
-        found: format!("a {} value", found.kind()),
-    }
-}
-
-fn nest(mut e: AvroDataError, segment: &str) -> AvroDataError {
-    e.path = if e.path.is_empty() {
-        segment.to_owned()
-    } else {
-        format!("{segment}.{}", e.path)
-    };
-    e
-}
-
-/// Record shredding: each value goes to its leaf columns with its definition level (how many
-/// optional or repeated levels above it are present) and repetition level (at which repeated
-/// level it starts a new entry; 0 for a new row).
-struct Shred<'c> {
-    columns: &'c mut [Column],
-}
-
-impl Shred<'_> {
-    fn fields(
-        &mut self,
-        fields: &[(String, Node)],
-        value: &Value,
-        def: i16,
-        rep: i16,
-    ) -> Result<(), AvroDataError> {
-        let Value::Struct(values) = value else {
-            return Err(mismatch("struct", value));
-        };
-        if values.len() != fields.len() {
-            return Err(AvroDataError {
-                path: String::new(),
-                expected: format!("struct of {} fields", fields.len()),
-                found: format!("struct of {} values", values.len()),
-            });
-        }
-        for ((name, f), v) in fields.iter().zip(values) {
-            self.value(f, v, def, rep).map_err(|e| nest(e, name))?;
-        }
-        Ok(())
-    }
-
-    fn value(
-        &mut self,
-        node: &Node,
-        value: &Value,
-        def: i16,
-        rep: i16,
-    ) -> Result<(), AvroDataError> {
-        if value.is_null() {
-            if node.optional() {
-                self.nulls(node, def, rep);
-                return Ok(());
-            }
-            return Err(mismatch("a required value", value));
-        }
-        let def = if node.optional() { def + 1 } else { def };
-        match node {
-            Node::Leaf { column, .. } => self.columns[*column].push(value, def, rep),
-            Node::Struct { fields, .. } => self.fields(fields, value, def, rep),
-            Node::List {
-                item,
-                rep: item_rep,
-                ..
-            } => {
-                let Value::Array(items) = value else {
-                    return Err(mismatch("array", value));
-                };
-                if items.is_empty() {
-                    self.nulls(item, def, rep);
-                }
-                for (i, v) in items.iter().enumerate() {
-                    let r = if i == 0 { rep } else { *item_rep };
-                    self.value(item, v, def + 1, r)
-                        .map_err(|e| nest(e, &i.to_string()))?;
-                }
-                Ok(())
-            }
-            Node::Map {
-                key,
-                value: value_node,
-                rep: entry_rep,
-                ..
-            } => {
-                let Value::Map(entries) = value else {
-                    return Err(mismatch("map", value));
-                };
-                if entries.is_empty() {
-                    self.nulls(key, def, rep);
-                    self.nulls(value_node, def, rep);
-                }
-                for (i, (k, v)) in entries.iter().enumerate() {
-                    let r = if i == 0 { rep } else { *entry_rep };
-                    self.value(key, k, def + 1, r).map_err(|e| nest(e, "key"))?;
-                    self.value(value_node, v, def + 1, r)
-                        .map_err(|e| nest(e, "value"))?;
-                }
-                Ok(())
-            }
-        }
-    }
-
-    /// A null (or an empty list or map) at `node`: every leaf below gets the levels and no value.
-    fn nulls(&mut self, node: &Node, def: i16, rep: i16) {
-        match node {
-            Node::Leaf { column, .. } => self.columns[*column].levels(def, rep),
-            Node::Struct { fields, .. } => {
-                for (_, f) in fields {
-                    self.nulls(f, def, rep);
-                }
-            }
-            Node::List { item, .. } => self.nulls(item, def, rep),
-            Node::Map { key, value, .. } => {
-                self.nulls(key, def, rep);
-                self.nulls(value, def, rep);
-            }
-        }
-    }
 }
 
 #[cfg(test)]
