@@ -421,6 +421,53 @@ fn validation_names_each_refused_property() {
     );
     assert_eq!(r.status, 200, "{}", r.body);
     let body = r.json();
-    assert_eq!(body["error_count"], 3, "{body}");
+    // data.stream.type without data.stream.dataset names both, as Confluent's validator does.
+    assert_eq!(body["error_count"], 4, "{body}");
     w.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_streams_get_create_requests_and_a_timestamp() {
+    // OpenSearch has no built-in data stream templates (Elasticsearch has logs-*-*).
+    let (status, body) = engine_request(
+        "PUT",
+        "/_index_template/tributary-logs",
+        Some(&json!({"index_patterns": ["logs-tributary-*"], "data_stream": {}, "priority": 100})),
+    );
+    assert_eq!(status, 200, "{body}");
+    engine_request("DELETE", "/_data_stream/logs-tributary-search_ds", None);
+    let db = PgFixture::start("search_ds").await;
+    db.exec(
+        "CREATE TABLE search_ds (id int PRIMARY KEY, at timestamptz);
+         INSERT INTO search_ds VALUES (1, '2024-01-02 03:04:05+00'), (2, '2024-05-06 07:08:09+00');",
+    )
+    .await;
+    let worker = Standalone::new("offset.flush.interval.ms=100\n", "pg", source(&db));
+    let w = worker.start();
+    let log = || w.log_text();
+    let (url, _) = engine();
+    create_sink(
+        &w,
+        "es",
+        json!({"connector.class": CLASS, "connection.url": url, "topics": "search_ds",
+               "schema.ignore": "true", "data.stream.type": "logs",
+               "data.stream.dataset": "tributary", "data.stream.timestamp.field": "missing,at"}),
+    );
+    // `@timestamp` from the first timestamp field present, as text (Confluent's asText()).
+    wait_documents(
+        "logs-tributary-search_ds",
+        &[
+            doc(
+                1,
+                json!({"id": 1, "at": "2024-01-02T03:04:05.000000Z", "@timestamp": "2024-01-02T03:04:05.000000Z"}),
+            ),
+            doc(
+                2,
+                json!({"id": 2, "at": "2024-05-06T07:08:09.000000Z", "@timestamp": "2024-05-06T07:08:09.000000Z"}),
+            ),
+        ],
+        &log,
+    );
+    w.stop();
+    engine_request("DELETE", "/_data_stream/logs-tributary-search_ds", None);
 }

@@ -10,7 +10,11 @@ use super::document::Action;
 pub fn write_action(out: &mut Vec<u8>, action: &Action) {
     let line = match action {
         Action::Index {
-            index, id, version, ..
+            index,
+            create,
+            id,
+            version,
+            ..
         } => {
             let mut meta = json!({"_index": index});
             if let Some(id) = id {
@@ -20,7 +24,11 @@ pub fn write_action(out: &mut Vec<u8>, action: &Action) {
                 meta["version"] = json!(v);
                 meta["version_type"] = json!("external");
             }
-            json!({ "index": meta })
+            if *create {
+                json!({ "create": meta })
+            } else {
+                json!({ "index": meta })
+            }
         }
         Action::Upsert {
             index,
@@ -190,6 +198,7 @@ mod tests {
             &mut out,
             &Action::Index {
                 index: "t".into(),
+                create: false,
                 id: Some("1".into()),
                 version: Some(42),
                 source: b"{\"a\":1}".to_vec(),

@@ -3,7 +3,7 @@
 //!
 //! Every value is checked and every problem reported at once. Properties that exist in
 //! Confluent's connector but that Tributary does not act on, and that would change what is
-//! written (external resources, proxies, Kerberos, TLS trust stores, data streams so far), are
+//! written (external resources, proxies, Kerberos, TLS trust stores), are
 //! refused by name unless they hold their default; those that change nothing we write are
 //! accepted and listed in [`SearchSinkConfig::ignored`].
 
@@ -39,6 +39,19 @@ pub enum WriteMethod {
     Insert,
     /// An update request with the document as `doc` and as `upsert`.
     Upsert,
+}
+
+/// `data.stream.*`: records go to the data stream `<type>-<dataset>-<namespace>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataStream {
+    /// `logs` or `metrics`.
+    pub kind: String,
+    pub dataset: String,
+    /// With `${topic}` standing for the topic, lower-cased.
+    pub namespace: String,
+    /// `data.stream.timestamp.field`: fields whose first present one becomes `@timestamp`
+    /// (else the record's timestamp).
+    pub timestamp_fields: Vec<String>,
 }
 
 /// The normalized config.
@@ -90,6 +103,8 @@ pub struct SearchSinkConfig {
     pub read_timeout: Duration,
     /// `max.connection.idle.time.ms` (`None`: never closed for idleness).
     pub max_idle: Option<Duration>,
+    /// `data.stream.type`/`dataset`: write to data streams instead of indices.
+    pub data_stream: Option<DataStream>,
     /// Properties accepted without effect on what is written (for a warning).
     pub ignored: Vec<String>,
 }
@@ -215,30 +230,7 @@ impl SearchSinkConfig {
             &[],
             "external resources are not supported yet",
         );
-        refuse_unless(
-            &mut r,
-            "data.stream.type",
-            &["NONE", "none"],
-            "data streams are not supported yet: records go to an index named from the topic",
-        );
-        refuse_unless(
-            &mut r,
-            "data.stream.dataset",
-            &[],
-            "data streams are not supported yet",
-        );
-        refuse_unless(
-            &mut r,
-            "data.stream.namespace",
-            &["${topic}"],
-            "data streams are not supported yet",
-        );
-        refuse_unless(
-            &mut r,
-            "data.stream.timestamp.field",
-            &[],
-            "data streams are not supported yet",
-        );
+        let data_stream = read_data_stream(&mut r, write_method, null_values);
         refuse_unless(&mut r, "elastic.security.protocol", &["PLAINTEXT", "plaintext"],
             "TLS settings (elastic.https.*) are not supported yet; an https:// connection.url uses the system's trusted roots");
         for name in [
@@ -311,6 +303,7 @@ impl SearchSinkConfig {
             connection_timeout,
             read_timeout,
             max_idle,
+            data_stream,
             ignored,
         })
     }
@@ -325,6 +318,69 @@ impl SearchSinkConfig {
     pub fn ignores_schema(&self, topic: &str) -> bool {
         self.schema_ignore || self.schema_ignore_topics.iter().any(|t| t == topic)
     }
+}
+
+/// `data.stream.type`, `.dataset`, `.namespace`, `.timestamp.field` with Confluent's checks.
+fn read_data_stream(
+    r: &mut ConfigReader<'_>,
+    write_method: WriteMethod,
+    null_values: NullValues,
+) -> Option<DataStream> {
+    let kind = r.one_of("data.stream.type", "none", &["none", "logs", "metrics"]);
+    let dataset = r.string("data.stream.dataset", "");
+    let namespace = r.string("data.stream.namespace", "${topic}");
+    let timestamp_fields = r.list("data.stream.timestamp.field");
+    for (name, v) in [
+        ("data.stream.dataset", &dataset),
+        ("data.stream.namespace", &namespace),
+    ] {
+        if v.chars().count() > 100 {
+            r.problem(name, "must be no longer than 100 characters");
+        } else if *v != v.to_lowercase() {
+            r.problem(name, "must be in all lowercase");
+        } else if v.contains(|c| "\\/*?\"<>| ,#-:".contains(c)) {
+            r.problem(
+                name,
+                "must not contain \\, /, *, ?, \", <, >, |, a space, a comma, #, - or :",
+            );
+        }
+    }
+    if (kind == "none") != dataset.is_empty() {
+        for name in ["data.stream.type", "data.stream.dataset"] {
+            r.problem(
+                name,
+                "either both or neither of data.stream.dataset and data.stream.type must be set",
+            );
+        }
+        return None;
+    }
+    if kind == "none" {
+        if !timestamp_fields.is_empty() {
+            r.problem(
+                "data.stream.timestamp.field",
+                "mapping a field to @timestamp is only needed with data streams; it must not be set without data.stream.type",
+            );
+        }
+        return None;
+    }
+    if write_method == WriteMethod::Upsert {
+        r.problem(
+            "write.method",
+            "upserts are not supported with data streams; it must not be upsert with data.stream.type",
+        );
+    }
+    if null_values == NullValues::Delete {
+        r.problem(
+            "behavior.on.null.values",
+            "deletes are not supported with data streams; it must not be delete with data.stream.type",
+        );
+    }
+    Some(DataStream {
+        kind,
+        dataset,
+        namespace,
+        timestamp_fields,
+    })
 }
 
 fn ms(v: i64) -> Duration {
@@ -566,59 +622,59 @@ pub fn config_def() -> ConfigDef {
             Some("false"),
             "Let the engine make document ids.",
         ))
-        .define(
-            key(
-                "external.resource.usage",
-                Str,
-                Some("DISABLED"),
-                "External indices, data streams or aliases.",
-            )
-            .refused(),
-        )
-        .define(
-            key(
-                "topic.to.external.resource.mapping",
-                List,
-                Some(""),
-                "topic:resource pairs.",
-            )
-            .refused(),
-        )
-        .define(key("data.stream.type", Str, Some("NONE"), "Data stream type.").unsupported())
-        .define(key("data.stream.dataset", Str, Some(""), "Data stream dataset.").unsupported())
-        .define(
-            key(
-                "data.stream.namespace",
-                Str,
-                Some("${topic}"),
-                "Data stream namespace.",
-            )
-            .refused(),
-        )
-        .define(
-            key(
-                "data.stream.timestamp.field",
-                List,
-                Some(""),
-                "Data stream timestamp fields.",
-            )
-            .refused(),
-        )
-        .define(
-            key(
-                "elastic.security.protocol",
-                Str,
-                Some("PLAINTEXT"),
-                "PLAINTEXT or SSL.",
-            )
-            .refused(),
-        )
-        .define(key("kerberos.user.principal", Str, None, "Kerberos principal.").unsupported())
-        .define(key("kerberos.keytab.path", Str, None, "Kerberos keytab.").unsupported())
-        .define(key("proxy.host", Str, Some(""), "Proxy host.").unsupported())
+        .define(key(
+            "external.resource.usage",
+            Str,
+            Some("DISABLED"),
+            "External indices, data streams or aliases.",
+        ))
+        .define(key(
+            "topic.to.external.resource.mapping",
+            List,
+            Some(""),
+            "topic:resource pairs.",
+        ))
+        .define(key(
+            "data.stream.type",
+            Str,
+            Some("NONE"),
+            "Data stream type.",
+        ))
+        .define(key(
+            "data.stream.dataset",
+            Str,
+            Some(""),
+            "Data stream dataset.",
+        ))
+        .define(key(
+            "data.stream.namespace",
+            Str,
+            Some("${topic}"),
+            "Data stream namespace.",
+        ))
+        .define(key(
+            "data.stream.timestamp.field",
+            List,
+            Some(""),
+            "Data stream timestamp fields.",
+        ))
+        .define(key(
+            "elastic.security.protocol",
+            Str,
+            Some("PLAINTEXT"),
+            "PLAINTEXT or SSL.",
+        ))
+        .define(key(
+            "kerberos.user.principal",
+            Str,
+            None,
+            "Kerberos principal.",
+        ))
+        .define(key("kerberos.keytab.path", Str, None, "Kerberos keytab."))
+        .define(key("proxy.host", Str, Some(""), "Proxy host."))
         .define(key("proxy.port", Int, Some("8080"), "Proxy port."))
-        .define(key("proxy.username", Str, Some(""), "Proxy user.").unsupported())
-        .define(key("proxy.password", Password, None, "Proxy password.").unsupported())
+        .define(key("proxy.username", Str, Some(""), "Proxy user."))
+        .define(key("proxy.password", Password, None, "Proxy password."))
 }
 
 #[cfg(test)]
@@ -682,6 +738,7 @@ mod tests {
                 "batch.size",
                 "type.name",
                 "data.stream.type",
+                "data.stream.dataset",
                 "proxy.host"
             ],
             "{e}"

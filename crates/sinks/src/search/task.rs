@@ -25,7 +25,7 @@ use super::bulk::{self, Outcome};
 use super::client::{error_type, RequestError, SearchClient};
 use super::config::{Malformed, SearchSinkConfig};
 use super::document::{self, Action};
-use super::index_name::index_for_topic;
+use super::index_name::{data_stream_for_topic, index_for_topic};
 use super::mapping;
 
 /// An Elasticsearch/OpenSearch sink task.
@@ -75,6 +75,12 @@ impl SearchSinkTask {
     /// schema is ignored or it has one.
     async fn prepare(&mut self, index: &str, record: &SinkRecord) -> Result<(), ConnectorError> {
         if !self.indices.contains(index) {
+            // A data stream needs an index template naming it a data stream (Elasticsearch
+            // ships them for logs-*-* and metrics-*-*; on OpenSearch create one).
+            let path = match &self.config.data_stream {
+                Some(_) => format!("_data_stream/{index}"),
+                None => index.to_owned(),
+            };
             let client = self.client()?;
             let (status, _) = client
                 .send(
@@ -87,14 +93,14 @@ impl SearchSinkTask {
                 .map_err(request_error)?;
             if status == StatusCode::NOT_FOUND {
                 let (status, body) = client
-                    .send(&format!("creating index {index}"), Method::PUT, index, None)
+                    .send(&format!("creating {index}"), Method::PUT, &path, None)
                     .await
                     .map_err(request_error)?;
                 if !status.is_success()
                     && !error_type(&body).starts_with("resource_already_exists_exception")
                 {
                     return Err(ConnectorError::fatal_msg(format!(
-                        "creating index {index} was refused with HTTP {status}: {}",
+                        "creating {index} was refused with HTTP {status}: {}",
                         error_type(&body)
                     )));
                 }
@@ -315,7 +321,10 @@ impl SearchSinkTask {
         let mut refused = Vec::new();
         let mut actions = Vec::with_capacity(records.len());
         for (i, record) in records.iter().enumerate() {
-            let index = index_for_topic(&record.topic);
+            let index = match &self.config.data_stream {
+                Some(ds) => data_stream_for_topic(ds, &record.topic),
+                None => index_for_topic(&record.topic),
+            };
             self.prepare(&index, record).await?;
             match document::convert(&self.config, record, &index) {
                 Ok(Some(a)) => actions.push((i, a)),
