@@ -371,7 +371,8 @@ async fn malformed_documents_follow_the_configured_behavior() {
         &w,
         "ignore",
         json!({"connector.class": CLASS, "connection.url": url, "topics": "search_bad_ignore",
-               "schema.ignore": "true", "behavior.on.malformed.documents": "warn"}),
+               "schema.ignore": "true", "behavior.on.malformed.documents": "warn",
+               "write.method": "upsert"}),
     );
     wait_documents(
         "search_bad_ignore",
@@ -451,7 +452,8 @@ async fn data_streams_get_create_requests_and_a_timestamp() {
         "es",
         json!({"connector.class": CLASS, "connection.url": url, "topics": "search_ds",
                "schema.ignore": "true", "data.stream.type": "logs",
-               "data.stream.dataset": "tributary", "data.stream.timestamp.field": "missing,at"}),
+               "data.stream.dataset": "tributary", "data.stream.timestamp.field": "missing,at",
+               "connection.compression": "true"}),
     );
     // `@timestamp` from the first timestamp field present, as text (Confluent's asText()).
     wait_documents(

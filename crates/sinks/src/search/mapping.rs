@@ -4,9 +4,10 @@
 //! Connect's `Date`/`Time`/`Timestamp` as `date` and `Decimal` as `double`; defaults as
 //! `null_value` where the engine accepts one.
 //!
-//! Beyond Confluent: Debezium's `ZonedTimestamp` (ISO-8601 text) is mapped as `date`, which the
-//! engine parses; other Debezium temporal types are numbers whose unit `date` would misread, so
-//! they keep their numeric type, as in Confluent.
+//! Beyond Confluent: Debezium's `ZonedTimestamp` (ISO-8601 text) and `Timestamp` (milliseconds)
+//! are mapped as `date`, which the engine reads as they are; other Debezium temporal types are
+//! numbers whose unit `date` would misread (days, microseconds, nanoseconds), so they keep their
+//! numeric type, as in Confluent.
 
 use cdc_core::schema::logical;
 use cdc_core::{Schema, SchemaType, Value};
@@ -32,7 +33,8 @@ fn build(schema: &Schema, out: &mut Map<String, Json>) -> Result<(), String> {
                 .map(Value::Float64);
             return primitive(out, "double", default.as_ref());
         }
-        Some(logical::ZONED_TIMESTAMP) => return primitive(out, "date", None),
+        // Text the engine parses, and milliseconds since the epoch (its default format).
+        Some(logical::ZONED_TIMESTAMP | logical::TIMESTAMP) => return primitive(out, "date", None),
         _ => {}
     }
     match schema.kind {
@@ -133,7 +135,9 @@ mod tests {
             )
             .field("at", Schema::int64().named(logical::CONNECT_TIMESTAMP))
             .field("n", Schema::int64().default_value(Value::Int64(7)))
-            .field("tags", Schema::array(Schema::string()));
+            .field("tags", Schema::array(Schema::string()))
+            .field("ts", Schema::int64().named(logical::TIMESTAMP))
+            .field("us", Schema::int64().named(logical::MICRO_TIMESTAMP));
         assert_eq!(
             mapping(&schema).unwrap(),
             json!({"properties": {
@@ -143,6 +147,8 @@ mod tests {
                 "at": {"type": "date"},
                 "n": {"type": "long", "null_value": 7},
                 "tags": {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}},
+                "ts": {"type": "date"},
+                "us": {"type": "long"},
             }})
         );
     }

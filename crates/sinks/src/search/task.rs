@@ -236,6 +236,10 @@ async fn send_bulk(
                 Outcome::VersionConflict if action.external_version() => {
                     tracing::debug!("external version conflict: a newer write is there");
                 }
+                Outcome::VersionConflict if matches!(action, Action::Index { create: true, .. }) => {
+                    // A data stream document created before (a replay).
+                    tracing::debug!("data stream document already there");
+                }
                 Outcome::VersionConflict => {
                     tracing::warn!("version conflict on a write without external version");
                 }
