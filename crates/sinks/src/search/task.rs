@@ -295,11 +295,19 @@ fn client_max_retries(client: &SearchClient) -> u32 {
 impl SinkTask for SearchSinkTask {
     async fn open(&mut self, _: &[TopicPartition]) -> Result<Option<Positions>, ConnectorError> {
         let client = self.client()?;
-        // The engine answers (or the runtime waits for it, as for any transient error).
-        client
+        // The engine answers (or the runtime waits for it, as for any transient error). A
+        // user without the right to read the cluster's info is let through, as Confluent's
+        // connector only warns when it cannot read the version.
+        match client
             .send_ok("reaching the search engine", Method::GET, "", None)
             .await
-            .map_err(request_error)?;
+        {
+            Ok(_) => {}
+            Err(e @ RequestError::Refused { .. }) => {
+                tracing::warn!(error = %e, "cannot read the search engine's info; going on");
+            }
+            Err(e) => return Err(request_error(e)),
+        }
         Ok(None)
     }
 
