@@ -14,6 +14,7 @@
 //! * [`deferred`]: raw rows a source sends undecoded, for converters to write directly.
 //! * [`key_columns`]: `message.key.columns`, custom message keys per table.
 //! * [`avro`]: Confluent's AvroConverter data mapping (Avro schemas and datums, wire format).
+//! * [`tls`]: rustls client configs for TLS to databases, from PEM files, with libpq's levels.
 //!
 //! This crate names no database or Kafka driver type.
 
@@ -36,6 +37,7 @@ pub mod record;
 pub mod schema;
 pub mod sink;
 pub mod source;
+pub mod tls;
 pub mod transaction;
 pub mod value;
 

@@ -1,0 +1,389 @@
+//! TLS to databases: rustls client configs built from PEM files, with libpq's levels of
+//! verification (`require`: encrypt only; `verify-ca`: the chain; `verify-full`: the chain and
+//! the host name).
+//!
+//! Both the PostgreSQL connector and the JDBC sink build their configs here, so a file is read,
+//! and a problem with it reported, the same way everywhere. Errors name the property that
+//! pointed at the file. Only PEM is read: a JKS or PKCS12 store is refused by name.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::pem::{self, PemObject};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore};
+
+/// How much of the server's certificate is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verify {
+    /// Encrypt, but accept any certificate (libpq `require` without a root file, MySQL
+    /// `required`). The handshake signature is still checked against the certificate's key.
+    None,
+    /// The chain must lead to a trusted root; the host name is not checked (`verify-ca`).
+    Chain,
+    /// The chain and the host name (`verify-full`, MySQL `verify_identity`).
+    Full,
+}
+
+/// Where the trusted roots come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Roots {
+    /// Mozilla's roots (webpki-roots), for servers with publicly trusted certificates (libpq's
+    /// `sslrootcert=system`, the JVM's default truststore for MySQL).
+    BuiltIn,
+    /// Certificates from a PEM file, named by `property`.
+    Pem { property: String, path: PathBuf },
+}
+
+/// A client certificate chain and its private key, both PEM (they may be the same file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub cert_property: String,
+    pub cert: PathBuf,
+    pub key_property: String,
+    pub key: PathBuf,
+}
+
+/// What a TLS connection to a database uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientTls {
+    pub verify: Verify,
+    pub roots: Roots,
+    pub identity: Option<Identity>,
+}
+
+/// A TLS file that cannot be used, named by the property that pointed at it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{property}: {message}")]
+pub struct TlsError {
+    pub property: String,
+    pub message: String,
+}
+
+impl TlsError {
+    fn new(property: &str, message: impl Into<String>) -> Self {
+        TlsError {
+            property: property.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+impl ClientTls {
+    /// Reads every file and reports every problem, without connecting: for config validation.
+    pub fn check(&self) -> Vec<TlsError> {
+        let mut problems = Vec::new();
+        if let Roots::Pem { property, path } = &self.roots {
+            if let Err(e) = read_certs(property, path) {
+                problems.push(e);
+            }
+        }
+        if let Some(id) = &self.identity {
+            if let Err(e) = read_certs(&id.cert_property, &id.cert) {
+                problems.push(e);
+            }
+            if let Err(e) = read_key(&id.key_property, &id.key) {
+                problems.push(e);
+            }
+        }
+        problems
+    }
+
+    /// Reads the files and builds the rustls config (ring, TLS 1.2 and 1.3).
+    pub fn client_config(&self) -> Result<Arc<ClientConfig>, TlsError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = RootCertStore::empty();
+        match &self.roots {
+            Roots::BuiltIn => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+            Roots::Pem { property, path } => {
+                for cert in read_certs(property, path)? {
+                    roots
+                        .add(cert)
+                        .map_err(|e| TlsError::new(property, format!("{}: {e}", path.display())))?;
+                }
+            }
+        }
+        let roots = Arc::new(roots);
+        let builder = ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| TlsError::new("tls", e.to_string()))?;
+        let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
+            .build()
+            .map_err(|e| {
+                let property = match &self.roots {
+                    Roots::Pem { property, .. } => property.as_str(),
+                    Roots::BuiltIn => "tls",
+                };
+                TlsError::new(property, e.to_string())
+            })?;
+        let verifier: Arc<dyn ServerCertVerifier> = match self.verify {
+            Verify::Full => webpki,
+            Verify::Chain => Arc::new(ChainOnly(webpki)),
+            Verify::None => Arc::new(AnyCertificate(provider)),
+        };
+        let builder = builder
+            .dangerous()
+            .with_custom_certificate_verifier(verifier);
+        let config = match &self.identity {
+            None => builder.with_no_client_auth(),
+            Some(id) => {
+                let chain = read_certs(&id.cert_property, &id.cert)?;
+                let key = read_key(&id.key_property, &id.key)?;
+                builder
+                    .with_client_auth_cert(chain, key)
+                    .map_err(|e| TlsError::new(&id.key_property, e.to_string()))?
+            }
+        };
+        Ok(Arc::new(config))
+    }
+}
+
+/// The name to verify and to send as SNI: an IP address or a DNS name.
+pub fn server_name(host: &str) -> Result<ServerName<'static>, TlsError> {
+    ServerName::try_from(host.to_owned())
+        .map_err(|e| TlsError::new("database.hostname", format!("{host:?}: {e}")))
+}
+
+/// Every certificate in a PEM file.
+pub fn read_certs(property: &str, path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+    let bytes = read(property, path)?;
+    let certs = CertificateDer::pem_slice_iter(&bytes)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| TlsError::new(property, format!("{}: {e}", path.display())))?;
+    if certs.is_empty() {
+        return Err(TlsError::new(
+            property,
+            not_pem(path, &bytes, "certificate"),
+        ));
+    }
+    Ok(certs)
+}
+
+/// The first private key (PKCS#8, PKCS#1 or SEC1) in a PEM file.
+pub fn read_key(property: &str, path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
+    let bytes = read(property, path)?;
+    match PrivateKeyDer::from_pem_slice(&bytes) {
+        Ok(key) => Ok(key),
+        Err(pem::Error::NoItemsFound) => Err(TlsError::new(
+            property,
+            not_pem(path, &bytes, "private key"),
+        )),
+        Err(e) => Err(TlsError::new(property, format!("{}: {e}", path.display()))),
+    }
+}
+
+fn read(property: &str, path: &Path) -> Result<Vec<u8>, TlsError> {
+    std::fs::read(path)
+        .map_err(|e| TlsError::new(property, format!("cannot read {}: {e}", path.display())))
+}
+
+/// Why a file holds no PEM item of the kind wanted, in words a user can act on.
+fn not_pem(path: &Path, bytes: &[u8], what: &str) -> String {
+    let path = path.display();
+    let text = String::from_utf8_lossy(bytes);
+    if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        || text.contains("Proc-Type: 4,ENCRYPTED")
+    {
+        format!("{path} holds an encrypted private key, which Tributary cannot read yet; decrypt it (openssl pkey -in key.pem -out plain.pem) and keep the file readable only by the worker")
+    } else if !text.contains("-----BEGIN ") {
+        format!("{path} is not a PEM file (JKS and PKCS12 stores cannot be read; convert with `keytool -exportcert -rfc` or `openssl pkcs12 -nodes`)")
+    } else {
+        format!("{path} holds no PEM {what}")
+    }
+}
+
+/// `Verify::Chain`: the chain must verify; a certificate for another host name is accepted.
+#[derive(Debug)]
+struct ChainOnly(Arc<WebPkiServerVerifier>);
+
+impl ServerCertVerifier for ChainOnly {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        // webpki checks the chain first and the name last, so a name error means the chain held.
+        match self
+            .0
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+        {
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.supported_verify_schemes()
+    }
+}
+
+/// `Verify::None`: any certificate; the handshake must still be signed by its key.
+struct AnyCertificate(Arc<CryptoProvider>);
+
+impl fmt::Debug for AnyCertificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AnyCertificate")
+    }
+}
+
+impl ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn tls(roots: PathBuf) -> ClientTls {
+        ClientTls {
+            verify: Verify::Full,
+            roots: Roots::Pem {
+                property: "database.sslrootcert".into(),
+                path: roots,
+            },
+            identity: None,
+        }
+    }
+
+    #[test]
+    fn a_missing_file_is_named_by_its_property() {
+        let problems = tls("/nonexistent/root.crt".into()).check();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].property, "database.sslrootcert");
+        assert!(problems[0]
+            .message
+            .contains("cannot read /nonexistent/root.crt"));
+    }
+
+    #[test]
+    fn a_java_keystore_is_refused_as_not_pem() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("truststore.jks");
+        std::fs::write(&path, [0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 2]).unwrap();
+        let err = read_certs("database.ssl.truststore", &path).unwrap_err();
+        assert_eq!(err.property, "database.ssl.truststore");
+        assert!(err.message.contains("is not a PEM file"), "{err}");
+        assert!(err.message.contains("JKS"), "{err}");
+    }
+
+    #[test]
+    fn an_encrypted_key_is_refused_with_how_to_decrypt_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "key.pem",
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n",
+        );
+        let err = read_key("database.sslkey", &path).unwrap_err();
+        assert!(err.message.contains("encrypted private key"), "{err}");
+    }
+
+    #[test]
+    fn a_pem_file_without_certificates_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "x.pem",
+            "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n",
+        );
+        let err = read_certs("database.sslrootcert", &path).unwrap_err();
+        assert!(err.message.contains("holds no PEM certificate"), "{err}");
+    }
+
+    #[test]
+    fn built_in_roots_need_no_file() {
+        let tls = ClientTls {
+            verify: Verify::Chain,
+            roots: Roots::BuiltIn,
+            identity: None,
+        };
+        assert!(tls.check().is_empty());
+        assert!(tls.client_config().is_ok());
+    }
+
+    #[test]
+    fn server_names_take_addresses_and_host_names() {
+        assert!(matches!(
+            server_name("127.0.0.1").unwrap(),
+            ServerName::IpAddress(_)
+        ));
+        assert!(matches!(
+            server_name("db.example.com").unwrap(),
+            ServerName::DnsName(_)
+        ));
+    }
+}
