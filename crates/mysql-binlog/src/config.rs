@@ -94,6 +94,32 @@ pub enum LockingMode {
     None,
 }
 
+/// Debezium's `EventProcessingFailureHandlingMode`: what to do with an event that cannot be
+/// processed (`event.processing.failure.handling.mode`) or that disagrees with the schema
+/// history (`inconsistent.schema.handling.mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureMode {
+    /// The task fails, naming the event and its binlog position.
+    Fail,
+    /// The event's position is logged as a warning and the event skipped.
+    Warn,
+    /// The event is skipped (logged at debug level only).
+    Skip,
+}
+
+impl FailureMode {
+    /// The values Debezium accepts; `ignore` is its deprecated name of `skip`.
+    pub const NAMES: &'static [&'static str] = &["fail", "warn", "skip", "ignore"];
+
+    fn read(r: &mut ConfigReader<'_>, name: &str) -> FailureMode {
+        match r.one_of(name, "fail", Self::NAMES).as_str() {
+            "warn" => FailureMode::Warn,
+            "skip" | "ignore" => FailureMode::Skip,
+            _ => FailureMode::Fail,
+        }
+    }
+}
+
 /// Operations from `skipped.operations`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SkippedOps {
@@ -144,6 +170,12 @@ pub struct MySqlConfig {
     pub heartbeat_topic: String,
     /// `heartbeat.action.query`, run on each heartbeat.
     pub heartbeat_action_query: Option<String>,
+    /// `event.processing.failure.handling.mode` (or its old name,
+    /// `event.deserialization.failure.handling.mode`): a row event that cannot be read.
+    pub event_failure: FailureMode,
+    /// `inconsistent.schema.handling.mode`: a row event whose table the schema history does
+    /// not know, or whose TABLE_MAP disagrees with it.
+    pub inconsistent_schema: FailureMode,
     /// Properties we accept but do not act on yet (reported as warnings).
     pub ignored: Vec<String>,
 }
@@ -268,6 +300,15 @@ impl MySqlConfig {
             .optional_string("schema.history.internal.file.filename")
             .map(PathBuf::from);
         let skip_unparseable_ddl = r.bool("schema.history.internal.skip.unparseable.ddl", false);
+        // Debezium renamed event.deserialization.failure.handling.mode to the common
+        // event.processing.failure.handling.mode; the old name still counts when the new is unset.
+        let old_failure = FailureMode::read(r, "event.deserialization.failure.handling.mode");
+        let event_failure = if map.contains_key("event.processing.failure.handling.mode") {
+            FailureMode::read(r, "event.processing.failure.handling.mode")
+        } else {
+            old_failure
+        };
+        let inconsistent_schema = FailureMode::read(r, "inconsistent.schema.handling.mode");
 
         let def = config_def();
         let metadata = cdc_core::transaction::MetadataSettings::read(r, &topic_prefix);
@@ -313,6 +354,8 @@ impl MySqlConfig {
             heartbeat_interval: metadata.heartbeat_interval,
             heartbeat_topic: metadata.heartbeat_topic,
             heartbeat_action_query: metadata.heartbeat_action_query,
+            event_failure,
+            inconsistent_schema,
             ignored,
         }
     }
@@ -411,6 +454,48 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("secret"), "{text}");
+    }
+
+    #[test]
+    fn failure_modes_follow_debeziums_names_and_reject_other_values() {
+        let cfg = MySqlConfig::from_map(&map(&base())).unwrap();
+        assert_eq!(cfg.event_failure, FailureMode::Fail);
+        assert_eq!(cfg.inconsistent_schema, FailureMode::Fail);
+        let mut pairs = base();
+        pairs.push(("event.processing.failure.handling.mode", "warn"));
+        pairs.push(("inconsistent.schema.handling.mode", "ignore"));
+        let cfg = MySqlConfig::from_map(&map(&pairs)).unwrap();
+        assert_eq!(cfg.event_failure, FailureMode::Warn);
+        assert_eq!(cfg.inconsistent_schema, FailureMode::Skip);
+        // The old name counts when the new one is not set, and yields to it when it is.
+        let mut pairs = base();
+        pairs.push(("event.deserialization.failure.handling.mode", "skip"));
+        assert_eq!(
+            MySqlConfig::from_map(&map(&pairs)).unwrap().event_failure,
+            FailureMode::Skip
+        );
+        pairs.push(("event.processing.failure.handling.mode", "FAIL"));
+        assert_eq!(
+            MySqlConfig::from_map(&map(&pairs)).unwrap().event_failure,
+            FailureMode::Fail
+        );
+        let mut pairs = base();
+        pairs.push(("event.processing.failure.handling.mode", "sometimes"));
+        pairs.push(("inconsistent.schema.handling.mode", "lenient"));
+        let err = MySqlConfig::from_map(&map(&pairs)).unwrap_err();
+        assert_eq!(err.0.len(), 2, "{err}");
+        let text = err.to_string();
+        for (property, value) in [
+            ("event.processing.failure.handling.mode", "\"sometimes\""),
+            ("inconsistent.schema.handling.mode", "\"lenient\""),
+        ] {
+            let line = text
+                .lines()
+                .find(|l| l.contains(property))
+                .unwrap_or_else(|| panic!("{property} is not named: {text}"));
+            assert!(line.contains(value), "{line}");
+            assert!(line.contains("fail, warn, skip"), "{line}");
+        }
     }
 
     #[test]

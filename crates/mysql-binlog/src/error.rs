@@ -45,8 +45,29 @@ pub enum MySqlSourceError {
         #[source]
         source: crate::ddl::DdlError,
     },
-    #[error("a row event at {pos} is for table {table}, whose schema is unknown; the schema history does not cover it (a table the connector's user has no SELECT on is invisible to the snapshot: grant it SELECT)")]
+    #[error("a row event at {pos} is for table {table}, whose schema is unknown; the schema history does not cover it (a table the connector's user has no SELECT on is invisible to the snapshot: grant it SELECT, then take a new snapshot); inconsistent.schema.handling.mode=warn or skip skips such events instead")]
     UnknownTable { pos: BinlogPos, table: String },
+    /// A rows event whose TABLE_MAP disagrees with the table in the schema history
+    /// (`inconsistent.schema.handling.mode=fail`).
+    #[error("the row event at {pos} for table {table} does not match the table in the schema history: {reason}. A DDL the connector did not see changed the table (run with a binlog that has it, or take a new snapshot: delete the connector's offsets, or snapshot.mode=when_needed); inconsistent.schema.handling.mode=warn or skip skips such events instead. See the event with: mysqlbinlog --start-position={start} --stop-position={end} --verbose {file}", start = pos.pos, file = pos.file)]
+    InconsistentSchema {
+        table: String,
+        pos: BinlogPos,
+        /// Where the event ends.
+        end: u64,
+        reason: String,
+    },
+    /// A value of a row event that cannot be read (`event.processing.failure.handling.mode=fail`).
+    #[error("cannot read column {column} (position {position}) of table {table} in the row event at {pos}: {reason}. event.processing.failure.handling.mode=warn or skip skips such events instead. See the event with: mysqlbinlog --start-position={start} --stop-position={end} --verbose {file}", start = pos.pos, file = pos.file)]
+    Row {
+        table: String,
+        column: String,
+        position: usize,
+        pos: BinlogPos,
+        /// Where the event ends.
+        end: u64,
+        reason: String,
+    },
     #[error("cannot convert a value of {table} at {pos}")]
     Convert {
         table: String,

@@ -6,6 +6,8 @@
 //! * [`stream`]: binlog events (via `mysql_async`'s binlog client) → records and offsets.
 //! * [`mariadb`]: the pure decoder of MariaDB's own events (GTID, GTID list, checkpoint, annotate).
 //! * [`catalog`], [`ddl`], [`history`]: table definitions kept from DDL, and their durable history.
+//! * [`rows`], [`json`]: row events checked against the schema history and read into column
+//!   values; MySQL's binary JSON and partial JSON updates.
 //! * [`convert`], [`table`], [`event`], [`source_info`]: type mapping and Debezium's records.
 //! * [`snapshot`]: the consistent snapshot; [`offset`]: positions and offsets; [`gtid`]: GTIDs.
 
@@ -21,8 +23,10 @@ pub mod error;
 pub mod event;
 pub mod gtid;
 pub mod history;
+pub mod json;
 pub mod mariadb;
 pub mod offset;
+pub mod rows;
 pub mod snapshot;
 pub mod source;
 pub mod source_info;

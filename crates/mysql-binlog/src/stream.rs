@@ -12,16 +12,13 @@ use std::time::{Duration, Instant};
 use cdc_core::{Batch, BatchSender, Op, Record, SourceOffset};
 use futures::StreamExt;
 use mysql_async::binlog::events::{Event, EventData, RowsEventData};
-use mysql_async::binlog::value::BinlogValue;
 use mysql_async::prelude::Queryable;
-use mysql_common::value::Value as My;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use crate::catalog::{Catalog, TableId};
-use crate::config::MySqlConfig;
+use crate::config::{FailureMode, MySqlConfig};
 use crate::conn::{self, ServerInfo};
-use crate::convert::Origin;
 use crate::ddl::{self, Change, Kind};
 use crate::dump;
 use crate::error::privilege::REPLICATION_SLAVE;
@@ -31,6 +28,7 @@ use crate::gtid::{MariaGtidSet, MySqlGtidSet};
 use crate::history::{Entry, History};
 use crate::mariadb::{self, MariaEvent};
 use crate::offset::{stream_offset, BinlogPos, OffsetFields};
+use crate::rows::{self, ReadError};
 use crate::source_info::{SnapshotMarker, SourceInfo};
 use crate::table::TableSchema;
 
@@ -503,11 +501,13 @@ impl<'a> Streamer<'a> {
             _ => 0,
         };
         let Some(schema) = self.schema_for(&id) else {
-            return Err(MySqlSourceError::UnknownTable {
-                pos: start.clone(),
-                table: id.to_string(),
-            });
+            return self.inconsistent(&id, start, None);
         };
+        // Binlog rows carry no column names: a TABLE_MAP that disagrees with the history would
+        // put values into the wrong columns.
+        if let Err(reason) = rows::check_table_map(&schema.table, tme) {
+            return self.inconsistent(&id, start, Some(reason));
+        }
         let (op, skipped) = match rows {
             RowsEventData::WriteRowsEvent(_) | RowsEventData::WriteRowsEventV1(_) => {
                 (Op::Create, self.cfg.skipped.create)
@@ -520,46 +520,27 @@ impl<'a> Streamer<'a> {
             }
         };
         let server_id = self.server.server_id;
-        for (i, row) in rows.rows(tme).enumerate() {
-            let (before, after) = row.map_err(|e| MySqlSourceError::Decode {
-                pos: start.clone(),
-                reason: e.to_string(),
-            })?;
-            let i = i as u64;
-            if i < skip_rows {
-                continue;
+        let changes = match rows::read(rows, tme, &schema, skip_rows, !skipped) {
+            Ok(changes) => changes,
+            Err(ReadError::Convert(source)) => {
+                return Err(MySqlSourceError::Convert {
+                    table: id.to_string(),
+                    pos: start.clone(),
+                    source: Box::new(source),
+                })
             }
+            Err(e) => return self.unreadable(&id, start, e),
+        };
+        for rows::Change {
+            row: i,
+            before,
+            after,
+        } in changes
+        {
             self.tx.emitted = Some((ev_index, i));
             if skipped {
                 continue;
             }
-            let convert = |r: Option<mysql_common::binlog::row::BinlogRow>| -> Result<Option<Vec<cdc_core::Value>>, MySqlSourceError> {
-                let Some(mut r) = r else { return Ok(None) };
-                // The row is ours: its values are moved out, not cloned.
-                let values: Vec<Option<My>> = (0..r.len())
-                    .map(|c| match r.take(c)? {
-                        BinlogValue::Value(v) => Some(v),
-                        BinlogValue::Jsonb(j) => {
-                            let json: Result<serde_json::Value, _> = j.try_into();
-                            Some(match json {
-                                Ok(v) => My::Bytes(v.to_string().into_bytes()),
-                                Err(_) => My::NULL,
-                            })
-                        }
-                        BinlogValue::JsonDiff(_) => None,
-                    })
-                    .collect();
-                schema
-                    .row(values.iter().map(Option::as_ref), Origin::Binlog)
-                    .map(Some)
-                    .map_err(|source| MySqlSourceError::Convert {
-                        table: id.to_string(),
-                        pos: start.clone(),
-                        source: Box::new(source),
-                    })
-            };
-            let before = convert(before)?;
-            let after = convert(after)?;
             let source = SourceInfo {
                 flavor: self.cfg.flavor,
                 server_name: &self.server_name,
@@ -654,6 +635,78 @@ impl<'a> Streamer<'a> {
             );
         }
         Ok(())
+    }
+
+    /// `inconsistent.schema.handling.mode` for a row event of a captured table the history does
+    /// not know (`reason` None) or whose TABLE_MAP disagrees with it: an error, or the event
+    /// skipped (with a warning under `warn`).
+    fn inconsistent(
+        &self,
+        id: &TableId,
+        start: &BinlogPos,
+        reason: Option<String>,
+    ) -> Result<(), MySqlSourceError> {
+        let what = reason
+            .clone()
+            .unwrap_or_else(|| "the schema history does not know the table".to_owned());
+        match (self.cfg.inconsistent_schema, reason) {
+            (FailureMode::Fail, None) => Err(MySqlSourceError::UnknownTable {
+                pos: start.clone(),
+                table: id.to_string(),
+            }),
+            (FailureMode::Fail, Some(reason)) => Err(MySqlSourceError::InconsistentSchema {
+                table: id.to_string(),
+                pos: start.clone(),
+                end: self.pos,
+                reason,
+            }),
+            (FailureMode::Warn, _) => {
+                warn!(table = %id, position = %start, end = self.pos, reason = %what,
+                    "skipping a row event that does not match the schema history (inconsistent.schema.handling.mode=warn); take a new snapshot to capture the table again");
+                Ok(())
+            }
+            (FailureMode::Skip, _) => {
+                debug!(table = %id, position = %start, reason = %what,
+                    "skipping a row event that does not match the schema history (inconsistent.schema.handling.mode=skip)");
+                Ok(())
+            }
+        }
+    }
+
+    /// `event.processing.failure.handling.mode` for a row event that cannot be read: an error,
+    /// or the whole event skipped (with a warning under `warn`).
+    fn unreadable(
+        &self,
+        id: &TableId,
+        start: &BinlogPos,
+        e: ReadError,
+    ) -> Result<(), MySqlSourceError> {
+        match self.cfg.event_failure {
+            FailureMode::Fail => Err(match e {
+                ReadError::Field(f) => MySqlSourceError::Row {
+                    table: id.to_string(),
+                    column: f.name,
+                    position: f.position,
+                    pos: start.clone(),
+                    end: self.pos,
+                    reason: f.reason,
+                },
+                other => MySqlSourceError::Decode {
+                    pos: start.clone(),
+                    reason: format!("a row of table {id}: {other} (event.processing.failure.handling.mode=warn or skip skips such events)"),
+                },
+            }),
+            FailureMode::Warn => {
+                warn!(table = %id, position = %start, end = self.pos, error = %e,
+                    "skipping a row event that cannot be read (event.processing.failure.handling.mode=warn)");
+                Ok(())
+            }
+            FailureMode::Skip => {
+                debug!(table = %id, position = %start, error = %e,
+                    "skipping a row event that cannot be read (event.processing.failure.handling.mode=skip)");
+                Ok(())
+            }
+        }
     }
 
     async fn schema_change(

@@ -18,6 +18,8 @@ use crate::source_info;
 pub struct TableSchema {
     pub db: String,
     pub name: String,
+    /// The table's definition from the schema history (row events are checked against it).
+    pub table: Table,
     pub topic: Arc<str>,
     /// One entry per table column: its codec, or `None` when `column.*.list` leaves it out.
     pub codecs: Vec<Option<ColumnCodec>>,
@@ -120,6 +122,7 @@ impl TableSchema {
         TableSchema {
             db: table.db.clone(),
             name: table.name.clone(),
+            table: table.clone(),
             topic: topic_name.into(),
             codecs,
             key_columns,

@@ -3,6 +3,7 @@
 mod support;
 
 mod capture;
+mod consistency;
 mod ddl;
 mod privileges;
 mod safety;
