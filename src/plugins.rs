@@ -631,11 +631,7 @@ mod tests {
         const POSTGRES: &[&str] = &[
             "converters",
             "database.initial.statements",
-            "database.sslcert",
             "database.sslfactory",
-            "database.sslkey",
-            "database.sslpassword",
-            "database.sslrootcert",
             "field.name.adjustment.mode",
             "include.schema.comments",
             "offset.mismatch.strategy",

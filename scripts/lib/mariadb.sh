@@ -6,12 +6,18 @@
 #   mariadb_stop <dir>           stop it
 # mariadb_start exports TRIBUTARY_MYSQL_HOST/PORT/USER/PASSWORD (root, for fixtures),
 # TRIBUTARY_MYSQL_CDC_USER/PASSWORD (the connector's user, least privilege) and
-# TRIBUTARY_MYSQL_SOCKET.
+# TRIBUTARY_MYSQL_SOCKET and TRIBUTARY_MYSQL_SSL_CA.
+# TLS is on (ssl_cert/ssl_key/ssl_ca) beside plaintext: <dir>/tls holds a test CA
+# (TRIBUTARY_MYSQL_SSL_CA = <dir>/tls/ca.crt), the server's certificate for `localhost` only, a
+# client certificate and a second CA (see scripts/lib/tls.sh).
 # Users: root/root (all privileges, from 127.0.0.1); tributary_cdc/cdcpass (from 127.0.0.1) with
 # exactly the global privileges Debezium's documentation lists for its MySQL/MariaDB connector:
 # SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT (MariaDB 10.5+ names the
 # last two REPLICATION REPLICA and BINLOG MONITOR). No LOCK TABLES: the snapshot locks with
 # FLUSH TABLES WITH READ LOCK, which RELOAD allows.
+
+# shellcheck source=scripts/lib/tls.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tls.sh"
 
 mariadb_install() {
   if command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; then
@@ -48,6 +54,7 @@ mariadb_start() {
       --skip-test-db >"$dir/install.log" 2>&1 \
       || { cat "$dir/install.log" >&2; return 1; }
   fi
+  tls_make_certs "$dir/tls" mysql || return 1
   cat > "$dir/my.cnf" <<CNF
 [mariadbd]
 datadir = $dir/data
@@ -69,6 +76,9 @@ sync_binlog = 0
 skip-name-resolve
 character-set-server = utf8mb4
 collation-server = utf8mb4_general_ci
+ssl_ca = $dir/tls/ca.crt
+ssl_cert = $dir/tls/server.crt
+ssl_key = $dir/tls/server.key
 CNF
   [ "$(id -u)" = 0 ] && chown mysql: "$dir/my.cnf"
   mariadb_as mariadbd --defaults-file="$dir/my.cnf" >/dev/null 2>&1 &
@@ -99,7 +109,8 @@ SQL
     || { tail -20 "$dir/server.log" >&2; return 1; }
   export TRIBUTARY_MYSQL_HOST=127.0.0.1 TRIBUTARY_MYSQL_PORT=$port TRIBUTARY_MYSQL_USER=root \
     TRIBUTARY_MYSQL_PASSWORD=root TRIBUTARY_MYSQL_SOCKET=$dir/mysqld.sock \
-    TRIBUTARY_MYSQL_CDC_USER=tributary_cdc TRIBUTARY_MYSQL_CDC_PASSWORD=cdcpass
+    TRIBUTARY_MYSQL_CDC_USER=tributary_cdc TRIBUTARY_MYSQL_CDC_PASSWORD=cdcpass \
+    TRIBUTARY_MYSQL_SSL_CA=$dir/tls/ca.crt
 }
 
 mariadb_stop() {

@@ -4,12 +4,19 @@
 #   pg_stop <dir>           stop it
 # pg_start exports TRIBUTARY_PG_HOST/PORT/USER/PASSWORD/URL (the superuser `postgres`, for
 # fixtures: databases, tables, changes), TRIBUTARY_PG_CDC_USER/PASSWORD (the connector's user,
-# least privilege) and PG_BIN.
+# least privilege), TRIBUTARY_PG_SSL_CA and PG_BIN.
+# TLS is on (ssl=on) beside plaintext: <dir>/tls holds a test CA (TRIBUTARY_PG_SSL_CA =
+# <dir>/tls/ca.crt), the server's certificate for `localhost` only, a client certificate and a
+# second CA (see scripts/lib/tls.sh). tributary_cert logs in over TLS with its client
+# certificate only (hba `cert`).
 # Roles: postgres/postgres (SCRAM-SHA-256), tributary_md5/md5pass (md5), tributary_trust (trust),
 # tributary_cdc/cdcpass (SCRAM-SHA-256): LOGIN REPLICATION and nothing else. It is what Debezium's
 # documentation asks of a connector user that is not a superuser; the test fixtures grant it
 # SELECT on the tables they create and create the publications it uses (see
 # crates/pg-wal/tests/support.rs and the README's "Database privileges").
+
+# shellcheck source=scripts/lib/tls.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tls.sh"
 
 pg_bin_dir() {
   local d
@@ -84,6 +91,18 @@ CONF
   fi
   sed -i "s/^port = .*//" "$dir/data/postgresql.conf"
   echo "port = $port" >> "$dir/data/postgresql.conf"
+  # TLS beside plaintext, also on servers initialised before it.
+  tls_make_certs "$dir/tls" postgres || return 1
+  sed -i "/^ssl\(_cert_file\|_key_file\|_ca_file\)\? = /d" "$dir/data/postgresql.conf"
+  cat >> "$dir/data/postgresql.conf" <<CONF
+ssl = on
+ssl_cert_file = '$dir/tls/server.crt'
+ssl_key_file = '$dir/tls/server.key'
+ssl_ca_file = '$dir/tls/ca.crt'
+CONF
+  grep -q tributary_cert "$dir/data/pg_hba.conf" \
+    || sed -i '1i hostssl all tributary_cert 127.0.0.1/32 cert\nhostssl replication tributary_cert 127.0.0.1/32 cert' \
+      "$dir/data/pg_hba.conf"
   pg_as "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
     || { tail -20 "$dir/server.log" >&2; return 1; }
   if [ ! -f "$dir/.roles" ]; then
@@ -99,10 +118,13 @@ SQL
   pg_as "$PG_BIN/psql" -h "$dir" -p "$port" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 <<'SQL' >/dev/null || return 1
 SELECT 'CREATE ROLE tributary_cdc LOGIN REPLICATION PASSWORD ''cdcpass'''
   WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tributary_cdc') \gexec
+SELECT 'CREATE ROLE tributary_cert LOGIN SUPERUSER REPLICATION'
+  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tributary_cert') \gexec
 SQL
   export TRIBUTARY_PG_HOST=127.0.0.1 TRIBUTARY_PG_PORT=$port TRIBUTARY_PG_USER=postgres \
     TRIBUTARY_PG_PASSWORD=postgres TRIBUTARY_PG_SOCKET_DIR=$dir \
-    TRIBUTARY_PG_CDC_USER=tributary_cdc TRIBUTARY_PG_CDC_PASSWORD=cdcpass
+    TRIBUTARY_PG_CDC_USER=tributary_cdc TRIBUTARY_PG_CDC_PASSWORD=cdcpass \
+    TRIBUTARY_PG_SSL_CA=$dir/tls/ca.crt
   export TRIBUTARY_PG_URL="postgres://postgres:postgres@127.0.0.1:$port/postgres"
 }
 

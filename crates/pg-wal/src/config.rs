@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use cdc_core::config::{read_filter, ConfigErrors, ConfigMap, ConfigReader, NameFilter};
 use cdc_core::configdef::is_framework_property;
+use cdc_core::tls::{ClientTls, Identity, Roots, Verify};
 use cdc_core::QueueBounds;
 
 use crate::configdef::config_def;
@@ -63,6 +64,127 @@ pub enum PublicationMode {
     NoTables,
 }
 
+/// `database.sslmode`, libpq's modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslMode {
+    Disable,
+    /// libpq tries without TLS first; we negotiate TLS when the server offers it, as `prefer`.
+    Allow,
+    /// TLS when the server offers it (without verification), else plaintext.
+    Prefer,
+    /// TLS or no connection; verified like `verify-ca` when `database.sslrootcert` is set.
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+/// TLS to PostgreSQL: `database.sslmode`, `database.sslrootcert`, `database.sslcert`,
+/// `database.sslkey` (PEM files; `sslrootcert=system` for the built-in roots).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PgTls {
+    pub mode: SslMode,
+    /// What a TLS connection uses; `None` with `sslmode=disable`.
+    pub client: Option<ClientTls>,
+}
+
+impl PgTls {
+    /// No TLS (`sslmode=disable`).
+    pub const DISABLED: PgTls = PgTls {
+        mode: SslMode::Disable,
+        client: None,
+    };
+
+    fn read(r: &mut ConfigReader<'_>) -> PgTls {
+        let mode = match r
+            .one_of(
+                "database.sslmode",
+                "prefer",
+                &[
+                    "disable",
+                    "allow",
+                    "prefer",
+                    "require",
+                    "verify-ca",
+                    "verify-full",
+                ],
+            )
+            .as_str()
+        {
+            "disable" => SslMode::Disable,
+            "allow" => SslMode::Allow,
+            "require" => SslMode::Require,
+            "verify-ca" => SslMode::VerifyCa,
+            "verify-full" => SslMode::VerifyFull,
+            _ => SslMode::Prefer,
+        };
+        let rootcert = r.optional_string("database.sslrootcert");
+        let cert = r.optional_string("database.sslcert");
+        let key = r.optional_string("database.sslkey");
+        // database.sslpassword is not read: an encrypted key is refused when the key is read
+        // (cdc_core::tls), and the config definition keeps the password hidden.
+        if mode == SslMode::Disable {
+            return PgTls::DISABLED;
+        }
+        // libpq: require with a root file verifies like verify-ca.
+        let verify = match mode {
+            SslMode::VerifyFull => Verify::Full,
+            SslMode::VerifyCa => Verify::Chain,
+            SslMode::Require if rootcert.is_some() => Verify::Chain,
+            _ => Verify::None,
+        };
+        let roots = match rootcert.as_deref() {
+            None | Some("system") => Roots::BuiltIn,
+            Some(path) => Roots::Pem {
+                property: "database.sslrootcert".into(),
+                path: path.into(),
+            },
+        };
+        if verify != Verify::None && rootcert.is_none() {
+            r.problem(
+                "database.sslmode",
+                "verify-ca and verify-full need database.sslrootcert: a PEM file of the CA certificates to trust, or system for the built-in public roots",
+            );
+        }
+        let identity = match (cert, key) {
+            (Some(cert), Some(key)) => Some(Identity {
+                cert_property: "database.sslcert".into(),
+                cert: cert.into(),
+                key_property: "database.sslkey".into(),
+                key: key.into(),
+            }),
+            (Some(_), None) => {
+                r.problem("database.sslkey", "is needed with database.sslcert");
+                None
+            }
+            (None, Some(_)) => {
+                r.problem("database.sslcert", "is needed with database.sslkey");
+                None
+            }
+            (None, None) => None,
+        };
+        let client = ClientTls {
+            verify,
+            roots,
+            identity,
+        };
+        for problem in client.check() {
+            r.problem(&problem.property, problem.message);
+        }
+        PgTls {
+            mode,
+            client: Some(client),
+        }
+    }
+
+    /// Must the connection be encrypted (`require` and stronger)?
+    pub fn required(&self) -> bool {
+        matches!(
+            self.mode,
+            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull
+        )
+    }
+}
+
 /// Operations from `skipped.operations`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SkippedOps {
@@ -102,6 +224,8 @@ pub struct PostgresConfig {
     pub queue: QueueBounds,
     pub status_update_interval: Duration,
     pub connect_timeout: Duration,
+    /// `database.sslmode` and the files it uses.
+    pub tls: PgTls,
     /// Stream large values in pgoutput's binary format (PostgreSQL 14+); events are the same.
     pub binary: bool,
     /// `provide.transaction.metadata`: BEGIN/END events and `transaction` blocks.
@@ -210,24 +334,7 @@ impl PostgresConfig {
         let max_bytes = r.int("max.queue.size.in.bytes", 0, 0, i64::MAX) as usize;
         let status_ms = r.int("status.update.interval.ms", 10_000, 1, 3_600_000);
         let connect_ms = r.int("database.connect.timeout.ms", 30_000, 1, 3_600_000);
-        let sslmode = r.one_of(
-            "database.sslmode",
-            "prefer",
-            &[
-                "disable",
-                "allow",
-                "prefer",
-                "require",
-                "verify-ca",
-                "verify-full",
-            ],
-        );
-        if matches!(sslmode.as_str(), "require" | "verify-ca" | "verify-full") {
-            r.problem(
-                "database.sslmode",
-                "TLS connections to PostgreSQL are not supported yet; use disable, allow or prefer (which connect without TLS)",
-            );
-        }
+        let tls = PgTls::read(r);
         let binary = r.bool("tributary.pgoutput.binary", true);
         let metadata = cdc_core::transaction::MetadataSettings::read(r, &topic_prefix);
         let _ = r.int("poll.interval.ms", 500, 0, i64::MAX);
@@ -269,6 +376,7 @@ impl PostgresConfig {
             },
             status_update_interval: Duration::from_millis(status_ms as u64),
             connect_timeout: Duration::from_millis(connect_ms as u64),
+            tls,
             binary,
             provide_transaction_metadata: metadata.provide_transaction_metadata,
             transaction_topic: metadata.transaction_topic,
@@ -299,6 +407,7 @@ impl PostgresConfig {
             dbname: self.dbname.clone(),
             application_name: format!("tributary-{}", self.slot_name),
             connect_timeout: self.connect_timeout,
+            tls: self.tls.clone(),
         }
     }
 
@@ -421,6 +530,63 @@ mod tests {
         let cfg = PostgresConfig::from_map(&map(&base())).unwrap();
         let dbg = format!("{cfg:?}");
         assert!(!dbg.contains("secret") && dbg.contains("[hidden]"), "{dbg}");
+    }
+
+    #[test]
+    fn tls_modes_are_libpqs() {
+        let read = |extra: &[(&'static str, &'static str)]| {
+            let mut pairs = base();
+            pairs.extend_from_slice(extra);
+            PostgresConfig::from_map(&map(&pairs))
+        };
+        let prefer = read(&[]).unwrap().tls;
+        assert_eq!(prefer.mode, SslMode::Prefer);
+        assert!(!prefer.required());
+        assert_eq!(prefer.client.unwrap().verify, Verify::None);
+        assert_eq!(
+            read(&[("database.sslmode", "disable")]).unwrap().tls,
+            PgTls::DISABLED
+        );
+        let require = read(&[("database.sslmode", "require")]).unwrap().tls;
+        assert!(require.required());
+        assert_eq!(require.client.unwrap().verify, Verify::None);
+        let system = read(&[
+            ("database.sslmode", "verify-full"),
+            ("database.sslrootcert", "system"),
+        ])
+        .unwrap()
+        .tls
+        .client
+        .unwrap();
+        assert_eq!(
+            (system.verify, system.roots),
+            (Verify::Full, Roots::BuiltIn)
+        );
+    }
+
+    #[test]
+    fn tls_files_are_checked_and_named() {
+        let mut pairs = base();
+        pairs.push(("database.sslmode", "verify-ca"));
+        pairs.push(("database.sslrootcert", "/nonexistent/root.crt"));
+        pairs.push(("database.sslcert", "/nonexistent/client.crt"));
+        let text = PostgresConfig::from_map(&map(&pairs))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("database.sslrootcert") && text.contains("cannot read"),
+            "{text}"
+        );
+        assert!(
+            text.contains("database.sslkey") && text.contains("is needed"),
+            "{text}"
+        );
+        let mut pairs = base();
+        pairs.push(("database.sslmode", "verify-full"));
+        let text = PostgresConfig::from_map(&map(&pairs))
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("need database.sslrootcert"), "{text}");
     }
 
     #[test]

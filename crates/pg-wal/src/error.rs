@@ -16,6 +16,14 @@ pub enum PgSourceError {
         #[source]
         source: tokio_postgres::Error,
     },
+    /// A TLS file (`database.sslrootcert`, `sslcert`, `sslkey`) cannot be used.
+    #[error("cannot set up TLS to PostgreSQL at {host}:{port}")]
+    Tls {
+        host: String,
+        port: u16,
+        #[source]
+        source: cdc_core::tls::TlsError,
+    },
     #[error("{what} failed")]
     Query {
         what: String,
@@ -113,6 +121,9 @@ pub const INSUFFICIENT_PRIVILEGE: &str = "42501";
 
 /// Connection loss, server shutdown and resource exhaustion are worth retrying.
 pub fn pg_error_is_transient(e: &tokio_postgres::Error) -> bool {
+    if tls_refused(e) {
+        return false;
+    }
     match e.code() {
         Some(code) => {
             let c = code.code();
@@ -124,6 +135,24 @@ pub fn pg_error_is_transient(e: &tokio_postgres::Error) -> bool {
         }
         None => true,
     }
+}
+
+/// Did TLS fail for a reason a person must fix: a certificate refused (rustls reports it as
+/// `InvalidData`), or a server without TLS when the sslmode requires it?
+fn tls_refused(e: &tokio_postgres::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::InvalidData {
+                return true;
+            }
+        }
+        if c.to_string() == "server does not support TLS" {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 impl Classify for PgSourceError {

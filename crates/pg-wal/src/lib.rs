@@ -31,7 +31,7 @@ pub mod source_info;
 pub mod stream;
 pub mod table;
 
-pub use config::PostgresConfig;
+pub use config::{PgTls, PostgresConfig, SslMode};
 pub use configdef::config_def;
 pub use error::PgSourceError;
 pub use lsn::Lsn;

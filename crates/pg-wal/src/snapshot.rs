@@ -12,7 +12,9 @@ use cdc_core::{
     Batch, BatchSender, DeferredRows, ProcessingTime, RawRow, RowDecoder, SourceOffset,
 };
 use futures::{StreamExt, TryStreamExt};
+use tokio_postgres::config::SslMode;
 use tokio_postgres::{Client, NoTls};
+use tokio_postgres_rustls::MakeRustlsConnect;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
@@ -35,30 +37,57 @@ pub struct SnapshotPlan {
     pub system_id: String,
 }
 
-/// Opens a connection for snapshot work.
+/// Opens a tokio-postgres connection (snapshot work, SQL, heartbeat action queries), with TLS
+/// per `database.sslmode`: tokio-postgres's `prefer` and `require` negotiate as libpq does, and
+/// the rustls config from `cdc_core::tls` decides what is verified.
 pub async fn connect(cfg: &PostgresConfig) -> Result<Client, PgSourceError> {
-    let (client, conn) = tokio_postgres::connect(&cfg.conn_string(), NoTls)
-        .await
-        .map_err(|source| match source.code() {
-            Some(c) if c.code() == INSUFFICIENT_PRIVILEGE => PgSourceError::MissingPrivilege {
-                what: format!("connecting to database {:?}", cfg.dbname),
-                user: cfg.user.clone(),
-                needs: format!("CONNECT on database {}", quote_ident(&cfg.dbname)),
-                source: Box::new(source),
-            },
-            _ => PgSourceError::Connect {
-                host: cfg.hostname.clone(),
-                port: cfg.port,
-                dbname: cfg.dbname.clone(),
-                source,
-            },
-        })?;
+    let connect_error = |source: tokio_postgres::Error| match source.code() {
+        Some(c) if c.code() == INSUFFICIENT_PRIVILEGE => PgSourceError::MissingPrivilege {
+            what: format!("connecting to database {:?}", cfg.dbname),
+            user: cfg.user.clone(),
+            needs: format!("CONNECT on database {}", quote_ident(&cfg.dbname)),
+            source: Box::new(source),
+        },
+        _ => PgSourceError::Connect {
+            host: cfg.hostname.clone(),
+            port: cfg.port,
+            dbname: cfg.dbname.clone(),
+            source,
+        },
+    };
+    let mut pg: tokio_postgres::Config = cfg.conn_string().parse().map_err(connect_error)?;
+    let Some(tls) = &cfg.tls.client else {
+        pg.ssl_mode(SslMode::Disable);
+        let (client, conn) = pg.connect(NoTls).await.map_err(connect_error)?;
+        spawn_connection(conn);
+        return Ok(client);
+    };
+    let config = tls.client_config().map_err(|source| PgSourceError::Tls {
+        host: cfg.hostname.clone(),
+        port: cfg.port,
+        source,
+    })?;
+    pg.ssl_mode(if cfg.tls.required() {
+        SslMode::Require
+    } else {
+        SslMode::Prefer
+    });
+    let tls = MakeRustlsConnect::new(Arc::unwrap_or_clone(config));
+    let (client, conn) = pg.connect(tls).await.map_err(connect_error)?;
+    spawn_connection(conn);
+    Ok(client)
+}
+
+fn spawn_connection<S, T>(conn: tokio_postgres::Connection<S, T>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     tokio::spawn(async move {
         if let Err(e) = conn.await {
             tracing::debug!(error = %e, "snapshot connection ended");
         }
     });
-    Ok(client)
 }
 
 async fn begin_in_snapshot(client: &Client, snapshot: &str) -> Result<(), PgSourceError> {

@@ -8,5 +8,6 @@ mod modes;
 mod pgoutput;
 mod privileges;
 mod replication;
+mod tls;
 mod transaction;
 mod types;

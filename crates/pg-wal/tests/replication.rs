@@ -28,6 +28,7 @@ fn config(
         dbname: dbname.to_owned(),
         application_name: "tributary-test".to_owned(),
         connect_timeout: Duration::from_secs(10),
+        tls: pg_wal::PgTls::DISABLED,
     }
 }
 

@@ -15,7 +15,7 @@ use tracing::{debug, info, warn};
 
 use super::error::{ReplicationError, ServerError};
 use super::frame;
-use super::transport::{self, ReadHalf, WriteHalf};
+use super::transport::{self, OpenError, ReadHalf, WriteHalf};
 use super::ReplicationConfig;
 
 /// Read buffer size: big reads let a backlog drain in few syscalls. XLogData payloads are slices
@@ -67,11 +67,16 @@ impl Connection {
         replication: bool,
     ) -> Result<Connection, ReplicationError> {
         let addr = cfg.addr();
-        let (reader, writer) = transport::open(&cfg.host, cfg.port)
+        let (reader, writer) = transport::open(&cfg.host, cfg.port, &cfg.tls)
             .await
-            .map_err(|source| ReplicationError::Connect {
-                addr: addr.clone(),
-                source,
+            .map_err(|e| {
+                let addr = addr.clone();
+                match e {
+                    OpenError::Io(source) => ReplicationError::Connect { addr, source },
+                    OpenError::Config(source) => ReplicationError::TlsConfig { addr, source },
+                    OpenError::Refused => ReplicationError::TlsRefused { addr },
+                    OpenError::Handshake(source) => ReplicationError::TlsHandshake { addr, source },
+                }
             })?;
         let mut conn = Connection {
             reader,
@@ -145,7 +150,7 @@ impl Connection {
                             method: format!("SASL ({})", offered.join(", ")),
                         });
                     }
-                    // Plain TCP: no channel binding to offer ("n,,").
+                    // No channel binding offered ("n,,"), also over TLS: the server accepts that.
                     let exchange =
                         ScramSha256::new(password()?.as_bytes(), ChannelBinding::unsupported());
                     frontend::sasl_initial_response(

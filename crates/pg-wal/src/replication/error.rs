@@ -26,6 +26,25 @@ pub enum ReplicationError {
         #[source]
         source: io::Error,
     },
+    /// A TLS file (`database.sslrootcert`, `sslcert`, `sslkey`) cannot be used.
+    #[error("cannot set up TLS to PostgreSQL at {addr}")]
+    TlsConfig {
+        addr: String,
+        #[source]
+        source: cdc_core::tls::TlsError,
+    },
+    /// The server has no TLS (`N` to the SSLRequest) and the sslmode requires it.
+    #[error(
+        "PostgreSQL at {addr} does not accept TLS connections, and database.sslmode requires TLS"
+    )]
+    TlsRefused { addr: String },
+    /// The TLS handshake failed: an untrusted certificate, a certificate for another host name.
+    #[error("TLS handshake with PostgreSQL at {addr} failed")]
+    TlsHandshake {
+        addr: String,
+        #[source]
+        source: io::Error,
+    },
     #[error("timed out after {timeout:?} connecting to PostgreSQL at {addr}")]
     ConnectTimeout { addr: String, timeout: Duration },
     /// The server rejected the credentials (SQLSTATE 28P01 or 28000).
@@ -96,6 +115,10 @@ impl Classify for ReplicationError {
             | Self::Io { .. }
             | Self::Closed { .. } => Retry::Transient,
             Self::Server { source, .. } => retry_for_sqlstate(source.code()),
+            // rustls reports a refused certificate as InvalidData: a person must fix it.
+            Self::TlsHandshake { source, .. } if source.kind() != io::ErrorKind::InvalidData => {
+                Retry::Transient
+            }
             // A server that speaks a protocol we do not understand will not start to on reconnect.
             Self::InvalidConfig { .. }
             | Self::InvalidArgument { .. }
@@ -103,6 +126,9 @@ impl Classify for ReplicationError {
             | Self::PasswordRequired { .. }
             | Self::UnsupportedAuth { .. }
             | Self::Scram { .. }
+            | Self::TlsConfig { .. }
+            | Self::TlsRefused { .. }
+            | Self::TlsHandshake { .. }
             | Self::Protocol { .. } => Retry::Fatal,
         }
     }

@@ -44,7 +44,7 @@ pub use error::{retry_for_sqlstate, ReplicationError, ServerError};
 pub use frame::ReplicationMessage;
 pub use stream::ReplicationStream;
 
-/// Where and as whom to open the replication connection. Plain TCP only for now.
+/// Where and as whom to open the replication connection, and whether over TLS.
 #[derive(Clone)]
 pub struct ReplicationConfig {
     pub host: String,
@@ -55,6 +55,8 @@ pub struct ReplicationConfig {
     pub application_name: String,
     /// Bounds the TCP connect, authentication and startup together.
     pub connect_timeout: Duration,
+    /// `sslmode` and its files: TLS after an SSLRequest, as libpq negotiates it.
+    pub tls: crate::config::PgTls,
 }
 
 impl ReplicationConfig {
@@ -109,6 +111,7 @@ impl fmt::Debug for ReplicationConfig {
             .field("dbname", &self.dbname)
             .field("application_name", &self.application_name)
             .field("connect_timeout", &self.connect_timeout)
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -149,6 +152,7 @@ mod tests {
             dbname: "db".into(),
             application_name: "tributary".into(),
             connect_timeout: Duration::from_secs(5),
+            tls: crate::config::PgTls::DISABLED,
         }
     }
 
