@@ -411,7 +411,7 @@ fn validate_names_what_the_s3_sink_refuses() {
         "connector.class": "io.confluent.connect.s3.S3SinkConnector", "topics": "t",
         "s3.bucket.name": "b", "flush.size": "10",
         "format.class": "io.confluent.connect.s3.format.parquet.ParquetFormat",
-        "parquet.codec": "lzo", "store.kafka.keys": "true",
+        "parquet.codec": "lzo", "behavior.on.null.values": "write",
     });
     config["name"] = json!("s3");
     let r = w.send(
@@ -441,7 +441,12 @@ fn validate_names_what_the_s3_sink_refuses() {
     assert!(errors("format.class").is_empty(), "{body}");
     let codec = errors("parquet.codec");
     assert!(codec.iter().any(|e| e.contains("lzo")), "{codec:?}");
-    assert!(!errors("store.kafka.keys").is_empty(), "{body}");
+    // Writing tombstones keeps their keys: it needs store.kafka.keys.
+    let nulls = errors("behavior.on.null.values");
+    assert!(
+        nulls.iter().any(|e| e.contains("store.kafka.keys=true")),
+        "{nulls:?}"
+    );
     w.stop();
 }
 
@@ -720,5 +725,116 @@ async fn avro_format_writes_avro_objects_fastavro_reads_exactly() {
         }
     }
     assert_eq!(id, 2000);
+    w.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stored_keys_and_headers_sit_beside_the_values_and_tombstones_keep_their_keys() {
+    let s3 = S3::from_env();
+    let src = PgFixture::start("s3_keys").await;
+    src.exec(
+        "CREATE TABLE items (id int PRIMARY KEY, name text);
+         INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 4) g;",
+    )
+    .await;
+    let topic = "test.public.items";
+    let worker = Standalone::new(
+        "offset.flush.interval.ms=500\n",
+        "pg",
+        src.connector_config(&[]),
+    );
+    let w = worker.start();
+    wait_for_count(&worker.data, topic, 4, &|| w.log_text());
+    // A delete (then its tombstone) and an insert: offsets 4, 5 and 6.
+    src.exec("DELETE FROM items WHERE id = 2; INSERT INTO items VALUES (5, 'item 5');")
+        .await;
+    wait_for_count(&worker.data, topic, 7, &|| w.log_text());
+    let bucket = s3.bucket("keys-lake");
+    create(
+        &w,
+        "s3-keys",
+        s3.sink(
+            &bucket,
+            topic,
+            &[
+                ("flush.size", "7"),
+                ("store.kafka.keys", "true"),
+                ("store.kafka.headers", "true"),
+                (
+                    "headers.format.class",
+                    "io.confluent.connect.s3.format.json.JsonFormat",
+                ),
+                ("behavior.on.null.values", "write"),
+                ("transforms", "origin"),
+                (
+                    "transforms.origin.type",
+                    "org.apache.kafka.connect.transforms.InsertHeader",
+                ),
+                ("transforms.origin.header", "origin"),
+                ("transforms.origin.value.literal", "pg"),
+            ],
+        ),
+    );
+    let objects = wait_for_objects(&s3, &bucket, 5, 60, &w);
+    let data = key(topic, "partition=0", 0, "");
+    let tombstones = key(topic, "tombstone", 5, "");
+    let names: Vec<String> = vec![
+        format!("{data}.headers.json"),
+        format!("{data}.json"),
+        format!("{data}.keys.avro"),
+        format!("{tombstones}.headers.json"),
+        format!("{tombstones}.keys.avro"),
+    ];
+    assert_eq!(
+        objects.keys().collect::<Vec<_>>(),
+        names.iter().collect::<Vec<_>>()
+    );
+    // Values: the six records with one, in order; the tombstone has none.
+    let values = lines(&objects[&names[1]].body);
+    let ops: Vec<(String, i64)> = values
+        .iter()
+        .map(|d| {
+            let row = if d["op"] == "d" {
+                &d["before"]
+            } else {
+                &d["after"]
+            };
+            (
+                d["op"].as_str().unwrap().to_owned(),
+                row["id"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, i64)> = [("r", 1), ("r", 2), ("r", 3), ("r", 4), ("d", 2), ("c", 5)]
+        .iter()
+        .map(|(o, i)| ((*o).to_owned(), *i))
+        .collect();
+    assert_eq!(ops, expected);
+    // Keys, read by fastavro: aligned with the values line by line.
+    let key_ids = |name: &str| -> Vec<Value> {
+        let read = read_with_python(name, &objects[name].body);
+        assert_eq!(read["schema"]["connect.name"], "test.public.items.Key");
+        read["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["record Key"]["id"].clone())
+            .collect()
+    };
+    let ints = |ids: &[i32]| -> Vec<Value> { ids.iter().map(|i| json!({"int": i})).collect() };
+    assert_eq!(key_ids(&names[2]), ints(&[1, 2, 3, 4, 2, 5]));
+    assert_eq!(key_ids(&names[4]), ints(&[2]));
+    // Headers, enveloped for JSON as Confluent's HeaderRecordView: every record's.
+    for (name, n) in [(&names[0], 6), (&names[3], 1)] {
+        let docs = lines(&objects[name].body);
+        assert_eq!(docs.len(), n, "{name}");
+        for doc in docs {
+            let headers = doc["headers"].as_array().expect("{\"headers\": [...]}");
+            assert!(
+                headers.contains(&json!({"key": "origin", "value": "pg"})),
+                "{doc}"
+            );
+        }
+    }
     w.stop();
 }

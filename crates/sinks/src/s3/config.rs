@@ -33,6 +33,9 @@ pub enum NullValues {
     Fail,
     /// The record is skipped.
     Ignore,
+    /// Its key (and headers) are written in the encoded partition `tombstone.encoded.partition`;
+    /// needs `store.kafka.keys`.
+    Write,
 }
 
 /// Where and how to reach the bucket.
@@ -67,6 +70,12 @@ pub struct S3SinkConfig {
     pub file_delim: String,
     pub zero_pad_width: usize,
     pub null_values: NullValues,
+    /// `tombstone.encoded.partition`: where tombstones go with `behavior.on.null.values=write`.
+    pub tombstone_partition: String,
+    /// `store.kafka.keys`: the format of the `.keys` files (`keys.format.class`).
+    pub keys_format: Option<FormatKind>,
+    /// `store.kafka.headers`: the format of the `.headers` files (`headers.format.class`).
+    pub headers_format: Option<FormatKind>,
     pub partitioner: Partitioner,
     /// The zone whose days `rotate.schedule.interval.ms` counts in (`timezone`).
     pub schedule_zone: Option<jiff::tz::TimeZone>,
@@ -175,15 +184,29 @@ impl S3SinkConfig {
             .as_str()
         {
             "ignore" => NullValues::Ignore,
-            "write" => {
-                r.problem(
-                    "behavior.on.null.values",
-                    "write is not implemented by Tributary yet; valid values: fail, ignore",
-                );
-                NullValues::Fail
-            }
+            "write" => NullValues::Write,
             _ => NullValues::Fail,
         };
+        let tombstone_partition = r.string("tombstone.encoded.partition", "tombstone");
+        let keys_format = r.bool("store.kafka.keys", false).then(|| {
+            read_format_class(&mut r, "keys.format.class", Some(AVRO_FORMAT), &ALL_FORMATS)
+        });
+        // Confluent has no bytes view of headers.
+        let headers_format = r.bool("store.kafka.headers", false).then(|| {
+            read_format_class(
+                &mut r,
+                "headers.format.class",
+                Some(AVRO_FORMAT),
+                &[JSON_FORMAT, AVRO_FORMAT, PARQUET_FORMAT],
+            )
+        });
+        if null_values == NullValues::Write && keys_format.is_none() {
+            r.problem(
+                "behavior.on.null.values",
+                "write keeps a tombstone's key only: it needs store.kafka.keys=true (Confluent \
+                 fails the task on the first tombstone without it)",
+            );
+        }
         let compatibility = r.string("schema.compatibility", "NONE");
         if !compatibility.eq_ignore_ascii_case("NONE") {
             r.problem(
@@ -192,8 +215,6 @@ impl S3SinkConfig {
                  implemented by Tributary yet; valid values: NONE",
             );
         }
-        refuse_unless(&mut r, "store.kafka.keys", &["false"]);
-        refuse_unless(&mut r, "store.kafka.headers", &["false"]);
         refuse_unless(&mut r, "s3.object.tagging", &["false"]);
         refuse_unless(&mut r, "append.late.data", &["false"]);
         refuse_unless(&mut r, "s3.acl.canned", &[]);
@@ -247,6 +268,9 @@ impl S3SinkConfig {
             file_delim,
             zero_pad_width,
             null_values,
+            tombstone_partition,
+            keys_format,
+            headers_format,
             partitioner,
             schedule_zone,
         })
@@ -257,9 +281,30 @@ fn positive(v: i64) -> Option<i64> {
     (v > 0).then_some(v)
 }
 
+const ALL_FORMATS: [&str; 4] = [JSON_FORMAT, BYTE_ARRAY_FORMAT, AVRO_FORMAT, PARQUET_FORMAT];
+
 /// `format.class` and the properties of the chosen format.
 fn read_format(r: &mut ConfigReader<'_>) -> FormatKind {
-    let class = r.required_string("format.class");
+    read_format_class(r, "format.class", None, &ALL_FORMATS)
+}
+
+/// The format class `property` names (required when `default` is `None`), one of `valid`, with
+/// the chosen format's properties: the key and headers formats take the same ones
+/// (`avro.codec`, `parquet.codec`, `s3.compression.type`, ...) as the data format.
+fn read_format_class(
+    r: &mut ConfigReader<'_>,
+    property: &str,
+    default: Option<&str>,
+    valid: &[&str],
+) -> FormatKind {
+    let class = match default {
+        None => r.required_string(property),
+        Some(d) => r.string(property, d),
+    };
+    if !class.is_empty() && !valid.contains(&class.as_str()) {
+        r.problem(property, format!("valid values: {}", valid.join(", ")));
+        return FormatKind::Json { gzip: None };
+    }
     let gzip = r.one_of("s3.compression.type", "none", &["none", "gzip"]) == "gzip";
     let level = r.int("s3.compression.level", -1, -1, 9) as i32;
     match class.as_str() {
@@ -328,17 +373,7 @@ fn read_format(r: &mut ConfigReader<'_>) -> FormatKind {
                 }
             }
         }
-        "" => FormatKind::Json { gzip: None },
-        _ => {
-            r.problem(
-                "format.class",
-                format!(
-                    "valid values: {JSON_FORMAT}, {BYTE_ARRAY_FORMAT}, {AVRO_FORMAT}, \
-                     {PARQUET_FORMAT}"
-                ),
-            );
-            FormatKind::Json { gzip: None }
-        }
+        _ => FormatKind::Json { gzip: None },
     }
 }
 

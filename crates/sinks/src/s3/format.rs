@@ -24,6 +24,7 @@ use flate2::Compression;
 
 use super::format_avro::{AvroCodec, AvroEncoder, AvroFormat, EncodeError};
 use super::format_parquet::{ParquetCodec, ParquetEncoder, ParquetFormat};
+use super::view::View;
 
 /// Why a record cannot be encoded (the task fails naming it).
 #[derive(Debug, thiserror::Error)]
@@ -74,22 +75,42 @@ pub enum FormatKind {
 }
 
 impl FormatKind {
-    /// The configured format.
+    /// The configured format, for the data files.
     pub fn build(&self) -> Box<dyn Format> {
+        self.build_view(View::Value)
+    }
+
+    /// The configured format for one record view: `View::Key` for the `.keys` files of
+    /// `store.kafka.keys` (`keys.format.class`), `View::Headers` for the `.headers` files.
+    pub fn build_view(&self, view: View) -> Box<dyn Format> {
         match self {
             FormatKind::Json { gzip } => Box::new(JsonFormat {
                 gzip: *gzip,
-                extension: if gzip.is_some() { ".json.gz" } else { ".json" }.to_owned(),
+                view,
+                extension: format!(
+                    "{}{}",
+                    view.extension(),
+                    if gzip.is_some() { ".json.gz" } else { ".json" }
+                ),
             }),
             FormatKind::ByteArray {
                 extension,
                 separator,
             } => Box::new(ByteArrayFormat {
-                extension: extension.clone(),
+                view,
+                extension: format!("{}{extension}", view.extension()),
                 separator: separator.clone(),
             }),
-            FormatKind::Avro { codec } => Box::new(Avro(AvroFormat::new(*codec))),
-            FormatKind::Parquet { codec } => Box::new(Parquet(ParquetFormat::new(*codec))),
+            FormatKind::Avro { codec } => {
+                let f = AvroFormat::new(*codec).with_view(view);
+                let extension = format!("{}{}", view.extension(), f.extension());
+                Box::new(Avro(f, extension))
+            }
+            FormatKind::Parquet { codec } => {
+                let f = ParquetFormat::new(*codec).with_view(view);
+                let extension = format!("{}{}", view.extension(), f.extension());
+                Box::new(Parquet(f, extension))
+            }
         }
     }
 }
@@ -98,6 +119,7 @@ impl FormatKind {
 #[derive(Debug)]
 struct JsonFormat {
     gzip: Option<i32>,
+    view: View,
     extension: String,
 }
 
@@ -108,6 +130,7 @@ impl Format for JsonFormat {
 
     fn encoder(&self) -> Box<dyn FileEncoder> {
         Box::new(JsonEncoder {
+            view: self.view,
             out: match self.gzip {
                 None => Sink::Plain(Vec::new()),
                 Some(level) => Sink::Gzip(GzEncoder::new(
@@ -151,6 +174,7 @@ impl Sink {
 }
 
 struct JsonEncoder {
+    view: View,
     out: Sink,
     line: Vec<u8>,
 }
@@ -164,7 +188,26 @@ fn schemaless() -> Schema {
 impl FileEncoder for JsonEncoder {
     fn write(&mut self, record: &SinkRecord) -> Result<(), FormatError> {
         self.line.clear();
-        match &record.value {
+        let data = match self.view {
+            View::Value => record.value.as_ref(),
+            View::Key => match &record.key {
+                Some(key) if !key.value.is_null() => Some(key),
+                _ => return Err(null_part(record, "JsonFormat", View::Key).into()),
+            },
+            View::Headers => {
+                // Confluent envelops headers for JSON: `{"headers":[{"key":..,"value":..}]}`.
+                let part = View::Headers.part(record, "JsonFormat", true)?;
+                cdc_core::json_write::write_payload(
+                    &mut self.line,
+                    DecimalFormat::Base64,
+                    &part.schema,
+                    &part.value,
+                );
+                self.line.push(b'\n');
+                return self.out.write(&self.line);
+            }
+        };
+        match data {
             Some(data) => match &data.schema {
                 Some(schema) => cdc_core::json_write::write_payload(
                     &mut self.line,
@@ -190,9 +233,22 @@ impl FileEncoder for JsonEncoder {
     }
 }
 
+/// The error for a record whose key (or value) a `.keys` (or data) file cannot hold: Confluent
+/// refuses a null key when keys are stored ("Key cannot be null").
+fn null_part(record: &SinkRecord, format: &'static str, view: View) -> EncodeError {
+    EncodeError::NullRecord {
+        format,
+        part: view.name(),
+        topic: record.topic.clone(),
+        partition: record.partition,
+        offset: record.offset,
+    }
+}
+
 /// Confluent's `ByteArrayFormat`.
 #[derive(Debug)]
 struct ByteArrayFormat {
+    view: View,
     extension: String,
     separator: Vec<u8>,
 }
@@ -204,6 +260,7 @@ impl Format for ByteArrayFormat {
 
     fn encoder(&self) -> Box<dyn FileEncoder> {
         Box::new(ByteArrayEncoder {
+            view: self.view,
             out: Vec::new(),
             separator: self.separator.clone(),
         })
@@ -211,13 +268,23 @@ impl Format for ByteArrayFormat {
 }
 
 struct ByteArrayEncoder {
+    view: View,
     out: Vec<u8>,
     separator: Vec<u8>,
 }
 
 impl FileEncoder for ByteArrayEncoder {
     fn write(&mut self, record: &SinkRecord) -> Result<(), FormatError> {
-        match record.value.as_ref().map(|d| &d.value) {
+        let data = match self.view {
+            View::Key => match &record.key {
+                Some(key) if !key.value.is_null() => Some(key),
+                _ => return Err(null_part(record, "ByteArrayFormat", View::Key).into()),
+            },
+            // Refused by the config (Confluent has no bytes view of headers).
+            View::Headers => return Err(null_part(record, "ByteArrayFormat", View::Headers).into()),
+            View::Value => record.value.as_ref(),
+        };
+        match data.map(|d| &d.value) {
             Some(Value::Bytes(b)) => {
                 self.out.extend_from_slice(b);
                 self.out.extend_from_slice(&self.separator);
@@ -225,7 +292,7 @@ impl FileEncoder for ByteArrayEncoder {
             }
             other => Err(FormatError::Unsupported {
                 format: "ByteArrayFormat",
-                expected: "bytes (value.converter ByteArrayConverter, or a bytes schema)",
+                expected: "bytes (the ByteArrayConverter, or a bytes schema)",
                 found: other.map_or("null", Value::kind),
             }),
         }
@@ -238,11 +305,11 @@ impl FileEncoder for ByteArrayEncoder {
 
 /// Confluent's `AvroFormat` behind the seam: an Avro object container per object.
 #[derive(Debug)]
-struct Avro(AvroFormat);
+struct Avro(AvroFormat, String);
 
 impl Format for Avro {
     fn extension(&self) -> &str {
-        self.0.extension()
+        &self.1
     }
 
     fn encoder(&self) -> Box<dyn FileEncoder> {
@@ -264,11 +331,11 @@ impl FileEncoder for AvroFile {
 
 /// Confluent's `ParquetFormat` behind the seam: a Parquet file per object.
 #[derive(Debug)]
-struct Parquet(ParquetFormat);
+struct Parquet(ParquetFormat, String);
 
 impl Format for Parquet {
     fn extension(&self) -> &str {
-        self.0.extension()
+        &self.1
     }
 
     fn encoder(&self) -> Box<dyn FileEncoder> {

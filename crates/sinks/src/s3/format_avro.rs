@@ -25,8 +25,10 @@ use std::sync::Arc;
 
 use apache_avro::Codec;
 use cdc_core::avro::{avro_schema, datum::write_long, write_datum, AvroDataError};
-use cdc_core::{Schema, SinkRecord, Value};
+use cdc_core::{Schema, SinkRecord};
 use md5::{Digest, Md5};
+
+pub use super::view::View;
 
 /// The connector's `format.class` for this format.
 pub const AVRO_FORMAT_CLASS: &str = "io.confluent.connect.s3.format.avro.AvroFormat";
@@ -49,10 +51,20 @@ pub enum EncodeError {
         partition: i32,
         offset: u64,
     },
-    #[error("record {topic}-{partition}@{offset} has a null {part} (a tombstone); {format} cannot write it")]
+    #[error(
+        "record {topic}-{partition}@{offset} has a null {part}; {format} cannot write it{}",
+        null_hint(part)
+    )]
     NullRecord {
         format: &'static str,
         part: &'static str,
+        topic: Arc<str>,
+        partition: i32,
+        offset: u64,
+    },
+    #[error("record {topic}-{partition}@{offset} has a header {header:?} with a null value; a headers file holds each header's value as a required string")]
+    NullHeader {
+        header: String,
         topic: Arc<str>,
         partition: i32,
         offset: u64,
@@ -85,77 +97,18 @@ pub enum EncodeError {
     Parquet(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
+/// What a null part means and what to do about it.
+fn null_hint(part: &str) -> &'static str {
+    match part {
+        "key" => " (store.kafka.keys needs a key on every record, as Confluent's: set store.kafka.keys=false or give the records keys)",
+        "headers" => " (store.kafka.headers needs at least one header on every record, as Confluent's)",
+        _ => " (a tombstone: see behavior.on.null.values)",
+    }
+}
+
 impl cdc_core::Classify for EncodeError {
     fn retry(&self) -> cdc_core::Retry {
         cdc_core::Retry::Fatal
-    }
-}
-
-/// Which part of a record an object holds: Confluent's record views (`ValueRecordView` for the
-/// data files, `KeyRecordView` for `store.kafka.keys`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum View {
-    #[default]
-    Value,
-    Key,
-}
-
-impl View {
-    fn name(self) -> &'static str {
-        match self {
-            View::Value => "value",
-            View::Key => "key",
-        }
-    }
-
-    /// The schema and the (non-null) value of `record`'s part; refused without either.
-    pub(super) fn part<'r>(
-        self,
-        record: &'r SinkRecord,
-        format: &'static str,
-    ) -> Result<(&'r Arc<Schema>, &'r Value), EncodeError> {
-        let part = match self {
-            View::Value => record.value.as_ref(),
-            View::Key => record.key.as_ref(),
-        };
-        let null = || EncodeError::NullRecord {
-            format,
-            part: self.name(),
-            topic: record.topic.clone(),
-            partition: record.partition,
-            offset: record.offset,
-        };
-        let part = part.ok_or_else(null)?;
-        let schema = part.schema.as_ref().ok_or_else(|| EncodeError::NoSchema {
-            format,
-            part: self.name(),
-            topic: record.topic.clone(),
-            partition: record.partition,
-            offset: record.offset,
-        })?;
-        if part.value.is_null() {
-            return Err(null());
-        }
-        Ok((schema, &part.value))
-    }
-
-    /// Refuses a record whose schema is not the object's.
-    pub(super) fn same_schema(
-        self,
-        object: &Arc<Schema>,
-        schema: &Arc<Schema>,
-        record: &SinkRecord,
-    ) -> Result<(), EncodeError> {
-        if Arc::ptr_eq(object, schema) || object == schema {
-            Ok(())
-        } else {
-            Err(EncodeError::SchemaChanged {
-                part: self.name(),
-                topic: record.topic.clone(),
-                partition: record.partition,
-                offset: record.offset,
-            })
-        }
     }
 }
 
@@ -277,7 +230,8 @@ struct Container {
 impl AvroEncoder {
     /// Appends the record's part; the first record gives the object's schema.
     pub fn write(&mut self, record: &SinkRecord) -> Result<(), EncodeError> {
-        let (schema, value) = self.view.part(record, "AvroFormat")?;
+        let part = self.view.part(record, "AvroFormat", false)?;
+        let (schema, value) = (part.schema.as_ref(), part.value.as_ref());
         let file = match &mut self.file {
             Some(file) => {
                 self.view.same_schema(&file.schema, schema, record)?;

@@ -218,7 +218,9 @@ impl ParquetEncoder {
     /// Appends the record's part; the first record gives the object's schema, which must be
     /// a struct (Confluent casts each value to an Avro `GenericRecord`).
     pub fn write(&mut self, record: &SinkRecord) -> Result<(), EncodeError> {
-        let (schema, value) = self.view.part(record, "ParquetFormat")?;
+        // Parquet needs a struct at the top: keys and headers are enveloped, as Confluent's.
+        let part = self.view.part(record, "ParquetFormat", true)?;
+        let (schema, value) = (part.schema.as_ref(), part.value.as_ref());
         let file = match &mut self.file {
             Some(file) => {
                 self.view.same_schema(&file.schema, schema, record)?;

@@ -8,6 +8,7 @@
 //! * [`format`]: the [`Format`] seam; JsonFormat and ByteArrayFormat, and AvroFormat and
 //!   ParquetFormat behind it.
 //! * [`format_avro`], [`format_parquet`]: AvroFormat and ParquetFormat, pure encoders.
+//! * [`view`]: the record views (value, key, headers) a format writes.
 //! * [`writer`]: one topic partition's open files and when they close.
 //! * [`storage`]: the bucket (SigV4 by `rusty-s3`, HTTP by `reqwest`, multipart uploads).
 //! * [`task`]: [`S3SinkTask`], the `SinkTask`.
@@ -21,6 +22,7 @@ pub mod partitioner;
 pub mod path_format;
 pub mod storage;
 pub mod task;
+pub mod view;
 pub mod writer;
 
 pub use config::{S3SinkConfig, CLASS};

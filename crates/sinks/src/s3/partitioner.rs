@@ -78,6 +78,11 @@ impl Partitioner {
             Extractor::Record => record
                 .timestamp_ms
                 .ok_or(PartitionError::NoRecordTimestamp)?,
+            // A tombstone (behavior.on.null.values=write) has no field to read: Confluent's
+            // TombstoneTimestampExtractor takes the record's timestamp.
+            Extractor::RecordField(_) if record.value.is_none() => record
+                .timestamp_ms
+                .ok_or(PartitionError::NoRecordTimestamp)?,
             Extractor::RecordField(field) => field_timestamp(record, field)?,
         }))
     }

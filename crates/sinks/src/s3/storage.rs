@@ -146,18 +146,19 @@ impl Storage {
     }
 
     /// Writes `bytes` as object `key` (one PUT, or a multipart upload above `s3.part.size`).
-    pub async fn upload(&self, key: &str, bytes: Vec<u8>) -> Result<(), StorageError> {
+    pub async fn upload(&self, key: &str, bytes: bytes::Bytes) -> Result<(), StorageError> {
         if bytes.len() <= self.part_size {
             let url = self
                 .bucket
                 .put_object(self.credentials.as_ref(), key)
                 .sign(SIGNED_FOR);
-            let body = bytes::Bytes::from(bytes);
-            self.send("PUT", key, || self.http.put(url.clone()).body(body.clone()))
-                .await?;
+            self.send("PUT", key, || {
+                self.http.put(url.clone()).body(bytes.clone())
+            })
+            .await?;
             return Ok(());
         }
-        self.multipart(key, bytes::Bytes::from(bytes)).await
+        self.multipart(key, bytes).await
     }
 
     async fn multipart(&self, key: &str, bytes: bytes::Bytes) -> Result<(), StorageError> {

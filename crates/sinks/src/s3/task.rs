@@ -14,6 +14,7 @@ use tracing::{debug, info};
 
 use super::config::{NullValues, S3SinkConfig};
 use super::storage::Storage;
+use super::view::View;
 use super::writer::{ClosedFile, Layout, PartitionWriter, WriteError};
 
 /// A record the sink cannot write (the task fails naming it).
@@ -60,6 +61,15 @@ impl S3SinkTask {
         let config = S3SinkConfig::from_map(map)?;
         let layout = Layout {
             format: config.format.build(),
+            key_format: config.keys_format.as_ref().map(|f| f.build_view(View::Key)),
+            header_format: config
+                .headers_format
+                .as_ref()
+                .map(|f| f.build_view(View::Headers)),
+            tombstone_partition: match config.null_values {
+                NullValues::Write => Some(config.tombstone_partition.clone()),
+                _ => None,
+            },
             partitioner: config.partitioner.clone(),
             flush_size: config.flush_size,
             rotate_interval_ms: config.rotate_interval_ms,
@@ -172,6 +182,8 @@ impl SinkTask for S3SinkTask {
                         continue;
                     }
                     NullValues::Fail => return Err(fail(RecordCause::NullValue)),
+                    // Into the tombstone partition: its key (and headers) only.
+                    NullValues::Write => {}
                 }
             }
             let tp = record.topic_partition();

@@ -27,6 +27,13 @@ use super::partitioner::{PartitionError, Partitioner};
 /// What every writer of a task shares.
 pub struct Layout {
     pub format: Box<dyn Format>,
+    /// `store.kafka.keys`: the format of the `.keys` file beside each data file.
+    pub key_format: Option<Box<dyn Format>>,
+    /// `store.kafka.headers`: the format of the `.headers` file beside each data file.
+    pub header_format: Option<Box<dyn Format>>,
+    /// `behavior.on.null.values=write`: the encoded partition tombstones go to
+    /// (`tombstone.encoded.partition`), where only their keys (and headers) are written.
+    pub tombstone_partition: Option<String>,
     pub partitioner: Partitioner,
     pub flush_size: u64,
     pub rotate_interval_ms: Option<i64>,
@@ -39,24 +46,36 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// `<topics.dir>/<topic>/<encoded partition>/<topic>+<partition>+<start offset><ext>`.
+    /// `<topics.dir>/<topic>/<encoded partition>/<topic>+<partition>+<start offset><ext>`, with
+    /// the data format's extension (`ext` names another: `.keys.avro`, `.headers.json`).
     pub fn object_key(&self, topic: &str, partition: i32, encoded: &str, start: u64) -> String {
+        self.object_key_with(topic, partition, encoded, start, self.format.extension())
+    }
+
+    fn object_key_with(
+        &self,
+        topic: &str,
+        partition: i32,
+        encoded: &str,
+        start: u64,
+        ext: &str,
+    ) -> String {
         let d = &self.directory_delim;
         let f = &self.file_delim;
         format!(
             "{dir}{d}{topic}{d}{encoded}{d}{topic}{f}{partition}{f}{start:0width$}{ext}",
             dir = self.topics_dir,
             width = self.zero_pad_width,
-            ext = self.format.extension(),
         )
     }
 }
 
-/// An object ready to upload.
+/// An object ready to upload. Its bytes are shared, so an upload attempt that is retried does
+/// not copy the object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClosedFile {
     pub key: String,
-    pub bytes: Vec<u8>,
+    pub bytes: bytes::Bytes,
 }
 
 /// Why a record cannot be written.
@@ -70,9 +89,40 @@ pub enum WriteError {
     SchemaSwitch,
 }
 
+/// The files of one encoded partition: the data file (none in the tombstone partition) and
+/// the `.keys` and `.headers` files beside it when configured. A record goes into each, so
+/// they stay aligned line by line (Confluent checks the key and headers first for the same
+/// reason).
 struct OpenFile {
     start: u64,
-    encoder: Box<dyn FileEncoder>,
+    value: Option<Box<dyn FileEncoder>>,
+    key: Option<Box<dyn FileEncoder>>,
+    headers: Option<Box<dyn FileEncoder>>,
+}
+
+impl OpenFile {
+    fn new(layout: &Layout, start: u64, tombstones: bool) -> Self {
+        OpenFile {
+            start,
+            value: (!tombstones).then(|| layout.format.encoder()),
+            key: layout.key_format.as_ref().map(|f| f.encoder()),
+            headers: layout.header_format.as_ref().map(|f| f.encoder()),
+        }
+    }
+
+    fn write(&mut self, record: &SinkRecord) -> Result<(), FormatError> {
+        // The key and headers first: a record they refuse leaves no value behind.
+        if let Some(k) = &mut self.key {
+            k.write(record)?;
+        }
+        if let Some(h) = &mut self.headers {
+            h.write(record)?;
+        }
+        if let Some(v) = &mut self.value {
+            v.write(record)?;
+        }
+        Ok(())
+    }
 }
 
 /// The open files of one topic partition.
@@ -128,7 +178,11 @@ impl PartitionWriter {
                 self.base_timestamp.get_or_insert(t);
             }
             self.current_timestamp = timestamp;
-            let encoded = layout.partitioner.encode(record, timestamp)?;
+            let tombstone = record.value.is_none();
+            let encoded = match (&layout.tombstone_partition, tombstone) {
+                (Some(partition), true) => partition.clone(),
+                _ => layout.partitioner.encode(record, timestamp)?,
+            };
             let schema = record.value.as_ref().and_then(|d| d.schema.clone());
             let current = self
                 .schemas
@@ -136,6 +190,8 @@ impl PartitionWriter {
                 .or_insert_with(|| schema.clone())
                 .clone();
             let schema_changed = match (&schema, &current) {
+                // The tombstone partition holds only tombstones (no value schema).
+                _ if tombstone => false,
                 (None, None) => false,
                 (Some(a), Some(b)) => !(Arc::ptr_eq(a, b) || a == b),
                 _ => return Err(WriteError::SchemaSwitch),
@@ -150,11 +206,11 @@ impl PartitionWriter {
                 continue;
             }
             self.current_encoded = Some(encoded.clone());
-            let file = self.files.entry(encoded).or_insert_with(|| OpenFile {
-                start: record.offset,
-                encoder: layout.format.encoder(),
-            });
-            file.encoder.write(record)?;
+            let file = self
+                .files
+                .entry(encoded)
+                .or_insert_with(|| OpenFile::new(layout, record.offset, tombstone));
+            file.write(record)?;
             self.open_from
                 .entry(record.original_topic_partition())
                 .or_insert(record.offset);
@@ -203,10 +259,32 @@ impl PartitionWriter {
     fn close_all(&mut self, layout: &Layout) -> Result<Vec<ClosedFile>, WriteError> {
         let mut out = Vec::with_capacity(self.files.len());
         for (encoded, file) in std::mem::take(&mut self.files) {
-            out.push(ClosedFile {
-                key: layout.object_key(&self.topic, self.partition, &encoded, file.start),
-                bytes: file.encoder.finish()?,
-            });
+            // Confluent commits the value file, then the keys, then the headers.
+            let parts = [
+                (file.value, layout.format.extension()),
+                (
+                    file.key,
+                    layout.key_format.as_ref().map_or("", |f| f.extension()),
+                ),
+                (
+                    file.headers,
+                    layout.header_format.as_ref().map_or("", |f| f.extension()),
+                ),
+            ];
+            for (encoder, ext) in parts {
+                if let Some(encoder) = encoder {
+                    out.push(ClosedFile {
+                        key: layout.object_key_with(
+                            &self.topic,
+                            self.partition,
+                            &encoded,
+                            file.start,
+                            ext,
+                        ),
+                        bytes: encoder.finish()?.into(),
+                    });
+                }
+            }
         }
         self.schemas.clear();
         self.record_count = 0;

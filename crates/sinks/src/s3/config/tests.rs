@@ -80,7 +80,8 @@ fn unimplemented_values_are_refused_by_name() {
         ("format.class", PARQUET_FORMAT),
         ("parquet.codec", "lzo"),
         ("enhanced.avro.schema.support", "true"),
-        ("store.kafka.keys", "true"),
+        ("store.kafka.headers", "true"),
+        ("headers.format.class", BYTE_ARRAY_FORMAT),
         ("schema.compatibility", "BACKWARD"),
         ("behavior.on.null.values", "write"),
         ("s3.sse.kms.key.id", "k"),
@@ -90,7 +91,7 @@ fn unimplemented_values_are_refused_by_name() {
     for p in [
         "parquet.codec",
         "enhanced.avro.schema.support",
-        "store.kafka.keys",
+        "headers.format.class",
         "schema.compatibility",
         "behavior.on.null.values",
         "s3.sse.kms.key.id",
@@ -183,4 +184,36 @@ fn time_based_partitioners_need_locale_timezone_and_a_known_extractor() {
     pairs.extend([("timezone", "UTC"), ("timestamp.extractor", "Record")]);
     let c = S3SinkConfig::from_map_with_env(&map(&pairs), &no_env).unwrap();
     assert!(c.partitioner.is_time_based());
+}
+
+#[test]
+fn keys_and_headers_files_take_their_own_formats_avro_by_default() {
+    let mut pairs = issue_config();
+    pairs.extend([
+        ("store.kafka.keys", "true"),
+        ("store.kafka.headers", "true"),
+        ("headers.format.class", JSON_FORMAT),
+        ("behavior.on.null.values", "write"),
+    ]);
+    let c = S3SinkConfig::from_map_with_env(&map(&pairs), &no_env).unwrap();
+    assert!(matches!(c.keys_format, Some(FormatKind::Avro { .. })));
+    assert!(matches!(c.headers_format, Some(FormatKind::Json { .. })));
+    assert_eq!(c.null_values, NullValues::Write);
+    assert_eq!(c.tombstone_partition, "tombstone");
+    // Without them, nothing beside the data files.
+    let c = S3SinkConfig::from_map_with_env(&map(&issue_config()), &no_env).unwrap();
+    assert!(c.keys_format.is_none() && c.headers_format.is_none());
+}
+
+#[test]
+fn writing_tombstones_needs_the_keys_stored() {
+    let mut pairs = issue_config();
+    pairs.push(("behavior.on.null.values", "write"));
+    let found = problems(&pairs);
+    assert!(
+        found
+            .iter()
+            .any(|(p, m)| p == "behavior.on.null.values" && m.contains("store.kafka.keys=true")),
+        "{found:?}"
+    );
 }

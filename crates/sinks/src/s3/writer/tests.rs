@@ -10,6 +10,9 @@ use crate::s3::path_format::PathFormat;
 fn layout(partitioner: Partitioner, flush_size: u64, rotate: Option<i64>) -> Layout {
     Layout {
         format: FormatKind::Json { gzip: None }.build(),
+        key_format: None,
+        header_format: None,
+        tombstone_partition: None,
         partitioner,
         flush_size,
         rotate_interval_ms: rotate,
@@ -69,7 +72,7 @@ fn flush_size_cuts_files_named_by_their_first_offset() {
             "topics/pg.public.orders/partition=0/pg.public.orders+0+0000000003.json",
         ]
     );
-    assert_eq!(files[1].bytes, b"{\"id\":3}\n{\"id\":4}\n{\"id\":5}\n");
+    assert_eq!(&files[1].bytes[..], b"{\"id\":3}\n{\"id\":4}\n{\"id\":5}\n");
     let open: Vec<u64> = w.open_from().values().copied().collect();
     assert_eq!(open, [6]);
 }
@@ -91,7 +94,7 @@ fn record_time_rotates_on_a_new_hour_and_after_the_interval() {
         files[0].key,
         "topics/pg.public.orders/year=2024/month=03/day=05/hour=00/pg.public.orders+0+0000000010.json"
     );
-    assert_eq!(files[0].bytes, b"{\"id\":10}\n{\"id\":11}\n");
+    assert_eq!(&files[0].bytes[..], b"{\"id\":10}\n{\"id\":11}\n");
     assert_eq!(w.open_from().values().copied().collect::<Vec<_>>(), [12]);
 }
 
@@ -112,4 +115,62 @@ fn the_same_records_give_the_same_objects_from_the_first_open_offset() {
     again.extend(second);
     assert_eq!(again, all);
     assert!(replay_from < 20);
+}
+
+fn keyed(offset: u64, value: bool) -> SinkRecord {
+    let mut r = record(offset, 0);
+    r.key = Some(SchemaAndValue {
+        schema: Some(Arc::new(
+            Schema::structure("k").field("id", Schema::new(SchemaType::Int64)),
+        )),
+        value: Value::Struct(vec![Value::Int64(offset as i64)]),
+    });
+    r.headers = vec![("op".into(), Some(b"c".to_vec()))];
+    if !value {
+        r.value = None;
+    }
+    r
+}
+
+#[test]
+fn keys_and_headers_files_sit_beside_each_data_file_and_tombstones_keep_only_their_keys() {
+    let mut l = layout(Partitioner::Default, 3, None);
+    l.key_format = Some(FormatKind::Json { gzip: None }.build_view(crate::s3::view::View::Key));
+    l.header_format = Some(
+        FormatKind::Avro {
+            codec: Default::default(),
+        }
+        .build_view(crate::s3::view::View::Headers),
+    );
+    l.tombstone_partition = Some("tombstone".into());
+    let (files, _) = run(&l, &[keyed(0, true), keyed(1, false), keyed(2, true)]);
+    let names: Vec<&str> = files.iter().map(|f| f.key.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "topics/pg.public.orders/partition=0/pg.public.orders+0+0000000000.json",
+            "topics/pg.public.orders/partition=0/pg.public.orders+0+0000000000.keys.json",
+            "topics/pg.public.orders/partition=0/pg.public.orders+0+0000000000.headers.avro",
+            "topics/pg.public.orders/tombstone/pg.public.orders+0+0000000001.keys.json",
+            "topics/pg.public.orders/tombstone/pg.public.orders+0+0000000001.headers.avro",
+        ]
+    );
+    assert_eq!(&files[0].bytes[..], b"{\"id\":0}\n{\"id\":2}\n");
+    assert_eq!(&files[1].bytes[..], b"{\"id\":0}\n{\"id\":2}\n");
+    assert_eq!(&files[3].bytes[..], b"{\"id\":1}\n");
+    assert!(files[2].bytes.starts_with(b"Obj\x01"));
+}
+
+#[test]
+fn a_null_key_is_refused_when_keys_are_stored_and_nothing_is_half_written() {
+    let mut l = layout(Partitioner::Default, 10, None);
+    l.key_format = Some(FormatKind::Json { gzip: None }.build_view(crate::s3::view::View::Key));
+    let mut w = PartitionWriter::new(Arc::from("pg.public.orders"), 0, &l, 0);
+    w.write(&l, &keyed(0, true), 0).unwrap();
+    let err = w.write(&l, &record(1, 0), 0).unwrap_err().to_string();
+    assert!(err.contains("has a null key"), "{err}");
+    w.write(&l, &keyed(2, true), 0).unwrap();
+    let files = w.close_all(&l).unwrap();
+    assert_eq!(&files[0].bytes[..], b"{\"id\":0}\n{\"id\":2}\n");
+    assert_eq!(&files[1].bytes[..], b"{\"id\":0}\n{\"id\":2}\n");
 }
