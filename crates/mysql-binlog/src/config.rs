@@ -156,6 +156,8 @@ pub struct MySqlConfig {
     pub types: TypeModes,
     pub queue: QueueBounds,
     pub connect_timeout: Duration,
+    /// `database.ssl.mode` and the PEM truststore/keystore.
+    pub tls: crate::tls::MySqlTls,
     pub keep_alive: bool,
     pub max_backoff: Duration,
     /// The schema history file (`schema.history.internal.file.filename`).
@@ -267,23 +269,7 @@ impl MySqlConfig {
         let connect_ms = r.int("connect.timeout.ms", 30_000, 1, 3_600_000);
         let keep_alive = r.bool("connect.keep.alive", true);
         let backoff_ms = r.int("tributary.reconnect.max.backoff.ms", 30_000, 100, 3_600_000);
-        let ssl = r.one_of(
-            "database.ssl.mode",
-            "preferred",
-            &[
-                "disabled",
-                "preferred",
-                "required",
-                "verify_ca",
-                "verify_identity",
-            ],
-        );
-        if matches!(ssl.as_str(), "required" | "verify_ca" | "verify_identity") {
-            r.problem(
-                "database.ssl.mode",
-                "TLS connections to MySQL/MariaDB are not supported yet; use disabled or preferred (which connect without TLS)",
-            );
-        }
+        let tls = crate::tls::MySqlTls::read(r);
         let _ = r.int("poll.interval.ms", 500, 0, i64::MAX);
         let _ = r.int("min.row.count.to.stream.results", 1000, 0, i64::MAX);
         let history_class = r.string(
@@ -345,6 +331,7 @@ impl MySqlConfig {
                 max_queue_bytes: max_bytes,
             },
             connect_timeout: Duration::from_millis(connect_ms as u64),
+            tls,
             keep_alive,
             max_backoff: Duration::from_millis(backoff_ms as u64),
             history_file,

@@ -31,7 +31,11 @@ const ROWS: &[Row] = &[
     row("connect.keep.alive", Boolean, Value("true"), Low, CONNECTION_ADVANCED, YES, "Reconnect the binlog client when the connection drops."),
     row("connect.keep.alive.interval.ms", Long, Value("60000"), Low, CONNECTION_ADVANCED, NOT_YET, "How often the binlog client checks its connection, in milliseconds."),
     row("binlog.buffer.size", Int, Value("0"), Low, CONNECTION_ADVANCED, NOT_YET, "Size of the look-ahead buffer of the binlog reader."),
-    row("database.ssl.mode", Str, Value("preferred"), Medium, SSL, YES, "Whether to use TLS: disabled, preferred, required, verify_ca or verify_identity (Tributary supports disabled and preferred, without TLS)."),
+    row("database.ssl.mode", Str, Value("preferred"), Medium, SSL, YES, "Whether to use TLS, as Debezium: disabled; preferred (TLS when the server offers it, not verified, else plaintext); required (TLS or no connection, not verified); verify_ca (the chain must lead to database.ssl.truststore, or to the built-in public roots without one); verify_identity (the chain and the host name). Applies to the binlog, snapshot and query connections. See docs/tls.md."),
+    row("database.ssl.truststore", Str, Null, Low, SSL, YES, "PEM file of the CA certificates the server's certificate is checked against (verify_ca, verify_identity). Tributary reads PEM only: a JKS or PKCS12 store fails validation (convert it with keytool -exportcert -rfc)."),
+    row("database.ssl.truststore.password", Password, Null, Low, SSL, YES, "Password of a JKS or PKCS12 truststore; a PEM truststore needs none, and this is ignored."),
+    row("database.ssl.keystore", Str, Null, Low, SSL, YES, "PEM file holding the client's certificate chain and its unencrypted private key, for servers that ask for a client certificate. Tributary reads PEM only: a JKS or PKCS12 store fails validation (convert it with openssl pkcs12 -nodes)."),
+    row("database.ssl.keystore.password", Password, Null, Low, SSL, YES, "Password of a JKS or PKCS12 keystore; a PEM keystore with an unencrypted key needs none, and this is ignored."),
     // FILTERS
     row("database.include.list", List, Null, High, FILTERS, YES, "Regular expressions of database names to capture."),
     row("database.exclude.list", List, Null, Medium, FILTERS, YES, "Regular expressions of database names not to capture."),

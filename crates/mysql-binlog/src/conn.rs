@@ -8,9 +8,24 @@ use crate::error::privilege::REPLICATION_CLIENT;
 use crate::error::MySqlSourceError;
 
 /// Opens a connection with the session settings every connection of the connector uses
-/// (UTC, so TIMESTAMP values read in snapshots are UTC).
+/// (UTC, so TIMESTAMP values read in snapshots are UTC), over TLS per `database.ssl.mode`:
+/// `preferred` tries TLS and reconnects in plaintext when the server has none.
 pub async fn connect(cfg: &MySqlConfig) -> Result<Conn, MySqlSourceError> {
+    match connect_with(cfg, cfg.tls.ssl_opts()).await {
+        Err(MySqlSourceError::Connect { source, .. }) if cfg.tls.falls_back(&source) => {
+            tracing::debug!(host = %cfg.hostname, port = cfg.port, "the server has no TLS; connecting in plaintext (database.ssl.mode=preferred)");
+            connect_with(cfg, None).await
+        }
+        other => other,
+    }
+}
+
+async fn connect_with(
+    cfg: &MySqlConfig,
+    ssl: Option<mysql_async::SslOpts>,
+) -> Result<Conn, MySqlSourceError> {
     let opts = OptsBuilder::default()
+        .ssl_opts(ssl)
         .ip_or_hostname(cfg.hostname.clone())
         .tcp_port(cfg.port)
         .user(Some(cfg.user.clone()))

@@ -159,6 +159,7 @@ impl Classify for MySqlSourceError {
         match self {
             MySqlSourceError::Connect { source, .. } => match source {
                 mysql_async::Error::Server(s) if s.code == 1045 || s.code == 1044 => Retry::Fatal,
+                e if crate::tls::tls_refused(e) => Retry::Fatal,
                 _ => Retry::Transient,
             },
             MySqlSourceError::Query { source, .. } | MySqlSourceError::Stream(source) => {

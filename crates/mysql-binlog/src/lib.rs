@@ -32,6 +32,7 @@ pub mod source;
 pub mod source_info;
 pub mod stream;
 pub mod table;
+pub mod tls;
 
 pub use config::MySqlConfig;
 pub use configdef::config_def;

@@ -7,4 +7,5 @@ mod consistency;
 mod ddl;
 mod privileges;
 mod safety;
+mod tls;
 mod types;
