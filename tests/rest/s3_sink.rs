@@ -818,7 +818,14 @@ async fn stored_keys_and_headers_sit_beside_the_values_and_tombstones_keep_their
             .as_array()
             .unwrap()
             .iter()
-            .map(|r| r["record Key"]["id"].clone())
+            .map(|r| {
+                let (record, fields) = r.as_object().and_then(|o| o.iter().next()).unwrap();
+                assert!(
+                    record.starts_with("record ") && record.ends_with("Key"),
+                    "{r}"
+                );
+                fields["id"].clone()
+            })
             .collect()
     };
     let ints = |ids: &[i32]| -> Vec<Value> { ids.iter().map(|i| json!({"int": i})).collect() };
