@@ -25,6 +25,7 @@ pub mod plugins;
 pub mod registry;
 pub mod rest;
 pub mod runtime;
+pub mod secrets;
 pub mod standalone;
 pub mod worker;
 pub mod worker_config;

@@ -146,8 +146,17 @@ pub async fn run_worker_with(
             .await
             .map_err(WorkerError::Registry)?;
 
+    let secrets = crate::secrets::Secrets::load(&worker.config.raw, &worker.data_dir, &|n| {
+        std::env::var(n).ok()
+    })
+    .map_err(|e| WorkerError::Herder(crate::herder::HerderError::Secrets(e.to_string())))?;
+    info!(
+        key = secrets.key_id(),
+        "secrets at rest sealed with this key"
+    );
     let herder = Herder::start(
         log,
+        std::sync::Arc::new(secrets),
         worker_id,
         worker.config.raw.clone(),
         shutdown.child_token(),

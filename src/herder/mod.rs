@@ -36,6 +36,7 @@ pub use entities::{
 
 use crate::log::{EmbeddedLog, LogError};
 use crate::plugins;
+use crate::secrets::Secrets;
 use task::{lock, RunningTask, SharedStatus, SharedTopics, TaskStatus};
 
 /// Why a herder request failed; the REST layer maps each to Connect's status code.
@@ -59,6 +60,9 @@ pub enum HerderError {
     /// 500: a call to Kafka (a sink's consumer group) failed.
     #[error("the worker's call to Kafka failed: {0}")]
     Kafka(String),
+    /// 500: a stored secret cannot be sealed or opened with the worker's keys.
+    #[error("{0}")]
+    Secrets(String),
 }
 
 /// What a config PUT did.
@@ -98,6 +102,8 @@ pub struct Herder {
 
 struct Inner {
     log: EmbeddedLog,
+    /// Seals the secret properties of what is stored (`crate::secrets`).
+    secrets: Arc<Secrets>,
     worker_id: String,
     worker_config: ConfigMap,
     shutdown: CancellationToken,
@@ -180,6 +186,7 @@ impl Herder {
     /// Loads the stored connectors and starts those whose target state is RUNNING.
     pub async fn start(
         log: EmbeddedLog,
+        secrets: Arc<Secrets>,
         worker_id: String,
         worker_config: ConfigMap,
         shutdown: CancellationToken,
@@ -187,6 +194,7 @@ impl Herder {
         let herder = Herder {
             inner: Arc::new(Inner {
                 log: log.clone(),
+                secrets,
                 worker_id,
                 worker_config,
                 shutdown,
@@ -204,8 +212,20 @@ impl Herder {
                     continue;
                 }
             };
+            // A secret the worker's keys cannot open stops the start: running without it
+            // would fail later, and a new key must not silently replace a password.
+            let (config, rewrite) = herder
+                .inner
+                .secrets
+                .open(&name, &stored.config)
+                .map_err(|e| HerderError::Secrets(e.to_string()))?;
+            if rewrite {
+                // Plaintext from an older version, or the previous key: sealed with this one.
+                herder.persist(&name, &config, stored.target_state).await?;
+                info!(connector = %name, key = herder.inner.secrets.key_id(), "stored secrets sealed with the worker's key");
+            }
             info!(connector = %name, target_state = ?stored.target_state, "loading connector");
-            herder.insert(&name, stored.config, stored.target_state);
+            herder.insert(&name, config, stored.target_state);
         }
         Ok(herder)
     }
@@ -294,8 +314,13 @@ impl Herder {
         config: &ConfigMap,
         target: TargetState,
     ) -> Result<(), HerderError> {
+        let config = self
+            .inner
+            .secrets
+            .seal(name, config)
+            .map_err(|e| HerderError::Secrets(e.to_string()))?;
         let bytes = serde_json::to_vec(&Stored {
-            config: config.clone(),
+            config,
             target_state: target,
         })
         .map_err(|e| HerderError::Join(e.to_string()))?;

@@ -55,9 +55,10 @@ impl From<HerderError> for ApiError {
             HerderError::NotFound(_) => StatusCode::NOT_FOUND,
             HerderError::AlreadyExists(_) => StatusCode::CONFLICT,
             HerderError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            HerderError::Storage(_) | HerderError::Join(_) | HerderError::Kafka(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            HerderError::Storage(_)
+            | HerderError::Join(_)
+            | HerderError::Kafka(_)
+            | HerderError::Secrets(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %e, "request failed");

@@ -50,6 +50,8 @@ const KNOWN: &[&str] = &[
     "connector.client.config.override.policy",
     JAAS_CONFIG,
     USERS_FILE,
+    crate::secrets::KEY_FILE_PROPERTY,
+    crate::secrets::PREVIOUS_KEY_FILE_PROPERTY,
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,6 +18,7 @@ mod resilience;
 mod s3_sink;
 mod search_outage;
 mod search_sink;
+mod secrets_at_rest;
 mod transforms;
 mod validate_transforms;
 
