@@ -652,4 +652,37 @@ mod tests {
             );
         }
     }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any bytes, read as binary JSON (whole, or mutated from a valid document), and any
+        /// diff applied to the result: an error or a document, never a panic.
+        #[test]
+        fn never_panics(
+            bytes in proptest::collection::vec(any::<u8>(), 0..96),
+            flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..4),
+            path in "[$.\\[\\]a-c0-9\"last-]{0,12}",
+            op in 0u8..3,
+        ) {
+            let mut mutated = small_object();
+            for (at, b) in flips {
+                let n = mutated.len();
+                mutated[at % n] = b;
+            }
+            for input in [&bytes[..], &mutated[..]] {
+                if let Ok(mut j) = doc(input) {
+                    let _ = j.to_text();
+                    if let Ok(legs) = parse_path(&path) {
+                        let op = match op {
+                            0 => REPLACE,
+                            1 => INSERT,
+                            _ => REMOVE,
+                        };
+                        let _ = j.apply_one(op, &legs, Some(Json::Null));
+                    }
+                }
+            }
+        }
+    }
 }

@@ -8,7 +8,10 @@
 //!   JSON decoded to text (a value that cannot be decoded is an error naming the column); a
 //!   MySQL partial JSON update applied to the before image's document.
 //!
-//! Pure: no I/O, never panics on input.
+//! * [`inconsistent`], [`unreadable`]: what `inconsistent.schema.handling.mode` and
+//!   `event.processing.failure.handling.mode` make of an event that disagrees or cannot be read.
+//!
+//! Pure: no I/O (a skipped event is logged), never panics on input.
 
 use mysql_common::binlog::events::TableMapEvent;
 use mysql_common::binlog::row::BinlogRow;
@@ -16,8 +19,13 @@ use mysql_common::binlog::value::BinlogValue;
 use mysql_common::constants::ColumnType;
 use mysql_common::value::Value as My;
 
-use crate::catalog::{Column, Table};
+use tracing::{debug, warn};
+
+use crate::catalog::{Column, Table, TableId};
+use crate::config::FailureMode;
+use crate::error::MySqlSourceError;
 use crate::json::Json;
+use crate::offset::BinlogPos;
 
 /// One column's value in a row image.
 #[derive(Debug, Clone, PartialEq)]
@@ -272,4 +280,78 @@ pub fn read(
         });
     }
     Ok(out)
+}
+
+/// `inconsistent.schema.handling.mode` for a row event (at `start`, ending at `end`) of a
+/// captured table the history does not know (`reason` None) or whose TABLE_MAP disagrees with
+/// it: the task's error, or `Ok` to skip the event (with a warning under `warn`).
+pub fn inconsistent(
+    mode: FailureMode,
+    id: &TableId,
+    start: &BinlogPos,
+    end: u64,
+    reason: Option<String>,
+) -> Result<(), MySqlSourceError> {
+    let what = reason
+        .clone()
+        .unwrap_or_else(|| "the schema history does not know the table".to_owned());
+    match (mode, reason) {
+        (FailureMode::Fail, None) => Err(MySqlSourceError::UnknownTable {
+            pos: start.clone(),
+            table: id.to_string(),
+        }),
+        (FailureMode::Fail, Some(reason)) => Err(MySqlSourceError::InconsistentSchema {
+            table: id.to_string(),
+            pos: start.clone(),
+            end,
+            reason,
+        }),
+        (FailureMode::Warn, _) => {
+            warn!(table = %id, position = %start, end, reason = %what,
+                "skipping a row event that does not match the schema history (inconsistent.schema.handling.mode=warn); take a new snapshot to capture the table again");
+            Ok(())
+        }
+        (FailureMode::Skip, _) => {
+            debug!(table = %id, position = %start, reason = %what,
+                "skipping a row event that does not match the schema history (inconsistent.schema.handling.mode=skip)");
+            Ok(())
+        }
+    }
+}
+
+/// `event.processing.failure.handling.mode` for a row event that cannot be read: the task's
+/// error, or `Ok` to skip the whole event (with a warning under `warn`).
+pub fn unreadable(
+    mode: FailureMode,
+    id: &TableId,
+    start: &BinlogPos,
+    end: u64,
+    e: ReadError,
+) -> Result<(), MySqlSourceError> {
+    match mode {
+        FailureMode::Fail => Err(match e {
+            ReadError::Field(f) => MySqlSourceError::Row {
+                table: id.to_string(),
+                column: f.name,
+                position: f.position,
+                pos: start.clone(),
+                end,
+                reason: f.reason,
+            },
+            other => MySqlSourceError::Decode {
+                pos: start.clone(),
+                reason: format!("a row of table {id}: {other} (event.processing.failure.handling.mode=warn or skip skips such events)"),
+            },
+        }),
+        FailureMode::Warn => {
+            warn!(table = %id, position = %start, end, error = %e,
+                "skipping a row event that cannot be read (event.processing.failure.handling.mode=warn)");
+            Ok(())
+        }
+        FailureMode::Skip => {
+            debug!(table = %id, position = %start, error = %e,
+                "skipping a row event that cannot be read (event.processing.failure.handling.mode=skip)");
+            Ok(())
+        }
+    }
 }

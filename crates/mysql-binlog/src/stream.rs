@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use crate::catalog::{Catalog, TableId};
-use crate::config::{FailureMode, MySqlConfig};
+use crate::config::MySqlConfig;
 use crate::conn::{self, ServerInfo};
 use crate::ddl::{self, Change, Kind};
 use crate::dump;
@@ -501,12 +501,18 @@ impl<'a> Streamer<'a> {
             _ => 0,
         };
         let Some(schema) = self.schema_for(&id) else {
-            return self.inconsistent(&id, start, None);
+            return rows::inconsistent(self.cfg.inconsistent_schema, &id, start, self.pos, None);
         };
         // Binlog rows carry no column names: a TABLE_MAP that disagrees with the history would
         // put values into the wrong columns.
         if let Err(reason) = rows::check_table_map(&schema.table, tme) {
-            return self.inconsistent(&id, start, Some(reason));
+            return rows::inconsistent(
+                self.cfg.inconsistent_schema,
+                &id,
+                start,
+                self.pos,
+                Some(reason),
+            );
         }
         let (op, skipped) = match rows {
             RowsEventData::WriteRowsEvent(_) | RowsEventData::WriteRowsEventV1(_) => {
@@ -529,7 +535,7 @@ impl<'a> Streamer<'a> {
                     source: Box::new(source),
                 })
             }
-            Err(e) => return self.unreadable(&id, start, e),
+            Err(e) => return rows::unreadable(self.cfg.event_failure, &id, start, self.pos, e),
         };
         for rows::Change {
             row: i,
@@ -635,78 +641,6 @@ impl<'a> Streamer<'a> {
             );
         }
         Ok(())
-    }
-
-    /// `inconsistent.schema.handling.mode` for a row event of a captured table the history does
-    /// not know (`reason` None) or whose TABLE_MAP disagrees with it: an error, or the event
-    /// skipped (with a warning under `warn`).
-    fn inconsistent(
-        &self,
-        id: &TableId,
-        start: &BinlogPos,
-        reason: Option<String>,
-    ) -> Result<(), MySqlSourceError> {
-        let what = reason
-            .clone()
-            .unwrap_or_else(|| "the schema history does not know the table".to_owned());
-        match (self.cfg.inconsistent_schema, reason) {
-            (FailureMode::Fail, None) => Err(MySqlSourceError::UnknownTable {
-                pos: start.clone(),
-                table: id.to_string(),
-            }),
-            (FailureMode::Fail, Some(reason)) => Err(MySqlSourceError::InconsistentSchema {
-                table: id.to_string(),
-                pos: start.clone(),
-                end: self.pos,
-                reason,
-            }),
-            (FailureMode::Warn, _) => {
-                warn!(table = %id, position = %start, end = self.pos, reason = %what,
-                    "skipping a row event that does not match the schema history (inconsistent.schema.handling.mode=warn); take a new snapshot to capture the table again");
-                Ok(())
-            }
-            (FailureMode::Skip, _) => {
-                debug!(table = %id, position = %start, reason = %what,
-                    "skipping a row event that does not match the schema history (inconsistent.schema.handling.mode=skip)");
-                Ok(())
-            }
-        }
-    }
-
-    /// `event.processing.failure.handling.mode` for a row event that cannot be read: an error,
-    /// or the whole event skipped (with a warning under `warn`).
-    fn unreadable(
-        &self,
-        id: &TableId,
-        start: &BinlogPos,
-        e: ReadError,
-    ) -> Result<(), MySqlSourceError> {
-        match self.cfg.event_failure {
-            FailureMode::Fail => Err(match e {
-                ReadError::Field(f) => MySqlSourceError::Row {
-                    table: id.to_string(),
-                    column: f.name,
-                    position: f.position,
-                    pos: start.clone(),
-                    end: self.pos,
-                    reason: f.reason,
-                },
-                other => MySqlSourceError::Decode {
-                    pos: start.clone(),
-                    reason: format!("a row of table {id}: {other} (event.processing.failure.handling.mode=warn or skip skips such events)"),
-                },
-            }),
-            FailureMode::Warn => {
-                warn!(table = %id, position = %start, end = self.pos, error = %e,
-                    "skipping a row event that cannot be read (event.processing.failure.handling.mode=warn)");
-                Ok(())
-            }
-            FailureMode::Skip => {
-                debug!(table = %id, position = %start, error = %e,
-                    "skipping a row event that cannot be read (event.processing.failure.handling.mode=skip)");
-                Ok(())
-            }
-        }
     }
 
     async fn schema_change(
