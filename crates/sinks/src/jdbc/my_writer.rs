@@ -10,7 +10,7 @@
 use std::collections::{HashMap, HashSet};
 
 use mysql_async::prelude::Queryable;
-use mysql_async::{Conn, OptsBuilder, Params, Transaction, TxOpts};
+use mysql_async::{Conn, OptsBuilder, Params, SslOpts, Transaction, TxOpts};
 
 use super::config::{InsertMode, JdbcSinkConfig};
 use super::ddl::{column_defs, Def};
@@ -19,7 +19,27 @@ use super::my_value::my_value;
 use super::pg_writer::WriteError;
 use super::record::{Column, Row, RowChange, RowOp};
 use super::statement::{self, ColumnDef, Param};
-use super::url::TlsMode;
+use super::url::{JdbcUrl, TlsMode};
+
+/// mysql_async's TLS options for the URL's mode: `REQUIRED` (MariaDB `trust`) and `PREFERRED`
+/// accept any certificate, `VERIFY_CA` checks the chain, `VERIFY_IDENTITY` (`verify-full`) the
+/// chain and the host name; `serverSslCert` replaces the built-in roots with a PEM file.
+fn ssl_opts(url: &JdbcUrl) -> Option<SslOpts> {
+    let mut opts = SslOpts::default();
+    if let Some(path) = &url.tls_root_cert {
+        opts = opts
+            .with_root_certs(vec![std::path::PathBuf::from(path).into()])
+            .with_disable_built_in_roots(true);
+    }
+    match url.tls {
+        TlsMode::Disable => None,
+        TlsMode::VerifyFull => Some(opts),
+        TlsMode::VerifyCa => Some(opts.with_danger_skip_domain_validation(true)),
+        TlsMode::Allow | TlsMode::Prefer | TlsMode::Require => {
+            Some(opts.with_danger_accept_invalid_certs(true))
+        }
+    }
+}
 
 /// Classifies a MySQL or MariaDB error: connection loss, deadlocks, lock timeouts and a server
 /// shutting down are transient; data the column cannot hold and constraint violations refuse
@@ -66,18 +86,27 @@ pub struct MyWriter {
 }
 
 impl MyWriter {
-    /// Connects as the config says. TLS is refused (not built yet) rather than downgraded.
+    /// Connects as the config says, with TLS per the URL's `sslMode`/`useSSL` (mysql_async's
+    /// rustls; `serverSslCert` a PEM CA file). `PREFERRED` tries TLS, then plaintext when the
+    /// server has none.
     pub async fn connect(config: &JdbcSinkConfig) -> Result<MyWriter, WriteError> {
-        let url = &config.url;
-        if matches!(
-            url.tls,
-            TlsMode::Require | TlsMode::VerifyCa | TlsMode::VerifyFull
-        ) {
-            return Err(WriteError::Fatal(
-                "connection.url asks for TLS (sslMode/useSSL), which the JDBC sink does not support yet".into(),
-            ));
+        let ssl = ssl_opts(&config.url);
+        match Self::connect_with(config, ssl.clone()).await {
+            Err((WriteError::Transient(_), true)) if config.url.tls == TlsMode::Prefer => {
+                Self::connect_with(config, None).await.map_err(|(e, _)| e)
+            }
+            other => other.map_err(|(e, _)| e),
         }
+    }
+
+    /// The error, and whether it says the server has no TLS.
+    async fn connect_with(
+        config: &JdbcSinkConfig,
+        ssl: Option<SslOpts>,
+    ) -> Result<MyWriter, (WriteError, bool)> {
+        let url = &config.url;
         let opts = OptsBuilder::default()
+            .ssl_opts(ssl)
             .ip_or_hostname(url.host.clone())
             .tcp_port(url.port)
             .db_name(url.database.clone())
@@ -92,10 +121,31 @@ impl MyWriter {
             .prefer_socket(false);
         let conn = Conn::new(opts).await.map_err(|e| match &e {
             // Access denied, unknown database: a person must fix it.
-            mysql_async::Error::Server(s) if matches!(s.code, 1044 | 1045 | 1049) => {
-                WriteError::Fatal(format!("cannot connect to {}: {}", url.dialect, s.message))
+            mysql_async::Error::Server(s) if matches!(s.code, 1044 | 1045 | 1049) => (
+                WriteError::Fatal(format!("cannot connect to {}: {}", url.dialect, s.message)),
+                false,
+            ),
+            mysql_async::Error::Driver(mysql_async::DriverError::NoClientSslFlagFromServer) => (
+                WriteError::Transient(format!("cannot connect to {}: {e}", url.dialect)),
+                true,
+            ),
+            // A refused certificate (rustls: InvalidData) or an unusable CA file.
+            mysql_async::Error::Io(mysql_async::IoError::Tls(_)) => (
+                WriteError::Fatal(format!("cannot connect to {} over TLS: {e}", url.dialect)),
+                false,
+            ),
+            mysql_async::Error::Io(mysql_async::IoError::Io(io))
+                if io.kind() == std::io::ErrorKind::InvalidData =>
+            {
+                (
+                    WriteError::Fatal(format!("cannot connect to {} over TLS: {e}", url.dialect)),
+                    false,
+                )
             }
-            _ => WriteError::Transient(format!("cannot connect to {}: {e}", url.dialect)),
+            _ => (
+                WriteError::Transient(format!("cannot connect to {}: {e}", url.dialect)),
+                false,
+            ),
         })?;
         Ok(MyWriter {
             conn: Some(conn),

@@ -18,7 +18,8 @@ use super::dialect::{Dialect, Ident, TableName};
 use super::pg_array::TextArray;
 use super::record::{Column, Row};
 use super::statement::{self, ColumnDef, Param};
-use super::url::TlsMode;
+use tokio_postgres::config::SslMode;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// Why a write failed, and whether it may work if tried again.
 #[derive(Debug, thiserror::Error)]
@@ -87,19 +88,51 @@ impl std::fmt::Debug for Tables {
     }
 }
 
+fn spawn_connection<S, T>(connection: tokio_postgres::Connection<S, T>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::warn!(error = %e, "JDBC sink connection to PostgreSQL ended");
+        }
+    });
+}
+
+/// Did TLS fail for a reason a person must fix: a certificate refused (rustls reports it as
+/// `InvalidData`), or a server without TLS where the URL requires it?
+fn tls_refused(e: &tokio_postgres::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::InvalidData)
+            || c.to_string() == "server does not support TLS"
+        {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
+/// The error and its causes, for a message.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
 impl PgWriter {
-    /// Connects as the config says. TLS to the target is not built yet: `sslmode` require and
-    /// stricter are refused rather than silently downgraded.
+    /// Connects as the config says, with TLS per the URL's `sslmode` (as the PostgreSQL
+    /// connector: `cdc_core::tls` config through tokio-postgres-rustls).
     pub async fn connect(config: &JdbcSinkConfig) -> Result<PgWriter, WriteError> {
         let url = &config.url;
-        if matches!(
-            url.tls,
-            TlsMode::Require | TlsMode::VerifyCa | TlsMode::VerifyFull
-        ) {
-            return Err(WriteError::Fatal(
-                "connection.url asks for TLS (sslmode=require or stricter), which the JDBC sink does not support yet".into(),
-            ));
-        }
         let mut pg = tokio_postgres::Config::new();
         pg.host(&url.host).port(url.port);
         if let Some(db) = &url.database {
@@ -119,18 +152,40 @@ impl PgWriter {
         if let Some(ms) = url.connect_timeout_ms {
             pg.connect_timeout(std::time::Duration::from_millis(ms));
         }
-        let (client, connection) = pg.connect(NoTls).await.map_err(|e| match e.as_db_error() {
+        let connect_error = |e: tokio_postgres::Error| match e.as_db_error() {
             // Wrong password, unknown database, no permission: a person must fix it.
             Some(db) if matches!(&db.code().code()[..2], "28" | "3D" | "42") => {
                 WriteError::Fatal(format!("cannot connect to PostgreSQL: {}", db.message()))
             }
+            // A refused certificate, or no TLS where the URL requires it.
+            _ if tls_refused(&e) => WriteError::Fatal(format!(
+                "cannot connect to PostgreSQL over TLS: {}",
+                error_chain(&e)
+            )),
             _ => WriteError::Transient(format!("cannot connect to PostgreSQL: {e}")),
-        })?;
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::warn!(error = %e, "JDBC sink connection to PostgreSQL ended");
+        };
+        let client = match url.client_tls() {
+            None => {
+                pg.ssl_mode(SslMode::Disable);
+                let (client, connection) = pg.connect(NoTls).await.map_err(connect_error)?;
+                spawn_connection(connection);
+                client
             }
-        });
+            Some(tls) => {
+                let tls = tls
+                    .client_config()
+                    .map_err(|e| WriteError::Fatal(format!("cannot set up TLS: {e}")))?;
+                pg.ssl_mode(if url.tls_required() {
+                    SslMode::Require
+                } else {
+                    SslMode::Prefer
+                });
+                let tls = MakeRustlsConnect::new(std::sync::Arc::unwrap_or_clone(tls));
+                let (client, connection) = pg.connect(tls).await.map_err(connect_error)?;
+                spawn_connection(connection);
+                client
+            }
+        };
         if let Some(schema) = &url.current_schema {
             let ident = Dialect::Postgres
                 .ident(schema)

@@ -94,6 +94,40 @@ pub enum UrlError {
 }
 
 impl JdbcUrl {
+    /// What a TLS connection to the target uses (PostgreSQL), `None` for plaintext. libpq's and
+    /// pgjdbc's rule: `require` with a root file verifies like `verify-ca`. Without a root file,
+    /// `verify-*` trust the built-in public roots (pgjdbc would read `~/.postgresql/root.crt`).
+    pub fn client_tls(&self) -> Option<cdc_core::tls::ClientTls> {
+        use cdc_core::tls::{ClientTls, Roots, Verify};
+        let verify = match self.tls {
+            TlsMode::Disable => return None,
+            TlsMode::VerifyFull => Verify::Full,
+            TlsMode::VerifyCa => Verify::Chain,
+            TlsMode::Require if self.tls_root_cert.is_some() => Verify::Chain,
+            TlsMode::Allow | TlsMode::Prefer | TlsMode::Require => Verify::None,
+        };
+        let roots = match self.tls_root_cert.as_deref() {
+            None | Some("system") => Roots::BuiltIn,
+            Some(path) => Roots::Pem {
+                property: format!("connection.url {}", root_cert_param(self.dialect)),
+                path: path.into(),
+            },
+        };
+        Some(ClientTls {
+            verify,
+            roots,
+            identity: None,
+        })
+    }
+
+    /// Must the connection be encrypted (`require` and stricter)?
+    pub fn tls_required(&self) -> bool {
+        matches!(
+            self.tls,
+            TlsMode::Require | TlsMode::VerifyCa | TlsMode::VerifyFull
+        )
+    }
+
     pub fn parse(url: &str) -> Result<JdbcUrl, UrlError> {
         let url = url.trim();
         let (dialect, rest) = if let Some(r) = url.strip_prefix("jdbc:postgresql:") {
@@ -176,11 +210,7 @@ impl JdbcUrl {
         if let Some(mode) = params.remove(ssl_mode_name(self.dialect)) {
             self.tls = tls_mode(self.dialect, &mode)?;
         }
-        let cert_param = match self.dialect {
-            Dialect::Postgres => "sslrootcert",
-            Dialect::MySql | Dialect::MariaDb => "serverSslCert",
-        };
-        self.tls_root_cert = params.remove(cert_param);
+        self.tls_root_cert = params.remove(root_cert_param(self.dialect));
         if self.dialect == Dialect::Postgres {
             self.current_schema = params.remove("currentSchema");
             self.application_name = params
@@ -220,6 +250,14 @@ impl JdbcUrl {
             });
         }
         Ok(())
+    }
+}
+
+/// The parameter naming the CA certificate file.
+fn root_cert_param(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Postgres => "sslrootcert",
+        Dialect::MySql | Dialect::MariaDb => "serverSslCert",
     }
 }
 
