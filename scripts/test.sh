@@ -10,6 +10,9 @@
 # Tests find the servers through TRIBUTARY_PG_HOST/PORT/USER/PASSWORD/URL (see scripts/lib/pg.sh)
 # and TRIBUTARY_MYSQL_HOST/PORT/USER/PASSWORD (MariaDB, see scripts/lib/mariadb.sh); connectors
 # run as TRIBUTARY_PG_CDC_USER/PASSWORD and TRIBUTARY_MYSQL_CDC_USER/PASSWORD, least-privileged.
+# Both servers have TLS on beside plaintext: TRIBUTARY_PG_SSL_CA and TRIBUTARY_MYSQL_SSL_CA name
+# the test CA that signed their certificates (for `localhost` only); beside it are a client
+# certificate and a second CA (scripts/lib/tls.sh). The TLS tests (`-E 'test(tls)'`) need them.
 # and TRIBUTARY_KAFKA_BOOTSTRAP, TRIBUTARY_KAFKA_BROKER, TRIBUTARY_KAFKA_PYTHON (Apache Kafka from
 # Maven Central's jars, see scripts/lib/kafka.sh).
 # and TRIBUTARY_CONNECT_URL (the reference Kafka Connect worker with Debezium, scripts/lib/connect.sh)
@@ -61,6 +64,8 @@ command -v python3 >/dev/null || apt_install python3
 command -v runuser >/dev/null || apt_install util-linux
 # rdkafka builds librdkafka from source with OpenSSL (and zlib, zstd bundled).
 pkg-config --exists openssl 2>/dev/null || apt_install libssl-dev pkg-config
+# The test servers' TLS certificates (scripts/lib/tls.sh).
+command -v openssl >/dev/null || apt_install openssl
 python3 -c "import venv, ensurepip" 2>/dev/null || apt_install python3-venv
 pg_install
 mariadb_install
