@@ -3,6 +3,7 @@
 //!
 //! Class names are accepted as Debezium / Kafka Connect spell them, plus short aliases.
 
+pub mod file_access;
 mod file_sink;
 mod file_source;
 
@@ -300,6 +301,16 @@ pub fn plugin_config(class: &str) -> Option<Json> {
 /// (`{"name","error_count","groups","configs"}`, plus `warnings` for properties accepted but
 /// not acted on yet), errors inside, never an error itself. Secrets show as `[hidden]`.
 pub fn validate(class: &str, config: &ConfigMap) -> Json {
+    validate_inner(class, config, None)
+}
+
+/// [`validate`] on a worker: also refuses what the worker's properties do not allow (the
+/// FileStream connectors' files, [`file_access`]).
+pub fn validate_for_worker(class: &str, config: &ConfigMap, worker: &ConfigMap) -> Json {
+    validate_inner(class, config, Some(worker))
+}
+
+fn validate_inner(class: &str, config: &ConfigMap, worker: Option<&ConfigMap>) -> Json {
     let mut config = config.clone();
     let name = find_plugin(class)
         .map(|p| p.class.to_owned())
@@ -312,6 +323,9 @@ pub fn validate(class: &str, config: &ConfigMap) -> Json {
     let mut problems: Vec<ConfigProblem> = Vec::new();
     if let Some(n) = config.get("name") {
         problems.extend(connector_name_problem(n));
+    }
+    if let Some(Err(ConfigErrors(mut p))) = worker.map(|w| file_access::check(w, &config)) {
+        problems.append(&mut p);
     }
     if is_sink(&config) {
         let worker = ConfigMap::new();
@@ -1263,5 +1277,50 @@ mod tests {
         assert_eq!(err.0[0].value.as_deref(), Some("maybe"));
         let file = config("org.apache.kafka.connect.file.FileStreamSourceConnector");
         assert!(context_headers(&file).unwrap().is_empty());
+    }
+
+    /// The binlog connectors' failure modes (issue 17): acted on, so not under `warnings`; a
+    /// value Debezium does not accept is an error naming the property, the value and the
+    /// valid values.
+    #[test]
+    fn binlog_failure_modes_are_validated_and_not_warned_about() {
+        for class in [
+            "io.debezium.connector.mysql.MySqlConnector",
+            "io.debezium.connector.mariadb.MariaDbConnector",
+        ] {
+            let mut c = config(class);
+            for (k, v) in [
+                ("database.hostname", "localhost"),
+                ("database.user", "u"),
+                ("database.server.id", "5"),
+                ("topic.prefix", "p"),
+                ("inconsistent.schema.handling.mode", "warn"),
+                ("event.processing.failure.handling.mode", "skip"),
+            ] {
+                c.insert(k.into(), v.into());
+            }
+            let infos = validate(class, &c);
+            assert_eq!(infos["error_count"].as_u64(), Some(0), "{class}: {infos}");
+            let warnings = infos["warnings"].to_string();
+            assert!(!warnings.contains("handling.mode"), "{class}: {warnings}");
+            c.insert("inconsistent.schema.handling.mode".into(), "lenient".into());
+            c.insert(
+                "event.processing.failure.handling.mode".into(),
+                "retry".into(),
+            );
+            let infos = validate(class, &c);
+            assert_eq!(infos["error_count"].as_u64(), Some(2), "{class}: {infos}");
+            for (property, value) in [
+                ("inconsistent.schema.handling.mode", "lenient"),
+                ("event.processing.failure.handling.mode", "retry"),
+            ] {
+                let errors = errors_of(&infos, property);
+                assert_eq!(errors.len(), 1, "{class}: {property}: {errors:?}");
+                assert!(
+                    errors[0].contains(value) && errors[0].contains("fail, warn, skip"),
+                    "{class}: {property}: {errors:?}"
+                );
+            }
+        }
     }
 }

@@ -44,6 +44,7 @@ pub async fn run(
             name: c.name.clone(),
             errors,
         };
+        plugins::file_access::check(&settings.config.raw, &c.config).map_err(config_error)?;
         if plugins::is_sink(&c.config) {
             let worker = &settings.config.raw;
             runtime::sink::SinkSettings::from_config(&c.config, worker).map_err(config_error)?;

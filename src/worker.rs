@@ -142,7 +142,7 @@ pub async fn run_worker_with(
     };
 
     let registry_servers =
-        crate::registry::listener::start(&log, &worker.config.raw, server_stop.clone())
+        crate::registry::listener::start(&log, &worker.config, server_stop.clone())
             .await
             .map_err(WorkerError::Registry)?;
 

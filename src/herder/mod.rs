@@ -230,6 +230,11 @@ impl Herder {
         Ok(herder)
     }
 
+    /// The worker's properties.
+    pub fn worker_config(&self) -> &ConfigMap {
+        &self.inner.worker_config
+    }
+
     /// `<host>:<port>` of the REST listener.
     pub fn worker_id(&self) -> &str {
         &self.inner.worker_id
@@ -358,7 +363,7 @@ impl Herder {
             cdc_core::configdef::keep_hidden(&mut config, old);
         }
         let class = config.get("connector.class").cloned().unwrap_or_default();
-        let infos = plugins::validate(&class, &config);
+        let infos = plugins::validate_for_worker(&class, &config, &self.inner.worker_config);
         if infos["error_count"].as_u64().unwrap_or(0) > 0 {
             return Err(HerderError::BadRequest(invalid_config_message(&infos)));
         }

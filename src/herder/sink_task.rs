@@ -130,6 +130,7 @@ fn build(name: &str, config: &ConfigMap, worker: &ConfigMap) -> Result<Built, Co
     let config = &providers.resolve(config)?;
     let settings = SinkSettings::from_config(config, worker)?;
     let converters = SinkConverters::from_config(config, worker)?;
+    plugins::file_access::check(worker, config)?;
     let task = plugins::make_sink(config)?;
     // On Kafka when the worker has `bootstrap.servers`, else on the embedded log.
     let kafka = crate::kafka::config::bootstrap_servers(worker)

@@ -227,6 +227,8 @@ fn build(
         None => Some(crate::log::TopicRules::from_config(worker, config)?),
         Some(_) => None,
     };
+    // Checked again at each start: the worker's allowed paths may have changed since.
+    plugins::file_access::check(worker, config)?;
     let source = plugins::make_source_on(config, kafka.as_ref())?;
     Ok((source, converters, bounds, kafka, topic_rules))
 }

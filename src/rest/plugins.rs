@@ -45,7 +45,7 @@ fn normalized(name: &str) -> String {
 
 /// `PUT /connector-plugins/{plugin}/config/validate`: 200 ConfigInfos, errors inside.
 pub async fn validate(
-    State(_state): State<RestState>,
+    State(state): State<RestState>,
     Path(plugin): Path<String>,
     ConnectJson(raw): ConnectJson<BTreeMap<String, Json_>>,
 ) -> Result<Response, ApiError> {
@@ -80,5 +80,6 @@ pub async fn validate(
     if registry::find_plugin(&plugin).is_none() {
         return Err(unknown_plugin(&plugin));
     }
-    Ok(Json(registry::validate(&plugin, &config)).into_response())
+    let worker = state.herder()?.worker_config();
+    Ok(Json(registry::validate_for_worker(&plugin, &config, worker)).into_response())
 }

@@ -52,6 +52,7 @@ const KNOWN: &[&str] = &[
     USERS_FILE,
     crate::secrets::KEY_FILE_PROPERTY,
     crate::secrets::PREVIOUS_KEY_FILE_PROPERTY,
+    crate::plugins::file_access::ALLOWED_PATHS,
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,6 +16,8 @@ struct Worker {
 impl Worker {
     fn start(data_dir: &Path, connector_files: &[&Path]) -> Worker {
         let child = Command::new(BIN)
+            // The FileStream connectors the tests use are off unless the worker allows them.
+            .env("TRIBUTARY_FILE_CONNECTORS_ALLOWED_PATHS", "/")
             .arg("standalone")
             .args(["--listen", "127.0.0.1:0"])
             .arg("--data-dir")
@@ -52,6 +54,8 @@ impl Drop for Worker {
 
 fn tributary(args: &[&str]) -> Output {
     Command::new(BIN)
+        // The FileStream connectors the tests use are off unless the worker allows them.
+        .env("TRIBUTARY_FILE_CONNECTORS_ALLOWED_PATHS", "/")
         .args(args)
         .env("RUST_LOG", "warn")
         .output()
@@ -188,6 +192,8 @@ fn standalone_writes_a_topic_that_topics_reads_while_the_worker_runs() {
     // --follow sees records appended later.
     let data = fx.data_arg();
     let follower = Command::new(BIN)
+        // The FileStream connectors the tests use are off unless the worker allows them.
+        .env("TRIBUTARY_FILE_CONNECTORS_ALLOWED_PATHS", "/")
         .args(["topics", "tail", "lines", "--data-dir", &data])
         .args(["--from-beginning", "--follow", "--max", "4"])
         .stdout(Stdio::piped())
@@ -302,6 +308,8 @@ fn topics_on_a_missing_data_directory_or_topic_fail_clearly() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("no embedded log"), "{}", stderr(&out));
     let out = Command::new(BIN)
+        // The FileStream connectors the tests use are off unless the worker allows them.
+        .env("TRIBUTARY_FILE_CONNECTORS_ALLOWED_PATHS", "/")
         .args(["topics", "list"])
         .env("TRIBUTARY_DATA_DIR", fx.data())
         .output()

@@ -23,6 +23,8 @@ struct Running {
 impl Running {
     fn start(args: &[&str], rust_log: &str) -> Running {
         let mut child = Command::new(BIN)
+            // The FileStream connectors the tests use are off unless the worker allows them.
+            .env("TRIBUTARY_FILE_CONNECTORS_ALLOWED_PATHS", "/")
             .args(args)
             .env("RUST_LOG", rust_log)
             .env_remove("KAFKA_OPTS")
@@ -190,6 +192,8 @@ fn a_jks_keystore_is_refused_before_anything_starts() {
          listeners.https.ssl.keystore.password=changeit\n",
     );
     let out = Command::new(BIN)
+        // The FileStream connectors the tests use are off unless the worker allows them.
+        .env("TRIBUTARY_FILE_CONNECTORS_ALLOWED_PATHS", "/")
         .args(["--config", worker.to_str().unwrap()])
         .env("RUST_LOG", "warn")
         .output()
@@ -200,4 +204,66 @@ fn a_jks_keystore_is_refused_before_anything_starts() {
     assert!(err.contains("PEM"), "{err}");
     assert!(err.contains("gopher://x:1"), "{err}");
     assert!(!err.contains("changeit"), "{err}");
+}
+
+/// Issue 17's closed door: the embedded Schema Registry's listener takes the REST API's basic
+/// authentication, so its subjects and schemas are not open to whoever reaches the port.
+#[tokio::test]
+async fn the_schema_registry_refuses_unauthenticated_calls_when_basic_auth_is_on() {
+    let dir = Dir::new();
+    let password = "Reg-7c1e-secret";
+    let auth = connect_basic_auth(&dir, &format!("admin: {password}\n"));
+    let worker = dir.write(
+        "worker.properties",
+        &format!(
+            "listeners=http://127.0.0.1:0\n{auth}schema.registry.listeners=http://127.0.0.1:0\ntributary.data.dir={}\n",
+            dir.0.path().join("data").display()
+        ),
+    );
+    let mut running = Running::start(&["--config", worker.to_str().unwrap()], "info");
+    running.listening();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !running
+        .seen
+        .iter()
+        .any(|l| l.contains("embedded schema registry listening"))
+        && Instant::now() < deadline
+    {
+        if let Ok(line) = running.lines.recv_timeout(Duration::from_millis(200)) {
+            running.seen.push(line);
+        }
+    }
+    let registry = running
+        .seen
+        .iter()
+        .find(|l| l.contains("embedded schema registry listening"))
+        .and_then(|l| l.split("address=").nth(1))
+        .map(|rest| {
+            rest.split_whitespace()
+                .next()
+                .unwrap()
+                .trim_matches('"')
+                .to_owned()
+        })
+        .unwrap_or_else(|| panic!("no registry listener:\n{}", running.seen.join("\n")));
+    let url = format!("http://{registry}/subjects");
+    let client = reqwest::Client::new();
+    let none = client.get(&url).send().await.unwrap();
+    assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
+    let wrong = client
+        .get(&url)
+        .basic_auth("admin", Some("nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let right = client
+        .get(&url)
+        .basic_auth("admin", Some(password))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), StatusCode::OK);
+    let (success, log) = running.stop();
+    assert!(success, "{log}");
 }

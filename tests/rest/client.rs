@@ -70,6 +70,8 @@ impl Worker {
     pub fn start_logging(data: &Path, command: &[&str], extra: &[&str], rust_log: &str) -> Worker {
         let started = Instant::now();
         let mut child = Command::new(BIN)
+            // The FileStream connectors the tests use are off unless the worker allows them.
+            .env("TRIBUTARY_FILE_CONNECTORS_ALLOWED_PATHS", "/")
             .args(command)
             .args(["--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data)
@@ -264,6 +266,8 @@ fn dechunk(mut s: &str) -> String {
 /// `tributary topics list`: records per topic.
 pub fn topic_count(data: &Path, topic: &str) -> u64 {
     let out = Command::new(BIN)
+        // The FileStream connectors the tests use are off unless the worker allows them.
+        .env("TRIBUTARY_FILE_CONNECTORS_ALLOWED_PATHS", "/")
         .args(["topics", "list", "--data-dir"])
         .arg(data)
         .output()
@@ -279,6 +283,8 @@ pub fn topic_count(data: &Path, topic: &str) -> u64 {
 /// `tributary topics tail --from-beginning`: every value on a topic.
 pub fn topic_values(data: &Path, topic: &str) -> Vec<Value> {
     let out = Command::new(BIN)
+        // The FileStream connectors the tests use are off unless the worker allows them.
+        .env("TRIBUTARY_FILE_CONNECTORS_ALLOWED_PATHS", "/")
         .args(["topics", "tail", topic, "--from-beginning", "--data-dir"])
         .arg(data)
         .output()

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::client::{wait_for_count, Standalone};
+use super::client::{wait_for_count, Standalone, Worker};
 use super::state;
 use crate::support::PgFixture;
 
@@ -177,5 +177,55 @@ async fn a_file_sink_delivers_a_topic_and_resumes_after_its_committed_position()
         202
     );
     wait_for_lines(&out, 6 + 5, &log);
+    w.stop();
+}
+
+/// Issue 17's closed door: the FileStream connectors are off unless the worker properties allow
+/// them, and then only for files under the allowed directories.
+#[test]
+fn file_connectors_are_refused_unless_the_worker_allows_their_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let allowed = dir.path().join("allowed");
+    std::fs::create_dir(&allowed).unwrap();
+    let source = |file: &Path| {
+        json!({"name": "lines", "config": {
+            "connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector",
+            "file": file.display().to_string(), "topic": "lines",
+        }})
+    };
+    // The worker property, even empty, decides (the test harness's environment allows all).
+    let props = dir.path().join("closed.properties");
+    std::fs::write(&props, "tributary.file.connectors.allowed.paths=\n").unwrap();
+    let props = props.display().to_string();
+    let w = Worker::start(&dir.path().join("a"), &["--config", &props, "serve"], &[]);
+    let r = w.send("POST", "/connectors", &source(&allowed.join("in.txt")));
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.body.contains("tributary.file.connectors.allowed.paths") && r.body.contains("disabled"),
+        "{}",
+        r.body
+    );
+    w.stop();
+
+    let props = dir.path().join("open.properties");
+    std::fs::write(
+        &props,
+        format!(
+            "tributary.file.connectors.allowed.paths={}\n",
+            allowed.display()
+        ),
+    )
+    .unwrap();
+    let props = props.display().to_string();
+    let w = Worker::start(&dir.path().join("b"), &["--config", &props, "serve"], &[]);
+    let r = w.send(
+        "POST",
+        "/connectors",
+        &source(std::path::Path::new("/etc/passwd")),
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("not inside the directories"), "{}", r.body);
+    let r = w.send("POST", "/connectors", &source(&allowed.join("in.txt")));
+    assert_eq!(r.status, 201, "{}", r.body);
     w.stop();
 }
