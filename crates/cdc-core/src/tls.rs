@@ -148,6 +148,80 @@ pub fn server_name(host: &str) -> Result<ServerName<'static>, TlsError> {
         .map_err(|e| TlsError::new("database.hostname", format!("{host:?}: {e}")))
 }
 
+/// MySQL `verify_ca` for a driver that can only verify against a host name (mysql_async): opens
+/// a TLS session the MySQL way (the server's greeting, an SSLRequest, the handshake), verifies
+/// the server's chain with `tls` (host name not checked), and returns a DNS name the verified
+/// certificate carries (a wildcard's `*` replaced by a label), for the real connection to verify
+/// the chain and that name. `None` when the certificate names no DNS host. The server sees a
+/// client that leaves after the handshake. Errors: connecting, a server without TLS
+/// (`Unsupported`), a refused certificate (`InvalidData`).
+pub async fn mysql_certificate_name(
+    host: &str,
+    port: u16,
+    tls: &ClientTls,
+) -> std::io::Result<Option<String>> {
+    use std::io::{Error, ErrorKind};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    const CLIENT_PROTOCOL_41: u32 = 0x0200;
+    const CLIENT_SSL: u32 = 0x0800;
+    const CLIENT_SECURE_CONNECTION: u32 = 0x8000;
+    let config = tls
+        .client_config()
+        .map_err(|e| Error::new(ErrorKind::InvalidInput, e))?;
+    let name = server_name(host).map_err(|e| Error::new(ErrorKind::InvalidInput, e))?;
+    let mut stream = tokio::net::TcpStream::connect((host, port)).await?;
+    // The greeting: a 4-byte header (length, sequence), protocol 10, the server version (NUL
+    // terminated), the connection id (4), 8 bytes of scramble, a filler, capabilities (2, low).
+    let mut header = [0u8; 4];
+    stream.read_exact(&mut header).await?;
+    let len = usize::from(header[0]) | usize::from(header[1]) << 8 | usize::from(header[2]) << 16;
+    let mut greeting = vec![0u8; len];
+    stream.read_exact(&mut greeting).await?;
+    let bad = || Error::new(ErrorKind::InvalidData, "not a MySQL server greeting");
+    if greeting.first() != Some(&10) {
+        return Err(bad());
+    }
+    let version_end = greeting
+        .iter()
+        .skip(1)
+        .position(|b| *b == 0)
+        .ok_or_else(bad)?
+        + 1;
+    let caps_at = version_end + 1 + 4 + 8 + 1;
+    let caps = greeting.get(caps_at..caps_at + 2).ok_or_else(bad)?;
+    if u32::from(u16::from_le_bytes([caps[0], caps[1]])) & CLIENT_SSL == 0 {
+        return Err(Error::new(
+            ErrorKind::Unsupported,
+            "the server does not offer TLS",
+        ));
+    }
+    // SSLRequest: capabilities, max packet size, character set (utf8mb4_general_ci), 23 zeros.
+    let mut request = vec![32, 0, 0, header[3].wrapping_add(1)];
+    let flags = CLIENT_PROTOCOL_41 | CLIENT_SSL | CLIENT_SECURE_CONNECTION;
+    request.extend_from_slice(&flags.to_le_bytes());
+    request.extend_from_slice(&(16u32 << 20).to_le_bytes());
+    request.push(45);
+    request.extend_from_slice(&[0; 23]);
+    stream.write_all(&request).await?;
+    let session = tokio_rustls::TlsConnector::from(config)
+        .connect(name, stream)
+        .await?;
+    let (_, conn) = session.get_ref();
+    let names = conn
+        .peer_certificates()
+        .and_then(|chain| chain.first())
+        .and_then(|leaf| {
+            webpki::EndEntityCert::try_from(leaf).ok().map(|cert| {
+                cert.valid_dns_names()
+                    .map(|n| n.replacen('*', "tributary-verify-ca", 1))
+                    .next()
+            })
+        })
+        .flatten();
+    Ok(names)
+}
+
 /// Every certificate in a PEM file.
 pub fn read_certs(property: &str, path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let bytes = read(property, path)?;

@@ -11,7 +11,25 @@ use crate::error::MySqlSourceError;
 /// (UTC, so TIMESTAMP values read in snapshots are UTC), over TLS per `database.ssl.mode`:
 /// `preferred` tries TLS and reconnects in plaintext when the server has none.
 pub async fn connect(cfg: &MySqlConfig) -> Result<Conn, MySqlSourceError> {
-    match connect_with(cfg, cfg.tls.ssl_opts()).await {
+    let timeout = cfg.connect_timeout;
+    let ssl = match tokio::time::timeout(
+        timeout,
+        crate::tls::connect_opts(&cfg.tls, &cfg.hostname, cfg.port),
+    )
+    .await
+    {
+        Ok(Ok(ssl)) => ssl,
+        Ok(Err(e)) => {
+            return Err(MySqlSourceError::Connect {
+                host: cfg.hostname.clone(),
+                port: cfg.port,
+                source: mysql_async::Error::Io(mysql_async::IoError::Io(e)),
+            })
+        }
+        // The connection below reports the timeout.
+        Err(_) => cfg.tls.ssl_opts(),
+    };
+    match connect_with(cfg, ssl).await {
         Err(MySqlSourceError::Connect { source, .. }) if cfg.tls.falls_back(&source) => {
             tracing::debug!(host = %cfg.hostname, port = cfg.port, "the server has no TLS; connecting in plaintext (database.ssl.mode=preferred)");
             connect_with(cfg, None).await

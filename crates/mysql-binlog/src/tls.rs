@@ -116,6 +116,22 @@ impl MySqlTls {
         })
     }
 
+    /// For `verify_ca`: what the probe verifies the chain with (see [`connect_opts`]).
+    pub fn verify_ca_probe(&self) -> Option<cdc_core::tls::ClientTls> {
+        use cdc_core::tls::{ClientTls, Roots, Verify};
+        (self.mode == SslMode::VerifyCa).then(|| ClientTls {
+            verify: Verify::Chain,
+            roots: match &self.truststore {
+                Some(path) => Roots::Pem {
+                    property: "database.ssl.truststore".into(),
+                    path: path.clone(),
+                },
+                None => Roots::BuiltIn,
+            },
+            identity: None,
+        })
+    }
+
     /// Does this connect error mean "the server has no TLS", so that `preferred` retries in
     /// plaintext?
     pub fn falls_back(&self, err: &mysql_async::Error) -> bool {
@@ -127,15 +143,42 @@ impl MySqlTls {
     }
 }
 
+/// The TLS options for one connection. `verify_ca` should accept the CA's certificate whatever
+/// host name it carries, but mysql_async 0.37 does not recognise rustls 0.23's name-mismatch
+/// error, so a probe handshake first verifies the chain and reads a name from the certificate,
+/// and the connection then verifies the chain and that name.
+pub async fn connect_opts(
+    tls: &MySqlTls,
+    host: &str,
+    port: u16,
+) -> Result<Option<SslOpts>, std::io::Error> {
+    let Some(opts) = tls.ssl_opts() else {
+        return Ok(None);
+    };
+    let Some(probe) = tls.verify_ca_probe() else {
+        return Ok(Some(opts));
+    };
+    Ok(Some(
+        match cdc_core::tls::mysql_certificate_name(host, port, &probe).await? {
+            Some(name) => opts
+                .with_danger_skip_domain_validation(false)
+                .with_danger_tls_hostname_override(Some(name)),
+            None => opts,
+        },
+    ))
+}
+
 /// Did the connection fail for a TLS reason a person must fix (a refused certificate, a server
 /// without TLS when the mode requires it, an unusable file)?
 pub fn tls_refused(err: &mysql_async::Error) -> bool {
     match err {
         mysql_async::Error::Io(mysql_async::IoError::Tls(_)) => true,
-        // rustls reports a refused certificate as InvalidData.
-        mysql_async::Error::Io(mysql_async::IoError::Io(e)) => {
-            e.kind() == std::io::ErrorKind::InvalidData
-        }
+        // rustls reports a refused certificate as InvalidData; the verify_ca probe a server
+        // without TLS as Unsupported.
+        mysql_async::Error::Io(mysql_async::IoError::Io(e)) => matches!(
+            e.kind(),
+            std::io::ErrorKind::InvalidData | std::io::ErrorKind::Unsupported
+        ),
         mysql_async::Error::Driver(mysql_async::DriverError::NoClientSslFlagFromServer) => true,
         _ => false,
     }

@@ -43,7 +43,11 @@ fn pg(host: &str, params: &str) -> JdbcSinkConfig {
         "jdbc:postgresql://{host}:{}/postgres?{params}",
         var("TRIBUTARY_PG_PORT")
     );
-    config(url, &var("TRIBUTARY_PG_USER"), &var("TRIBUTARY_PG_PASSWORD"))
+    config(
+        url,
+        &var("TRIBUTARY_PG_USER"),
+        &var("TRIBUTARY_PG_PASSWORD"),
+    )
 }
 
 fn my(host: &str, params: &str) -> JdbcSinkConfig {
@@ -139,6 +143,12 @@ async fn tls_mysql_target_in_each_ssl_mode_and_refusals() {
         ("127.0.0.1", "sslMode=REQUIRED".to_owned(), true),
         (
             "localhost",
+            format!("sslMode=VERIFY_CA&serverSslCert={ca}"),
+            true,
+        ),
+        // The certificate names `localhost` only: VERIFY_CA checks the chain, not the name.
+        (
+            "127.0.0.1",
             format!("sslMode=VERIFY_CA&serverSslCert={ca}"),
             true,
         ),

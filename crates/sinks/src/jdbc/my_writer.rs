@@ -21,6 +21,28 @@ use super::record::{Column, Row, RowChange, RowOp};
 use super::statement::{self, ColumnDef, Param};
 use super::url::{JdbcUrl, TlsMode};
 
+/// `VERIFY_CA`: mysql_async 0.37 cannot verify a chain without the host name (it does not
+/// recognise rustls 0.23's name-mismatch error), so a probe handshake verifies the chain and
+/// reads a DNS name from the certificate for the connection to verify (as the MySQL connector).
+async fn verify_ca_name(url: &JdbcUrl) -> std::io::Result<Option<String>> {
+    use cdc_core::tls::{ClientTls, Roots, Verify};
+    if url.tls != TlsMode::VerifyCa {
+        return Ok(None);
+    }
+    let probe = ClientTls {
+        verify: Verify::Chain,
+        roots: match &url.tls_root_cert {
+            Some(path) => Roots::Pem {
+                property: "connection.url serverSslCert".into(),
+                path: path.into(),
+            },
+            None => Roots::BuiltIn,
+        },
+        identity: None,
+    };
+    cdc_core::tls::mysql_certificate_name(&url.host, url.port, &probe).await
+}
+
 /// mysql_async's TLS options for the URL's mode: `REQUIRED` (MariaDB `trust`) and `PREFERRED`
 /// accept any certificate, `VERIFY_CA` checks the chain, `VERIFY_IDENTITY` (`verify-full`) the
 /// chain and the host name; `serverSslCert` replaces the built-in roots with a PEM file.
@@ -90,7 +112,26 @@ impl MyWriter {
     /// rustls; `serverSslCert` a PEM CA file). `PREFERRED` tries TLS, then plaintext when the
     /// server has none.
     pub async fn connect(config: &JdbcSinkConfig) -> Result<MyWriter, WriteError> {
-        let ssl = ssl_opts(&config.url);
+        let ssl = match verify_ca_name(&config.url).await {
+            // VERIFY_CA: verify the chain and the name the verified certificate carries.
+            Ok(Some(name)) => ssl_opts(&config.url).map(|o| {
+                o.with_danger_skip_domain_validation(false)
+                    .with_danger_tls_hostname_override(Some(name))
+            }),
+            Ok(None) => ssl_opts(&config.url),
+            Err(e) => {
+                let url = &config.url;
+                return Err(match e.kind() {
+                    std::io::ErrorKind::InvalidData | std::io::ErrorKind::Unsupported => {
+                        WriteError::Fatal(format!(
+                            "cannot connect to {} over TLS: {e}",
+                            url.dialect
+                        ))
+                    }
+                    _ => WriteError::Transient(format!("cannot connect to {}: {e}", url.dialect)),
+                });
+            }
+        };
         match Self::connect_with(config, ssl.clone()).await {
             Err((WriteError::Transient(_), true)) if config.url.tls == TlsMode::Prefer => {
                 Self::connect_with(config, None).await.map_err(|(e, _)| e)
