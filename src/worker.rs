@@ -127,6 +127,8 @@ pub async fn run_worker_with(
     // Topic retention (log.retention.*, and each topic's retention.ms/retention.bytes) and
     // compaction (cleanup.policy=compact topics, log.cleaner.*).
     let retention = log.start_cleanup(worker.config.retention, worker.config.cleaner);
+    // After a storage I/O error (a full disk), the log is reopened once the storage works.
+    let recovery = tokio::spawn(recover_storage(log.clone(), shutdown.child_token()));
     let socket_stop = CancellationToken::new();
     let socket_server = match socket::bind(&log) {
         Ok(l) => Some(tokio::spawn(socket::serve(
@@ -179,6 +181,7 @@ pub async fn run_worker_with(
     );
 
     shutdown.cancelled().await;
+    recovery.abort();
     herder.shutdown().await;
     let _ = tokio::task::spawn_blocking(move || retention.stop()).await;
     server_stop.cancel();
@@ -226,6 +229,34 @@ async fn open_log(data_dir: &std::path::Path) -> Result<EmbeddedLog, LogError> {
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
             other => return other,
+        }
+    }
+}
+
+/// Every second while the embedded log is failed (a storage I/O error), tries to reopen it;
+/// `/health` says unhealthy meanwhile.
+async fn recover_storage(log: EmbeddedLog, stop: CancellationToken) {
+    let mut attempts = 0u32;
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+        }
+        if log.failure().is_none() {
+            attempts = 0;
+            continue;
+        }
+        let l = log.clone();
+        match tokio::task::spawn_blocking(move || l.recover()).await {
+            Ok(Ok(_)) => attempts = 0,
+            Ok(Err(error)) => {
+                attempts += 1;
+                // Every attempt at first, then once a minute.
+                if attempts <= 3 || attempts % 60 == 0 {
+                    warn!(%error, attempts, "the embedded log cannot be reopened yet; /health stays unhealthy (free disk space if it is full, else restart the worker)");
+                }
+            }
+            Err(error) => warn!(%error, "reopening the embedded log panicked"),
         }
     }
 }

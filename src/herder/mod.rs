@@ -230,6 +230,11 @@ impl Herder {
         Ok(herder)
     }
 
+    /// Why the worker's storage stopped writing (see `EmbeddedLog::failure`), if it did.
+    pub fn storage_failure(&self) -> Option<String> {
+        self.inner.log.failure()
+    }
+
     /// The worker's properties.
     pub fn worker_config(&self) -> &ConfigMap {
         &self.inner.worker_config

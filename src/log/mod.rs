@@ -208,6 +208,8 @@ pub enum LogError {
     UnknownTopic(String),
     #[error("the embedded log was opened read-only")]
     ReadOnly,
+    #[error("the embedded log stopped writing after a storage I/O error ({0}); it is reopened once the storage works again (free disk space if it is full), then failed tasks can be restarted")]
+    Failed(String),
     #[error("cannot read from the worker holding the data directory through {path}")]
     Remote {
         path: PathBuf,

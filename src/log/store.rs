@@ -27,7 +27,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
 
 use cdc_core::SourceOffset;
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
@@ -83,7 +83,11 @@ pub struct EmbeddedLog {
 
 pub(super) struct Inner {
     dir: PathBuf,
-    db: Db,
+    /// The database; replaced by a fresh open of the same file after a storage I/O error
+    /// ([`EmbeddedLog::recover`]).
+    db: RwLock<Arc<Db>>,
+    /// Why the log stopped writing (a storage I/O error), until it is reopened.
+    failure: Mutex<Option<String>>,
     writer: Mutex<Writer>,
     buffers: Mutex<Buffers>,
     /// Appends waiting to be committed.
@@ -137,6 +141,8 @@ impl AppendChain {
 enum Db {
     ReadWrite(redb::Database),
     ReadOnly(redb::ReadOnlyDatabase),
+    /// Between closing a failed database and reopening it.
+    Closed,
 }
 
 /// The writer's view of the topics, updated only after a commit succeeds.
@@ -328,7 +334,8 @@ impl EmbeddedLog {
         Ok(EmbeddedLog {
             inner: Arc::new(Inner {
                 dir: dir.to_owned(),
-                db: Db::ReadWrite(db),
+                db: RwLock::new(Arc::new(Db::ReadWrite(db))),
+                failure: Mutex::new(None),
                 writer: Mutex::new(writer),
                 buffers: Mutex::default(),
                 commits: Mutex::default(),
@@ -356,7 +363,8 @@ impl EmbeddedLog {
                 let log = EmbeddedLog {
                     inner: Arc::new(Inner {
                         dir: dir.to_owned(),
-                        db: Db::ReadOnly(db),
+                        db: RwLock::new(Arc::new(Db::ReadOnly(db))),
+                        failure: Mutex::new(None),
                         writer: Mutex::new(Writer::default()),
                         buffers: Mutex::default(),
                         commits: Mutex::default(),
@@ -380,19 +388,120 @@ impl EmbeddedLog {
         &self.inner.dir
     }
 
-    pub(super) fn writable(&self) -> Result<&redb::Database, LogError> {
-        match &self.inner.db {
-            Db::ReadWrite(db) => Ok(db),
+    fn db(&self) -> Arc<Db> {
+        self.inner
+            .db
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Refuses to write on a read-only log, or while a failed one waits to be reopened.
+    pub(super) fn writable(&self) -> Result<(), LogError> {
+        match &*self.db() {
+            Db::ReadWrite(_) => Ok(()),
             Db::ReadOnly(_) => Err(LogError::ReadOnly),
+            Db::Closed => Err(self.failed_error()),
         }
     }
 
+    fn failed_error(&self) -> LogError {
+        LogError::Failed(
+            self.failure()
+                .unwrap_or_else(|| "the embedded log is being reopened".to_owned()),
+        )
+    }
+
     pub(super) fn begin_read(&self) -> Result<redb::ReadTransaction, LogError> {
-        match &self.inner.db {
+        let db = self.db();
+        match &*db {
             Db::ReadWrite(db) => db.begin_read(),
             Db::ReadOnly(db) => db.begin_read(),
+            Db::Closed => return Err(self.failed_error()),
         }
         .map_err(storage("starting a read transaction"))
+    }
+
+    /// Why the log stopped writing: a storage I/O error (a full disk, a failing device) left
+    /// the database needing to be reopened. `None` while it is sound.
+    pub fn failure(&self) -> Option<String> {
+        self.inner
+            .failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Records a storage I/O error: after one, redb refuses every write until the database is
+    /// closed and opened again ([`Self::recover`]).
+    fn note_failure(&self, e: &LogError) {
+        let LogError::Storage { context, source } = e else {
+            return;
+        };
+        if !matches!(source, redb::Error::Io(_) | redb::Error::PreviousIo) {
+            return;
+        }
+        let mut failure = self
+            .inner
+            .failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if failure.is_none() {
+            let why = match source {
+                redb::Error::Io(io) => format!("{io} while {context}"),
+                _ => format!("an earlier I/O error, seen while {context}"),
+            };
+            tracing::error!(dir = %self.inner.dir.display(), error = %why,
+                "the embedded log hit a storage I/O error; it is reopened once the storage works again (free disk space if it is full)");
+            *failure = Some(why);
+        }
+    }
+
+    /// After a storage I/O error ([`Self::failure`]), closes the database and opens it again
+    /// (redb repairs it from its last commit), so the worker goes on without a restart once the
+    /// cause is gone (space freed). `Ok(false)`: nothing to recover. An error leaves the log
+    /// failed, to be tried again.
+    pub fn recover(&self) -> Result<bool, LogError> {
+        if self.failure().is_none() {
+            return Ok(false);
+        }
+        if matches!(&*self.db(), Db::ReadOnly(_)) {
+            return Ok(false);
+        }
+        // No write transaction runs while the writer lock is held.
+        let mut writer = self.lock_writer();
+        let old = std::mem::replace(
+            &mut *self
+                .inner
+                .db
+                .write()
+                .unwrap_or_else(PoisonError::into_inner),
+            Arc::new(Db::Closed),
+        );
+        // Calls that took the old handle before the swap finish (they fail fast).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while Arc::strong_count(&old) > 1 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        drop(old);
+        let file = self.inner.dir.join(FILE_NAME);
+        let db = redb::Builder::new()
+            .set_cache_size(CACHE_BYTES)
+            .create(&file)
+            .map_err(|e| open_error(&self.inner.dir, &file, e))?;
+        *writer = init_tables(&db, &file)?;
+        *self
+            .inner
+            .db
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(Db::ReadWrite(db));
+        *self
+            .inner
+            .failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = None;
+        tracing::info!(dir = %self.inner.dir.display(), "the embedded log was reopened after its storage error; it writes again");
+        Ok(true)
     }
 
     /// The writer lock: every write transaction holds it from before it begins until after it
@@ -425,8 +534,26 @@ impl EmbeddedLog {
         commit: &'static str,
         f: impl FnOnce(&redb::WriteTransaction) -> Result<Option<T>, LogError>,
     ) -> Result<Option<T>, LogError> {
-        let txn = self
-            .writable()?
+        let result = self.write_txn_unchecked(commit, f);
+        if let Err(e) = &result {
+            self.note_failure(e);
+        }
+        result
+    }
+
+    fn write_txn_unchecked<T>(
+        &self,
+        commit: &'static str,
+        f: impl FnOnce(&redb::WriteTransaction) -> Result<Option<T>, LogError>,
+    ) -> Result<Option<T>, LogError> {
+        let db = self.db();
+        let Db::ReadWrite(db) = &*db else {
+            return Err(match &*db {
+                Db::ReadOnly(_) => LogError::ReadOnly,
+                _ => self.failed_error(),
+            });
+        };
+        let txn = db
             .begin_write()
             .map_err(storage("starting a write transaction"))?;
         let Some(out) = f(&txn)? else {

@@ -162,6 +162,21 @@ async fn root(State(state): State<RestState>) -> Json<serde_json::Value> {
 }
 
 async fn health(State(state): State<RestState>) -> Response {
+    // As Connect's worker answers when it cannot serve: 500 "unhealthy", naming why.
+    if let Some(why) = state.herder.get().and_then(|h| h.storage_failure()) {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(serde_json::json!({
+                "status": "unhealthy",
+                "message": format!(
+                    "The worker's storage failed ({why}) and cannot be written. It is reopened \
+                     once the storage works again (free disk space if it is full); if this \
+                     lasts after that, restart the worker process."
+                ),
+            })),
+        )
+            .into_response();
+    }
     if state.herder.get().is_some() {
         Json(serde_json::json!({
             "status": "healthy",

@@ -3,6 +3,7 @@
 
 pub(crate) mod client;
 mod differential;
+mod disk_full;
 pub(crate) mod file_sink;
 mod jdbc_avro;
 mod jdbc_dlq;
