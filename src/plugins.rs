@@ -1290,6 +1290,7 @@ mod tests {
         ] {
             let mut c = config(class);
             for (k, v) in [
+                ("name", "inventory"),
                 ("database.hostname", "localhost"),
                 ("database.user", "u"),
                 ("database.server.id", "5"),
