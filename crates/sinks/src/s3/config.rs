@@ -7,6 +7,7 @@
 
 use cdc_core::{ConfigErrors, ConfigMap, ConfigReader, Secret};
 
+use super::compatibility::Compatibility;
 use super::format::FormatKind;
 use super::format_avro::AvroCodec;
 use super::format_parquet::{ParquetCodec, UnknownParquetCodec};
@@ -69,6 +70,8 @@ pub struct S3SinkConfig {
     pub directory_delim: String,
     pub file_delim: String,
     pub zero_pad_width: usize,
+    /// `schema.compatibility`.
+    pub compatibility: Compatibility,
     pub null_values: NullValues,
     /// `tombstone.encoded.partition`: where tombstones go with `behavior.on.null.values=write`.
     pub tombstone_partition: String,
@@ -207,14 +210,16 @@ impl S3SinkConfig {
                  fails the task on the first tombstone without it)",
             );
         }
-        let compatibility = r.string("schema.compatibility", "NONE");
-        if !compatibility.eq_ignore_ascii_case("NONE") {
-            r.problem(
-                "schema.compatibility",
-                "only NONE (a file per schema: a new file when the value schema changes) is \
-                 implemented by Tributary yet; valid values: NONE",
-            );
-        }
+        let compatibility = match Compatibility::parse(&r.string("schema.compatibility", "NONE")) {
+            Some(c) => c,
+            None => {
+                r.problem(
+                    "schema.compatibility",
+                    "valid values: NONE, BACKWARD, FORWARD, FULL",
+                );
+                Compatibility::None
+            }
+        };
         refuse_unless(&mut r, "s3.object.tagging", &["false"]);
         refuse_unless(&mut r, "append.late.data", &["false"]);
         refuse_unless(&mut r, "s3.acl.canned", &[]);
@@ -267,6 +272,7 @@ impl S3SinkConfig {
             directory_delim,
             file_delim,
             zero_pad_width,
+            compatibility,
             null_values,
             tombstone_partition,
             keys_format,

@@ -49,7 +49,7 @@ pub fn config_def() -> ConfigDef {
         .define(cn("flush.size", Int, "Number of records written to store before invoking file commits.", 2).importance(Importance::High).required())
         .define(cn("rotate.interval.ms", Long, "The time interval in milliseconds to invoke file commits, by the records' timestamps.", 3).default_value("-1"))
         .define(cn("rotate.schedule.interval.ms", Long, "The time interval in milliseconds to periodically invoke file commits, by the wall clock.", 4).default_value("-1"))
-        .define(cn("schema.compatibility", String, "The schema compatibility rule to use when the connector is observing schema changes.", 5).default_value("NONE").allowed(&["NONE"]))
+        .define(cn("schema.compatibility", String, "The schema compatibility rule to use when the connector is observing schema changes.", 5).default_value("NONE").allowed(&["NONE", "BACKWARD", "FORWARD", "FULL"]))
         .define(cn("filename.offset.zero.pad.width", Int, "Width to zero-pad offsets in store's filenames if offsets are too short.", 6).default_value("10"))
         .define(pa("partitioner.class", Class, "The partitioner to use when writing data to the store.", 1).default_value("io.confluent.connect.storage.partitioner.DefaultPartitioner"))
         .define(pa("partition.field.name", List, "The name of the partitioning field when FieldPartitioner is used.", 2).default_value(""))

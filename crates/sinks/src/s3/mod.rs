@@ -3,6 +3,7 @@
 //! `<topics.dir>/<topic>/<encoded partition>/<topic>+<partition>+<start offset>.<ext>`,
 //! uploaded whole, positions committed only for records inside uploaded objects.
 //!
+//! * [`compatibility`]: `schema.compatibility` (when a schema change closes files; projection).
 //! * [`config`]: [`S3SinkConfig`] from Confluent's property names; unimplemented values refused.
 //! * [`partitioner`] (and [`path_format`]): encoded partitions, timestamp extractors.
 //! * [`format`]: the [`Format`] seam; JsonFormat and ByteArrayFormat, and AvroFormat and
@@ -13,6 +14,7 @@
 //! * [`storage`]: the bucket (SigV4 by `rusty-s3`, HTTP by `reqwest`, multipart uploads).
 //! * [`task`]: [`S3SinkTask`], the `SinkTask`.
 
+pub mod compatibility;
 pub mod config;
 mod definitions;
 pub mod format;

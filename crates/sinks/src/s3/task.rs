@@ -66,6 +66,7 @@ impl S3SinkTask {
                 .headers_format
                 .as_ref()
                 .map(|f| f.build_view(View::Headers)),
+            compatibility: config.compatibility,
             tombstone_partition: match config.null_values {
                 NullValues::Write => Some(config.tombstone_partition.clone()),
                 _ => None,

@@ -21,6 +21,7 @@ use std::sync::Arc;
 use cdc_core::{Schema, SinkRecord, TopicPartition};
 use jiff::tz::TimeZone;
 
+use super::compatibility::{project, CompatError, Compatibility};
 use super::format::{FileEncoder, Format, FormatError};
 use super::partitioner::{PartitionError, Partitioner};
 
@@ -34,6 +35,9 @@ pub struct Layout {
     /// `behavior.on.null.values=write`: the encoded partition tombstones go to
     /// (`tombstone.encoded.partition`), where only their keys (and headers) are written.
     pub tombstone_partition: Option<String>,
+    /// `schema.compatibility`: when a value schema change closes the files, else how a record
+    /// is projected onto the open file's schema.
+    pub compatibility: Compatibility,
     pub partitioner: Partitioner,
     pub flush_size: u64,
     pub rotate_interval_ms: Option<i64>,
@@ -87,6 +91,8 @@ pub enum WriteError {
     Format(#[from] FormatError),
     #[error("switch between schema-based and schema-less data is not supported")]
     SchemaSwitch,
+    #[error(transparent)]
+    Compatibility(#[from] CompatError),
 }
 
 /// The files of one encoded partition: the data file (none in the tombstone partition) and
@@ -193,7 +199,7 @@ impl PartitionWriter {
                 // The tombstone partition holds only tombstones (no value schema).
                 _ if tombstone => false,
                 (None, None) => false,
-                (Some(a), Some(b)) => !(Arc::ptr_eq(a, b) || a == b),
+                (Some(a), Some(b)) => layout.compatibility.should_change(a, b)?,
                 _ => return Err(WriteError::SchemaSwitch),
             };
             if schema_changed && self.record_count > 0 {
@@ -205,6 +211,22 @@ impl PartitionWriter {
                 closed.extend(self.close_all(layout)?);
                 continue;
             }
+            // BACKWARD, FORWARD, FULL: a record of another compatible schema is projected onto
+            // the file's.
+            let projected;
+            let record = match (&schema, &current, &record.value) {
+                (Some(a), Some(b), Some(value)) if !tombstone && !Arc::ptr_eq(a, b) && a != b => {
+                    projected = SinkRecord {
+                        value: Some(cdc_core::SchemaAndValue {
+                            schema: Some(b.clone()),
+                            value: project(a, &value.value, b)?,
+                        }),
+                        ..record.clone()
+                    };
+                    &projected
+                }
+                _ => record,
+            };
             self.current_encoded = Some(encoded.clone());
             let file = self
                 .files

@@ -82,7 +82,7 @@ fn unimplemented_values_are_refused_by_name() {
         ("enhanced.avro.schema.support", "true"),
         ("store.kafka.headers", "true"),
         ("headers.format.class", BYTE_ARRAY_FORMAT),
-        ("schema.compatibility", "BACKWARD"),
+        ("schema.compatibility", "TRANSITIVE"),
         ("behavior.on.null.values", "write"),
         ("s3.sse.kms.key.id", "k"),
         ("partitioner.class", "com.example.MyPartitioner"),

@@ -13,6 +13,7 @@ fn layout(partitioner: Partitioner, flush_size: u64, rotate: Option<i64>) -> Lay
         key_format: None,
         header_format: None,
         tombstone_partition: None,
+        compatibility: Default::default(),
         partitioner,
         flush_size,
         rotate_interval_ms: rotate,
@@ -173,4 +174,51 @@ fn a_null_key_is_refused_when_keys_are_stored_and_nothing_is_half_written() {
     let files = w.close_all(&l).unwrap();
     assert_eq!(&files[0].bytes[..], b"{\"id\":0}\n{\"id\":2}\n");
     assert_eq!(&files[1].bytes[..], b"{\"id\":0}\n{\"id\":2}\n");
+}
+
+#[test]
+fn backward_compatibility_rotates_for_a_newer_schema_and_projects_an_older_record() {
+    let mut l = layout(Partitioner::Default, 100, None);
+    l.compatibility = crate::s3::compatibility::Compatibility::Backward;
+    let v1 = Arc::new(
+        Schema::structure("v")
+            .version(1)
+            .field("id", Schema::new(SchemaType::Int64)),
+    );
+    let v2 = Arc::new(
+        Schema::structure("v")
+            .version(2)
+            .field("id", Schema::new(SchemaType::Int64))
+            .field("note", Schema::new(SchemaType::String).optional()),
+    );
+    let with = |offset: u64, schema: &Arc<Schema>| {
+        let mut r = record(offset, 0);
+        let mut fields = vec![Value::Int64(offset as i64)];
+        if schema.fields.len() == 2 {
+            fields.push(Value::String(Arc::from("n")));
+        }
+        r.value = Some(SchemaAndValue {
+            schema: Some(schema.clone()),
+            value: Value::Struct(fields),
+        });
+        r
+    };
+    let mut w = PartitionWriter::new(Arc::from("pg.public.orders"), 0, &l, 0);
+    assert!(w.write(&l, &with(0, &v1), 0).unwrap().is_empty());
+    // A newer schema closes the file of the older one.
+    let closed = w.write(&l, &with(1, &v2), 0).unwrap();
+    assert_eq!(closed.len(), 1);
+    assert_eq!(&closed[0].bytes[..], b"{\"id\":0}\n");
+    // An older record goes into the newer file, projected (its missing field null).
+    assert!(w.write(&l, &with(2, &v1), 0).unwrap().is_empty());
+    let files = w.close_all(&l).unwrap();
+    assert_eq!(
+        &files[0].bytes[..],
+        b"{\"id\":1,\"note\":\"n\"}\n{\"id\":2,\"note\":null}\n"
+    );
+    // Under NONE the older record would have closed the file again.
+    l.compatibility = crate::s3::compatibility::Compatibility::None;
+    let mut w = PartitionWriter::new(Arc::from("pg.public.orders"), 0, &l, 0);
+    w.write(&l, &with(1, &v2), 0).unwrap();
+    assert_eq!(w.write(&l, &with(2, &v1), 0).unwrap().len(), 1);
 }
