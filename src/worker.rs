@@ -252,7 +252,7 @@ async fn recover_storage(log: EmbeddedLog, stop: CancellationToken) {
             Ok(Err(error)) => {
                 attempts += 1;
                 // Every attempt at first, then once a minute.
-                if attempts <= 3 || attempts % 60 == 0 {
+                if attempts <= 3 || attempts.is_multiple_of(60) {
                     warn!(%error, attempts, "the embedded log cannot be reopened yet; /health stays unhealthy (free disk space if it is full, else restart the worker)");
                 }
             }
