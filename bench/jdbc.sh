@@ -30,6 +30,7 @@ source scripts/lib/pg.sh
 source scripts/lib/kafka.sh
 source scripts/lib/connect.sh
 source bench/lib/peers.sh
+source bench/lib/topic.sh
 ROWS=${1:-1000000}
 # BENCH_MODE=insert measures insert.mode=insert (Debezium's default; COPY on our side).
 MODE=${BENCH_MODE:-upsert}
@@ -62,22 +63,7 @@ psqlb -d bench_src -c "CREATE TABLE items AS SELECT g::bigint AS id, 'name-' || 
   -c "ALTER TABLE items ADD PRIMARY KEY (id)" -c "CREATE PUBLICATION bench_pub FOR ALL TABLES"
 
 echo "== the topic: $ROWS rows snapshotted into the embedded log (not timed)"
-cat > "$work/source.json" <<JSON
-{"name": "src", "config": {
-  "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
-  "database.hostname": "127.0.0.1", "database.port": "$TRIBUTARY_PG_PORT",
-  "database.user": "postgres", "database.password": "postgres", "database.dbname": "bench_src",
-  "topic.prefix": "bench", "slot.name": "bench_jdbc", "publication.name": "bench_pub",
-  "snapshot.mode": "initial_only"$CONV_EXTRA}}
-JSON
-rm -rf "$work/data"
-"$bin" standalone --listen 127.0.0.1:0 --data-dir "$work/data" "$work/source.json" > "$work/worker-src.log" 2>&1 &
-pid=$!
-until [ "$("$bin" topics list --data-dir "$work/data" 2>/dev/null | awk '$1 == "bench.public.items" { print $2 }')" = "$ROWS" ]; do
-  kill -0 $pid 2>/dev/null || { tail -20 "$work/worker-src.log"; exit 1; }
-  sleep 0.2
-done
-kill -TERM $pid; wait $pid || true; pid=
+snapshot_topic "$work/data" bench_src bench_jdbc "$ROWS" "$CONV_EXTRA"
 
 echo "== COPY FROM: the target's own limit"
 psqlb -d bench_src -c "COPY items TO STDOUT" > "$work/rows.txt"

@@ -19,6 +19,7 @@ source scripts/lib/pg.sh
 source scripts/lib/python.sh
 source scripts/lib/s3.sh
 source bench/lib/peers.sh
+source bench/lib/topic.sh
 ROWS=${1:-1000000}
 FORMATS=${BENCH_FORMATS:-json parquet avro}
 # Ten objects per run: every one closes at flush.size, so the last commit is at ROWS.
@@ -50,22 +51,7 @@ s3 = boto3.client("s3", endpoint_url=os.environ["TRIBUTARY_S3_URL"], region_name
 '
 
 echo "== the topic: $ROWS rows snapshotted into the embedded log (not timed)"
-cat > "$work/source.json" <<JSON
-{"name": "src", "config": {
-  "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
-  "database.hostname": "127.0.0.1", "database.port": "$TRIBUTARY_PG_PORT",
-  "database.user": "postgres", "database.password": "postgres", "database.dbname": "bench_src",
-  "topic.prefix": "bench", "slot.name": "bench_s3", "publication.name": "bench_pub",
-  "snapshot.mode": "initial_only"}}
-JSON
-rm -rf "$work/data"
-"$bin" standalone --listen 127.0.0.1:0 --data-dir "$work/data" "$work/source.json" > "$work/worker-src.log" 2>&1 &
-pid=$!
-until [ "$("$bin" topics list --data-dir "$work/data" 2>/dev/null | awk '$1 == "bench.public.items" { print $2 }')" = "$ROWS" ]; do
-  kill -0 $pid 2>/dev/null || { tail -20 "$work/worker-src.log"; exit 1; }
-  sleep 0.2
-done
-kill -TERM $pid; wait $pid || true; pid=
+snapshot_topic "$work/data" bench_src bench_s3 "$ROWS"
 
 printf '%-40s %9s %11s %9s %8s\n' "" seconds events/s "peak RSS" "CPU s"
 for format in $FORMATS; do
