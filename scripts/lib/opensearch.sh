@@ -17,28 +17,35 @@ OPENSEARCH_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OPENSEARCH_VERSION=$(sed -n 's:.*<opensearch.version>\(.*\)</opensearch.version>.*:\1:p' "$OPENSEARCH_LIB_DIR/java/opensearch-pom.xml")
 
 opensearch_install() {
-  local root src stamp dir
+  local root
   java_install || return 1
   root=$(cd "$OPENSEARCH_LIB_DIR/../.." && pwd)/target/java-peers/opensearch
-  java_copy_deps "$OPENSEARCH_LIB_DIR/java/opensearch-pom.xml" "$root/lib" || {
-    echo "the OpenSearch jars could not be fetched from Maven Central" >&2; return 1; }
-  src=$OPENSEARCH_LIB_DIR/java/opensearch-node/OpenSearchNode.java
-  stamp=$(cat "$src" "$OPENSEARCH_LIB_DIR/java/opensearch-pom.xml" | sha256sum | cut -c1-16)
-  if [ ! -f "$root/classes/.src-$stamp" ]; then
-    dir=$(mktemp -d "$root/classes.XXXXXX")
-    javac -nowarn -encoding UTF-8 -d "$dir" -cp "$root/lib/*" "$src" >&2 || {
-      rm -rf "$dir"; echo "the OpenSearch node launcher does not compile" >&2; return 1; }
-    touch "$dir/.src-$stamp"
-    rm -rf "$root/classes"
-    mv "$dir" "$root/classes"
-  fi
+  search_node_build OpenSearch "$OPENSEARCH_LIB_DIR/java/opensearch-pom.xml" \
+    "$OPENSEARCH_LIB_DIR/java/opensearch-node/OpenSearchNode.java" "$root" || return 1
   export TRIBUTARY_SEARCH_LIBS=$root
   export TRIBUTARY_SEARCH_NODE=$OPENSEARCH_LIB_DIR/opensearch-node.sh
 }
 
-# Waits until the node on <port> answers GET /_cluster/health (or its process died).
-opensearch_wait_started() {
-  local dir=$1 pid=$2 port=$3 i
+# Shared with scripts/lib/elasticsearch.sh: the jars of <pom> into <root>/lib (Maven's cache
+# ~/.m2 keeps them) and the launcher <src> compiled beside them into <root>/classes.
+search_node_build() {
+  local name=$1 pom=$2 src=$3 root=$4 stamp dir
+  java_copy_deps "$pom" "$root/lib" || {
+    echo "the $name jars could not be fetched from Maven Central" >&2; return 1; }
+  stamp=$(cat "$src" "$pom" | sha256sum | cut -c1-16)
+  if [ ! -f "$root/classes/.src-$stamp" ]; then
+    dir=$(mktemp -d "$root/classes.XXXXXX")
+    javac -nowarn -encoding UTF-8 -d "$dir" -cp "$root/lib/*" "$src" >&2 || {
+      rm -rf "$dir"; echo "the $name node launcher does not compile" >&2; return 1; }
+    touch "$dir/.src-$stamp"
+    rm -rf "$root/classes"
+    mv "$dir" "$root/classes"
+  fi
+}
+
+# Waits until the <name> node on <port> answers GET /_cluster/health (or its process died).
+search_node_wait_started() {
+  local name=$1 dir=$2 pid=$3 port=$4 i
   for i in $(seq 1 1200); do
     if python3 -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:$port/_cluster/health', timeout=1).status != 200)" 2>/dev/null; then
       return 0
@@ -46,7 +53,7 @@ opensearch_wait_started() {
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
-  echo "the OpenSearch node did not start; its log:" >&2
+  echo "the $name node did not start; its log:" >&2
   tail -50 "$dir/node.log" >&2
   return 1
 }
@@ -60,7 +67,7 @@ opensearch_start() {
   port=$(pg_free_port)
   bash "$TRIBUTARY_SEARCH_NODE" "$dir/home" "$port" >"$dir/node.log" 2>&1 &
   echo $! >"$dir/node.pid"
-  opensearch_wait_started "$dir" "$(cat "$dir/node.pid")" "$port" || return 1
+  search_node_wait_started OpenSearch "$dir" "$(cat "$dir/node.pid")" "$port" || return 1
   export TRIBUTARY_SEARCH_URL=http://127.0.0.1:$port
 }
 
