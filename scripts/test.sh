@@ -21,7 +21,8 @@
 # and boto3, see scripts/lib/s3.sh).
 # tests/transforms runs Kafka Connect's own transforms through scripts/lib/smt-harness.sh.
 # and TRIBUTARY_SEARCH_URL, TRIBUTARY_SEARCH_NODE (OpenSearch from Maven Central's jars, see
-# scripts/lib/opensearch.sh).
+# scripts/lib/opensearch.sh), TRIBUTARY_ELASTICSEARCH_URL and TRIBUTARY_ELASTICSEARCH8_URL
+# (Elasticsearch 7 and 8 from Maven Central's jars, see scripts/lib/elasticsearch.sh).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -40,6 +41,8 @@ source scripts/lib/python.sh
 source scripts/lib/smt-harness.sh
 # shellcheck source=scripts/lib/opensearch.sh
 source scripts/lib/opensearch.sh
+# shellcheck source=scripts/lib/elasticsearch.sh
+source scripts/lib/elasticsearch.sh
 # shellcheck source=scripts/lib/s3.sh
 source scripts/lib/s3.sh
 
@@ -73,6 +76,7 @@ kafka_install
 connect_install
 smt_harness_install # Kafka Connect's transforms for tests/transforms (jars and compiled harness)
 opensearch_install # the search engine of the Elasticsearch sink's tests (jars and compiled launcher)
+elasticsearch_install # Elasticsearch 7 and 8 for the same sink (tests/rest/search_sink.rs)
 python_venv_setup "$ROOT/target/test-venv" || { echo "cannot set up the Python test clients" >&2; exit 1; }
 s3_install "$ROOT/target/test-venv" || { echo "cannot install the S3 test server (moto) and boto3" >&2; exit 1; }
 for component in rustfmt clippy; do
@@ -110,12 +114,16 @@ fi
 KAFKA_DIR=$ROOT/target/test-servers/kafka
 CONNECT_DIR=$ROOT/target/test-servers/connect
 SEARCH_DIR=$ROOT/target/test-servers/opensearch
+ES7_DIR=$ROOT/target/test-servers/elasticsearch7
+ES8_DIR=$ROOT/target/test-servers/elasticsearch8
 S3_DIR=$ROOT/target/test-servers/s3
 
 stop_servers() {
   s3_stop "$S3_DIR" || true
   connect_stop "$CONNECT_DIR" || true
   opensearch_stop "$SEARCH_DIR" || true
+  elasticsearch_stop "$ES7_DIR" || true
+  elasticsearch_stop "$ES8_DIR" || true
   kafka_stop "$KAFKA_DIR" || true
   pg_stop "$PG_DIR" || true
   mariadb_stop "$MARIADB_DIR" || true
@@ -126,6 +134,12 @@ trap stop_servers EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# The Elasticsearch nodes start while the other servers do (elasticsearch_wait below).
+say "launching Elasticsearch $ELASTICSEARCH_VERSION and $ELASTICSEARCH8_VERSION (single nodes, from Maven Central's jars) in $ES7_DIR and $ES8_DIR"
+elasticsearch_stop "$ES7_DIR" # nodes left behind by an interrupted run
+elasticsearch_stop "$ES8_DIR"
+elasticsearch_spawn "$ES7_DIR" 7
+elasticsearch_spawn "$ES8_DIR" 8
 say "starting PostgreSQL in $PG_DIR"
 pg_stop "$PG_DIR" # a server left behind by an interrupted run
 pg_start "$PG_DIR"
@@ -153,6 +167,10 @@ say "starting OpenSearch $OPENSEARCH_VERSION (single node, from Maven Central's 
 opensearch_stop "$SEARCH_DIR" # a node left behind by an interrupted run
 opensearch_start "$SEARCH_DIR"
 echo "OpenSearch $OPENSEARCH_VERSION on $TRIBUTARY_SEARCH_URL" >&2
+elasticsearch_wait "$ES7_DIR" 7
+echo "Elasticsearch $ELASTICSEARCH_VERSION on $TRIBUTARY_ELASTICSEARCH_URL" >&2
+elasticsearch_wait "$ES8_DIR" 8
+echo "Elasticsearch $ELASTICSEARCH8_VERSION on $TRIBUTARY_ELASTICSEARCH8_URL" >&2
 # --- checks -------------------------------------------------------------------------------------
 
 declare -a names=() results=()
