@@ -89,6 +89,29 @@ impl Drop for Running {
     }
 }
 
+/// `url` refuses a call without credentials or with `wrong` (401) and answers `admin` with
+/// `password` (200): that answer.
+async fn guarded(url: &str, password: &str, wrong: &str) -> reqwest::Response {
+    let client = reqwest::Client::new();
+    let none = client.get(url).send().await.unwrap();
+    assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
+    let refused = client
+        .get(url)
+        .basic_auth("admin", Some(wrong))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let right = client
+        .get(url)
+        .basic_auth("admin", Some(password))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), StatusCode::OK);
+    right
+}
+
 #[tokio::test]
 async fn config_flag_serves_with_basic_auth_and_never_logs_the_password() {
     let dir = Dir::new();
@@ -104,23 +127,7 @@ async fn config_flag_serves_with_basic_auth_and_never_logs_the_password() {
     let mut running = Running::start(&["--config", worker.to_str().unwrap()], "trace");
     let url = running.listening();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-    let client = reqwest::Client::new();
-    let none = client.get(&url).send().await.unwrap();
-    assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
-    let wrong = client
-        .get(&url)
-        .basic_auth("admin", Some("Zq9-wrong-pw"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-    let right = client
-        .get(&url)
-        .basic_auth("admin", Some(password))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(right.status(), StatusCode::OK);
+    let right = guarded(&url, password, "Zq9-wrong-pw").await;
     let body: serde_json::Value = right.json().await.unwrap();
     assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
 
@@ -247,23 +254,7 @@ async fn the_schema_registry_refuses_unauthenticated_calls_when_basic_auth_is_on
         })
         .unwrap_or_else(|| panic!("no registry listener:\n{}", running.seen.join("\n")));
     let url = format!("http://{registry}/subjects");
-    let client = reqwest::Client::new();
-    let none = client.get(&url).send().await.unwrap();
-    assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
-    let wrong = client
-        .get(&url)
-        .basic_auth("admin", Some("nope"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-    let right = client
-        .get(&url)
-        .basic_auth("admin", Some(password))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(right.status(), StatusCode::OK);
+    guarded(&url, password, "nope").await;
     let (success, log) = running.stop();
     assert!(success, "{log}");
 }

@@ -27,7 +27,7 @@ const SECRETS: &[&str] = &[
 const VISIBLE: &[&str] = &["NOTE-VISIBLE-1b2e", "NOTE-VISIBLE-7d3f"];
 
 /// Every file under `dir`, with its bytes.
-fn files(dir: &Path, out: &mut Vec<(std::path::PathBuf, Vec<u8>)>) {
+pub(super) fn files(dir: &Path, out: &mut Vec<(std::path::PathBuf, Vec<u8>)>) {
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
         let path = entry.path();
         if path.is_dir() {

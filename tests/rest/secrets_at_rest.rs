@@ -9,18 +9,7 @@ use std::process::Command;
 use serde_json::json;
 
 use super::client::{Worker, BIN};
-
-/// Every file under `dir`, with its bytes.
-fn files(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files(&path, out);
-        } else if let Ok(bytes) = std::fs::read(&path) {
-            out.push((path, bytes));
-        }
-    }
-}
+use super::masking::files;
 
 /// The files under `dir` holding `needle`.
 fn holding(dir: &Path, needle: &str) -> Vec<PathBuf> {
