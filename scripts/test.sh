@@ -134,12 +134,6 @@ trap stop_servers EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# The Elasticsearch nodes start while the other servers do (elasticsearch_wait below).
-say "launching Elasticsearch $ELASTICSEARCH_VERSION and $ELASTICSEARCH8_VERSION (single nodes, from Maven Central's jars) in $ES7_DIR and $ES8_DIR"
-elasticsearch_stop "$ES7_DIR" # nodes left behind by an interrupted run
-elasticsearch_stop "$ES8_DIR"
-elasticsearch_spawn "$ES7_DIR" 7
-elasticsearch_spawn "$ES8_DIR" 8
 say "starting PostgreSQL in $PG_DIR"
 pg_stop "$PG_DIR" # a server left behind by an interrupted run
 pg_start "$PG_DIR"
@@ -157,6 +151,13 @@ connect_stop "$CONNECT_DIR"
 rm -rf "$CONNECT_DIR"
 connect_start "$CONNECT_DIR" "$TRIBUTARY_KAFKA_BOOTSTRAP"
 echo "Kafka Connect $KAFKA_VERSION on $TRIBUTARY_CONNECT_URL with $(ls "$TRIBUTARY_CONNECT_PLUGINS" | tr '\n' ' ')" >&2
+# The Elasticsearch nodes start while moto and OpenSearch do (elasticsearch_wait below), not
+# beside Kafka and Connect, whose starts have shorter limits.
+say "launching Elasticsearch $ELASTICSEARCH_VERSION and $ELASTICSEARCH8_VERSION (single nodes, from Maven Central's jars) in $ES7_DIR and $ES8_DIR"
+elasticsearch_stop "$ES7_DIR" # nodes left behind by an interrupted run
+elasticsearch_stop "$ES8_DIR"
+elasticsearch_spawn "$ES7_DIR" 7
+elasticsearch_spawn "$ES8_DIR" 8
 say "starting the S3-compatible test server (moto) in $S3_DIR"
 s3_stop "$S3_DIR" # a server left behind by an interrupted run
 s3_start "$S3_DIR"
