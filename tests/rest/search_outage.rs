@@ -1,7 +1,9 @@
 //! The Elasticsearch sink while its engine is away: an OpenSearch node of the test's own
 //! (`TRIBUTARY_SEARCH_NODE`, the launcher `scripts/test.sh` exports) is killed for 30 s while
 //! rows keep changing; the task stays RUNNING, retries, and once the node is back every change is
-//! there, nothing lost.
+//! there, nothing lost. The launchers of Elasticsearch take the same arguments: with
+//! `TRIBUTARY_SEARCH_NODE=scripts/lib/elasticsearch-node.sh` (or `elasticsearch8-node.sh`) and
+//! their `TRIBUTARY_ELASTICSEARCH*_LIBS` the test runs against Elasticsearch 7 (or 8).
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -54,7 +56,7 @@ fn start_node(dir: &Path, port: u16) -> Node {
         }
         if let Ok(Some(status)) = node.0.try_wait() {
             panic!(
-                "the OpenSearch node exited ({status}):\n{}",
+                "the search node exited ({status}):\n{}",
                 std::fs::read_to_string(dir.join("node.log")).unwrap_or_default()
             );
         }
