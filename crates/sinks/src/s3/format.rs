@@ -24,6 +24,7 @@ use flate2::Compression;
 
 use super::format_avro::{AvroCodec, AvroEncoder, AvroFormat, EncodeError};
 use super::format_parquet::{ParquetCodec, ParquetEncoder, ParquetFormat};
+use super::spool::{Object, Spool};
 use super::view::View;
 
 /// Why a record cannot be encoded (the task fails naming it).
@@ -37,6 +38,8 @@ pub enum FormatError {
     },
     #[error("could not compress the object")]
     Compress(#[source] std::io::Error),
+    #[error("could not keep the open file in a scratch file of the temporary directory (TMPDIR)")]
+    Spool(#[source] std::io::Error),
     /// AvroFormat's or ParquetFormat's encoder refused a record or could not write the file.
     #[error(transparent)]
     Encode(#[from] EncodeError),
@@ -47,7 +50,7 @@ pub trait FileEncoder: Send {
     /// Appends one record (never a null value: the task decides about those first).
     fn write(&mut self, record: &SinkRecord) -> Result<(), FormatError>;
     /// The object's bytes.
-    fn finish(self: Box<Self>) -> Result<Vec<u8>, FormatError>;
+    fn finish(self: Box<Self>) -> Result<Object, FormatError>;
 }
 
 /// A file format of the S3 sink.
@@ -132,9 +135,9 @@ impl Format for JsonFormat {
         Box::new(JsonEncoder {
             view: self.view,
             out: match self.gzip {
-                None => Sink::Plain(Vec::new()),
+                None => Sink::Plain(Spool::new()),
                 Some(level) => Sink::Gzip(GzEncoder::new(
-                    Vec::new(),
+                    Spool::new(),
                     if level < 0 {
                         Compression::default()
                     } else {
@@ -150,26 +153,24 @@ impl Format for JsonFormat {
 /// Bytes written as they are, or through gzip (whose header carries no time: the same records
 /// compress to the same bytes).
 enum Sink {
-    Plain(Vec<u8>),
-    Gzip(GzEncoder<Vec<u8>>),
+    Plain(Spool),
+    Gzip(GzEncoder<Spool>),
 }
 
 impl Sink {
     fn write(&mut self, bytes: &[u8]) -> Result<(), FormatError> {
         match self {
-            Sink::Plain(v) => {
-                v.extend_from_slice(bytes);
-                Ok(())
-            }
+            Sink::Plain(v) => v.write_all(bytes).map_err(FormatError::Spool),
             Sink::Gzip(g) => g.write_all(bytes).map_err(FormatError::Compress),
         }
     }
 
-    fn finish(self) -> Result<Vec<u8>, FormatError> {
-        match self {
-            Sink::Plain(v) => Ok(v),
-            Sink::Gzip(g) => g.finish().map_err(FormatError::Compress),
-        }
+    fn finish(self) -> Result<Object, FormatError> {
+        let spool = match self {
+            Sink::Plain(v) => v,
+            Sink::Gzip(g) => g.finish().map_err(FormatError::Compress)?,
+        };
+        spool.finish().map_err(FormatError::Spool)
     }
 }
 
@@ -228,7 +229,7 @@ impl FileEncoder for JsonEncoder {
         self.out.write(&self.line)
     }
 
-    fn finish(self: Box<Self>) -> Result<Vec<u8>, FormatError> {
+    fn finish(self: Box<Self>) -> Result<Object, FormatError> {
         self.out.finish()
     }
 }
@@ -261,7 +262,7 @@ impl Format for ByteArrayFormat {
     fn encoder(&self) -> Box<dyn FileEncoder> {
         Box::new(ByteArrayEncoder {
             view: self.view,
-            out: Vec::new(),
+            out: Spool::new(),
             separator: self.separator.clone(),
         })
     }
@@ -269,7 +270,7 @@ impl Format for ByteArrayFormat {
 
 struct ByteArrayEncoder {
     view: View,
-    out: Vec<u8>,
+    out: Spool,
     separator: Vec<u8>,
 }
 
@@ -286,9 +287,10 @@ impl FileEncoder for ByteArrayEncoder {
         };
         match data.map(|d| &d.value) {
             Some(Value::Bytes(b)) => {
-                self.out.extend_from_slice(b);
-                self.out.extend_from_slice(&self.separator);
-                Ok(())
+                self.out.write_all(b).map_err(FormatError::Spool)?;
+                self.out
+                    .write_all(&self.separator)
+                    .map_err(FormatError::Spool)
             }
             other => Err(FormatError::Unsupported {
                 format: "ByteArrayFormat",
@@ -298,8 +300,8 @@ impl FileEncoder for ByteArrayEncoder {
         }
     }
 
-    fn finish(self: Box<Self>) -> Result<Vec<u8>, FormatError> {
-        Ok(self.out)
+    fn finish(self: Box<Self>) -> Result<Object, FormatError> {
+        self.out.finish().map_err(FormatError::Spool)
     }
 }
 
@@ -324,8 +326,8 @@ impl FileEncoder for AvroFile {
         Ok(self.0.write(record)?)
     }
 
-    fn finish(self: Box<Self>) -> Result<Vec<u8>, FormatError> {
-        Ok(self.0.finish()?)
+    fn finish(self: Box<Self>) -> Result<Object, FormatError> {
+        Ok(self.0.finish()?.into())
     }
 }
 
@@ -350,8 +352,8 @@ impl FileEncoder for ParquetFile {
         Ok(self.0.write(record)?)
     }
 
-    fn finish(self: Box<Self>) -> Result<Vec<u8>, FormatError> {
-        Ok(self.0.finish()?)
+    fn finish(self: Box<Self>) -> Result<Object, FormatError> {
+        Ok(self.0.finish()?.into())
     }
 }
 
@@ -394,7 +396,7 @@ mod tests {
         let mut e = f.encoder();
         e.write(&row(1, "a")).unwrap();
         e.write(&row(2, "b\"")).unwrap();
-        let bytes = e.finish().unwrap();
+        let bytes = e.finish().unwrap().to_vec().unwrap();
         assert_eq!(
             String::from_utf8(bytes).unwrap(),
             "{\"id\":1,\"name\":\"a\"}\n{\"id\":2,\"name\":\"b\\\"\"}\n"
@@ -408,7 +410,7 @@ mod tests {
         let encode = || {
             let mut e = f.encoder();
             e.write(&row(1, "a")).unwrap();
-            e.finish().unwrap()
+            e.finish().unwrap().to_vec().unwrap()
         };
         let (a, b) = (encode(), encode());
         assert_eq!(a, b);
@@ -433,7 +435,7 @@ mod tests {
         })))
         .unwrap();
         assert!(e.write(&row(1, "a")).is_err());
-        assert_eq!(e.finish().unwrap(), b"abc\n");
+        assert_eq!(e.finish().unwrap().to_vec().unwrap(), b"abc\n");
     }
 
     #[test]
@@ -477,7 +479,7 @@ mod tests {
             for r in &records {
                 e.write(r).unwrap();
             }
-            let bytes = e.finish().unwrap();
+            let bytes = e.finish().unwrap().to_vec().unwrap();
             let direct = match &kind {
                 FormatKind::Avro { codec } => AvroFormat::new(*codec).encode(&records),
                 FormatKind::Parquet { codec } => ParquetFormat::new(*codec).encode(&records),

@@ -11,6 +11,7 @@
 //! * [`format_avro`], [`format_parquet`]: AvroFormat and ParquetFormat, pure encoders.
 //! * [`view`]: the record views (value, key, headers) a format writes.
 //! * [`writer`]: one topic partition's open files and when they close.
+//! * [`spool`]: an open file's bytes, in memory while small, then in a scratch file.
 //! * [`storage`]: the bucket (SigV4 by `rusty-s3`, HTTP by `reqwest`, multipart uploads).
 //! * [`task`]: [`S3SinkTask`], the `SinkTask`.
 
@@ -22,6 +23,7 @@ pub mod format_avro;
 pub mod format_parquet;
 pub mod partitioner;
 pub mod path_format;
+pub mod spool;
 pub mod storage;
 pub mod task;
 pub mod view;

@@ -15,6 +15,7 @@ use rusty_s3::{Bucket, Credentials, UrlStyle};
 use tracing::{debug, warn};
 
 use super::config::StoreConfig;
+use super::spool::Object;
 
 /// How long a signed request stays valid.
 const SIGNED_FOR: Duration = Duration::from_secs(15 * 60);
@@ -145,23 +146,28 @@ impl Storage {
         }
     }
 
-    /// Writes `bytes` as object `key` (one PUT, or a multipart upload above `s3.part.size`).
-    pub async fn upload(&self, key: &str, bytes: bytes::Bytes) -> Result<(), StorageError> {
-        if bytes.len() <= self.part_size {
+    /// Writes `object` as `key` (one PUT, or a multipart upload above `s3.part.size`). An
+    /// object in a scratch file is streamed from it, never read whole into memory.
+    pub async fn upload(&self, key: &str, object: &Object) -> Result<(), StorageError> {
+        let len = object.len();
+        if len <= self.part_size as u64 {
             let url = self
                 .bucket
                 .put_object(self.credentials.as_ref(), key)
                 .sign(SIGNED_FOR);
             self.send("PUT", key, || {
-                self.http.put(url.clone()).body(bytes.clone())
+                self.http
+                    .put(url.clone())
+                    .header(reqwest::header::CONTENT_LENGTH, len)
+                    .body(body(object, 0, len))
             })
             .await?;
             return Ok(());
         }
-        self.multipart(key, bytes).await
+        self.multipart(key, object).await
     }
 
-    async fn multipart(&self, key: &str, bytes: bytes::Bytes) -> Result<(), StorageError> {
+    async fn multipart(&self, key: &str, object: &Object) -> Result<(), StorageError> {
         let create = self
             .bucket
             .create_multipart_upload(self.credentials.as_ref(), key);
@@ -176,7 +182,7 @@ impl Storage {
                 why: e.to_string(),
             })?;
         let upload_id = created.upload_id().to_owned();
-        let parts = self.upload_parts(key, &upload_id, &bytes).await;
+        let parts = self.upload_parts(key, &upload_id, object).await;
         let etags = match parts {
             Ok(etags) => etags,
             Err(e) => {
@@ -225,25 +231,28 @@ impl Storage {
         &self,
         key: &str,
         upload_id: &str,
-        bytes: &bytes::Bytes,
+        object: &Object,
     ) -> Result<Vec<String>, StorageError> {
         let mut etags = Vec::new();
-        let mut start = 0;
+        let mut start = 0u64;
         let mut number: u16 = 1;
-        while start < bytes.len() {
-            let end = (start + self.part_size).min(bytes.len());
-            let part = bytes.slice(start..end);
+        let total = object.len();
+        while start < total {
+            let len = (self.part_size as u64).min(total - start);
             let url = self
                 .bucket
                 .upload_part(self.credentials.as_ref(), key, number, upload_id)
                 .sign(SIGNED_FOR);
             let etag = self
                 .send_for_etag("UploadPart", key, || {
-                    self.http.put(url.clone()).body(part.clone())
+                    self.http
+                        .put(url.clone())
+                        .header(reqwest::header::CONTENT_LENGTH, len)
+                        .body(body(object, start, len))
                 })
                 .await?;
             etags.push(etag);
-            start = end;
+            start += len;
             number = number.checked_add(1).ok_or_else(|| StorageError::Refused {
                 operation: "UploadPart",
                 key: key.to_owned(),
@@ -344,5 +353,36 @@ impl Storage {
                 body,
             }
         })
+    }
+}
+
+/// A request body of `len` bytes of `object` from `start`: the bytes themselves when in
+/// memory, else read from the scratch file in chunks of 1 MiB as the request goes out.
+fn body(object: &Object, start: u64, len: u64) -> reqwest::Body {
+    const CHUNK: u64 = 1 << 20;
+    match object {
+        Object::Memory(b) => {
+            let from = (start as usize).min(b.len());
+            let to = from.saturating_add(len as usize).min(b.len());
+            reqwest::Body::from(b.slice(from..to))
+        }
+        Object::File { .. } => {
+            let object = object.clone();
+            let end = start + len;
+            let chunks = futures::stream::unfold(start, move |at| {
+                let object = object.clone();
+                async move {
+                    if at >= end {
+                        return None;
+                    }
+                    let n = CHUNK.min(end - at);
+                    let read = tokio::task::spawn_blocking(move || object.read(at, n as usize))
+                        .await
+                        .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+                    Some((read, at + n))
+                }
+            });
+            reqwest::Body::wrap_stream(chunks)
+        }
     }
 }

@@ -103,7 +103,7 @@ impl S3SinkTask {
         while let Some(file) = self.uploads.front() {
             let storage = self.storage()?;
             storage
-                .upload(&file.key, file.bytes.clone())
+                .upload(&file.key, &file.bytes)
                 .await
                 .map_err(|e| e.into_connector_error())?;
             debug!(key = %file.key, bytes = file.bytes.len(), "object uploaded");

@@ -24,6 +24,7 @@ use jiff::tz::TimeZone;
 use super::compatibility::{project, CompatError, Compatibility};
 use super::format::{FileEncoder, Format, FormatError};
 use super::partitioner::{PartitionError, Partitioner};
+use super::spool::Object;
 
 /// What every writer of a task shares.
 pub struct Layout {
@@ -74,12 +75,12 @@ impl Layout {
     }
 }
 
-/// An object ready to upload. Its bytes are shared, so an upload attempt that is retried does
-/// not copy the object.
+/// An object ready to upload. Its bytes (in memory or a scratch file) are shared, so an upload
+/// attempt that is retried does not copy the object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClosedFile {
     pub key: String,
-    pub bytes: bytes::Bytes,
+    pub bytes: Object,
 }
 
 /// Why a record cannot be written.
@@ -303,7 +304,7 @@ impl PartitionWriter {
                             file.start,
                             ext,
                         ),
-                        bytes: encoder.finish()?.into(),
+                        bytes: encoder.finish()?,
                     });
                 }
             }

@@ -73,7 +73,10 @@ fn flush_size_cuts_files_named_by_their_first_offset() {
             "topics/pg.public.orders/partition=0/pg.public.orders+0+0000000003.json",
         ]
     );
-    assert_eq!(&files[1].bytes[..], b"{\"id\":3}\n{\"id\":4}\n{\"id\":5}\n");
+    assert_eq!(
+        files[1].bytes.to_vec().unwrap(),
+        b"{\"id\":3}\n{\"id\":4}\n{\"id\":5}\n"
+    );
     let open: Vec<u64> = w.open_from().values().copied().collect();
     assert_eq!(open, [6]);
 }
@@ -95,7 +98,10 @@ fn record_time_rotates_on_a_new_hour_and_after_the_interval() {
         files[0].key,
         "topics/pg.public.orders/year=2024/month=03/day=05/hour=00/pg.public.orders+0+0000000010.json"
     );
-    assert_eq!(&files[0].bytes[..], b"{\"id\":10}\n{\"id\":11}\n");
+    assert_eq!(
+        files[0].bytes.to_vec().unwrap(),
+        b"{\"id\":10}\n{\"id\":11}\n"
+    );
     assert_eq!(w.open_from().values().copied().collect::<Vec<_>>(), [12]);
 }
 
@@ -156,10 +162,16 @@ fn keys_and_headers_files_sit_beside_each_data_file_and_tombstones_keep_only_the
             "topics/pg.public.orders/tombstone/pg.public.orders+0+0000000001.headers.avro",
         ]
     );
-    assert_eq!(&files[0].bytes[..], b"{\"id\":0}\n{\"id\":2}\n");
-    assert_eq!(&files[1].bytes[..], b"{\"id\":0}\n{\"id\":2}\n");
-    assert_eq!(&files[3].bytes[..], b"{\"id\":1}\n");
-    assert!(files[2].bytes.starts_with(b"Obj\x01"));
+    assert_eq!(
+        files[0].bytes.to_vec().unwrap(),
+        b"{\"id\":0}\n{\"id\":2}\n"
+    );
+    assert_eq!(
+        files[1].bytes.to_vec().unwrap(),
+        b"{\"id\":0}\n{\"id\":2}\n"
+    );
+    assert_eq!(files[3].bytes.to_vec().unwrap(), b"{\"id\":1}\n");
+    assert!(files[2].bytes.to_vec().unwrap().starts_with(b"Obj\x01"));
 }
 
 #[test]
@@ -172,8 +184,14 @@ fn a_null_key_is_refused_when_keys_are_stored_and_nothing_is_half_written() {
     assert!(err.contains("has a null key"), "{err}");
     w.write(&l, &keyed(2, true), 0).unwrap();
     let files = w.close_all(&l).unwrap();
-    assert_eq!(&files[0].bytes[..], b"{\"id\":0}\n{\"id\":2}\n");
-    assert_eq!(&files[1].bytes[..], b"{\"id\":0}\n{\"id\":2}\n");
+    assert_eq!(
+        files[0].bytes.to_vec().unwrap(),
+        b"{\"id\":0}\n{\"id\":2}\n"
+    );
+    assert_eq!(
+        files[1].bytes.to_vec().unwrap(),
+        b"{\"id\":0}\n{\"id\":2}\n"
+    );
 }
 
 #[test]
@@ -208,12 +226,12 @@ fn backward_compatibility_rotates_for_a_newer_schema_and_projects_an_older_recor
     // A newer schema closes the file of the older one.
     let closed = w.write(&l, &with(1, &v2), 0).unwrap();
     assert_eq!(closed.len(), 1);
-    assert_eq!(&closed[0].bytes[..], b"{\"id\":0}\n");
+    assert_eq!(closed[0].bytes.to_vec().unwrap(), b"{\"id\":0}\n");
     // An older record goes into the newer file, projected (its missing field null).
     assert!(w.write(&l, &with(2, &v1), 0).unwrap().is_empty());
     let files = w.close_all(&l).unwrap();
     assert_eq!(
-        &files[0].bytes[..],
+        files[0].bytes.to_vec().unwrap(),
         b"{\"id\":1,\"note\":\"n\"}\n{\"id\":2,\"note\":null}\n"
     );
     // Under NONE the older record would have closed the file again.
