@@ -327,7 +327,7 @@ impl FileEncoder for AvroFile {
     }
 
     fn finish(self: Box<Self>) -> Result<Object, FormatError> {
-        Ok(self.0.finish()?.into())
+        Ok(self.0.finish_object()?)
     }
 }
 

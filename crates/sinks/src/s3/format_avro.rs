@@ -21,12 +21,15 @@
 //! Encoders are pure: records in, the object's bytes out. One schema per object: the sink
 //! rotates files when the schema changes, and [`EncodeError::SchemaChanged`] says so otherwise.
 
+use std::io::Write as _;
 use std::sync::Arc;
 
 use apache_avro::Codec;
 use cdc_core::avro::{avro_schema, datum::write_long, write_datum, AvroDataError};
 use cdc_core::{Schema, SinkRecord};
 use md5::{Digest, Md5};
+
+use super::spool::{Object, Spool};
 
 pub use super::view::View;
 
@@ -93,6 +96,8 @@ pub enum EncodeError {
         #[source]
         source: Box<apache_avro::Error>,
     },
+    #[error("could not keep the object in a scratch file of the temporary directory (TMPDIR)")]
+    Spool(#[source] std::io::Error),
     #[error("could not write the Parquet file")]
     Parquet(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -216,15 +221,25 @@ pub struct AvroEncoder {
     file: Option<Container>,
 }
 
-#[derive(Debug)]
 struct Container {
     schema: Arc<Schema>,
     schema_json: String,
     digest: Md5,
-    /// Closed blocks: (datum count, encoded datums).
-    blocks: Vec<(i64, Vec<u8>)>,
+    /// Closed blocks, compressed, one after the other (in a scratch file beyond a few MiB).
+    closed: Spool,
+    /// Each closed block's datum count and compressed length.
+    blocks: Vec<(i64, usize)>,
     block: Vec<u8>,
     count: i64,
+}
+
+impl std::fmt::Debug for Container {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Container")
+            .field("schema", &self.schema.name)
+            .field("blocks", &self.blocks.len())
+            .finish()
+    }
 }
 
 impl AvroEncoder {
@@ -247,6 +262,7 @@ impl AvroEncoder {
                     schema: schema.clone(),
                     schema_json,
                     digest,
+                    closed: Spool::new(),
                     blocks: Vec::new(),
                     block: Vec::new(),
                     count: 0,
@@ -263,56 +279,71 @@ impl AvroEncoder {
         }
         file.count += 1;
         if file.block.len() >= SYNC_INTERVAL {
-            file.close_block();
+            file.close_block(self.codec)?;
         }
         Ok(())
     }
 
     /// The object's bytes (none when no record was written).
     pub fn finish(self) -> Result<Vec<u8>, EncodeError> {
+        self.finish_object()?.to_vec().map_err(EncodeError::Spool)
+    }
+
+    /// The object's bytes, in memory or a scratch file: the header, then each block with its
+    /// count, length and the sync marker (known only now: a digest of every datum).
+    pub fn finish_object(self) -> Result<Object, EncodeError> {
         let Some(mut file) = self.file else {
-            return Ok(Vec::new());
+            return Ok(Object::from(Vec::new()));
         };
-        file.close_block();
+        file.close_block(self.codec)?;
         let sync: [u8; 16] = file.digest.finalize().into();
-        let mut out = Vec::with_capacity(
-            file.schema_json.len()
-                + 64
-                + file.blocks.iter().map(|(_, b)| b.len() + 32).sum::<usize>(),
-        );
-        out.extend_from_slice(MAGIC);
-        write_long(&mut out, 2);
-        write_bytes(&mut out, b"avro.schema");
-        write_bytes(&mut out, file.schema_json.as_bytes());
-        write_bytes(&mut out, b"avro.codec");
-        write_bytes(&mut out, self.codec.name().as_bytes());
-        write_long(&mut out, 0);
-        out.extend_from_slice(&sync);
-        let codec = self.codec.codec();
-        for (count, mut data) in file.blocks {
-            codec
-                .compress(&mut data)
-                .map_err(|source| EncodeError::Compress {
-                    codec: self.codec.name(),
-                    source: Box::new(source),
-                })?;
-            write_long(&mut out, count);
-            write_long(&mut out, data.len() as i64);
-            out.extend_from_slice(&data);
-            out.extend_from_slice(&sync);
+        let closed = file.closed.finish().map_err(EncodeError::Spool)?;
+        let mut head = Vec::with_capacity(file.schema_json.len() + 64);
+        head.extend_from_slice(MAGIC);
+        write_long(&mut head, 2);
+        write_bytes(&mut head, b"avro.schema");
+        write_bytes(&mut head, file.schema_json.as_bytes());
+        write_bytes(&mut head, b"avro.codec");
+        write_bytes(&mut head, self.codec.name().as_bytes());
+        write_long(&mut head, 0);
+        head.extend_from_slice(&sync);
+        let mut out = Spool::new();
+        out.write_all(&head).map_err(EncodeError::Spool)?;
+        let mut offset = 0u64;
+        for (count, len) in file.blocks {
+            head.clear();
+            write_long(&mut head, count);
+            write_long(&mut head, len as i64);
+            let data = closed.read(offset, len).map_err(EncodeError::Spool)?;
+            for part in [&head[..], &data[..], &sync[..]] {
+                out.write_all(part).map_err(EncodeError::Spool)?;
+            }
+            offset += len as u64;
         }
-        Ok(out)
+        out.finish().map_err(EncodeError::Spool)
     }
 }
 
 impl Container {
-    fn close_block(&mut self) {
+    /// Compresses the open block (the digest takes it as encoded) and sets it aside.
+    fn close_block(&mut self, codec: AvroCodec) -> Result<(), EncodeError> {
         if self.count > 0 {
             self.digest.update(&self.block);
-            self.blocks
-                .push((self.count, std::mem::take(&mut self.block)));
+            let mut data = std::mem::take(&mut self.block);
+            codec
+                .codec()
+                .compress(&mut data)
+                .map_err(|source| EncodeError::Compress {
+                    codec: codec.name(),
+                    source: Box::new(source),
+                })?;
+            self.closed.write_all(&data).map_err(EncodeError::Spool)?;
+            self.blocks.push((self.count, data.len()));
             self.count = 0;
+            data.clear();
+            self.block = data;
         }
+        Ok(())
     }
 }
 

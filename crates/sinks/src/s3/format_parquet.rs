@@ -19,7 +19,8 @@
 //! * the footer's key-value metadata is parquet-avro's: `parquet.avro.schema` (the Avro schema,
 //!   so that Avro-based readers get `connect.*` back) and `writer.model.name` = `avro`;
 //! * pages of 64 KiB (Confluent's `PAGE_SIZE`), dictionary encoding, data pages v1, a row group
-//!   per 128 MiB of values (parquet-mr's block size);
+//!   per 16 MiB of buffered values (parquet-mr cuts at 128 MiB of encoded data: see
+//!   `ROW_GROUP_BYTES`);
 //! * `parquet.codec`: `snappy` (default), `gzip`, `zstd`, `lz4` (Hadoop's framing), `lz4_raw`,
 //!   `brotli` and `none`; the extension names the codec as parquet-mr does (`.snappy.parquet`,
 //!   `.gz.parquet`, `.zstd.parquet`, ..., `.parquet` for none). `lzo` is refused: there is no LZO
@@ -55,8 +56,12 @@ pub const PARQUET_FORMAT_CLASS: &str = "io.confluent.connect.s3.format.parquet.P
 
 /// Confluent's `ParquetRecordWriterProvider.PAGE_SIZE`.
 const PAGE_SIZE: usize = 64 * 1024;
-/// parquet-mr's default row group (block) size; measured here on the values' rough size.
-const ROW_GROUP_BYTES: usize = 128 * 1024 * 1024;
+/// When the buffered rows become a row group, measured on the values' rough size. parquet-mr's
+/// block size is 128 MiB of *encoded* data; values buffered before encoding cost several times
+/// their rough size in memory (a 100,000-event file of Debezium envelopes held 110 MB), so row
+/// groups are cut at 16 MiB of values: an object has more, smaller row groups than
+/// Confluent's, and the worker's memory stays bounded whatever `flush.size` is.
+const ROW_GROUP_BYTES: usize = 16 * 1024 * 1024;
 /// The writer named in the footer: constant, so that files do not change with a version.
 const CREATED_BY: &str = "tributary";
 
