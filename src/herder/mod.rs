@@ -472,7 +472,12 @@ impl Herder {
                 id: 0,
                 state: s.state,
                 worker_id: worker_id.clone(),
-                trace: s.trace.clone(),
+                trace: s.trace.clone().or_else(|| {
+                    // A RUNNING task's note (e.g. "stalled: ..."), see TaskStatus::note.
+                    (s.state == State::Running)
+                        .then(|| s.note.clone())
+                        .flatten()
+                }),
             }]
         };
         Ok(ConnectorStateInfo {

@@ -24,6 +24,9 @@ pub(crate) struct TaskStatus {
     pub trace: Option<String>,
     /// The last transient error (the task stayed RUNNING and retries with backoff).
     pub last_transient_error: Option<String>,
+    /// What the running source says about itself, such as "stalled: ..." (shown as the
+    /// `trace` of a RUNNING task: a documented deviation from Connect, docs/compat.md).
+    pub note: Option<String>,
 }
 
 impl TaskStatus {
@@ -32,6 +35,7 @@ impl TaskStatus {
             state,
             trace: None,
             last_transient_error: None,
+            note: None,
         }
     }
 }
@@ -84,6 +88,10 @@ impl TaskObserver for Observer {
         let mut s = lock(&self.status);
         s.state = State::Running;
         s.last_transient_error = Some(error.chain());
+    }
+
+    fn note(&self, note: Option<String>) {
+        lock(&self.status).note = note;
     }
 
     fn topics_written(&self, topics: &[Arc<str>]) {

@@ -63,6 +63,11 @@ pub trait TaskObserver: Send + Sync + 'static {
     fn topics_written(&self, topics: &[Arc<str>]) {
         let _ = topics;
     }
+    /// The source set (`Some`) or cleared (`None`) a note on its status while it runs, such
+    /// as that it is stalled (see [`cdc_core::StatusNote`]).
+    fn note(&self, note: Option<String>) {
+        let _ = note;
+    }
 }
 
 /// The observer of a task nobody watches.
@@ -210,6 +215,10 @@ pub(crate) async fn run<B: Backend>(
         to_commit: None,
     };
     let mut backoff = policy.initial_backoff;
+    let note = {
+        let observer = pipeline.observer.clone();
+        cdc_core::StatusNote::new(move |n| observer.note(n))
+    };
     loop {
         let (output, rx) = batch_queue(bounds);
         let token = shutdown.child_token();
@@ -218,6 +227,7 @@ pub(crate) async fn run<B: Backend>(
             committed: pipeline.committed.subscribe(),
             start_offset: pipeline.last_committed.clone(),
             shutdown: token.clone(),
+            note: note.clone(),
         };
         info!(connector = %name, resume = pipeline.last_committed.is_some(), "starting source task");
         let started = Instant::now();

@@ -51,5 +51,7 @@ pub use offset::SourceOffset;
 pub use record::{Data, Record, SchemaAndValue};
 pub use schema::{Field, Schema, SchemaType};
 pub use sink::{Positions, Refused, SinkRecord, SinkTask, TopicPartition};
-pub use source::{Batch, BatchReceiver, BatchSender, QueueBounds, Source, SourceContext};
+pub use source::{
+    Batch, BatchReceiver, BatchSender, QueueBounds, Source, SourceContext, StatusNote,
+};
 pub use value::Value;

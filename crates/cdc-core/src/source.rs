@@ -186,6 +186,35 @@ pub struct SourceContext {
     /// The stored position to resume from, if any.
     pub start_offset: Option<SourceOffset>,
     pub shutdown: CancellationToken,
+    /// A line for the task's status while it stays RUNNING (e.g. that it is stalled); the same
+    /// note is handed to every restart of the source.
+    pub note: StatusNote,
+}
+
+/// A line a running source adds to its task's status, such as "stalled: ...", shown as the
+/// task's `trace` while the task is RUNNING; `set(None)` takes it away. Cheap to clone; the
+/// default goes nowhere.
+#[derive(Clone, Default)]
+pub struct StatusNote(Option<Arc<dyn Fn(Option<String>) + Send + Sync>>);
+
+impl StatusNote {
+    /// A note that hands every change to `f` (which must be quick and must not block).
+    pub fn new(f: impl Fn(Option<String>) + Send + Sync + 'static) -> Self {
+        StatusNote(Some(Arc::new(f)))
+    }
+
+    /// Sets (`Some`) or clears (`None`) the note.
+    pub fn set(&self, note: Option<String>) {
+        if let Some(f) = &self.0 {
+            f(note);
+        }
+    }
+}
+
+impl std::fmt::Debug for StatusNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StatusNote")
+    }
 }
 
 /// A source connector task: snapshot, then stream, until shutdown or error.

@@ -224,6 +224,13 @@ pub struct PostgresConfig {
     pub queue: QueueBounds,
     pub status_update_interval: Duration,
     pub connect_timeout: Duration,
+    /// `tributary.replication.timeout.ms` when above 0: how long the replication connection
+    /// may stay silent, an answer to a keepalive request included, before it is dropped and
+    /// opened again (see `replication::Liveness`).
+    pub replication_timeout: Option<Duration>,
+    /// `tributary.stall.warning.ms` when above 0: how long no change may be delivered while
+    /// the database has some before the task's status says it is stalled (see `stall`).
+    pub stall_warning: Option<Duration>,
     /// `database.sslmode` and the files it uses.
     pub tls: PgTls,
     /// Stream large values in pgoutput's binary format (PostgreSQL 14+); events are the same.
@@ -334,6 +341,8 @@ impl PostgresConfig {
         let max_bytes = r.int("max.queue.size.in.bytes", 0, 0, i64::MAX) as usize;
         let status_ms = r.int("status.update.interval.ms", 10_000, 1, 3_600_000);
         let connect_ms = r.int("database.connect.timeout.ms", 30_000, 1, 3_600_000);
+        let replication_timeout = optional_ms(r, "tributary.replication.timeout.ms", 60_000);
+        let stall_warning = optional_ms(r, "tributary.stall.warning.ms", 60_000);
         let tls = PgTls::read(r);
         let binary = r.bool("tributary.pgoutput.binary", true);
         let metadata = cdc_core::transaction::MetadataSettings::read(r, &topic_prefix);
@@ -376,6 +385,8 @@ impl PostgresConfig {
             },
             status_update_interval: Duration::from_millis(status_ms as u64),
             connect_timeout: Duration::from_millis(connect_ms as u64),
+            replication_timeout,
+            stall_warning,
             tls,
             binary,
             provide_transaction_metadata: metadata.provide_transaction_metadata,
@@ -443,6 +454,18 @@ fn valid_slot_name(s: &str) -> bool {
         && s.len() <= 63
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// A duration in milliseconds where 0 turns the feature off; otherwise 1 s to 1 day.
+fn optional_ms(r: &mut ConfigReader<'_>, name: &str, default: i64) -> Option<Duration> {
+    match r.int(name, default, 0, 86_400_000) {
+        0 => None,
+        ms if ms < 1000 => {
+            r.problem(name, "must be 0 (off) or between 1000 and 86400000");
+            Some(Duration::from_millis(default as u64))
+        }
+        ms => Some(Duration::from_millis(ms as u64)),
+    }
 }
 
 fn read_skipped(r: &mut ConfigReader<'_>) -> SkippedOps {

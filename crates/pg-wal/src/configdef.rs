@@ -58,6 +58,8 @@ const ROWS: &[Row] = &[
     row("xmin.fetch.interval.ms", Long, Value("0"), Medium, REPLICATION, NOT_YET, "How often to read the slot's xmin, in milliseconds; 0 never."),
     row("offset.mismatch.strategy", Str, Value("no_validation"), Low, REPLICATION, REFUSED, "How to reconcile the stored offset with the slot's position."),
     row("tributary.pgoutput.binary", Boolean, Value("true"), Low, REPLICATION, YES, "Tributary: ask pgoutput for binary values (PostgreSQL 14+); events are the same."),
+    row("tributary.replication.timeout.ms", Long, Value("60000"), Medium, REPLICATION, YES, "Tributary: how long the replication connection may stay silent before it is dropped and opened again, in milliseconds (0: never; else 1000 to 86400000). After half of it without a message the connector asks the server for a reply; a frozen server or a dead network path then leads to a reconnect instead of a task that waits forever."),
+    row("tributary.stall.warning.ms", Long, Value("60000"), Medium, REPLICATION, YES, "Tributary: when no change was delivered for this long while the server's WAL moved past the slot's confirmed position, the task's status (trace of the RUNNING task) and the log say the task is stalled, in milliseconds (0: never; else 1000 to 86400000; at least twice status.update.interval.ms is used)."),
     // FILTERS
     row("table.include.list", List, Null, High, FILTERS, YES, "Regular expressions of schema.table names to capture."),
     row("table.exclude.list", List, Null, Medium, FILTERS, YES, "Regular expressions of schema.table names not to capture."),

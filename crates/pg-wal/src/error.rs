@@ -165,6 +165,9 @@ impl Classify for PgSourceError {
                     Retry::Fatal
                 }
             }
+            // "replication slot ... is active for PID ...": our own dead connection's walsender
+            // until it notices, or another connector; either way retried like SlotInUse.
+            PgSourceError::Replication(e) if e.sqlstate() == Some("55006") => Retry::Transient,
             PgSourceError::Replication(e) => e.retry(),
             PgSourceError::SlotInUse { .. } => Retry::Transient,
             PgSourceError::QueueClosed | PgSourceError::StreamEnded => Retry::Transient,

@@ -8,7 +8,8 @@
 //! * [`convert`]: Postgres types and values to Connect schemas and values (Debezium's mapping).
 //! * [`snapshot`], [`stream`]: the two phases (`snapshot_rows` decodes the snapshot's raw rows); [`table`] the captured tables' schemas;
 //!   [`event`] builds records; [`offset`] the stored positions; [`slot`] slot and publication
-//!   management; [`copy`] the COPY BINARY parser; [`lsn`] WAL positions.
+//!   management; [`copy`] the COPY BINARY parser; [`lsn`] WAL positions; [`stall`] the stall
+//!   watch (a frozen database shows in the task's status).
 
 pub mod config;
 pub mod configdef;
@@ -28,6 +29,7 @@ pub mod snapshot;
 mod snapshot_rows;
 pub mod source;
 pub mod source_info;
+pub mod stall;
 pub mod stream;
 pub mod table;
 

@@ -17,12 +17,15 @@ use crate::offset::{stream_offset, Position};
 use crate::replication::{quote_ident, ReplicationClient, ReplicationConfig};
 use crate::slot::{check_wal_level, drop_slot, ensure_publication, slot_state};
 use crate::snapshot::{self, SnapshotPlan};
+use crate::stall::{wait_for_slot, StallWatch};
 use crate::stream::Streamer;
 use crate::table::{list_tables, load_table};
 
 /// The Debezium-compatible PostgreSQL source.
 pub struct PostgresSource {
     cfg: PostgresConfig,
+    /// Started at the first run; watches for a stall across restarts (see [`crate::stall`]).
+    stall: Option<StallWatch>,
 }
 
 /// How this run starts.
@@ -42,7 +45,7 @@ impl PostgresSource {
         for p in &cfg.ignored {
             warn!(property = %p, "property is not supported by this connector yet and is ignored");
         }
-        Ok(PostgresSource { cfg })
+        Ok(PostgresSource { cfg, stall: None })
     }
 
     pub fn config(&self) -> &PostgresConfig {
@@ -179,7 +182,10 @@ impl PostgresSource {
                 });
             }
         }
-        let slot = slot_state(&meta, &cfg.slot_name).await?;
+        let mut slot = slot_state(&meta, &cfg.slot_name).await?;
+        if let Some(pid) = slot.as_ref().and_then(|s| s.active_pid) {
+            slot = wait_for_slot(&meta, cfg, pid, &ctx.shutdown).await?;
+        }
         let plan = self.plan(slot.as_ref(), stored.as_ref())?;
         info!(slot = %cfg.slot_name, ?plan, "starting");
 
@@ -280,6 +286,13 @@ async fn server_version_num(client: &Client) -> i32 {
 #[async_trait]
 impl Source for PostgresSource {
     async fn run(&mut self, ctx: SourceContext) -> Result<(), ConnectorError> {
-        self.run_inner(ctx).await.map_err(ConnectorError::from)
+        if self.stall.is_none() && self.cfg.snapshot_mode.streams() {
+            self.stall = StallWatch::start(&self.cfg, ctx.committed.clone(), ctx.note.clone());
+        }
+        let result = self.run_inner(ctx).await.map_err(ConnectorError::from);
+        if let (Err(e), Some(watch)) = (&result, &self.stall) {
+            watch.reconnecting(e.chain());
+        }
+        result
     }
 }

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use cdc_core::transaction::{heartbeat_record, TransactionMonitor};
 use cdc_core::{Batch, BatchSender, Op, ProcessingTime, Record, SourceOffset, Value};
@@ -26,9 +27,19 @@ use crate::keepalive::KeepalivePosition;
 use crate::lsn::Lsn;
 use crate::offset::{stream_offset, Position};
 use crate::pgoutput::{Decoder, OldTuple, PgOutputMessage, Relation, TupleColumn, TupleData};
-use crate::replication::{ReplicationMessage, ReplicationStream};
+use crate::replication::{Liveness, ReplicationMessage, ReplicationStream, Verdict};
 use crate::source_info::{pg_to_unix_us, SnapshotMarker, SourceInfo};
 use crate::table::{load_table, Column, TableSchema};
+
+/// How long a graceful close may take at shutdown.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Sleeps until `at` (a std instant); never called with `None` (the select guards it).
+async fn sleep_until(at: Option<Instant>) {
+    if let Some(at) = at {
+        tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await;
+    }
+}
 
 struct Tx {
     xid: u32,
@@ -131,6 +142,8 @@ impl<'a> Streamer<'a> {
         );
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         heartbeat.tick().await;
+        // Our side of wal_sender_timeout (`tributary.replication.timeout.ms`).
+        let mut liveness = self.cfg.replication_timeout.map(Liveness::new);
         info!(slot = %self.cfg.slot_name, start = %self.lsn_commit, "streaming changes");
         loop {
             while let Some(msg) = stream.try_next_buffered()? {
@@ -144,12 +157,16 @@ impl<'a> Streamer<'a> {
                 self.send_batch(&mut stream, out, committed, shutdown)
                     .await?;
             }
+            let check_at = liveness.as_ref().map(|l| l.next_check(stream.heard_at()));
             tokio::select! {
                 biased;
                 () = shutdown.cancelled() => {
                     self.update_flush(committed);
-                    let _ = stream.send_status(self.received, self.flushed, self.flushed, false).await;
-                    let _ = stream.close().await;
+                    // Bounded: a frozen server would never finish the copy.
+                    let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
+                        let _ = stream.send_status(self.received, self.flushed, self.flushed, false).await;
+                        let _ = stream.close().await;
+                    }).await;
                     return Ok(());
                 }
                 changed = committed.changed() => {
@@ -176,6 +193,22 @@ impl<'a> Streamer<'a> {
                 }
                 _ = heartbeat.tick(), if self.cfg.heartbeat_interval.is_some() => {
                     self.heartbeat(&mut stream, out, committed, shutdown).await?;
+                }
+                () = sleep_until(check_at), if check_at.is_some() => {
+                    let Some(l) = liveness.as_mut() else { continue };
+                    match l.check(Instant::now(), stream.heard_at()) {
+                        Verdict::Fine => {}
+                        Verdict::Probe => {
+                            debug!(slot = %self.cfg.slot_name, "the server has been silent; asking it for a reply");
+                            stream.send_status(self.received, self.flushed, self.flushed, true).await?;
+                        }
+                        Verdict::Dead { silent } => {
+                            let err = stream.timed_out(silent);
+                            warn!(slot = %self.cfg.slot_name, error = %err, pid = ?stream.backend_pid(),
+                                "the replication connection is silent; dropping it and reconnecting");
+                            return Err(err.into());
+                        }
+                    }
                 }
             }
         }

@@ -226,6 +226,7 @@ impl PgFixture {
             committed: commit_rx,
             start_offset: offset,
             shutdown: shutdown.clone(),
+            note: cdc_core::StatusNote::default(),
         };
         let task = tokio::spawn(async move {
             use cdc_core::Source;

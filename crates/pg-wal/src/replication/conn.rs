@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::io;
+use std::time::Instant;
 
 use bytes::{Buf, Bytes, BytesMut};
 use fallible_iterator::FallibleIterator;
@@ -41,6 +42,8 @@ pub(crate) struct Connection {
     addr: String,
     params: HashMap<String, String>,
     backend_pid: Option<i32>,
+    /// When bytes last arrived from the server (or when the connection was opened).
+    heard_at: Instant,
 }
 
 impl Connection {
@@ -86,6 +89,7 @@ impl Connection {
             addr,
             params: HashMap::new(),
             backend_pid: None,
+            heard_at: Instant::now(),
         };
         let params = [
             ("user", cfg.user.as_str()),
@@ -395,7 +399,18 @@ impl Connection {
                 addr: self.addr.clone(),
             });
         }
+        self.heard_at = Instant::now();
         Ok(())
+    }
+
+    /// When bytes last arrived from the server.
+    pub(crate) fn heard_at(&self) -> Instant {
+        self.heard_at
+    }
+
+    /// The server's address, for errors.
+    pub(crate) fn addr(&self) -> &str {
+        &self.addr
     }
 
     pub(crate) async fn read_message(&mut self) -> Result<Backend, ReplicationError> {

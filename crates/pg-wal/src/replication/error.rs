@@ -87,6 +87,10 @@ pub enum ReplicationError {
     },
     #[error("PostgreSQL at {addr} closed the replication connection")]
     Closed { addr: String },
+    /// Nothing arrived for `silent`, not even the answer to a status update that asked for one
+    /// (`tributary.replication.timeout.ms`): a frozen server or a dead network path.
+    #[error("no message from PostgreSQL at {addr} for {}s, not even an answer to a keepalive request (tributary.replication.timeout.ms); the replication connection is considered dead", .silent.as_secs())]
+    Timeout { addr: String, silent: Duration },
     /// The server sent something this client does not understand.
     #[error("unexpected message from PostgreSQL at {addr}: {what}")]
     Protocol { addr: String, what: String },
@@ -113,7 +117,8 @@ impl Classify for ReplicationError {
             Self::Connect { .. }
             | Self::ConnectTimeout { .. }
             | Self::Io { .. }
-            | Self::Closed { .. } => Retry::Transient,
+            | Self::Closed { .. }
+            | Self::Timeout { .. } => Retry::Transient,
             Self::Server { source, .. } => retry_for_sqlstate(source.code()),
             // rustls reports a refused certificate as InvalidData: a person must fix it.
             Self::TlsHandshake { source, .. } if source.kind() != io::ErrorKind::InvalidData => {

@@ -29,6 +29,7 @@ mod conn;
 mod copy_out;
 mod error;
 pub mod frame;
+mod liveness;
 mod stream;
 mod transport;
 
@@ -42,6 +43,7 @@ pub use command::{quote_ident, quote_literal};
 pub use copy_out::{CopyClient, CopyOut};
 pub use error::{retry_for_sqlstate, ReplicationError, ServerError};
 pub use frame::ReplicationMessage;
+pub use liveness::{Liveness, Verdict};
 pub use stream::ReplicationStream;
 
 /// Where and as whom to open the replication connection, and whether over TLS.

@@ -174,6 +174,20 @@ impl ReplicationStream {
         Ok(())
     }
 
+    /// When bytes last arrived from the server: what [`super::Liveness`] judges the
+    /// connection by.
+    pub fn heard_at(&self) -> std::time::Instant {
+        self.conn.heard_at()
+    }
+
+    /// The error for a connection [`super::Liveness`] found dead after `silent`.
+    pub fn timed_out(&self, silent: std::time::Duration) -> ReplicationError {
+        ReplicationError::Timeout {
+            addr: self.conn.addr().to_owned(),
+            silent,
+        }
+    }
+
     /// The process id of the walsender serving this stream.
     pub fn backend_pid(&self) -> Option<i32> {
         self.conn.backend_pid()
