@@ -6,6 +6,7 @@
 pub mod file_access;
 mod file_sink;
 mod file_source;
+pub mod slot;
 
 pub use file_sink::FileStreamSink;
 pub use file_source::FileStreamSource;

@@ -70,6 +70,9 @@ pub enum HerderError {
 pub struct Created {
     pub created: bool,
     pub info: ConnectorInfo,
+    /// What the change left behind that a person should know (a PostgreSQL connector's former
+    /// replication slot, `plugins::slot`); logged, and sent as `Warning` headers.
+    pub warnings: Vec<String>,
 }
 
 /// A restart request (`POST /connectors/{name}/restart`).
@@ -372,17 +375,20 @@ impl Herder {
         if infos["error_count"].as_u64().unwrap_or(0) > 0 {
             return Err(HerderError::BadRequest(invalid_config_message(&infos)));
         }
+        let mut warnings = Vec::new();
         let created = match existing {
             // As Kafka Connect: the same config again does not reconfigure the running task
             // (standalone mode puts every file's config at each start).
             Some((old, _)) if old == config => false,
-            Some((_, target)) => {
+            Some((old, target)) => {
                 self.persist(name, &config, target).await?;
                 info!(connector = %name, "connector config updated; restarting its task");
                 let running = target == TargetState::Running;
                 if running {
                     self.stop_task(name, State::Unassigned).await;
                 }
+                // The old task has stopped: a slot the new config no longer uses is released.
+                warnings.extend(self.release(name, &old, Some(&config)).await);
                 if let Some(c) = lock(&self.inner.connectors).get_mut(name) {
                     c.config = config;
                 }
@@ -402,6 +408,7 @@ impl Herder {
         Ok(Created {
             created,
             info: self.connector_info(name)?,
+            warnings,
         })
     }
 
@@ -525,7 +532,9 @@ impl Herder {
             .collect())
     }
 
-    pub async fn delete_connector(&self, name: &str) -> Result<(), HerderError> {
+    /// Deletes the connector once its task stopped; returns the warnings about what it leaves
+    /// behind (a PostgreSQL connector's replication slot, unless `slot.drop.on.stop` dropped it).
+    pub async fn delete_connector(&self, name: &str) -> Result<Vec<String>, HerderError> {
         let _ops = self.inner.ops.lock().await;
         if !self.exists(name) {
             return Err(not_found(name));
@@ -533,9 +542,34 @@ impl Herder {
         self.stop_task(name, State::Unassigned).await;
         let (log, n) = (self.inner.log.clone(), name.to_owned());
         blocking(move || log.delete_connector_config(&n)).await?;
-        lock(&self.inner.connectors).remove(name);
+        let config = lock(&self.inner.connectors).remove(name).map(|c| c.config);
         info!(connector = %name, "connector deleted (its source offset is kept)");
-        Ok(())
+        Ok(match config {
+            Some(config) => self
+                .release(name, &config, None)
+                .await
+                .into_iter()
+                .collect(),
+            None => Vec::new(),
+        })
+    }
+
+    /// Releases what the stopped connector held in its database (`plugins::slot::release`),
+    /// with its `${...}` placeholders resolved as its task would resolve them.
+    async fn release(
+        &self,
+        name: &str,
+        old: &ConfigMap,
+        new: Option<&ConfigMap>,
+    ) -> Option<String> {
+        let providers =
+            cdc_core::configdef::ConfigProviders::from_worker(&self.inner.worker_config);
+        let resolve = |c: &ConfigMap| match &providers {
+            Ok(p) => p.resolve(c).unwrap_or_else(|_| c.clone()),
+            Err(_) => c.clone(),
+        };
+        let new = new.map(resolve);
+        plugins::slot::release(name, &resolve(old), new.as_ref()).await
     }
 
     async fn set_target(&self, name: &str, target: TargetState) -> Result<(), HerderError> {

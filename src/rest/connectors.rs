@@ -226,15 +226,41 @@ pub async fn put_config(
     let created = herder
         .put_connector_config(&name, config, None, true)
         .await?;
-    if created.created {
-        Ok((
+    let mut response = if created.created {
+        (
             StatusCode::CREATED,
             [(header::LOCATION, location(&name))],
             Json(created.info),
         )
-            .into_response())
+            .into_response()
     } else {
-        Ok(Json(created.info).into_response())
+        Json(created.info).into_response()
+    };
+    add_warnings(response.headers_mut(), &created.warnings);
+    Ok(response)
+}
+
+/// Adds each warning as an HTTP `Warning` header (RFC 7234: `299 - "text"`, code 299 for a
+/// persistent warning): Connect's bodies stay as they are, so clients that compare them are not
+/// broken. The text is made a valid quoted string (printable ASCII, `"` and `\` escaped).
+fn add_warnings(headers: &mut axum::http::HeaderMap, warnings: &[String]) {
+    for w in warnings {
+        let mut quoted = String::with_capacity(w.len() + 10);
+        quoted.push_str("299 - \"");
+        for c in w.chars() {
+            match c {
+                '"' | '\\' => {
+                    quoted.push('\\');
+                    quoted.push(c);
+                }
+                ' '..='~' => quoted.push(c),
+                _ => quoted.push('?'),
+            }
+        }
+        quoted.push('"');
+        if let Ok(value) = axum::http::HeaderValue::from_str(&quoted) {
+            headers.append(header::WARNING, value);
+        }
     }
 }
 
@@ -386,12 +412,16 @@ pub async fn stop(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `DELETE /connectors/{name}`: 204 with no body, as Connect; what the connector leaves behind
+/// (a PostgreSQL replication slot) is logged and sent as `Warning` headers.
 pub async fn delete(
     State(state): State<RestState>,
     Path(name): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    state.herder()?.delete_connector(&name).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<Response, ApiError> {
+    let warnings = state.herder()?.delete_connector(&name).await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    add_warnings(response.headers_mut(), &warnings);
+    Ok(response)
 }
 
 pub async fn offsets(

@@ -70,6 +70,20 @@ pub enum PgSourceError {
         slot_lsn: Lsn,
         stored: Lsn,
     },
+    /// The server invalidated the slot (`wal_status = 'lost'`): the WAL it held is gone.
+    #[error(
+        "replication slot {slot:?} on database {dbname:?} has been invalidated (wal_status=lost): \
+         PostgreSQL removed WAL the slot still needed (it held more than max_slot_wal_keep_size), \
+         and the changes in it are lost. To recover, drop the slot with {drop_sql}, delete the \
+         connector's offsets (PUT /connectors/<name>/stop, then DELETE /connectors/<name>/offsets) \
+         and resume it to take a new snapshot; or set snapshot.mode=when_needed, which drops and \
+         recreates the slot and takes a new snapshot by itself"
+    )]
+    SlotInvalidated {
+        slot: String,
+        dbname: String,
+        drop_sql: String,
+    },
     #[error(
         "the stored offset belongs to PostgreSQL system {stored}, but {host}:{port} is system {actual}; \
          this connector's offsets are for another server. Use a new connector name or delete its offsets"

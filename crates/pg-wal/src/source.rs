@@ -31,6 +31,9 @@ pub struct PostgresSource {
 /// How this run starts.
 #[derive(Debug)]
 struct StartPlan {
+    /// Drop the existing slot first: the server invalidated it (`snapshot.mode=when_needed`
+    /// or `always` then start over with a new slot and a new snapshot).
+    drop_slot: bool,
     /// Create the slot (exporting its snapshot when we snapshot).
     create_slot: bool,
     snapshot: bool,
@@ -72,6 +75,7 @@ impl PostgresSource {
         let slot_name = &self.cfg.slot_name;
         Ok(match (slot, stored) {
             (None, None) => StartPlan {
+                drop_slot: false,
                 create_slot: true,
                 snapshot: wants_initial,
                 resume: None,
@@ -80,6 +84,7 @@ impl PostgresSource {
                 if matches!(mode, SnapshotMode::WhenNeeded | SnapshotMode::Always) {
                     warn!(slot = %slot_name, "the slot is gone; taking a new snapshot as snapshot.mode asks");
                     StartPlan {
+                        drop_slot: false,
                         create_slot: true,
                         snapshot: true,
                         resume: None,
@@ -106,9 +111,24 @@ impl PostgresSource {
                         pid,
                     });
                 }
+                if state.invalidated() {
+                    // The WAL the slot held is gone: only a new slot and a new snapshot can
+                    // continue, which when_needed (and always, which snapshots anyway) may do.
+                    if matches!(mode, SnapshotMode::WhenNeeded | SnapshotMode::Always) {
+                        warn!(slot = %slot_name, wal_status = ?state.wal_status, "the slot has been invalidated; dropping and recreating it and taking a new snapshot as snapshot.mode asks");
+                        return Ok(StartPlan {
+                            drop_slot: true,
+                            create_slot: true,
+                            snapshot: true,
+                            resume: None,
+                        });
+                    }
+                    return Err(self.invalidated());
+                }
                 let slot_lsn = state.confirmed_flush.unwrap_or_default();
                 match stored {
                     None => StartPlan {
+                        drop_slot: false,
                         create_slot: false,
                         snapshot: wants_initial,
                         resume: Some(slot_lsn),
@@ -119,6 +139,7 @@ impl PostgresSource {
                             if mode == SnapshotMode::WhenNeeded {
                                 warn!(slot = %slot_name, %slot_lsn, %stored_lsn, "the slot is ahead of the stored offset; taking a new snapshot as snapshot.mode=when_needed asks");
                                 return Ok(StartPlan {
+                                    drop_slot: false,
                                     create_slot: false,
                                     snapshot: true,
                                     resume: Some(slot_lsn),
@@ -131,6 +152,7 @@ impl PostgresSource {
                             });
                         }
                         StartPlan {
+                            drop_slot: false,
                             create_slot: false,
                             snapshot: mode == SnapshotMode::Always
                                 || (pos.snapshot_incomplete && wants_initial),
@@ -144,6 +166,14 @@ impl PostgresSource {
                 }
             }
         })
+    }
+
+    fn invalidated(&self) -> PgSourceError {
+        PgSourceError::SlotInvalidated {
+            slot: self.cfg.slot_name.clone(),
+            dbname: self.cfg.dbname.clone(),
+            drop_sql: crate::slot::drop_sql(&self.cfg.slot_name),
+        }
     }
 
     async fn run_inner(&mut self, ctx: SourceContext) -> Result<(), PgSourceError> {
@@ -189,6 +219,10 @@ impl PostgresSource {
         let plan = self.plan(slot.as_ref(), stored.as_ref())?;
         info!(slot = %cfg.slot_name, ?plan, "starting");
 
+        if plan.drop_slot {
+            drop_slot(&meta, &cfg.slot_name).await?;
+            info!(slot = %cfg.slot_name, "dropped the invalidated replication slot");
+        }
         let (start, snapshot_name) = if plan.create_slot {
             let created = repl
                 .create_logical_slot(&cfg.slot_name, plan.snapshot)
@@ -250,7 +284,13 @@ impl PostgresSource {
         let opts: Vec<(&str, &str)> = options.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let stream = repl
             .start_logical_replication(&cfg.slot_name, start, &opts)
-            .await?;
+            .await
+            .map_err(|e| match e.server_error() {
+                Some(s) if crate::slot::is_invalidation(s.message(), s.detail()) => {
+                    self.invalidated()
+                }
+                _ => PgSourceError::from(e),
+            })?;
         let streamer = Streamer::new(
             cfg,
             &meta,
@@ -294,5 +334,84 @@ impl Source for PostgresSource {
             watch.reconnecting(e.chain());
         }
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::slot::SlotState;
+
+    fn source(mode: &str) -> PostgresSource {
+        let map: ConfigMap = [
+            ("database.hostname", "db"),
+            ("database.user", "u"),
+            ("database.dbname", "inventory"),
+            ("topic.prefix", "p"),
+            ("slot.name", "s1"),
+            ("snapshot.mode", mode),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        PostgresSource::from_config(&map).expect("a valid config")
+    }
+
+    fn lost() -> SlotState {
+        SlotState {
+            plugin: Some("pgoutput".into()),
+            database: Some("inventory".into()),
+            active_pid: None,
+            confirmed_flush: Some(Lsn(100)),
+            restart_lsn: None,
+            wal_status: Some("lost".into()),
+            conflicting: false,
+        }
+    }
+
+    fn stored() -> Position {
+        Position {
+            lsn: Some(Lsn(100)),
+            lsn_commit: Some(Lsn(100)),
+            ..Position::default()
+        }
+    }
+
+    #[test]
+    fn an_invalidated_slot_fails_with_the_recovery_steps() {
+        for mode in ["initial", "no_data", "initial_only"] {
+            let err = source(mode)
+                .plan(Some(&lost()), Some(&stored()))
+                .expect_err("an invalidated slot cannot stream");
+            assert_eq!(cdc_core::Classify::retry(&err), cdc_core::Retry::Fatal);
+            let msg = err.to_string();
+            assert!(
+                msg.contains("\"s1\" on database \"inventory\" has been invalidated")
+                    && msg.contains("SELECT pg_drop_replication_slot('s1')")
+                    && msg.contains("snapshot.mode=when_needed"),
+                "{msg}"
+            );
+        }
+    }
+
+    #[test]
+    fn when_needed_drops_and_recreates_an_invalidated_slot_and_snapshots() {
+        for mode in ["when_needed", "always"] {
+            for stored in [None, Some(stored())] {
+                let plan = source(mode)
+                    .plan(Some(&lost()), stored.as_ref())
+                    .expect("recovers");
+                assert!(
+                    plan.drop_slot && plan.create_slot && plan.snapshot,
+                    "{mode}: {plan:?}"
+                );
+            }
+        }
+        let mut healthy = lost();
+        healthy.wal_status = Some("reserved".into());
+        let plan = source("when_needed")
+            .plan(Some(&healthy), Some(&stored()))
+            .unwrap();
+        assert!(!plan.drop_slot && !plan.create_slot && !plan.snapshot);
     }
 }
