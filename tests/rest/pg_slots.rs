@@ -141,6 +141,30 @@ async fn deleting_a_connector_with_slot_drop_on_stop_drops_its_slot() {
     assert_eq!(deleted.status, 204);
     assert_eq!(deleted.header("warning"), None, "{}", log());
     assert!(!slot_exists(&db.client, &slot).await, "{}", log());
+
+    // A connector whose task is not running (STOPPED) does not drop its slot by stopping: the
+    // delete does.
+    db.exec(&format!(
+        "SELECT pg_create_logical_replication_slot('{slot}', 'pgoutput')"
+    ))
+    .await;
+    let config = db.connector_config(&[("slot.drop.on.stop", "true")]);
+    let created = w.send(
+        "POST",
+        "/connectors",
+        &json!({"name": "idle", "config": as_json(config), "initial_state": "STOPPED"}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert!(slot_exists(&db.client, &slot).await);
+    let deleted = w.delete("/connectors/idle");
+    assert_eq!(deleted.status, 204);
+    assert_eq!(deleted.header("warning"), None, "{}", log());
+    assert!(!slot_exists(&db.client, &slot).await, "{}", log());
+    assert!(
+        log().contains("dropped the connector's replication slot (slot.drop.on.stop=true)"),
+        "{}",
+        log()
+    );
 }
 
 /// A PostgreSQL server of the test's own (scripts/lib/pg.sh in a temporary directory): the
