@@ -347,3 +347,69 @@ impl Standalone {
         Worker::start(&self.data, &["standalone"], &args)
     }
 }
+
+/// A PostgreSQL server of the test's own (scripts/lib/pg.sh in a temporary directory), for
+/// tests that stop it or change server-wide settings; stopped when dropped.
+pub struct PrivatePg {
+    pub dir: tempfile::TempDir,
+    pub port: u16,
+}
+
+impl PrivatePg {
+    /// Runs a function of scripts/lib/pg.sh (`pg_start`, `pg_stop`) on this server.
+    pub fn script(&self, action: &str) {
+        let lib = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/lib/pg.sh");
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "source {lib} && {action} {} {}",
+                self.dir.path().join("pg").display(),
+                self.port
+            ))
+            .output()
+            .expect("run bash");
+        assert!(
+            out.status.success(),
+            "{action}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    pub fn start() -> PrivatePg {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let pg = PrivatePg {
+            dir: tempfile::tempdir().expect("a temporary directory"),
+            port,
+        };
+        pg.script("pg_start");
+        pg
+    }
+
+    /// A connection as `postgres`, `None` while the server does not answer.
+    pub async fn try_connect(&self) -> Option<tokio_postgres::Client> {
+        let url = format!(
+            "host=127.0.0.1 port={} user=postgres password=postgres dbname=postgres",
+            self.port
+        );
+        let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .ok()?;
+        tokio::spawn(conn);
+        Some(client)
+    }
+
+    pub async fn connect(&self) -> tokio_postgres::Client {
+        self.try_connect()
+            .await
+            .expect("connect to the private server")
+    }
+}
+
+impl Drop for PrivatePg {
+    fn drop(&mut self) {
+        self.script("pg_stop");
+    }
+}

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::client::Standalone;
+use super::client::{PrivatePg, Standalone};
 use super::jdbc_sink::create_jdbc_sink;
 use crate::support::PgFixture;
 
@@ -87,55 +87,9 @@ async fn lost_target_connections_lose_nothing_and_the_task_stays_running() {
     );
 }
 
-/// A PostgreSQL server of the test's own (scripts/lib/pg.sh in a temporary directory), so
-/// stopping it touches no other test.
-struct PrivatePg {
-    dir: tempfile::TempDir,
-    port: u16,
-}
-
 impl PrivatePg {
-    fn script(&self, action: &str) {
-        let lib = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/lib/pg.sh");
-        let dir = self.dir.path().join("pg");
-        let out = std::process::Command::new("bash")
-            .arg("-c")
-            .arg(format!(
-                "source {lib} && {action} {} {}",
-                dir.display(),
-                self.port
-            ))
-            .output()
-            .expect("run bash");
-        assert!(
-            out.status.success(),
-            "{action}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    fn start() -> PrivatePg {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let pg = PrivatePg {
-            dir: tempfile::tempdir().expect("a temporary directory"),
-            port,
-        };
-        pg.script("pg_start");
-        pg
-    }
-
     async fn count(&self) -> Option<(i64, i64)> {
-        let url = format!(
-            "host=127.0.0.1 port={} user=postgres password=postgres dbname=postgres",
-            self.port
-        );
-        let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-            .await
-            .ok()?;
-        tokio::spawn(conn);
+        let client = self.try_connect().await?;
         let row = client
             .query_one(
                 "SELECT count(*), count(DISTINCT (id, name)) FROM test_public_items",
@@ -144,12 +98,6 @@ impl PrivatePg {
             .await
             .ok()?;
         Some((row.get(0), row.get(1)))
-    }
-}
-
-impl Drop for PrivatePg {
-    fn drop(&mut self) {
-        self.script("pg_stop");
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::client::{topic_count, topic_values, wait_for_count, Worker};
+use super::client::{topic_count, topic_values, wait_for_count, PrivatePg, Worker};
 use super::state;
 use crate::support::PgFixture;
 
@@ -165,64 +165,6 @@ async fn deleting_a_connector_with_slot_drop_on_stop_drops_its_slot() {
         "{}",
         log()
     );
-}
-
-/// A PostgreSQL server of the test's own (scripts/lib/pg.sh in a temporary directory): the
-/// test shrinks `max_slot_wal_keep_size`, which is server-wide.
-struct PrivatePg {
-    dir: tempfile::TempDir,
-    port: u16,
-}
-
-impl PrivatePg {
-    fn script(&self, action: &str) {
-        let lib = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/lib/pg.sh");
-        let out = std::process::Command::new("bash")
-            .arg("-c")
-            .arg(format!(
-                "source {lib} && {action} {} {}",
-                self.dir.path().join("pg").display(),
-                self.port
-            ))
-            .output()
-            .expect("run bash");
-        assert!(
-            out.status.success(),
-            "{action}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    fn start() -> PrivatePg {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let pg = PrivatePg {
-            dir: tempfile::tempdir().expect("a temporary directory"),
-            port,
-        };
-        pg.script("pg_start");
-        pg
-    }
-
-    async fn connect(&self) -> tokio_postgres::Client {
-        let url = format!(
-            "host=127.0.0.1 port={} user=postgres password=postgres dbname=postgres",
-            self.port
-        );
-        let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-            .await
-            .expect("connect to the private server");
-        tokio::spawn(conn);
-        client
-    }
-}
-
-impl Drop for PrivatePg {
-    fn drop(&mut self) {
-        self.script("pg_stop");
-    }
 }
 
 async fn wal_status(client: &tokio_postgres::Client, slot: &str) -> Option<String> {
