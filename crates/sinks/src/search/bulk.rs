@@ -249,4 +249,43 @@ mod tests {
         assert_eq!(got[4], Outcome::Done);
         assert!(outcomes(body, 4).is_err());
     }
+
+    #[test]
+    fn outcomes_are_read_from_elasticsearchs_answers() {
+        // Elasticsearch 7.17.29 (`_type` still in each item) and 8.19.21 (`document_parsing_exception`,
+        // the position in the reason) to the same five actions, values shortened.
+        let es7 = br#"{"took":381,"errors":true,"items":[
+          {"index":{"_index":"cap","_type":"_doc","_id":"1","_version":5,"result":"created","status":201}},
+          {"index":{"_index":"cap","_type":"_doc","_id":"1","status":409,"error":{"type":"version_conflict_engine_exception","reason":"[1]: version conflict, current version [5] is higher or equal to the one provided [3]","shard":"0","index":"cap"}}},
+          {"index":{"_index":"cap","_type":"_doc","_id":"2","status":400,"error":{"type":"mapper_parsing_exception","reason":"failed to parse field [a] of type [long] in document with id '2'. Preview of field's value: 'secret'","caused_by":{"type":"illegal_argument_exception","reason":"For input string: \"secret\""}}}},
+          {"delete":{"_index":"cap","_type":"_doc","_id":"9","_version":4,"result":"not_found","status":404}},
+          {"update":{"_index":"cap","_type":"_doc","_id":"3","status":400,"error":{"type":"mapper_parsing_exception","reason":"failed to parse field [a] of type [long] in document with id '3'. Preview of field's value: 'x'","caused_by":{"type":"illegal_argument_exception","reason":"For input string: \"x\""}}}}]}"#;
+        let es8 = br#"{"errors":true,"took":629,"items":[
+          {"index":{"_index":"cap","_id":"1","_version":5,"result":"created","status":201}},
+          {"index":{"_index":"cap","_id":"1","status":409,"error":{"type":"version_conflict_engine_exception","reason":"[1]: version conflict, current version [5] is higher or equal to the one provided [3]","shard":"0","index":"cap"}}},
+          {"index":{"_index":"cap","_id":"2","status":400,"error":{"type":"document_parsing_exception","reason":"[1:6] failed to parse field [a] of type [long] in document with id '2'. Preview of field's value: 'secret'","caused_by":{"type":"illegal_argument_exception","reason":"For input string: \"secret\""}}}},
+          {"delete":{"_index":"cap","_id":"9","_version":4,"result":"not_found","status":404}},
+          {"update":{"_index":"cap","_id":"3","status":400,"error":{"type":"document_parsing_exception","reason":"[1:6] failed to parse field [a] of type [long] in document with id '3'. Preview of field's value: 'x'","caused_by":{"type":"illegal_argument_exception","reason":"For input string: \"x\""}}}}]}"#;
+        for (body, kind, at) in [
+            (&es7[..], "mapper_parsing_exception", ""),
+            (&es8[..], "document_parsing_exception", "[1:6] "),
+        ] {
+            let got = outcomes(body, 5).unwrap();
+            assert_eq!(got[0], Outcome::Done);
+            assert_eq!(got[1], Outcome::VersionConflict);
+            assert_eq!(
+                got[2],
+                Outcome::Malformed {
+                    kind: kind.into(),
+                    reason: format!(
+                        "{at}failed to parse field [a] of type [long] in document with id '2'"
+                    )
+                }
+            );
+            assert_eq!(got[3], Outcome::Done);
+            assert!(
+                matches!(&got[4], Outcome::Malformed { reason, .. } if !reason.contains("'x'"))
+            );
+        }
+    }
 }
