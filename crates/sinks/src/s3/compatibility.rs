@@ -66,26 +66,58 @@ impl Compatibility {
         record: &Arc<Schema>,
         current: &Arc<Schema>,
     ) -> Result<bool, CompatError> {
+        Ok(self.decide(record, current)? == Decision::Rotate)
+    }
+
+    /// What a record with schema `record` does to the files opened with `current`: each schema
+    /// comparison is made once.
+    pub fn decide(
+        self,
+        record: &Arc<Schema>,
+        current: &Arc<Schema>,
+    ) -> Result<Decision, CompatError> {
         if Arc::ptr_eq(record, current) {
-            return Ok(false);
+            return Ok(Decision::Same);
         }
+        let same = || {
+            if record == current {
+                Decision::Same
+            } else {
+                Decision::Rotate
+            }
+        };
         if self == Compatibility::None {
-            return Ok(record != current);
+            return Ok(same());
         }
         let (Some(rv), Some(cv)) = (record.version, current.version) else {
-            if record == current {
-                return Ok(false);
-            }
-            return Err(CompatError::NoVersion(self.name()));
+            return match same() {
+                Decision::Same => Ok(Decision::Same),
+                _ => Err(CompatError::NoVersion(self.name())),
+            };
         };
-        if incompatible(record, current) {
-            return Ok(true);
-        }
-        Ok(match self {
+        let newer = match self {
             Compatibility::Forward => rv < cv,
             _ => rv > cv,
+        };
+        if newer || incompatible(record, current) {
+            return Ok(Decision::Rotate);
+        }
+        Ok(match same() {
+            Decision::Same => Decision::Same,
+            _ => Decision::Project,
         })
     }
+}
+
+/// What a record's value schema does to the open file of its encoded partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// The file's schema: written as it is.
+    Same,
+    /// The open files close; the record starts new ones.
+    Rotate,
+    /// Projected onto the file's schema and written there.
+    Project,
 }
 
 fn promotable(from: SchemaType, to: SchemaType) -> bool {

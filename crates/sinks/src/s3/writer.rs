@@ -21,7 +21,7 @@ use std::sync::Arc;
 use cdc_core::{Schema, SinkRecord, TopicPartition};
 use jiff::tz::TimeZone;
 
-use super::compatibility::{project, CompatError, Compatibility};
+use super::compatibility::{project, CompatError, Compatibility, Decision};
 use super::format::{FileEncoder, Format, FormatError};
 use super::partitioner::{PartitionError, Partitioner};
 use super::spool::Object;
@@ -196,14 +196,14 @@ impl PartitionWriter {
                 .entry(encoded.clone())
                 .or_insert_with(|| schema.clone())
                 .clone();
-            let schema_changed = match (&schema, &current) {
+            let decision = match (&schema, &current) {
                 // The tombstone partition holds only tombstones (no value schema).
-                _ if tombstone => false,
-                (None, None) => false,
-                (Some(a), Some(b)) => layout.compatibility.should_change(a, b)?,
+                _ if tombstone => Decision::Same,
+                (None, None) => Decision::Same,
+                (Some(a), Some(b)) => layout.compatibility.decide(a, b)?,
                 _ => return Err(WriteError::SchemaSwitch),
             };
-            if schema_changed && self.record_count > 0 {
+            if decision == Decision::Rotate && self.record_count > 0 {
                 closed.extend(self.close_all(layout)?);
                 continue;
             }
@@ -216,7 +216,7 @@ impl PartitionWriter {
             // the file's.
             let projected;
             let record = match (&schema, &current, &record.value) {
-                (Some(a), Some(b), Some(value)) if !tombstone && !Arc::ptr_eq(a, b) && a != b => {
+                (Some(a), Some(b), Some(value)) if decision == Decision::Project => {
                     projected = SinkRecord {
                         value: Some(cdc_core::SchemaAndValue {
                             schema: Some(b.clone()),
