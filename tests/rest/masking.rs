@@ -38,7 +38,7 @@ pub(super) fn files(dir: &Path, out: &mut Vec<(std::path::PathBuf, Vec<u8>)>) {
     }
 }
 
-fn contains(haystack: &[u8], needle: &str) -> bool {
+pub(super) fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
         .any(|w| w == needle.as_bytes())

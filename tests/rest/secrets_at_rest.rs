@@ -9,14 +9,14 @@ use std::process::Command;
 use serde_json::json;
 
 use super::client::{Worker, BIN};
-use super::masking::files;
+use super::masking::{contains, files};
 
 /// The files under `dir` holding `needle`.
 fn holding(dir: &Path, needle: &str) -> Vec<PathBuf> {
     let mut all = Vec::new();
     files(dir, &mut all);
     all.into_iter()
-        .filter(|(_, bytes)| bytes.windows(needle.len()).any(|w| w == needle.as_bytes()))
+        .filter(|(_, bytes)| contains(bytes, needle))
         .map(|(p, _)| p)
         .collect()
 }
