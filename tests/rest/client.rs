@@ -413,3 +413,66 @@ impl Drop for PrivatePg {
         self.script("pg_stop");
     }
 }
+
+/// A MariaDB server of the test's own (scripts/lib/mariadb.sh in a temporary directory), for
+/// tests that stop or freeze it; stopped when dropped.
+pub struct PrivateMariaDb {
+    pub dir: tempfile::TempDir,
+    pub server: crate::my_support::MyServer,
+}
+
+impl PrivateMariaDb {
+    fn script(dir: &std::path::Path, action: &str, port: u16) {
+        let lib = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/lib/mariadb.sh");
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "source {lib} && {action} {} {port}",
+                dir.join("mariadb").display()
+            ))
+            .output()
+            .expect("run bash");
+        assert!(
+            out.status.success(),
+            "{action}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    pub fn start() -> PrivateMariaDb {
+        use std::os::unix::fs::PermissionsExt;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        // The server runs as the mysql user, which must reach its directory inside this one.
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        Self::script(dir.path(), "mariadb_start", port);
+        let server = crate::my_support::MyServer {
+            host: "127.0.0.1".into(),
+            port,
+            user: "root".into(),
+            password: "root".into(),
+            cdc_user: "tributary_cdc".into(),
+            cdc_password: "cdcpass".into(),
+        };
+        PrivateMariaDb { dir, server }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> i32 {
+        let file = self.dir.path().join("mariadb/mysqld.pid");
+        std::fs::read_to_string(&file)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+            .trim()
+            .parse()
+            .expect("a process id")
+    }
+}
+
+impl Drop for PrivateMariaDb {
+    fn drop(&mut self) {
+        Self::script(self.dir.path(), "mariadb_stop", self.server.port);
+    }
+}

@@ -9,6 +9,7 @@
 //! with tests running in parallel. The issue asks for 60 s of SIGSTOP with the default 60 s
 //! timeouts; to keep CI fast the test sets both to 5 s and freezes for 20 s (four times the
 //! timeout, long enough for a dead-connection verdict and several reconnect attempts).
+//! MariaDB: see [`a_frozen_mariadb_shows_as_a_stall_and_streaming_resumes_with_nothing_lost`].
 
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -16,7 +17,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::client::{topic_count, topic_values, wait_for_count, Worker};
+use mysql_async::prelude::Queryable;
+
+use super::client::{topic_count, topic_values, wait_for_count, PrivateMariaDb, Worker};
+use crate::my_support::MyFixture;
 use crate::support::PgFixture;
 
 /// A process stopped with SIGSTOP, continued (SIGCONT) when dropped, also when the test fails.
@@ -208,4 +212,131 @@ async fn a_frozen_walsender_shows_as_a_stall_and_streaming_resumes_with_nothing_
             &[&slot],
         )
         .await;
+}
+
+/// The MariaDB side: the whole server is stopped with SIGSTOP (a server of the test's own, so
+/// the shared one keeps serving the other tests) while a client waits to insert. Within its
+/// threshold the task's status says it is stalled and the database does not answer; the binlog
+/// connection is dropped as dead (no event, not even the 5 s server heartbeat, for 20 s) and
+/// reopened with backoff; after SIGCONT the waiting rows stream and every row arrives once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_mariadb_shows_as_a_stall_and_streaming_resumes_with_nothing_lost() {
+    let server = PrivateMariaDb::start();
+    let mut src = MyFixture::start_on(server.server.clone(), "frozen_mariadb").await;
+    src.exec("CREATE TABLE items (id int PRIMARY KEY, note text)")
+        .await;
+    src.exec("INSERT INTO items SELECT seq, 'before' FROM seq_1_to_100")
+        .await;
+    let topic = format!("test.{}.items", src.db);
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let w = Worker::serve(&data);
+    let config: serde_json::Map<String, Value> = src
+        .connector_config(&[
+            ("tributary.stall.warning.ms", "5000"),
+            ("connect.timeout.ms", "5000"),
+            ("tributary.reconnect.max.backoff.ms", "2000"),
+        ])
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    let created = w.send(
+        "POST",
+        "/connectors",
+        &json!({"name": "my", "config": config}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    wait_for_count(&data, &topic, 100, &|| w.log_text());
+    src.exec("INSERT INTO items SELECT seq, 'streamed' FROM seq_101_to_200")
+        .await;
+    wait_for_count(&data, &topic, 200, &|| w.log_text());
+    let status = |w: &Worker| {
+        let r = w.get("/connectors/my/status");
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.json()["tasks"][0].clone()
+    };
+    assert_eq!(status(&w)["state"], "RUNNING");
+    assert!(status(&w).get("trace").is_none(), "{}", status(&w));
+
+    // A client connected before the freeze inserts during it; it waits until the server thaws.
+    let mut writer_conn = server.server.connect().await;
+    // The sequence engine's seq_N_to_M tables live in the current database.
+    writer_conn
+        .query_drop(format!("USE `{}`", src.db))
+        .await
+        .unwrap();
+    let frozen_at = Instant::now();
+    let frozen = Frozen::stop(server.pid());
+    let writer = tokio::spawn(async move {
+        writer_conn
+            .query_drop("INSERT INTO items SELECT seq, 'frozen' FROM seq_201_to_300")
+            .await
+            .unwrap();
+    });
+    let mut stalled_after = None;
+    while frozen_at.elapsed() < Duration::from_secs(25) {
+        let t = status(&w);
+        assert_eq!(t["state"], "RUNNING", "{t}");
+        if let (None, Some(trace)) = (stalled_after, t["trace"].as_str()) {
+            assert!(
+                trace.starts_with("stalled: no change delivered for ")
+                    && trace.contains("the database does not answer"),
+                "{trace}"
+            );
+            stalled_after = Some(frozen_at.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let stalled_after = stalled_after.unwrap_or_else(|| {
+        panic!(
+            "the status never showed the stall: {}; log:\n{}",
+            status(&w),
+            w.log_text()
+        )
+    });
+    // 5 s after the last delivery (at most the freeze), sampled every second with a 2 s limit.
+    assert!(
+        stalled_after <= Duration::from_secs(12),
+        "the stall showed after {stalled_after:?}"
+    );
+    assert_eq!(
+        topic_count(&data, &topic),
+        200,
+        "nothing flowed while frozen"
+    );
+    let log = w.log_text();
+    assert!(log.contains("the task is stalled"), "{log}");
+    assert!(log.contains("the binlog stream ended"), "{log}");
+
+    drop(frozen);
+    writer.await.unwrap();
+    let thawed_at = Instant::now();
+    while topic_count(&data, &topic) < 300 {
+        assert!(
+            thawed_at.elapsed() < Duration::from_secs(90),
+            "{} of 300 records after SIGCONT; status {}; log:\n{}",
+            topic_count(&data, &topic),
+            status(&w),
+            w.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let values = topic_values(&data, &topic);
+    let ids: BTreeSet<i64> = values
+        .iter()
+        .map(|v| v["payload"]["after"]["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, (1..=300).collect::<BTreeSet<_>>(), "none missing");
+    assert_eq!(values.len(), 300, "none twice");
+    let start = Instant::now();
+    while status(&w).get("trace").is_some() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "still {}",
+            status(&w)
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(w.log_text().contains("changes are delivered again"));
+    w.stop();
 }

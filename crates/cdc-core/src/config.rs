@@ -188,6 +188,19 @@ impl<'a> ConfigReader<'a> {
         }
     }
 
+    /// A duration in milliseconds where 0 turns the feature off (`None`); otherwise 1 s to 1
+    /// day (Tributary's own liveness and stall settings).
+    pub fn optional_ms(&mut self, name: &str, default: i64) -> Option<std::time::Duration> {
+        match self.int(name, default, 0, 86_400_000) {
+            0 => None,
+            ms if ms < 1000 => {
+                self.problem(name, "must be 0 (off) or between 1000 and 86400000");
+                Some(std::time::Duration::from_millis(default as u64))
+            }
+            ms => Some(std::time::Duration::from_millis(ms as u64)),
+        }
+    }
+
     pub fn bool(&mut self, name: &str, default: bool) -> bool {
         match self.raw(name).map(str::to_ascii_lowercase).as_deref() {
             None => default,

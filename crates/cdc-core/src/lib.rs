@@ -37,6 +37,7 @@ pub mod record;
 pub mod schema;
 pub mod sink;
 pub mod source;
+pub mod stall;
 pub mod tls;
 pub mod transaction;
 pub mod value;

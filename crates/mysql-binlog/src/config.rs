@@ -160,6 +160,9 @@ pub struct MySqlConfig {
     pub tls: crate::tls::MySqlTls,
     pub keep_alive: bool,
     pub max_backoff: Duration,
+    /// `tributary.stall.warning.ms` when above 0: how long no change may be delivered while
+    /// the server's binlog moves on past the position read before the status says so.
+    pub stall_warning: Option<Duration>,
     /// The schema history file (`schema.history.internal.file.filename`).
     pub history_file: Option<PathBuf>,
     pub skip_unparseable_ddl: bool,
@@ -270,6 +273,7 @@ impl MySqlConfig {
         let keep_alive = r.bool("connect.keep.alive", true);
         let backoff_ms = r.int("tributary.reconnect.max.backoff.ms", 30_000, 100, 3_600_000);
         let tls = crate::tls::MySqlTls::read(r);
+        let stall_warning = r.optional_ms("tributary.stall.warning.ms", 60_000);
         let _ = r.int("poll.interval.ms", 500, 0, i64::MAX);
         let _ = r.int("min.row.count.to.stream.results", 1000, 0, i64::MAX);
         let history_class = r.string(
@@ -333,6 +337,7 @@ impl MySqlConfig {
             connect_timeout: Duration::from_millis(connect_ms as u64),
             tls,
             keep_alive,
+            stall_warning,
             max_backoff: Duration::from_millis(backoff_ms as u64),
             history_file,
             skip_unparseable_ddl,

@@ -30,6 +30,7 @@ pub mod rows;
 pub mod snapshot;
 pub mod source;
 pub mod source_info;
+pub mod stall;
 pub mod stream;
 pub mod table;
 pub mod tls;

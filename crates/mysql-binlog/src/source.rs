@@ -2,6 +2,7 @@
 //! schema from the history, snapshots when the mode asks for it, then streams.
 
 use async_trait::async_trait;
+use cdc_core::stall::StallWatch;
 use cdc_core::{Batch, ConfigErrors, ConfigMap, ConnectorError, Source, SourceContext};
 use tracing::{info, warn};
 
@@ -11,6 +12,7 @@ use crate::error::MySqlSourceError;
 use crate::history::{History, HistoryStoreFactory};
 use crate::offset::{stream_offset, BinlogPos, OffsetFields, Stored};
 use crate::snapshot;
+use crate::stall::{start_watch, ReadPosition};
 use crate::stream::{StartAt, Streamer};
 
 /// The Debezium-compatible MySQL/MariaDB source.
@@ -19,6 +21,10 @@ pub struct MySqlSource {
     /// Where the schema history lives when not in `schema.history.internal.file.filename`
     /// (the worker sets the Kafka history topic here when it runs on Kafka).
     history_store: Option<HistoryStoreFactory>,
+    /// The stall watch (`tributary.stall.warning.ms`), across restarts, and the position read
+    /// that it compares with the server's.
+    stall: Option<StallWatch>,
+    read: ReadPosition,
 }
 
 impl MySqlSource {
@@ -31,6 +37,8 @@ impl MySqlSource {
         Ok(MySqlSource {
             cfg,
             history_store: None,
+            stall: None,
+            read: ReadPosition::default(),
         })
     }
 
@@ -204,7 +212,8 @@ impl MySqlSource {
         if ctx.shutdown.is_cancelled() {
             return Ok(());
         }
-        let streamer = Streamer::new(cfg, &server, &mut history, catalog, &start);
+        let streamer = Streamer::new(cfg, &server, &mut history, catalog, &start)
+            .with_read_position(self.read.clone());
         streamer.run(&start, &ctx.output, &ctx.shutdown).await
     }
 }
@@ -212,6 +221,18 @@ impl MySqlSource {
 #[async_trait]
 impl Source for MySqlSource {
     async fn run(&mut self, ctx: SourceContext) -> Result<(), ConnectorError> {
-        self.run_inner(ctx).await.map_err(ConnectorError::from)
+        if self.stall.is_none() && self.cfg.snapshot_mode.streams() {
+            self.stall = start_watch(
+                &self.cfg,
+                self.read.clone(),
+                ctx.committed.clone(),
+                ctx.note.clone(),
+            );
+        }
+        let result = self.run_inner(ctx).await.map_err(ConnectorError::from);
+        if let (Err(e), Some(watch)) = (&result, &self.stall) {
+            watch.reconnecting(e.chain());
+        }
+        result
     }
 }

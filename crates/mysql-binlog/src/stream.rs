@@ -30,6 +30,7 @@ use crate::mariadb::{self, MariaEvent};
 use crate::offset::{stream_offset, BinlogPos, OffsetFields};
 use crate::rows::{self, ReadError};
 use crate::source_info::{SnapshotMarker, SourceInfo};
+use crate::stall::ReadPosition;
 use crate::table::TableSchema;
 
 /// Where streaming starts.
@@ -95,6 +96,9 @@ pub struct Streamer<'a> {
     /// Transaction metadata (`provide.transaction.metadata`).
     monitor: cdc_core::transaction::TransactionMonitor,
     transaction_topic: Arc<str>,
+    /// The position read, for the stall watch, and when it was last published.
+    read: ReadPosition,
+    read_published: Instant,
 }
 
 impl<'a> Streamer<'a> {
@@ -142,7 +146,20 @@ impl<'a> Streamer<'a> {
             action_conn: None,
             monitor: cdc_core::transaction::TransactionMonitor::default(),
             transaction_topic: cfg.transaction_topic.as_str().into(),
+            read: ReadPosition::default(),
+            read_published: Instant::now(),
         }
+    }
+
+    /// Publishes the position read to `read` (the stall watch's).
+    pub fn with_read_position(mut self, read: ReadPosition) -> Self {
+        self.read = read;
+        self
+    }
+
+    fn publish_read(&mut self) {
+        self.read.set(&self.file, self.pos);
+        self.read_published = Instant::now();
     }
 
     async fn run_action_query(&mut self, query: &str) -> Result<(), MySqlSourceError> {
@@ -263,6 +280,7 @@ impl<'a> Streamer<'a> {
         let idle = Duration::from_millis(100);
         let dead = Duration::from_secs(20);
         let mut last_event = Instant::now();
+        self.publish_read();
         loop {
             self.heartbeat_if_due(output).await?;
             let mut wait = if self.records.is_empty() { dead } else { idle };
@@ -281,6 +299,7 @@ impl<'a> Streamer<'a> {
             };
             let event = match next {
                 Err(_) => {
+                    self.publish_read();
                     if !self.records.is_empty() {
                         self.flush(output).await?;
                     } else if last_event.elapsed() >= dead {
@@ -295,6 +314,9 @@ impl<'a> Streamer<'a> {
             last_event = Instant::now();
             let tme = |id: u64| stream.get_tme(id).cloned();
             self.handle(&event, tme, output).await?;
+            if self.read_published.elapsed() >= Duration::from_millis(250) {
+                self.publish_read();
+            }
             if self.records.len() >= output.max_batch_records() {
                 self.flush(output).await?;
             }

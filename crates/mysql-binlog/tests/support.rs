@@ -71,7 +71,11 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 impl MyFixture {
     pub async fn start(tag: &str) -> MyFixture {
-        let server = MyServer::from_env();
+        Self::start_on(MyServer::from_env(), tag).await
+    }
+
+    /// A fresh database on `server`.
+    pub async fn start_on(server: MyServer, tag: &str) -> MyFixture {
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         let tag: String = tag
             .chars()

@@ -341,8 +341,8 @@ impl PostgresConfig {
         let max_bytes = r.int("max.queue.size.in.bytes", 0, 0, i64::MAX) as usize;
         let status_ms = r.int("status.update.interval.ms", 10_000, 1, 3_600_000);
         let connect_ms = r.int("database.connect.timeout.ms", 30_000, 1, 3_600_000);
-        let replication_timeout = optional_ms(r, "tributary.replication.timeout.ms", 60_000);
-        let stall_warning = optional_ms(r, "tributary.stall.warning.ms", 60_000);
+        let replication_timeout = r.optional_ms("tributary.replication.timeout.ms", 60_000);
+        let stall_warning = r.optional_ms("tributary.stall.warning.ms", 60_000);
         let tls = PgTls::read(r);
         let binary = r.bool("tributary.pgoutput.binary", true);
         let metadata = cdc_core::transaction::MetadataSettings::read(r, &topic_prefix);
@@ -454,18 +454,6 @@ fn valid_slot_name(s: &str) -> bool {
         && s.len() <= 63
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
-
-/// A duration in milliseconds where 0 turns the feature off; otherwise 1 s to 1 day.
-fn optional_ms(r: &mut ConfigReader<'_>, name: &str, default: i64) -> Option<Duration> {
-    match r.int(name, default, 0, 86_400_000) {
-        0 => None,
-        ms if ms < 1000 => {
-            r.problem(name, "must be 0 (off) or between 1000 and 86400000");
-            Some(Duration::from_millis(default as u64))
-        }
-        ms => Some(Duration::from_millis(ms as u64)),
-    }
 }
 
 fn read_skipped(r: &mut ConfigReader<'_>) -> SkippedOps {

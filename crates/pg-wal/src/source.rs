@@ -17,9 +17,10 @@ use crate::offset::{stream_offset, Position};
 use crate::replication::{quote_ident, ReplicationClient, ReplicationConfig};
 use crate::slot::{check_wal_level, drop_slot, ensure_publication, slot_state};
 use crate::snapshot::{self, SnapshotPlan};
-use crate::stall::{wait_for_slot, StallWatch};
+use crate::stall::{start_watch, wait_for_slot};
 use crate::stream::Streamer;
 use crate::table::{list_tables, load_table};
+use cdc_core::stall::StallWatch;
 
 /// The Debezium-compatible PostgreSQL source.
 pub struct PostgresSource {
@@ -327,7 +328,7 @@ async fn server_version_num(client: &Client) -> i32 {
 impl Source for PostgresSource {
     async fn run(&mut self, ctx: SourceContext) -> Result<(), ConnectorError> {
         if self.stall.is_none() && self.cfg.snapshot_mode.streams() {
-            self.stall = StallWatch::start(&self.cfg, ctx.committed.clone(), ctx.note.clone());
+            self.stall = start_watch(&self.cfg, ctx.committed.clone(), ctx.note.clone());
         }
         let result = self.run_inner(ctx).await.map_err(ConnectorError::from);
         if let (Err(e), Some(watch)) = (&result, &self.stall) {
