@@ -301,8 +301,10 @@ impl Herder {
                 None => return,
             }
         };
-        if let Some(t) = task {
-            t.stop().await;
+        match task {
+            Some(t) if then == State::Paused => t.pause().await,
+            Some(t) => t.stop().await,
+            None => {}
         }
         let mut s = lock(&status);
         // A FAILED task keeps its trace until it is restarted.

@@ -92,6 +92,7 @@ pub(crate) fn spawn(
             connector: name.clone(),
             status: status.clone(),
             topics,
+            pausing: cdc_core::Pausing::default(),
         });
         let result = sink::run_sink(
             &name,
@@ -106,7 +107,11 @@ pub(crate) fn spawn(
         .await;
         super::task::ended(&name, &status, &token, result);
     });
-    RunningTask { cancel, join }
+    RunningTask {
+        cancel,
+        join,
+        pausing: cdc_core::Pausing::default(),
+    }
 }
 
 /// The task could not start: FAILED with `trace`.

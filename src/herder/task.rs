@@ -51,6 +51,8 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 pub(crate) struct RunningTask {
     pub(super) cancel: CancellationToken,
     pub(super) join: JoinHandle<()>,
+    /// Told before `cancel` when the stop is a pause (a source keeps its replication slot).
+    pub(super) pausing: cdc_core::Pausing,
 }
 
 impl RunningTask {
@@ -58,6 +60,17 @@ impl RunningTask {
     /// aborts a source that does not stop within its grace period).
     pub async fn stop(self) {
         self.cancel.cancel();
+        self.join_stopped().await;
+    }
+
+    /// Stops the task for a pause: the source keeps what a resume needs.
+    pub async fn pause(self) {
+        self.pausing.set();
+        self.cancel.cancel();
+        self.join_stopped().await;
+    }
+
+    async fn join_stopped(self) {
         if let Err(e) = self.join.await {
             if e.is_panic() {
                 error!("connector task panicked while stopping");
@@ -70,9 +83,13 @@ pub(super) struct Observer {
     pub connector: String,
     pub status: SharedStatus,
     pub topics: SharedTopics,
+    pub pausing: cdc_core::Pausing,
 }
 
 impl TaskObserver for Observer {
+    fn pausing(&self) -> cdc_core::Pausing {
+        self.pausing.clone()
+    }
     fn started(&self) {
         let mut s = lock(&self.status);
         if s.state != State::Failed {
@@ -123,6 +140,8 @@ pub(crate) fn spawn(
     let config = &plugins::with_worker_defaults(config, name, log.dir());
     let built = build(name, config, worker_config);
     let (name, log, token) = (name.to_owned(), log.clone(), cancel.clone());
+    let pausing = cdc_core::Pausing::default();
+    let task_pausing = pausing.clone();
     let join = tokio::spawn(async move {
         let fail = |trace: String| {
             let mut s = lock(&status);
@@ -166,6 +185,7 @@ pub(crate) fn spawn(
             connector: name.clone(),
             status: status.clone(),
             topics,
+            pausing: task_pausing,
         });
         let result = runtime::run_source_observed(
             name.clone(),
@@ -179,7 +199,11 @@ pub(crate) fn spawn(
         .await;
         ended(&name, &status, &token, result);
     });
-    RunningTask { cancel, join }
+    RunningTask {
+        cancel,
+        join,
+        pausing,
+    }
 }
 
 /// Records how a task's run ended: FAILED with the error chain, nothing when it was cancelled

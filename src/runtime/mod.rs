@@ -68,6 +68,10 @@ pub trait TaskObserver: Send + Sync + 'static {
     fn note(&self, note: Option<String>) {
         let _ = note;
     }
+    /// Set when the task is stopped for a pause (see [`cdc_core::Pausing`]).
+    fn pausing(&self) -> cdc_core::Pausing {
+        cdc_core::Pausing::default()
+    }
 }
 
 /// The observer of a task nobody watches.
@@ -228,6 +232,7 @@ pub(crate) async fn run<B: Backend>(
             start_offset: pipeline.last_committed.clone(),
             shutdown: token.clone(),
             note: note.clone(),
+            pausing: pipeline.observer.pausing(),
         };
         info!(connector = %name, resume = pipeline.last_committed.is_some(), "starting source task");
         let started = Instant::now();

@@ -1,6 +1,7 @@
 //! What a PostgreSQL connector leaves in its database (issue 17, item 6): deleting it, or
 //! moving it to another slot, warns (log and `Warning` header) naming the slot it leaves and
-//! the statement that drops it; `slot.drop.on.stop=true` drops the slot on delete; an
+//! the statement that drops it; `slot.drop.on.stop=true` drops the slot on delete, not on a
+//! pause; an
 //! invalidated slot (`wal_status = 'lost'`) fails with the recovery steps, and
 //! `snapshot.mode=when_needed` recovers by itself with a new slot and a new snapshot.
 
@@ -165,6 +166,55 @@ async fn deleting_a_connector_with_slot_drop_on_stop_drops_its_slot() {
         "{}",
         log()
     );
+}
+
+/// Pausing is not stopping: with `slot.drop.on.stop=true` a paused connector keeps its slot
+/// (Connect pauses a task without stopping it, so Debezium's slot stays too), and the rows
+/// written during the pause arrive after the resume.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pausing_a_connector_with_slot_drop_on_stop_keeps_its_slot_and_loses_nothing() {
+    let db = PgFixture::start("slot_drop_pause").await;
+    db.exec("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)")
+        .await;
+    let slot = db.unique("slot");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let w = Worker::serve(&data);
+    let log = || w.log_text();
+    let config = db.connector_config(&[("slot.drop.on.stop", "true")]);
+    let created = w.send(
+        "POST",
+        "/connectors",
+        &json!({"name": "pg", "config": as_json(config)}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    wait_for_count(&data, "test.public.t", 1, &log);
+    db.exec("INSERT INTO t VALUES (2)").await;
+    wait_for_count(&data, "test.public.t", 2, &log);
+    let paused = w.request("PUT", "/connectors/pg/pause", None, b"");
+    assert_eq!(paused.status, 202, "{}", paused.body);
+    assert_eq!(
+        state(&w.get("/connectors/pg/status").json()),
+        ("PAUSED", vec!["PAUSED"])
+    );
+    assert!(slot_exists(&db.client, &slot).await, "{}", log());
+    assert!(
+        log().contains("paused: the replication slot is kept for the resume"),
+        "{}",
+        log()
+    );
+    db.exec("INSERT INTO t VALUES (3), (4)").await;
+    let resumed = w.request("PUT", "/connectors/pg/resume", None, b"");
+    assert_eq!(resumed.status, 202, "{}", resumed.body);
+    wait_for_count(&data, "test.public.t", 4, &log);
+    let ids: Vec<i64> = topic_values(&data, "test.public.t")
+        .iter()
+        .map(|v| v["payload"]["after"]["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![1, 2, 3, 4]);
+    let deleted = w.delete("/connectors/pg");
+    assert_eq!(deleted.status, 204);
+    assert!(!slot_exists(&db.client, &slot).await, "{}", log());
 }
 
 async fn wal_status(client: &tokio_postgres::Client, slot: &str) -> Option<String> {

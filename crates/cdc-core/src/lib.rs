@@ -53,6 +53,6 @@ pub use record::{Data, Record, SchemaAndValue};
 pub use schema::{Field, Schema, SchemaType};
 pub use sink::{Positions, Refused, SinkRecord, SinkTask, TopicPartition};
 pub use source::{
-    Batch, BatchReceiver, BatchSender, QueueBounds, Source, SourceContext, StatusNote,
+    Batch, BatchReceiver, BatchSender, Pausing, QueueBounds, Source, SourceContext, StatusNote,
 };
 pub use value::Value;

@@ -189,6 +189,24 @@ pub struct SourceContext {
     /// A line for the task's status while it stays RUNNING (e.g. that it is stalled); the same
     /// note is handed to every restart of the source.
     pub note: StatusNote,
+    /// Whether the stop `shutdown` asks for is a pause (the task resumes later from its offset),
+    /// so that the source keeps what a resume needs (e.g. its replication slot).
+    pub pausing: Pausing,
+}
+
+/// Set before a task's shutdown is cancelled when the stop is a pause (`PUT .../pause`), not a
+/// stop, delete or worker shutdown. Cheap to clone; the default is never set.
+#[derive(Clone, Debug, Default)]
+pub struct Pausing(Arc<std::sync::atomic::AtomicBool>);
+
+impl Pausing {
+    pub fn set(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 /// A line a running source adds to its task's status, such as "stalled: ...", shown as the

@@ -305,7 +305,9 @@ impl PostgresSource {
         let result = streamer
             .run(stream, &ctx.output, &mut committed, &ctx.shutdown)
             .await;
-        if result.is_ok() && cfg.slot_drop_on_stop {
+        if result.is_ok() && cfg.slot_drop_on_stop && ctx.pausing.is_set() {
+            info!(slot = %cfg.slot_name, "paused: the replication slot is kept for the resume (slot.drop.on.stop applies to stops)");
+        } else if result.is_ok() && cfg.slot_drop_on_stop {
             // Give the walsender a moment to notice the closed stream.
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
             drop_slot(&meta, &cfg.slot_name).await?;

@@ -227,6 +227,7 @@ impl PgFixture {
             start_offset: offset,
             shutdown: shutdown.clone(),
             note: cdc_core::StatusNote::default(),
+            pausing: cdc_core::Pausing::default(),
         };
         let task = tokio::spawn(async move {
             use cdc_core::Source;
