@@ -6,6 +6,7 @@
 #                             `localhost` only (subjectAltName DNS:localhost): verify-full passes
 #                             by `localhost` and is refused by `127.0.0.1`
 #     client.crt, client.key  a client certificate (CN tributary_cert) signed by the CA
+#     client-encrypted.key    client.key as encrypted PKCS#8 (PBES2, AES-256), password keypass
 #     other-ca.crt            a second CA that signed nothing: trusting it must fail
 # Keys are 0600 and, with [owner], owned by that OS user (the server reads them as itself).
 
@@ -43,6 +44,13 @@ extendedKeyUsage=clientAuth"
       chmod 600 ./*.key
       chmod 644 ./*.crt
     ) || { echo "could not create the test certificates in $dir" >&2; return 1; }
+  fi
+  # Separate from the rest so that directories made before it gain the file.
+  if [ ! -f "$dir/client-encrypted.key" ]; then
+    openssl pkcs8 -topk8 -v2 aes256 -in "$dir/client.key" -out "$dir/client-encrypted.key" \
+      -passout pass:keypass 2>/dev/null \
+      || { echo "could not encrypt the test client key in $dir" >&2; return 1; }
+    chmod 600 "$dir/client-encrypted.key"
   fi
   if [ -n "$owner" ] && [ "$(id -u)" = 0 ]; then chown -R "$owner": "$dir"; fi
   chmod 755 "$dir"

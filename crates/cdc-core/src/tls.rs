@@ -46,6 +46,8 @@ pub struct Identity {
     pub cert: PathBuf,
     pub key_property: String,
     pub key: PathBuf,
+    /// The password of an encrypted key (`database.sslpassword`), if any.
+    pub key_password: Option<crate::Secret>,
 }
 
 /// What a TLS connection to a database uses.
@@ -86,7 +88,7 @@ impl ClientTls {
             if let Err(e) = read_certs(&id.cert_property, &id.cert) {
                 problems.push(e);
             }
-            if let Err(e) = read_key(&id.key_property, &id.key) {
+            if let Err(e) = read_key_with(&id.key_property, &id.key, id.key_password.as_ref()) {
                 problems.push(e);
             }
         }
@@ -132,7 +134,7 @@ impl ClientTls {
             None => builder.with_no_client_auth(),
             Some(id) => {
                 let chain = read_certs(&id.cert_property, &id.cert)?;
-                let key = read_key(&id.key_property, &id.key)?;
+                let key = read_key_with(&id.key_property, &id.key, id.key_password.as_ref())?;
                 builder
                     .with_client_auth_cert(chain, key)
                     .map_err(|e| TlsError::new(&id.key_property, e.to_string()))?
@@ -239,7 +241,44 @@ pub fn read_certs(property: &str, path: &Path) -> Result<Vec<CertificateDer<'sta
 
 /// The first private key (PKCS#8, PKCS#1 or SEC1) in a PEM file.
 pub fn read_key(property: &str, path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
+    read_key_with(property, path, None)
+}
+
+/// The first private key in a PEM file; an encrypted PKCS#8 key (`ENCRYPTED PRIVATE KEY`,
+/// PBES2 as OpenSSL writes it) is decrypted with `password`.
+pub fn read_key_with(
+    property: &str,
+    path: &Path,
+    password: Option<&crate::Secret>,
+) -> Result<PrivateKeyDer<'static>, TlsError> {
     let bytes = read(property, path)?;
+    if String::from_utf8_lossy(&bytes).contains("Proc-Type: 4,ENCRYPTED") {
+        return Err(TlsError::new(
+            property,
+            not_pem(path, &bytes, "private key"),
+        ));
+    }
+    if let Some(der) = encrypted_pkcs8(&bytes) {
+        let Some(password) = password else {
+            return Err(TlsError::new(
+                property,
+                format!("{} holds an encrypted private key: give its password ({}), or decrypt it (openssl pkey -in key.pem -out plain.pem) and keep the file readable only by the worker", path.display(), password_property(property)),
+            ));
+        };
+        let info = pkcs8::EncryptedPrivateKeyInfo::try_from(der.as_slice())
+            .map_err(|e| TlsError::new(property, format!("{}: {e}", path.display())))?;
+        let plain = info.decrypt(password.expose()).map_err(|e| {
+            TlsError::new(
+                property,
+                format!(
+                    "cannot decrypt the private key in {} with {}: the password is wrong or the encryption is not PBES2 with AES-CBC ({e})",
+                    path.display(),
+                    password_property(property)
+                ),
+            )
+        })?;
+        return Ok(PrivateKeyDer::Pkcs8(plain.as_bytes().to_vec().into()));
+    }
     match PrivateKeyDer::from_pem_slice(&bytes) {
         Ok(key) => Ok(key),
         Err(pem::Error::NoItemsFound) => Err(TlsError::new(
@@ -247,6 +286,42 @@ pub fn read_key(property: &str, path: &Path) -> Result<PrivateKeyDer<'static>, T
             not_pem(path, &bytes, "private key"),
         )),
         Err(e) => Err(TlsError::new(property, format!("{}: {e}", path.display()))),
+    }
+}
+
+/// For clients that read key files themselves (mysql_async): when `path` holds an encrypted
+/// PKCS#8 key, the key decrypted with `password` as PEM (`PRIVATE KEY`), to hand over in
+/// memory; `None` when the key is not encrypted.
+pub fn decrypted_key_pem(
+    property: &str,
+    path: &Path,
+    password: Option<&crate::Secret>,
+) -> Result<Option<String>, TlsError> {
+    if encrypted_pkcs8(&read(property, path)?).is_none() {
+        return Ok(None);
+    }
+    let key = read_key_with(property, path, password)?;
+    pkcs8::der::pem::encode_string("PRIVATE KEY", pkcs8::LineEnding::LF, key.secret_der())
+        .map(Some)
+        .map_err(|e| TlsError::new(property, e.to_string()))
+}
+
+/// The DER of the first `ENCRYPTED PRIVATE KEY` PEM section, if any.
+fn encrypted_pkcs8(bytes: &[u8]) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let begin = "-----BEGIN ENCRYPTED PRIVATE KEY-----";
+    let start = text.find(begin)?;
+    let end = start + text[start..].find("-----END ENCRYPTED PRIVATE KEY-----")?;
+    let section = &text[start..end + "-----END ENCRYPTED PRIVATE KEY-----".len()];
+    let (label, der) = pkcs8::der::pem::decode_vec(section.as_bytes()).ok()?;
+    (label == "ENCRYPTED PRIVATE KEY").then_some(der)
+}
+
+/// The property that holds the password of the key `property` names.
+fn password_property(property: &str) -> String {
+    match property {
+        "database.sslkey" => "database.sslpassword".to_owned(),
+        p => format!("{p}.password"),
     }
 }
 
@@ -259,10 +334,8 @@ fn read(property: &str, path: &Path) -> Result<Vec<u8>, TlsError> {
 fn not_pem(path: &Path, bytes: &[u8], what: &str) -> String {
     let path = path.display();
     let text = String::from_utf8_lossy(bytes);
-    if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
-        || text.contains("Proc-Type: 4,ENCRYPTED")
-    {
-        format!("{path} holds an encrypted private key, which Tributary cannot read yet; decrypt it (openssl pkey -in key.pem -out plain.pem) and keep the file readable only by the worker")
+    if text.contains("Proc-Type: 4,ENCRYPTED") {
+        format!("{path} holds a private key in OpenSSL's legacy encrypted format, which Tributary cannot read; convert it to encrypted PKCS#8 (openssl pkcs8 -topk8 -v2 aes256 -in key.pem -out key.p8.pem) or decrypt it (openssl pkey -in key.pem -out plain.pem)")
     } else if !text.contains("-----BEGIN ") {
         format!("{path} is not a PEM file (JKS and PKCS12 stores cannot be read; convert with `keytool -exportcert -rfc` or `openssl pkcs12 -nodes`)")
     } else {
@@ -414,16 +487,67 @@ mod tests {
         assert!(err.message.contains("JKS"), "{err}");
     }
 
+    /// A new key, as PKCS#8 DER and as encrypted PKCS#8 PEM (PBES2, PBKDF2-SHA256, AES-256-CBC:
+    /// what `openssl pkcs8 -topk8 -v2 aes256` writes).
+    fn encrypted_key(password: &str) -> (Vec<u8>, String) {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let der = key.serialize_der();
+        let params =
+            pkcs8::pkcs5::pbes2::Parameters::pbkdf2_sha256_aes256cbc(2048, &[7; 16], &[9; 16])
+                .unwrap();
+        let encrypted = pkcs8::PrivateKeyInfo::try_from(der.as_slice())
+            .unwrap()
+            .encrypt_with_params(params, password)
+            .unwrap();
+        let pem = encrypted
+            .to_pem("ENCRYPTED PRIVATE KEY", pkcs8::LineEnding::LF)
+            .unwrap();
+        (der, pem.to_string())
+    }
+
     #[test]
-    fn an_encrypted_key_is_refused_with_how_to_decrypt_it() {
+    fn an_encrypted_key_is_decrypted_with_its_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let (der, pem) = encrypted_key("keypass");
+        let path = write(dir.path(), "key.pem", &pem);
+        let key = read_key_with(
+            "database.sslkey",
+            &path,
+            Some(&crate::Secret::new("keypass")),
+        )
+        .unwrap();
+        assert_eq!(key.secret_der(), der.as_slice());
+    }
+
+    #[test]
+    fn an_encrypted_key_without_or_with_a_wrong_password_is_refused_naming_the_password_property() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, pem) = encrypted_key("keypass");
+        let path = write(dir.path(), "key.pem", &pem);
+        let err = read_key("database.sslkey", &path).unwrap_err();
+        assert_eq!(err.property, "database.sslkey");
+        assert!(err.message.contains("encrypted private key"), "{err}");
+        assert!(err.message.contains("database.sslpassword"), "{err}");
+        let wrong = crate::Secret::new("nope");
+        let err = read_key_with("database.ssl.keystore", &path, Some(&wrong)).unwrap_err();
+        assert!(
+            err.message
+                .contains("with database.ssl.keystore.password: the password is wrong"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_legacy_encrypted_key_is_refused_with_how_to_convert_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = write(
             dir.path(),
             "key.pem",
-            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n",
+            "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,00\n\nMIIB\n-----END RSA PRIVATE KEY-----\n",
         );
-        let err = read_key("database.sslkey", &path).unwrap_err();
-        assert!(err.message.contains("encrypted private key"), "{err}");
+        let err =
+            read_key_with("database.sslkey", &path, Some(&crate::Secret::new("x"))).unwrap_err();
+        assert!(err.message.contains("legacy encrypted format"), "{err}");
     }
 
     #[test]

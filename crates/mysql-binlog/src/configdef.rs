@@ -36,7 +36,7 @@ const ROWS: &[Row] = &[
     row("database.ssl.truststore", Str, Null, Low, SSL, YES, "PEM file of the CA certificates the server's certificate is checked against (verify_ca, verify_identity). Tributary reads PEM only: a JKS or PKCS12 store fails validation (convert it with keytool -exportcert -rfc)."),
     row("database.ssl.truststore.password", Password, Null, Low, SSL, YES, "Password of a JKS or PKCS12 truststore; a PEM truststore needs none, and this is ignored."),
     row("database.ssl.keystore", Str, Null, Low, SSL, YES, "PEM file holding the client's certificate chain and its unencrypted private key, for servers that ask for a client certificate. Tributary reads PEM only: a JKS or PKCS12 store fails validation (convert it with openssl pkcs12 -nodes)."),
-    row("database.ssl.keystore.password", Password, Null, Low, SSL, YES, "Password of a JKS or PKCS12 keystore; a PEM keystore with an unencrypted key needs none, and this is ignored."),
+    row("database.ssl.keystore.password", Password, Null, Low, SSL, YES, "Password of the encrypted (PKCS#8, ENCRYPTED PRIVATE KEY) private key in the PEM keystore; an unencrypted key needs none. JKS and PKCS12 stores are refused."),
     // FILTERS
     row("database.include.list", List, Null, High, FILTERS, YES, "Regular expressions of database names to capture."),
     row("database.exclude.list", List, Null, Medium, FILTERS, YES, "Regular expressions of database names not to capture."),

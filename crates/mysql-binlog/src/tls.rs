@@ -29,6 +29,9 @@ pub struct MySqlTls {
     pub truststore: Option<PathBuf>,
     /// `database.ssl.keystore`: PEM client certificate chain and private key (one file).
     pub keystore: Option<PathBuf>,
+    /// `database.ssl.keystore.password`: the password of an encrypted (PKCS#8) key in the
+    /// keystore file.
+    pub keystore_password: Option<cdc_core::Secret>,
 }
 
 impl MySqlTls {
@@ -36,6 +39,7 @@ impl MySqlTls {
         mode: SslMode::Disabled,
         truststore: None,
         keystore: None,
+        keystore_password: None,
     };
 
     /// Reads the mode and the files, checking each file (a JKS or PKCS12 store, an encrypted
@@ -67,9 +71,9 @@ impl MySqlTls {
         let keystore = r
             .optional_string("database.ssl.keystore")
             .map(PathBuf::from);
-        // PEM files carry no store password; an encrypted key is refused when it is read.
+        // A PEM truststore has no password; the keystore's decrypts an encrypted PKCS#8 key.
         let _ = r.secret("database.ssl.truststore.password");
-        let _ = r.secret("database.ssl.keystore.password");
+        let keystore_password = r.secret("database.ssl.keystore.password");
         if let Some(path) = &truststore {
             if let Err(e) = cdc_core::tls::read_certs("database.ssl.truststore", path) {
                 r.problem(&e.property, e.message);
@@ -78,7 +82,12 @@ impl MySqlTls {
         if let Some(path) = &keystore {
             let checks = [
                 cdc_core::tls::read_certs("database.ssl.keystore", path).err(),
-                cdc_core::tls::read_key("database.ssl.keystore", path).err(),
+                cdc_core::tls::read_key_with(
+                    "database.ssl.keystore",
+                    path,
+                    keystore_password.as_ref(),
+                )
+                .err(),
             ];
             if let Some(e) = checks.into_iter().flatten().next() {
                 r.problem(&e.property, e.message);
@@ -88,6 +97,7 @@ impl MySqlTls {
             mode,
             truststore,
             keystore,
+            keystore_password,
         }
     }
 
@@ -104,10 +114,17 @@ impl MySqlTls {
                 .with_disable_built_in_roots(true);
         }
         if let Some(path) = &self.keystore {
-            opts = opts.with_client_identity(Some(ClientIdentity::new(
-                path.clone().into(),
-                path.clone().into(),
-            )));
+            // mysql_async reads key files itself and cannot decrypt: an encrypted key is handed
+            // over decrypted, in memory. (A key that cannot be decrypted failed validation.)
+            let key = match cdc_core::tls::decrypted_key_pem(
+                "database.ssl.keystore",
+                path,
+                self.keystore_password.as_ref(),
+            ) {
+                Ok(Some(pem)) => pem.into_bytes().into(),
+                _ => path.clone().into(),
+            };
+            opts = opts.with_client_identity(Some(ClientIdentity::new(path.clone().into(), key)));
         }
         Some(match self.mode {
             SslMode::VerifyIdentity => opts,

@@ -13,7 +13,8 @@ use serde_json::json;
 
 use crate::support::MyFixture;
 
-/// A file beside the test CA: `ca.crt`, `other-ca.crt`, `client.crt`, `client.key`.
+/// A file beside the test CA: `ca.crt`, `other-ca.crt`, `client.crt`, `client.key`,
+/// `client-encrypted.key` (password `keypass`).
 fn tls_file(name: &str) -> String {
     let ca = std::env::var("TRIBUTARY_MYSQL_SSL_CA").unwrap_or_else(|_| {
         panic!("TRIBUTARY_MYSQL_SSL_CA is not set: run the tests through scripts/test.sh, which starts MariaDB with TLS")
@@ -149,6 +150,31 @@ async fn tls_a_client_certificate_from_the_keystore_logs_in() {
     let mut conn = mysql_binlog::conn::connect(&cfg).await.expect("x509 login");
     let user: Option<String> = conn.query_first("SELECT CURRENT_USER()").await.unwrap();
     assert_eq!(user.as_deref(), Some("tributary_x509@127.0.0.1"));
+    // The key encrypted (PKCS#8) with database.ssl.keystore.password; a wrong one fails
+    // validation.
+    let encrypted = db.dir.path().join("keystore-encrypted.pem");
+    let pem = [tls_file("client.crt"), tls_file("client-encrypted.key")]
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .concat();
+    std::fs::write(&encrypted, pem).unwrap();
+    map.insert(
+        "database.ssl.keystore".into(),
+        encrypted.to_str().unwrap().into(),
+    );
+    map.insert("database.ssl.keystore.password".into(), "keypass".into());
+    let cfg = MySqlConfig::from_map(&map).unwrap();
+    let mut conn = mysql_binlog::conn::connect(&cfg)
+        .await
+        .expect("x509 login with the encrypted key");
+    let user: Option<String> = conn.query_first("SELECT CURRENT_USER()").await.unwrap();
+    assert_eq!(user.as_deref(), Some("tributary_x509@127.0.0.1"));
+    map.insert("database.ssl.keystore.password".into(), "wrong".into());
+    let err = MySqlConfig::from_map(&map).unwrap_err().to_string();
+    assert!(
+        err.contains("with database.ssl.keystore.password: the password is wrong"),
+        "{err}"
+    );
+    map.remove("database.ssl.keystore.password");
     // Without the keystore the server refuses the user (REQUIRE X509).
     map.remove("database.ssl.keystore");
     let cfg = MySqlConfig::from_map(&map).unwrap();

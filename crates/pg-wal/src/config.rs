@@ -120,8 +120,8 @@ impl PgTls {
         let rootcert = r.optional_string("database.sslrootcert");
         let cert = r.optional_string("database.sslcert");
         let key = r.optional_string("database.sslkey");
-        // database.sslpassword is not read: an encrypted key is refused when the key is read
-        // (cdc_core::tls), and the config definition keeps the password hidden.
+        // The password of an encrypted (PKCS#8) key; libpq's sslpassword.
+        let key_password = r.secret("database.sslpassword");
         if mode == SslMode::Disable {
             return PgTls::DISABLED;
         }
@@ -151,6 +151,7 @@ impl PgTls {
                 cert: cert.into(),
                 key_property: "database.sslkey".into(),
                 key: key.into(),
+                key_password,
             }),
             (Some(_), None) => {
                 r.problem("database.sslkey", "is needed with database.sslcert");

@@ -38,7 +38,7 @@ const ROWS: &[Row] = &[
     row("database.sslmode", Str, Value("prefer"), Medium, SSL, YES, "Whether to use TLS, with libpq's meanings: disable; allow and prefer (TLS when the server offers it, not verified; else plaintext); require (TLS or no connection, not verified unless database.sslrootcert is set, then as verify-ca); verify-ca (the certificate chain must lead to database.sslrootcert); verify-full (the chain and the host name). Applies to every connection: replication, snapshot, SQL and heartbeat action queries. See docs/tls.md."),
     row("database.sslcert", Str, Null, Medium, SSL, YES, "PEM file with the client's TLS certificate (chain), for servers that ask for one."),
     row("database.sslkey", Str, Null, Medium, SSL, YES, "PEM file with the client's TLS private key (PKCS#8, PKCS#1 or SEC1, not encrypted)."),
-    row("database.sslpassword", Password, Null, Medium, SSL, NOT_YET, "Password of an encrypted client key: encrypted keys are refused for now (decrypt the key file; see docs/tls.md)."),
+    row("database.sslpassword", Password, Null, Medium, SSL, YES, "Password of an encrypted client key in database.sslkey (PKCS#8, ENCRYPTED PRIVATE KEY: what openssl pkcs8 -topk8 -v2 aes256 writes)."),
     row("database.sslrootcert", Str, Null, Medium, SSL, YES, "PEM file with the CA certificates the server's certificate is checked against (verify-ca, verify-full, and require when set), or system for the built-in public roots."),
     row("database.sslfactory", Str, Null, Medium, SSL, REFUSED, "JDBC socket factory class for TLS connections."),
     // CONNECTION_ADVANCED_REPLICATION

@@ -14,7 +14,8 @@ use serde_json::json;
 
 use crate::support::PgFixture;
 
-/// A file beside the test CA: `ca.crt`, `other-ca.crt`, `client.crt`, `client.key`.
+/// A file beside the test CA: `ca.crt`, `other-ca.crt`, `client.crt`, `client.key`,
+/// `client-encrypted.key` (password `keypass`).
 fn tls_file(name: &str) -> String {
     let ca = std::env::var("TRIBUTARY_PG_SSL_CA").unwrap_or_else(|_| {
         panic!("TRIBUTARY_PG_SSL_CA is not set: run the tests through scripts/test.sh, which starts PostgreSQL with TLS")
@@ -192,6 +193,29 @@ async fn tls_a_client_certificate_logs_in_where_the_server_asks_for_one() {
         .unwrap()
         .get(0);
     assert_eq!(user, "tributary_cert");
+    // The same key encrypted (PKCS#8, as `openssl pkcs8 -topk8 -v2 aes256` writes it), with
+    // its password; a wrong password fails validation naming database.sslpassword.
+    map.insert("database.sslkey".into(), tls_file("client-encrypted.key"));
+    map.insert("database.sslpassword".into(), "keypass".into());
+    let cfg = PostgresConfig::from_map(&map).unwrap();
+    let mut repl = ReplicationClient::connect(&cfg.protocol_config())
+        .await
+        .expect("the client certificate with its encrypted key logs in");
+    let rows = repl.simple_query("SELECT current_user").await.unwrap();
+    assert_eq!(rows, vec![vec![Some("tributary_cert".to_owned())]]);
+    repl.close().await;
+    let sql = pg_wal::snapshot::connect(&cfg)
+        .await
+        .expect("tokio-postgres with the encrypted key");
+    drop(sql);
+    map.insert("database.sslpassword".into(), "wrong".into());
+    let err = PostgresConfig::from_map(&map).unwrap_err().to_string();
+    assert!(
+        err.contains("database.sslkey")
+            && err.contains("with database.sslpassword: the password is wrong"),
+        "{err}"
+    );
+    map.remove("database.sslpassword");
     // Without the certificate, the server refuses the role (hba `cert`).
     map.remove("database.sslcert");
     map.remove("database.sslkey");
