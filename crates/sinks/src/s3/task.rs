@@ -3,6 +3,7 @@
 //! `S3SinkTask`).
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
@@ -10,10 +11,11 @@ use cdc_core::{
     ConfigErrors, ConfigMap, ConnectorError, Positions, Refused, Retry, SinkRecord, SinkTask,
     TopicPartition,
 };
+use tokio::task::JoinSet;
 use tracing::{debug, info};
 
 use super::config::{NullValues, S3SinkConfig};
-use super::storage::Storage;
+use super::storage::{Storage, StorageError};
 use super::view::View;
 use super::writer::{ClosedFile, Layout, PartitionWriter, WriteError};
 
@@ -40,14 +42,22 @@ enum RecordCause {
 pub struct S3SinkTask {
     config: S3SinkConfig,
     layout: Layout,
-    storage: Option<Storage>,
+    storage: Option<Arc<Storage>>,
     writers: BTreeMap<TopicPartition, PartitionWriter>,
-    /// Closed files not uploaded yet, oldest first.
+    /// Closed files whose upload has not started (or failed and is to be tried again), oldest
+    /// first.
     uploads: VecDeque<ClosedFile>,
+    /// Uploads under way, at most [`MAX_UPLOADS`]: they run while `put` encodes the next
+    /// records; `flush` and `pre_commit` wait for them all.
+    uploading: JoinSet<(ClosedFile, Result<(), StorageError>)>,
     /// Per partition read from, the offset after the last record taken by `put`: a batch put
     /// again after a transient failure skips what was taken before it failed.
     taken: BTreeMap<TopicPartition, u64>,
 }
+
+/// How many closed files are uploaded at once. Encoding and uploading overlap; more uploads in
+/// flight hold more finished files (each at most `flush.size` records, or spooled to disk).
+const MAX_UPLOADS: usize = 4;
 
 fn now_ms() -> i64 {
     SystemTime::now()
@@ -88,28 +98,85 @@ impl S3SinkTask {
             storage: None,
             writers: BTreeMap::new(),
             uploads: VecDeque::new(),
+            uploading: JoinSet::new(),
             taken: BTreeMap::new(),
         })
     }
 
-    fn storage(&self) -> Result<&Storage, ConnectorError> {
+    fn storage(&self) -> Result<Arc<Storage>, ConnectorError> {
         self.storage
-            .as_ref()
+            .clone()
             .ok_or_else(|| ConnectorError::fatal_msg("the S3 sink task was not opened"))
     }
 
-    /// Uploads the closed files in order; on failure the rest stay queued.
-    async fn upload_closed(&mut self) -> Result<(), ConnectorError> {
-        while let Some(file) = self.uploads.front() {
+    /// Starts uploading queued files, oldest first, while fewer than [`MAX_UPLOADS`] run.
+    fn start_uploads(&mut self) -> Result<(), ConnectorError> {
+        while self.uploading.len() < MAX_UPLOADS {
+            let Some(file) = self.uploads.pop_front() else {
+                break;
+            };
             let storage = self.storage()?;
-            storage
-                .upload(&file.key, &file.bytes)
-                .await
-                .map_err(|e| e.into_connector_error())?;
-            debug!(key = %file.key, bytes = file.bytes.len(), "object uploaded");
-            self.uploads.pop_front();
+            self.uploading.spawn(async move {
+                let result = storage.upload(&file.key, &file.bytes).await;
+                (file, result)
+            });
         }
         Ok(())
+    }
+
+    /// One finished upload: a failed file goes back to the front of the queue (it is tried
+    /// again by the next call) and its error is returned.
+    fn finished(
+        &mut self,
+        done: Result<(ClosedFile, Result<(), StorageError>), tokio::task::JoinError>,
+    ) -> Result<(), ConnectorError> {
+        match done {
+            Ok((file, Ok(()))) => {
+                debug!(key = %file.key, bytes = file.bytes.len(), "object uploaded");
+                Ok(())
+            }
+            Ok((file, Err(e))) => {
+                self.uploads.push_front(file);
+                Err(e.into_connector_error())
+            }
+            Err(e) => Err(ConnectorError::fatal_msg(format!(
+                "an S3 upload task ended abnormally: {e}"
+            ))),
+        }
+    }
+
+    /// Reaps the uploads that finished, starts queued ones, and waits while [`MAX_UPLOADS`] are
+    /// under way (so encoding never runs further ahead than that).
+    async fn pump_uploads(&mut self) -> Result<(), ConnectorError> {
+        while let Some(done) = self.uploading.try_join_next() {
+            self.finished(done)?;
+        }
+        self.start_uploads()?;
+        while self.uploading.len() >= MAX_UPLOADS && !self.uploads.is_empty() {
+            if let Some(done) = self.uploading.join_next().await {
+                self.finished(done)?;
+            }
+            self.start_uploads()?;
+        }
+        Ok(())
+    }
+
+    /// Uploads every closed file and waits for all of them; on failure the failed files stay
+    /// queued (the others that finished are done).
+    async fn upload_closed(&mut self) -> Result<(), ConnectorError> {
+        let mut first_error = None;
+        loop {
+            if first_error.is_none() {
+                self.start_uploads()?;
+            }
+            let Some(done) = self.uploading.join_next().await else {
+                break;
+            };
+            if let Err(e) = self.finished(done) {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
     }
 
     fn closed(&mut self, files: Vec<ClosedFile>) {
@@ -148,13 +215,13 @@ impl SinkTask for S3SinkTask {
             partitions = partitions.len(),
             "S3 sink task opened"
         );
-        self.storage = Some(storage);
+        self.storage = Some(Arc::new(storage));
         Ok(None)
     }
 
     async fn put(&mut self, records: &[SinkRecord]) -> Result<Vec<Refused>, ConnectorError> {
         // Files closed by an earlier batch that could not be uploaded go first.
-        self.upload_closed().await?;
+        self.pump_uploads().await?;
         let now = now_ms();
         for record in records {
             let from = record.original_topic_partition();
@@ -198,11 +265,11 @@ impl SinkTask for S3SinkTask {
             self.taken.insert(from, record.offset + 1);
             if !closed.is_empty() {
                 self.closed(closed);
-                self.upload_closed().await?;
+                self.pump_uploads().await?;
             }
         }
         self.on_time()?;
-        self.upload_closed().await?;
+        self.pump_uploads().await?;
         Ok(Vec::new())
     }
 
@@ -225,6 +292,8 @@ impl SinkTask for S3SinkTask {
     }
 
     async fn close(&mut self) {
+        // Uploads under way are abandoned: their records were not committed and are read again.
+        self.uploading.abort_all();
         // Open files are dropped: their records are read again from the committed positions.
         let open: usize = self.writers.values().map(|w| w.open_from().len()).sum();
         if open > 0 {
