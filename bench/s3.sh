@@ -13,6 +13,8 @@
 #   - the baseline: the same objects' bytes (read back from the bucket beforehand) uploaded again
 #     by a plain boto3 client, one PUT per object, into another bucket;
 # and prints events/s, the worker's peak RSS and CPU seconds, and the ratio sink/plain.
+# BENCH_WRAP="perf record -g -o target/s3.perf --" runs the sink's worker under a profiler (its
+# RSS and CPU figures are then the profiler's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/pg.sh
@@ -79,7 +81,7 @@ PROPS
   "format.class": "$class", "flush.size": "$FLUSH"}}
 JSON
   t0=$(now)
-  "$bin" standalone --listen 127.0.0.1:0 --data-dir "$work/data" --worker-config "$work/worker.properties" "$work/sink.json" > "$work/worker-sink.log" 2>&1 &
+  ${BENCH_WRAP:-} "$bin" standalone --listen 127.0.0.1:0 --data-dir "$work/data" --worker-config "$work/worker.properties" "$work/sink.json" > "$work/worker-sink.log" 2>&1 &
   pid=$!
   url=
   while :; do
