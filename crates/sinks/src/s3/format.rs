@@ -353,7 +353,7 @@ impl FileEncoder for ParquetFile {
     }
 
     fn finish(self: Box<Self>) -> Result<Object, FormatError> {
-        Ok(self.0.finish()?.into())
+        Ok(self.0.finish_object()?)
     }
 }
 

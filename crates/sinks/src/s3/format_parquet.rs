@@ -19,7 +19,7 @@
 //! * the footer's key-value metadata is parquet-avro's: `parquet.avro.schema` (the Avro schema,
 //!   so that Avro-based readers get `connect.*` back) and `writer.model.name` = `avro`;
 //! * pages of 64 KiB (Confluent's `PAGE_SIZE`), dictionary encoding, data pages v1, a row group
-//!   per 16 MiB of buffered values (parquet-mr cuts at 128 MiB of encoded data: see
+//!   per 8 MiB of buffered values (parquet-mr cuts at 128 MiB of encoded data: see
 //!   `ROW_GROUP_BYTES`);
 //! * `parquet.codec`: `snappy` (default), `gzip`, `zstd`, `lz4` (Hadoop's framing), `lz4_raw`,
 //!   `brotli` and `none`; the extension names the codec as parquet-mr does (`.snappy.parquet`,
@@ -45,6 +45,7 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::{Type, TypePtr};
 
 use super::format_avro::{EncodeError, View};
+use super::spool::{Object, Spool};
 
 #[path = "parquet_columns.rs"]
 mod columns;
@@ -59,9 +60,9 @@ const PAGE_SIZE: usize = 64 * 1024;
 /// When the buffered rows become a row group, measured on the values' rough size. parquet-mr's
 /// block size is 128 MiB of *encoded* data; values buffered before encoding cost several times
 /// their rough size in memory (a 100,000-event file of Debezium envelopes held 110 MB), so row
-/// groups are cut at 16 MiB of values: an object has more, smaller row groups than
+/// groups are cut at 8 MiB of values: an object has more, smaller row groups than
 /// Confluent's, and the worker's memory stays bounded whatever `flush.size` is.
-const ROW_GROUP_BYTES: usize = 16 * 1024 * 1024;
+const ROW_GROUP_BYTES: usize = 8 * 1024 * 1024;
 /// The writer named in the footer: constant, so that files do not change with a version.
 const CREATED_BY: &str = "tributary";
 
@@ -216,7 +217,9 @@ struct ParquetFile {
     bytes: usize,
     /// Where each column stood before the row being shredded (to undo a row that fails).
     marks: Vec<(usize, usize, usize)>,
-    writer: SerializedFileWriter<Vec<u8>>,
+    /// Row groups go to a spool as they are written: a large object waits on disk, not in
+    /// memory.
+    writer: SerializedFileWriter<Spool>,
 }
 
 impl ParquetEncoder {
@@ -245,11 +248,17 @@ impl ParquetEncoder {
 
     /// The object's bytes (none when no record was written).
     pub fn finish(self) -> Result<Vec<u8>, EncodeError> {
+        self.finish_object()?.to_vec().map_err(EncodeError::Spool)
+    }
+
+    /// The object, in memory or in its scratch file.
+    pub fn finish_object(self) -> Result<Object, EncodeError> {
         let Some(mut file) = self.file else {
-            return Ok(Vec::new());
+            return Ok(Object::Memory(Default::default()));
         };
         file.flush()?;
-        file.writer.into_inner().map_err(parquet_error)
+        let spool = file.writer.into_inner().map_err(parquet_error)?;
+        spool.finish().map_err(EncodeError::Spool)
     }
 }
 
@@ -270,7 +279,7 @@ impl ParquetFile {
             .set_dictionary_enabled(true)
             .set_data_page_size_limit(PAGE_SIZE)
             .build();
-        let writer = SerializedFileWriter::new(Vec::new(), plan.root.clone(), Arc::new(props))
+        let writer = SerializedFileWriter::new(Spool::new(), plan.root.clone(), Arc::new(props))
             .map_err(parquet_error)?;
         Ok(ParquetFile {
             schema: schema.clone(),

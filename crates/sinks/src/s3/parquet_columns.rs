@@ -12,7 +12,7 @@ use parquet::file::writer::SerializedFileWriter;
 use super::{parquet_error, EncodeError, LeafSpec, Node};
 
 pub(super) fn write_row_group(
-    writer: &mut SerializedFileWriter<Vec<u8>>,
+    writer: &mut SerializedFileWriter<crate::s3::spool::Spool>,
     columns: Vec<Column>,
 ) -> Result<(), EncodeError> {
     let mut group = writer.next_row_group().map_err(parquet_error)?;
