@@ -20,6 +20,7 @@
 # and TRIBUTARY_S3_URL/ACCESS_KEY/SECRET_KEY/REGION plus TRIBUTARY_S3_PYTHON (moto's S3 server
 # and boto3, see scripts/lib/s3.sh).
 # tests/transforms runs Kafka Connect's own transforms through scripts/lib/smt-harness.sh.
+# crates/connect-group compares with the bytes Connect's classes write (scripts/lib/connect-golden.sh).
 # and TRIBUTARY_SEARCH_URL, TRIBUTARY_SEARCH_NODE (OpenSearch from Maven Central's jars, see
 # scripts/lib/opensearch.sh), TRIBUTARY_ELASTICSEARCH_URL and TRIBUTARY_ELASTICSEARCH8_URL
 # (Elasticsearch 7 and 8 from Maven Central's jars, see scripts/lib/elasticsearch.sh).
@@ -39,6 +40,8 @@ source scripts/lib/connect.sh
 source scripts/lib/python.sh
 # shellcheck source=scripts/lib/smt-harness.sh
 source scripts/lib/smt-harness.sh
+# shellcheck source=scripts/lib/connect-golden.sh
+source scripts/lib/connect-golden.sh
 # shellcheck source=scripts/lib/opensearch.sh
 source scripts/lib/opensearch.sh
 # shellcheck source=scripts/lib/elasticsearch.sh
@@ -75,6 +78,7 @@ mariadb_install
 kafka_install
 connect_install
 smt_harness_install # Kafka Connect's transforms for tests/transforms (jars and compiled harness)
+connect_golden_install # Connect's group protocol bytes for crates/connect-group (compiled program)
 opensearch_install # the search engine of the Elasticsearch sink's tests (jars and compiled launcher)
 elasticsearch_install # Elasticsearch 7 and 8 for the same sink (tests/rest/search_sink.rs)
 python_venv_setup "$ROOT/target/test-venv" || { echo "cannot set up the Python test clients" >&2; exit 1; }

@@ -1,0 +1,21 @@
+//! Kafka Connect's distributed mode, the parts that are bytes on the wire and pure functions
+//! over them (issue 18): what a worker says when it joins the `connect` group
+//! ([`WorkerMetadata`]), what the leader hands each member ([`Assignment`]), and where the Java
+//! producer puts a keyed record ([`partition_for_key`]), which the offsets and status topics
+//! must follow so that compaction keeps one value per key.
+//!
+//! Formats as Kafka Connect 4.3's `ConnectProtocol` (v0, `default`) and
+//! `IncrementalCooperativeConnectProtocol` (v1 `compatible`, v2 `sessioned`); the tests compare
+//! with the bytes Connect's own classes write (`scripts/lib/connect-golden.sh`). Decoding never
+//! panics: a truncated or malformed buffer is a [`WireError`] naming the field.
+
+mod murmur2;
+mod protocol;
+mod wire;
+
+pub use murmur2::{murmur2, partition_for_key};
+pub use protocol::{
+    Assignment, AssignmentError, ConnectorTaskId, Subprotocol, WorkerMetadata, CONNECTOR_TASK,
+    PROTOCOL_TYPE,
+};
+pub use wire::WireError;

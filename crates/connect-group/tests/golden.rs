@@ -1,0 +1,174 @@
+//! Our encodings against the bytes Kafka Connect 4.3's own classes write for the same inputs
+//! (`scripts/lib/connect-golden.sh` runs `ConnectGolden.java` on the Kafka jars), and our
+//! decoders on Connect's bytes. Java missing is a failure, never a skip: `scripts/test.sh`
+//! installs it.
+
+use std::collections::HashMap;
+use std::process::Command;
+
+use connect_group::{
+    murmur2, partition_for_key, Assignment, AssignmentError, ConnectorTaskId, Subprotocol,
+    WorkerMetadata,
+};
+use serde_json::Value;
+
+const URL: &str = "http://127.0.0.1:8083/";
+
+fn golden() -> Vec<Value> {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scripts/lib/connect-golden.sh"
+    );
+    let out = Command::new("bash")
+        .arg(script)
+        .output()
+        .expect("run bash scripts/lib/connect-golden.sh");
+    assert!(
+        out.status.success(),
+        "scripts/lib/connect-golden.sh failed (it needs Java 17 and the Kafka jars, which scripts/test.sh installs): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn cases(all: &[Value]) -> HashMap<String, Vec<u8>> {
+    all.iter()
+        .filter(|c| c["hex"].is_string())
+        .map(|c| {
+            let hex = c["hex"].as_str().unwrap();
+            let bytes = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect();
+            (c["case"].as_str().unwrap().to_owned(), bytes)
+        })
+        .collect()
+}
+
+fn task(c: &str, t: i32) -> ConnectorTaskId {
+    ConnectorTaskId::new(c, t)
+}
+
+fn assignment(version: i16, error: AssignmentError, leader: &str, offset: i64) -> Assignment {
+    Assignment {
+        version,
+        error,
+        leader: leader.into(),
+        leader_url: URL.into(),
+        config_offset: offset,
+        connectors: vec![],
+        tasks: vec![],
+        revoked_connectors: vec![],
+        revoked_tasks: vec![],
+        delay_ms: 0,
+    }
+}
+
+#[test]
+fn group_protocol_bytes_are_connects() {
+    let all = golden();
+    let java = cases(&all);
+    let first = WorkerMetadata {
+        url: URL.into(),
+        config_offset: 5,
+        allocation: None,
+    };
+    assert_eq!(first.encode(Subprotocol::Default), java["metadata_v0"]);
+    assert_eq!(
+        first.encode(Subprotocol::Compatible),
+        java["metadata_v1_first_join"]
+    );
+    assert_eq!(
+        first.encode(Subprotocol::Sessioned),
+        java["metadata_v2_first_join"]
+    );
+    for (name, version) in [
+        ("metadata_v0", 0),
+        ("metadata_v1_first_join", 1),
+        ("metadata_v2_first_join", 2),
+    ] {
+        assert_eq!(
+            WorkerMetadata::decode(&java[name]),
+            Ok((version, first.clone())),
+            "{name}"
+        );
+    }
+
+    let held = WorkerMetadata {
+        url: URL.into(),
+        config_offset: 12,
+        allocation: Some(Assignment {
+            leader_url: "http://127.0.0.1:8084/".into(),
+            connectors: vec!["inventory".into()],
+            tasks: vec![
+                task("inventory", 0),
+                task("inventory", 1),
+                task("orders-sink", 2),
+            ],
+            ..assignment(2, AssignmentError::None, "connect-127.0.0.1:8083-1b2c", 7)
+        }),
+    };
+    assert_eq!(
+        held.encode(Subprotocol::Sessioned),
+        java["metadata_v2_with_allocation"]
+    );
+    assert_eq!(
+        WorkerMetadata::decode(&java["metadata_v2_with_allocation"]),
+        Ok((2, held))
+    );
+
+    let v0 = Assignment {
+        connectors: vec!["a".into()],
+        tasks: vec![task("a", 0), task("a", 1)],
+        ..assignment(0, AssignmentError::None, "leader-1", 9)
+    };
+    assert_eq!(v0.encode(), java["assignment_v0"]);
+    assert_eq!(Assignment::decode(&java["assignment_v0"]), Ok(v0));
+
+    let revoking = Assignment {
+        connectors: vec!["a".into()],
+        tasks: vec![task("a", 0), task("b", 3)],
+        revoked_connectors: vec!["c".into()],
+        revoked_tasks: vec![task("c", 0), task("c", 1)],
+        delay_ms: 300_000,
+        ..assignment(1, AssignmentError::None, "leader-1", 9)
+    };
+    assert_eq!(revoking.encode(), java["assignment_v1_revoking_with_delay"]);
+    assert_eq!(
+        Assignment::decode(&java["assignment_v1_revoking_with_delay"]),
+        Ok(revoking)
+    );
+
+    let mismatch = assignment(2, AssignmentError::ConfigMismatch, "leader-1", 41);
+    assert_eq!(mismatch.encode(), java["assignment_v2_config_mismatch"]);
+    assert_eq!(
+        Assignment::decode(&java["assignment_v2_config_mismatch"]),
+        Ok(mismatch)
+    );
+}
+
+#[test]
+fn keys_land_on_the_java_producers_partitions() {
+    let all = golden();
+    let mut checked = 0;
+    for c in all.iter().filter(|c| c["case"] == "partition") {
+        let key = c["key"].as_str().unwrap().as_bytes();
+        let n = c["partitions"].as_u64().unwrap() as u32;
+        assert_eq!(
+            i64::from(murmur2(key)),
+            c["murmur2"].as_i64().unwrap(),
+            "{c}"
+        );
+        assert_eq!(
+            u64::from(partition_for_key(key, n)),
+            c["partition"].as_u64().unwrap(),
+            "{c}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 30, "only {checked} partition cases");
+}
