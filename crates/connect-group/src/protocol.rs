@@ -189,11 +189,11 @@ fn write_grouped(w: &mut Writer, groups: &[(&str, Vec<i32>)]) {
     }
 }
 
+/// Connector instances and tasks, as a connector-assignment array holds them.
+type Work = (Vec<String>, Vec<ConnectorTaskId>);
+
 /// Reads a connector-assignment array into connectors and tasks (`None`: a null array).
-fn read_grouped(
-    r: &mut Reader<'_>,
-    field: &'static str,
-) -> Result<Option<(Vec<String>, Vec<ConnectorTaskId>)>, WireError> {
+fn read_grouped(r: &mut Reader<'_>, field: &'static str) -> Result<Option<Work>, WireError> {
     // Each entry holds at least a string length and an array count.
     let Some(n) = r.array_len(field, 6)? else {
         return Ok(None);
