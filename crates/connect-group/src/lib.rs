@@ -2,7 +2,9 @@
 //! over them (issue 18): what a worker says when it joins the `connect` group
 //! ([`WorkerMetadata`]), what the leader hands each member ([`Assignment`]), and where the Java
 //! producer puts a keyed record ([`partition_for_key`]), which the offsets and status topics
-//! must follow so that compaction keeps one value per key.
+//! must follow so that compaction keeps one value per key; and the records of the config, status
+//! and offsets topics in Connect's keys and JSON ([`ConfigRecord`], [`StatusRecord`],
+//! [`offset_key`]).
 //!
 //! Formats as Kafka Connect 4.3's `ConnectProtocol` (v0, `default`) and
 //! `IncrementalCooperativeConnectProtocol` (v1 `compatible`, v2 `sessioned`); the tests compare
@@ -11,11 +13,16 @@
 
 mod murmur2;
 mod protocol;
+mod records;
 mod wire;
 
 pub use murmur2::{murmur2, partition_for_key};
 pub use protocol::{
     Assignment, AssignmentError, ConnectorTaskId, Subprotocol, WorkerMetadata, CONNECTOR_TASK,
     PROTOCOL_TYPE,
+};
+pub use records::{
+    offset_key, parse_offset_key, ConfigRecord, Properties, RecordError, SessionKey, Status,
+    StatusRecord, TargetState, TopicStatus,
 };
 pub use wire::WireError;

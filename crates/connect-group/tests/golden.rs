@@ -172,3 +172,74 @@ fn keys_land_on_the_java_producers_partitions() {
     }
     assert!(checked >= 30, "only {checked} partition cases");
 }
+
+#[test]
+fn config_records_are_connects_keys_and_json() {
+    use connect_group::{ConfigRecord, SessionKey, TargetState};
+    let all = golden();
+    let java: HashMap<String, String> = all
+        .iter()
+        .filter(|c| c["case"] == "config")
+        .map(|c| {
+            (
+                c["key"].as_str().unwrap().to_owned(),
+                c["value"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let props = |k: &str, v: &str| [(k.to_owned(), v.to_owned())].into_iter().collect();
+    let ours = [
+        ConfigRecord::Connector {
+            name: "inventory-connector".into(),
+            config: Some(props("name", "inventory-connector")),
+        },
+        ConfigRecord::Task {
+            id: task("my-conn-1", 12),
+            config: Some(props("task.class", "T")),
+        },
+        ConfigRecord::Commit {
+            name: "inventory-connector".into(),
+            tasks: Some(2),
+        },
+        ConfigRecord::TargetState {
+            name: "a".into(),
+            state: Some(TargetState::Stopped),
+        },
+        ConfigRecord::TargetState {
+            name: "b".into(),
+            state: Some(TargetState::Started),
+        },
+        ConfigRecord::SessionKey(Some(SessionKey {
+            key: vec![1, 2, 3, 250],
+            algorithm: "HmacSHA256".into(),
+            creation_timestamp: 1_732_180_000_000,
+        })),
+        ConfigRecord::Restart {
+            name: "a".into(),
+            include_tasks: true,
+            only_failed: false,
+        },
+        ConfigRecord::TaskCount {
+            name: "a".into(),
+            task_count: Some(3),
+        },
+        ConfigRecord::LoggerLevel {
+            namespace: "org.apache".into(),
+            level: Some("DEBUG".into()),
+        },
+    ];
+    assert_eq!(ours.len(), java.len(), "cases: {:?}", java.keys());
+    for record in ours {
+        let key = record.key();
+        let want = java
+            .get(&key)
+            .unwrap_or_else(|| panic!("Connect wrote no record with key {key:?}"));
+        let value = String::from_utf8(record.value().unwrap()).unwrap();
+        assert_eq!(&value, want, "{key}");
+        assert_eq!(
+            ConfigRecord::parse(&key, Some(want.as_bytes())),
+            Ok(Some(record)),
+            "{key}"
+        );
+    }
+}

@@ -3,7 +3,9 @@
 //
 // Prints one JSON object per line: {"case": <name>, "hex": <bytes>} for the group protocol's
 // member metadata and assignments, and {"case": "partition", "key": <key>, "partitions": n,
-// "partition": p, "murmur2": h} for the Java producer's partitioner.
+// "partition": p, "murmur2": h} for the Java producer's partitioner, and {"case": "config",
+// "key": <key>, "value": <JSON text>} for config topic records, written as
+// KafkaConfigBackingStore writes them (its schemas, the internal JsonConverter).
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +13,14 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 
+import java.util.Base64;
+import java.util.Map;
+
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.json.JsonConverter;
+import org.apache.kafka.connect.storage.KafkaConfigBackingStore;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.connect.runtime.distributed.ConnectProtocol;
 import org.apache.kafka.connect.runtime.distributed.ExtendedAssignment;
@@ -39,7 +48,50 @@ public class ConnectGolden {
         return new ConnectorTaskId(c, t);
     }
 
+    static final JsonConverter INTERNAL = new JsonConverter();
+
+    static void config(String key, Schema schema, Struct value) {
+        byte[] bytes = INTERNAL.fromConnectData("connect-configs", schema, value);
+        System.out.println("{\"case\":\"config\",\"key\":" + quote(key) + ",\"value\":"
+            + quote(new String(bytes, StandardCharsets.UTF_8)) + "}");
+    }
+
+    static void configRecords() {
+        // Connect's internal converter (Worker, ConnectDistributed): schemas off.
+        INTERNAL.configure(Map.of("schemas.enable", "false"), false);
+        config(KafkaConfigBackingStore.CONNECTOR_KEY("inventory-connector"),
+            KafkaConfigBackingStore.CONNECTOR_CONFIGURATION_V0,
+            new Struct(KafkaConfigBackingStore.CONNECTOR_CONFIGURATION_V0)
+                .put("properties", Map.of("name", "inventory-connector")));
+        config(KafkaConfigBackingStore.TASK_KEY(new ConnectorTaskId("my-conn-1", 12)),
+            KafkaConfigBackingStore.TASK_CONFIGURATION_V0,
+            new Struct(KafkaConfigBackingStore.TASK_CONFIGURATION_V0)
+                .put("properties", Map.of("task.class", "T")));
+        config(KafkaConfigBackingStore.COMMIT_TASKS_KEY("inventory-connector"),
+            KafkaConfigBackingStore.CONNECTOR_TASKS_COMMIT_V0,
+            new Struct(KafkaConfigBackingStore.CONNECTOR_TASKS_COMMIT_V0).put("tasks", 2));
+        // putTargetState: STOPPED is written as PAUSED in the old field.
+        config(KafkaConfigBackingStore.TARGET_STATE_KEY("a"), KafkaConfigBackingStore.TARGET_STATE_V1,
+            new Struct(KafkaConfigBackingStore.TARGET_STATE_V1).put("state", "PAUSED").put("state.v2", "STOPPED"));
+        config(KafkaConfigBackingStore.TARGET_STATE_KEY("b"), KafkaConfigBackingStore.TARGET_STATE_V1,
+            new Struct(KafkaConfigBackingStore.TARGET_STATE_V1).put("state", "STARTED").put("state.v2", "STARTED"));
+        config(KafkaConfigBackingStore.SESSION_KEY_KEY, KafkaConfigBackingStore.SESSION_KEY_V0,
+            new Struct(KafkaConfigBackingStore.SESSION_KEY_V0)
+                .put("key", Base64.getEncoder().encodeToString(new byte[] {1, 2, 3, (byte) 250}))
+                .put("algorithm", "HmacSHA256")
+                .put("creation-timestamp", 1732180000000L));
+        config(KafkaConfigBackingStore.RESTART_KEY("a"), KafkaConfigBackingStore.RESTART_REQUEST_V0,
+            new Struct(KafkaConfigBackingStore.RESTART_REQUEST_V0)
+                .put(KafkaConfigBackingStore.INCLUDE_TASKS_FIELD_NAME, true)
+                .put(KafkaConfigBackingStore.ONLY_FAILED_FIELD_NAME, false));
+        config(KafkaConfigBackingStore.TASK_COUNT_RECORD_KEY("a"), KafkaConfigBackingStore.TASK_COUNT_RECORD_V0,
+            new Struct(KafkaConfigBackingStore.TASK_COUNT_RECORD_V0).put("task-count", 3));
+        config(KafkaConfigBackingStore.LOGGER_CLUSTER_KEY("org.apache"), KafkaConfigBackingStore.LOGGER_LEVEL_V0,
+            new Struct(KafkaConfigBackingStore.LOGGER_LEVEL_V0).put("level", "DEBUG"));
+    }
+
     public static void main(String[] args) {
+        configRecords();
         String url = "http://127.0.0.1:8083/";
         emit("metadata_v0", ConnectProtocol.serializeMetadata(new ConnectProtocol.WorkerState(url, 5)));
         emit("metadata_v1_first_join", IncrementalCooperativeConnectProtocol.serializeMetadata(
