@@ -1,0 +1,184 @@
+//! One connection to one broker: size-prefixed frames, a correlation id per request, and each
+//! API at the highest version both this client and the broker speak.
+
+use std::collections::HashMap;
+
+use bytes::{Buf, BytesMut};
+use kafka_protocol::messages::{ApiKey, ApiVersionsRequest, RequestHeader, ResponseHeader};
+use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, StrBytes};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::error::GroupError;
+
+/// The largest response accepted (Kafka's default `socket.request.max.bytes` is 100 MiB; group
+/// responses are far smaller).
+const MAX_RESPONSE: usize = 100 << 20;
+
+/// A connection to one broker.
+pub struct Connection {
+    addr: String,
+    stream: TcpStream,
+    client_id: StrBytes,
+    correlation: i32,
+    /// The broker's version range per API key.
+    versions: HashMap<i16, (i16, i16)>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
+impl Connection {
+    /// Connects to `addr` (`host:port`) and asks which API versions the broker speaks.
+    pub async fn connect(addr: &str, client_id: &str) -> Result<Connection, GroupError> {
+        let stream = TcpStream::connect(addr)
+            .await
+            .map_err(|source| GroupError::Connect {
+                addr: addr.to_owned(),
+                source,
+            })?;
+        let _ = stream.set_nodelay(true);
+        let mut conn = Connection {
+            addr: addr.to_owned(),
+            stream,
+            client_id: StrBytes::from_string(client_id.to_owned()),
+            correlation: 0,
+            versions: HashMap::new(),
+        };
+        // ApiVersions v3 (Kafka 2.4+) carries the client's name; brokers answer any version.
+        let request = ApiVersionsRequest::default()
+            .with_client_software_name(StrBytes::from_static_str("tributary"))
+            .with_client_software_version(StrBytes::from_static_str(env!("CARGO_PKG_VERSION")));
+        let answer = conn.send(&request, 3).await?;
+        if answer.error_code != 0 {
+            return Err(GroupError::Broker {
+                what: "ApiVersions",
+                code: answer.error_code,
+                message: None,
+            });
+        }
+        conn.versions = answer
+            .api_keys
+            .iter()
+            .map(|k| (k.api_key, (k.min_version, k.max_version)))
+            .collect();
+        Ok(conn)
+    }
+
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    /// Sends `request` at the highest version both sides speak and reads its response.
+    pub async fn request<R: Request>(&mut self, request: &R) -> Result<R::Response, GroupError> {
+        let api = api_name(R::KEY);
+        let (broker_min, broker_max) =
+            self.versions
+                .get(&R::KEY)
+                .copied()
+                .ok_or_else(|| GroupError::Unsupported {
+                    addr: self.addr.clone(),
+                    api,
+                    ours: R::VERSIONS.to_string(),
+                })?;
+        let version = broker_max.min(R::VERSIONS.max);
+        if version < broker_min.max(R::VERSIONS.min) {
+            return Err(GroupError::Unsupported {
+                addr: self.addr.clone(),
+                api,
+                ours: R::VERSIONS.to_string(),
+            });
+        }
+        self.send(request, version).await
+    }
+
+    /// The version the broker and this client agree on for `R`.
+    pub fn version_of<R: Request>(&self) -> Option<i16> {
+        let (min, max) = self.versions.get(&R::KEY).copied()?;
+        let v = max.min(R::VERSIONS.max);
+        (v >= min.max(R::VERSIONS.min)).then_some(v)
+    }
+
+    async fn send<R: Request>(
+        &mut self,
+        request: &R,
+        version: i16,
+    ) -> Result<R::Response, GroupError> {
+        let api = api_name(R::KEY);
+        let protocol = |reason: String| GroupError::Protocol { what: api, reason };
+        self.correlation = self.correlation.wrapping_add(1);
+        let correlation = self.correlation;
+        let header = RequestHeader::default()
+            .with_request_api_key(R::KEY)
+            .with_request_api_version(version)
+            .with_correlation_id(correlation)
+            .with_client_id(Some(self.client_id.clone()));
+        let mut body = BytesMut::new();
+        header
+            .encode(&mut body, R::header_version(version))
+            .map_err(|e| protocol(format!("encoding the request header: {e}")))?;
+        request
+            .encode(&mut body, version)
+            .map_err(|e| protocol(format!("encoding the request: {e}")))?;
+        let mut frame = Vec::with_capacity(body.len() + 4);
+        frame.extend_from_slice(&(body.len() as i32).to_be_bytes());
+        frame.extend_from_slice(&body);
+        let io = |source| GroupError::Io {
+            addr: self.addr.clone(),
+            source,
+        };
+        self.stream.write_all(&frame).await.map_err(io)?;
+        let mut size = [0u8; 4];
+        self.stream
+            .read_exact(&mut size)
+            .await
+            .map_err(|source| GroupError::Io {
+                addr: self.addr.clone(),
+                source,
+            })?;
+        let size = i32::from_be_bytes(size);
+        if size < 4 || size as usize > MAX_RESPONSE {
+            return Err(protocol(format!("a response of {size} bytes")));
+        }
+        let mut buf = vec![0u8; size as usize];
+        self.stream
+            .read_exact(&mut buf)
+            .await
+            .map_err(|source| GroupError::Io {
+                addr: self.addr.clone(),
+                source,
+            })?;
+        let mut buf = bytes::Bytes::from(buf);
+        let header = ResponseHeader::decode(&mut buf, R::Response::header_version(version))
+            .map_err(|e| protocol(format!("decoding the response header: {e}")))?;
+        if header.correlation_id != correlation {
+            return Err(protocol(format!(
+                "the response is for request {}, not {correlation}",
+                header.correlation_id
+            )));
+        }
+        let response = R::Response::decode(&mut buf, version)
+            .map_err(|e| protocol(format!("decoding the response (version {version}): {e}")))?;
+        if buf.has_remaining() {
+            tracing::debug!(api, left = buf.remaining(), "bytes left after a response");
+        }
+        Ok(response)
+    }
+}
+
+fn api_name(key: i16) -> &'static str {
+    match ApiKey::try_from(key) {
+        Ok(ApiKey::ApiVersions) => "ApiVersions",
+        Ok(ApiKey::FindCoordinator) => "FindCoordinator",
+        Ok(ApiKey::JoinGroup) => "JoinGroup",
+        Ok(ApiKey::SyncGroup) => "SyncGroup",
+        Ok(ApiKey::Heartbeat) => "Heartbeat",
+        Ok(ApiKey::LeaveGroup) => "LeaveGroup",
+        _ => "a Kafka API",
+    }
+}
