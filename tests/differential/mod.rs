@@ -5,6 +5,7 @@
 
 mod compare;
 mod golden;
+mod internal_topics;
 pub use compare::record_summary_line;
 mod mariadb;
 mod pg;
@@ -16,7 +17,7 @@ use serde_json::json;
 use crate::kafka::broker;
 use crate::rest::client;
 
-fn connect_addr() -> String {
+pub(crate) fn connect_addr() -> String {
     let url = std::env::var("TRIBUTARY_CONNECT_URL").unwrap_or_else(|_| {
         panic!("TRIBUTARY_CONNECT_URL is not set: run the tests through scripts/test.sh, which starts the reference Kafka Connect worker")
     });

@@ -356,6 +356,9 @@ pub struct Status {
     pub worker_id: String,
     /// The group generation when it was written.
     pub generation: i32,
+    /// The connector's or task's plugin version (Kafka 4.0+, KIP-891; older workers write no
+    /// such field, and Connect 4.x writes `null` when unknown).
+    pub version: Option<String>,
 }
 
 impl Status {
@@ -372,6 +375,7 @@ impl Status {
             "trace": self.trace,
             "worker_id": self.worker_id,
             "generation": self.generation,
+            "version": self.version,
         })
     }
 
@@ -386,6 +390,7 @@ impl Status {
                 .and_then(Value::as_i64)
                 .and_then(|g| i32::try_from(g).ok())
                 .ok_or_else(|| bad(key, "no \"generation\""))?,
+            version: text("version"),
         })
     }
 }
@@ -637,6 +642,7 @@ mod tests {
             trace: None,
             worker_id: w.into(),
             generation: g,
+            version: None,
         };
         assert!(s("w1", 3).can_overwrite(None));
         assert!(s("w1", 3).can_overwrite(Some(&s("w1", 9))), "same worker");
@@ -654,6 +660,7 @@ mod tests {
                     trace: Some("boom\n\tat x".into()),
                     worker_id: "10.0.0.5:8083".into(),
                     generation: 7,
+                    version: Some("3.6.1.Final".into()),
                 }),
             },
             StatusRecord::Topic {
@@ -685,13 +692,14 @@ mod tests {
                 trace: None,
                 worker_id: "h:8083".into(),
                 generation: 2,
+                version: Some("4.3.0".into()),
             }),
         }
         .value()
         .unwrap();
         assert_eq!(
             v,
-            br#"{"state":"RUNNING","trace":null,"worker_id":"h:8083","generation":2}"#
+            br#"{"state":"RUNNING","trace":null,"worker_id":"h:8083","generation":2,"version":"4.3.0"}"#
         );
     }
 
