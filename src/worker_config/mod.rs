@@ -300,6 +300,14 @@ impl WorkerConfig {
             info!(bootstrap.servers = %b,
                 "topics are Kafka topics; source offsets and connector configs stay in the data directory");
         }
+        // A distributed worker's properties: several workers sharing the group would each run
+        // every connector they are given, side by side, instead of sharing them out.
+        if map.contains_key("group.id") {
+            r.problem(
+                "group.id",
+                "distributed mode (workers sharing a group.id, with configs, offsets and statuses in Kafka topics) is not available yet; remove group.id (and config.storage.topic, offset.storage.topic, status.storage.topic) to run this worker on its own, with its configs and offsets in its data directory",
+            );
+        }
         if map.contains_key("admin.listeners") {
             warn!(
                 "admin.listeners is not supported yet: the admin endpoints are served on listeners"

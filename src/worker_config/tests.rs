@@ -195,3 +195,21 @@ fn log_retention_properties_are_the_embedded_logs_defaults() {
     let e = WorkerConfig::from_map(map("log.cleanup.policy=compact\n"), None).unwrap_err();
     assert_eq!(e.0[0].property, "log.cleanup.policy");
 }
+
+#[test]
+fn a_distributed_workers_group_id_is_refused_until_distributed_mode_exists() {
+    let map: ConfigMap = [
+        ("group.id", "connect-cluster"),
+        ("config.storage.topic", "connect-configs"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let err = WorkerConfig::from_map(map, None).unwrap_err();
+    assert!(
+        err.0.iter().any(|p| p.property == "group.id"
+            && p.message.contains("distributed mode")
+            && p.message.contains("remove group.id")),
+        "{err}"
+    );
+}

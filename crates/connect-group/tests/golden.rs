@@ -243,3 +243,93 @@ fn config_records_are_connects_keys_and_json() {
         );
     }
 }
+
+#[test]
+fn distributed_defaults_are_connects() {
+    use connect_group::DistributedSettings;
+    let all = golden();
+    let java: HashMap<String, String> = all
+        .iter()
+        .filter(|c| c["case"] == "distributed_default")
+        .map(|c| {
+            (
+                c["key"].as_str().unwrap().to_owned(),
+                c["value"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let map: cdc_core::ConfigMap = [
+        ("group.id", "g"),
+        ("config.storage.topic", "c"),
+        ("offset.storage.topic", "o"),
+        ("status.storage.topic", "s"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let s = DistributedSettings::read(&map).unwrap();
+    let ms = |d: std::time::Duration| d.as_millis().to_string();
+    let opt = |v: Option<String>| v.unwrap_or_else(|| "null".to_owned());
+    let ours: HashMap<&str, String> = [
+        ("session.timeout.ms", ms(s.session_timeout)),
+        ("heartbeat.interval.ms", ms(s.heartbeat_interval)),
+        ("rebalance.timeout.ms", ms(s.rebalance_timeout)),
+        ("worker.sync.timeout.ms", ms(s.worker_sync_timeout)),
+        ("worker.unsync.backoff.ms", ms(s.worker_unsync_backoff)),
+        (
+            "offset.storage.partitions",
+            opt(s.offset_topic.partitions.map(|n| n.to_string())),
+        ),
+        (
+            "offset.storage.replication.factor",
+            opt(s.offset_topic.replication_factor.map(|n| n.to_string())),
+        ),
+        (
+            "config.storage.replication.factor",
+            opt(s.config_topic.replication_factor.map(|n| n.to_string())),
+        ),
+        (
+            "status.storage.partitions",
+            opt(s.status_topic.partitions.map(|n| n.to_string())),
+        ),
+        (
+            "status.storage.replication.factor",
+            opt(s.status_topic.replication_factor.map(|n| n.to_string())),
+        ),
+        (
+            "connect.protocol",
+            match s.protocol {
+                Subprotocol::Default => "eager".to_owned(),
+                p => p.name().to_owned(),
+            },
+        ),
+        (
+            "scheduled.rebalance.max.delay.ms",
+            ms(s.scheduled_rebalance_max_delay),
+        ),
+        (
+            "inter.worker.key.generation.algorithm",
+            s.key_generation_algorithm.clone(),
+        ),
+        (
+            "inter.worker.key.size",
+            opt(s.key_size.map(|n| n.to_string())),
+        ),
+        ("inter.worker.key.ttl.ms", ms(s.key_ttl)),
+        (
+            "inter.worker.signature.algorithm",
+            s.signature_algorithm.clone(),
+        ),
+        (
+            "inter.worker.verification.algorithms",
+            s.verification_algorithms.join(","),
+        ),
+        ("exactly.once.source.support", "disabled".to_owned()),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(ours.len(), java.len());
+    for (key, want) in &java {
+        assert_eq!(ours.get(key.as_str()), Some(want), "{key}");
+    }
+}

@@ -23,6 +23,7 @@ import org.apache.kafka.connect.json.JsonConverter;
 import org.apache.kafka.connect.storage.KafkaConfigBackingStore;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.connect.runtime.distributed.ConnectProtocol;
+import org.apache.kafka.connect.runtime.distributed.DistributedConfig;
 import org.apache.kafka.connect.runtime.distributed.ExtendedAssignment;
 import org.apache.kafka.connect.runtime.distributed.ExtendedWorkerState;
 import org.apache.kafka.connect.runtime.distributed.IncrementalCooperativeConnectProtocol;
@@ -90,7 +91,33 @@ public class ConnectGolden {
             new Struct(KafkaConfigBackingStore.LOGGER_LEVEL_V0).put("level", "DEBUG"));
     }
 
+    // DistributedConfig's defaults for the properties crates/connect-group reads.
+    static void distributedDefaults() {
+        Map<String, String> props = new java.util.HashMap<>();
+        props.put("bootstrap.servers", "127.0.0.1:9092");
+        props.put("group.id", "g");
+        props.put("config.storage.topic", "c");
+        props.put("offset.storage.topic", "o");
+        props.put("status.storage.topic", "s");
+        props.put("key.converter", "org.apache.kafka.connect.json.JsonConverter");
+        props.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
+        Map<String, ?> values = new DistributedConfig(props).values();
+        for (String key : List.of("session.timeout.ms", "heartbeat.interval.ms", "rebalance.timeout.ms",
+                "worker.sync.timeout.ms", "worker.unsync.backoff.ms", "offset.storage.partitions",
+                "offset.storage.replication.factor", "config.storage.replication.factor",
+                "status.storage.partitions", "status.storage.replication.factor", "connect.protocol",
+                "scheduled.rebalance.max.delay.ms", "inter.worker.key.generation.algorithm",
+                "inter.worker.key.size", "inter.worker.key.ttl.ms", "inter.worker.signature.algorithm",
+                "inter.worker.verification.algorithms", "exactly.once.source.support")) {
+            Object v = values.get(key);
+            String text = v instanceof List ? String.join(",", ((List<?>) v).stream().map(String::valueOf).toList())
+                : String.valueOf(v);
+            System.out.println("{\"case\":\"distributed_default\",\"key\":" + quote(key) + ",\"value\":" + quote(text) + "}");
+        }
+    }
+
     public static void main(String[] args) {
+        distributedDefaults();
         configRecords();
         String url = "http://127.0.0.1:8083/";
         emit("metadata_v0", ConnectProtocol.serializeMetadata(new ConnectProtocol.WorkerState(url, 5)));
