@@ -7,14 +7,19 @@
 //! * [`GroupMember`]: finds the group's coordinator and joins (`JoinGroup`, with the
 //!   `MEMBER_ID_REQUIRED` round trip), syncs (`SyncGroup`: the leader hands out the
 //!   assignments), heartbeats and leaves; every broker error is a [`GroupError`] saying what
-//!   the caller must do (rejoin, rediscover the coordinator, or give up).
+//!   the caller must do (rejoin, rediscover the coordinator, or give up);
+//! * [`Session`]: heartbeats between rebalances and says when to rejoin, or that the member
+//!   is fenced (evicted, or no heartbeat succeeded for a session timeout) and must stop all
+//!   its work.
 //!
 //! Plaintext only for now; TLS and SASL come with the worker's security settings.
 
 mod conn;
 mod error;
 mod member;
+mod session;
 
 pub use conn::Connection;
 pub use error::GroupError;
 pub use member::{GroupConfig, GroupMember, Joined, Member};
+pub use session::{judge, Session, SessionState};

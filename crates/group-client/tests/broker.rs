@@ -188,3 +188,59 @@ async fn a_member_evicted_after_its_session_timeout_is_told_it_is_unknown() {
         other => panic!("expected UNKNOWN_MEMBER_ID, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn the_heartbeat_session_stays_stable_then_asks_to_rejoin_when_a_member_arrives() {
+    use group_client::{Session, SessionState};
+    use std::sync::Arc;
+    use tokio::sync::Mutex;
+
+    let group = group_name("session");
+    let mut a = GroupMember::new(config(&group, "s1:8083"));
+    let joined = a
+        .join(&protocols("http://s1:8083/", Subprotocol::Sessioned))
+        .await
+        .unwrap();
+    a.sync(&assign(&joined, 2)).await.unwrap();
+    let a = Arc::new(Mutex::new(a));
+    let mut session = Session::start(
+        a.clone(),
+        Duration::from_millis(300),
+        Duration::from_secs(10),
+    );
+    // A second worker arrives.
+    let arrived = tokio::time::sleep(Duration::from_secs(1));
+    tokio::pin!(arrived);
+    tokio::select! {
+        s = session.changed() => panic!("a stable group's session changed: {s:?}"),
+        () = &mut arrived => {}
+    }
+    let mut b = GroupMember::new(config(&group, "s2:8083"));
+    let b_join = tokio::spawn(async move {
+        let j = b
+            .join(&protocols("http://s2:8083/", Subprotocol::Sessioned))
+            .await
+            .unwrap();
+        (b, j)
+    });
+    let state = tokio::time::timeout(Duration::from_secs(10), session.changed())
+        .await
+        .expect("the session noticed the rebalance");
+    assert_eq!(state, SessionState::Rejoin);
+    drop(session);
+    let joined = a
+        .lock()
+        .await
+        .join(&protocols("http://s1:8083/", Subprotocol::Sessioned))
+        .await
+        .unwrap();
+    let (mut b, _) = b_join.await.unwrap();
+    assert_eq!(joined.members.len(), 2);
+    let assignments = assign(&joined, 2);
+    let mut a = a.lock().await;
+    let (x, y) = tokio::join!(a.sync(&assignments), b.sync(&[]));
+    x.unwrap();
+    y.unwrap();
+    b.leave().await.unwrap();
+    a.leave().await.unwrap();
+}

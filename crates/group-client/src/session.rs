@@ -1,0 +1,181 @@
+//! Staying in the group between rebalances: a task that heartbeats every
+//! `heartbeat.interval.ms` and says what the member must do next ([`SessionState`]), with
+//! Connect's self-fencing rule: a member that cannot prove it is alive for a whole session
+//! timeout must assume the coordinator evicted it and stop all its work, so that no two
+//! workers ever run the same connector.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{watch, Mutex};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::error::GroupError;
+use crate::member::GroupMember;
+
+/// What the member must do, as its heartbeats tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionState {
+    /// The generation stands: keep working.
+    Stable,
+    /// The group is rebalancing (or the generation is over): finish the current work as the
+    /// protocol says and join again.
+    Rejoin,
+    /// Evicted, or no heartbeat succeeded for a whole session timeout: stop every connector
+    /// and task at once, then join again as a new member.
+    Fenced(String),
+}
+
+/// What one heartbeat's outcome means, given when the last one succeeded.
+pub fn judge(
+    result: &Result<(), GroupError>,
+    since_success: Duration,
+    session_timeout: Duration,
+) -> SessionState {
+    match result {
+        Ok(()) => SessionState::Stable,
+        Err(GroupError::RebalanceInProgress | GroupError::IllegalGeneration { .. }) => {
+            SessionState::Rejoin
+        }
+        Err(GroupError::UnknownMember { .. }) => {
+            SessionState::Fenced("the coordinator no longer knows this member".into())
+        }
+        Err(e) if since_success >= session_timeout => SessionState::Fenced(format!(
+            "no heartbeat succeeded for {} ms (session.timeout.ms {}); last error: {e}",
+            since_success.as_millis(),
+            session_timeout.as_millis()
+        )),
+        // A transient failure within the session: try again at the next interval.
+        Err(_) => SessionState::Stable,
+    }
+}
+
+/// The heartbeat task of one member; stops when dropped.
+pub struct Session {
+    state: watch::Receiver<SessionState>,
+    cancel: CancellationToken,
+}
+
+impl Session {
+    /// Starts heartbeating `member` (which must have joined and synced) every `interval`.
+    pub fn start(
+        member: Arc<Mutex<GroupMember>>,
+        interval: Duration,
+        session_timeout: Duration,
+    ) -> Session {
+        let (tx, state) = watch::channel(SessionState::Stable);
+        let cancel = CancellationToken::new();
+        let stop = cancel.clone();
+        tokio::spawn(async move {
+            let mut last_success = Instant::now();
+            loop {
+                tokio::select! {
+                    () = stop.cancelled() => return,
+                    () = tokio::time::sleep(interval) => {}
+                }
+                let result = {
+                    let mut m = member.lock().await;
+                    // A heartbeat that hangs counts as failed once the session is over.
+                    match tokio::time::timeout(session_timeout, m.heartbeat()).await {
+                        Ok(r) => r,
+                        Err(_) => {
+                            m.reset_coordinator();
+                            Err(GroupError::Coordinator { code: -1 })
+                        }
+                    }
+                };
+                if result.is_ok() {
+                    last_success = Instant::now();
+                }
+                let verdict = judge(&result, last_success.elapsed(), session_timeout);
+                if let Err(e) = &result {
+                    if verdict == SessionState::Stable {
+                        warn!(error = %e, "a heartbeat failed; trying again");
+                        member.lock().await.reset_coordinator();
+                    }
+                }
+                if verdict != SessionState::Stable {
+                    match &verdict {
+                        SessionState::Fenced(why) => {
+                            warn!(reason = %why, "fenced: stopping all work and rejoining as a new member")
+                        }
+                        _ => info!("the group is rebalancing; rejoining"),
+                    }
+                    let _ = tx.send(verdict);
+                    return;
+                }
+            }
+        });
+        Session { state, cancel }
+    }
+
+    /// Waits until the heartbeats say something other than [`SessionState::Stable`].
+    pub async fn changed(&mut self) -> SessionState {
+        loop {
+            let now = self.state.borrow_and_update().clone();
+            if now != SessionState::Stable {
+                return now;
+            }
+            if self.state.changed().await.is_err() {
+                return SessionState::Fenced("the heartbeat task ended".into());
+            }
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SESSION: Duration = Duration::from_secs(10);
+
+    #[test]
+    fn heartbeat_outcomes_become_what_to_do() {
+        let s = Duration::from_secs(1);
+        assert_eq!(judge(&Ok(()), s, SESSION), SessionState::Stable);
+        assert_eq!(
+            judge(&Err(GroupError::RebalanceInProgress), s, SESSION),
+            SessionState::Rejoin
+        );
+        assert_eq!(
+            judge(
+                &Err(GroupError::IllegalGeneration { generation: 3 }),
+                s,
+                SESSION
+            ),
+            SessionState::Rejoin
+        );
+        assert!(matches!(
+            judge(
+                &Err(GroupError::UnknownMember {
+                    member_id: "m".into()
+                }),
+                s,
+                SESSION
+            ),
+            SessionState::Fenced(_)
+        ));
+    }
+
+    #[test]
+    fn failing_heartbeats_fence_the_member_once_the_session_is_over() {
+        let down = Err(GroupError::Coordinator { code: 15 });
+        assert_eq!(
+            judge(&down, Duration::from_secs(9), SESSION),
+            SessionState::Stable,
+            "within the session: try again"
+        );
+        let SessionState::Fenced(why) = judge(&down, Duration::from_secs(10), SESSION) else {
+            panic!("not fenced");
+        };
+        assert!(why.contains("no heartbeat succeeded for 10000 ms"), "{why}");
+    }
+}
