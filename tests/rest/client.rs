@@ -348,6 +348,21 @@ impl Standalone {
     }
 }
 
+/// Runs `action <dir> <port>` of scripts/lib/<lib> (`pg_start`, `mariadb_stop`, ...).
+fn server_script(lib: &str, action: &str, dir: &std::path::Path, port: u16) {
+    let lib = format!("{}/scripts/lib/{lib}", env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!("source {lib} && {action} {} {port}", dir.display()))
+        .output()
+        .expect("run bash");
+    assert!(
+        out.status.success(),
+        "{action}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A PostgreSQL server of the test's own (scripts/lib/pg.sh in a temporary directory), for
 /// tests that stop it or change server-wide settings; stopped when dropped.
 pub struct PrivatePg {
@@ -358,21 +373,7 @@ pub struct PrivatePg {
 impl PrivatePg {
     /// Runs a function of scripts/lib/pg.sh (`pg_start`, `pg_stop`) on this server.
     pub fn script(&self, action: &str) {
-        let lib = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/lib/pg.sh");
-        let out = Command::new("bash")
-            .arg("-c")
-            .arg(format!(
-                "source {lib} && {action} {} {}",
-                self.dir.path().join("pg").display(),
-                self.port
-            ))
-            .output()
-            .expect("run bash");
-        assert!(
-            out.status.success(),
-            "{action}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        server_script("pg.sh", action, &self.dir.path().join("pg"), self.port);
     }
 
     pub fn start() -> PrivatePg {
@@ -423,20 +424,7 @@ pub struct PrivateMariaDb {
 
 impl PrivateMariaDb {
     fn script(dir: &std::path::Path, action: &str, port: u16) {
-        let lib = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/lib/mariadb.sh");
-        let out = Command::new("bash")
-            .arg("-c")
-            .arg(format!(
-                "source {lib} && {action} {} {port}",
-                dir.join("mariadb").display()
-            ))
-            .output()
-            .expect("run bash");
-        assert!(
-            out.status.success(),
-            "{action}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        server_script("mariadb.sh", action, &dir.join("mariadb"), port);
     }
 
     pub fn start() -> PrivateMariaDb {

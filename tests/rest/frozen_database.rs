@@ -71,10 +71,54 @@ async fn walsender_pid(src: &PgFixture, slot: &str) -> i32 {
     }
 }
 
-fn task(w: &Worker) -> Value {
-    let r = w.get("/connectors/pg/status");
+fn task_status(w: &Worker, connector: &str) -> Value {
+    let r = w.get(&format!("/connectors/{connector}/status"));
     assert_eq!(r.status, 200, "{}", r.body);
     r.json()["tasks"][0].clone()
+}
+
+fn task(w: &Worker) -> Value {
+    task_status(w, "pg")
+}
+
+/// After the thaw: every row `1..=rows` arrives exactly once, and the stall note goes away
+/// once changes are delivered again.
+async fn delivered_once_after_thaw(
+    w: &Worker,
+    data: &std::path::Path,
+    topic: &str,
+    rows: i64,
+    connector: &str,
+) {
+    let thawed_at = Instant::now();
+    while (topic_count(data, topic) as i64) < rows {
+        assert!(
+            thawed_at.elapsed() < Duration::from_secs(90),
+            "{} of {rows} records after SIGCONT; status {}; log:\n{}",
+            topic_count(data, topic),
+            task_status(w, connector),
+            w.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let values = topic_values(data, topic);
+    let ids: BTreeSet<i64> = values
+        .iter()
+        .map(|v| v["payload"]["after"]["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, (1..=rows).collect::<BTreeSet<_>>(), "none missing");
+    assert_eq!(values.len() as i64, rows, "none twice");
+    let start = Instant::now();
+    while task_status(w, connector).get("trace").is_some() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "still {}",
+            task_status(w, connector)
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(task_status(w, connector)["state"], "RUNNING");
+    assert!(w.log_text().contains("changes are delivered again"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -172,36 +216,7 @@ async fn a_frozen_walsender_shows_as_a_stall_and_streaming_resumes_with_nothing_
 
     // Thawed: the old walsender sees its connection gone and exits, a new one streams.
     drop(frozen);
-    let thawed_at = Instant::now();
-    while topic_count(&data, topic) < 600 {
-        assert!(
-            thawed_at.elapsed() < Duration::from_secs(90),
-            "{} of 600 records after SIGCONT; status {}; log:\n{}",
-            topic_count(&data, topic),
-            task(&w),
-            w.log_text()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let values = topic_values(&data, topic);
-    let ids: BTreeSet<i64> = values
-        .iter()
-        .map(|v| v["payload"]["after"]["id"].as_i64().unwrap())
-        .collect();
-    assert_eq!(ids, (1..=600).collect::<BTreeSet<_>>(), "none missing");
-    assert_eq!(values.len(), 600, "none twice");
-    // The stall note goes away once changes are delivered again.
-    let start = Instant::now();
-    while task(&w).get("trace").is_some() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "still {}",
-            task(&w)
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    assert_eq!(task(&w)["state"], "RUNNING");
-    assert!(w.log_text().contains("changes are delivered again"));
+    delivered_once_after_thaw(&w, &data, topic, 600, "pg").await;
     w.stop();
     // Do not leave the slot pinning WAL on the shared server.
     let _ = src
@@ -250,11 +265,7 @@ async fn a_frozen_mariadb_shows_as_a_stall_and_streaming_resumes_with_nothing_lo
     src.exec("INSERT INTO items SELECT seq, 'streamed' FROM seq_101_to_200")
         .await;
     wait_for_count(&data, &topic, 200, &|| w.log_text());
-    let status = |w: &Worker| {
-        let r = w.get("/connectors/my/status");
-        assert_eq!(r.status, 200, "{}", r.body);
-        r.json()["tasks"][0].clone()
-    };
+    let status = |w: &Worker| task_status(w, "my");
     assert_eq!(status(&w)["state"], "RUNNING");
     assert!(status(&w).get("trace").is_none(), "{}", status(&w));
 
@@ -310,33 +321,6 @@ async fn a_frozen_mariadb_shows_as_a_stall_and_streaming_resumes_with_nothing_lo
 
     drop(frozen);
     writer.await.unwrap();
-    let thawed_at = Instant::now();
-    while topic_count(&data, &topic) < 300 {
-        assert!(
-            thawed_at.elapsed() < Duration::from_secs(90),
-            "{} of 300 records after SIGCONT; status {}; log:\n{}",
-            topic_count(&data, &topic),
-            status(&w),
-            w.log_text()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let values = topic_values(&data, &topic);
-    let ids: BTreeSet<i64> = values
-        .iter()
-        .map(|v| v["payload"]["after"]["id"].as_i64().unwrap())
-        .collect();
-    assert_eq!(ids, (1..=300).collect::<BTreeSet<_>>(), "none missing");
-    assert_eq!(values.len(), 300, "none twice");
-    let start = Instant::now();
-    while status(&w).get("trace").is_some() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "still {}",
-            status(&w)
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    assert!(w.log_text().contains("changes are delivered again"));
+    delivered_once_after_thaw(&w, &data, &topic, 300, "my").await;
     w.stop();
 }
