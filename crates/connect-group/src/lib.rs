@@ -11,12 +11,14 @@
 //! with the bytes Connect's own classes write (`scripts/lib/connect-golden.sh`). Decoding never
 //! panics: a truncated or malformed buffer is a [`WireError`] naming the field.
 
+mod assignor;
 mod config;
 mod murmur2;
 mod protocol;
 mod records;
 mod wire;
 
+pub use assignor::{config_mismatch, ClusterAssignment, IncrementalAssignor, Load, Work};
 pub use config::{DistributedSettings, TopicSettings, HMAC_ALGORITHMS};
 pub use murmur2::{murmur2, partition_for_key};
 pub use protocol::{
