@@ -17,6 +17,7 @@
 //!   the converters' registry client.
 
 pub mod connector_file;
+pub mod distributed;
 pub mod herder;
 pub mod kafka;
 pub mod listener;

@@ -5,6 +5,7 @@
 mod avro;
 pub(crate) mod broker;
 mod crash;
+mod internal_topics;
 mod jdbc;
 mod jdbc_vs_debezium;
 mod mysql_history;

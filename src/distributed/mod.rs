@@ -1,0 +1,9 @@
+//! Distributed mode (issue 18), being built: the pieces that talk to Kafka. The wire formats,
+//! records, settings and assignor are in `crates/connect-group`, the group membership client in
+//! `crates/group-client`.
+//!
+//! * [`topic_log`]: Connect's internal topics (config, offsets, status) created and checked as
+//!   Connect creates and checks them, read to their end, and written where the Java producer
+//!   would put each key.
+
+pub mod topic_log;
