@@ -181,6 +181,25 @@ fn connects_internal_topics_read_back_with_our_records() {
         "the deletion's tombstones"
     );
 
+    // The same records, applied as a worker applies them: before the deletion the connector
+    // runs one committed task and is STARTED again; after it, nothing is left.
+    let mut state = connect_group::ClusterConfigState::default();
+    let keep = parsed.len() - 2;
+    for (i, r) in parsed.iter().take(keep).enumerate() {
+        state.apply(i as i64, r.clone());
+    }
+    assert_eq!(
+        state.tasks(&name),
+        [connect_group::ConnectorTaskId::new(name.clone(), 0)]
+    );
+    assert_eq!(state.target_state(&name), Some(TargetState::Started));
+    assert_eq!(state.inconsistent().count(), 0);
+    for (i, r) in parsed.iter().enumerate().skip(keep) {
+        state.apply(i as i64, r.clone());
+    }
+    assert_eq!(state.connectors().count(), 0);
+    assert_eq!(state.target_state(&name), None);
+
     // The status topic: each value is what we would write, byte for byte.
     let statuses = broker::read_all(
         &bootstrap,

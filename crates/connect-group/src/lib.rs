@@ -13,6 +13,7 @@
 
 mod assignor;
 mod config;
+mod config_state;
 mod murmur2;
 mod protocol;
 mod records;
@@ -20,6 +21,7 @@ mod wire;
 
 pub use assignor::{config_mismatch, ClusterAssignment, IncrementalAssignor, Load, Work};
 pub use config::{DistributedSettings, TopicSettings, HMAC_ALGORITHMS};
+pub use config_state::{ClusterConfigState, ConfigChange};
 pub use murmur2::{murmur2, partition_for_key};
 pub use protocol::{
     Assignment, AssignmentError, ConnectorTaskId, Subprotocol, WorkerMetadata, CONNECTOR_TASK,
