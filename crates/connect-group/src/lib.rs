@@ -17,6 +17,7 @@ mod config_state;
 mod murmur2;
 mod protocol;
 mod records;
+mod status_cache;
 mod wire;
 
 pub use assignor::{config_mismatch, ClusterAssignment, IncrementalAssignor, Load, Work};
@@ -31,4 +32,5 @@ pub use records::{
     offset_key, parse_offset_key, ConfigRecord, Properties, RecordError, SessionKey, Status,
     StatusRecord, TargetState, TopicStatus,
 };
+pub use status_cache::StatusCache;
 pub use wire::WireError;
