@@ -17,6 +17,7 @@ mod config_state;
 mod murmur2;
 mod protocol;
 mod records;
+pub mod signing;
 mod status_cache;
 mod wire;
 

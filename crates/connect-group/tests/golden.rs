@@ -333,3 +333,30 @@ fn distributed_defaults_are_connects() {
         assert_eq!(ours.get(key.as_str()), Some(want), "{key}");
     }
 }
+
+#[test]
+fn request_signatures_are_connects() {
+    use connect_group::signing::{sign, verify, Verdict};
+    let all = golden();
+    let case = all
+        .iter()
+        .find(|c| c["case"] == "signature")
+        .expect("a signature case");
+    assert_eq!(case["valid"], true, "Connect accepts its own signature");
+    let key: Vec<u8> = (0..32u8)
+        .map(|i| i.wrapping_mul(7).wrapping_add(1))
+        .collect();
+    let body = case["body"].as_str().unwrap().as_bytes();
+    let [(_, ours), _] = sign(&key, "HmacSHA256", body).unwrap();
+    assert_eq!(ours, case["signature"].as_str().unwrap());
+    assert_eq!(
+        verify(
+            Some(&key),
+            &["HmacSHA256".to_owned()],
+            case["signature"].as_str(),
+            Some("HmacSHA256"),
+            body
+        ),
+        Verdict::Valid
+    );
+}

@@ -116,7 +116,24 @@ public class ConnectGolden {
         }
     }
 
-    public static void main(String[] args) {
+    // KIP-507's request signature: HMAC over the body with the session key, as
+    // InternalRequestSignature signs (Connect's Crypto), checked by its isValid.
+    static void signature() throws Exception {
+        byte[] key = new byte[32];
+        for (int i = 0; i < key.length; i++) key[i] = (byte) (i * 7 + 1);
+        javax.crypto.SecretKey secret = new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256");
+        byte[] body = "[{\"task.class\":\"T\",\"name\":\"c\"}]".getBytes(StandardCharsets.UTF_8);
+        javax.crypto.Mac mac = org.apache.kafka.connect.runtime.distributed.Crypto.SYSTEM.mac("HmacSHA256");
+        mac.init(secret);
+        byte[] sig = mac.doFinal(body);
+        boolean valid = new org.apache.kafka.connect.runtime.rest.InternalRequestSignature(body,
+            org.apache.kafka.connect.runtime.distributed.Crypto.SYSTEM.mac("HmacSHA256"), sig).isValid(secret);
+        System.out.println("{\"case\":\"signature\",\"body\":" + quote(new String(body, StandardCharsets.UTF_8))
+            + ",\"signature\":" + quote(Base64.getEncoder().encodeToString(sig)) + ",\"valid\":" + valid + "}");
+    }
+
+    public static void main(String[] args) throws Exception {
+        signature();
         distributedDefaults();
         configRecords();
         String url = "http://127.0.0.1:8083/";
