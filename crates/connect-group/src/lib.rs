@@ -15,6 +15,7 @@ mod assignor;
 mod config;
 mod config_state;
 mod murmur2;
+mod offset_cache;
 mod protocol;
 mod records;
 pub mod signing;
@@ -25,6 +26,7 @@ pub use assignor::{config_mismatch, ClusterAssignment, IncrementalAssignor, Load
 pub use config::{DistributedSettings, TopicSettings, HMAC_ALGORITHMS};
 pub use config_state::{ClusterConfigState, ConfigChange};
 pub use murmur2::{murmur2, partition_for_key};
+pub use offset_cache::{OffsetCache, StoredOffset};
 pub use protocol::{
     Assignment, AssignmentError, ConnectorTaskId, Subprotocol, WorkerMetadata, CONNECTOR_TASK,
     PROTOCOL_TYPE,
