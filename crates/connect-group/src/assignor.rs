@@ -123,26 +123,17 @@ pub fn config_mismatch(
     config_offset: i64,
     version: i16,
 ) -> BTreeMap<String, Assignment> {
-    members
-        .into_iter()
-        .map(|m| {
-            (
-                m,
-                Assignment {
-                    version,
-                    error: AssignmentError::ConfigMismatch,
-                    leader: leader.to_owned(),
-                    leader_url: leader_url.to_owned(),
-                    config_offset,
-                    connectors: vec![],
-                    tasks: vec![],
-                    revoked_connectors: vec![],
-                    revoked_tasks: vec![],
-                    delay_ms: 0,
-                },
-            )
-        })
-        .collect()
+    let mut out = ClusterAssignment::default().assignments(
+        members,
+        leader,
+        leader_url,
+        config_offset,
+        version,
+    );
+    for a in out.values_mut() {
+        a.error = AssignmentError::ConfigMismatch;
+    }
+    out
 }
 
 /// Kafka's `ExponentialBackoff(initial 1, multiplier 40, max, no jitter)` for successive

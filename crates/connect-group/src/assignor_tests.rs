@@ -278,3 +278,14 @@ fn a_leader_that_missed_the_last_round_forgets_its_stale_view() {
     assert_eq!(out.delay_ms, 0);
     assert_eq!(out.newly_assigned["w1"].tasks.len(), 2);
 }
+
+#[test]
+fn a_leader_behind_the_config_topic_answers_config_mismatch_to_everyone() {
+    let out = config_mismatch(["w1".to_owned(), "w2".to_owned()], "w1", "http://a/", 42, 2);
+    assert_eq!(out.len(), 2);
+    for a in out.values() {
+        assert_eq!(a.error, AssignmentError::ConfigMismatch);
+        assert_eq!(a.config_offset, 42);
+        assert!(a.connectors.is_empty() && a.revoked_tasks.is_empty());
+    }
+}

@@ -25,6 +25,19 @@ pub enum WireError {
     Version(i16),
 }
 
+/// A length prefix: -1 is null, other negatives are refused.
+fn nullable_length(field: &'static str, at: usize, len: i64) -> Result<Option<usize>, WireError> {
+    match len {
+        -1 => Ok(None),
+        n if n < 0 => Err(WireError::BadLength {
+            field,
+            at,
+            length: n,
+        }),
+        n => Ok(Some(n as usize)),
+    }
+}
+
 /// Reads fields in order from a byte slice.
 pub(crate) struct Reader<'a> {
     bytes: &'a [u8],
@@ -76,18 +89,10 @@ impl<'a> Reader<'a> {
     pub fn nullable_string(&mut self, field: &'static str) -> Result<Option<String>, WireError> {
         let at = self.at;
         let len = self.i16(field)?;
-        if len < 0 {
-            return if len == -1 {
-                Ok(None)
-            } else {
-                Err(WireError::BadLength {
-                    field,
-                    at,
-                    length: len.into(),
-                })
-            };
-        }
-        let bytes = self.take(len as usize, field)?;
+        let Some(len) = nullable_length(field, at, len.into())? else {
+            return Ok(None);
+        };
+        let bytes = self.take(len, field)?;
         std::str::from_utf8(bytes)
             .map(|s| Some(s.to_owned()))
             .map_err(|_| WireError::NotUtf8 { field, at })
@@ -101,18 +106,10 @@ impl<'a> Reader<'a> {
     pub fn nullable_bytes(&mut self, field: &'static str) -> Result<Option<&'a [u8]>, WireError> {
         let at = self.at;
         let len = self.i32(field)?;
-        if len < 0 {
-            return if len == -1 {
-                Ok(None)
-            } else {
-                Err(WireError::BadLength {
-                    field,
-                    at,
-                    length: len.into(),
-                })
-            };
+        match nullable_length(field, at, len.into())? {
+            None => Ok(None),
+            Some(len) => self.take(len, field).map(Some),
         }
-        self.take(len as usize, field).map(Some)
     }
 
     /// An array's count (`None`: a null array). A count larger than the bytes left could hold
