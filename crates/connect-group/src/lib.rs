@@ -14,6 +14,7 @@
 mod assignor;
 mod config;
 mod config_state;
+mod member_state;
 mod murmur2;
 mod offset_cache;
 mod protocol;
@@ -25,6 +26,7 @@ mod wire;
 pub use assignor::{config_mismatch, ClusterAssignment, IncrementalAssignor, Load, Work};
 pub use config::{DistributedSettings, TopicSettings, HMAC_ALGORITHMS};
 pub use config_state::{ClusterConfigState, ConfigChange};
+pub use member_state::{MemberState, Next};
 pub use murmur2::{murmur2, partition_for_key};
 pub use offset_cache::{OffsetCache, StoredOffset};
 pub use protocol::{
