@@ -304,10 +304,12 @@ async fn batches_that_queue_up_behind_a_slow_append_are_written_together() {
     // While the first append is held, the pipeline can take batches one at a time until its
     // appends in flight are full and one more group is converted and waiting; how many it
     // takes alone depends on how the source and the pipeline are scheduled (on a loaded
-    // machine 2..4 arrive one by one). Everything that queued after that is written together.
+    // machine 2..4 arrive one by one). What queued after that is written together: in the
+    // group converted while the gate was closed, plus at most one more group for the batches
+    // the source sent after that group was taken (seen in CI as [1, 8, 1]).
     let singles = backend.max_in_flight() + 1;
     assert!(
-        appends.len() <= singles + 1 && appends.last().is_some_and(|n| *n > 1),
+        appends.len() <= singles + 2 && appends.iter().skip(1).any(|n| *n > 1),
         "ten batches in {appends:?} appends: more than {singles} taken alone, or none together"
     );
 }
