@@ -24,10 +24,28 @@ use crate::my_support::MyFixture;
 use crate::support::PgFixture;
 
 /// A process stopped with SIGSTOP, continued (SIGCONT) when dropped, also when the test fails.
-struct Frozen(i32);
+/// Its parent is continued too: `runuser` (which starts the private MariaDB) stops itself when
+/// its child stops, as `su` does for job control, and would otherwise stay stopped, never
+/// reaping the server when it exits.
+struct Frozen {
+    pid: i32,
+    parent: Option<i32>,
+}
+
+/// The parent of `pid` (field 4 of /proc/<pid>/stat, after the parenthesised command).
+fn parent_of(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
 
 impl Frozen {
     fn stop(pid: i32) -> Frozen {
+        let parent = parent_of(pid);
         let ok = Command::new("kill")
             .args(["-STOP", &pid.to_string()])
             .status()
@@ -37,15 +55,17 @@ impl Frozen {
             ok,
             "kill -STOP {pid} (the test needs root, as scripts/test.sh runs)"
         );
-        Frozen(pid)
+        Frozen { pid, parent }
     }
 }
 
 impl Drop for Frozen {
     fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-CONT", &self.0.to_string()])
-            .status();
+        for pid in std::iter::once(self.pid).chain(self.parent) {
+            let _ = Command::new("kill")
+                .args(["-CONT", &pid.to_string()])
+                .status();
+        }
     }
 }
 
