@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::format::{self, Cursor};
 use super::{EmbeddedLog, LogError, StoredRecord, TopicInfo};
+use cdc_core::error::error_chain;
 
 /// The socket's file name inside the data directory.
 pub const SOCKET_NAME: &str = "tributary.sock";
@@ -161,17 +162,6 @@ fn answer(log: &EmbeddedLog, line: &str) -> Vec<u8> {
         }
         _ => frame(FAILED, b"unknown request"),
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        out.push_str(": ");
-        out.push_str(&c.to_string());
-        cur = c.source();
-    }
-    out
 }
 
 /// A connection to a running worker's read socket.

@@ -72,6 +72,19 @@ impl ConnectorError {
     }
 }
 
+/// An error with its causes, `: `-separated (every cause, unlike [`ConnectorError::chain`],
+/// which leaves out a cause its message already holds).
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
 impl fmt::Display for ConnectorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.chain())

@@ -7,6 +7,7 @@ use crate::error::{PgSourceError, INSUFFICIENT_PRIVILEGE};
 use crate::lsn::Lsn;
 use crate::replication::quote_ident;
 use crate::table::TableRef;
+use cdc_core::error::error_chain;
 
 /// What `pg_replication_slots` says about our slot.
 #[derive(Debug, Clone)]
@@ -147,18 +148,6 @@ pub async fn release(cfg: &PostgresConfig, why: &str) -> SlotRelease {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-}
-
-/// An error with its causes, `: `-separated.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        text.push_str(": ");
-        text.push_str(&c.to_string());
-        cause = c.source();
-    }
-    text
 }
 
 /// Makes sure the publication exists as `publication.autocreate.mode` asks.

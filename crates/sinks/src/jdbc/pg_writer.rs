@@ -18,6 +18,7 @@ use super::dialect::{Dialect, Ident, TableName};
 use super::pg_array::TextArray;
 use super::record::{Column, Row};
 use super::statement::{self, ColumnDef, Param};
+use cdc_core::error::error_chain;
 use tokio_postgres::config::SslMode;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
@@ -114,18 +115,6 @@ fn tls_refused(e: &tokio_postgres::Error) -> bool {
         cause = c.source();
     }
     false
-}
-
-/// The error and its causes, for a message.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        text.push_str(": ");
-        text.push_str(&c.to_string());
-        cause = c.source();
-    }
-    text
 }
 
 impl PgWriter {
