@@ -22,6 +22,16 @@ fn as_json(config: cdc_core::ConfigMap) -> Value {
     )
 }
 
+/// `POST /connectors`, which must answer 201.
+fn create(w: &Worker, name: &str, config: cdc_core::ConfigMap) {
+    let created = w.send(
+        "POST",
+        "/connectors",
+        &json!({"name": name, "config": as_json(config)}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+}
+
 async fn slot_exists(client: &tokio_postgres::Client, slot: &str) -> bool {
     client
         .query_one(
@@ -130,12 +140,7 @@ async fn deleting_a_connector_with_slot_drop_on_stop_drops_its_slot() {
     let w = Worker::serve(&data);
     let log = || w.log_text();
     let config = db.connector_config(&[("slot.drop.on.stop", "true")]);
-    let created = w.send(
-        "POST",
-        "/connectors",
-        &json!({"name": "pg", "config": as_json(config)}),
-    );
-    assert_eq!(created.status, 201, "{}", created.body);
+    create(&w, "pg", config);
     wait_for_count(&data, "test.public.t", 1, &log);
     assert!(slot_exists(&db.client, &slot).await);
     let deleted = w.delete("/connectors/pg");
@@ -182,12 +187,7 @@ async fn pausing_a_connector_with_slot_drop_on_stop_keeps_its_slot_and_loses_not
     let w = Worker::serve(&data);
     let log = || w.log_text();
     let config = db.connector_config(&[("slot.drop.on.stop", "true")]);
-    let created = w.send(
-        "POST",
-        "/connectors",
-        &json!({"name": "pg", "config": as_json(config)}),
-    );
-    assert_eq!(created.status, 201, "{}", created.body);
+    create(&w, "pg", config);
     wait_for_count(&data, "test.public.t", 1, &log);
     db.exec("INSERT INTO t VALUES (2)").await;
     wait_for_count(&data, "test.public.t", 2, &log);
