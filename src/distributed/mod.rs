@@ -6,4 +6,6 @@
 //!   Connect creates and checks them, read to their end, and written where the Java producer
 //!   would put each key.
 
+pub mod stores;
+pub mod tail;
 pub mod topic_log;

@@ -9,9 +9,10 @@ use tokio_util::sync::CancellationToken;
 use tracing::error;
 
 use super::entities::State;
-use super::task::{lock, Observer, RunningTask, SharedStatus, SharedTopics, TaskStatus};
+use super::task::{
+    lock, no_embedded_log, Observer, RunningTask, SharedStatus, SharedTopics, TaskEnv, TaskStatus,
+};
 use crate::kafka::config::ProducerProperties;
-use crate::log::EmbeddedLog;
 use crate::plugins;
 use crate::runtime::sink::{
     self, DeadLetterQueue, KafkaDeadLetterQueue, KafkaSide, LogConsumer, LogDeadLetterQueue,
@@ -21,18 +22,18 @@ use crate::runtime::sink::{
 /// Starts the task of sink connector `name`; its status goes RUNNING now and FAILED (with the
 /// error chain as `trace`) if it cannot be built or ends with a fatal error.
 pub(crate) fn spawn(
+    env: &TaskEnv,
     name: &str,
+    task_id: u32,
     config: &ConfigMap,
-    worker_config: &ConfigMap,
-    log: &EmbeddedLog,
     status: SharedStatus,
     topics: SharedTopics,
     parent: &CancellationToken,
 ) -> RunningTask {
     let cancel = parent.child_token();
     *lock(&status) = TaskStatus::new(State::Running);
-    let built = build(name, config, worker_config);
-    let (name, log, token) = (name.to_owned(), log.clone(), cancel.clone());
+    let built = build(name, task_id, config, &env.worker_config);
+    let (name, log, token) = (name.to_owned(), env.log.clone(), cancel.clone());
     let join = tokio::spawn(async move {
         let (task, mut converters, settings, kafka, producer) = match built {
             Ok(b) => b,
@@ -40,7 +41,13 @@ pub(crate) fn spawn(
         };
         // AvroConverters without schema.registry.url read the worker's embedded registry.
         if converters.key.needs_embedded_registry() || converters.value.needs_embedded_registry() {
-            match crate::registry::Registry::of(&log) {
+            let Some(log) = &log else {
+                let trace = no_embedded_log(
+                    "an AvroConverter without schema.registry.url (the embedded schema registry)",
+                );
+                return cannot_start(&name, &status, trace);
+            };
+            match crate::registry::Registry::of(log) {
                 Ok(r) => {
                     converters.key.use_embedded_registry(r.clone());
                     converters.value.use_embedded_registry(r);
@@ -56,7 +63,10 @@ pub(crate) fn spawn(
         let dlq = match (&errors.dlq_topic, &producer) {
             (None, _) => None,
             (Some(topic), None) => Some(DeadLetterQueue::Log(LogDeadLetterQueue {
-                log: log.clone(),
+                log: match &log {
+                    Some(log) => log.clone(),
+                    None => return cannot_start(&name, &status, no_embedded_log("a dead letter queue on the embedded log")),
+                },
                 topic: topic.clone(),
                 connector: name.clone(),
                 context_headers: errors.dlq_context_headers,
@@ -76,14 +86,21 @@ pub(crate) fn spawn(
                 }
             }
         };
-        let consumer: Box<dyn SinkConsumer> = match kafka {
-            None => Box::new(LogSide {
+        let consumer: Box<dyn SinkConsumer> = match (kafka, log) {
+            (None, None) => {
+                return cannot_start(
+                    &name,
+                    &status,
+                    no_embedded_log("a worker without bootstrap.servers"),
+                )
+            }
+            (None, Some(log)) => Box::new(LogSide {
                 consumer: LogConsumer::new(log.clone(), settings.topics.clone())
                     .with_offset_reset(settings.offset_reset),
                 log,
                 connector: name.clone(),
             }),
-            Some(props) => match KafkaSide::new(&props, settings.topics.clone()) {
+            (Some(props), _) => match KafkaSide::new(&props, settings.topics.clone()) {
                 Ok(k) => Box::new(k),
                 Err(e) => return cannot_start(&name, &status, e.chain()),
             },
@@ -130,7 +147,12 @@ type Built = (
     Option<ProducerProperties>,
 );
 
-fn build(name: &str, config: &ConfigMap, worker: &ConfigMap) -> Result<Built, ConfigErrors> {
+fn build(
+    name: &str,
+    task_id: u32,
+    config: &ConfigMap,
+    worker: &ConfigMap,
+) -> Result<Built, ConfigErrors> {
     let providers = cdc_core::configdef::ConfigProviders::from_worker(worker)?;
     let config = &providers.resolve(config)?;
     let settings = SinkSettings::from_config(config, worker)?;
@@ -139,12 +161,12 @@ fn build(name: &str, config: &ConfigMap, worker: &ConfigMap) -> Result<Built, Co
     let task = plugins::make_sink(config)?;
     // On Kafka when the worker has `bootstrap.servers`, else on the embedded log.
     let kafka = crate::kafka::config::bootstrap_servers(worker)
-        .map(|_| crate::kafka::config::consumer_properties(worker, config, name, 0))
+        .map(|_| crate::kafka::config::consumer_properties(worker, config, name, task_id))
         .transpose()?;
     // The dead-letter queue's producer, on Kafka.
     let producer = match (&settings.errors.dlq_topic, &kafka) {
         (Some(_), Some(_)) => Some(crate::kafka::config::producer_properties(
-            worker, config, name, 0,
+            worker, config, name, task_id,
         )?),
         _ => None,
     };

@@ -14,7 +14,7 @@ use super::entities::State;
 use crate::kafka::{KafkaBackend, KafkaSettings};
 use crate::log::EmbeddedLog;
 use crate::plugins;
-use crate::runtime::{self, Converters, TaskObserver, TopicBackend};
+use crate::runtime::{self, Converters, OffsetStore, TaskObserver, TopicBackend};
 
 /// A task's live status, shared between the running task and the herder.
 #[derive(Debug, Clone)]
@@ -132,14 +132,51 @@ pub(crate) fn spawn(
     topics: SharedTopics,
     parent: &CancellationToken,
 ) -> RunningTask {
+    let env = TaskEnv {
+        worker_config: worker_config.clone(),
+        log: Some(log.clone()),
+        offsets: Arc::new(log.clone()),
+    };
+    spawn_on(&env, name, 0, config, status, topics, parent)
+}
+
+/// What a task runs on: the worker's properties, its embedded log (standalone mode; `None` in
+/// distributed mode, where records, offsets and dead letters are in Kafka) and where source
+/// offsets go when records go to Kafka.
+#[derive(Clone)]
+pub(crate) struct TaskEnv {
+    pub worker_config: ConfigMap,
+    pub log: Option<EmbeddedLog>,
+    pub offsets: Arc<dyn OffsetStore>,
+}
+
+/// Why a task cannot use what only a worker with a data directory has.
+pub(crate) fn no_embedded_log(what: &str) -> String {
+    format!("{what} needs the worker's embedded log, which a distributed worker does not have (its topics and offsets are in Kafka)")
+}
+
+/// Starts task `task` of connector `name` on `env`.
+pub(crate) fn spawn_on(
+    env: &TaskEnv,
+    name: &str,
+    task: u32,
+    config: &ConfigMap,
+    status: SharedStatus,
+    topics: SharedTopics,
+    parent: &CancellationToken,
+) -> RunningTask {
     if plugins::is_sink(config) {
-        return super::sink_task::spawn(name, config, worker_config, log, status, topics, parent);
+        return super::sink_task::spawn(env, name, task, config, status, topics, parent);
     }
     let cancel = parent.child_token();
     *lock(&status) = TaskStatus::new(State::Running);
-    let config = &plugins::with_worker_defaults(config, name, log.dir());
+    let config = &match &env.log {
+        Some(log) => plugins::with_worker_defaults(config, name, log.dir()),
+        None => config.clone(),
+    };
+    let worker_config = &env.worker_config;
     let built = build(name, config, worker_config);
-    let (name, log, token) = (name.to_owned(), log.clone(), cancel.clone());
+    let (name, env, token) = (name.to_owned(), env.clone(), cancel.clone());
     let pausing = cdc_core::Pausing::default();
     let task_pausing = pausing.clone();
     let join = tokio::spawn(async move {
@@ -157,7 +194,13 @@ pub(crate) fn spawn(
             }
         };
         if converters.needs_embedded_registry() {
-            match crate::registry::Registry::of(&log) {
+            let Some(log) = &env.log else {
+                let trace = no_embedded_log("an AvroConverter without schema.registry.url (the embedded schema registry)");
+                error!(connector = %name, error = %trace, "cannot start the connector's task");
+                fail(trace);
+                return;
+            };
+            match crate::registry::Registry::of(log) {
                 Ok(r) => converters = converters.with_embedded_registry(r),
                 Err(e) => {
                     error!(connector = %name, error = %e, "cannot open the embedded schema registry");
@@ -167,12 +210,18 @@ pub(crate) fn spawn(
             }
         }
         // Kafka when the worker has `bootstrap.servers`; offsets stay in the data directory.
-        let backend: TopicBackend = match kafka {
-            None => match topic_rules {
+        let backend: TopicBackend = match (kafka, env.log) {
+            (None, None) => {
+                let trace = no_embedded_log("a worker without bootstrap.servers");
+                error!(connector = %name, error = %trace, "cannot start the connector's task");
+                fail(trace);
+                return;
+            }
+            (None, Some(log)) => match topic_rules {
                 Some(rules) => log.with_topic_rules(rules).into(),
                 None => log.into(),
             },
-            Some(settings) => match KafkaBackend::start(&name, &settings, log, token.clone()) {
+            (Some(settings), _) => match KafkaBackend::start(&name, &settings, env.offsets, token.clone()) {
                 Ok(k) => k.into(),
                 Err(e) => {
                     error!(connector = %name, error = %e, "cannot start the connector's task");

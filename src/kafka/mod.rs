@@ -38,8 +38,8 @@ use tracing::{debug, info, warn};
 pub use config::{bootstrap_servers, producer_properties, OverridePolicy, ProducerProperties};
 pub use topics::TopicCreation;
 
-use crate::log::{AppendChain, EmbeddedLog, StoredRecordRef};
-use crate::runtime::{Backend, Delivery};
+use crate::log::{AppendChain, StoredRecordRef};
+use crate::runtime::{Backend, Delivery, OffsetStore};
 
 /// How many appends may wait for acknowledgements at once. The records themselves are bounded
 /// by librdkafka's queue (`queue.buffering.max.kbytes`); this bounds the bookkeeping.
@@ -215,8 +215,8 @@ impl ProducerContext for AckContext {
     }
 }
 
-/// Kafka as a topic backend: one idempotent producer per task, source offsets in the embedded
-/// log.
+/// Kafka as a topic backend: one idempotent producer per task, source offsets in an
+/// [`OffsetStore`] (the embedded log, or the offsets topic in distributed mode).
 #[derive(Clone)]
 pub struct KafkaBackend {
     inner: Arc<Inner>,
@@ -225,7 +225,7 @@ pub struct KafkaBackend {
 struct Inner {
     producer: ThreadedProducer<AckContext>,
     admin: AdminClient<DefaultClientContext>,
-    offsets: EmbeddedLog,
+    offsets: Arc<dyn OffsetStore>,
     topics: TopicCreation,
     /// Topics created (or found) by this backend.
     known: Mutex<HashSet<String>>,
@@ -240,7 +240,7 @@ impl KafkaBackend {
     pub fn start(
         connector: &str,
         settings: &KafkaSettings,
-        offsets: EmbeddedLog,
+        offsets: Arc<dyn OffsetStore>,
         stop: CancellationToken,
     ) -> Result<KafkaBackend, ConnectorError> {
         let mut producer_config = ClientConfig::new();
@@ -467,11 +467,11 @@ impl Backend for KafkaBackend {
     }
 
     fn commit_offset(&self, connector: &str, offset: &SourceOffset) -> Result<(), ConnectorError> {
-        Ok(self.inner.offsets.set_source_offset(connector, offset)?)
+        self.inner.offsets.commit(connector, offset)
     }
 
     fn source_offset(&self, connector: &str) -> Result<Option<SourceOffset>, ConnectorError> {
-        Ok(self.inner.offsets.source_offset(connector)?)
+        self.inner.offsets.read(connector)
     }
 
     fn max_unacked(&self) -> usize {

@@ -114,6 +114,25 @@ impl Backend for EmbeddedLog {
     }
 }
 
+/// Where a source task's committed offsets live when its records go to Kafka: the embedded
+/// log (standalone) or Connect's offsets topic (distributed mode, `crate::distributed`).
+pub trait OffsetStore: Send + Sync + 'static {
+    /// Stores `offset` durably (called after its records were acknowledged, off the runtime).
+    fn commit(&self, connector: &str, offset: &SourceOffset) -> Result<(), ConnectorError>;
+    /// The connector's last committed offset (called off the runtime).
+    fn read(&self, connector: &str) -> Result<Option<SourceOffset>, ConnectorError>;
+}
+
+impl OffsetStore for EmbeddedLog {
+    fn commit(&self, connector: &str, offset: &SourceOffset) -> Result<(), ConnectorError> {
+        Ok(self.set_source_offset(connector, offset)?)
+    }
+
+    fn read(&self, connector: &str) -> Result<Option<SourceOffset>, ConnectorError> {
+        Ok(EmbeddedLog::source_offset(self, connector)?)
+    }
+}
+
 /// The topic backend a worker runs on: the embedded log without `bootstrap.servers`, Kafka with
 /// it (offsets then stay in the embedded log; see `docs/decisions/kafka-backend.md`).
 #[derive(Clone)]

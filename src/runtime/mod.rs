@@ -25,7 +25,7 @@ pub mod sink;
 mod tests;
 
 pub use avro::{AvroSettings, SubjectNameStrategy, AVRO_CONVERTER};
-pub use backend::TopicBackend;
+pub use backend::{OffsetStore, TopicBackend};
 pub(crate) use backend::{Backend, Delivery};
 pub use convert::{
     queue_bounds, ConvertError, Converter, Converters, RecordConverter, SourceDeadLetters,

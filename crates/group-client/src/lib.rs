@@ -22,4 +22,4 @@ mod session;
 pub use conn::Connection;
 pub use error::GroupError;
 pub use member::{GroupConfig, GroupMember, Joined, Member};
-pub use session::{judge, Session, SessionState};
+pub use session::{judge, Lease, Session, SessionState};

@@ -52,6 +52,55 @@ pub fn judge(
     }
 }
 
+/// How long the member may still act as a member: renewed by each successful heartbeat (and
+/// by a completed join) for one session timeout. Writes that only a live member may make (a
+/// task's status, a source's offsets) check it first, so a worker that was frozen past its
+/// session (SIGSTOP, a long GC-like pause, a lost network) stops writing the moment it runs
+/// again, before its heartbeat task has even noticed. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Lease {
+    until: Arc<std::sync::Mutex<Option<Instant>>>,
+    session_timeout: Duration,
+}
+
+impl Lease {
+    /// A lease that is not valid until first renewed.
+    pub fn new(session_timeout: Duration) -> Lease {
+        Lease {
+            until: Arc::new(std::sync::Mutex::new(None)),
+            session_timeout,
+        }
+    }
+
+    /// The member proved it is alive at `at`.
+    pub fn renew(&self, at: Instant) {
+        let mut until = self
+            .until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let new = at + self.session_timeout;
+        if until.is_none_or(|u| u < new) {
+            *until = Some(new);
+        }
+    }
+
+    /// Ends the lease at once (fenced, or leaving the group).
+    pub fn revoke(&self) {
+        *self
+            .until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    }
+
+    /// Whether the member may still act as one.
+    pub fn valid(&self) -> bool {
+        self.until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_some_and(|u| Instant::now() < u)
+    }
+}
+
 /// The heartbeat task of one member; stops when dropped.
 pub struct Session {
     state: watch::Receiver<SessionState>,
@@ -64,6 +113,7 @@ impl Session {
         member: Arc<Mutex<GroupMember>>,
         interval: Duration,
         session_timeout: Duration,
+        lease: Lease,
     ) -> Session {
         let (tx, state) = watch::channel(SessionState::Stable);
         let cancel = CancellationToken::new();
@@ -75,6 +125,7 @@ impl Session {
                     () = stop.cancelled() => return,
                     () = tokio::time::sleep(interval) => {}
                 }
+                let sent = Instant::now();
                 let result = {
                     let mut m = member.lock().await;
                     // A heartbeat that hangs counts as failed once the session is over.
@@ -88,6 +139,8 @@ impl Session {
                 };
                 if result.is_ok() {
                     last_success = Instant::now();
+                    // Alive as of when the heartbeat was sent, not answered.
+                    lease.renew(sent);
                 }
                 let verdict = judge(&result, last_success.elapsed(), session_timeout);
                 if let Err(e) = &result {
@@ -97,6 +150,9 @@ impl Session {
                     }
                 }
                 if verdict != SessionState::Stable {
+                    if matches!(verdict, SessionState::Fenced(_)) {
+                        lease.revoke();
+                    }
                     match &verdict {
                         SessionState::Fenced(why) => {
                             warn!(reason = %why, "fenced: stopping all work and rejoining as a new member")
@@ -136,6 +192,21 @@ mod tests {
     use super::*;
 
     const SESSION: Duration = Duration::from_secs(10);
+
+    #[test]
+    fn a_lease_lasts_one_session_from_its_renewal_and_ends_when_revoked() {
+        let lease = Lease::new(Duration::from_millis(200));
+        assert!(!lease.valid(), "not valid before the first renewal");
+        lease.renew(Instant::now());
+        assert!(lease.valid());
+        // An older renewal never shortens it.
+        lease.renew(Instant::now() - Duration::from_secs(5));
+        assert!(lease.valid());
+        lease.revoke();
+        assert!(!lease.valid());
+        lease.renew(Instant::now() - Duration::from_millis(300));
+        assert!(!lease.valid(), "a renewal a whole session ago has lapsed");
+    }
 
     #[test]
     fn heartbeat_outcomes_become_what_to_do() {

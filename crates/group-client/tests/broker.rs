@@ -203,10 +203,12 @@ async fn the_heartbeat_session_stays_stable_then_asks_to_rejoin_when_a_member_ar
         .unwrap();
     a.sync(&assign(&joined, 2)).await.unwrap();
     let a = Arc::new(Mutex::new(a));
+    let lease = group_client::Lease::new(Duration::from_secs(10));
     let mut session = Session::start(
         a.clone(),
         Duration::from_millis(300),
         Duration::from_secs(10),
+        lease.clone(),
     );
     // A second worker arrives.
     let arrived = tokio::time::sleep(Duration::from_secs(1));
@@ -215,6 +217,7 @@ async fn the_heartbeat_session_stays_stable_then_asks_to_rejoin_when_a_member_ar
         s = session.changed() => panic!("a stable group's session changed: {s:?}"),
         () = &mut arrived => {}
     }
+    assert!(lease.valid(), "heartbeats renewed the member's lease");
     let mut b = GroupMember::new(config(&group, "s2:8083"));
     let b_join = tokio::spawn(async move {
         let j = b
