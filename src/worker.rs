@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::connector_file::ConnectorFile;
-use crate::herder::{Herder, HerderError};
+use crate::herder::{Herder, HerderError, Standalone};
 use crate::listener::{self, ListenerError};
 use crate::log::{socket, EmbeddedLog, LogError};
 use crate::rest::{self, Loggers, RestState};
@@ -156,7 +156,7 @@ pub async fn run_worker_with(
         key = secrets.key_id(),
         "secrets at rest sealed with this key"
     );
-    let herder = Herder::start(
+    let herder: Herder = Standalone::start(
         log,
         std::sync::Arc::new(secrets),
         worker_id,
@@ -164,7 +164,8 @@ pub async fn run_worker_with(
         shutdown.child_token(),
     )
     .await
-    .map_err(WorkerError::Herder)?;
+    .map_err(WorkerError::Herder)?
+    .into();
     for c in extras.connectors {
         herder
             .put_connector_config(&c.name, with_name(&c.name, c.config), None, true)

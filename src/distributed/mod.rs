@@ -6,6 +6,9 @@
 //!   Connect creates and checks them, read to their end, and written where the Java producer
 //!   would put each key.
 
+mod herder;
 pub mod stores;
 pub mod tail;
 pub mod topic_log;
+
+pub use herder::DistributedHerder;

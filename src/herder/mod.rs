@@ -17,9 +17,9 @@
 //! never held across `.await`.
 
 pub mod entities;
-mod sink_offsets;
+pub(crate) mod sink_offsets;
 mod sink_task;
-mod task;
+pub(crate) mod task;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -63,6 +63,10 @@ pub enum HerderError {
     /// 500: a stored secret cannot be sealed or opened with the worker's keys.
     #[error("{0}")]
     Secrets(String),
+    /// A distributed worker cannot do this itself: the request goes to `url` (the leader, or
+    /// the worker running the task); without a URL (a rebalance is under way), 409.
+    #[error("Cannot complete request because of a conflicting operation (e.g. worker rebalance)")]
+    Forward { url: Option<String> },
 }
 
 /// What a config PUT did.
@@ -97,9 +101,9 @@ struct Connector {
     task: Option<RunningTask>,
 }
 
-/// The connector lifecycle of one worker. Cheap to clone.
+/// The connector lifecycle of a standalone worker. Cheap to clone.
 #[derive(Clone)]
-pub struct Herder {
+pub struct Standalone {
     inner: Arc<Inner>,
 }
 
@@ -124,7 +128,7 @@ pub fn mask(config: &ConfigMap) -> ConfigMap {
 }
 
 /// The task class Connect would show in a task config.
-fn task_class(connector_class: &str) -> &'static str {
+pub(crate) fn task_class(connector_class: &str) -> &'static str {
     match plugins::find_plugin(connector_class).map(|p| p.class) {
         Some("io.debezium.connector.postgresql.PostgresConnector") => {
             "io.debezium.connector.postgresql.PostgresConnectorTask"
@@ -185,7 +189,7 @@ async fn blocking<T: Send + 'static>(
         .map_err(HerderError::from)
 }
 
-impl Herder {
+impl Standalone {
     /// Loads the stored connectors and starts those whose target state is RUNNING.
     pub async fn start(
         log: EmbeddedLog,
@@ -193,8 +197,8 @@ impl Herder {
         worker_id: String,
         worker_config: ConfigMap,
         shutdown: CancellationToken,
-    ) -> Result<Herder, HerderError> {
-        let herder = Herder {
+    ) -> Result<Standalone, HerderError> {
+        let herder = Standalone {
             inner: Arc::new(Inner {
                 log: log.clone(),
                 secrets,
@@ -414,37 +418,6 @@ impl Herder {
         })
     }
 
-    /// Merges `patch` into the stored config (`None` removes a key), then as a PUT.
-    pub async fn patch_connector_config(
-        &self,
-        name: &str,
-        patch: BTreeMap<String, Option<String>>,
-    ) -> Result<ConnectorInfo, HerderError> {
-        let mut config = self.connector_config(name)?;
-        for (k, v) in patch {
-            match v {
-                Some(v) => {
-                    config.insert(k, v);
-                }
-                None => {
-                    config.remove(&k);
-                }
-            }
-        }
-        if let Some(n) = config.get("name") {
-            if n != name {
-                return Err(HerderError::BadRequest(format!(
-                    "Connector name configuration ({n}) doesn't match connector name in the URL ({name})"
-                )));
-            }
-        }
-        config.insert("name".into(), name.to_owned());
-        Ok(self
-            .put_connector_config(name, config, None, true)
-            .await?
-            .info)
-    }
-
     /// The raw stored config (unmasked; the REST layer masks it).
     pub fn connector_config(&self, name: &str) -> Result<ConfigMap, HerderError> {
         lock(&self.inner.connectors)
@@ -499,16 +472,6 @@ impl Herder {
             tasks,
             type_: plugins::connector_type(&c.config).into(),
         })
-    }
-
-    /// One task's status; 404 `No status found for task <name>-<id>` when there is none.
-    pub fn task_status(&self, name: &str, task: u32) -> Result<TaskState, HerderError> {
-        let status = self.connector_status(name)?;
-        status
-            .tasks
-            .into_iter()
-            .find(|t| t.id == task)
-            .ok_or_else(|| HerderError::NotFound(format!("No status found for task {name}-{task}")))
     }
 
     /// The last transient error of a connector's task (it stayed RUNNING and retries).
@@ -708,34 +671,13 @@ impl Herder {
         Ok(plugins::is_sink(&c.config))
     }
 
-    /// For a sink when the worker runs on Kafka: its consumer's properties (group
-    /// `connect-<name>`) and topics, where its offsets live.
-    fn sink_group(
-        &self,
-        name: &str,
-    ) -> Result<
-        Option<(
-            crate::kafka::config::ProducerProperties,
-            crate::runtime::sink::TopicSelection,
-        )>,
-        HerderError,
-    > {
-        let worker = &self.inner.worker_config;
-        if crate::kafka::config::bootstrap_servers(worker).is_none() {
-            return Ok(None);
-        }
+    /// For a sink when the worker runs on Kafka: its consumer's properties and topics.
+    fn sink_group(&self, name: &str) -> Result<Option<SinkGroup>, HerderError> {
         let config = {
             let map = lock(&self.inner.connectors);
             map.get(name).ok_or_else(|| not_found(name))?.config.clone()
         };
-        let bad = |e: cdc_core::ConfigErrors| HerderError::BadRequest(e.to_string());
-        let providers = cdc_core::configdef::ConfigProviders::from_worker(worker).map_err(bad)?;
-        let config = providers.resolve(&config).map_err(bad)?;
-        let settings =
-            crate::runtime::sink::SinkSettings::from_config(&config, worker).map_err(bad)?;
-        let props =
-            crate::kafka::config::consumer_properties(worker, &config, name, 0).map_err(bad)?;
-        Ok(Some((props, settings.topics)))
+        sink_group_of(&self.inner.worker_config, &config, name)
     }
 
     /// The connector's committed offsets: a source's, or a sink's consumed positions in
@@ -901,6 +843,29 @@ impl Herder {
     }
 }
 
+/// A sink's consumer properties (group `connect-<name>`) and topics, where its offsets live.
+pub(crate) type SinkGroup = (
+    crate::kafka::config::ProducerProperties,
+    crate::runtime::sink::TopicSelection,
+);
+
+/// For a sink when the worker runs on Kafka: its consumer's properties and topics.
+pub(crate) fn sink_group_of(
+    worker: &ConfigMap,
+    config: &ConfigMap,
+    name: &str,
+) -> Result<Option<SinkGroup>, HerderError> {
+    if crate::kafka::config::bootstrap_servers(worker).is_none() {
+        return Ok(None);
+    }
+    let bad = |e: cdc_core::ConfigErrors| HerderError::BadRequest(e.to_string());
+    let providers = cdc_core::configdef::ConfigProviders::from_worker(worker).map_err(bad)?;
+    let config = providers.resolve(config).map_err(bad)?;
+    let settings = crate::runtime::sink::SinkSettings::from_config(&config, worker).map_err(bad)?;
+    let props = crate::kafka::config::consumer_properties(worker, &config, name, 0).map_err(bad)?;
+    Ok(Some((props, settings.topics)))
+}
+
 fn task_ids(name: &str, target: TargetState) -> Vec<ConnectorTaskId> {
     if target == TargetState::Stopped {
         Vec::new()
@@ -909,5 +874,174 @@ fn task_ids(name: &str, target: TargetState) -> Vec<ConnectorTaskId> {
             connector: name.to_owned(),
             task: 0,
         }]
+    }
+}
+
+/// A worker's herder: standalone (configs and offsets in its data directory) or one worker of
+/// a distributed cluster (`crate::distributed`). The REST API serves either. Cheap to clone.
+#[derive(Clone)]
+pub enum Herder {
+    Standalone(Standalone),
+    Distributed(crate::distributed::DistributedHerder),
+}
+
+impl From<Standalone> for Herder {
+    fn from(h: Standalone) -> Self {
+        Herder::Standalone(h)
+    }
+}
+
+/// Calls the same method on whichever herder this is.
+macro_rules! either {
+    ($self:ident, $h:ident => $call:expr) => {
+        match $self {
+            Herder::Standalone($h) => $call,
+            Herder::Distributed($h) => $call,
+        }
+    };
+}
+
+impl Herder {
+    pub fn worker_config(&self) -> &ConfigMap {
+        either!(self, h => h.worker_config())
+    }
+
+    pub fn worker_id(&self) -> &str {
+        either!(self, h => h.worker_id())
+    }
+
+    /// Why the worker's storage stopped writing, if it did (standalone only: a distributed
+    /// worker's storage is Kafka).
+    pub fn storage_failure(&self) -> Option<String> {
+        match self {
+            Herder::Standalone(h) => h.storage_failure(),
+            Herder::Distributed(_) => None,
+        }
+    }
+
+    pub fn connectors(&self) -> Vec<String> {
+        either!(self, h => h.connectors())
+    }
+
+    pub fn connector_config(&self, name: &str) -> Result<ConfigMap, HerderError> {
+        either!(self, h => h.connector_config(name))
+    }
+
+    pub fn connector_info(&self, name: &str) -> Result<ConnectorInfo, HerderError> {
+        either!(self, h => h.connector_info(name))
+    }
+
+    pub fn connector_status(&self, name: &str) -> Result<ConnectorStateInfo, HerderError> {
+        either!(self, h => h.connector_status(name))
+    }
+
+    /// One task's status; 404 `No status found for task <name>-<id>` when there is none.
+    pub fn task_status(&self, name: &str, task: u32) -> Result<TaskState, HerderError> {
+        self.connector_status(name)?
+            .tasks
+            .into_iter()
+            .find(|t| t.id == task)
+            .ok_or_else(|| HerderError::NotFound(format!("No status found for task {name}-{task}")))
+    }
+
+    pub fn task_configs(&self, name: &str) -> Result<Vec<TaskInfo>, HerderError> {
+        either!(self, h => h.task_configs(name))
+    }
+
+    pub fn active_topics(&self, name: &str) -> Result<Vec<String>, HerderError> {
+        either!(self, h => h.active_topics(name))
+    }
+
+    pub fn reset_active_topics(&self, name: &str) -> Result<(), HerderError> {
+        either!(self, h => h.reset_active_topics(name))
+    }
+
+    pub async fn put_connector_config(
+        &self,
+        name: &str,
+        config: ConfigMap,
+        initial_state: Option<TargetState>,
+        allow_replace: bool,
+    ) -> Result<Created, HerderError> {
+        either!(self, h => h.put_connector_config(name, config, initial_state, allow_replace).await)
+    }
+
+    /// Merges `patch` into the stored config (`None` removes a key), then as a PUT.
+    pub async fn patch_connector_config(
+        &self,
+        name: &str,
+        patch: BTreeMap<String, Option<String>>,
+    ) -> Result<ConnectorInfo, HerderError> {
+        let mut config = self.connector_config(name)?;
+        for (k, v) in patch {
+            match v {
+                Some(v) => {
+                    config.insert(k, v);
+                }
+                None => {
+                    config.remove(&k);
+                }
+            }
+        }
+        if let Some(n) = config.get("name") {
+            if n != name {
+                return Err(HerderError::BadRequest(format!(
+                    "Connector name configuration ({n}) doesn't match connector name in the URL ({name})"
+                )));
+            }
+        }
+        config.insert("name".into(), name.to_owned());
+        Ok(self
+            .put_connector_config(name, config, None, true)
+            .await?
+            .info)
+    }
+
+    pub async fn delete_connector(&self, name: &str) -> Result<Vec<String>, HerderError> {
+        either!(self, h => h.delete_connector(name).await)
+    }
+
+    pub async fn pause(&self, name: &str) -> Result<(), HerderError> {
+        either!(self, h => h.pause(name).await)
+    }
+
+    pub async fn resume(&self, name: &str) -> Result<(), HerderError> {
+        either!(self, h => h.resume(name).await)
+    }
+
+    pub async fn stop(&self, name: &str) -> Result<(), HerderError> {
+        either!(self, h => h.stop(name).await)
+    }
+
+    pub async fn restart(
+        &self,
+        name: &str,
+        request: RestartRequest,
+    ) -> Result<Option<ConnectorStateInfo>, HerderError> {
+        either!(self, h => h.restart(name, request).await)
+    }
+
+    pub async fn restart_task(&self, name: &str, task: u32) -> Result<(), HerderError> {
+        either!(self, h => h.restart_task(name, task).await)
+    }
+
+    pub async fn offsets(&self, name: &str) -> Result<ConnectorOffsets, HerderError> {
+        either!(self, h => h.offsets(name).await)
+    }
+
+    pub async fn alter_offsets(
+        &self,
+        name: &str,
+        offsets: ConnectorOffsets,
+    ) -> Result<Message, HerderError> {
+        either!(self, h => h.alter_offsets(name, offsets).await)
+    }
+
+    pub async fn reset_offsets(&self, name: &str) -> Result<Message, HerderError> {
+        either!(self, h => h.reset_offsets(name).await)
+    }
+
+    pub async fn shutdown(&self) {
+        either!(self, h => h.shutdown().await)
     }
 }

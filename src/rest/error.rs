@@ -59,6 +59,7 @@ impl From<HerderError> for ApiError {
             | HerderError::Join(_)
             | HerderError::Kafka(_)
             | HerderError::Secrets(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            HerderError::Forward { .. } => StatusCode::CONFLICT,
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %e, "request failed");

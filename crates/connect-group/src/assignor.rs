@@ -58,7 +58,7 @@ pub struct Load {
 }
 
 impl Load {
-    fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.connectors.is_empty() && self.tasks.is_empty()
     }
 
