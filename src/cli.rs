@@ -53,6 +53,19 @@ Examples:
   tributary serve
   tributary serve --data-dir /var/lib/tributary --listen 0.0.0.0:8083")]
     Serve(ServeArgs),
+    /// Run one worker of a distributed cluster (Kafka Connect's connect-distributed): workers
+    /// sharing a group.id share the connectors, with configs, offsets and statuses in Kafka.
+    #[command(after_help = "\
+The worker properties are Kafka Connect's distributed ones: bootstrap.servers, group.id,
+config.storage.topic, offset.storage.topic, status.storage.topic (with their
+.replication.factor and .partitions), session.timeout.ms, heartbeat.interval.ms,
+rebalance.timeout.ms, scheduled.rebalance.max.delay.ms, connect.protocol, rest.advertised.*.
+Any worker answers the REST API; writes go to the group's leader.
+
+Examples:
+  tributary distributed worker.properties
+  tributary distributed --listen 0.0.0.0:8083 worker.properties")]
+    Distributed(DistributedArgs),
     /// List or read the topics of a data directory (works while a worker runs on it).
     #[command(subcommand)]
     Topics(TopicsCommand),
@@ -99,6 +112,16 @@ pub struct StandaloneArgs {
     /// An optional worker .properties file, then connector files (.json or .properties).
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DistributedArgs {
+    /// Address of the REST API, overriding the worker properties' listeners.
+    #[arg(long, env = "TRIBUTARY_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// The worker properties (group.id, bootstrap.servers, the internal topics, ...).
+    #[arg(value_name = "FILE")]
+    pub worker_config: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -16,7 +16,7 @@ use tributary::rest::Loggers;
 use tributary::worker::WorkerSettings;
 use tributary::worker_config::WorkerConfig;
 
-use cli::{Cli, Command, StandaloneArgs, TailArgs, TopicsCommand};
+use cli::{Cli, Command, DistributedArgs, StandaloneArgs, TailArgs, TopicsCommand};
 
 /// Change events are many small, short-lived allocations (values, strings, buffers); mimalloc
 /// handles that pattern markedly faster than glibc's allocator (see docs/performance.md).
@@ -29,6 +29,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Some(Command::Standalone(args)) => standalone(args, cli.config, loggers),
         Some(Command::Serve(args)) => serve(args.data_dir, args.listen, cli.config, loggers),
+        Some(Command::Distributed(args)) => distributed(args, loggers),
         Some(Command::Topics(TopicsCommand::List { data_dir })) => topics_list(&data_dir.data_dir),
         Some(Command::Topics(TopicsCommand::Tail(args))) => topics_tail(&args),
         None => serve(None, None, cli.config, loggers),
@@ -112,6 +113,19 @@ fn serve(
             ..Default::default()
         };
         tributary::worker::run_worker_with(settings, extras, shutdown).await
+    })?;
+    Ok(())
+}
+
+/// `connect-distributed worker.properties`.
+fn distributed(args: DistributedArgs, loggers: Loggers) -> anyhow::Result<()> {
+    let config = WorkerConfig::load_distributed(&args.worker_config)?;
+    let settings = worker_settings(Some(config), None, args.listen);
+    runtime()?.block_on(async {
+        let signals = StopSignals::install();
+        let shutdown = CancellationToken::new();
+        tokio::spawn(stop_on_signal(signals, shutdown.clone()));
+        tributary::distributed::worker::run(settings, Some(loggers), shutdown).await
     })?;
     Ok(())
 }

@@ -205,10 +205,6 @@ impl DistributedHerder {
         &self.inner.worker_id
     }
 
-    pub(super) fn view(&self) -> View {
-        lock(&self.inner.view).clone()
-    }
-
     /// The leader's REST URL, when this worker knows it.
     pub fn leader_url(&self) -> Option<String> {
         lock(&self.inner.view).leader_url.clone()

@@ -6,9 +6,11 @@
 //!   Connect creates and checks them, read to their end, and written where the Java producer
 //!   would put each key.
 
+mod group;
 mod herder;
 pub mod stores;
 pub mod tail;
 pub mod topic_log;
+pub mod worker;
 
 pub use herder::DistributedHerder;

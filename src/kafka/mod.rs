@@ -490,7 +490,7 @@ impl Drop for Inner {
 
 /// Properties the admin client shares with the producer: how to reach and authenticate to the
 /// brokers.
-fn is_connection_property(key: &str) -> bool {
+pub(crate) fn is_connection_property(key: &str) -> bool {
     [
         "bootstrap.",
         "security.",

@@ -15,13 +15,21 @@ use crate::herder::HerderError;
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// A distributed worker that cannot serve the request: where it should go instead
+    /// (`super::forward`); `Some(None)` when no target is known (409).
+    pub forward: Option<Option<String>>,
 }
+
+/// Put on a response whose request must be forwarded (`super::forward` reads it).
+#[derive(Debug, Clone)]
+pub struct ForwardTo(pub Option<String>);
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
         ApiError {
             status,
             message: message.into(),
+            forward: None,
         }
     }
 
@@ -45,7 +53,11 @@ impl IntoResponse for ApiError {
             "error_code": self.status.as_u16(),
             "message": self.message,
         });
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(target) = self.forward {
+            response.extensions_mut().insert(ForwardTo(target));
+        }
+        response
     }
 }
 
@@ -64,7 +76,14 @@ impl From<HerderError> for ApiError {
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %e, "request failed");
         }
-        ApiError::new(status, e.to_string())
+        let forward = match &e {
+            HerderError::Forward { url } => Some(url.clone()),
+            _ => None,
+        };
+        ApiError {
+            forward,
+            ..ApiError::new(status, e.to_string())
+        }
     }
 }
 

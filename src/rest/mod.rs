@@ -7,6 +7,7 @@
 
 mod connectors;
 pub mod error;
+mod forward;
 pub mod loggers;
 mod plugins;
 
@@ -33,6 +34,8 @@ pub struct RestState {
     herder: Arc<OnceLock<Herder>>,
     loggers: Loggers,
     worker_config: Arc<ConfigMap>,
+    /// For requests forwarded to another worker of a cluster.
+    forward_client: reqwest::Client,
 }
 
 impl RestState {
@@ -41,6 +44,7 @@ impl RestState {
             herder: Arc::new(OnceLock::new()),
             loggers,
             worker_config: Arc::new(worker_config),
+            forward_client: reqwest::Client::new(),
         }
     }
 
@@ -56,6 +60,10 @@ impl RestState {
                 "Worker is still starting up.",
             )
         })
+    }
+
+    fn forward_client(&self) -> &reqwest::Client {
+        &self.forward_client
     }
 
     fn worker_flag(&self, key: &str, default: bool) -> bool {
@@ -131,6 +139,10 @@ pub fn router(state: RestState) -> Router {
                 "HTTP 405 Method Not Allowed",
             )
         })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            forward::forward,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

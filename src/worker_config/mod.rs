@@ -217,6 +217,15 @@ impl WorkerConfig {
     /// credentials file), reporting every problem at once. `KAFKA_OPTS` is consulted for
     /// `-Djava.security.auth.login.config`.
     pub fn load(path: &Path) -> Result<WorkerConfig, WorkerConfigError> {
+        WorkerConfig::load_as(path, false)
+    }
+
+    /// [`WorkerConfig::load`] for a worker of a distributed cluster (`group.id` expected).
+    pub fn load_distributed(path: &Path) -> Result<WorkerConfig, WorkerConfigError> {
+        WorkerConfig::load_as(path, true)
+    }
+
+    fn load_as(path: &Path, distributed: bool) -> Result<WorkerConfig, WorkerConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| WorkerConfigError::Read {
             path: path.to_owned(),
             source,
@@ -226,8 +235,9 @@ impl WorkerConfig {
             path: path.to_owned(),
             errors,
         };
-        let config = WorkerConfig::from_map(parse_properties(&text), kafka_opts.as_deref())
-            .map_err(invalid)?;
+        let config =
+            WorkerConfig::from_map_as(parse_properties(&text), kafka_opts.as_deref(), distributed)
+                .map_err(invalid)?;
         crate::listener::check(&config).map_err(invalid)?;
         Ok(config)
     }
@@ -237,6 +247,16 @@ impl WorkerConfig {
     pub fn from_map(
         map: ConfigMap,
         kafka_opts: Option<&str>,
+    ) -> Result<WorkerConfig, ConfigErrors> {
+        WorkerConfig::from_map_as(map, kafka_opts, false)
+    }
+
+    /// [`WorkerConfig::from_map`]; a `distributed` worker's properties carry `group.id` and
+    /// the internal topics (read by `connect_group::DistributedSettings`).
+    pub fn from_map_as(
+        map: ConfigMap,
+        kafka_opts: Option<&str>,
+        distributed: bool,
     ) -> Result<WorkerConfig, ConfigErrors> {
         let mut r = ConfigReader::new(&map);
         // Problems whose value must not be echoed (inline private keys).
@@ -302,10 +322,10 @@ impl WorkerConfig {
         }
         // A distributed worker's properties: several workers sharing the group would each run
         // every connector they are given, side by side, instead of sharing them out.
-        if map.contains_key("group.id") {
+        if map.contains_key("group.id") && !distributed {
             r.problem(
                 "group.id",
-                "distributed mode (workers sharing a group.id, with configs, offsets and statuses in Kafka topics) is not available yet; remove group.id (and config.storage.topic, offset.storage.topic, status.storage.topic) to run this worker on its own, with its configs and offsets in its data directory",
+                "is a distributed worker's property: run `tributary distributed <worker.properties>` (as connect-distributed) to join the cluster, or remove group.id (and config.storage.topic, offset.storage.topic, status.storage.topic) to run this worker on its own with its configs and offsets in its data directory",
             );
         }
         if map.contains_key("admin.listeners") {

@@ -197,7 +197,7 @@ fn log_retention_properties_are_the_embedded_logs_defaults() {
 }
 
 #[test]
-fn a_distributed_workers_group_id_is_refused_until_distributed_mode_exists() {
+fn a_distributed_workers_group_id_is_refused_outside_distributed_mode() {
     let map: ConfigMap = [
         ("group.id", "connect-cluster"),
         ("config.storage.topic", "connect-configs"),
@@ -208,8 +208,13 @@ fn a_distributed_workers_group_id_is_refused_until_distributed_mode_exists() {
     let err = WorkerConfig::from_map(map, None).unwrap_err();
     assert!(
         err.0.iter().any(|p| p.property == "group.id"
-            && p.message.contains("distributed mode")
+            && p.message.contains("tributary distributed")
             && p.message.contains("remove group.id")),
         "{err}"
     );
+    let map: ConfigMap = [("group.id", "connect-cluster")]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    assert!(WorkerConfig::from_map_as(map, None, true).is_ok());
 }

@@ -84,6 +84,21 @@ impl Lease {
         }
     }
 
+    /// Extends a lease that is still valid (never one that lapsed): a member whose JoinGroup
+    /// is pending is kept alive by the coordinator, as by heartbeats.
+    pub fn keep_alive(&self, at: Instant) {
+        let mut until = self
+            .until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(u) = *until {
+            let now = Instant::now();
+            if now < u && u < at + self.session_timeout {
+                *until = Some(at + self.session_timeout);
+            }
+        }
+    }
+
     /// Ends the lease at once (fenced, or leaving the group).
     pub fn revoke(&self) {
         *self
@@ -204,8 +219,16 @@ mod tests {
         assert!(lease.valid());
         lease.revoke();
         assert!(!lease.valid());
+        lease.keep_alive(Instant::now());
+        assert!(!lease.valid(), "a revoked lease is not kept alive");
         lease.renew(Instant::now() - Duration::from_millis(300));
         assert!(!lease.valid(), "a renewal a whole session ago has lapsed");
+        lease.keep_alive(Instant::now());
+        assert!(!lease.valid(), "a lapsed lease is not kept alive");
+        lease.renew(Instant::now());
+        lease.keep_alive(Instant::now() + Duration::from_secs(1));
+        std::thread::sleep(Duration::from_millis(250));
+        assert!(lease.valid(), "kept alive past its first session");
     }
 
     #[test]

@@ -1,0 +1,200 @@
+//! `tributary distributed worker.properties` (Connect's `connect-distributed`): the REST API
+//! first (503 until ready), then the three internal topics (created or checked), their
+//! readers, the herder, and the group membership; no data directory is used.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use cdc_core::ConfigErrors;
+use connect_group::{DistributedSettings, Subprotocol};
+use group_client::Lease;
+use rdkafka::config::ClientConfig;
+use tokio_util::sync::CancellationToken;
+use tracing::info;
+
+use super::herder::DistributedHerder;
+use super::stores::{ConfigStore, OffsetsStore, StatusStore};
+use super::topic_log::{ensure_topic, InternalTopic};
+use crate::herder::task::TaskEnv;
+use crate::herder::Herder;
+use crate::listener;
+use crate::rest::{self, Loggers, RestState};
+use crate::worker::{WorkerError, WorkerSettings, DEFAULT_LISTENER};
+
+/// Why a distributed worker cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum DistributedError {
+    #[error("the worker's distributed properties are invalid: {0}")]
+    Config(ConfigErrors),
+    #[error("{0}")]
+    Kafka(String),
+    #[error(transparent)]
+    Worker(#[from] WorkerError),
+}
+
+/// The worker's properties Connect's internal clients use to reach the brokers (bootstrap,
+/// security), in librdkafka's names.
+fn internal_client(
+    worker: &cdc_core::ConfigMap,
+    worker_id: &str,
+) -> Result<ClientConfig, DistributedError> {
+    let props = crate::kafka::config::producer_properties(
+        worker,
+        &cdc_core::ConfigMap::new(),
+        "internal",
+        0,
+    )
+    .map_err(DistributedError::Config)?;
+    let mut client = ClientConfig::new();
+    for (k, v) in &props.0 {
+        if crate::kafka::is_connection_property(k) {
+            client.set(k, v);
+        }
+    }
+    client.set("client.id", format!("connect-{worker_id}"));
+    Ok(client)
+}
+
+/// Reads and checks what distributed mode needs beyond a worker's own properties.
+pub fn settings(worker: &cdc_core::ConfigMap) -> Result<DistributedSettings, ConfigErrors> {
+    let settings = DistributedSettings::read(worker)?;
+    let mut problems = Vec::new();
+    if crate::kafka::config::bootstrap_servers(worker).is_none() {
+        problems.push(cdc_core::ConfigProblem {
+            property: "bootstrap.servers".into(),
+            value: None,
+            message: "a distributed worker keeps its configs, offsets and statuses in Kafka: set bootstrap.servers".into(),
+        });
+    }
+    if settings.protocol == Subprotocol::Default {
+        problems.push(cdc_core::ConfigProblem {
+            property: "connect.protocol".into(),
+            value: worker.get("connect.protocol").cloned(),
+            message: "eager (stop-the-world) rebalancing is not supported; use compatible or sessioned (the default)".into(),
+        });
+    }
+    if problems.is_empty() {
+        Ok(settings)
+    } else {
+        Err(ConfigErrors(problems))
+    }
+}
+
+/// Runs one worker of the cluster until `shutdown`.
+pub async fn run(
+    worker: WorkerSettings,
+    loggers: Option<Loggers>,
+    shutdown: CancellationToken,
+) -> Result<(), DistributedError> {
+    let started = Instant::now();
+    let raw = worker.config.raw.clone();
+    let settings = settings(&raw).map_err(DistributedError::Config)?;
+    let loggers = loggers.unwrap_or_else(|| Loggers::new("info", None));
+    let state = RestState::new(loggers, raw.clone());
+    let server_stop = CancellationToken::new();
+    let server = listener::serve(rest::router(state.clone()), &worker.config, server_stop.clone())
+        .await
+        .map_err(WorkerError::Listen)?;
+    let bound = server
+        .listeners()
+        .first()
+        .map(|b| b.address)
+        .unwrap_or(DEFAULT_LISTENER);
+    // The advertised URL (rest.advertised.*), with the port actually bound for port 0.
+    let url = match worker.config.advertised_url() {
+        Some(u) if worker.config.advertised.port.is_some() || !u.ends_with(":0/") => u,
+        _ => format!("http://{bound}/"),
+    };
+    let worker_id = url
+        .split("://")
+        .nth(1)
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .to_owned();
+
+    let client = internal_client(&raw, &worker_id)?;
+    let (config_client, s) = (client.clone(), settings.clone());
+    tokio::task::spawn_blocking(move || {
+        ensure_topic(&config_client, InternalTopic::Config, &s.config_topic)?;
+        ensure_topic(&config_client, InternalTopic::Offsets, &s.offset_topic)?;
+        ensure_topic(&config_client, InternalTopic::Status, &s.status_topic)
+    })
+    .await
+    .map_err(|e| DistributedError::Kafka(e.to_string()))?
+    .map_err(DistributedError::Kafka)?;
+
+    let lease = Lease::new(settings.session_timeout);
+    let (changes_tx, changes) = tokio::sync::mpsc::unbounded_channel();
+    let (c, s2) = (client.clone(), settings.clone());
+    let l = lease.clone();
+    let (config, status, offsets) = tokio::task::spawn_blocking(move || {
+        let offsets = OffsetsStore::start(
+            &c,
+            &s2.offset_topic.name,
+            l,
+            s2.worker_sync_timeout,
+        )?;
+        let status = StatusStore::start(&c, &s2.status_topic.name)?;
+        let config = ConfigStore::start(&c, &s2.config_topic.name, changes_tx)?;
+        Ok::<_, String>((config, status, offsets))
+    })
+    .await
+    .map_err(|e| DistributedError::Kafka(e.to_string()))?
+    .map_err(DistributedError::Kafka)?;
+    config
+        .read_to_end(settings.worker_sync_timeout)
+        .await
+        .map_err(DistributedError::Kafka)?;
+    status
+        .read_to_end(settings.worker_sync_timeout)
+        .await
+        .map_err(DistributedError::Kafka)?;
+    let offsets = Arc::new(offsets);
+    let env = TaskEnv {
+        worker_config: raw.clone(),
+        log: None,
+        offsets: offsets.clone(),
+    };
+    let tasks_stop = shutdown.child_token();
+    let herder = DistributedHerder::new(
+        worker_id.clone(),
+        url.clone(),
+        settings,
+        raw,
+        env,
+        config,
+        status,
+        offsets,
+        lease,
+        tasks_stop.clone(),
+    );
+    let group_stop = CancellationToken::new();
+    let follow = tokio::spawn(super::group::follow_changes(
+        herder.clone(),
+        changes,
+        group_stop.clone(),
+    ));
+    let publish = tokio::spawn(super::group::publish_statuses(
+        herder.clone(),
+        group_stop.clone(),
+    ));
+    let group = tokio::spawn(super::group::run(herder.clone(), group_stop.clone()));
+    state.set_herder(Herder::Distributed(herder.clone()));
+    info!(
+        worker_id = %worker_id,
+        url = %url,
+        ready_ms = started.elapsed().as_millis() as u64,
+        "distributed worker ready"
+    );
+
+    shutdown.cancelled().await;
+    // Leave the group (stopping every task first), then stop the readers and the REST API.
+    group_stop.cancel();
+    let _ = group.await;
+    let _ = follow.await;
+    let _ = publish.await;
+    herder.shutdown().await;
+    server_stop.cancel();
+    server.wait().await.map_err(WorkerError::Listen)?;
+    Ok(())
+}
