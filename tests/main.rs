@@ -14,6 +14,7 @@ mod big_transaction;
 mod cli;
 mod crash;
 mod differential;
+mod distributed;
 mod kafka;
 mod listener;
 mod mysql_crash;

@@ -1,0 +1,149 @@
+//! A connector created through a follower runs once in the cluster; every worker reports the
+//! same status; the internal topics hold Connect's records.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use connect_group::{ConfigRecord, StatusRecord};
+use serde_json::{json, Value};
+
+use super::cluster::Cluster;
+use crate::kafka::broker;
+use crate::support::PgFixture;
+
+pub(crate) fn pg_connector(db: &PgFixture, prefix: &str) -> Value {
+    let config: serde_json::Map<String, Value> = db
+        .connector_config(&[("topic.prefix", prefix)])
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    Value::Object(config)
+}
+
+pub(crate) fn ids(records: &[broker::Read]) -> Vec<i64> {
+    records
+        .iter()
+        .filter_map(|r| r.value.as_ref())
+        .filter_map(|v| {
+            let v: Value = serde_json::from_slice(v).ok()?;
+            v["after"]["id"].as_i64()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connector_created_through_a_follower_runs_once_and_the_internal_topics_hold_connects_records(
+) {
+    let db = PgFixture::start("dist_formats").await;
+    db.exec("CREATE TABLE t (id bigint PRIMARY KEY, v text NOT NULL)")
+        .await;
+    db.exec("INSERT INTO t SELECT g, 'r' || g FROM generate_series(1, 100) g")
+        .await;
+    let cluster = Cluster::start(&db.unique("formats"), 3, &[]);
+    let leader = cluster.wait_for_group(3);
+    let follower = (leader + 1) % 3;
+    let name = "pg";
+    let created = cluster.nodes[follower].send(
+        "POST",
+        "/connectors",
+        &json!({"name": name, "config": pg_connector(&db, &db.dbname)}),
+    );
+    assert_eq!(created.status, 201, "{}; logs:\n{}", created.body, cluster.logs());
+    assert_eq!(created.json()["tasks"], json!([{"connector": name, "task": 0}]));
+    // The same connector again, through another follower: 409 from the leader.
+    let again = cluster.nodes[(leader + 2) % 3].send(
+        "POST",
+        "/connectors",
+        &json!({"name": name, "config": pg_connector(&db, &db.dbname)}),
+    );
+    assert_eq!(again.status, 409, "{}", again.body);
+
+    let owner = cluster.task_owner(leader, name);
+    // Every worker answers reads from the status topic: the same owner everywhere.
+    for i in 0..3 {
+        assert_eq!(cluster.task_owner(i, name), owner, "worker {i}");
+        assert_eq!(
+            cluster.nodes[i].get("/connectors").json(),
+            json!([name]),
+            "worker {i}"
+        );
+    }
+    db.exec("INSERT INTO t SELECT g, 'r' || g FROM generate_series(101, 150) g")
+        .await;
+    let topic = format!("{}.public.t", db.dbname);
+    let records = broker::read_all(&cluster.bootstrap, &topic, 150, Duration::from_secs(60));
+    let seen: BTreeSet<i64> = ids(&records).into_iter().collect();
+    assert_eq!(seen.len(), 150, "rows on {topic}; logs:\n{}", cluster.logs());
+    // Exactly one worker ever started the task.
+    let starters: Vec<usize> = (0..3)
+        .filter(|i| cluster.nodes[*i].log_text().contains("task started connector=pg"))
+        .collect();
+    assert_eq!(starters.len(), 1, "workers that started the task: {starters:?}");
+    assert_eq!(cluster.nodes[starters[0]].addr, owner);
+
+    // The config topic: what Connect's KafkaConfigBackingStore reads.
+    let config = broker::read_all(
+        &cluster.bootstrap,
+        &cluster.topic("configs"),
+        5,
+        Duration::from_secs(30),
+    );
+    let keys: Vec<String> = config
+        .iter()
+        .map(|r| String::from_utf8(r.key.clone().unwrap()).unwrap())
+        .collect();
+    for r in &config {
+        let key = String::from_utf8(r.key.clone().unwrap()).unwrap();
+        ConfigRecord::parse(&key, r.value.as_deref())
+            .unwrap_or_else(|e| panic!("{key}: {e}"))
+            .unwrap_or_else(|| panic!("{key}: not a Connect config key"));
+    }
+    let position = |k: &str| keys.iter().position(|x| x == k).unwrap_or_else(|| panic!("no {k} in {keys:?}"));
+    // As Connect writes a new connector: target state, config, task configs, commit.
+    assert!(position("target-state-pg") < position("connector-pg"));
+    assert!(position("connector-pg") < position("task-pg-0"));
+    assert!(position("task-pg-0") < position("commit-pg"));
+    assert!(keys.contains(&"session-key".to_owned()), "{keys:?}");
+    // The status topic: the owner's RUNNING with its generation.
+    let status = broker::read_all(
+        &cluster.bootstrap,
+        &cluster.topic("status"),
+        2,
+        Duration::from_secs(30),
+    );
+    let running = status.iter().rev().find_map(|r| {
+        let key = String::from_utf8(r.key.clone()?).ok()?;
+        match StatusRecord::parse(&key, r.value.as_deref()).ok()?? {
+            StatusRecord::Task { id, status: Some(s) } if id.connector == "pg" => Some(s),
+            _ => None,
+        }
+    });
+    let running = running.expect("a task status record");
+    assert_eq!(running.state, "RUNNING");
+    assert_eq!(running.worker_id, owner);
+    assert!(running.generation >= 1);
+    // The offsets topic: Connect's key ["pg",{"server":<prefix>}] and Debezium's offset.
+    let offsets = broker::read_all(
+        &cluster.bootstrap,
+        &cluster.topic("offsets"),
+        1,
+        Duration::from_secs(30),
+    );
+    let r = offsets.last().expect("an offset record");
+    let (connector, partition) =
+        connect_group::parse_offset_key(r.key.as_deref().unwrap()).unwrap();
+    assert_eq!(connector, "pg");
+    assert_eq!(partition["server"], json!(db.dbname));
+    let offset: Value = serde_json::from_slice(r.value.as_deref().unwrap()).unwrap();
+    assert!(offset["lsn"].is_i64(), "{offset}");
+    // And the REST offsets endpoint reads it back from any worker.
+    let rest = cluster.nodes[follower].get("/connectors/pg/offsets").json();
+    assert_eq!(rest["offsets"][0]["partition"]["server"], json!(db.dbname));
+
+    // Deleting through a follower removes it everywhere.
+    let deleted = cluster.nodes[follower].send("DELETE", "/connectors/pg", &json!(null));
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    for i in 0..3 {
+        cluster.wait_for(i, "/connectors", "no connectors", |v| v == &json!([]));
+    }
+}
