@@ -176,7 +176,9 @@ async fn refresh_session_key(herder: &DistributedHerder) {
     if current.is_some_and(|k| k.creation_timestamp + ttl > now_ms()) {
         return;
     }
-    let bytes = settings.key_size.map_or(32, |bits| (bits as usize).div_ceil(8));
+    let bytes = settings
+        .key_size
+        .map_or(32, |bits| (bits as usize).div_ceil(8));
     let mut key = vec![0u8; bytes];
     if ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut key).is_err() {
         warn!("cannot generate a session key");
@@ -285,8 +287,7 @@ pub(super) async fn run(herder: DistributedHerder, stop: CancellationToken) {
             generation: joined.generation,
             member_id: joined.member_id.clone(),
             leader_id: assignment.leader.clone(),
-            leader_url: (!assignment.leader_url.is_empty())
-                .then(|| assignment.leader_url.clone()),
+            leader_url: (!assignment.leader_url.is_empty()).then(|| assignment.leader_url.clone()),
         };
         let mut session = Session::start(
             member.clone(),

@@ -21,8 +21,8 @@ use std::time::Duration;
 
 use cdc_core::ConfigMap;
 use connect_group::{
-    ConfigChange, ConfigRecord, ConnectorTaskId as TaskId, DistributedSettings, Load,
-    StatusRecord, TargetState as Target,
+    ConfigChange, ConfigRecord, ConnectorTaskId as TaskId, DistributedSettings, Load, StatusRecord,
+    TargetState as Target,
 };
 use group_client::Lease;
 use tokio_util::sync::CancellationToken;
@@ -241,7 +241,9 @@ impl DistributedHerder {
 
     pub fn connector_info(&self, name: &str) -> Result<ConnectorInfo, HerderError> {
         let snapshot = self.inner.config.snapshot();
-        let config = snapshot.connector_config(name).ok_or_else(|| not_found(name))?;
+        let config = snapshot
+            .connector_config(name)
+            .ok_or_else(|| not_found(name))?;
         Ok(ConnectorInfo {
             name: name.to_owned(),
             config: mask(config),
@@ -493,7 +495,10 @@ impl DistributedHerder {
     async fn set_target(&self, name: &str, target: Target) -> Result<(), HerderError> {
         let (config, old) = {
             let s = self.inner.config.snapshot();
-            let c = s.connector_config(name).cloned().ok_or_else(|| not_found(name))?;
+            let c = s
+                .connector_config(name)
+                .cloned()
+                .ok_or_else(|| not_found(name))?;
             (c, s.target_state(name).unwrap_or(Target::Started))
         };
         let mut records = Vec::new();
@@ -594,13 +599,20 @@ impl DistributedHerder {
         }
         let id = TaskId::new(name, task as i32);
         if !self.inner.config.snapshot().tasks(name).contains(&id) {
-            return Err(HerderError::NotFound(format!("Task {name}-{task} not found")));
+            return Err(HerderError::NotFound(format!(
+                "Task {name}-{task} not found"
+            )));
         }
         if lock(&self.inner.local).tasks.contains_key(&id) {
             self.restart_local(&id).await;
             return Ok(());
         }
-        let owner = self.inner.status.cache().task(&id).map(|s| s.worker_id.clone());
+        let owner = self
+            .inner
+            .status
+            .cache()
+            .task(&id)
+            .map(|s| s.worker_id.clone());
         match owner {
             Some(w) if w != self.inner.worker_id => Err(HerderError::Forward {
                 url: Some(format!("{}://{w}/", scheme_of(&self.inner.url))),
@@ -612,15 +624,17 @@ impl DistributedHerder {
     /// Checks the connector is STOPPED with no task running anywhere.
     fn check_stopped(&self, name: &str) -> Result<ConfigMap, HerderError> {
         let s = self.inner.config.snapshot();
-        let config = s.connector_config(name).cloned().ok_or_else(|| not_found(name))?;
+        let config = s
+            .connector_config(name)
+            .cloned()
+            .ok_or_else(|| not_found(name))?;
         let running = self
             .inner
             .status
             .cache()
             .tasks_of(name)
             .any(|(_, t)| t.state == "RUNNING");
-        if s.target_state(name) != Some(Target::Stopped) || !s.tasks(name).is_empty() || running
-        {
+        if s.target_state(name) != Some(Target::Stopped) || !s.tasks(name).is_empty() || running {
             return Err(HerderError::BadRequest(format!(
                 "Connectors must be in the STOPPED state before their offsets can be modified. \
                  This can be done for the specified connector by issuing a 'PUT' request to the \
@@ -734,7 +748,12 @@ impl DistributedHerder {
         }
         let record = StatusRecord::Connector {
             name: name.to_owned(),
-            status: Some(status(state, None, &self.inner.worker_id, self.generation())),
+            status: Some(status(
+                state,
+                None,
+                &self.inner.worker_id,
+                self.generation(),
+            )),
         };
         if let Err(e) = self.inner.status.put_safe(record).await {
             warn!(connector = %name, error = %e, "cannot write the connector's status");
@@ -984,7 +1003,9 @@ impl DistributedHerder {
                         t.published = Some((state, trace));
                     }
                 }
-                Err(e) => warn!(connector = %id.connector, task = id.task, error = %e, "cannot write the task's status"),
+                Err(e) => {
+                    warn!(connector = %id.connector, task = id.task, error = %e, "cannot write the task's status")
+                }
             }
         }
     }

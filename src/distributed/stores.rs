@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use cdc_core::{ConnectorError, SourceOffset};
 use connect_group::{
-    offset_key, ClusterConfigState, ConfigChange, ConfigRecord, OffsetCache, Status,
-    StatusCache, StatusRecord,
+    offset_key, ClusterConfigState, ConfigChange, ConfigRecord, OffsetCache, Status, StatusCache,
+    StatusRecord,
 };
 use group_client::Lease;
 use rdkafka::config::ClientConfig;
@@ -58,7 +58,9 @@ impl ConfigStore {
                     }
                 }
                 Ok(None) => {}
-                Err(e) => warn!(error = %e, offset = r.offset, "skipping a config record that is not in Connect's format"),
+                Err(e) => {
+                    warn!(error = %e, offset = r.offset, "skipping a config record that is not in Connect's format")
+                }
             }
         })?;
         Ok(ConfigStore {
@@ -106,7 +108,9 @@ impl StatusStore {
             match StatusRecord::parse(&key, r.value.as_deref()) {
                 Ok(Some(record)) => lock(&c).apply(record),
                 Ok(None) => {}
-                Err(e) => warn!(error = %e, "skipping a status record that is not in Connect's format"),
+                Err(e) => {
+                    warn!(error = %e, "skipping a status record that is not in Connect's format")
+                }
             }
         })?;
         Ok(StatusStore {
@@ -134,7 +138,10 @@ impl StatusStore {
                     name,
                     status: Some(s),
                 } => s.can_overwrite(cache.connector(name)),
-                StatusRecord::Task { id, status: Some(s) } => s.can_overwrite(cache.task(id)),
+                StatusRecord::Task {
+                    id,
+                    status: Some(s),
+                } => s.can_overwrite(cache.task(id)),
                 _ => true,
             }
         };

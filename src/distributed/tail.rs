@@ -93,12 +93,11 @@ impl Tail {
                 while !s.stop.load(Ordering::Relaxed) {
                     match reader.poll(Duration::from_millis(100)) {
                         None => {}
-                        Some(Err(e)) => {
-                            if !failing {
-                                warn!(topic = %s.topic, error = %e, "reading an internal topic failed; retrying");
-                                failing = true;
-                            }
+                        Some(Err(e)) if !failing => {
+                            warn!(topic = %s.topic, error = %e, "reading an internal topic failed; retrying");
+                            failing = true;
                         }
+                        Some(Err(_)) => {}
                         Some(Ok(m)) => {
                             failing = false;
                             let (partition, offset) = (m.partition(), m.offset());

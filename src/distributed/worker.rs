@@ -29,7 +29,7 @@ pub enum DistributedError {
     #[error("{0}")]
     Kafka(String),
     #[error(transparent)]
-    Worker(#[from] WorkerError),
+    Worker(#[from] Box<WorkerError>),
 }
 
 /// The worker's properties Connect's internal clients use to reach the brokers (bootstrap,
@@ -92,9 +92,13 @@ pub async fn run(
     let loggers = loggers.unwrap_or_else(|| Loggers::new("info", None));
     let state = RestState::new(loggers, raw.clone());
     let server_stop = CancellationToken::new();
-    let server = listener::serve(rest::router(state.clone()), &worker.config, server_stop.clone())
-        .await
-        .map_err(WorkerError::Listen)?;
+    let server = listener::serve(
+        rest::router(state.clone()),
+        &worker.config,
+        server_stop.clone(),
+    )
+    .await
+    .map_err(|e| Box::new(WorkerError::Listen(e)))?;
     let bound = server
         .listeners()
         .first()
@@ -128,12 +132,7 @@ pub async fn run(
     let (c, s2) = (client.clone(), settings.clone());
     let l = lease.clone();
     let (config, status, offsets) = tokio::task::spawn_blocking(move || {
-        let offsets = OffsetsStore::start(
-            &c,
-            &s2.offset_topic.name,
-            l,
-            s2.worker_sync_timeout,
-        )?;
+        let offsets = OffsetsStore::start(&c, &s2.offset_topic.name, l, s2.worker_sync_timeout)?;
         let status = StatusStore::start(&c, &s2.status_topic.name)?;
         let config = ConfigStore::start(&c, &s2.config_topic.name, changes_tx)?;
         Ok::<_, String>((config, status, offsets))
@@ -195,6 +194,9 @@ pub async fn run(
     let _ = publish.await;
     herder.shutdown().await;
     server_stop.cancel();
-    server.wait().await.map_err(WorkerError::Listen)?;
+    server
+        .wait()
+        .await
+        .map_err(|e| Box::new(WorkerError::Listen(e)))?;
     Ok(())
 }

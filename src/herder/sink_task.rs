@@ -65,7 +65,13 @@ pub(crate) fn spawn(
             (Some(topic), None) => Some(DeadLetterQueue::Log(LogDeadLetterQueue {
                 log: match &log {
                     Some(log) => log.clone(),
-                    None => return cannot_start(&name, &status, no_embedded_log("a dead letter queue on the embedded log")),
+                    None => {
+                        return cannot_start(
+                            &name,
+                            &status,
+                            no_embedded_log("a dead letter queue on the embedded log"),
+                        )
+                    }
                 },
                 topic: topic.clone(),
                 connector: name.clone(),

@@ -195,7 +195,9 @@ pub(crate) fn spawn_on(
         };
         if converters.needs_embedded_registry() {
             let Some(log) = &env.log else {
-                let trace = no_embedded_log("an AvroConverter without schema.registry.url (the embedded schema registry)");
+                let trace = no_embedded_log(
+                    "an AvroConverter without schema.registry.url (the embedded schema registry)",
+                );
                 error!(connector = %name, error = %trace, "cannot start the connector's task");
                 fail(trace);
                 return;
@@ -221,14 +223,16 @@ pub(crate) fn spawn_on(
                 Some(rules) => log.with_topic_rules(rules).into(),
                 None => log.into(),
             },
-            (Some(settings), _) => match KafkaBackend::start(&name, &settings, env.offsets, token.clone()) {
-                Ok(k) => k.into(),
-                Err(e) => {
-                    error!(connector = %name, error = %e, "cannot start the connector's task");
-                    fail(e.chain());
-                    return;
+            (Some(settings), _) => {
+                match KafkaBackend::start(&name, &settings, env.offsets, token.clone()) {
+                    Ok(k) => k.into(),
+                    Err(e) => {
+                        error!(connector = %name, error = %e, "cannot start the connector's task");
+                        fail(e.chain());
+                        return;
+                    }
                 }
-            },
+            }
         };
         let observer = Arc::new(Observer {
             connector: name.clone(),

@@ -29,7 +29,10 @@ fn conflict() -> Response {
 
 /// The middleware: runs the handler, and forwards when its answer says so.
 pub async fn forward(State(state): State<RestState>, request: Request, next: Next) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
@@ -44,7 +47,10 @@ pub async fn forward(State(state): State<RestState>, request: Request, next: Nex
         }
     };
     let response = next
-        .run(Request::from_parts(parts.clone(), Body::from(bytes.clone())))
+        .run(Request::from_parts(
+            parts.clone(),
+            Body::from(bytes.clone()),
+        ))
         .await;
     let Some(ForwardTo(target)) = response.extensions().get::<ForwardTo>().cloned() else {
         return response;
@@ -76,10 +82,21 @@ pub async fn forward(State(state): State<RestState>, request: Request, next: Nex
             query.append_pair(k, v);
         }
         // Only a request that came from a user (no flag) may be forwarded once more.
-        query.append_pair("forward", if forward_flag.is_none() { "true" } else { "false" });
+        query.append_pair(
+            "forward",
+            if forward_flag.is_none() {
+                "true"
+            } else {
+                "false"
+            },
+        );
         query.finish()
     };
-    let url = format!("{}{}?{query}", target.trim_end_matches('/'), parts.uri.path());
+    let url = format!(
+        "{}{}?{query}",
+        target.trim_end_matches('/'),
+        parts.uri.path()
+    );
     tracing::debug!(%url, method = %parts.method, "forwarding the request");
     let client = state.forward_client();
     let mut out = client

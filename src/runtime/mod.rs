@@ -25,8 +25,8 @@ pub mod sink;
 mod tests;
 
 pub use avro::{AvroSettings, SubjectNameStrategy, AVRO_CONVERTER};
-pub use backend::{OffsetStore, TopicBackend};
 pub(crate) use backend::{Backend, Delivery};
+pub use backend::{OffsetStore, TopicBackend};
 pub use convert::{
     queue_bounds, ConvertError, Converter, Converters, RecordConverter, SourceDeadLetters,
     SourceTolerance, JSON_CONVERTER,

@@ -317,8 +317,13 @@ impl WorkerConfig {
         let cleaner = crate::log::CleanerDefaults::read(&mut r);
         let bootstrap_servers = r.optional_string("bootstrap.servers");
         if let Some(b) = &bootstrap_servers {
-            info!(bootstrap.servers = %b,
-                "topics are Kafka topics; source offsets and connector configs stay in the data directory");
+            if distributed {
+                info!(bootstrap.servers = %b,
+                    "topics, connector configs, offsets and statuses are in Kafka");
+            } else {
+                info!(bootstrap.servers = %b,
+                    "topics are Kafka topics; source offsets and connector configs stay in the data directory");
+            }
         }
         // A distributed worker's properties: several workers sharing the group would each run
         // every connector they are given, side by side, instead of sharing them out.

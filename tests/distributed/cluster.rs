@@ -132,8 +132,14 @@ impl Cluster {
             ("config.storage.replication.factor", "1"),
             ("offset.storage.replication.factor", "1"),
             ("status.storage.replication.factor", "1"),
-            ("key.converter", "org.apache.kafka.connect.json.JsonConverter"),
-            ("value.converter", "org.apache.kafka.connect.json.JsonConverter"),
+            (
+                "key.converter",
+                "org.apache.kafka.connect.json.JsonConverter",
+            ),
+            (
+                "value.converter",
+                "org.apache.kafka.connect.json.JsonConverter",
+            ),
             ("key.converter.schemas.enable", "false"),
             ("value.converter.schemas.enable", "false"),
         ]
@@ -251,7 +257,10 @@ impl Cluster {
                 .filter(|(_, n)| n.child.is_some())
                 .filter_map(|(i, n)| {
                     let log = n.log_text();
-                    let last = log.lines().rev().find(|l| l.contains("assigning as the leader"))?;
+                    let last = log
+                        .lines()
+                        .rev()
+                        .find(|l| l.contains("assigning as the leader"))?;
                     let generation = last.split("generation=").nth(1)?.split(' ').next()?;
                     let generation: i32 = generation.parse().ok()?;
                     last.contains(&needle).then_some((generation, i))
@@ -298,9 +307,12 @@ impl Cluster {
 
     /// The worker id of connector `name`'s task 0 as worker `i` reports it, once RUNNING.
     pub fn task_owner(&self, i: usize, name: &str) -> String {
-        let status = self.wait_for(i, &format!("/connectors/{name}/status"), "a RUNNING task", |s| {
-            s["tasks"][0]["state"] == "RUNNING"
-        });
+        let status = self.wait_for(
+            i,
+            &format!("/connectors/{name}/status"),
+            "a RUNNING task",
+            |s| s["tasks"][0]["state"] == "RUNNING",
+        );
         status["tasks"][0]["worker_id"].as_str().unwrap().to_owned()
     }
 

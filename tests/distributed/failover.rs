@@ -54,7 +54,10 @@ fn every_row(cluster: &Cluster, topic: &str, rows: i64) -> BTreeMap<i64, u32> {
             *seen.entry(id).or_default() += 1;
         }
         if seen.len() as i64 >= rows || start.elapsed() > Duration::from_secs(120) {
-            let missing: Vec<i64> = (1..=rows).filter(|i| !seen.contains_key(i)).take(10).collect();
+            let missing: Vec<i64> = (1..=rows)
+                .filter(|i| !seen.contains_key(i))
+                .take(10)
+                .collect();
             assert!(
                 missing.is_empty(),
                 "rows missing from {topic}: {missing:?} ({} of {rows} there); logs:\n{}",
@@ -166,7 +169,8 @@ async fn a_worker_frozen_past_its_session_fences_itself_and_its_late_writes_lose
     for i in 0..3 {
         let s = cluster.nodes[i].get("/connectors/pg/status").json();
         assert_eq!(
-            s["tasks"][0]["worker_id"], new_owner,
+            s["tasks"][0]["worker_id"],
+            new_owner,
             "worker {i} after the thaw: {s}; logs:\n{}",
             cluster.logs()
         );
@@ -203,7 +207,10 @@ async fn a_rolling_restart_of_every_worker_under_load_loses_nothing() {
                     .iter()
                     .any(|n| n.child.is_some() && s["tasks"][0]["worker_id"] == n.addr.as_str())
         });
-        println!("rolling restart: worker {i} restarted; the task runs on {}", s["tasks"][0]["worker_id"]);
+        println!(
+            "rolling restart: worker {i} restarted; the task runs on {}",
+            s["tasks"][0]["worker_id"]
+        );
     }
     load.await.unwrap();
     let seen = every_row(&cluster, &format!("{}.public.t", db.dbname), ROWS);

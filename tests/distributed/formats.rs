@@ -48,8 +48,17 @@ async fn a_connector_created_through_a_follower_runs_once_and_the_internal_topic
         "/connectors",
         &json!({"name": name, "config": pg_connector(&db, &db.dbname)}),
     );
-    assert_eq!(created.status, 201, "{}; logs:\n{}", created.body, cluster.logs());
-    assert_eq!(created.json()["tasks"], json!([{"connector": name, "task": 0}]));
+    assert_eq!(
+        created.status,
+        201,
+        "{}; logs:\n{}",
+        created.body,
+        cluster.logs()
+    );
+    assert_eq!(
+        created.json()["tasks"],
+        json!([{"connector": name, "task": 0}])
+    );
     // The same connector again, through another follower: 409 from the leader.
     let again = cluster.nodes[(leader + 2) % 3].send(
         "POST",
@@ -73,12 +82,25 @@ async fn a_connector_created_through_a_follower_runs_once_and_the_internal_topic
     let topic = format!("{}.public.t", db.dbname);
     let records = broker::read_all(&cluster.bootstrap, &topic, 150, Duration::from_secs(60));
     let seen: BTreeSet<i64> = ids(&records).into_iter().collect();
-    assert_eq!(seen.len(), 150, "rows on {topic}; logs:\n{}", cluster.logs());
+    assert_eq!(
+        seen.len(),
+        150,
+        "rows on {topic}; logs:\n{}",
+        cluster.logs()
+    );
     // Exactly one worker ever started the task.
     let starters: Vec<usize> = (0..3)
-        .filter(|i| cluster.nodes[*i].log_text().contains("task started connector=pg"))
+        .filter(|i| {
+            cluster.nodes[*i]
+                .log_text()
+                .contains("task started connector=pg")
+        })
         .collect();
-    assert_eq!(starters.len(), 1, "workers that started the task: {starters:?}");
+    assert_eq!(
+        starters.len(),
+        1,
+        "workers that started the task: {starters:?}"
+    );
     assert_eq!(cluster.nodes[starters[0]].addr, owner);
 
     // The config topic: what Connect's KafkaConfigBackingStore reads.
@@ -98,7 +120,11 @@ async fn a_connector_created_through_a_follower_runs_once_and_the_internal_topic
             .unwrap_or_else(|e| panic!("{key}: {e}"))
             .unwrap_or_else(|| panic!("{key}: not a Connect config key"));
     }
-    let position = |k: &str| keys.iter().position(|x| x == k).unwrap_or_else(|| panic!("no {k} in {keys:?}"));
+    let position = |k: &str| {
+        keys.iter()
+            .position(|x| x == k)
+            .unwrap_or_else(|| panic!("no {k} in {keys:?}"))
+    };
     // As Connect writes a new connector: target state, config, task configs, commit.
     assert!(position("target-state-pg") < position("connector-pg"));
     assert!(position("connector-pg") < position("task-pg-0"));
@@ -114,7 +140,10 @@ async fn a_connector_created_through_a_follower_runs_once_and_the_internal_topic
     let running = status.iter().rev().find_map(|r| {
         let key = String::from_utf8(r.key.clone()?).ok()?;
         match StatusRecord::parse(&key, r.value.as_deref()).ok()?? {
-            StatusRecord::Task { id, status: Some(s) } if id.connector == "pg" => Some(s),
+            StatusRecord::Task {
+                id,
+                status: Some(s),
+            } if id.connector == "pg" => Some(s),
             _ => None,
         }
     });
