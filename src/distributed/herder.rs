@@ -135,10 +135,17 @@ fn target_of(t: TargetState) -> Target {
     }
 }
 
-/// How many tasks a connector has: one (our sources have one task, and a sink's task reads
-/// every partition of its topics).
-fn task_count(_config: &ConfigMap) -> u32 {
-    1
+/// How many tasks a connector has: a sink's `tasks.max` (its tasks share the partitions), one
+/// for a source (a database's change stream is read by one task, as Debezium's).
+fn task_count(config: &ConfigMap) -> u32 {
+    if !plugins::is_sink(config) {
+        return 1;
+    }
+    config
+        .get("tasks.max")
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .filter(|n| *n >= 1)
+        .unwrap_or(1)
 }
 
 /// The task configs the leader writes for `config`: the connector's config with Connect's
@@ -437,9 +444,11 @@ impl DistributedHerder {
             if target != Target::Stopped {
                 records.extend(task_records(name, &config));
             }
+            let old_tasks = self.inner.config.snapshot().tasks(name).len();
             self.write(&records).await?;
             info!(connector = %name, created, "connector config written to the config topic");
-            if created {
+            if created || self.inner.config.snapshot().tasks(name).len() != old_tasks {
+                // New work to hand out: a rebalance.
                 self.inner.rejoin.notify_one();
             }
         }
@@ -770,11 +779,12 @@ impl DistributedHerder {
 
     /// Starts or pauses one assigned task per its connector's target state.
     fn start_local(&self, id: &TaskId) {
-        let (config, target) = {
+        let (config, target, tasks) = {
             let s = self.inner.config.snapshot();
             (
                 s.connector_config(&id.connector).cloned(),
                 s.target_state(&id.connector).unwrap_or(Target::Started),
+                s.tasks(&id.connector).len() as u32,
             )
         };
         let mut local = lock(&self.inner.local);
@@ -793,7 +803,7 @@ impl DistributedHerder {
                 entry.run = Some(task::spawn_on(
                     &self.inner.env,
                     &id.connector,
-                    id.task.max(0) as u32,
+                    (id.task.max(0) as u32, tasks.max(1)),
                     &config,
                     entry.status.clone(),
                     entry.topics.clone(),

@@ -24,7 +24,7 @@ use crate::runtime::sink::{
 pub(crate) fn spawn(
     env: &TaskEnv,
     name: &str,
-    task_id: u32,
+    (task_id, tasks): (u32, u32),
     config: &ConfigMap,
     status: SharedStatus,
     topics: SharedTopics,
@@ -107,7 +107,7 @@ pub(crate) fn spawn(
                 connector: name.clone(),
             }),
             (Some(props), _) => match KafkaSide::new(&props, settings.topics.clone()) {
-                Ok(k) => Box::new(k),
+                Ok(k) => Box::new(k.with_share(task_id, tasks)),
                 Err(e) => return cannot_start(&name, &status, e.chain()),
             },
         };

@@ -137,7 +137,7 @@ pub(crate) fn spawn(
         log: Some(log.clone()),
         offsets: Arc::new(log.clone()),
     };
-    spawn_on(&env, name, 0, config, status, topics, parent)
+    spawn_on(&env, name, (0, 1), config, status, topics, parent)
 }
 
 /// What a task runs on: the worker's properties, its embedded log (standalone mode; `None` in
@@ -155,11 +155,11 @@ pub(crate) fn no_embedded_log(what: &str) -> String {
     format!("{what} needs the worker's embedded log, which a distributed worker does not have (its topics and offsets are in Kafka)")
 }
 
-/// Starts task `task` of connector `name` on `env`.
+/// Starts task `task.0` of connector `name`'s `task.1` tasks on `env`.
 pub(crate) fn spawn_on(
     env: &TaskEnv,
     name: &str,
-    task: u32,
+    task: (u32, u32),
     config: &ConfigMap,
     status: SharedStatus,
     topics: SharedTopics,

@@ -7,3 +7,4 @@
 pub(crate) mod cluster;
 mod failover;
 mod formats;
+mod sink;

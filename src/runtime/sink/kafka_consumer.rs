@@ -3,10 +3,13 @@
 //! `kafka-consumer-groups.sh --describe --group connect-<name>` shows the sink's lag as for a
 //! Connect sink.
 //!
-//! The task assigns itself every partition of the selected topics (and, for `topics.regex`,
-//! those of topics created later: metadata is read again every few seconds) instead of joining
-//! the group's rebalancing: a worker runs one task per connector, so there is no one to share
-//! partitions with. Distributed mode brings the group protocol. A partition starts at the
+//! The task assigns itself its share of the partitions of the selected topics (and, for
+//! `topics.regex`, of topics created later: metadata is read again every few seconds): every
+//! partition when it is the connector's only task; task `i` of `n` (a distributed cluster's
+//! `tasks.max`) takes the `i`-th range of each topic's partitions, as the consumer group's
+//! default `RangeAssignor` hands them to `n` members (stable when topics are added). The tasks
+//! do not join the group's rebalancing: which tasks exist is decided by the cluster's
+//! assignment instead. A partition starts at the
 //! position the runtime seeks (a sink's own), else at the group's committed offset, else per
 //! `auto.offset.reset` (`earliest`, Connect's sink default).
 
@@ -65,6 +68,19 @@ pub struct KafkaSide {
     last_scan: Instant,
     /// Topic names shared by the records of a topic.
     names: HashMap<String, Arc<str>>,
+    /// This task's index and the connector's task count.
+    share: (u32, u32),
+}
+
+/// Whether partition `p` of a topic with `count` partitions is task `task`'s of `tasks`, as
+/// Kafka's `RangeAssignor` splits a topic: contiguous ranges, the first `count % tasks` tasks
+/// one partition more.
+pub fn in_share(p: i32, count: usize, (task, tasks): (u32, u32)) -> bool {
+    let (tasks, task, count) = (tasks.max(1) as usize, task as usize, count);
+    let (each, extra) = (count / tasks, count % tasks);
+    let start = each * task + task.min(extra);
+    let len = each + usize::from(task < extra);
+    (start..start + len).contains(&(p.max(0) as usize))
 }
 
 impl KafkaSide {
@@ -91,12 +107,20 @@ impl KafkaSide {
             positions: Positions::new(),
             last_scan: Instant::now(),
             names: HashMap::new(),
+            share: (0, 1),
         })
+    }
+
+    /// Reads only task `task`'s share of `tasks` (see [`in_share`]).
+    pub fn with_share(mut self, task: u32, tasks: u32) -> Self {
+        self.share = (task, tasks.max(1));
+        self
     }
 
     /// The partitions of the selected topics the broker knows now.
     async fn scan(&self) -> Result<Vec<TopicPartition>, ConnectorError> {
-        let (consumer, selection) = (self.consumer.clone(), self.selection.clone());
+        let (consumer, selection, share) =
+            (self.consumer.clone(), self.selection.clone(), self.share);
         tokio::task::spawn_blocking(move || {
             let md = consumer
                 .fetch_metadata(None, REQUEST_TIMEOUT)
@@ -114,10 +138,14 @@ impl KafkaSide {
                 .filter(|t| !t.name().starts_with("__") && selection.matches(t.name()))
                 .flat_map(|t| {
                     let topic: Arc<str> = t.name().into();
-                    t.partitions().iter().map(move |p| TopicPartition {
-                        topic: topic.clone(),
-                        partition: p.id(),
-                    })
+                    let count = t.partitions().len();
+                    t.partitions()
+                        .iter()
+                        .filter(move |p| in_share(p.id(), count, share))
+                        .map(move |p| TopicPartition {
+                            topic: topic.clone(),
+                            partition: p.id(),
+                        })
                 })
                 .collect();
             out.sort();
@@ -354,4 +382,37 @@ fn coordinator_not_ready(e: &rdkafka::error::KafkaError) -> bool {
         e.rdkafka_error_code(),
         Some(C::NotCoordinator | C::CoordinatorLoadInProgress | C::CoordinatorNotAvailable)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_share;
+
+    #[test]
+    fn tasks_share_a_topics_partitions_in_ranges_as_the_range_assignor_does() {
+        // 7 partitions over 3 tasks: 0-2, 3-4, 5-6.
+        let owner = |p: i32| {
+            (0..3)
+                .filter(|t| in_share(p, 7, (*t, 3)))
+                .collect::<Vec<u32>>()
+        };
+        let owners: Vec<Vec<u32>> = (0..7).map(owner).collect();
+        assert_eq!(
+            owners,
+            [
+                vec![0],
+                vec![0],
+                vec![0],
+                vec![1],
+                vec![1],
+                vec![2],
+                vec![2]
+            ]
+        );
+        // More tasks than partitions: the last ones get none.
+        assert!(in_share(0, 1, (0, 3)));
+        assert!(!in_share(0, 1, (1, 3)) && !in_share(0, 1, (2, 3)));
+        // One task reads everything.
+        assert!((0..5).all(|p| in_share(p, 5, (0, 1))));
+    }
 }
