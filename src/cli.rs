@@ -66,6 +66,11 @@ Examples:
   tributary distributed worker.properties
   tributary distributed --listen 0.0.0.0:8083 worker.properties")]
     Distributed(DistributedArgs),
+    /// Move a standalone worker's connectors and source offsets into a cluster without new
+    /// snapshots: export them from its data directory, import them through a cluster worker's
+    /// REST API.
+    #[command(subcommand)]
+    Offsets(OffsetsCommand),
     /// List or read the topics of a data directory (works while a worker runs on it).
     #[command(subcommand)]
     Topics(TopicsCommand),
@@ -122,6 +127,36 @@ pub struct DistributedArgs {
     /// The worker properties (group.id, bootstrap.servers, the internal topics, ...).
     #[arg(value_name = "FILE")]
     pub worker_config: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OffsetsCommand {
+    /// Print a stopped standalone worker's connectors (configs with their secrets in clear,
+    /// target states) and source offsets as JSON.
+    #[command(after_help = "\
+The worker must be stopped (its data directory is read directly). The output holds the
+connectors' passwords in clear: keep it private.
+
+Example:
+  tributary offsets export --data-dir /var/lib/tributary --worker-config worker.properties > move.json
+  tributary offsets import --url http://cluster-worker:8083 move.json")]
+    Export {
+        #[command(flatten)]
+        data_dir: DataDir,
+        /// The worker's properties (for the key its stored secrets are sealed with).
+        #[arg(long, value_name = "FILE")]
+        worker_config: Option<PathBuf>,
+    },
+    /// Create the exported connectors in a cluster through any worker's REST API: each
+    /// STOPPED, its offsets set (PATCH /connectors/NAME/offsets), then resumed or paused.
+    Import {
+        /// A cluster worker's REST URL.
+        #[arg(long, value_name = "URL")]
+        url: String,
+        /// The file `offsets export` wrote.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -22,6 +22,7 @@ pub mod herder;
 pub mod kafka;
 pub mod listener;
 pub mod log;
+pub mod migrate;
 pub mod plugins;
 pub mod registry;
 pub mod rest;

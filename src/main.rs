@@ -16,7 +16,7 @@ use tributary::rest::Loggers;
 use tributary::worker::WorkerSettings;
 use tributary::worker_config::WorkerConfig;
 
-use cli::{Cli, Command, DistributedArgs, StandaloneArgs, TailArgs, TopicsCommand};
+use cli::{Cli, Command, DistributedArgs, OffsetsCommand, StandaloneArgs, TailArgs, TopicsCommand};
 
 /// Change events are many small, short-lived allocations (values, strings, buffers); mimalloc
 /// handles that pattern markedly faster than glibc's allocator (see docs/performance.md).
@@ -30,6 +30,7 @@ fn main() -> std::process::ExitCode {
         Some(Command::Standalone(args)) => standalone(args, cli.config, loggers),
         Some(Command::Serve(args)) => serve(args.data_dir, args.listen, cli.config, loggers),
         Some(Command::Distributed(args)) => distributed(args, loggers),
+        Some(Command::Offsets(command)) => offsets(command),
         Some(Command::Topics(TopicsCommand::List { data_dir })) => topics_list(&data_dir.data_dir),
         Some(Command::Topics(TopicsCommand::Tail(args))) => topics_tail(&args),
         None => serve(None, None, cli.config, loggers),
@@ -128,6 +129,47 @@ fn distributed(args: DistributedArgs, loggers: Loggers) -> anyhow::Result<()> {
         tributary::distributed::worker::run(settings, Some(loggers), shutdown).await
     })?;
     Ok(())
+}
+
+/// `offsets export|import`.
+fn offsets(command: OffsetsCommand) -> anyhow::Result<()> {
+    match command {
+        OffsetsCommand::Export {
+            data_dir,
+            worker_config,
+        } => {
+            let worker = worker_config
+                .as_deref()
+                .map(WorkerConfig::load)
+                .transpose()?
+                .map(|w| w.raw)
+                .unwrap_or_default();
+            let export = tributary::migrate::export(&data_dir.data_dir, &worker)?;
+            let mut out = std::io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &export)?;
+            writeln!(out)?;
+            eprintln!(
+                "exported {} connector(s); the output holds their secrets in clear",
+                export.connectors.len()
+            );
+            Ok(())
+        }
+        OffsetsCommand::Import { url, file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let export: tributary::migrate::Export =
+                serde_json::from_str(&text).with_context(|| {
+                    format!("{} is not an `offsets export` document", file.display())
+                })?;
+            let names = runtime()?.block_on(tributary::migrate::import(&url, &export))?;
+            eprintln!(
+                "imported {} connector(s): {}",
+                names.len(),
+                names.join(", ")
+            );
+            Ok(())
+        }
+    }
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

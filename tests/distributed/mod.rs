@@ -7,4 +7,5 @@
 pub(crate) mod cluster;
 mod failover;
 mod formats;
+mod migrate;
 mod sink;
