@@ -43,7 +43,7 @@ pub enum MigrateError {
     Log {
         dir: String,
         #[source]
-        source: crate::log::LogError,
+        source: Box<crate::log::LogError>,
     },
     #[error("{0}")]
     Secrets(String),
@@ -74,16 +74,13 @@ struct Stored {
 /// Reads `data_dir` (no worker may hold it) with the worker properties `worker` (for the
 /// secrets key).
 pub fn export(data_dir: &Path, worker: &ConfigMap) -> Result<Export, MigrateError> {
-    let log = EmbeddedLog::open_read_only(data_dir).map_err(|source| MigrateError::Log {
-        dir: data_dir.display().to_string(),
-        source,
-    })?;
-    let secrets = crate::secrets::Secrets::load(worker, data_dir, &|n| std::env::var(n).ok())
-        .map_err(|e| MigrateError::Secrets(e.to_string()))?;
     let log_error = |source| MigrateError::Log {
         dir: data_dir.display().to_string(),
-        source,
+        source: Box::new(source),
     };
+    let log = EmbeddedLog::open_read_only(data_dir).map_err(log_error)?;
+    let secrets = crate::secrets::Secrets::load(worker, data_dir, &|n| std::env::var(n).ok())
+        .map_err(|e| MigrateError::Secrets(e.to_string()))?;
     let mut connectors = Vec::new();
     for (name, bytes) in log.connector_configs().map_err(log_error)? {
         let stored: Stored = serde_json::from_slice(&bytes).map_err(|e| MigrateError::Stored {
