@@ -219,6 +219,41 @@ pub fn make_sink(config: &ConfigMap) -> Result<Box<dyn SinkTask>, ConfigErrors> 
     }
 }
 
+/// What `config` would need the worker's embedded log for, which a distributed worker does not
+/// have (its tasks move between machines): a MySQL or MariaDB schema history in a local file,
+/// an AvroConverter on the embedded schema registry. Each a problem naming the property to set.
+pub fn embedded_log_problems(config: &ConfigMap, worker: &ConfigMap) -> Vec<ConfigProblem> {
+    let mut out = Vec::new();
+    let set = |m: &ConfigMap, k: &str| m.get(k).is_some_and(|v| !v.trim().is_empty());
+    if matches!(
+        plugin_of_config(config),
+        Some(Plugin::MySql | Plugin::MariaDb)
+    ) && !set(config, crate::kafka::history::TOPIC)
+    {
+        out.push(ConfigProblem {
+            property: crate::kafka::history::TOPIC.into(),
+            value: None,
+            message: "a MySQL or MariaDB connector in a distributed cluster keeps its schema history in a Kafka topic (its task may move to another worker): set schema.history.internal.kafka.topic, as with Debezium on Kafka Connect".into(),
+        });
+    }
+    for prefix in ["key", "value"] {
+        let class = format!("{prefix}.converter");
+        let url = format!("{class}.schema.registry.url");
+        // The connector's converter with its settings, else the worker's.
+        let from = if set(config, &class) { config } else { worker };
+        if from.get(&class).map(|c| c.trim()) == Some(crate::runtime::AVRO_CONVERTER)
+            && !set(from, &url)
+        {
+            out.push(ConfigProblem {
+                property: url,
+                value: None,
+                message: "an AvroConverter in a distributed cluster needs a Schema Registry URL: the embedded registry lives in a standalone worker's data directory".into(),
+            });
+        }
+    }
+    out
+}
+
 /// The source plugin a connector config's `connector.class` names.
 fn plugin_of_config(config: &ConfigMap) -> Option<Plugin> {
     plugin_of(config.get("connector.class").map_or("", String::as_str))
@@ -619,6 +654,47 @@ fn postgres(config: &ConfigMap) -> Result<Box<dyn Source>, ConfigErrors> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_needs_the_embedded_log_is_named_for_a_distributed_cluster() {
+        let m = |pairs: &[(&str, &str)]| -> ConfigMap {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let mysql = m(&[(
+            "connector.class",
+            "io.debezium.connector.mysql.MySqlConnector",
+        )]);
+        let worker = m(&[("value.converter", "io.confluent.connect.avro.AvroConverter")]);
+        let named: Vec<String> = embedded_log_problems(&mysql, &worker)
+            .into_iter()
+            .map(|p| p.property)
+            .collect();
+        assert_eq!(
+            named,
+            [
+                "schema.history.internal.kafka.topic",
+                "value.converter.schema.registry.url"
+            ]
+        );
+        let ok = m(&[
+            (
+                "connector.class",
+                "io.debezium.connector.mysql.MySqlConnector",
+            ),
+            ("schema.history.internal.kafka.topic", "h"),
+            ("value.converter", "io.confluent.connect.avro.AvroConverter"),
+            ("value.converter.schema.registry.url", "http://r:8081"),
+        ]);
+        assert!(embedded_log_problems(&ok, &worker).is_empty());
+        let pg = m(&[(
+            "connector.class",
+            "io.debezium.connector.postgresql.PostgresConnector",
+        )]);
+        assert!(embedded_log_problems(&pg, &ConfigMap::new()).is_empty());
+    }
 
     fn config(class: &str) -> ConfigMap {
         [("connector.class".to_owned(), class.to_owned())]

@@ -423,6 +423,12 @@ impl DistributedHerder {
         if infos["error_count"].as_u64().unwrap_or(0) > 0 {
             return Err(HerderError::BadRequest(invalid_config_message(&infos)));
         }
+        let problems = plugins::embedded_log_problems(&config, &self.inner.worker_config);
+        if !problems.is_empty() {
+            return Err(HerderError::BadRequest(
+                cdc_core::ConfigErrors(problems).to_string(),
+            ));
+        }
         let created = existing.is_none();
         if existing.as_ref() != Some(&config) {
             let mut records = Vec::new();

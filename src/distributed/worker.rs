@@ -73,6 +73,18 @@ pub fn settings(worker: &cdc_core::ConfigMap) -> Result<DistributedSettings, Con
             message: "eager (stop-the-world) rebalancing is not supported; use compatible or sessioned (the default)".into(),
         });
     }
+    // The group membership client speaks plaintext only so far; connecting it otherwise to a
+    // secured cluster would fail later, or worse, bypass what the worker asked for.
+    if let Some(p) = worker
+        .get("security.protocol")
+        .filter(|p| !p.trim().eq_ignore_ascii_case("PLAINTEXT"))
+    {
+        problems.push(cdc_core::ConfigProblem {
+            property: "security.protocol".into(),
+            value: Some(p.clone()),
+            message: "a distributed worker's group membership connects to the brokers in PLAINTEXT only so far (TLS and SASL come later); standalone workers support SSL and SASL (PLAIN, SCRAM)".into(),
+        });
+    }
     if problems.is_empty() {
         Ok(settings)
     } else {
@@ -199,4 +211,41 @@ pub async fn run(
         .await
         .map_err(|e| Box::new(WorkerError::Listen(e)))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> cdc_core::ConfigMap {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    const BASE: &[(&str, &str)] = &[
+        ("group.id", "g"),
+        ("config.storage.topic", "c"),
+        ("offset.storage.topic", "o"),
+        ("status.storage.topic", "s"),
+    ];
+
+    #[test]
+    fn what_a_distributed_worker_cannot_do_is_refused_by_name() {
+        let mut m = map(BASE);
+        m.insert("connect.protocol".into(), "eager".into());
+        m.insert("security.protocol".into(), "SASL_SSL".into());
+        let e = settings(&m).unwrap_err();
+        let named: Vec<&str> = e.0.iter().map(|p| p.property.as_str()).collect();
+        assert_eq!(
+            named,
+            ["bootstrap.servers", "connect.protocol", "security.protocol"],
+            "{e}"
+        );
+        let mut m = map(BASE);
+        m.insert("bootstrap.servers".into(), "k:9092".into());
+        m.insert("security.protocol".into(), "plaintext".into());
+        assert!(settings(&m).is_ok());
+    }
 }
