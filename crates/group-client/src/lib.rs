@@ -12,7 +12,7 @@
 //!   is fenced (evicted, or no heartbeat succeeded for a session timeout) and must stop all
 //!   its work.
 //!
-//! Plaintext only for now; TLS and SASL come with the worker's security settings.
+//! Plaintext only for now (a distributed worker refuses other `security.protocol`s by name).
 
 mod conn;
 mod error;
