@@ -44,6 +44,11 @@ impl Node {
         )
     }
 
+    /// A request without a body.
+    pub fn request_with(&self, method: &str, path: &str) -> Resp {
+        request(&self.addr, method, path, None, b"")
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.as_ref().expect("running").id()
     }

@@ -169,6 +169,70 @@ async fn a_connector_created_through_a_follower_runs_once_and_the_internal_topic
     let rest = cluster.nodes[follower].get("/connectors/pg/offsets").json();
     assert_eq!(rest["offsets"][0]["partition"]["server"], json!(db.dbname));
 
+    // Pause and resume through a follower (written by the worker asked, as in Connect).
+    let paused = cluster.nodes[follower].send("PUT", "/connectors/pg/pause", &json!(null));
+    assert_eq!(paused.status, 202, "{}", paused.body);
+    for i in 0..3 {
+        cluster.wait_for(i, "/connectors/pg/status", "PAUSED", |s| {
+            s["connector"]["state"] == "PAUSED" && s["tasks"][0]["state"] == "PAUSED"
+        });
+    }
+    db.exec("INSERT INTO t SELECT g, 'p' || g FROM generate_series(151, 160) g")
+        .await;
+    let resumed = cluster.nodes[follower].send("PUT", "/connectors/pg/resume", &json!(null));
+    assert_eq!(resumed.status, 202, "{}", resumed.body);
+    cluster.task_owner(leader, name);
+    // A config change through a follower restarts the task with it (here: a new column
+    // filter, seen in the records that follow).
+    let mut changed = pg_connector(&db, &db.dbname);
+    changed["column.exclude.list"] = json!("public.t.v");
+    let put = cluster.nodes[follower].send("PUT", "/connectors/pg/config", &changed);
+    assert_eq!(
+        put.status,
+        200,
+        "{}; logs:
+{}",
+        put.body,
+        cluster.logs()
+    );
+    cluster.wait_for(follower, "/connectors/pg/config", "the new config", |c| {
+        c["column.exclude.list"] == "public.t.v"
+    });
+    let owner_log = |c: &Cluster| {
+        c.nodes
+            .iter()
+            .map(|n| n.log_text())
+            .filter(|l| l.contains("task config changed; restarting the task"))
+            .count()
+    };
+    let start = std::time::Instant::now();
+    while owner_log(&cluster) == 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no restart; logs:\n{}",
+            cluster.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    cluster.task_owner(leader, name);
+    db.exec("INSERT INTO t SELECT g, 'q' || g FROM generate_series(161, 170) g")
+        .await;
+    let records = broker::read_all(&cluster.bootstrap, &topic, 170, Duration::from_secs(60));
+    let last: Value =
+        serde_json::from_slice(records.last().unwrap().value.as_deref().unwrap()).unwrap();
+    assert_eq!(last["after"]["id"], 170, "{last}");
+    assert!(
+        last["after"].get("v").is_none(),
+        "the new config excludes v: {last}"
+    );
+    let seen: BTreeSet<i64> = ids(&records).into_iter().collect();
+    assert_eq!(seen.len(), 170, "rows paused and resumed are all there");
+    // A restart through a follower (the leader writes Connect's restart request).
+    let restarted =
+        cluster.nodes[follower].request_with("POST", "/connectors/pg/restart?includeTasks=true");
+    assert_eq!(restarted.status, 202, "{}", restarted.body);
+    cluster.task_owner(leader, name);
+
     // Deleting through a follower removes it everywhere.
     let deleted = cluster.nodes[follower].send("DELETE", "/connectors/pg", &json!(null));
     assert_eq!(deleted.status, 204, "{}", deleted.body);
