@@ -211,6 +211,7 @@ pub(super) async fn run(herder: DistributedHerder, stop: CancellationToken) {
         protocol_type: connect_group::PROTOCOL_TYPE.to_owned(),
         session_timeout: settings.session_timeout,
         rebalance_timeout: settings.rebalance_timeout,
+        security: herder.inner.security.clone(),
     })));
     let lease = herder.inner.lease.clone();
     let mut state = MemberState::default();

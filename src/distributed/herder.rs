@@ -80,6 +80,8 @@ pub struct DistributedHerder {
 }
 
 pub(super) struct Inner {
+    /// TLS and SASL for the group membership.
+    pub security: group_client::Security,
     pub worker_id: String,
     pub url: String,
     pub settings: DistributedSettings,
@@ -173,6 +175,7 @@ fn task_records(name: &str, config: &ConfigMap) -> Vec<ConfigRecord> {
 impl DistributedHerder {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
+        security: group_client::Security,
         worker_id: String,
         url: String,
         settings: DistributedSettings,
@@ -186,6 +189,7 @@ impl DistributedHerder {
     ) -> DistributedHerder {
         DistributedHerder {
             inner: Arc::new(Inner {
+                security,
                 worker_id,
                 url,
                 settings,

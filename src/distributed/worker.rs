@@ -32,27 +32,133 @@ pub enum DistributedError {
     Worker(#[from] Box<WorkerError>),
 }
 
-/// The worker's properties Connect's internal clients use to reach the brokers (bootstrap,
-/// security), in librdkafka's names.
+/// The worker's properties Connect's internal clients use to reach the brokers: the top-level
+/// `bootstrap.servers`, `security.protocol`, `sasl.*` and (for SSL and SASL_SSL) `ssl.*`, in
+/// librdkafka's names (Java-only names translated as for producers, `kafka::config::translate`).
 fn internal_client(
     worker: &cdc_core::ConfigMap,
     worker_id: &str,
-) -> Result<ClientConfig, DistributedError> {
-    let props = crate::kafka::config::producer_properties(
-        worker,
-        &cdc_core::ConfigMap::new(),
-        "internal",
-        0,
-    )
-    .map_err(DistributedError::Config)?;
+) -> Result<ClientConfig, ConfigErrors> {
+    let mut problems = Vec::new();
     let mut client = ClientConfig::new();
-    for (k, v) in &props.0 {
-        if crate::kafka::is_connection_property(k) {
-            client.set(k, v);
+    if let Some(b) = crate::kafka::config::bootstrap_servers(worker) {
+        client.set("bootstrap.servers", b);
+    }
+    let protocol = worker
+        .get("security.protocol")
+        .map(|p| p.trim().to_ascii_uppercase())
+        .unwrap_or_else(|| "PLAINTEXT".into());
+    let tls = protocol.ends_with("SSL");
+    for (key, value) in worker {
+        let wanted = key == "security.protocol"
+            || key.starts_with("sasl.")
+            || (tls && key.starts_with("ssl."));
+        if !wanted {
+            continue;
+        }
+        match crate::kafka::config::translate(key, value) {
+            Ok(pairs) => {
+                for (k, v) in pairs {
+                    client.set(k, v);
+                }
+            }
+            Err(message) => problems.push(cdc_core::ConfigProblem {
+                property: key.clone(),
+                value: None,
+                message,
+            }),
         }
     }
     client.set("client.id", format!("connect-{worker_id}"));
-    Ok(client)
+    if problems.is_empty() {
+        Ok(client)
+    } else {
+        Err(ConfigErrors(problems))
+    }
+}
+
+/// The group membership client's TLS and SASL, from the internal clients' settings.
+fn group_security(client: &ClientConfig) -> Result<group_client::Security, ConfigErrors> {
+    let get = |k: &str| client.get(k).map(str::trim).filter(|v| !v.is_empty());
+    let protocol = get("security.protocol")
+        .unwrap_or("PLAINTEXT")
+        .to_ascii_uppercase();
+    let problem = |property: &str, message: String| {
+        ConfigErrors(vec![cdc_core::ConfigProblem {
+            property: property.into(),
+            value: None,
+            message,
+        }])
+    };
+    let (tls, sasl) = match protocol.as_str() {
+        "PLAINTEXT" => (false, false),
+        "SSL" => (true, false),
+        "SASL_PLAINTEXT" => (false, true),
+        "SASL_SSL" => (true, true),
+        other => {
+            return Err(problem(
+                "security.protocol",
+                format!("{other:?} is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL"),
+            ))
+        }
+    };
+    let mut security = group_client::Security::default();
+    if tls {
+        use cdc_core::tls::{ClientTls, Identity, Roots, Verify};
+        let roots = match get("ssl.ca.location") {
+            Some(path) => Roots::Pem {
+                property: "ssl.ca.location".into(),
+                path: path.into(),
+            },
+            None => Roots::BuiltIn,
+        };
+        let identity = match (get("ssl.certificate.location"), get("ssl.key.location")) {
+            (Some(cert), Some(key)) => Some(Identity {
+                cert_property: "ssl.certificate.location".into(),
+                cert: cert.into(),
+                key_property: "ssl.key.location".into(),
+                key: key.into(),
+                key_password: get("ssl.key.password").map(|p| cdc_core::Secret::new(p.to_owned())),
+            }),
+            _ => None,
+        };
+        // librdkafka's (and Java's) default checks the broker's host name.
+        let verify = match get("ssl.endpoint.identification.algorithm") {
+            Some(a) if a.eq_ignore_ascii_case("none") => Verify::Chain,
+            _ => Verify::Full,
+        };
+        let config = ClientTls {
+            verify,
+            roots,
+            identity,
+        }
+        .client_config()
+        .map_err(|e| problem(&e.property, e.message))?;
+        security.tls = Some(config);
+    }
+    if sasl {
+        let name = get("sasl.mechanism")
+            .or_else(|| get("sasl.mechanisms"))
+            .unwrap_or("GSSAPI");
+        let mechanism = group_client::Mechanism::parse(name).ok_or_else(|| {
+            problem(
+                "sasl.mechanism",
+                format!("{name:?}: a distributed worker's group membership speaks PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512"),
+            )
+        })?;
+        let (Some(username), Some(password)) = (get("sasl.username"), get("sasl.password")) else {
+            return Err(problem(
+                "sasl.jaas.config",
+                "SASL needs a username and password: a PlainLoginModule or ScramLoginModule sasl.jaas.config (or sasl.username and sasl.password)".into(),
+            ));
+        };
+        security.sasl = Some(group_client::Sasl {
+            mechanism,
+            username: username.to_owned(),
+            password: password.to_owned(),
+        });
+    }
+    Ok(security)
 }
 
 /// Reads and checks what distributed mode needs beyond a worker's own properties.
@@ -73,17 +179,14 @@ pub fn settings(worker: &cdc_core::ConfigMap) -> Result<DistributedSettings, Con
             message: "eager (stop-the-world) rebalancing is not supported; use compatible or sessioned (the default)".into(),
         });
     }
-    // The group membership client speaks plaintext only so far; connecting it otherwise to a
-    // secured cluster would fail later, or worse, bypass what the worker asked for.
-    if let Some(p) = worker
-        .get("security.protocol")
-        .filter(|p| !p.trim().eq_ignore_ascii_case("PLAINTEXT"))
-    {
-        problems.push(cdc_core::ConfigProblem {
-            property: "security.protocol".into(),
-            value: Some(p.clone()),
-            message: "a distributed worker's group membership connects to the brokers in PLAINTEXT only so far (TLS and SASL come later); standalone workers support SSL and SASL (PLAIN, SCRAM)".into(),
-        });
+    // What the internal clients and the group membership would connect with.
+    match internal_client(worker, "check") {
+        Ok(client) => {
+            if let Err(e) = group_security(&client) {
+                problems.extend(e.0);
+            }
+        }
+        Err(e) => problems.extend(e.0),
     }
     if problems.is_empty() {
         Ok(settings)
@@ -128,7 +231,8 @@ pub async fn run(
         .trim_end_matches('/')
         .to_owned();
 
-    let client = internal_client(&raw, &worker_id)?;
+    let client = internal_client(&raw, &worker_id).map_err(DistributedError::Config)?;
+    let security = group_security(&client).map_err(DistributedError::Config)?;
     let (config_client, s) = (client.clone(), settings.clone());
     tokio::task::spawn_blocking(move || {
         ensure_topic(&config_client, InternalTopic::Config, &s.config_topic)?;
@@ -168,6 +272,7 @@ pub async fn run(
     };
     let tasks_stop = shutdown.child_token();
     let herder = DistributedHerder::new(
+        security,
         worker_id.clone(),
         url.clone(),
         settings,
@@ -236,11 +341,12 @@ mod tests {
         let mut m = map(BASE);
         m.insert("connect.protocol".into(), "eager".into());
         m.insert("security.protocol".into(), "SASL_SSL".into());
+        m.insert("sasl.mechanism".into(), "GSSAPI".into());
         let e = settings(&m).unwrap_err();
         let named: Vec<&str> = e.0.iter().map(|p| p.property.as_str()).collect();
         assert_eq!(
             named,
-            ["bootstrap.servers", "connect.protocol", "security.protocol"],
+            ["bootstrap.servers", "connect.protocol", "sasl.mechanism"],
             "{e}"
         );
         let mut m = map(BASE);

@@ -8,4 +8,5 @@ pub(crate) mod cluster;
 mod failover;
 mod formats;
 mod migrate;
+mod secured;
 mod sink;

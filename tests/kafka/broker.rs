@@ -244,21 +244,31 @@ pub fn kafka_python_read(bootstrap: &str, topic: &str, expected: usize) -> Vec<s
 /// must not go away under other tests).
 pub struct OwnBroker {
     pub port: u16,
-    dir: PathBuf,
+    /// The SASL_SSL listener's port (`localhost`), when started with [`OwnBroker::start_sasl_ssl`].
+    pub sasl_ssl_port: Option<u16>,
+    pub dir: PathBuf,
     child: Option<Child>,
     starts: usize,
 }
 
 impl OwnBroker {
     pub fn start(dir: &Path) -> OwnBroker {
+        Self::start_with(dir, None)
+    }
+
+    /// [`OwnBroker::start`] with a SASL_SSL listener too (`scripts/lib/kafka-broker.sh`: the
+    /// test CA in `<dir>/tls/ca.crt`, user `tributary`, password `tributary-secret`).
+    pub fn start_sasl_ssl(dir: &Path) -> OwnBroker {
+        let port = free_port();
+        Self::start_with(dir, Some(port))
+    }
+
+    fn start_with(dir: &Path, sasl_ssl_port: Option<u16>) -> OwnBroker {
         std::fs::create_dir_all(dir).unwrap();
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let mut b = OwnBroker {
             port,
+            sasl_ssl_port,
             dir: dir.to_owned(),
             child: None,
             starts: 0,
@@ -284,7 +294,11 @@ impl OwnBroker {
             .append(true)
             .open(self.dir.join("broker.log"))
             .unwrap();
-        let child = Command::new("bash")
+        let mut command = Command::new("bash");
+        if let Some(p) = self.sasl_ssl_port {
+            command.env("TRIBUTARY_KAFKA_SASL_SSL_PORT", p.to_string());
+        }
+        let child = command
             .arg(&launcher)
             .arg(&self.dir)
             .arg(self.port.to_string())
@@ -314,6 +328,14 @@ impl OwnBroker {
             let _ = c.wait();
         }
     }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl Drop for OwnBroker {

@@ -3,13 +3,21 @@
 
 use std::collections::HashMap;
 
-use bytes::{Buf, BytesMut};
-use kafka_protocol::messages::{ApiKey, ApiVersionsRequest, RequestHeader, ResponseHeader};
+use bytes::{Buf, Bytes, BytesMut};
+use kafka_protocol::messages::{
+    ApiKey, ApiVersionsRequest, RequestHeader, ResponseHeader, SaslAuthenticateRequest,
+    SaslHandshakeRequest,
+};
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, StrBytes};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::error::GroupError;
+use crate::security::{nonce, Mechanism, Sasl, Scram, Security};
+
+/// A plain or TLS byte stream.
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send + Sync {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + Sync> Stream for T {}
 
 /// The largest response accepted (Kafka's default `socket.request.max.bytes` is 100 MiB; group
 /// responses are far smaller).
@@ -18,7 +26,7 @@ const MAX_RESPONSE: usize = 100 << 20;
 /// A connection to one broker.
 pub struct Connection {
     addr: String,
-    stream: TcpStream,
+    stream: Box<dyn Stream>,
     client_id: StrBytes,
     correlation: i32,
     /// The broker's version range per API key.
@@ -34,15 +42,41 @@ impl std::fmt::Debug for Connection {
 }
 
 impl Connection {
-    /// Connects to `addr` (`host:port`) and asks which API versions the broker speaks.
-    pub async fn connect(addr: &str, client_id: &str) -> Result<Connection, GroupError> {
-        let stream = TcpStream::connect(addr)
-            .await
-            .map_err(|source| GroupError::Connect {
-                addr: addr.to_owned(),
-                source,
-            })?;
-        let _ = stream.set_nodelay(true);
+    /// Connects to `addr` (`host:port`) as `security` says (TLS, then SASL after ApiVersions)
+    /// and asks which API versions the broker speaks.
+    pub async fn connect(
+        addr: &str,
+        client_id: &str,
+        security: &Security,
+    ) -> Result<Connection, GroupError> {
+        let connect_error = |source| GroupError::Connect {
+            addr: addr.to_owned(),
+            source,
+        };
+        let tcp = TcpStream::connect(addr).await.map_err(connect_error)?;
+        let _ = tcp.set_nodelay(true);
+        let stream: Box<dyn Stream> = match &security.tls {
+            None => Box::new(tcp),
+            Some(tls) => {
+                let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h);
+                let host = host.trim_start_matches('[').trim_end_matches(']');
+                let name =
+                    rustls::pki_types::ServerName::try_from(host.to_owned()).map_err(|e| {
+                        GroupError::Protocol {
+                            what: "TLS",
+                            reason: format!("{host:?} is not a name TLS can verify: {e}"),
+                        }
+                    })?;
+                let tls = tokio_rustls::TlsConnector::from(tls.clone())
+                    .connect(name, tcp)
+                    .await
+                    .map_err(|e| GroupError::Protocol {
+                        what: "TLS",
+                        reason: format!("the TLS handshake with {addr} failed: {e}"),
+                    })?;
+                Box::new(tls)
+            }
+        };
         let mut conn = Connection {
             addr: addr.to_owned(),
             stream,
@@ -67,7 +101,67 @@ impl Connection {
             .iter()
             .map(|k| (k.api_key, (k.min_version, k.max_version)))
             .collect();
+        if let Some(sasl) = &security.sasl {
+            conn.authenticate(sasl).await?;
+        }
         Ok(conn)
+    }
+
+    /// SaslHandshake, then SaslAuthenticate rounds for `sasl`'s mechanism.
+    async fn authenticate(&mut self, sasl: &Sasl) -> Result<(), GroupError> {
+        let addr = self.addr.clone();
+        let refused = move |reason: String| GroupError::Authentication {
+            addr: addr.clone(),
+            reason,
+        };
+        let handshake = SaslHandshakeRequest::default()
+            .with_mechanism(StrBytes::from_static_str(sasl.mechanism.name()));
+        let answer = self.request(&handshake).await?;
+        if answer.error_code != 0 {
+            let offered: Vec<String> = answer.mechanisms.iter().map(|m| m.to_string()).collect();
+            return Err(refused(format!(
+                "the broker does not offer SASL mechanism {} (it offers {})",
+                sasl.mechanism.name(),
+                offered.join(", ")
+            )));
+        }
+        match sasl.mechanism {
+            Mechanism::Plain => {
+                let token = format!("\0{}\0{}", sasl.username, sasl.password);
+                self.sasl_round(token.into_bytes()).await?;
+            }
+            Mechanism::ScramSha256 | Mechanism::ScramSha512 => {
+                let mut scram =
+                    Scram::new(sasl.mechanism, &sasl.username, &sasl.password, &nonce());
+                let first = self.sasl_round(scram.client_first().into_bytes()).await?;
+                let first = String::from_utf8_lossy(&first).into_owned();
+                let last = scram
+                    .client_final(&first)
+                    .map_err(|e| refused(e.to_string()))?;
+                let server_final = self.sasl_round(last.into_bytes()).await?;
+                scram
+                    .verify_server_final(&String::from_utf8_lossy(&server_final))
+                    .map_err(|e| refused(e.to_string()))?;
+            }
+        }
+        tracing::debug!(addr = %self.addr, mechanism = sasl.mechanism.name(), "authenticated");
+        Ok(())
+    }
+
+    /// One SaslAuthenticate round: our bytes, the server's.
+    async fn sasl_round(&mut self, bytes: Vec<u8>) -> Result<Bytes, GroupError> {
+        let request = SaslAuthenticateRequest::default().with_auth_bytes(Bytes::from(bytes));
+        let answer = self.request(&request).await?;
+        if answer.error_code != 0 {
+            return Err(GroupError::Authentication {
+                addr: self.addr.clone(),
+                reason: answer
+                    .error_message
+                    .map(|m| m.to_string())
+                    .unwrap_or_else(|| format!("Kafka error {}", answer.error_code)),
+            });
+        }
+        Ok(answer.auth_bytes)
     }
 
     pub fn addr(&self) -> &str {
@@ -179,6 +273,8 @@ fn api_name(key: i16) -> &'static str {
         Ok(ApiKey::SyncGroup) => "SyncGroup",
         Ok(ApiKey::Heartbeat) => "Heartbeat",
         Ok(ApiKey::LeaveGroup) => "LeaveGroup",
+        Ok(ApiKey::SaslHandshake) => "SaslHandshake",
+        Ok(ApiKey::SaslAuthenticate) => "SaslAuthenticate",
         _ => "a Kafka API",
     }
 }

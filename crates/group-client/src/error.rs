@@ -17,6 +17,9 @@ pub enum GroupError {
     },
     #[error("{what}: {reason}")]
     Protocol { what: &'static str, reason: String },
+    /// SASL authentication failed (wrong credentials, a mechanism the broker lacks).
+    #[error("authenticating to {addr} failed: {reason}")]
+    Authentication { addr: String, reason: String },
     #[error(
         "the broker at {addr} does not support {api} at any version this client speaks ({ours})"
     )]

@@ -12,14 +12,17 @@
 //!   is fenced (evicted, or no heartbeat succeeded for a session timeout) and must stop all
 //!   its work.
 //!
-//! Plaintext only for now (a distributed worker refuses other `security.protocol`s by name).
+//! Connections are plaintext, TLS (rustls) and/or SASL (`PLAIN`, `SCRAM-SHA-256`,
+//! `SCRAM-SHA-512`) as [`Security`] says.
 
 mod conn;
 mod error;
 mod member;
+mod security;
 mod session;
 
 pub use conn::Connection;
 pub use error::GroupError;
 pub use member::{GroupConfig, GroupMember, Joined, Member};
+pub use security::{Mechanism, Sasl, Scram, ScramError, Security};
 pub use session::{judge, Lease, Session, SessionState};

@@ -30,6 +30,8 @@ pub struct GroupConfig {
     pub session_timeout: Duration,
     /// How long the coordinator waits for members to rejoin during a rebalance.
     pub rebalance_timeout: Duration,
+    /// TLS and SASL for every connection to the brokers.
+    pub security: crate::Security,
 }
 
 /// A member of the group, as the leader sees it in the join response.
@@ -124,7 +126,13 @@ impl GroupMember {
     async fn find_coordinator(&self) -> Result<Connection, GroupError> {
         let mut last = None;
         for addr in &self.config.bootstrap {
-            let mut conn = match Connection::connect(addr, &self.config.client_id).await {
+            let mut conn = match Connection::connect(
+                addr,
+                &self.config.client_id,
+                &self.config.security,
+            )
+            .await
+            {
                 Ok(c) => c,
                 Err(e) => {
                     last = Some(e);
@@ -161,7 +169,8 @@ impl GroupMember {
             if target == *addr {
                 return Ok(conn);
             }
-            return Connection::connect(&target, &self.config.client_id).await;
+            return Connection::connect(&target, &self.config.client_id, &self.config.security)
+                .await;
         }
         Err(last.unwrap_or(GroupError::Protocol {
             what: "FindCoordinator",

@@ -18,6 +18,7 @@ fn config(group: &str, worker: &str) -> GroupConfig {
         protocol_type: connect_group::PROTOCOL_TYPE.to_owned(),
         session_timeout: Duration::from_secs(10),
         rebalance_timeout: Duration::from_secs(20),
+        security: Default::default(),
     }
 }
 
