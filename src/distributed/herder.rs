@@ -865,7 +865,9 @@ impl DistributedHerder {
     pub(super) async fn apply(&self, stop: &Load, start: &Load) {
         for id in &stop.tasks {
             self.stop_local(id, State::Unassigned, true).await;
-            if self.inner.lease.valid() {
+            // A deleted connector's statuses were removed with it.
+            let exists = self.config_of(&id.connector).is_some();
+            if exists && self.inner.lease.valid() {
                 let record = StatusRecord::Task {
                     id: id.clone(),
                     status: Some(status(

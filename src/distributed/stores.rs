@@ -246,10 +246,13 @@ impl OffsetStore for OffsetsStore {
         // A worker that is no longer surely a member (frozen past its session, fenced) must not
         // move a connector's offset: another worker may run the connector now.
         if !self.lease.valid() {
-            return Err(ConnectorError::fatal_msg(
-                "this worker's group membership lapsed (no heartbeat within session.timeout.ms); \
-                 the offset is not committed, the task stops and the group gives it to a live worker",
-            ));
+            // Transient: if the worker keeps its membership (the brokers were away a while) the
+            // task goes on from its last committed offset; if not, the herder stops it.
+            return Err(ConnectorError::transient(std::io::Error::other(
+                "this worker's group membership lapsed (no heartbeat within session.timeout.ms): \
+                 the offset is not committed until it is a member again (another worker may run \
+                 this connector now)",
+            )));
         }
         let key = offset_key(connector, &offset.partition);
         let value = serde_json::to_vec(&offset.offset)
