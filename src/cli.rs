@@ -41,6 +41,7 @@ Examples:
   tributary standalone inventory.json
   tributary standalone worker.properties inventory.json b.properties
   tributary standalone --data-dir /var/lib/tributary --worker-config worker.properties a.json")]
+    #[command(alias = "connect-standalone")]
     Standalone(StandaloneArgs),
     /// Run the REST worker (Kafka Connect's REST API on --listen; Ctrl-C stops it).
     #[command(after_help = "\
@@ -65,6 +66,7 @@ Any worker answers the REST API; writes go to the group's leader.
 Examples:
   tributary distributed worker.properties
   tributary distributed --listen 0.0.0.0:8083 worker.properties")]
+    #[command(alias = "connect-distributed")]
     Distributed(DistributedArgs),
     /// Move a standalone worker's connectors and source offsets into a cluster without new
     /// snapshots: export them from its data directory, import them through a cluster worker's

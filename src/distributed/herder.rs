@@ -65,6 +65,8 @@ struct LocalTask {
     config: Option<ConfigMap>,
     /// What was last written to the status topic.
     published: Option<(State, Option<String>)>,
+    /// Topics whose KIP-558 record this task wrote.
+    published_topics: BTreeSet<String>,
 }
 
 #[derive(Default)]
@@ -325,31 +327,44 @@ impl DistributedHerder {
         })
     }
 
-    /// Topics this worker's tasks of the connector wrote to (tracked per worker).
+    /// The topics the connector's tasks used, from the status topic's `status-topic-*`
+    /// records (KIP-558), as every worker reads them.
     pub fn active_topics(&self, name: &str) -> Result<Vec<String>, HerderError> {
         if self.config_of(name).is_none() {
             return Err(not_found(name));
         }
-        let local = lock(&self.inner.local);
-        let mut out = BTreeSet::new();
-        for (id, t) in &local.tasks {
-            if id.connector == name {
-                out.extend(lock(&t.topics).iter().cloned());
-            }
-        }
-        Ok(out.into_iter().collect())
+        Ok(self.inner.status.cache().topics_of(name))
     }
 
+    /// Writes a tombstone for each of the connector's topic records (in the background: the
+    /// REST answer is 202 Accepted, as Connect's) and forgets what local tasks reported.
     pub fn reset_active_topics(&self, name: &str) -> Result<(), HerderError> {
         if self.config_of(name).is_none() {
             return Err(not_found(name));
         }
-        let local = lock(&self.inner.local);
-        for (id, t) in &local.tasks {
-            if id.connector == name {
-                lock(&t.topics).clear();
+        {
+            let mut local = lock(&self.inner.local);
+            for (id, t) in local.tasks.iter_mut() {
+                if id.connector == name {
+                    lock(&t.topics).clear();
+                    t.published_topics.clear();
+                }
             }
         }
+        let topics = self.inner.status.cache().topics_of(name);
+        let (herder, name) = (self.clone(), name.to_owned());
+        tokio::spawn(async move {
+            for topic in topics {
+                let record = StatusRecord::Topic {
+                    topic,
+                    connector: name.clone(),
+                    status: None,
+                };
+                if let Err(e) = herder.inner.status.put(record).await {
+                    warn!(connector = %name, error = %e, "cannot reset an active topic");
+                }
+            }
+        });
         Ok(())
     }
 
@@ -804,6 +819,7 @@ impl DistributedHerder {
             topics: Default::default(),
             config: None,
             published: None,
+            published_topics: BTreeSet::new(),
         });
         if entry.run.is_some() {
             return;
@@ -1008,6 +1024,7 @@ impl DistributedHerder {
                 })
                 .collect()
         };
+        self.publish_topics().await;
         let generation = self.generation();
         for (id, state, trace) in changed {
             let record = StatusRecord::Task {
@@ -1027,6 +1044,53 @@ impl DistributedHerder {
                 }
                 Err(e) => {
                     warn!(connector = %id.connector, task = id.task, error = %e, "cannot write the task's status")
+                }
+            }
+        }
+    }
+
+    /// Writes a KIP-558 record for each topic a local task used that has none yet.
+    async fn publish_topics(&self) {
+        let fresh: Vec<(TaskId, String)> = {
+            let local = lock(&self.inner.local);
+            let cache = self.inner.status.cache();
+            local
+                .tasks
+                .iter()
+                .flat_map(|(id, t)| {
+                    let known = cache.topics_of(&id.connector);
+                    lock(&t.topics)
+                        .iter()
+                        .filter(|topic| {
+                            !t.published_topics.contains(*topic) && !known.contains(*topic)
+                        })
+                        .map(|topic| (id.clone(), topic.clone()))
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        for (id, topic) in fresh {
+            let record = StatusRecord::Topic {
+                topic: topic.clone(),
+                connector: id.connector.clone(),
+                status: Some(connect_group::TopicStatus {
+                    topic: topic.clone(),
+                    connector: id.connector.clone(),
+                    task: id.task,
+                    discover_timestamp: now,
+                }),
+            };
+            match self.inner.status.put(record).await {
+                Ok(()) => {
+                    if let Some(t) = lock(&self.inner.local).tasks.get_mut(&id) {
+                        t.published_topics.insert(topic);
+                    }
+                }
+                Err(e) => {
+                    warn!(connector = %id.connector, %topic, error = %e, "cannot write an active topic")
                 }
             }
         }

@@ -169,6 +169,21 @@ async fn a_connector_created_through_a_follower_runs_once_and_the_internal_topic
     let rest = cluster.nodes[follower].get("/connectors/pg/offsets").json();
     assert_eq!(rest["offsets"][0]["partition"]["server"], json!(db.dbname));
 
+    // The active topics (KIP-558's status-topic records), the same from every worker; a reset
+    // through any worker removes them.
+    for i in 0..3 {
+        cluster.wait_for(i, "/connectors/pg/topics", "the active topic", |v| {
+            v == &json!({"pg": {"topics": [topic.clone()]}})
+        });
+    }
+    let reset = cluster.nodes[follower].request_with("PUT", "/connectors/pg/topics/reset");
+    assert_eq!(reset.status, 202, "{}", reset.body);
+    for i in 0..3 {
+        cluster.wait_for(i, "/connectors/pg/topics", "no active topic", |v| {
+            v == &json!({"pg": {"topics": []}})
+        });
+    }
+
     // Pause and resume through a follower (written by the worker asked, as in Connect).
     let paused = cluster.nodes[follower].send("PUT", "/connectors/pg/pause", &json!(null));
     assert_eq!(paused.status, 202, "{}", paused.body);

@@ -7,13 +7,15 @@
 use std::collections::BTreeMap;
 
 use crate::protocol::ConnectorTaskId;
-use crate::records::{Status, StatusRecord};
+use crate::records::{Status, StatusRecord, TopicStatus};
 
 /// The statuses as last read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StatusCache {
     connectors: BTreeMap<String, Status>,
     tasks: BTreeMap<ConnectorTaskId, Status>,
+    /// KIP-558's active topics, by connector then topic.
+    topics: BTreeMap<String, BTreeMap<String, TopicStatus>>,
 }
 
 impl StatusCache {
@@ -46,7 +48,25 @@ impl StatusCache {
                 }
             }
             // Topic tracking (KIP-558) is kept elsewhere.
-            StatusRecord::Topic { .. } => {}
+            StatusRecord::Topic {
+                topic,
+                connector,
+                status: Some(s),
+            } => {
+                self.topics.entry(connector).or_default().insert(topic, s);
+            }
+            StatusRecord::Topic {
+                topic,
+                connector,
+                status: None,
+            } => {
+                if let Some(t) = self.topics.get_mut(&connector) {
+                    t.remove(&topic);
+                    if t.is_empty() {
+                        self.topics.remove(&connector);
+                    }
+                }
+            }
         }
     }
 
@@ -59,6 +79,14 @@ impl StatusCache {
     }
 
     /// The tasks of `connector` with a status.
+    /// The topics a connector's tasks used (KIP-558), by name.
+    pub fn topics_of(&self, connector: &str) -> Vec<String> {
+        self.topics
+            .get(connector)
+            .map(|t| t.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
     pub fn tasks_of<'a>(
         &'a self,
         connector: &'a str,
@@ -115,5 +143,27 @@ mod tests {
         assert!(!status("FAILED", "w1", 8).can_overwrite(cached));
         assert!(status("FAILED", "w2", 8).can_overwrite(cached));
         assert_eq!(cache.tasks_of("c").count(), 1);
+    }
+
+    #[test]
+    fn active_topics_are_kept_per_connector_and_removed_by_their_tombstones() {
+        let mut c = StatusCache::default();
+        let topic = |t: &str, status: bool| StatusRecord::Topic {
+            topic: t.into(),
+            connector: "c".into(),
+            status: status.then(|| TopicStatus {
+                topic: t.into(),
+                connector: "c".into(),
+                task: 0,
+                discover_timestamp: 1,
+            }),
+        };
+        c.apply(topic("b", true));
+        c.apply(topic("a", true));
+        assert_eq!(c.topics_of("c"), ["a", "b"]);
+        c.apply(topic("a", false));
+        assert_eq!(c.topics_of("c"), ["b"]);
+        c.apply(topic("b", false));
+        assert!(c.topics_of("c").is_empty());
     }
 }
