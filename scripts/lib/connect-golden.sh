@@ -7,6 +7,8 @@
 #
 # Run it: prints the cases, one JSON object per line.
 #   bash scripts/lib/connect-golden.sh
+# Or read a cluster's internal topics with Connect's own stores (one JSON object):
+#   bash scripts/lib/connect-golden.sh read-topics <bootstrap> <group> <config topic> <status topic>
 # Or source it (after scripts/lib/kafka.sh) and call
 #   connect_golden_install   the Kafka jars and the compiled program (cached under
 #                            target/java-peers/connect-golden, redone when the source changes);
@@ -39,5 +41,6 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   source "$CONNECT_GOLDEN_LIB_DIR/kafka.sh"
   connect_golden_install >&2
   root=$CONNECT_GOLDEN_LIB_DIR/../../target/java-peers/connect-golden
-  exec "${TRIBUTARY_JAVA:-java}" -cp "$root/classes:$TRIBUTARY_KAFKA_LIBS/*" ConnectGolden
+  exec "${TRIBUTARY_JAVA:-java}" -Dlog4j2.configurationFile="$CONNECT_GOLDEN_LIB_DIR/java/log4j2.properties" \
+    -cp "$root/classes:$TRIBUTARY_KAFKA_LIBS/*" ConnectGolden "$@"
 fi

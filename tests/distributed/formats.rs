@@ -20,6 +20,37 @@ pub(crate) fn pg_connector(db: &PgFixture, prefix: &str) -> Value {
     Value::Object(config)
 }
 
+/// What Kafka Connect's own config and status stores read from the cluster's topics
+/// (`scripts/lib/connect-golden.sh read-topics`, Connect 4.3's classes).
+fn connect_reads(cluster: &Cluster) -> Value {
+    let golden = std::env::var("TRIBUTARY_CONNECT_GOLDEN").unwrap_or_else(|_| {
+        panic!("TRIBUTARY_CONNECT_GOLDEN is not set: run the tests through scripts/test.sh")
+    });
+    let out = std::process::Command::new("bash")
+        .arg(golden)
+        .args([
+            "read-topics",
+            &cluster.bootstrap,
+            &cluster.name,
+            &cluster.topic("configs"),
+            &cluster.topic("status"),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("{\"connectors\""))
+        .unwrap_or_else(|| {
+            panic!(
+                "Connect's stores printed nothing: {stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    serde_json::from_str(line).unwrap()
+}
+
 pub(crate) fn ids(records: &[broker::Read]) -> Vec<i64> {
     records
         .iter()
@@ -176,6 +207,29 @@ async fn a_connector_created_through_a_follower_runs_once_and_the_internal_topic
             v == &json!({"pg": {"topics": [topic.clone()]}})
         });
     }
+    // Connect's own KafkaConfigBackingStore and KafkaStatusBackingStore read the same.
+    let connect = connect_reads(&cluster);
+    let c = &connect["connectors"]["pg"];
+    let ours = cluster.nodes[follower].get("/connectors/pg/config").json();
+    for (k, v) in ours.as_object().unwrap() {
+        if k != "database.password" {
+            assert_eq!(&c["config"][k], v, "{k}: Connect read {c}");
+        }
+    }
+    assert_eq!(c["target_state"], "STARTED", "{c}");
+    assert_eq!(c["state"], "RUNNING", "{c}");
+    assert_eq!(c["worker_id"], owner.as_str(), "{c}");
+    assert_eq!(c["tasks"][0]["id"], 0, "{c}");
+    assert_eq!(c["tasks"][0]["state"], "RUNNING", "{c}");
+    assert_eq!(c["tasks"][0]["worker_id"], owner.as_str(), "{c}");
+    assert_eq!(
+        c["tasks"][0]["config"]["task.class"],
+        "io.debezium.connector.postgresql.PostgresConnectorTask"
+    );
+    assert_eq!(c["topics"], json!([topic.clone()]), "{c}");
+    assert_eq!(connect["inconsistent"], json!([]));
+    assert_eq!(connect["session_key_algorithm"], "HmacSHA256");
+
     let reset = cluster.nodes[follower].request_with("PUT", "/connectors/pg/topics/reset");
     assert_eq!(reset.status, 202, "{}", reset.body);
     for i in 0..3 {

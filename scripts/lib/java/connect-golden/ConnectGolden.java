@@ -132,7 +132,80 @@ public class ConnectGolden {
             + ",\"signature\":" + quote(Base64.getEncoder().encodeToString(sig)) + ",\"valid\":" + valid + "}");
     }
 
+    // `read-topics <bootstrap> <group> <config topic> <status topic>`: what Connect's own
+    // KafkaConfigBackingStore and KafkaStatusBackingStore read from a cluster's internal topics,
+    // as one JSON object: every connector's config, target state, task configs, status and task
+    // statuses, and the session key's algorithm.
+    static void readTopics(String[] args) throws Exception {
+        Map<String, String> props = new java.util.HashMap<>();
+        props.put("bootstrap.servers", args[1]);
+        props.put("group.id", args[2]);
+        props.put("config.storage.topic", args[3]);
+        props.put("status.storage.topic", args[4]);
+        props.put("offset.storage.topic", args[2] + "-unused-offsets");
+        props.put("key.converter", "org.apache.kafka.connect.json.JsonConverter");
+        props.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
+        DistributedConfig config = new DistributedConfig(props);
+        JsonConverter converter = new JsonConverter();
+        converter.configure(Map.of("schemas.enable", "false"), false);
+        Map<String, Object> admin = Map.of("bootstrap.servers", args[1]);
+        KafkaConfigBackingStore configs = new KafkaConfigBackingStore(converter, config, null,
+            () -> new org.apache.kafka.connect.util.TopicAdmin(admin), "tributary-check-");
+        configs.start();
+        org.apache.kafka.connect.storage.KafkaStatusBackingStore statuses =
+            new org.apache.kafka.connect.storage.KafkaStatusBackingStore(
+                org.apache.kafka.common.utils.Time.SYSTEM, converter,
+                () -> new org.apache.kafka.connect.util.TopicAdmin(admin), "tributary-check-");
+        statuses.configure(config);
+        statuses.start();
+        org.apache.kafka.connect.storage.ClusterConfigState snapshot = configs.snapshot();
+        Map<String, Object> out = new java.util.TreeMap<>();
+        for (String name : snapshot.connectors()) {
+            Map<String, Object> c = new java.util.TreeMap<>();
+            c.put("config", new java.util.TreeMap<>(snapshot.rawConnectorConfig(name)));
+            c.put("target_state", String.valueOf(snapshot.targetState(name)));
+            List<Object> tasks = new java.util.ArrayList<>();
+            for (ConnectorTaskId id : snapshot.tasks(name)) {
+                Map<String, Object> t = new java.util.TreeMap<>();
+                t.put("id", id.task());
+                t.put("config", new java.util.TreeMap<>(snapshot.rawTaskConfig(id)));
+                org.apache.kafka.connect.runtime.TaskStatus ts = statuses.get(id);
+                if (ts != null) {
+                    t.put("state", ts.state().toString());
+                    t.put("worker_id", ts.workerId());
+                    t.put("generation", ts.generation());
+                }
+                tasks.add(t);
+            }
+            c.put("tasks", tasks);
+            org.apache.kafka.connect.runtime.ConnectorStatus cs = statuses.get(name);
+            if (cs != null) {
+                c.put("state", cs.state().toString());
+                c.put("worker_id", cs.workerId());
+            }
+            List<String> topics = new java.util.ArrayList<>();
+            for (org.apache.kafka.connect.runtime.TopicStatus t : statuses.getAllTopics(name)) {
+                topics.add(t.topic());
+            }
+            java.util.Collections.sort(topics);
+            c.put("topics", topics);
+            out.put(name, c);
+        }
+        Map<String, Object> all = new java.util.TreeMap<>();
+        all.put("connectors", out);
+        all.put("inconsistent", new java.util.TreeSet<>(snapshot.inconsistentConnectors()));
+        all.put("session_key_algorithm",
+            snapshot.sessionKey() == null ? null : snapshot.sessionKey().key().getAlgorithm());
+        System.out.println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(all));
+        statuses.stop();
+        configs.stop();
+    }
+
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("read-topics")) {
+            readTopics(args);
+            return;
+        }
         signature();
         distributedDefaults();
         configRecords();
