@@ -109,6 +109,18 @@ pub fn export(data_dir: &Path, worker: &ConfigMap) -> Result<Export, MigrateErro
     Ok(Export { connectors })
 }
 
+/// A connector name as one URL path segment (RFC 3986's unreserved characters kept).
+fn segment(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// One REST call; a status other than `ok` is an error naming it.
 async fn call(
     client: &reqwest::Client,
@@ -161,7 +173,7 @@ pub async fn import(base: &str, export: &Export) -> Result<Vec<String>, MigrateE
             call(
                 &client,
                 "PATCH",
-                format!("{base}/connectors/{}/offsets", c.name),
+                format!("{base}/connectors/{}/offsets", segment(&c.name)),
                 Some(json!({"offsets": c.offsets})),
                 &[200],
             )
@@ -176,7 +188,7 @@ pub async fn import(base: &str, export: &Export) -> Result<Vec<String>, MigrateE
             call(
                 &client,
                 "PUT",
-                format!("{base}/connectors/{}/{action}", c.name),
+                format!("{base}/connectors/{}/{action}", segment(&c.name)),
                 None,
                 &[202, 204],
             )
@@ -185,4 +197,17 @@ pub async fn import(base: &str, export: &Export) -> Result<Vec<String>, MigrateE
         done.push(c.name.clone());
     }
     Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn connector_names_are_one_path_segment() {
+        assert_eq!(
+            super::segment("inventory-connector_1.x~"),
+            "inventory-connector_1.x~"
+        );
+        assert_eq!(super::segment("a/b c?#"), "a%2Fb%20c%3F%23");
+        assert_eq!(super::segment("été"), "%C3%A9t%C3%A9");
+    }
 }

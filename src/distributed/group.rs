@@ -118,6 +118,9 @@ async fn lead(
     }
     let members = joined.members.iter().map(|m| m.member_id.clone());
     let url = herder.inner.url.clone();
+    // A new or rotated key is written before the config topic is read, so the assignment's
+    // offset covers it (no member finds itself past the offset and rejoins for it).
+    refresh_session_key(herder).await;
     let read = herder
         .inner
         .config
@@ -229,10 +232,14 @@ pub(super) async fn run(herder: DistributedHerder, stop: CancellationToken) {
         // While the join is pending the coordinator keeps this member alive (up to the
         // rebalance timeout), so a valid lease stays valid: tasks keep running and committing
         // through a cooperative rebalance.
+        let join_started = tokio::time::Instant::now();
         let keep_alive = async {
             loop {
                 tokio::time::sleep(settings.heartbeat_interval).await;
-                lease.keep_alive(tokio::time::Instant::now());
+                // The coordinator keeps a pending member no longer than the rebalance timeout.
+                if join_started.elapsed() < settings.rebalance_timeout {
+                    lease.keep_alive(tokio::time::Instant::now());
+                }
             }
         };
         let joined = tokio::select! {
@@ -246,6 +253,7 @@ pub(super) async fn run(herder: DistributedHerder, stop: CancellationToken) {
                 // Evicted: whatever still runs here may run elsewhere now.
                 warn!("the coordinator evicted this worker; stopping its tasks and joining as a new member");
                 lease.revoke();
+                herder.forget_leader();
                 herder.stop_all().await;
                 state.revoke_all();
                 continue;
@@ -278,8 +286,8 @@ pub(super) async fn run(herder: DistributedHerder, stop: CancellationToken) {
         let assignment = match Assignment::decode(&bytes) {
             Ok(a) => a,
             Err(e) => {
-                warn!(error = %e, "the leader's assignment cannot be read; rejoining");
-                tokio::time::sleep(settings.worker_unsync_backoff).await;
+                warn!(error = %e, "the leader's assignment cannot be read; leaving the group for worker.unsync.backoff.ms");
+                step_out(&herder, &member, &mut state, &settings, &stop).await;
                 continue;
             }
         };
@@ -296,9 +304,6 @@ pub(super) async fn run(herder: DistributedHerder, stop: CancellationToken) {
             settings.session_timeout,
             lease.clone(),
         );
-        if joined.is_leader() {
-            refresh_session_key(&herder).await;
-        }
         // Apply at the agreed config offset.
         let rejoin_after;
         let caught_up_by = Instant::now() + settings.worker_sync_timeout;
@@ -314,9 +319,10 @@ pub(super) async fn run(herder: DistributedHerder, stop: CancellationToken) {
                         warn!(
                             wanted,
                             have = herder.inner.config.snapshot().offset(),
-                            "cannot read the config topic up to the assignment's offset; rejoining"
+                            "cannot read the config topic up to the assignment's offset; leaving the group for worker.unsync.backoff.ms"
                         );
-                        tokio::time::sleep(settings.worker_unsync_backoff).await;
+                        drop(session);
+                        step_out(&herder, &member, &mut state, &settings, &stop).await;
                         continue 'rejoin;
                     }
                 }
@@ -333,16 +339,24 @@ pub(super) async fn run(herder: DistributedHerder, stop: CancellationToken) {
                     herder.apply(&revoked, &start).await;
                     state.applied(&revoked, &start);
                     rejoin_after = rejoin_after_ms;
+                    if joined.is_leader() {
+                        herder.repair_tasks().await;
+                    }
                     break;
                 }
             }
         }
         let delay = rejoin_after.map(|ms| Duration::from_millis(ms.max(0) as u64));
         tokio::select! {
-            () = stop.cancelled() => break 'rejoin,
+            () = stop.cancelled() => {
+                // Stopped while still heartbeating: nothing moves before it has stopped.
+                herder.stop_all().await;
+                break 'rejoin;
+            }
             s = session.changed() => match s {
                 SessionState::Fenced(why) => {
                     warn!(reason = %why, "fenced: stopping every task of this worker now");
+                    herder.forget_leader();
                     herder.stop_all().await;
                     state.revoke_all();
                 }
@@ -369,7 +383,51 @@ pub(super) async fn run(herder: DistributedHerder, stop: CancellationToken) {
     herder.stop_all().await;
     lease.revoke();
     let _ = tokio::time::timeout(Duration::from_secs(5), async {
-        member.lock().await.leave().await
+        let mut m = member.lock().await;
+        // A join cancelled midway left its connection out of step.
+        m.reset_coordinator();
+        m.leave().await
     })
     .await;
+}
+
+/// Out of the group for `worker.unsync.backoff.ms` (Connect's answer to a worker that cannot
+/// catch up): every task stopped first, then the group left, so the others take the work.
+async fn step_out(
+    herder: &DistributedHerder,
+    member: &Arc<Mutex<GroupMember>>,
+    state: &mut MemberState,
+    settings: &connect_group::DistributedSettings,
+    stop: &CancellationToken,
+) {
+    herder.stop_all().await;
+    state.revoke_all();
+    herder.inner.lease.revoke();
+    herder.forget_leader();
+    {
+        let mut m = member.lock().await;
+        m.reset_coordinator();
+        let _ = tokio::time::timeout(Duration::from_secs(5), m.leave()).await;
+    }
+    tokio::select! {
+        () = stop.cancelled() => {}
+        () = tokio::time::sleep(settings.worker_unsync_backoff) => {}
+    }
+}
+
+/// Stops every task the moment the lease lapses, whatever the group loop is doing (a round
+/// stuck on an unreachable coordinator, a long apply): a worker that cannot prove it is a
+/// member runs nothing, sinks included.
+pub(super) async fn watchdog(herder: DistributedHerder, stop: CancellationToken) {
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(Duration::from_millis(250)) => {}
+        }
+        if !herder.inner.lease.valid() && !herder.running().tasks.is_empty() {
+            warn!("this worker's lease lapsed (no heartbeat within session.timeout.ms); stopping its tasks");
+            herder.forget_leader();
+            herder.stop_all().await;
+        }
+    }
 }

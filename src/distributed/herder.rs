@@ -96,6 +96,11 @@ pub(super) struct Inner {
     pub view: Mutex<View>,
     local: Mutex<Local>,
     ops: tokio::sync::Mutex<()>,
+    /// Serialises starting and stopping local tasks (a round's apply, config changes,
+    /// restarts), so a task revoked by one is never started again by another.
+    lifecycle: tokio::sync::Mutex<()>,
+    /// One status publication at a time (a later one never writes an older state).
+    publishing: tokio::sync::Mutex<()>,
     /// Asks the group loop for a rebalance.
     pub rejoin: tokio::sync::Notify,
     pub shutdown: CancellationToken,
@@ -204,6 +209,8 @@ impl DistributedHerder {
                 view: Mutex::new(View::default()),
                 local: Mutex::new(Local::default()),
                 ops: tokio::sync::Mutex::new(()),
+                lifecycle: tokio::sync::Mutex::new(()),
+                publishing: tokio::sync::Mutex::new(()),
                 rejoin: tokio::sync::Notify::new(),
                 shutdown,
             }),
@@ -292,6 +299,15 @@ impl DistributedHerder {
 
     pub fn connector_status(&self, name: &str) -> Result<ConnectorStateInfo, HerderError> {
         let config = self.config_of(name).ok_or_else(|| not_found(name))?;
+        // Never two of the stores' locks at once.
+        let configured: BTreeSet<u32> = self
+            .inner
+            .config
+            .snapshot()
+            .tasks(name)
+            .iter()
+            .map(|t| t.task.max(0) as u32)
+            .collect();
         let cache = self.inner.status.cache();
         let c = cache.connector(name).ok_or_else(|| {
             HerderError::NotFound(format!("No status found for connector {name}"))
@@ -306,14 +322,6 @@ impl DistributedHerder {
             })
             .collect();
         // Tasks of a connector with fewer tasks now keep a status until it is removed.
-        let configured: BTreeSet<u32> = self
-            .inner
-            .config
-            .snapshot()
-            .tasks(name)
-            .iter()
-            .map(|t| t.task.max(0) as u32)
-            .collect();
         tasks.retain(|t| configured.contains(&t.id));
         Ok(ConnectorStateInfo {
             name: name.to_owned(),
@@ -451,16 +459,18 @@ impl DistributedHerder {
         let created = existing.is_none();
         if existing.as_ref() != Some(&config) {
             let mut records = Vec::new();
-            let target = match (created, target) {
-                (true, _) => {
-                    let t = target_of(initial_state.unwrap_or(TargetState::Running));
+            // As Connect: a target state record only when one was asked for.
+            let target = match (created, initial_state, target) {
+                (true, Some(initial), _) => {
+                    let t = target_of(initial);
                     records.push(ConfigRecord::TargetState {
                         name: name.to_owned(),
                         state: Some(t),
                     });
                     t
                 }
-                (false, t) => t.unwrap_or(Target::Started),
+                (true, None, _) => Target::Started,
+                (false, _, t) => t.unwrap_or(Target::Started),
             };
             records.push(ConfigRecord::Connector {
                 name: name.to_owned(),
@@ -521,6 +531,15 @@ impl DistributedHerder {
                 status: None,
             })
             .await;
+        let topics = self.inner.status.cache().topics_of(name);
+        for topic in topics {
+            let record = StatusRecord::Topic {
+                topic,
+                connector: name.to_owned(),
+                status: None,
+            };
+            let _ = self.inner.status.put(record).await;
+        }
         info!(connector = %name, "connector deleted (its source offsets are kept)");
         self.inner.rejoin.notify_one();
         Ok(Vec::new())
@@ -637,10 +656,12 @@ impl DistributedHerder {
                 "Task {name}-{task} not found"
             )));
         }
+        let lifecycle = self.inner.lifecycle.lock().await;
         if lock(&self.inner.local).tasks.contains_key(&id) {
             self.restart_local(&id).await;
             return Ok(());
         }
+        drop(lifecycle);
         let owner = self
             .inner
             .status
@@ -655,20 +676,15 @@ impl DistributedHerder {
         }
     }
 
-    /// Checks the connector is STOPPED with no task running anywhere.
+    /// Checks the connector is STOPPED with no tasks in the config (Connect's check: the
+    /// config state, not the statuses, which a dead worker may have left RUNNING).
     fn check_stopped(&self, name: &str) -> Result<ConfigMap, HerderError> {
         let s = self.inner.config.snapshot();
         let config = s
             .connector_config(name)
             .cloned()
             .ok_or_else(|| not_found(name))?;
-        let running = self
-            .inner
-            .status
-            .cache()
-            .tasks_of(name)
-            .any(|(_, t)| t.state == "RUNNING");
-        if s.target_state(name) != Some(Target::Stopped) || !s.tasks(name).is_empty() || running {
+        if s.target_state(name) != Some(Target::Stopped) || !s.tasks(name).is_empty() {
             return Err(HerderError::BadRequest(format!(
                 "Connectors must be in the STOPPED state before their offsets can be modified. \
                  This can be done for the specified connector by issuing a 'PUT' request to the \
@@ -760,6 +776,43 @@ impl DistributedHerder {
         })
     }
 
+    /// The leader's repair after a round (Connect's reconfiguration): a connector that should
+    /// have tasks but has none or an inconsistent set (a leader that died between a connector's
+    /// config and its commit, compaction, a pause racing a stop) gets its task configs again.
+    pub(super) async fn repair_tasks(&self) {
+        let _ops = self.inner.ops.lock().await;
+        if !self.is_leader() {
+            return;
+        }
+        let broken: Vec<(String, ConfigMap)> = {
+            let s = self.inner.config.snapshot();
+            let inconsistent: BTreeSet<String> = s.inconsistent().cloned().collect();
+            s.connectors()
+                .filter(|name| {
+                    s.target_state(name) != Some(Target::Stopped)
+                        && (s.tasks(name).is_empty() || inconsistent.contains(*name))
+                })
+                .filter_map(|name| Some((name.clone(), s.connector_config(name)?.clone())))
+                .collect()
+        };
+        for (name, config) in broken {
+            warn!(connector = %name, "the connector has no consistent task configs; writing them again");
+            if let Err(e) = self.write(&task_records(&name, &config)).await {
+                warn!(connector = %name, error = %e, "cannot write the connector's task configs");
+                return;
+            }
+            self.inner.rejoin.notify_one();
+        }
+    }
+
+    /// Forgets who leads (fenced or evicted: this worker's view is stale).
+    pub(super) fn forget_leader(&self) {
+        let mut v = lock(&self.inner.view);
+        v.member_id.clear();
+        v.leader_id.clear();
+        v.leader_url = None;
+    }
+
     // ---- this worker's work ------------------------------------------------------------
 
     /// What this worker runs, for its next join.
@@ -802,8 +855,9 @@ impl DistributedHerder {
         }
     }
 
-    /// Starts or pauses one assigned task per its connector's target state.
-    fn start_local(&self, id: &TaskId) {
+    /// Starts or pauses one task per its connector's target state: a newly assigned one
+    /// (`assigned`), else only one this worker still holds.
+    fn start_local(&self, id: &TaskId, assigned: bool) {
         let (config, target, tasks) = {
             let s = self.inner.config.snapshot();
             (
@@ -813,6 +867,10 @@ impl DistributedHerder {
             )
         };
         let mut local = lock(&self.inner.local);
+        if !assigned && !local.tasks.contains_key(id) {
+            // Revoked meanwhile: it may run elsewhere now.
+            return;
+        }
         let entry = local.tasks.entry(id.clone()).or_insert_with(|| LocalTask {
             run: None,
             status: Arc::new(Mutex::new(TaskStatus::new(State::Unassigned))),
@@ -873,12 +931,13 @@ impl DistributedHerder {
 
     async fn restart_local(&self, id: &TaskId) {
         self.stop_local(id, State::Restarting, false).await;
-        self.start_local(id);
+        self.start_local(id, false);
     }
 
     /// Applies a round: stops what was revoked (writing UNASSIGNED for it, guarded), then
     /// starts what was assigned.
     pub(super) async fn apply(&self, stop: &Load, start: &Load) {
+        let _lifecycle = self.inner.lifecycle.lock().await;
         for id in &stop.tasks {
             self.stop_local(id, State::Unassigned, true).await;
             // A deleted connector's statuses were removed with it.
@@ -905,7 +964,12 @@ impl DistributedHerder {
             self.put_connector_status(c, state).await;
         }
         for id in &start.tasks {
-            self.start_local(id);
+            // Fenced while the revoked ones stopped: start nothing.
+            if !self.inner.lease.valid() {
+                warn!("this worker's lease lapsed while applying its assignment; starting nothing");
+                break;
+            }
+            self.start_local(id, true);
         }
         if !stop.is_empty() || !start.is_empty() {
             info!(
@@ -920,6 +984,7 @@ impl DistributedHerder {
 
     /// Stops everything at once (fenced, or shutting down); nothing is written.
     pub(super) async fn stop_all(&self) {
+        let _lifecycle = self.inner.lifecycle.lock().await;
         let ids: Vec<TaskId> = lock(&self.inner.local).tasks.keys().cloned().collect();
         for id in &ids {
             self.stop_local(id, State::Unassigned, true).await;
@@ -929,6 +994,7 @@ impl DistributedHerder {
 
     /// Acts on a config change for what this worker runs.
     pub(super) async fn on_change(&self, change: ConfigChange) {
+        let lifecycle = self.inner.lifecycle.lock().await;
         match change {
             ConfigChange::ConnectorRemoved(name) => {
                 let ids: Vec<TaskId> = lock(&self.inner.local)
@@ -951,7 +1017,7 @@ impl DistributedHerder {
                         Some(Target::Stopped) => {
                             self.stop_local(id, State::Unassigned, false).await
                         }
-                        _ => self.start_local(id),
+                        _ => self.start_local(id, false),
                     }
                 }
                 if lock(&self.inner.local).connectors.contains(&name) {
@@ -995,6 +1061,7 @@ impl DistributedHerder {
             | ConfigChange::LoggerLevel(_)
             | ConfigChange::None => {}
         }
+        drop(lifecycle);
         self.publish().await;
     }
 
@@ -1009,6 +1076,7 @@ impl DistributedHerder {
 
     /// Writes the status of every local task whose state changed since it was last written.
     pub(super) async fn publish(&self) {
+        let _one = self.inner.publishing.lock().await;
         if !self.inner.lease.valid() {
             return;
         }

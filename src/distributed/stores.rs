@@ -175,6 +175,10 @@ pub fn status(state: &str, trace: Option<String>, worker_id: &str, generation: i
 /// source task on a distributed worker.
 pub struct OffsetsStore {
     cache: Arc<Mutex<OffsetCache>>,
+    /// Each connector's most recently written partition (what a task resumes from, as the
+    /// standalone worker's single stored offset).
+    latest:
+        Arc<Mutex<std::collections::HashMap<String, serde_json::Map<String, serde_json::Value>>>>,
     tail: Arc<Tail>,
     writer: TopicWriter,
     lease: Lease,
@@ -190,15 +194,30 @@ impl OffsetsStore {
         read_timeout: Duration,
     ) -> Result<OffsetsStore, String> {
         let cache = Arc::new(Mutex::new(OffsetCache::default()));
-        let c = cache.clone();
+        let latest = Arc::new(Mutex::new(std::collections::HashMap::new()));
+        let (c, l) = (cache.clone(), latest.clone());
         let tail = Tail::start(client, topic, move |r| {
             let Some(key) = r.key.as_deref() else { return };
             if let Err(e) = lock(&c).apply(key, r.value.as_deref()) {
                 warn!(error = %e, "skipping an offsets record that is not in Connect's format");
+                return;
+            }
+            if let Ok((connector, partition)) = connect_group::parse_offset_key(key) {
+                let mut latest = lock(&l);
+                match r.value {
+                    Some(_) => {
+                        latest.insert(connector, partition);
+                    }
+                    None if latest.get(&connector) == Some(&partition) => {
+                        latest.remove(&connector);
+                    }
+                    None => {}
+                }
             }
         })?;
         Ok(OffsetsStore {
             cache,
+            latest,
             tail: Arc::new(tail),
             writer: TopicWriter::new(client, topic)?,
             lease,
@@ -257,15 +276,35 @@ impl OffsetStore for OffsetsStore {
         let key = offset_key(connector, &offset.partition);
         let value = serde_json::to_vec(&offset.offset)
             .map_err(|e| offsets_error("cannot encode a source offset", e.to_string()))?;
-        futures::executor::block_on(self.writer.send(&key, Some(&value)))
-            .map(|_| ())
-            .map_err(|e| offsets_error("cannot commit the source offset", e))
+        // While the brokers are away the commit waits (as the task's records do), for as long
+        // as this worker is surely a member; the herder stops the task otherwise.
+        let mut warned = false;
+        loop {
+            match futures::executor::block_on(self.writer.send(&key, Some(&value))) {
+                Ok(_) => return Ok(()),
+                Err(e) if self.lease.valid() => {
+                    if !warned {
+                        warn!(connector, error = %e, "cannot commit the source offset yet; trying again");
+                        warned = true;
+                    }
+                    std::thread::sleep(std::time::Duration::from_secs(1));
+                }
+                Err(e) => return Err(offsets_error("cannot commit the source offset", e)),
+            }
+        }
     }
 
+    /// The offset most recently written for the connector (a `PATCH .../offsets` included).
     fn read(&self, connector: &str) -> Result<Option<SourceOffset>, ConnectorError> {
         self.tail
             .read_to_end(self.read_timeout)
             .map_err(|e| offsets_error("cannot read the offsets topic", e))?;
-        Ok(self.cached(connector).into_iter().next())
+        let Some(partition) = lock(&self.latest).get(connector).cloned() else {
+            return Ok(None);
+        };
+        Ok(lock(&self.cache)
+            .of(connector)
+            .find(|o| o.partition == partition)
+            .map(|o| SourceOffset::new(o.partition.clone(), o.offset.clone())))
     }
 }

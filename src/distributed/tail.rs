@@ -92,7 +92,22 @@ impl Tail {
                 let mut failing = false;
                 while !s.stop.load(Ordering::Relaxed) {
                     match reader.poll(Duration::from_millis(100)) {
-                        None => {}
+                        // Idle: the consumer's positions count too (past control records and
+                        // compacted gaps that are never delivered).
+                        None => {
+                            if let Ok(positions) = reader.position() {
+                                let mut next =
+                                    s.next.lock().unwrap_or_else(PoisonError::into_inner);
+                                for e in positions.elements() {
+                                    if let Offset::Offset(o) = e.offset() {
+                                        let n = next.entry(e.partition()).or_insert(0);
+                                        *n = (*n).max(o);
+                                    }
+                                }
+                                drop(next);
+                                s.moved.notify_all();
+                            }
+                        }
                         Some(Err(e)) if !failing => {
                             warn!(topic = %s.topic, error = %e, "reading an internal topic failed; retrying");
                             failing = true;

@@ -24,6 +24,8 @@ use tracing::{info, warn};
 
 /// How long one request to the broker may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a write to an internal topic may take before it fails.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Which internal topic, for the rules that differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,12 +220,14 @@ impl TopicWriter {
     pub fn new(client: &ClientConfig, topic: &str) -> Result<TopicWriter, String> {
         let mut config = client.clone();
         // The Java producer's default partitioner for keyed records; Connect's internal
-        // producers are not idempotent and retry forever.
+        // producers are not idempotent. A write gives up after WRITE_TIMEOUT (the caller
+        // decides: an offsets commit tries again while the worker is a member, a status write
+        // is redone by the next change) rather than hang a worker whose brokers are away.
         config
             .set("partitioner", "murmur2_random")
             .set("enable.idempotence", "false")
             .set("acks", "all")
-            .set("message.timeout.ms", "0");
+            .set("message.timeout.ms", WRITE_TIMEOUT.as_millis().to_string());
         let producer = config
             .create()
             .map_err(|e| format!("cannot create a producer for {topic:?}: {e}"))?;
@@ -242,7 +246,7 @@ impl TopicWriter {
         }
         match self
             .producer
-            .send(record, rdkafka::util::Timeout::Never)
+            .send(record, rdkafka::util::Timeout::After(WRITE_TIMEOUT))
             .await
         {
             Ok(delivery) => Ok((delivery.partition, delivery.offset)),

@@ -104,6 +104,27 @@ fn group_security(client: &ClientConfig) -> Result<group_client::Security, Confi
     };
     let mut security = group_client::Security::default();
     if tls {
+        // What librdkafka would use but the group client cannot: refused, not ignored.
+        for key in [
+            "ssl.keystore.location",
+            "ssl.ca.pem",
+            "ssl.certificate.pem",
+            "ssl.key.pem",
+        ] {
+            if get(key).is_some() {
+                return Err(problem(
+                    key,
+                    "a distributed worker's group membership reads PEM files: give ssl.ca.location, ssl.certificate.location and ssl.key.location".into(),
+                ));
+            }
+        }
+        if get("ssl.certificate.location").is_some() != get("ssl.key.location").is_some() {
+            return Err(problem(
+                "ssl.key.location",
+                "a client certificate needs both ssl.certificate.location and ssl.key.location"
+                    .into(),
+            ));
+        }
         use cdc_core::tls::{ClientTls, Identity, Roots, Verify};
         let roots = match get("ssl.ca.location") {
             Some(path) => Roots::Pem {
@@ -248,7 +269,11 @@ pub async fn run(
     let (c, s2) = (client.clone(), settings.clone());
     let l = lease.clone();
     let (config, status, offsets) = tokio::task::spawn_blocking(move || {
-        let offsets = OffsetsStore::start(&c, &s2.offset_topic.name, l, s2.worker_sync_timeout)?;
+        // A task's start reads the whole offsets topic: more time than a round's catch-up.
+        let read = s2
+            .worker_sync_timeout
+            .max(std::time::Duration::from_secs(60));
+        let offsets = OffsetsStore::start(&c, &s2.offset_topic.name, l, read)?;
         let status = StatusStore::start(&c, &s2.status_topic.name)?;
         let config = ConfigStore::start(&c, &s2.config_topic.name, changes_tx)?;
         Ok::<_, String>((config, status, offsets))
@@ -294,6 +319,7 @@ pub async fn run(
         herder.clone(),
         group_stop.clone(),
     ));
+    let watchdog = tokio::spawn(super::group::watchdog(herder.clone(), group_stop.clone()));
     let group = tokio::spawn(super::group::run(herder.clone(), group_stop.clone()));
     state.set_herder(Herder::Distributed(herder.clone()));
     info!(
@@ -309,6 +335,7 @@ pub async fn run(
     let _ = group.await;
     let _ = follow.await;
     let _ = publish.await;
+    let _ = watchdog.await;
     herder.shutdown().await;
     server_stop.cancel();
     server

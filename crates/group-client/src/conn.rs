@@ -2,6 +2,7 @@
 //! API at the highest version both this client and the broker speak.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
 use kafka_protocol::messages::{
@@ -31,7 +32,16 @@ pub struct Connection {
     correlation: i32,
     /// The broker's version range per API key.
     versions: HashMap<i16, (i16, i16)>,
+    /// How long one request may take (its answer included).
+    timeout: Duration,
+    /// A request failed or timed out midway: the stream's state is unknown.
+    broken: bool,
 }
+
+/// How long connecting (TCP and TLS) may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A request's default time limit.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -53,7 +63,15 @@ impl Connection {
             addr: addr.to_owned(),
             source,
         };
-        let tcp = TcpStream::connect(addr).await.map_err(connect_error)?;
+        let tcp = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr))
+            .await
+            .map_err(|_| {
+                connect_error(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no connection within {} s", CONNECT_TIMEOUT.as_secs()),
+                ))
+            })?
+            .map_err(connect_error)?;
         let _ = tcp.set_nodelay(true);
         let stream: Box<dyn Stream> = match &security.tls {
             None => Box::new(tcp),
@@ -67,9 +85,16 @@ impl Connection {
                             reason: format!("{host:?} is not a name TLS can verify: {e}"),
                         }
                     })?;
-                let tls = tokio_rustls::TlsConnector::from(tls.clone())
-                    .connect(name, tcp)
+                let handshake = tokio_rustls::TlsConnector::from(tls.clone()).connect(name, tcp);
+                let tls = tokio::time::timeout(CONNECT_TIMEOUT, handshake)
                     .await
+                    .map_err(|_| GroupError::Protocol {
+                        what: "TLS",
+                        reason: format!(
+                            "no TLS handshake with {addr} within {} s",
+                            CONNECT_TIMEOUT.as_secs()
+                        ),
+                    })?
                     .map_err(|e| GroupError::Protocol {
                         what: "TLS",
                         reason: format!("the TLS handshake with {addr} failed: {e}"),
@@ -83,6 +108,8 @@ impl Connection {
             client_id: StrBytes::from_string(client_id.to_owned()),
             correlation: 0,
             versions: HashMap::new(),
+            timeout: REQUEST_TIMEOUT,
+            broken: false,
         };
         // ApiVersions v3 (Kafka 2.4+) carries the client's name; brokers answer any version.
         let request = ApiVersionsRequest::default()
@@ -168,6 +195,17 @@ impl Connection {
         &self.addr
     }
 
+    /// How long each request may take from now on (a JoinGroup waits up to the rebalance
+    /// timeout for the other members).
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = timeout;
+    }
+
+    /// Whether a request failed midway (the connection must not be used again).
+    pub fn is_broken(&self) -> bool {
+        self.broken
+    }
+
     /// Sends `request` at the highest version both sides speak and reads its response.
     pub async fn request<R: Request>(&mut self, request: &R) -> Result<R::Response, GroupError> {
         let api = api_name(R::KEY);
@@ -198,7 +236,40 @@ impl Connection {
         (v >= min.max(R::VERSIONS.min)).then_some(v)
     }
 
+    /// [`Connection::exchange`] within the connection's time limit; a failure or a timeout
+    /// leaves the connection broken.
     async fn send<R: Request>(
+        &mut self,
+        request: &R,
+        version: i16,
+    ) -> Result<R::Response, GroupError> {
+        if self.broken {
+            return Err(GroupError::Io {
+                addr: self.addr.clone(),
+                source: std::io::Error::other("an earlier request on this connection failed"),
+            });
+        }
+        let limit = self.timeout;
+        let result = match tokio::time::timeout(limit, self.exchange(request, version)).await {
+            Ok(r) => r,
+            Err(_) => Err(GroupError::Io {
+                addr: self.addr.clone(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no answer within {} ms", limit.as_millis()),
+                ),
+            }),
+        };
+        if matches!(
+            result,
+            Err(GroupError::Io { .. } | GroupError::Protocol { .. })
+        ) {
+            self.broken = true;
+        }
+        result
+    }
+
+    async fn exchange<R: Request>(
         &mut self,
         request: &R,
         version: i16,

@@ -103,6 +103,9 @@ impl GroupMember {
     /// `__consumer_offsets` on the first request), asks again with backoff for up to the
     /// rebalance timeout.
     async fn coordinator(&mut self) -> Result<&mut Connection, GroupError> {
+        if self.coordinator.as_ref().is_some_and(Connection::is_broken) {
+            self.coordinator = None;
+        }
         if self.coordinator.is_none() {
             let deadline = tokio::time::Instant::now() + self.config.rebalance_timeout;
             let mut backoff = Duration::from_millis(50);
@@ -118,6 +121,9 @@ impl GroupMember {
                     other => break other?,
                 }
             };
+            let mut conn = conn;
+            // A JoinGroup is answered when every member joined, up to the rebalance timeout.
+            conn.set_timeout(self.config.rebalance_timeout + std::time::Duration::from_secs(5));
             self.coordinator = Some(conn);
         }
         Ok(self.coordinator.as_mut().expect("set above"))

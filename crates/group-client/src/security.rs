@@ -14,6 +14,9 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use ring::{digest, hmac, pbkdf2};
 
+const MIN_ITERATIONS: u32 = 4096;
+const MAX_ITERATIONS: u32 = 1_000_000;
+
 /// A SASL mechanism Kafka's brokers offer that this client speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mechanism {
@@ -151,6 +154,13 @@ impl Scram {
             .and_then(|i| i.parse::<u32>().ok())
             .and_then(NonZeroU32::new)
             .ok_or_else(|| ScramError("no iteration count".into()))?;
+        // Kafka's ScramSaslClient refuses fewer than 4096 (a cheap proof to attack offline);
+        // a bound above keeps a hostile server from holding the thread for hours.
+        if !(MIN_ITERATIONS..=MAX_ITERATIONS).contains(&iterations.get()) {
+            return Err(ScramError(format!(
+                "the server asks for {iterations} iterations; {MIN_ITERATIONS} to {MAX_ITERATIONS} are accepted"
+            )));
+        }
         let (kdf, mac, hash) = self.algorithm;
         let mut salted = vec![0u8; hash.output_len()];
         pbkdf2::derive(
@@ -239,6 +249,10 @@ mod tests {
         let mut s = Scram::new(Mechanism::ScramSha512, "u", "p", "abc");
         assert!(s.client_final("r=xyz123,s=AAAA,i=4096").is_err());
         assert!(s.client_final("e=invalid-proof").is_err());
+        assert!(
+            s.client_final("r=abcdef,s=AAAA,i=1").is_err(),
+            "too few iterations"
+        );
         assert_eq!(
             Scram::new(Mechanism::ScramSha256, "a=b,c", "p", "n").client_first(),
             "n,,n=a=3Db=2Cc,r=n"
