@@ -8,6 +8,8 @@
 # <dir> holds worker.properties; the internal topics are <group-id>-configs/-offsets/-status
 # (group-id defaults to reference-connect-<rest-port>). Needs the jars of scripts/lib/connect.sh
 # (TRIBUTARY_KAFKA_LIBS, TRIBUTARY_CONNECT_PLUGINS, or the defaults under target/java-peers).
+# TRIBUTARY_CONNECT_WORKER_EXTRA (optional): more worker properties, one a line, written after
+# the ones below, so that a repeated key overrides them (e.g. session.timeout.ms=10000).
 set -euo pipefail
 
 dir=$1 bootstrap=$2 port=$3 group=${4:-reference-connect-$3}
@@ -42,6 +44,7 @@ offset.flush.interval.ms=1000
 scheduled.rebalance.max.delay.ms=10000
 topic.creation.enable=true
 PROPS
+[ -z "${TRIBUTARY_CONNECT_WORKER_EXTRA:-}" ] || printf '%s\n' "$TRIBUTARY_CONNECT_WORKER_EXTRA" >>"$dir/worker.properties"
 exec "$java" -Xms128m -Xmx${TRIBUTARY_CONNECT_HEAP:-768m} -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
   -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 \
   -Djava.awt.headless=true -Dlog4j2.configurationFile="$here/java/log4j2.properties" \

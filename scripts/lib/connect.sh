@@ -7,7 +7,9 @@
 #                                   connection.provider line that pom explains) under
 #                                   target/java-peers/plugins, a directory each (Connect gives each
 #                                   its own classloader)
-#   connect_start <dir> <bootstrap> start a worker on a free loopback port; waits until its REST
+#   connect_start <dir> <bootstrap> [group-id]
+#                                   start a worker on a free loopback port (in group-id, else a
+#                                   group of its own; see connect-worker.sh); waits until its REST
 #                                   API answers GET /health; exports TRIBUTARY_CONNECT_URL
 #   connect_stop <dir>
 # connect_install exports TRIBUTARY_CONNECT_PLUGINS and TRIBUTARY_CONNECT_WORKER (the launcher,
@@ -29,12 +31,12 @@ connect_install() {
 }
 
 connect_start() {
-  local dir=$1 bootstrap=$2 port i
+  local dir=$1 bootstrap=$2 group=${3:-} port i
   connect_install || return 1
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
   port=$(pg_free_port)
-  bash "$TRIBUTARY_CONNECT_WORKER" "$dir" "$bootstrap" "$port" >"$dir/worker.log" 2>&1 &
+  bash "$TRIBUTARY_CONNECT_WORKER" "$dir" "$bootstrap" "$port" ${group:+"$group"} >"$dir/worker.log" 2>&1 &
   echo $! >"$dir/worker.pid"
   for i in $(seq 1 1200); do
     if python3 -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:$port/health', timeout=1).status != 200)" 2>/dev/null; then
