@@ -127,22 +127,15 @@ async fn lead(
         .read_to_end(settings.worker_sync_timeout)
         .await;
     let offset = herder.inner.config.snapshot().offset();
-    if let Err(e) = read {
-        warn!(error = %e, "the leader cannot read the config topic to its end; assigning nothing (CONFIG_MISMATCH)");
-        return encode(config_mismatch(
-            members,
-            &joined.member_id,
-            &url,
-            offset,
-            version,
-        ));
-    }
-    if max_offset > offset {
-        warn!(
-            leader_offset = offset,
-            member_offset = max_offset,
-            "a member has read further than the leader; assigning nothing (CONFIG_MISMATCH)"
-        );
+    let behind = match read {
+        Err(e) => Some(format!("cannot read the config topic to its end: {e}")),
+        Ok(()) if max_offset > offset => Some(format!(
+            "a member has read the config topic to {max_offset}, the leader to {offset}"
+        )),
+        Ok(()) => None,
+    };
+    if let Some(why) = behind {
+        warn!(reason = %why, "assigning nothing (CONFIG_MISMATCH)");
         return encode(config_mismatch(
             members,
             &joined.member_id,

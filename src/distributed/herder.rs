@@ -32,8 +32,8 @@ use super::stores::{status, ConfigStore, OffsetsStore, StatusStore};
 use crate::herder::task::{self, RunningTask, SharedStatus, SharedTopics, TaskEnv, TaskStatus};
 use crate::herder::{
     invalid_config_message, mask, sink_group_of, sink_offsets, task_class, ConnectorInfo,
-    ConnectorOffset, ConnectorOffsets, ConnectorState, ConnectorStateInfo, ConnectorTaskId,
-    Created, HerderError, Message, RestartRequest, State, TargetState, TaskInfo, TaskState,
+    ConnectorOffsets, ConnectorState, ConnectorStateInfo, ConnectorTaskId, Created, HerderError,
+    Message, RestartRequest, State, TargetState, TaskInfo, TaskState,
 };
 use crate::plugins;
 
@@ -389,17 +389,7 @@ impl DistributedHerder {
             )));
         }
         let stored = self.inner.offsets.of(name).await.map_err(kafka)?;
-        Ok(ConnectorOffsets {
-            offsets: Some(
-                stored
-                    .into_iter()
-                    .map(|o| ConnectorOffset {
-                        partition: Some(o.partition),
-                        offset: Some(o.offset),
-                    })
-                    .collect(),
-            ),
-        })
+        Ok(crate::herder::source_offsets_rest(stored))
     }
 
     // ---- writes ------------------------------------------------------------------------
@@ -714,23 +704,7 @@ impl DistributedHerder {
             let changes = sink_offsets::parse(&offsets).map_err(HerderError::BadRequest)?;
             let (props, topics) = sink_group_of(&self.inner.worker_config, &config, name)?
                 .ok_or_else(|| HerderError::Kafka("no bootstrap.servers".into()))?;
-            let mut set = cdc_core::Positions::new();
-            let mut reset = Vec::new();
-            for ((topic, partition), offset) in changes {
-                let tp = cdc_core::TopicPartition {
-                    topic: topic.into(),
-                    partition,
-                };
-                match offset {
-                    Some(o) => {
-                        set.insert(tp, o);
-                    }
-                    None => reset.push(tp),
-                }
-            }
-            crate::runtime::sink::group_offsets::alter(&props, topics, set, reset)
-                .await
-                .map_err(|e| HerderError::Kafka(e.chain()))?;
+            crate::herder::alter_sink_group(&props, topics, changes).await?;
         } else {
             for o in offsets {
                 let Some(partition) = o.partition else {

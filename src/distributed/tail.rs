@@ -16,7 +16,7 @@ use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 use tracing::warn;
 
-use super::topic_log::Read;
+use super::topic_log::{partitions, reader, Read};
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -37,19 +37,6 @@ pub struct Tail {
     thread: Option<JoinHandle<()>>,
 }
 
-fn consumer(client: &ClientConfig, topic: &str) -> Result<BaseConsumer, String> {
-    let mut config = client.clone();
-    config
-        .set("enable.auto.commit", "false")
-        .set("enable.partition.eof", "false")
-        // assign() needs no group, but librdkafka asks for an id; nothing is committed.
-        .set("group.id", format!("{topic}-tail"))
-        .set("fetch.wait.max.ms", "50");
-    config
-        .create()
-        .map_err(|e| format!("cannot create a consumer for {topic:?}: {e}"))
-}
-
 impl Tail {
     /// Starts following `topic`; `apply` sees each record once, in order within a partition.
     pub fn start(
@@ -57,19 +44,12 @@ impl Tail {
         topic: &str,
         mut apply: impl FnMut(Read) + Send + 'static,
     ) -> Result<Tail, String> {
-        let meta = consumer(client, topic)?;
-        let metadata = meta
-            .fetch_metadata(Some(topic), REQUEST_TIMEOUT)
-            .map_err(|e| format!("cannot read topic {topic:?}'s metadata: {e}"))?;
-        let partitions: Vec<i32> = metadata
-            .topics()
-            .first()
-            .map(|t| t.partitions().iter().map(|p| p.id()).collect())
-            .unwrap_or_default();
+        let meta = reader(client, topic, "tail")?;
+        let partitions = partitions(&meta, topic)?;
         if partitions.is_empty() {
             return Err(format!("topic {topic:?} has no partitions"));
         }
-        let reader = consumer(client, topic)?;
+        let reader = reader(client, topic, "tail")?;
         let mut assignment = TopicPartitionList::new();
         for p in &partitions {
             assignment

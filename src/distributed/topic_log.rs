@@ -138,25 +138,40 @@ pub fn ensure_topic(
     Ok(())
 }
 
-/// Every record of `topic`, partition by partition, up to the end it had when reading began.
-pub fn read_to_end(client: &ClientConfig, topic: &str) -> Result<Vec<Read>, String> {
+/// A consumer for `topic` to assign partitions to: no group membership, nothing committed
+/// (`role` names its librdkafka group id, which assign() does not use but librdkafka asks for).
+pub(super) fn reader(
+    client: &ClientConfig,
+    topic: &str,
+    role: &str,
+) -> Result<BaseConsumer, String> {
     let mut config = client.clone();
     config
         .set("enable.auto.commit", "false")
         .set("enable.partition.eof", "false")
-        // assign() needs no group, but librdkafka asks for an id.
-        .set("group.id", format!("{topic}-reader"));
-    let consumer: BaseConsumer = config
+        .set("group.id", format!("{topic}-{role}"))
+        .set("fetch.wait.max.ms", "50");
+    config
         .create()
-        .map_err(|e| format!("cannot create a consumer for {topic:?}: {e}"))?;
+        .map_err(|e| format!("cannot create a consumer for {topic:?}: {e}"))
+}
+
+/// The partition ids of `topic` (none when it does not exist).
+pub(super) fn partitions(consumer: &BaseConsumer, topic: &str) -> Result<Vec<i32>, String> {
     let metadata = consumer
         .fetch_metadata(Some(topic), REQUEST_TIMEOUT)
         .map_err(|e| format!("cannot read topic {topic:?}'s metadata: {e}"))?;
-    let partitions: Vec<i32> = metadata
+    Ok(metadata
         .topics()
         .first()
         .map(|t| t.partitions().iter().map(|p| p.id()).collect())
-        .unwrap_or_default();
+        .unwrap_or_default())
+}
+
+/// Every record of `topic`, partition by partition, up to the end it had when reading began.
+pub fn read_to_end(client: &ClientConfig, topic: &str) -> Result<Vec<Read>, String> {
+    let consumer = reader(client, topic, "reader")?;
+    let partitions = partitions(&consumer, topic)?;
     let mut ends = Vec::new();
     let mut assignment = TopicPartitionList::new();
     for p in &partitions {

@@ -698,17 +698,7 @@ impl Standalone {
         }
         let (log, n) = (self.inner.log.clone(), name.to_owned());
         let stored = blocking(move || log.source_offset(&n)).await?;
-        Ok(ConnectorOffsets {
-            offsets: Some(
-                stored
-                    .into_iter()
-                    .map(|o| ConnectorOffset {
-                        partition: Some(o.partition),
-                        offset: Some(o.offset),
-                    })
-                    .collect(),
-            ),
-        })
+        Ok(source_offsets_rest(stored))
     }
 
     /// Checks the connector exists and is STOPPED with no task running (caller holds `ops`).
@@ -744,23 +734,7 @@ impl Standalone {
         if self.sink(name)? {
             let changes = sink_offsets::parse(&offsets).map_err(HerderError::BadRequest)?;
             if let Some((props, topics)) = self.sink_group(name)? {
-                let mut set = cdc_core::Positions::new();
-                let mut reset = Vec::new();
-                for ((topic, partition), offset) in changes {
-                    let tp = cdc_core::TopicPartition {
-                        topic: topic.into(),
-                        partition,
-                    };
-                    match offset {
-                        Some(o) => {
-                            set.insert(tp, o);
-                        }
-                        None => reset.push(tp),
-                    }
-                }
-                crate::runtime::sink::group_offsets::alter(&props, topics, set, reset)
-                    .await
-                    .map_err(|e| HerderError::Kafka(e.chain()))?;
+                alter_sink_group(&props, topics, changes).await?;
                 info!(connector = %name, "sink offsets altered in the consumer group");
                 return Ok(Message {
                     message: "The offsets for this connector have been altered successfully".into(),
@@ -841,6 +815,48 @@ impl Standalone {
             t.stop().await;
         }
     }
+}
+
+/// A source's stored offsets in Connect's `GET .../offsets` shape.
+pub(crate) fn source_offsets_rest(
+    stored: impl IntoIterator<Item = SourceOffset>,
+) -> ConnectorOffsets {
+    ConnectorOffsets {
+        offsets: Some(
+            stored
+                .into_iter()
+                .map(|o| ConnectorOffset {
+                    partition: Some(o.partition),
+                    offset: Some(o.offset),
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// Applies a `PATCH .../offsets` of a sink to its consumer group (`None` resets a partition).
+pub(crate) async fn alter_sink_group(
+    props: &crate::kafka::config::ProducerProperties,
+    topics: crate::runtime::sink::TopicSelection,
+    changes: Vec<sink_offsets::Change>,
+) -> Result<(), HerderError> {
+    let mut set = cdc_core::Positions::new();
+    let mut reset = Vec::new();
+    for ((topic, partition), offset) in changes {
+        let tp = cdc_core::TopicPartition {
+            topic: topic.into(),
+            partition,
+        };
+        match offset {
+            Some(o) => {
+                set.insert(tp, o);
+            }
+            None => reset.push(tp),
+        }
+    }
+    crate::runtime::sink::group_offsets::alter(props, topics, set, reset)
+        .await
+        .map_err(|e| HerderError::Kafka(e.chain()))
 }
 
 /// A sink's consumer properties (group `connect-<name>`) and topics, where its offsets live.

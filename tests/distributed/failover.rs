@@ -73,6 +73,30 @@ fn duplicates(seen: &BTreeMap<i64, u32>) -> u32 {
     seen.values().map(|n| n - 1).sum()
 }
 
+/// Waits (from `since`, up to `limit`) until worker `ask` reports connector pg's task RUNNING on
+/// another worker than `owner`; returns that worker.
+async fn moved_off(
+    cluster: &Cluster,
+    ask: usize,
+    owner: &str,
+    since: Instant,
+    limit: Duration,
+) -> String {
+    loop {
+        let s = cluster.nodes[ask].get("/connectors/pg/status").json();
+        let w = s["tasks"][0]["worker_id"].as_str().unwrap_or("").to_owned();
+        if s["tasks"][0]["state"] == "RUNNING" && w != owner {
+            return w;
+        }
+        assert!(
+            since.elapsed() < limit,
+            "the task did not move off {owner}; logs:\n{}",
+            cluster.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn setup(tag: &str) -> (PgFixture, Cluster) {
     let db = PgFixture::start(tag).await;
     db.exec("CREATE TABLE t (id bigint PRIMARY KEY, v text NOT NULL)")
@@ -101,19 +125,7 @@ async fn kill_9_of_the_worker_running_a_postgres_connector_moves_its_task_and_lo
     cluster.nodes[victim].kill();
     // The task moves within scheduled.rebalance.max.delay.ms + session.timeout.ms (+ a
     // round's time).
-    let new_owner = loop {
-        let s = cluster.nodes[other].get("/connectors/pg/status").json();
-        let w = s["tasks"][0]["worker_id"].as_str().unwrap_or("").to_owned();
-        if s["tasks"][0]["state"] == "RUNNING" && w != owner {
-            break w;
-        }
-        assert!(
-            killed.elapsed() < Duration::from_secs(30),
-            "the task did not move; logs:\n{}",
-            cluster.logs()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let new_owner = moved_off(&cluster, other, &owner, killed, Duration::from_secs(30)).await;
     let moved_after = killed.elapsed();
     load.await.unwrap();
     let seen = every_row(&cluster, &format!("{}.public.t", db.dbname), ROWS);
@@ -136,19 +148,7 @@ async fn a_worker_frozen_past_its_session_fences_itself_and_its_late_writes_lose
     tokio::time::sleep(Duration::from_secs(1)).await;
     cluster.nodes[victim].freeze();
     let frozen = Instant::now();
-    let new_owner = loop {
-        let s = cluster.nodes[other].get("/connectors/pg/status").json();
-        let w = s["tasks"][0]["worker_id"].as_str().unwrap_or("").to_owned();
-        if s["tasks"][0]["state"] == "RUNNING" && w != owner {
-            break w;
-        }
-        assert!(
-            frozen.elapsed() < Duration::from_secs(40),
-            "the task did not move off the frozen worker; logs:\n{}",
-            cluster.logs()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let new_owner = moved_off(&cluster, other, &owner, frozen, Duration::from_secs(40)).await;
     // Frozen well past its session, then it runs again.
     tokio::time::sleep(Duration::from_secs(2)).await;
     cluster.nodes[victim].thaw();

@@ -81,21 +81,7 @@ impl Worker {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start tributary");
-        let stderr = child.stderr.take().unwrap();
-        let log = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = mpsc::channel();
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("listening on http://").nth(1) {
-                    let addr = rest.split_whitespace().next().unwrap_or("").to_owned();
-                    let _ = tx.send(addr);
-                }
-                let mut l = sink.lock().unwrap();
-                l.push_str(&line);
-                l.push('\n');
-            }
-        });
+        let (log, rx) = follow_stderr(&mut child);
         let addr = rx
             .recv_timeout(Duration::from_secs(10))
             .unwrap_or_else(|_| panic!("no REST listener; log:\n{}", log.lock().unwrap()));
@@ -193,6 +179,27 @@ impl Drop for Worker {
             let _ = c.wait();
         }
     }
+}
+
+/// Collects a worker's stderr into a shared log and sends each REST address it announces
+/// (`listening on http://ADDR`).
+pub fn follow_stderr(child: &mut Child) -> (Arc<Mutex<String>>, mpsc::Receiver<String>) {
+    let stderr = child.stderr.take().expect("stderr piped");
+    let log = Arc::new(Mutex::new(String::new()));
+    let (tx, rx) = mpsc::channel();
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                let addr = rest.split_whitespace().next().unwrap_or("").to_owned();
+                let _ = tx.send(addr);
+            }
+            let mut l = sink.lock().unwrap();
+            l.push_str(&line);
+            l.push('\n');
+        }
+    });
+    (log, rx)
 }
 
 pub fn request(
