@@ -165,6 +165,25 @@ impl<'a> ConfigReader<'a> {
         }
     }
 
+    /// Debezium's `topic.prefix`, required. A config that still names the prefix the Debezium
+    /// 1.x way (`database.server.name`) is refused with the rename spelled out, as Debezium 2+
+    /// refuses it (accepting it would keep a 1.x config working here and nowhere else); beside
+    /// `topic.prefix` the old name is ignored, as Debezium ignores it.
+    pub fn topic_prefix(&mut self) -> String {
+        let legacy = self.optional_string("database.server.name");
+        match (self.raw("topic.prefix").map(str::to_owned), legacy) {
+            (None, Some(old)) => {
+                self.read.push("topic.prefix".to_owned());
+                self.problem(
+                    "topic.prefix",
+                    format!("a value is required and none was given; Debezium 2.0 renamed database.server.name (here {old:?}) to topic.prefix: rename the property"),
+                );
+                String::new()
+            }
+            _ => self.required_string("topic.prefix"),
+        }
+    }
+
     /// Password-like values are not trimmed.
     pub fn secret(&mut self, name: &str) -> Option<Secret> {
         self.read.push(name.to_owned());
@@ -301,4 +320,35 @@ pub fn read_filter(reader: &mut ConfigReader<'_>, include: &str, exclude: &str) 
         );
     }
     NameFilter::new(inc, exc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_debezium_1_server_name_alone_is_refused_naming_the_rename() {
+        let map: ConfigMap = [("database.server.name".to_owned(), "dbserver1".to_owned())]
+            .into_iter()
+            .collect();
+        let mut r = ConfigReader::new(&map);
+        assert_eq!(r.topic_prefix(), "");
+        let e = r.finish().unwrap_err();
+        assert_eq!(e.0[0].property, "topic.prefix");
+        assert!(
+            e.0[0]
+                .message
+                .contains("renamed database.server.name (here \"dbserver1\") to topic.prefix"),
+            "{e}"
+        );
+        let map: ConfigMap = [
+            ("database.server.name".to_owned(), "old".to_owned()),
+            ("topic.prefix".to_owned(), "new".to_owned()),
+        ]
+        .into_iter()
+        .collect();
+        let mut r = ConfigReader::new(&map);
+        assert_eq!(r.topic_prefix(), "new");
+        assert!(r.finish().is_ok());
+    }
 }

@@ -210,8 +210,7 @@ impl MySqlConfig {
             r.required_string("database.server.id");
             0
         };
-        let _ = r.optional_string("database.server.name");
-        let topic_prefix = r.required_string("topic.prefix");
+        let topic_prefix = r.topic_prefix();
         if !topic_prefix.is_empty()
             && !topic_prefix
                 .chars()

@@ -25,7 +25,7 @@ const ROWS: &[Row] = &[
     row("database.user", Str, Required, High, CONNECTION, YES, "User to connect as; needs SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE and REPLICATION CLIENT."),
     row("database.password", Password, Null, High, CONNECTION, YES, "Password of the user."),
     row("database.server.id", Long, Required, High, CONNECTION, YES, "Replica server id the binlog client registers with; unique among the server's replicas."),
-    row("database.server.name", Str, Null, Low, CONNECTION, YES, "Legacy property replaced by topic.prefix; accepted and not used."),
+    row("database.server.name", Str, Null, Low, CONNECTION, YES, "Debezium 1.x's name for topic.prefix: alone it is refused, naming the rename; beside topic.prefix it is ignored, as Debezium ignores it."),
     row("connect.timeout.ms", Int, Value("30000"), Medium, CONNECTION, YES, "How long to wait for a connection to the server, in milliseconds."),
     row("database.initial.statements", Str, Null, Low, CONNECTION_ADVANCED, REFUSED, "SQL statements, separated by semicolons, run on each new connection."),
     row("connect.keep.alive", Boolean, Value("true"), Low, CONNECTION_ADVANCED, YES, "Reconnect the binlog client when the connection drops."),

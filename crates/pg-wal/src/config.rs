@@ -269,7 +269,7 @@ impl PostgresConfig {
         let user = r.required_string("database.user");
         let password = r.secret("database.password");
         let dbname = r.required_string("database.dbname");
-        let topic_prefix = r.required_string("topic.prefix");
+        let topic_prefix = r.topic_prefix();
         if !topic_prefix.is_empty() && !valid_topic_chars(&topic_prefix) {
             r.problem(
                 "topic.prefix",

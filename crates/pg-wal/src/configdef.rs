@@ -29,7 +29,7 @@ const ROWS: &[Row] = &[
     row("database.dbname", Str, Required, High, CONNECTION, YES, "Database to capture changes from."),
     row("database.query.timeout.ms", Int, Value("600000"), Low, CONNECTION, NOT_YET, "How long a query may run, in milliseconds."),
     row("database.connect.timeout.ms", Int, Value("30000"), Low, CONNECTION, YES, "Tributary: how long to wait for a connection to the server, in milliseconds."),
-    row("database.server.name", Str, Null, Low, CONNECTION, YES, "Legacy property replaced by topic.prefix; accepted and not used."),
+    row("database.server.name", Str, Null, Low, CONNECTION, YES, "Debezium 1.x's name for topic.prefix: alone it is refused, naming the rename; beside topic.prefix it is ignored, as Debezium ignores it."),
     // CONNECTION_ADVANCED
     row("skip.messages.without.change", Boolean, Value("false"), Medium, CONNECTION_ADVANCED, REFUSED, "Drop updates that change none of the included columns."),
     row("database.initial.statements", Str, Null, Low, CONNECTION_ADVANCED, REFUSED, "SQL statements, separated by semicolons, run on each new JDBC connection."),
