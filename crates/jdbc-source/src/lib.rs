@@ -5,14 +5,17 @@
 //! over from Kafka Connect resumes where Connect stopped.
 //!
 //! Being built. Pure so far:
+//! * [`config`]: Confluent's properties, validators and `validate()` messages;
 //! * [`sql`]: the query each mode runs (bulk, incrementing, timestamp, timestamp+incrementing,
 //!   table or custom query), byte for byte as Confluent's query builder writes it, and the order
 //!   of its parameters;
 //! * [`offsets`]: source partitions (`{"protocol":"1","table":...}`, the legacy `{"table":...}`,
 //!   `{"query":"query"}`) and offsets (`incrementing`, `timestamp`, `timestamp_nanos`).
 
+pub mod config;
 pub mod offsets;
 pub mod sql;
 
+pub use config::{JdbcSourceConfig, NumericMapping, Tables};
 pub use offsets::{timestamp_mode_offsets, Offset, Partition};
 pub use sql::{build, Mode, Param, Query, Quoting, Rows, SqlDialect, TableId};

@@ -139,10 +139,7 @@ mod tests {
     #[test]
     fn timestamp_mode_commits_a_group_of_equal_timestamps_only_at_its_end() {
         // Confluent's PR #1093 table: rows T1,T1,T2,T2,T3 read from T0.
-        assert_eq!(
-            timestamp_mode_offsets(0, &[1, 1, 2, 2, 3]),
-            [0, 1, 1, 2, 3]
-        );
+        assert_eq!(timestamp_mode_offsets(0, &[1, 1, 2, 2, 3]), [0, 1, 1, 2, 3]);
         assert_eq!(timestamp_mode_offsets(5, &[]), Vec::<i32>::new());
         assert_eq!(timestamp_mode_offsets(0, &[4, 4]), [0, 4]);
     }

@@ -209,13 +209,21 @@ mod tests {
     }
 
     fn pg(mode: &Mode) -> Query {
-        build(&Rows::Table(&orders()), mode, SqlDialect::Postgres, Quoting::Always, "")
+        build(
+            &Rows::Table(&orders()),
+            mode,
+            SqlDialect::Postgres,
+            Quoting::Always,
+            "",
+        )
     }
 
     #[test]
     fn each_mode_writes_confluents_sql_in_table_mode() {
         assert_eq!(pg(&Mode::Bulk).sql, r#"SELECT * FROM "public"."orders""#);
-        let q = pg(&Mode::Incrementing { column: "id".into() });
+        let q = pg(&Mode::Incrementing {
+            column: "id".into(),
+        });
         assert_eq!(
             q.sql,
             r#"SELECT * FROM "public"."orders" WHERE "public"."orders"."id" > ? ORDER BY "public"."orders"."id" ASC"#
@@ -260,7 +268,9 @@ mod tests {
         );
         let q = build(
             &Rows::Table(&TableId::new(Some("shop"), "articles")),
-            &Mode::Incrementing { column: "id".into() },
+            &Mode::Incrementing {
+                column: "id".into(),
+            },
             SqlDialect::MySql,
             Quoting::Never,
             "",
