@@ -206,10 +206,9 @@ impl JdbcSourceConfig {
         {
             r.problem("topic.prefix", "Topic prefix must not contain any character other than ASCII alphanumerics, '.', '_' and '-'.");
         }
-        let timestamp_initial = match r.optional_string("timestamp.initial") {
-            Some(_) => Some(r.int("timestamp.initial", -1, -1, i64::MAX)),
-            None => None,
-        };
+        let timestamp_initial = r
+            .optional_string("timestamp.initial")
+            .map(|_| r.int("timestamp.initial", -1, -1, i64::MAX));
         let timestamp_delay_ms = r.int("timestamp.delay.interval.ms", 0, 0, i64::MAX);
         let validate_non_null = r.bool("validate.non.null", true);
         let db_timezone = r.string("db.timezone", "UTC");
