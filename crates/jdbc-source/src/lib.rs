@@ -10,12 +10,15 @@
 //!   table or custom query), byte for byte as Confluent's query builder writes it, and the order
 //!   of its parameters;
 //! * [`offsets`]: source partitions (`{"protocol":"1","table":...}`, the legacy `{"table":...}`,
-//!   `{"query":"query"}`) and offsets (`incrementing`, `timestamp`, `timestamp_nanos`).
+//!   `{"query":"query"}`) and offsets (`incrementing`, `timestamp`, `timestamp_nanos`);
+//! * [`types`]: column types to Connect schemas (`numeric.mapping`).
 
 pub mod config;
 pub mod offsets;
 pub mod sql;
+pub mod types;
 
 pub use config::{JdbcSourceConfig, NumericMapping, Tables};
 pub use offsets::{timestamp_mode_offsets, Offset, Partition};
 pub use sql::{build, Mode, Param, Query, Quoting, Rows, SqlDialect, TableId};
+pub use types::{schema_of, Jdbc};
