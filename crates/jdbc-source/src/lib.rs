@@ -11,11 +11,13 @@
 //!   of its parameters;
 //! * [`offsets`]: source partitions (`{"protocol":"1","table":...}`, the legacy `{"table":...}`,
 //!   `{"query":"query"}`) and offsets (`incrementing`, `timestamp`, `timestamp_nanos`);
-//! * [`types`]: column types to Connect schemas (`numeric.mapping`).
+//! * [`types`]: column types to Connect schemas (`numeric.mapping`);
+//! * [`tables`]: which tables a config selects, their topics, their spread over tasks.
 
 pub mod config;
 pub mod offsets;
 pub mod sql;
+pub mod tables;
 pub mod types;
 
 pub use config::{JdbcSourceConfig, NumericMapping, Tables};
