@@ -212,6 +212,9 @@ impl JdbcSourceConfig {
         let timestamp_delay_ms = r.int("timestamp.delay.interval.ms", 0, 0, i64::MAX);
         let validate_non_null = r.bool("validate.non.null", true);
         let db_timezone = r.string("db.timezone", "UTC");
+        if let Err(e) = crate::temporal::zone(&db_timezone) {
+            r.problem("db.timezone", e);
+        }
         let poll_interval_ms = r.int("poll.interval.ms", 5000, 0, i64::from(i32::MAX));
         let batch_max_rows = r.int("batch.max.rows", 1000, 1, i64::from(i32::MAX)) as usize;
         let table_poll_interval_ms = r.int("table.poll.interval.ms", 60_000, 0, i64::MAX);

@@ -12,12 +12,14 @@
 //! * [`offsets`]: source partitions (`{"protocol":"1","table":...}`, the legacy `{"table":...}`,
 //!   `{"query":"query"}`) and offsets (`incrementing`, `timestamp`, `timestamp_nanos`);
 //! * [`types`]: column types to Connect schemas (`numeric.mapping`);
-//! * [`tables`]: which tables a config selects, their topics, their spread over tasks.
+//! * [`tables`]: which tables a config selects, their topics, their spread over tasks;
+//! * [`temporal`]: dates (UTC days), times and timestamps read in `db.timezone`.
 
 pub mod config;
 pub mod offsets;
 pub mod sql;
 pub mod tables;
+pub mod temporal;
 pub mod types;
 
 pub use config::{JdbcSourceConfig, NumericMapping, Tables};
