@@ -13,10 +13,12 @@
 //!   `{"query":"query"}`) and offsets (`incrementing`, `timestamp`, `timestamp_nanos`);
 //! * [`types`]: column types to Connect schemas (`numeric.mapping`);
 //! * [`tables`]: which tables a config selects, their topics, their spread over tasks;
-//! * [`temporal`]: dates (UTC days), times and timestamps read in `db.timezone`.
+//! * [`temporal`]: dates (UTC days), times and timestamps read in `db.timezone`;
+//! * [`pass`]: what a pass binds and the offset each record it reads carries.
 
 pub mod config;
 pub mod offsets;
+pub mod pass;
 pub mod sql;
 pub mod tables;
 pub mod temporal;
