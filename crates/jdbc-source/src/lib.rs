@@ -11,12 +11,14 @@
 //!   of its parameters;
 //! * [`offsets`]: source partitions (`{"protocol":"1","table":...}`, the legacy `{"table":...}`,
 //!   `{"query":"query"}`) and offsets (`incrementing`, `timestamp`, `timestamp_nanos`);
-//! * [`types`]: column types to Connect schemas (`numeric.mapping`);
+//! * [`types`]: column types to Connect schemas (`numeric.mapping`); [`dialect_types`]: what
+//!   PostgreSQL's and MySQL's catalogs say a column is, as the JDBC drivers report it;
 //! * [`tables`]: which tables a config selects, their topics, their spread over tasks;
 //! * [`temporal`]: dates (UTC days), times and timestamps read in `db.timezone`;
 //! * [`pass`]: what a pass binds and the offset each record it reads carries.
 
 pub mod config;
+pub mod dialect_types;
 pub mod offsets;
 pub mod pass;
 pub mod sql;
