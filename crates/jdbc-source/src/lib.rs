@@ -15,12 +15,15 @@
 //!   PostgreSQL's and MySQL's catalogs say a column is, as the JDBC drivers report it;
 //! * [`tables`]: which tables a config selects, their topics, their spread over tasks;
 //! * [`temporal`]: dates (UTC days), times and timestamps read in `db.timezone`;
-//! * [`pass`]: what a pass binds and the offset each record it reads carries.
+//! * [`pass`]: what a pass binds and the offset each record it reads carries;
+//! * [`record`]: rows as Confluent's records (a struct named after the table, no key), and the
+//!   log line on what polling misses.
 
 pub mod config;
 pub mod dialect_types;
 pub mod offsets;
 pub mod pass;
+pub mod record;
 pub mod sql;
 pub mod tables;
 pub mod temporal;
