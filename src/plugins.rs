@@ -657,12 +657,7 @@ mod tests {
 
     #[test]
     fn what_needs_the_embedded_log_is_named_for_a_distributed_cluster() {
-        let m = |pairs: &[(&str, &str)]| -> ConfigMap {
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect()
-        };
+        let m = cdc_core::config_map;
         let mysql = m(&[(
             "connector.class",
             "io.debezium.connector.mysql.MySqlConnector",

@@ -349,12 +349,7 @@ pub async fn run(
 mod tests {
     use super::*;
 
-    fn map(pairs: &[(&str, &str)]) -> cdc_core::ConfigMap {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use cdc_core::config_map as map;
 
     const BASE: &[(&str, &str)] = &[
         ("group.id", "g"),

@@ -392,12 +392,7 @@ fn problem(property: impl Into<String>, message: impl Into<String>) -> ConfigPro
 mod tests {
     use super::*;
 
-    fn map(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use cdc_core::config_map as map;
 
     #[test]
     fn defaults_are_idempotent_acks_all_with_the_workers_bootstrap_servers() {

@@ -140,12 +140,7 @@ fn configs(connector: &ConfigMap, group: &str) -> Vec<(String, String)> {
 mod tests {
     use super::*;
 
-    fn map(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use cdc_core::config_map as map;
 
     #[test]
     fn without_settings_topics_get_the_brokers_defaults() {

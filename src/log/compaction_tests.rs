@@ -12,12 +12,7 @@ use super::compaction::crash_point;
 use super::retention::{CleanerDefaults, RetentionDefaults, TopicRules};
 use super::*;
 
-fn map(pairs: &[(&str, &str)]) -> ConfigMap {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
-}
+use cdc_core::config_map as map;
 
 /// A handle whose appends create topics with `cleanup.policy` `policy` and `extra` configs.
 fn with_policy(log: &EmbeddedLog, policy: &str, extra: &[(&str, &str)]) -> EmbeddedLog {

@@ -8,12 +8,7 @@ use cdc_core::ConfigMap;
 use super::retention::{CleanupPolicy, Limits, RetentionDefaults, TopicConfig, TopicRules};
 use super::*;
 
-fn map(pairs: &[(&str, &str)]) -> ConfigMap {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
-}
+use cdc_core::config_map as map;
 
 fn rec_at<'a>(topic: &'a str, ts: i64, value: &'a [u8]) -> StoredRecordRef<'a> {
     StoredRecordRef {

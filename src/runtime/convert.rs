@@ -1192,12 +1192,7 @@ pub(crate) fn convert(
 mod tests {
     use super::*;
 
-    fn map(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use cdc_core::config_map as map;
 
     #[test]
     fn defaults_are_json_with_schemas_and_base64_decimals() {

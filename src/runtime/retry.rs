@@ -64,12 +64,7 @@ impl TransientRetry {
 mod tests {
     use super::*;
 
-    fn map(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use cdc_core::config_map as map;
 
     #[test]
     fn connects_properties_set_the_budget_and_the_longest_wait() {

@@ -285,6 +285,14 @@ impl<'a> ConfigReader<'a> {
     }
 }
 
+/// A config map from pairs (tests and examples).
+pub fn config_map(pairs: &[(&str, &str)]) -> ConfigMap {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
 /// Include/exclude lists of anchored regexes, as Debezium applies them to `schema.table` names.
 #[derive(Debug, Clone, Default)]
 pub struct NameFilter {

@@ -42,7 +42,9 @@ pub mod tls;
 pub mod transaction;
 pub mod value;
 
-pub use config::{ConfigErrors, ConfigMap, ConfigProblem, ConfigReader, NameFilter, Secret};
+pub use config::{
+    config_map, ConfigErrors, ConfigMap, ConfigProblem, ConfigReader, NameFilter, Secret,
+};
 pub use deferred::{DeferredRows, RawRow, RowDecoder, StructField};
 pub use envelope::{Op, ProcessingTime, TransactionBlock};
 pub use error::{Classify, ConnectorError, Retry};

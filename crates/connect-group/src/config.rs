@@ -241,12 +241,7 @@ impl DistributedSettings {
 mod tests {
     use super::*;
 
-    fn map(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use cdc_core::config_map as map;
 
     const MINIMAL: &[(&str, &str)] = &[
         ("group.id", "connect-cluster"),

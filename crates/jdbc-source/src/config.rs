@@ -493,12 +493,7 @@ fn mappings(r: &mut ConfigReader<'_>, name: &str, bracketed: bool) -> Vec<Column
 mod tests {
     use super::*;
 
-    fn map(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use cdc_core::config_map as map;
 
     fn problems(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         JdbcSourceConfig::from_map(&map(pairs))

@@ -483,12 +483,7 @@ fn read_skipped(r: &mut ConfigReader<'_>) -> SkippedOps {
 mod tests {
     use super::*;
 
-    fn map(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use cdc_core::config_map as map;
 
     fn base() -> Vec<(&'static str, &'static str)> {
         vec![

@@ -258,12 +258,7 @@ fn worker_int(worker: &ConfigMap, name: &str, default: i64) -> i64 {
 mod tests {
     use super::*;
 
-    fn map(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use cdc_core::config_map as map;
 
     fn problems(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         SinkSettings::from_config(&map(pairs), &ConfigMap::new())

@@ -5,12 +5,7 @@ use serde_json::json;
 use super::*;
 use crate::properties::parse_properties;
 
-fn map(pairs: &[(&str, &str)]) -> ConfigMap {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
-}
+use crate::config_map as map;
 
 fn sample_def() -> ConfigDef {
     ConfigDef::new()

@@ -1,11 +1,6 @@
 use super::*;
 
-fn map(pairs: &[(&str, &str)]) -> ConfigMap {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
-}
+use cdc_core::config_map as map;
 
 fn no_env(_: &str) -> Option<String> {
     None
