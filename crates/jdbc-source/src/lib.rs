@@ -30,6 +30,6 @@ pub mod temporal;
 pub mod types;
 
 pub use config::{JdbcSourceConfig, NumericMapping, Tables};
-pub use offsets::{timestamp_mode_offsets, Offset, Partition};
+pub use offsets::{starting_offset, timestamp_mode_offsets, Offset, Partition};
 pub use sql::{build, Mode, Param, Query, Quoting, Rows, SqlDialect, TableId};
 pub use types::{schema_of, Jdbc};

@@ -114,6 +114,34 @@ impl Offset {
     }
 }
 
+/// Where a table's querier starts (`JdbcSourceTask.start`): the stored protocol-1 offset, else
+/// the legacy one, else `timestamp.initial` (−1: the database's current time, asked only then),
+/// else nothing (−1 and the epoch are bound).
+pub fn starting_offset(
+    stored_v1: Option<&Map<String, Value>>,
+    stored_v0: Option<&Map<String, Value>>,
+    timestamp_initial: Option<i64>,
+    db_now: impl FnOnce() -> (i64, u32),
+) -> Result<Offset, String> {
+    if let Some(m) = stored_v1.or(stored_v0) {
+        return Offset::from_map(m);
+    }
+    Ok(match timestamp_initial {
+        Some(-1) => Offset {
+            incrementing: None,
+            timestamp: Some(db_now()),
+        },
+        Some(ms) => Offset {
+            incrementing: None,
+            timestamp: Some((
+                ms.div_euclid(1000),
+                (ms.rem_euclid(1000) * 1_000_000) as u32,
+            )),
+        },
+        None => Offset::default(),
+    })
+}
+
 /// The timestamp each row of a `timestamp`-mode pass commits (`TimestampTableQuerier`): a row
 /// carries its own timestamp only when it is the last of its group of equal timestamps (or the
 /// last row read); the others carry the last committable one, so a restart in the middle of a
@@ -142,6 +170,41 @@ mod tests {
         assert_eq!(timestamp_mode_offsets(0, &[1, 1, 2, 2, 3]), [0, 1, 1, 2, 3]);
         assert_eq!(timestamp_mode_offsets(5, &[]), Vec::<i32>::new());
         assert_eq!(timestamp_mode_offsets(0, &[4, 4]), [0, 4]);
+    }
+
+    #[test]
+    fn a_stored_offset_beats_timestamp_initial_and_minus_one_asks_the_database() {
+        let v1: Map<String, Value> = serde_json::from_str(r#"{"incrementing":5}"#).unwrap();
+        let v0: Map<String, Value> = serde_json::from_str(r#"{"incrementing":3}"#).unwrap();
+        let never = || -> (i64, u32) { panic!("the database's clock is not asked") };
+        assert_eq!(
+            starting_offset(Some(&v1), Some(&v0), Some(-1), never)
+                .unwrap()
+                .incrementing,
+            Some(5)
+        );
+        assert_eq!(
+            starting_offset(None, Some(&v0), Some(-1), never)
+                .unwrap()
+                .incrementing,
+            Some(3)
+        );
+        assert_eq!(
+            starting_offset(None, None, Some(-1), || (42, 7))
+                .unwrap()
+                .timestamp,
+            Some((42, 7))
+        );
+        assert_eq!(
+            starting_offset(None, None, Some(1_500), never)
+                .unwrap()
+                .timestamp,
+            Some((1, 500_000_000))
+        );
+        assert_eq!(
+            starting_offset(None, None, None, never).unwrap(),
+            Offset::default()
+        );
     }
 
     #[test]
