@@ -15,12 +15,14 @@
 //!   PostgreSQL's and MySQL's catalogs say a column is, as the JDBC drivers report it;
 //! * [`tables`]: which tables a config selects, their topics, their spread over tasks;
 //! * [`temporal`]: dates (UTC days), times and timestamps read in `db.timezone`;
+//! * [`errors`]: which query errors are retried (by SQLSTATE class);
 //! * [`pass`]: what a pass binds and the offset each record it reads carries;
 //! * [`record`]: rows as Confluent's records (a struct named after the table, no key), and the
 //!   log line on what polling misses.
 
 pub mod config;
 pub mod dialect_types;
+pub mod errors;
 pub mod offsets;
 pub mod pass;
 pub mod record;
