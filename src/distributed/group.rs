@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use connect_group::{
     config_mismatch, Assignment, ConfigRecord, IncrementalAssignor, Load, MemberState, Next,
@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use super::herder::{DistributedHerder, View};
+use crate::log::retention::now_ms;
 
 /// The config changes the config topic's reader sees, acted on in order.
 pub(super) async fn follow_changes(
@@ -45,12 +46,6 @@ pub(super) async fn publish_statuses(herder: DistributedHerder, stop: Cancellati
         }
         herder.publish().await;
     }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// What a member says when it joins, for each subprotocol it offers.

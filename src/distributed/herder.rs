@@ -16,7 +16,7 @@
 //!   whose lease lapsed writes nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cdc_core::ConfigMap;
@@ -29,17 +29,15 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use super::stores::{status, ConfigStore, OffsetsStore, StatusStore};
-use crate::herder::task::{self, RunningTask, SharedStatus, SharedTopics, TaskEnv, TaskStatus};
+use crate::herder::task::{
+    self, lock, RunningTask, SharedStatus, SharedTopics, TaskEnv, TaskStatus,
+};
 use crate::herder::{
     invalid_config_message, mask, sink_group_of, sink_offsets, task_class, ConnectorInfo,
     ConnectorOffsets, ConnectorState, ConnectorStateInfo, ConnectorTaskId, Created, HerderError,
     Message, RestartRequest, State, TargetState, TaskInfo, TaskState,
 };
 use crate::plugins;
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 /// Who leads the group and which generation this worker is in, as of its last round.
 #[derive(Debug, Clone, Default)]
@@ -114,25 +112,17 @@ fn kafka(e: String) -> HerderError {
     HerderError::Kafka(e)
 }
 
+/// A status topic's state as the REST entity (the same names, `State`'s serde form); an
+/// unknown one reads as UNASSIGNED.
 fn state_of(s: &str) -> State {
-    match s {
-        "RUNNING" => State::Running,
-        "PAUSED" => State::Paused,
-        "STOPPED" => State::Stopped,
-        "FAILED" => State::Failed,
-        "RESTARTING" => State::Restarting,
-        _ => State::Unassigned,
-    }
+    serde_json::from_value(serde_json::Value::String(s.to_owned())).unwrap_or(State::Unassigned)
 }
 
-fn state_name(s: State) -> &'static str {
-    match s {
-        State::Unassigned => "UNASSIGNED",
-        State::Running => "RUNNING",
-        State::Paused => "PAUSED",
-        State::Stopped => "STOPPED",
-        State::Failed => "FAILED",
-        State::Restarting => "RESTARTING",
+/// The REST entity's state as the status topic writes it.
+fn state_name(s: State) -> String {
+    match serde_json::to_value(s) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => "UNASSIGNED".to_owned(),
     }
 }
 
@@ -570,25 +560,23 @@ impl DistributedHerder {
         Ok(())
     }
 
-    /// Pause and resume are written by whichever worker is asked, as in Connect.
-    pub async fn pause(&self, name: &str) -> Result<(), HerderError> {
-        let old = self.inner.config.snapshot().target_state(name);
-        if old == Some(Target::Stopped) {
-            // Leaving STOPPED writes task configs: the leader's work.
+    /// Pause and resume are written by whichever worker is asked, as in Connect; leaving
+    /// STOPPED writes task configs too, the leader's work.
+    async fn pause_or_resume(&self, name: &str, target: Target) -> Result<(), HerderError> {
+        if self.inner.config.snapshot().target_state(name) == Some(Target::Stopped) {
             let _ops = self.inner.ops.lock().await;
             self.lead().await?;
+            return self.set_target(name, target).await;
         }
-        self.set_target(name, Target::Paused).await
+        self.set_target(name, target).await
+    }
+
+    pub async fn pause(&self, name: &str) -> Result<(), HerderError> {
+        self.pause_or_resume(name, Target::Paused).await
     }
 
     pub async fn resume(&self, name: &str) -> Result<(), HerderError> {
-        let old = self.inner.config.snapshot().target_state(name);
-        if old == Some(Target::Stopped) {
-            let _ops = self.inner.ops.lock().await;
-            self.lead().await?;
-            return self.set_target(name, Target::Started).await;
-        }
-        self.set_target(name, Target::Started).await
+        self.pause_or_resume(name, Target::Started).await
     }
 
     pub async fn stop(&self, name: &str) -> Result<(), HerderError> {
@@ -1072,7 +1060,7 @@ impl DistributedHerder {
             let record = StatusRecord::Task {
                 id: id.clone(),
                 status: Some(status(
-                    state_name(state),
+                    &state_name(state),
                     trace.clone(),
                     &self.inner.worker_id,
                     generation,
@@ -1111,9 +1099,7 @@ impl DistributedHerder {
                 })
                 .collect()
         };
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64);
+        let now = crate::log::retention::now_ms();
         for (id, topic) in fresh {
             let record = StatusRecord::Topic {
                 topic: topic.clone(),

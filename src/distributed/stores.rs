@@ -2,7 +2,7 @@
 //! snapshot (the config state, the status cache, the offsets cache) and written with a
 //! [`TopicWriter`] in Connect's formats.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use cdc_core::{ConnectorError, SourceOffset};
@@ -17,11 +17,8 @@ use tracing::warn;
 
 use super::tail::Tail;
 use super::topic_log::TopicWriter;
+use crate::herder::task::lock;
 use crate::runtime::OffsetStore;
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 async fn read_to_end(tail: &Arc<Tail>, timeout: Duration) -> Result<(), String> {
     let tail = tail.clone();

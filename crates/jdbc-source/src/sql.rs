@@ -58,6 +58,13 @@ impl TableId {
         }
     }
 
+    /// The qualified name as the dialect quotes it (`"public"."orders"`).
+    pub fn quoted(&self, dialect: SqlDialect) -> String {
+        let mut out = String::new();
+        self.render(dialect, Quoting::Always, &mut out);
+        out
+    }
+
     fn render(&self, dialect: SqlDialect, quoting: Quoting, out: &mut String) {
         if let Some(s) = &self.schema {
             ident(s, dialect, quoting, out);

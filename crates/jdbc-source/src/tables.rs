@@ -26,17 +26,7 @@ pub fn select(all: &[TableId], tables: &Tables, dialect: SqlDialect) -> Vec<Tabl
             whitelist,
             blacklist,
         } => {
-            let names = |t: &TableId| {
-                let q = match dialect {
-                    SqlDialect::Postgres => '"',
-                    SqlDialect::MySql => '`',
-                };
-                let quoted = match &t.schema {
-                    Some(s) => format!("{q}{s}{q}.{q}{}{q}", t.table),
-                    None => format!("{q}{}{q}", t.table),
-                };
-                [t.fqn(), quoted, t.table.clone()]
-            };
+            let names = |t: &TableId| [t.fqn(), t.quoted(dialect), t.table.clone()];
             let listed = |list: &[String], t: &TableId| {
                 let n = names(t);
                 list.iter().any(|item| n.contains(item))
