@@ -16,7 +16,7 @@ use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 use tracing::warn;
 
-use super::topic_log::{partitions, reader, Read};
+use super::topic_log::{existing_partitions, reader, Read};
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -45,18 +45,15 @@ impl Tail {
         mut apply: impl FnMut(Read) + Send + 'static,
     ) -> Result<Tail, String> {
         let meta = reader(client, topic, "tail")?;
-        let partitions = partitions(&meta, topic)?;
-        if partitions.is_empty() {
-            return Err(format!("topic {topic:?} has no partitions"));
-        }
-        let reader = reader(client, topic, "tail")?;
+        let partitions = existing_partitions(&meta, topic)?;
+        let follower = reader(client, topic, "tail")?;
         let mut assignment = TopicPartitionList::new();
         for p in &partitions {
             assignment
                 .add_partition_offset(topic, *p, Offset::Beginning)
                 .map_err(|e| format!("cannot read {topic:?}: {e}"))?;
         }
-        reader
+        follower
             .assign(&assignment)
             .map_err(|e| format!("cannot read {topic:?}: {e}"))?;
         let shared = Arc::new(Shared {
@@ -71,11 +68,11 @@ impl Tail {
             .spawn(move || {
                 let mut failing = false;
                 while !s.stop.load(Ordering::Relaxed) {
-                    match reader.poll(Duration::from_millis(100)) {
+                    match follower.poll(Duration::from_millis(100)) {
                         // Idle: the consumer's positions count too (past control records and
                         // compacted gaps that are never delivered).
                         None => {
-                            if let Ok(positions) = reader.position() {
+                            if let Ok(positions) = follower.position() {
                                 let mut next =
                                     s.next.lock().unwrap_or_else(PoisonError::into_inner);
                                 for e in positions.elements() {

@@ -123,12 +123,9 @@ pub fn ensure_topic(
         let consumer: BaseConsumer = client
             .create()
             .map_err(|e| format!("{property}: cannot create a metadata client: {e}"))?;
-        let n = consumer
-            .fetch_metadata(Some(name), REQUEST_TIMEOUT)
-            .map_err(|e| format!("{property}: cannot read topic {name:?}'s metadata: {e}"))?
-            .topics()
-            .first()
-            .map_or(0, |t| t.partitions().len());
+        let n = existing_partitions(&consumer, name)
+            .map_err(|e| format!("{property}: {e}"))?
+            .len();
         if n != 1 {
             return Err(format!(
                 "{property}: topic {name:?} has {n} partitions; the config topic must have exactly one (configs are ordered)"
@@ -166,6 +163,26 @@ pub(super) fn partitions(consumer: &BaseConsumer, topic: &str) -> Result<Vec<i32
         .first()
         .map(|t| t.partitions().iter().map(|p| p.id()).collect())
         .unwrap_or_default())
+}
+
+/// The partition ids of `topic`, which exists: right after another worker created it the
+/// broker's metadata may not list it yet (three workers starting together race to create the
+/// internal topics), so ask again for a while before giving up.
+pub(super) fn existing_partitions(
+    consumer: &BaseConsumer,
+    topic: &str,
+) -> Result<Vec<i32>, String> {
+    let deadline = Instant::now() + REQUEST_TIMEOUT;
+    loop {
+        let found = partitions(consumer, topic)?;
+        if !found.is_empty() {
+            return Ok(found);
+        }
+        if Instant::now() >= deadline {
+            return Err(format!("topic {topic:?} has no partitions"));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// Every record of `topic`, partition by partition, up to the end it had when reading began.
