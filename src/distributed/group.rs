@@ -286,6 +286,7 @@ pub(super) async fn run(herder: DistributedHerder, stop: CancellationToken) {
             leader_id: assignment.leader.clone(),
             leader_url: (!assignment.leader_url.is_empty()).then(|| assignment.leader_url.clone()),
         };
+        info!(generation = joined.generation, leader_url = %assignment.leader_url, "round synced");
         let mut session = Session::start(
             member.clone(),
             settings.heartbeat_interval,

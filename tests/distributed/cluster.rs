@@ -257,12 +257,14 @@ impl Cluster {
                 })
                 .max();
             if let Some((generation, i)) = leader {
-                // Every running worker has joined that generation.
-                let joined = self
-                    .nodes
-                    .iter()
-                    .filter(|n| n.child.is_some())
-                    .all(|n| n.log_text().contains(&format!("generation={generation} ")));
+                // Every running worker has completed that round (knows its leader: a write
+                // through it is forwarded, not answered 409).
+                let synced = format!("generation={generation} leader_url=");
+                let joined = self.nodes.iter().filter(|n| n.child.is_some()).all(|n| {
+                    n.log_text()
+                        .lines()
+                        .any(|l| l.contains("round synced") && l.contains(&synced))
+                });
                 if joined {
                     return i;
                 }
