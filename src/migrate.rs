@@ -93,7 +93,7 @@ pub fn export(data_dir: &Path, worker: &ConfigMap) -> Result<Export, MigrateErro
         let offsets = if crate::plugins::is_sink(&config) {
             Vec::new()
         } else {
-            log.source_offset(&name)
+            log.source_offsets(&name)
                 .map_err(log_error)?
                 .into_iter()
                 .map(|o| json!({"partition": o.partition, "offset": o.offset}))

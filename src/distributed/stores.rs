@@ -304,4 +304,12 @@ impl OffsetStore for OffsetsStore {
             .find(|o| o.partition == partition)
             .map(|o| SourceOffset::new(o.partition.clone(), o.offset.clone())))
     }
+
+    /// Every partition's offset of the connector, after reading the topic to its end.
+    fn read_all(&self, connector: &str) -> Result<Vec<SourceOffset>, ConnectorError> {
+        self.tail
+            .read_to_end(self.read_timeout)
+            .map_err(|e| offsets_error("cannot read the offsets topic", e))?;
+        Ok(self.cached(connector))
+    }
 }

@@ -697,7 +697,7 @@ impl Standalone {
             return Ok(sink_offsets::to_rest(stored.unwrap_or_default()));
         }
         let (log, n) = (self.inner.log.clone(), name.to_owned());
-        let stored = blocking(move || log.source_offset(&n)).await?;
+        let stored = blocking(move || log.source_offsets(&n)).await?;
         Ok(source_offsets_rest(stored))
     }
 
@@ -715,7 +715,8 @@ impl Standalone {
         Ok(())
     }
 
-    /// `PATCH /connectors/{name}/offsets`: `offset: null` resets the partition.
+    /// `PATCH /connectors/{name}/offsets`: each partition's offset is set; `offset: null`
+    /// resets that partition only.
     pub async fn alter_offsets(
         &self,
         name: &str,
@@ -769,7 +770,7 @@ impl Standalone {
                         log.set_source_offset(&n, &SourceOffset::new(partition, offset))?
                     }
                     None => {
-                        log.delete_source_offset(&n)?;
+                        log.delete_partition_offset(&n, &partition)?;
                     }
                 }
             }

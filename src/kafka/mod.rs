@@ -474,6 +474,10 @@ impl Backend for KafkaBackend {
         self.inner.offsets.read(connector)
     }
 
+    fn source_offsets(&self, connector: &str) -> Result<Vec<SourceOffset>, ConnectorError> {
+        self.inner.offsets.read_all(connector)
+    }
+
     fn max_unacked(&self) -> usize {
         MAX_UNACKED
     }

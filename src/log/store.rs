@@ -4,7 +4,10 @@
 //! * `meta`: `format` → layout version.
 //! * `topics`: name → (topic id, first offset kept, next offset).
 //! * `chunks`: (topic id, offset of the chunk's first record) → a chunk ([`super::format`]).
-//! * `source_offsets`: connector name → version byte + the `SourceOffset` as JSON.
+//! * `source_offsets`: connector name → version byte + the `SourceOffset` as JSON. The row
+//!   `<connector>` holds one source partition, the first one written (the only one of a
+//!   single-partition source); any other partition P of a source with several partitions has
+//!   the row `<connector>\0<P as compact JSON, keys sorted>`. A partition is in one row only.
 //! * `connector_configs`: connector name → the herder's stored connector (raw config map and
 //!   target state) as JSON; the herder owns the shape.
 //! * `schema_registry`: the embedded Schema Registry's rows (`crate::registry::store` owns the
@@ -115,10 +118,19 @@ struct CommitQueue {
 
 struct CommitJob {
     prepared: PreparedAppend,
-    /// The connector and its encoded source offset.
-    offset: Option<(String, Vec<u8>)>,
+    /// The connector's source offset to store with the records.
+    offset: Option<JobOffset>,
     chain: Option<Arc<AppendChain>>,
     rules: Option<Arc<TopicRules>>,
+}
+
+/// A source offset queued with an append.
+struct JobOffset {
+    connector: String,
+    /// The offset's source partition, which decides its row.
+    partition: serde_json::Map<String, serde_json::Value>,
+    /// The encoded `SourceOffset`.
+    bytes: Vec<u8>,
 }
 
 /// One writer's appends, which the log commits in the order they were queued: once one of them
@@ -713,7 +725,11 @@ impl EmbeddedLog {
         }
         let job = CommitJob {
             prepared,
-            offset: source_offset.map(|(c, o)| (c.to_owned(), encode_source_offset(o))),
+            offset: source_offset.map(|(c, o)| JobOffset {
+                connector: c.to_owned(),
+                partition: o.partition.clone(),
+                bytes: encode_source_offset(o),
+            }),
             chain: chain.cloned(),
             rules: self.topic_rules.clone(),
         };
@@ -847,6 +863,10 @@ impl EmbeddedLog {
         // The topics' positions as the jobs before the current one leave them.
         let mut moved: HashMap<&str, TopicState> = HashMap::new();
         let mut all_offsets = Vec::with_capacity(jobs.len());
+        // The row each (connector, partition) went to in this transaction: once placed, a
+        // partition stays in its row, so later jobs of the same partition skip the lookup.
+        let mut placed: Vec<(&str, &serde_json::Map<String, serde_json::Value>, String)> =
+            Vec::new();
         self.write_txn_locked(w, "committing an append", |txn| {
             let mut chunks = txn
                 .open_table(CHUNKS)
@@ -906,9 +926,24 @@ impl EmbeddedLog {
                     moved.insert(name, after);
                     firsts.push(state.next);
                 }
-                if let Some((connector, bytes)) = &job.offset {
+                if let Some(o) = &job.offset {
+                    let known = placed
+                        .iter()
+                        .find(|(c, p, _)| *c == o.connector && *p == &o.partition);
+                    let row = match known {
+                        Some((_, _, row)) => row.clone(),
+                        None => {
+                            let row = place_source_offset(
+                                &mut source_offsets,
+                                &o.connector,
+                                &o.partition,
+                            )?;
+                            placed.push((&o.connector, &o.partition, row.clone()));
+                            row
+                        }
+                    };
                     source_offsets
-                        .insert(connector.as_str(), bytes.as_slice())
+                        .insert(row.as_str(), o.bytes.as_slice())
                         .map_err(storage("writing the source offset"))?;
                 }
                 all_offsets.push(firsts);
@@ -990,26 +1025,93 @@ impl EmbeddedLog {
         self.remove_row(SINK_OFFSETS, connector, "deleting sink offsets")
     }
 
-    /// The stored source offset of a connector.
+    /// The stored source offset of a connector's primary partition (the first partition it
+    /// stored; a single-partition source's only one).
     pub fn source_offset(&self, connector: &str) -> Result<Option<SourceOffset>, LogError> {
         self.get_row(SOURCE_OFFSETS, connector, "reading a source offset")?
             .map(|v| decode_source_offset(connector, &v))
             .transpose()
     }
 
-    /// Stores a connector's source offset durably (the REST offsets API).
+    /// Every stored source offset of a connector, one per source partition: the primary
+    /// partition's first, then the others by their row key.
+    pub fn source_offsets(&self, connector: &str) -> Result<Vec<SourceOffset>, LogError> {
+        const CONTEXT: &str = "reading source offsets";
+        let txn = self.begin_read()?;
+        let Some(table) = open_if_exists(&txn, SOURCE_OFFSETS, CONTEXT)? else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        if let Some(v) = table.get(connector).map_err(storage(CONTEXT))? {
+            out.push(decode_source_offset(connector, v.value())?);
+        }
+        let (from, to) = partition_rows(connector);
+        for row in table
+            .range(from.as_str()..to.as_str())
+            .map_err(storage(CONTEXT))?
+        {
+            let (_, v) = row.map_err(storage(CONTEXT))?;
+            out.push(decode_source_offset(connector, v.value())?);
+        }
+        Ok(out)
+    }
+
+    /// Stores a connector's source offset durably (the REST offsets API), in the row of its
+    /// partition.
     pub fn set_source_offset(
         &self,
         connector: &str,
         offset: &SourceOffset,
     ) -> Result<(), LogError> {
         let bytes = encode_source_offset(offset);
-        self.put_row(SOURCE_OFFSETS, connector, &bytes, "writing a source offset")
+        self.write_table(SOURCE_OFFSETS, |t| {
+            let row = place_source_offset(t, connector, &offset.partition)?;
+            t.insert(row.as_str(), bytes.as_slice())
+                .map(drop)
+                .map_err(storage("writing a source offset"))
+        })
     }
 
-    /// Deletes a connector's source offset durably; returns whether one was stored.
+    /// Deletes every source offset of a connector (all its partitions) durably; returns whether
+    /// one was stored.
     pub fn delete_source_offset(&self, connector: &str) -> Result<bool, LogError> {
-        self.remove_row(SOURCE_OFFSETS, connector, "deleting a source offset")
+        const CONTEXT: &str = "deleting a source offset";
+        let mut existed = false;
+        self.write_table(SOURCE_OFFSETS, |t| {
+            existed = t.remove(connector).map_err(storage(CONTEXT))?.is_some();
+            let (from, to) = partition_rows(connector);
+            t.retain_in(from.as_str()..to.as_str(), |_, _| {
+                existed = true;
+                false
+            })
+            .map_err(storage(CONTEXT))
+        })?;
+        Ok(existed)
+    }
+
+    /// Deletes the stored offset of one source partition of a connector durably (wherever its
+    /// row is); returns whether one was stored.
+    pub fn delete_partition_offset(
+        &self,
+        connector: &str,
+        partition: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<bool, LogError> {
+        const CONTEXT: &str = "deleting a source offset";
+        let mut existed = false;
+        self.write_table(SOURCE_OFFSETS, |t| {
+            let primary = match t.get(connector).map_err(storage(CONTEXT))? {
+                Some(v) => decode_partition(connector, v.value())? == *partition,
+                None => false,
+            };
+            let row = if primary {
+                connector.to_owned()
+            } else {
+                partition_row(connector, partition)
+            };
+            existed = t.remove(row.as_str()).map_err(storage(CONTEXT))?.is_some();
+            Ok(())
+        })?;
+        Ok(existed)
     }
 
     /// One row of a key → bytes table (`None` also when the table was never written).
@@ -1624,6 +1726,68 @@ fn encode_source_offset(offset: &SourceOffset) -> Vec<u8> {
     // Serializing maps of JSON values cannot fail.
     serde_json::to_writer(&mut out, offset).unwrap_or_default();
     out
+}
+
+/// The row of `connector`'s offsets a new offset of `partition` goes to, in the transaction
+/// of `table`: the connector's own row when it is free (then a row the partition had beside it
+/// is removed) or holds the same partition, else the partition's row.
+fn place_source_offset(
+    table: &mut redb::Table<'_, &str, &[u8]>,
+    connector: &str,
+    partition: &serde_json::Map<String, serde_json::Value>,
+) -> Result<String, LogError> {
+    const CONTEXT: &str = "writing the source offset";
+    let primary = match table.get(connector).map_err(storage(CONTEXT))? {
+        Some(v) => Some(decode_partition(connector, v.value())? == *partition),
+        None => None,
+    };
+    match primary {
+        Some(true) => Ok(connector.to_owned()),
+        Some(false) => Ok(partition_row(connector, partition)),
+        None => {
+            let other = partition_row(connector, partition);
+            table.remove(other.as_str()).map_err(storage(CONTEXT))?;
+            Ok(connector.to_owned())
+        }
+    }
+}
+
+/// The row of a connector's partition other than its primary one: the connector, a NUL, and
+/// the partition as compact JSON with its keys sorted (so that equal partitions share a row
+/// whatever their keys' order).
+fn partition_row(
+    connector: &str,
+    partition: &serde_json::Map<String, serde_json::Value>,
+) -> String {
+    let mut value = serde_json::Value::Object(partition.clone());
+    value.sort_all_objects();
+    format!("{connector}\0{value}")
+}
+
+/// The key range of a connector's rows other than its primary one (`<connector>\0...`).
+fn partition_rows(connector: &str) -> (String, String) {
+    (format!("{connector}\0"), format!("{connector}\u{1}"))
+}
+
+/// Only the partition of a stored source offset.
+fn decode_partition(
+    connector: &str,
+    bytes: &[u8],
+) -> Result<serde_json::Map<String, serde_json::Value>, LogError> {
+    #[derive(serde::Deserialize)]
+    struct PartitionOf {
+        partition: serde_json::Map<String, serde_json::Value>,
+    }
+    let body = match bytes.split_first() {
+        Some((&OFFSET_VERSION, rest)) => rest,
+        _ => bytes,
+    };
+    serde_json::from_slice::<PartitionOf>(body)
+        .map(|p| p.partition)
+        .map_err(|source| LogError::BadSourceOffset {
+            connector: connector.to_owned(),
+            source,
+        })
 }
 
 fn decode_source_offset(connector: &str, bytes: &[u8]) -> Result<SourceOffset, LogError> {

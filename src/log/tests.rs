@@ -405,3 +405,194 @@ async fn a_reader_waiting_at_the_end_wakes_when_records_are_appended() {
     append.await.unwrap();
     assert_eq!(log.read("t", 0, 10).unwrap().len(), 1);
 }
+
+fn part_offset(table: &str, n: i64) -> SourceOffset {
+    let m = |v: serde_json::Value| v.as_object().cloned().unwrap_or_default();
+    SourceOffset::new(
+        m(json!({"protocol": "1", "table": table})),
+        m(json!({"incrementing": n})),
+    )
+}
+
+/// The raw keys of the source offsets table, in order.
+fn offset_rows(log: &EmbeddedLog) -> Vec<String> {
+    use redb::ReadableTable;
+    let txn = log.begin_read().unwrap();
+    let table = txn
+        .open_table(redb::TableDefinition::<&str, &[u8]>::new("source_offsets"))
+        .unwrap();
+    table
+        .iter()
+        .unwrap()
+        .map(|r| r.unwrap().0.value().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_single_partition_source_keeps_its_one_row_under_the_connector_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = EmbeddedLog::open(dir.path()).unwrap();
+    for n in 1..=3 {
+        log.append(&[rec("t", b"k", Some(b"v"))], Some(("c", &offset(n))))
+            .unwrap();
+    }
+    log.set_source_offset("c", &offset(7)).unwrap();
+    assert_eq!(offset_rows(&log), vec!["c".to_owned()]);
+    assert_eq!(log.source_offset("c").unwrap(), Some(offset(7)));
+    assert_eq!(log.source_offsets("c").unwrap(), vec![offset(7)]);
+}
+
+#[test]
+fn every_source_partition_has_its_own_offset_and_they_survive_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let log = EmbeddedLog::open(dir.path()).unwrap();
+        assert!(log.source_offsets("c").unwrap().is_empty());
+        for n in 1..=4 {
+            let table = if n % 2 == 1 {
+                "db.public.a"
+            } else {
+                "db.public.b"
+            };
+            log.append(
+                &[rec("t", b"k", Some(b"v"))],
+                Some(("c", &part_offset(table, n))),
+            )
+            .unwrap();
+        }
+        // The first partition written stays the primary one.
+        assert_eq!(
+            log.source_offset("c").unwrap(),
+            Some(part_offset("db.public.a", 3))
+        );
+        // Another connector, whose name starts with this one's, keeps to itself.
+        log.set_source_offset("c2", &part_offset("db.public.z", 9))
+            .unwrap();
+        log.set_source_offset("b", &part_offset("db.public.y", 8))
+            .unwrap();
+    }
+    let log = EmbeddedLog::open(dir.path()).unwrap();
+    assert_eq!(
+        log.source_offsets("c").unwrap(),
+        vec![part_offset("db.public.a", 3), part_offset("db.public.b", 4)]
+    );
+    assert_eq!(
+        offset_rows(&log),
+        vec![
+            "b".to_owned(),
+            "c".to_owned(),
+            "c\0{\"protocol\":\"1\",\"table\":\"db.public.b\"}".to_owned(),
+            "c2".to_owned(),
+        ]
+    );
+    assert_eq!(
+        log.source_offsets("c2").unwrap(),
+        vec![part_offset("db.public.z", 9)]
+    );
+
+    // The REST path stores each partition in its row; equal partitions with their keys in
+    // another order share it.
+    let m = |v: serde_json::Value| v.as_object().cloned().unwrap_or_default();
+    let reordered = SourceOffset::new(
+        m(json!({"table": "db.public.b", "protocol": "1"})),
+        m(json!({"incrementing": 40})),
+    );
+    log.set_source_offset("c", &reordered).unwrap();
+    log.set_source_offset("c", &part_offset("db.public.a", 30))
+        .unwrap();
+    let all = log.source_offsets("c").unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0], part_offset("db.public.a", 30));
+    assert_eq!(all[1].get_i64("incrementing"), Some(40));
+
+    // Deleting one partition leaves the other; deleting all leaves the other connectors.
+    assert!(log
+        .delete_partition_offset("c", &part_offset("db.public.b", 0).partition)
+        .unwrap());
+    assert!(!log
+        .delete_partition_offset("c", &part_offset("db.public.b", 0).partition)
+        .unwrap());
+    assert_eq!(
+        log.source_offsets("c").unwrap(),
+        vec![part_offset("db.public.a", 30)]
+    );
+    log.set_source_offset("c", &part_offset("db.public.b", 41))
+        .unwrap();
+    assert!(log.delete_source_offset("c").unwrap());
+    assert!(!log.delete_source_offset("c").unwrap());
+    assert!(log.source_offsets("c").unwrap().is_empty());
+    assert_eq!(offset_rows(&log), vec!["b".to_owned(), "c2".to_owned()]);
+}
+
+#[test]
+fn a_partition_is_never_stored_twice_after_the_primary_one_is_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = EmbeddedLog::open(dir.path()).unwrap();
+    let (a, b) = ("db.public.a", "db.public.b");
+    log.append(
+        &[rec("t", b"k", Some(b"v"))],
+        Some(("c", &part_offset(a, 1))),
+    )
+    .unwrap();
+    log.append(
+        &[rec("t", b"k", Some(b"v"))],
+        Some(("c", &part_offset(b, 2))),
+    )
+    .unwrap();
+    // The primary row goes; B still has its own row.
+    assert!(log
+        .delete_partition_offset("c", &part_offset(a, 0).partition)
+        .unwrap());
+    assert_eq!(log.source_offset("c").unwrap(), None);
+    assert_eq!(log.source_offsets("c").unwrap(), vec![part_offset(b, 2)]);
+    // B written again takes the free primary row and leaves its old one.
+    log.append(
+        &[rec("t", b"k", Some(b"v"))],
+        Some(("c", &part_offset(b, 3))),
+    )
+    .unwrap();
+    assert_eq!(offset_rows(&log), vec!["c".to_owned()]);
+    assert_eq!(log.source_offsets("c").unwrap(), vec![part_offset(b, 3)]);
+    // And A comes back beside it.
+    log.set_source_offset("c", &part_offset(a, 4)).unwrap();
+    log.append(
+        &[rec("t", b"k", Some(b"v"))],
+        Some(("c", &part_offset(a, 5))),
+    )
+    .unwrap();
+    assert_eq!(
+        log.source_offsets("c").unwrap(),
+        vec![part_offset(b, 3), part_offset(a, 5)]
+    );
+}
+
+#[test]
+fn appends_of_several_partitions_committed_together_keep_one_row_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = EmbeddedLog::open(dir.path()).unwrap();
+    // Concurrent writers of one connector's partitions: their appends are group-committed,
+    // several partitions in one transaction.
+    std::thread::scope(|s| {
+        for writer in 0..4i64 {
+            let log = log.clone();
+            s.spawn(move || {
+                for i in 0..50 {
+                    let table = format!("db.public.t{}", (writer + i) % 3);
+                    log.append(
+                        &[rec("t", b"k", Some(b"v"))],
+                        Some(("c", &part_offset(&table, writer * 100 + i))),
+                    )
+                    .unwrap();
+                }
+            });
+        }
+    });
+    let all = log.source_offsets("c").unwrap();
+    let mut tables: Vec<&str> = all
+        .iter()
+        .map(|o| o.partition["table"].as_str().unwrap())
+        .collect();
+    tables.sort();
+    assert_eq!(tables, vec!["db.public.t0", "db.public.t1", "db.public.t2"]);
+    assert_eq!(offset_rows(&log).len(), 3);
+}

@@ -64,8 +64,11 @@ pub(crate) trait Backend: Clone + Send + Sync + 'static {
     /// Stores a connector's source offset durably, after its records were acknowledged.
     fn commit_offset(&self, connector: &str, offset: &SourceOffset) -> Result<(), ConnectorError>;
 
-    /// The stored source offset of a connector.
+    /// The stored source offset of a connector (its primary, last committed partition's).
     fn source_offset(&self, connector: &str) -> Result<Option<SourceOffset>, ConnectorError>;
+
+    /// Every stored source offset of a connector, one per source partition.
+    fn source_offsets(&self, connector: &str) -> Result<Vec<SourceOffset>, ConnectorError>;
 
     /// How many appends may wait for acknowledgements at once (1 when appends are durable on
     /// return).
@@ -112,15 +115,22 @@ impl Backend for EmbeddedLog {
     fn source_offset(&self, connector: &str) -> Result<Option<SourceOffset>, ConnectorError> {
         Ok(EmbeddedLog::source_offset(self, connector)?)
     }
+
+    fn source_offsets(&self, connector: &str) -> Result<Vec<SourceOffset>, ConnectorError> {
+        Ok(EmbeddedLog::source_offsets(self, connector)?)
+    }
 }
 
 /// Where a source task's committed offsets live when its records go to Kafka: the embedded
 /// log (standalone) or Connect's offsets topic (distributed mode, `crate::distributed`).
 pub trait OffsetStore: Send + Sync + 'static {
-    /// Stores `offset` durably (called after its records were acknowledged, off the runtime).
+    /// Stores `offset` durably, as its source partition's (called after its records were
+    /// acknowledged, off the runtime).
     fn commit(&self, connector: &str, offset: &SourceOffset) -> Result<(), ConnectorError>;
     /// The connector's last committed offset (called off the runtime).
     fn read(&self, connector: &str) -> Result<Option<SourceOffset>, ConnectorError>;
+    /// The connector's committed offsets, one per source partition (called off the runtime).
+    fn read_all(&self, connector: &str) -> Result<Vec<SourceOffset>, ConnectorError>;
 }
 
 impl OffsetStore for EmbeddedLog {
@@ -130,6 +140,10 @@ impl OffsetStore for EmbeddedLog {
 
     fn read(&self, connector: &str) -> Result<Option<SourceOffset>, ConnectorError> {
         Ok(EmbeddedLog::source_offset(self, connector)?)
+    }
+
+    fn read_all(&self, connector: &str) -> Result<Vec<SourceOffset>, ConnectorError> {
+        Ok(EmbeddedLog::source_offsets(self, connector)?)
     }
 }
 
@@ -192,6 +206,13 @@ impl Backend for TopicBackend {
         match self {
             TopicBackend::Embedded(b) => Backend::source_offset(b, connector),
             TopicBackend::Kafka(b) => b.source_offset(connector),
+        }
+    }
+
+    fn source_offsets(&self, connector: &str) -> Result<Vec<SourceOffset>, ConnectorError> {
+        match self {
+            TopicBackend::Embedded(b) => Backend::source_offsets(b, connector),
+            TopicBackend::Kafka(b) => b.source_offsets(connector),
         }
     }
 

@@ -14,6 +14,11 @@
 //! published only after the append that carries it returned: the committed offset never gets
 //! ahead of what is durable. Transient source errors restart the
 //! source from the committed offset with exponential backoff; fatal ones end the run.
+//!
+//! A source may have several source partitions (Kafka Connect's: one offset stored per
+//! partition, e.g. one per table). An append carries one offset, so batches of different
+//! partitions are never coalesced into one append, and every partition's committed offset is
+//! handed to each (re)start of the source ([`SourceContext::start_offsets`]).
 
 mod avro;
 pub mod avro_read;
@@ -192,11 +197,13 @@ pub(crate) async fn run<B: Backend>(
     observer: Arc<dyn TaskObserver>,
 ) -> Result<(), ConnectorError> {
     let name: Arc<str> = name.into();
-    let stored = {
+    let (stored, partitions) = {
         let (b, n) = (backend.clone(), name.clone());
-        tokio::task::spawn_blocking(move || b.source_offset(&n))
-            .await
-            .map_err(|e| ConnectorError::fatal_msg(format!("reading the stored offset: {e}")))??
+        tokio::task::spawn_blocking(move || {
+            Ok::<_, ConnectorError>((b.source_offset(&n)?, b.source_offsets(&n)?))
+        })
+        .await
+        .map_err(|e| ConnectorError::fatal_msg(format!("reading the stored offset: {e}")))??
     };
     let max_unacked = backend.max_unacked().max(1);
     let max_in_flight = backend.max_in_flight().max(1);
@@ -207,6 +214,8 @@ pub(crate) async fn run<B: Backend>(
         converter: Some(RecordConverter::new(converters)),
         committed,
         last_committed: stored,
+        committed_partitions: Vec::new(),
+        pending: None,
         inflight: VecDeque::new(),
         last_written: None,
         chain: Arc::default(),
@@ -218,6 +227,13 @@ pub(crate) async fn run<B: Backend>(
         committing: None,
         to_commit: None,
     };
+    // One offset per partition (the primary one included), whatever the backend returned.
+    for o in partitions
+        .into_iter()
+        .chain(pipeline.last_committed.clone())
+    {
+        pipeline.note_partition(o);
+    }
     let mut backoff = policy.initial_backoff;
     let note = {
         let observer = pipeline.observer.clone();
@@ -230,6 +246,7 @@ pub(crate) async fn run<B: Backend>(
             output,
             committed: pipeline.committed.subscribe(),
             start_offset: pipeline.last_committed.clone(),
+            start_offsets: pipeline.committed_partitions.clone(),
             shutdown: token.clone(),
             note: note.clone(),
             pausing: pipeline.observer.pausing(),
@@ -311,8 +328,16 @@ enum Event {
 /// An append the backend accepted: the offset it completes and how it becomes durable.
 type Accepted = (SourceOffset, Delivery);
 
-/// An acknowledged offset being stored, and the topics to report once it is.
-type Committed = (SourceOffset, Vec<Arc<str>>);
+/// Acknowledged offsets being stored, and the topics to report once they are.
+#[derive(Default)]
+struct Committed {
+    /// One per source partition, in the order each partition first appeared.
+    offsets: Vec<SourceOffset>,
+    /// Which of `offsets` was acknowledged last: published last, so that the source's
+    /// committed offset ends at the newest one.
+    newest: usize,
+    topics: Vec<Arc<str>>,
+}
 
 /// An append on the blocking pool: prepared at once, written once the one before it was.
 struct Inflight {
@@ -335,6 +360,12 @@ struct Pipeline<B> {
     converter: Option<RecordConverter>,
     committed: watch::Sender<Option<SourceOffset>>,
     last_committed: Option<SourceOffset>,
+    /// Every source partition's committed offset (stored at the start, or committed since):
+    /// what a restart of the source resumes each partition from.
+    committed_partitions: Vec<SourceOffset>,
+    /// A batch taken from the queue that starts the next group (its partition differs from
+    /// the group before it): written before anything still queued.
+    pending: Option<Batch>,
     /// The appends being handed to the backend, oldest first.
     inflight: VecDeque<Inflight>,
     /// Tells whether the newest append in `inflight` has its place in the backend's order
@@ -349,10 +380,11 @@ struct Pipeline<B> {
     max_in_flight: usize,
     max_group_records: usize,
     observer: Arc<dyn TaskObserver>,
-    /// The acknowledged offset being stored (Kafka), off the pipeline's path so that storing
-    /// it does not hold back the next records.
+    /// The acknowledged offsets being stored (Kafka), off the pipeline's path so that storing
+    /// them does not hold back the next records.
     committing: Option<JoinHandle<Result<Committed, ConnectorError>>>,
-    /// An acknowledged offset waiting for the one being stored (newer acks replace it).
+    /// Acknowledged offsets waiting for the ones being stored (a newer ack of a partition
+    /// replaces its offset).
     to_commit: Option<Committed>,
 }
 
@@ -370,6 +402,7 @@ impl<B: Backend> Pipeline<B> {
         // A fresh chain: appends of an earlier run that failed do not hold back this one's.
         self.chain = Arc::default();
         self.last_written = None;
+        self.pending = None;
         let mut ended: Option<Ended> = None;
         let mut deadline: Option<tokio::time::Instant> = None;
         // Every sender is gone; the source is returning (or ignoring the queue until shutdown).
@@ -377,7 +410,7 @@ impl<B: Backend> Pipeline<B> {
         loop {
             let group = if ended.is_some() {
                 // The source is gone: write what it left in the queue.
-                match rx.try_recv() {
+                match self.pending.take().or_else(|| rx.try_recv()) {
                     Some(first) => self.coalesce(first, &mut rx),
                     None => break,
                 }
@@ -388,7 +421,8 @@ impl<B: Backend> Pipeline<B> {
                     r = front_ack(&mut self.unacked) => Event::Acked(r),
                     r = wait(&mut self.committing) => Event::Committed(r),
                     r = &mut task => Event::SourceJoined(joined(r)),
-                    b = rx.recv(), if !closed => Event::Received(b),
+                    b = next_batch(&mut self.pending, &mut rx),
+                        if !closed || self.pending.is_some() => Event::Received(b),
                     _ = shutdown.cancelled(), if deadline.is_none() => Event::Shutdown,
                     _ = sleep_until(deadline) => Event::GraceOver,
                 };
@@ -444,11 +478,17 @@ impl<B: Backend> Pipeline<B> {
     }
 
     /// Takes `first` and whatever else is ready, up to the group bound, to write as one append.
-    fn coalesce(&self, first: Batch, rx: &mut BatchReceiver) -> Vec<Batch> {
+    /// The group ends before a batch of another source partition (an append carries one
+    /// offset), which is kept as `pending` to start the next group.
+    fn coalesce(&mut self, first: Batch, rx: &mut BatchReceiver) -> Vec<Batch> {
         let mut records = first.len();
         let mut group = vec![first];
         while records < self.max_group_records {
             match rx.try_recv() {
+                Some(b) if b.offset.partition != group[0].offset.partition => {
+                    self.pending = Some(b);
+                    break;
+                }
                 Some(b) => {
                     records += b.len();
                     group.push(b);
@@ -634,60 +674,74 @@ impl<B: Backend> Pipeline<B> {
     }
 
     /// The oldest unacknowledged append resolved: with it, take every following one already
-    /// acknowledged, and have the newest offset among them stored, then published. One offset
-    /// is stored at a time, in order; acks that arrive meanwhile are coalesced into the next.
+    /// acknowledged, and have the newest offset of each source partition among them stored,
+    /// then published. One set of offsets is stored at a time, in order; acks that arrive
+    /// meanwhile are coalesced into the next.
     fn acked(&mut self, r: Result<(), ConnectorError>) -> Result<(), ConnectorError> {
         if let Err(e) = r {
             error!(connector = %self.name, error = %e, "the topic backend did not accept records");
             return Err(e);
         }
-        let Some(mut last) = self.unacked.pop_front() else {
+        let Some(first) = self.unacked.pop_front() else {
             return Ok(());
         };
+        // A newer acknowledged offset replaces the waiting one of its partition; their topics
+        // add up.
+        let mut c = self.to_commit.take().unwrap_or_default();
+        add_topics(&mut c.topics, &first.topics);
+        c.newest = merge_offset(&mut c.offsets, first.offset);
         while let Some(next) = self.unacked.front_mut() {
             match futures::FutureExt::now_or_never(&mut next.ack) {
                 Some(Ok(())) => {
                     let next = self.unacked.pop_front().expect("front exists");
-                    add_topics(&mut last.topics, &next.topics);
-                    last.offset = next.offset;
+                    add_topics(&mut c.topics, &next.topics);
+                    c.newest = merge_offset(&mut c.offsets, next.offset);
                 }
                 Some(Err(e)) => return Err(e),
                 None => break,
             }
         }
-        // A newer acknowledged offset replaces the waiting one; their topics add up.
-        let mut topics = self.to_commit.take().map(|(_, t)| t).unwrap_or_default();
-        add_topics(&mut topics, &last.topics);
-        self.to_commit = Some((last.offset, topics));
+        self.to_commit = Some(c);
         self.start_commit();
         Ok(())
     }
 
-    /// Starts storing the waiting acknowledged offset unless one is being stored.
+    /// Starts storing the waiting acknowledged offsets unless some are being stored.
     fn start_commit(&mut self) {
         if self.committing.is_some() {
             return;
         }
-        let Some((offset, topics)) = self.to_commit.take() else {
+        let Some(c) = self.to_commit.take() else {
             return;
         };
         let (backend, name) = (self.backend.clone(), self.name.clone());
         self.committing = Some(tokio::task::spawn_blocking(move || {
-            backend
-                .commit_offset(&name, &offset)
-                .map(|()| (offset, topics))
+            for offset in &c.offsets {
+                backend.commit_offset(&name, offset)?;
+            }
+            Ok(c)
         }));
     }
 
-    /// An offset was stored: publish it, then store the next one waiting.
+    /// Offsets were stored: publish them, then store the next ones waiting.
     fn committed(
         &mut self,
         r: Result<Result<Committed, ConnectorError>, JoinError>,
     ) -> Result<(), ConnectorError> {
-        let (offset, topics) = r.map_err(|e| {
+        let Committed {
+            mut offsets,
+            newest,
+            topics,
+        } = r.map_err(|e| {
             ConnectorError::fatal_msg(format!("storing the source offset failed: {e}"))
         })??;
-        self.publish(offset, &topics);
+        let newest = (newest < offsets.len()).then(|| offsets.remove(newest));
+        for offset in offsets {
+            self.publish(offset, &[]);
+        }
+        if let Some(offset) = newest {
+            self.publish(offset, &topics);
+        }
         self.start_commit();
         Ok(())
     }
@@ -697,8 +751,38 @@ impl<B: Backend> Pipeline<B> {
         if !topics.is_empty() {
             self.observer.topics_written(topics);
         }
+        self.note_partition(offset.clone());
         self.last_committed = Some(offset.clone());
         self.committed.send_replace(Some(offset));
+    }
+
+    /// Keeps `offset` as its partition's committed offset.
+    fn note_partition(&mut self, offset: SourceOffset) {
+        merge_offset(&mut self.committed_partitions, offset);
+    }
+}
+
+/// Puts `offset` in place of the offset of the same source partition in `offsets`, or after
+/// them when its partition is not there; returns where it is.
+fn merge_offset(offsets: &mut Vec<SourceOffset>, offset: SourceOffset) -> usize {
+    match offsets.iter().position(|o| o.partition == offset.partition) {
+        Some(i) => {
+            offsets[i] = offset;
+            i
+        }
+        None => {
+            offsets.push(offset);
+            offsets.len() - 1
+        }
+    }
+}
+
+/// The batch kept back from the last group, else the next one from the queue (`None` once
+/// every sender is gone). Cancel-safe: the kept batch is taken only when it is returned.
+async fn next_batch(pending: &mut Option<Batch>, rx: &mut BatchReceiver) -> Option<Batch> {
+    match pending.take() {
+        Some(b) => Some(b),
+        None => rx.recv().await,
     }
 }
 

@@ -182,9 +182,14 @@ impl BatchReceiver {
 pub struct SourceContext {
     pub output: BatchSender,
     /// The position the runtime has made durable, most recent first; `None` before any commit.
+    /// With several source partitions, the partition committed last.
     pub committed: watch::Receiver<Option<SourceOffset>>,
-    /// The stored position to resume from, if any.
+    /// The stored position to resume from, if any: the connector's primary (last committed)
+    /// offset.
     pub start_offset: Option<SourceOffset>,
+    /// Every stored partition's offset (committed in this run included), for sources with
+    /// several source partitions; one partition appears once.
+    pub start_offsets: Vec<SourceOffset>,
     pub shutdown: CancellationToken,
     /// A line for the task's status while it stays RUNNING (e.g. that it is stalled); the same
     /// note is handed to every restart of the source.

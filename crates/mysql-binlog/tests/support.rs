@@ -156,6 +156,7 @@ impl MyFixture {
         let ctx = cdc_core::SourceContext {
             output: tx,
             committed: commit_rx,
+            start_offsets: offset.iter().cloned().collect(),
             start_offset: offset,
             shutdown: shutdown.clone(),
             note: cdc_core::StatusNote::default(),

@@ -224,6 +224,7 @@ impl PgFixture {
         let ctx = cdc_core::SourceContext {
             output: tx,
             committed: commit_rx,
+            start_offsets: offset.iter().cloned().collect(),
             start_offset: offset,
             shutdown: shutdown.clone(),
             note: cdc_core::StatusNote::default(),
