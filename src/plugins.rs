@@ -40,6 +40,13 @@ const SOURCES: &[(Plugin, &[&str])] = &[
             "file-source",
         ],
     ),
+    (
+        Plugin::JdbcSource,
+        &[
+            "io.confluent.connect.jdbc.JdbcSourceConnector",
+            "jdbc-source",
+        ],
+    ),
 ];
 
 /// The sink connectors this build knows, each with its accepted names (canonical first).
@@ -73,6 +80,7 @@ enum Plugin {
     MySql,
     MariaDb,
     FileStream,
+    JdbcSource,
     FileStreamSink,
     DebeziumJdbc,
     ConfluentJdbc,
@@ -300,6 +308,7 @@ fn plugin_def(class: &str) -> cdc_core::configdef::ConfigDef {
         ),
         Some(Plugin::S3) => sinks::s3::config_def(),
         Some(Plugin::Search) => sinks::search::config_def(),
+        Some(Plugin::JdbcSource) => jdbc_source::config::config_def(),
         Some(Plugin::FileStreamSink) => ConfigDef::new().define(
             ConfigKey::new(
                 "file",
@@ -554,6 +563,8 @@ pub fn make_source_on(
         Some(Plugin::FileStream) => {
             FileStreamSource::from_config(config).map(|s| Box::new(s) as Box<dyn Source>)
         }
+        Some(Plugin::JdbcSource) => jdbc_source::source::JdbcSource::from_config(config)
+            .map(|s| Box::new(s) as Box<dyn Source>),
         Some(Plugin::Search) => Err(problem(
             config,
             "a sink connector, not a source connector".into(),
@@ -586,6 +597,7 @@ pub fn context_headers(config: &ConfigMap) -> Result<Vec<(String, Vec<u8>)>, Con
         Some(Plugin::Search) => return Ok(Vec::new()),
         Some(
             Plugin::FileStream
+            | Plugin::JdbcSource
             | Plugin::FileStreamSink
             | Plugin::DebeziumJdbc
             | Plugin::ConfluentJdbc

@@ -12,6 +12,7 @@ mod jdbc_exactly_once;
 pub(crate) mod jdbc_mariadb;
 mod jdbc_outage;
 pub(crate) mod jdbc_sink;
+mod jdbc_source;
 pub(crate) mod jdbc_types;
 pub(crate) mod jdbc_types_mariadb;
 mod masking;

@@ -489,6 +489,62 @@ fn mappings(r: &mut ConfigReader<'_>, name: &str, bracketed: bool) -> Vec<Column
     out
 }
 
+/// Confluent's configuration definition (its names, types, defaults; the documentation
+/// shortened), for `GET /connector-plugins/.../config` and `PUT .../config/validate`.
+pub fn config_def() -> cdc_core::configdef::ConfigDef {
+    use cdc_core::configdef::{ConfigDef, ConfigKey, ConfigType, Importance};
+    use ConfigType::{Boolean, Int, List, Long, Password, String as Str};
+    let keys: &[(&str, ConfigType, Option<&str>, Importance, &str)] = &[
+        ("connection.url", Str, None, Importance::High, "JDBC connection URL (jdbc:postgresql://, jdbc:mysql://, jdbc:mariadb://)."),
+        ("connection.user", Str, None, Importance::High, "JDBC connection user."),
+        ("connection.password", Password, None, Importance::High, "JDBC connection password."),
+        ("connection.attempts", Int, Some("3"), Importance::Low, "Maximum number of attempts to retrieve a valid JDBC connection."),
+        ("connection.backoff.ms", Long, Some("10000"), Importance::Low, "Backoff time in milliseconds between connection attempts."),
+        ("catalog.pattern", Str, None, Importance::Medium, "Catalog pattern to fetch table metadata from the database (MySQL: the database)."),
+        ("schema.pattern", Str, None, Importance::Medium, "Schema pattern to fetch table metadata from the database (PostgreSQL)."),
+        ("table.whitelist", List, Some(""), Importance::Medium, "List of tables to include in copying (deprecated: table.include.list)."),
+        ("table.blacklist", List, Some(""), Importance::Medium, "List of tables to exclude from copying (deprecated: table.exclude.list)."),
+        ("table.include.list", List, Some(""), Importance::Medium, "Regular expressions matching the fully qualified names of the tables to copy."),
+        ("table.exclude.list", List, Some(""), Importance::Medium, "Regular expressions matching the fully qualified names of the tables not to copy."),
+        ("numeric.precision.mapping", Boolean, Some("false"), Importance::Low, "Deprecated: numeric.mapping=precision_only."),
+        ("numeric.mapping", Str, None, Importance::Low, "Map NUMERIC values by precision and optionally scale to integral or decimal types: none, precision_only, best_fit, best_fit_eager_double."),
+        ("dialect.name", Str, Some(""), Importance::Low, "The database dialect (PostgreSqlDatabaseDialect, MySqlDatabaseDialect); derived from connection.url when empty."),
+        ("mode", Str, Some(""), Importance::High, "bulk, timestamp, incrementing or timestamp+incrementing."),
+        ("incrementing.column.name", Str, Some(""), Importance::Medium, "The name of the strictly incrementing column to use to detect new rows."),
+        ("incrementing.column.mapping", List, Some(""), Importance::Medium, "<table regex>:<column> pairs: each table's incrementing column."),
+        ("timestamp.column.name", List, Some(""), Importance::Medium, "Comma-separated timestamp columns; the first non-null (COALESCE) detects new and modified rows."),
+        ("timestamp.columns.mapping", List, Some(""), Importance::Medium, "<table regex>:[<columns>] pairs: each table's timestamp columns."),
+        ("timestamp.initial", Long, None, Importance::Low, "Epoch milliseconds to start timestamp mode from (-1: the database's current time)."),
+        ("validate.non.null", Boolean, Some("true"), Importance::Low, "Verify that the offset columns are NOT NULL."),
+        ("query", Str, Some(""), Importance::Medium, "Run this query instead of reading tables; its rows go to topic.prefix."),
+        ("query.masked", Password, Some(""), Importance::Medium, "As query, hidden in logs and REST answers."),
+        ("quote.sql.identifiers", Str, Some("always"), Importance::Medium, "always or never."),
+        ("query.suffix", Str, Some(""), Importance::Low, "Suffix appended to the generated query."),
+        ("query.retry.attempts", Int, Some("-1"), Importance::Low, "Times to retry a failed query (-1: forever)."),
+        ("table.types", List, Some("TABLE"), Importance::Low, "Table types to read: TABLE, VIEW, MATERIALIZED VIEW, FOREIGN TABLE, PARTITIONED TABLE."),
+        ("poll.interval.ms", Int, Some("5000"), Importance::High, "Frequency in ms to poll for new data in each table."),
+        ("batch.max.rows", Int, Some("100"), Importance::Low, "Maximum number of rows to include in a single batch when polling for new data."),
+        ("table.poll.interval.ms", Long, Some("60000"), Importance::Low, "Frequency in ms to poll for new or removed tables."),
+        ("topic.prefix", Str, None, Importance::High, "Prefix of the topic names (table mode: prefix + table; query mode: the topic)."),
+        ("timestamp.delay.interval.ms", Long, Some("0"), Importance::High, "How long to wait after a row with a certain timestamp appears before including it."),
+        ("db.timezone", Str, Some("UTC"), Importance::Medium, "Time zone of the database's timestamps without zone (an IANA name)."),
+        ("timestamp.granularity", Str, Some("connect_logical"), Importance::Low, "Only connect_logical is supported."),
+        ("transaction.isolation.mode", Str, Some("DEFAULT"), Importance::Low, "Only DEFAULT is supported."),
+    ];
+    let mut def = ConfigDef::new();
+    for (name, t, default, importance, doc) in keys {
+        let mut k = ConfigKey::new(name, *t, doc).importance(*importance);
+        if let Some(d) = default {
+            k = k.default_value(d);
+        }
+        if matches!(*name, "connection.url" | "topic.prefix") {
+            k = k.required();
+        }
+        def = def.define(k);
+    }
+    def
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

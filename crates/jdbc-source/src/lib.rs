@@ -21,15 +21,18 @@
 //!   log line on what polling misses.
 
 pub mod config;
+pub mod db;
 pub mod dialect_types;
 pub mod errors;
 pub mod offsets;
 pub mod pass;
 pub mod record;
+pub mod source;
 pub mod sql;
 pub mod tables;
 pub mod temporal;
 pub mod types;
+pub mod values;
 
 pub use config::{JdbcSourceConfig, NumericMapping, Tables};
 pub use offsets::{starting_offset, timestamp_mode_offsets, Offset, Partition};

@@ -118,6 +118,9 @@ pub enum Param {
 pub struct Query {
     pub sql: String,
     pub params: Vec<Param>,
+    /// Where the clauses this builder added start (after the table's `SELECT` or the custom
+    /// query): the only place its `?` placeholders are.
+    pub base: usize,
 }
 
 /// Where the rows come from.
@@ -170,6 +173,7 @@ pub fn build(
             out.push(')');
         }
     };
+    let base = sql.len();
     let mut params = Vec::new();
     match mode {
         Mode::Bulk => {}
@@ -204,7 +208,28 @@ pub fn build(
         sql.push(' ');
         sql.push_str(suffix);
     }
-    Query { sql, params }
+    Query { sql, params, base }
+}
+
+impl Query {
+    /// The statement with PostgreSQL's numbered placeholders (`$1`, `$2`, ...) for this
+    /// builder's `?`s; a `?` in the custom query itself (a jsonb operator) is left alone.
+    pub fn numbered(&self) -> String {
+        let (head, tail) = self.sql.split_at(self.base.min(self.sql.len()));
+        let mut out = String::with_capacity(self.sql.len() + 8);
+        out.push_str(head);
+        let mut n = 0;
+        for c in tail.chars() {
+            if c == '?' {
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -223,6 +248,24 @@ mod tests {
             Quoting::Always,
             "",
         )
+    }
+
+    #[test]
+    fn postgres_numbers_only_the_builders_placeholders() {
+        let q = build(
+            &Rows::Custom("SELECT * FROM t WHERE doc ? 'k' AND"),
+            &Mode::TimestampIncrementing {
+                columns: vec!["ts".into()],
+                incrementing: "id".into(),
+            },
+            SqlDialect::Postgres,
+            Quoting::Always,
+            "",
+        );
+        assert_eq!(
+            q.numbered(),
+            r#"SELECT * FROM t WHERE doc ? 'k' AND WHERE "ts" < $1 AND (("ts" = $2 AND "id" > $3) OR "ts" > $4) ORDER BY "ts","id" ASC"#
+        );
     }
 
     #[test]

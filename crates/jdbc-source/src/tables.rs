@@ -7,7 +7,9 @@ use crate::sql::{SqlDialect, TableId};
 
 /// The tables of `all` (in the database's listing order) the config selects.
 ///
-/// * include/exclude lists: full matches on the unquoted `schema.table`, exclude after include;
+/// * include/exclude lists: full matches on the unquoted `schema.table` or, unlike Confluent, on
+///   the bare table name (so `table.include.list=articles` selects `news.articles`, which
+///   Confluent would not; `docs/decisions/jdbc-source.md`), exclude after include;
 /// * legacy lists: the whitelist wins over the blacklist; a name matches the unquoted qualified
 ///   name, the quoted one or the bare table name.
 pub fn select(all: &[TableId], tables: &Tables, dialect: SqlDialect) -> Vec<TableId> {
@@ -17,8 +19,8 @@ pub fn select(all: &[TableId], tables: &Tables, dialect: SqlDialect) -> Vec<Tabl
             .iter()
             .filter(|t| {
                 let fqn = t.fqn();
-                include.iter().any(|r| r.is_match(&fqn))
-                    && !exclude.iter().any(|r| r.is_match(&fqn))
+                let matches = |r: &regex::Regex| r.is_match(&fqn) || r.is_match(&t.table);
+                include.iter().any(matches) && !exclude.iter().any(matches)
             })
             .cloned()
             .collect(),

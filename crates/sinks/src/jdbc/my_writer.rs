@@ -107,91 +107,104 @@ pub struct MyWriter {
     dialect: Dialect,
 }
 
-impl MyWriter {
-    /// Connects as the config says, with TLS per the URL's `sslMode`/`useSSL` (mysql_async's
-    /// rustls; `serverSslCert` a PEM CA file). `PREFERRED` tries TLS, then plaintext when the
-    /// server has none.
-    pub async fn connect(config: &JdbcSinkConfig) -> Result<MyWriter, WriteError> {
-        let ssl = match verify_ca_name(&config.url).await {
-            // VERIFY_CA: verify the chain and the name the verified certificate carries.
-            Ok(Some(name)) => ssl_opts(&config.url).map(|o| {
-                o.with_danger_skip_domain_validation(false)
-                    .with_danger_tls_hostname_override(Some(name))
-            }),
-            Ok(None) => ssl_opts(&config.url),
-            Err(e) => {
-                let url = &config.url;
-                return Err(match e.kind() {
-                    std::io::ErrorKind::InvalidData | std::io::ErrorKind::Unsupported => {
-                        WriteError::Fatal(format!(
-                            "cannot connect to {} over TLS: {e}",
-                            url.dialect
-                        ))
-                    }
-                    _ => WriteError::Transient(format!("cannot connect to {}: {e}", url.dialect)),
-                });
-            }
-        };
-        match Self::connect_with(config, ssl.clone()).await {
-            Err((WriteError::Transient(_), true)) if config.url.tls == TlsMode::Prefer => {
-                Self::connect_with(config, None).await.map_err(|(e, _)| e)
-            }
-            other => other.map_err(|(e, _)| e),
+/// Connects to the MySQL or MariaDB server `url` names (`user` and `password` win over the
+/// URL's), with TLS per the URL's `sslMode`/`useSSL` (mysql_async's
+/// rustls; `serverSslCert` a PEM CA file). `PREFERRED` tries TLS, then plaintext when the
+/// server has none.
+pub async fn connect_conn(
+    url: &JdbcUrl,
+    user: Option<&str>,
+    password: Option<&cdc_core::Secret>,
+) -> Result<Conn, WriteError> {
+    let ssl = match verify_ca_name(url).await {
+        // VERIFY_CA: verify the chain and the name the verified certificate carries.
+        Ok(Some(name)) => ssl_opts(url).map(|o| {
+            o.with_danger_skip_domain_validation(false)
+                .with_danger_tls_hostname_override(Some(name))
+        }),
+        Ok(None) => ssl_opts(url),
+        Err(e) => {
+            return Err(match e.kind() {
+                std::io::ErrorKind::InvalidData | std::io::ErrorKind::Unsupported => {
+                    WriteError::Fatal(format!("cannot connect to {} over TLS: {e}", url.dialect))
+                }
+                _ => WriteError::Transient(format!("cannot connect to {}: {e}", url.dialect)),
+            });
         }
+    };
+    match connect_with(url, user, password, ssl.clone()).await {
+        Err((WriteError::Transient(_), true)) if url.tls == TlsMode::Prefer => {
+            connect_with(url, user, password, None)
+                .await
+                .map_err(|(e, _)| e)
+        }
+        other => other.map_err(|(e, _)| e),
     }
+}
 
-    /// The error, and whether it says the server has no TLS.
-    async fn connect_with(
-        config: &JdbcSinkConfig,
-        ssl: Option<SslOpts>,
-    ) -> Result<MyWriter, (WriteError, bool)> {
-        let url = &config.url;
-        let opts = OptsBuilder::default()
-            .ssl_opts(ssl)
-            .ip_or_hostname(url.host.clone())
-            .tcp_port(url.port)
-            .db_name(url.database.clone())
-            .user(config.user.clone().or_else(|| url.user.clone()))
-            .pass(
-                config
-                    .password
-                    .as_ref()
-                    .or(url.password.as_ref())
-                    .map(|p| p.expose().to_owned()),
-            )
-            .prefer_socket(false);
-        let conn = Conn::new(opts).await.map_err(|e| match &e {
-            // Access denied, unknown database: a person must fix it.
-            mysql_async::Error::Server(s) if matches!(s.code, 1044 | 1045 | 1049) => (
-                WriteError::Fatal(format!("cannot connect to {}: {}", url.dialect, s.message)),
-                false,
-            ),
-            mysql_async::Error::Driver(mysql_async::DriverError::NoClientSslFlagFromServer) => (
-                WriteError::Transient(format!("cannot connect to {}: {e}", url.dialect)),
-                true,
-            ),
-            // A refused certificate (rustls: InvalidData) or an unusable CA file.
-            mysql_async::Error::Io(mysql_async::IoError::Tls(_)) => (
+/// The error, and whether it says the server has no TLS.
+async fn connect_with(
+    url: &JdbcUrl,
+    user: Option<&str>,
+    password: Option<&cdc_core::Secret>,
+    ssl: Option<SslOpts>,
+) -> Result<Conn, (WriteError, bool)> {
+    let opts = OptsBuilder::default()
+        .ssl_opts(ssl)
+        .ip_or_hostname(url.host.clone())
+        .tcp_port(url.port)
+        .db_name(url.database.clone())
+        .user(user.map(str::to_owned).or_else(|| url.user.clone()))
+        .pass(
+            password
+                .or(url.password.as_ref())
+                .map(|p| p.expose().to_owned()),
+        )
+        .prefer_socket(false);
+    let conn = Conn::new(opts).await.map_err(|e| match &e {
+        // Access denied, unknown database: a person must fix it.
+        mysql_async::Error::Server(s) if matches!(s.code, 1044 | 1045 | 1049) => (
+            WriteError::Fatal(format!("cannot connect to {}: {}", url.dialect, s.message)),
+            false,
+        ),
+        mysql_async::Error::Driver(mysql_async::DriverError::NoClientSslFlagFromServer) => (
+            WriteError::Transient(format!("cannot connect to {}: {e}", url.dialect)),
+            true,
+        ),
+        // A refused certificate (rustls: InvalidData) or an unusable CA file.
+        mysql_async::Error::Io(mysql_async::IoError::Tls(_)) => (
+            WriteError::Fatal(format!("cannot connect to {} over TLS: {e}", url.dialect)),
+            false,
+        ),
+        mysql_async::Error::Io(mysql_async::IoError::Io(io))
+            if io.kind() == std::io::ErrorKind::InvalidData =>
+        {
+            (
                 WriteError::Fatal(format!("cannot connect to {} over TLS: {e}", url.dialect)),
                 false,
-            ),
-            mysql_async::Error::Io(mysql_async::IoError::Io(io))
-                if io.kind() == std::io::ErrorKind::InvalidData =>
-            {
-                (
-                    WriteError::Fatal(format!("cannot connect to {} over TLS: {e}", url.dialect)),
-                    false,
-                )
-            }
-            _ => (
-                WriteError::Transient(format!("cannot connect to {}: {e}", url.dialect)),
-                false,
-            ),
-        })?;
+            )
+        }
+        _ => (
+            WriteError::Transient(format!("cannot connect to {}: {e}", url.dialect)),
+            false,
+        ),
+    })?;
+    Ok(conn)
+}
+
+impl MyWriter {
+    /// Connects as the config says ([`connect_conn`]).
+    pub async fn connect(config: &JdbcSinkConfig) -> Result<MyWriter, WriteError> {
+        let conn = connect_conn(
+            &config.url,
+            config.user.as_deref(),
+            config.password.as_ref(),
+        )
+        .await?;
         Ok(MyWriter {
             conn: Some(conn),
             tables: HashMap::new(),
-            dialect: url.dialect,
+            dialect: config.url.dialect,
         })
     }
 

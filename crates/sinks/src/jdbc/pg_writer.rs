@@ -18,6 +18,7 @@ use super::dialect::{Dialect, Ident, TableName};
 use super::pg_array::TextArray;
 use super::record::{Column, Row};
 use super::statement::{self, ColumnDef, Param};
+use super::url::JdbcUrl;
 use cdc_core::error::error_chain;
 use tokio_postgres::config::SslMode;
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -117,74 +118,88 @@ fn tls_refused(e: &tokio_postgres::Error) -> bool {
     false
 }
 
+/// Connects to the PostgreSQL `url` names, with TLS per its `sslmode` (`cdc_core::tls` config
+/// through tokio-postgres-rustls) and its `currentSchema` as the search path; `user` and
+/// `password` win over the URL's. Used by the JDBC sink and the JDBC source.
+pub async fn connect_client(
+    url: &JdbcUrl,
+    user: Option<&str>,
+    password: Option<&cdc_core::Secret>,
+    application_name: &str,
+) -> Result<Client, WriteError> {
+    let mut pg = tokio_postgres::Config::new();
+    pg.host(&url.host).port(url.port);
+    if let Some(db) = &url.database {
+        pg.dbname(db);
+    }
+    if let Some(user) = user.or(url.user.as_deref()) {
+        pg.user(user);
+    }
+    if let Some(p) = password.or(url.password.as_ref()) {
+        pg.password(p.expose());
+    }
+    pg.application_name(url.application_name.as_deref().unwrap_or(application_name));
+    if let Some(ms) = url.connect_timeout_ms {
+        pg.connect_timeout(std::time::Duration::from_millis(ms));
+    }
+    let connect_error = |e: tokio_postgres::Error| match e.as_db_error() {
+        // Wrong password, unknown database, no permission: a person must fix it.
+        Some(db) if matches!(&db.code().code()[..2], "28" | "3D" | "42") => {
+            WriteError::Fatal(format!("cannot connect to PostgreSQL: {}", db.message()))
+        }
+        // A refused certificate, or no TLS where the URL requires it.
+        _ if tls_refused(&e) => WriteError::Fatal(format!(
+            "cannot connect to PostgreSQL over TLS: {}",
+            error_chain(&e)
+        )),
+        _ => WriteError::Transient(format!("cannot connect to PostgreSQL: {e}")),
+    };
+    let client = match url.client_tls() {
+        None => {
+            pg.ssl_mode(SslMode::Disable);
+            let (client, connection) = pg.connect(NoTls).await.map_err(connect_error)?;
+            spawn_connection(connection);
+            client
+        }
+        Some(tls) => {
+            let tls = tls
+                .client_config()
+                .map_err(|e| WriteError::Fatal(format!("cannot set up TLS: {e}")))?;
+            pg.ssl_mode(if url.tls_required() {
+                SslMode::Require
+            } else {
+                SslMode::Prefer
+            });
+            let tls = MakeRustlsConnect::new(std::sync::Arc::unwrap_or_clone(tls));
+            let (client, connection) = pg.connect(tls).await.map_err(connect_error)?;
+            spawn_connection(connection);
+            client
+        }
+    };
+    if let Some(schema) = &url.current_schema {
+        let ident = Dialect::Postgres
+            .ident(schema)
+            .map_err(|e| WriteError::Fatal(format!("currentSchema: {e}")))?;
+        let sql = format!("SET search_path TO {}", Dialect::Postgres.quote(&ident));
+        client
+            .batch_execute(&sql)
+            .await
+            .map_err(|e| WriteError::from_db(&e))?;
+    }
+    Ok(client)
+}
+
 impl PgWriter {
     /// Connects as the config says, with TLS per the URL's `sslmode` (as the PostgreSQL
     /// connector: `cdc_core::tls` config through tokio-postgres-rustls).
     pub async fn connect(config: &JdbcSinkConfig) -> Result<PgWriter, WriteError> {
-        let url = &config.url;
-        let mut pg = tokio_postgres::Config::new();
-        pg.host(&url.host).port(url.port);
-        if let Some(db) = &url.database {
-            pg.dbname(db);
-        }
-        if let Some(user) = config.user.as_ref().or(url.user.as_ref()) {
-            pg.user(user);
-        }
-        if let Some(p) = config.password.as_ref().or(url.password.as_ref()) {
-            pg.password(p.expose());
-        }
-        pg.application_name(
-            url.application_name
-                .as_deref()
-                .unwrap_or("tributary-jdbc-sink"),
-        );
-        if let Some(ms) = url.connect_timeout_ms {
-            pg.connect_timeout(std::time::Duration::from_millis(ms));
-        }
-        let connect_error = |e: tokio_postgres::Error| match e.as_db_error() {
-            // Wrong password, unknown database, no permission: a person must fix it.
-            Some(db) if matches!(&db.code().code()[..2], "28" | "3D" | "42") => {
-                WriteError::Fatal(format!("cannot connect to PostgreSQL: {}", db.message()))
-            }
-            // A refused certificate, or no TLS where the URL requires it.
-            _ if tls_refused(&e) => WriteError::Fatal(format!(
-                "cannot connect to PostgreSQL over TLS: {}",
-                error_chain(&e)
-            )),
-            _ => WriteError::Transient(format!("cannot connect to PostgreSQL: {e}")),
-        };
-        let client = match url.client_tls() {
-            None => {
-                pg.ssl_mode(SslMode::Disable);
-                let (client, connection) = pg.connect(NoTls).await.map_err(connect_error)?;
-                spawn_connection(connection);
-                client
-            }
-            Some(tls) => {
-                let tls = tls
-                    .client_config()
-                    .map_err(|e| WriteError::Fatal(format!("cannot set up TLS: {e}")))?;
-                pg.ssl_mode(if url.tls_required() {
-                    SslMode::Require
-                } else {
-                    SslMode::Prefer
-                });
-                let tls = MakeRustlsConnect::new(std::sync::Arc::unwrap_or_clone(tls));
-                let (client, connection) = pg.connect(tls).await.map_err(connect_error)?;
-                spawn_connection(connection);
-                client
-            }
-        };
-        if let Some(schema) = &url.current_schema {
-            let ident = Dialect::Postgres
-                .ident(schema)
-                .map_err(|e| WriteError::Fatal(format!("currentSchema: {e}")))?;
-            let sql = format!("SET search_path TO {}", Dialect::Postgres.quote(&ident));
-            client
-                .batch_execute(&sql)
-                .await
-                .map_err(|e| WriteError::from_db(&e))?;
-        }
+        let client = connect_client(
+            &config.url,
+            config.user.as_deref(),
+            config.password.as_ref(),
+            "tributary-jdbc-sink",
+        )
+        .await?;
         Ok(PgWriter {
             client,
             tables: Tables::default(),

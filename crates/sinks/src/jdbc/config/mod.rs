@@ -192,7 +192,7 @@ impl JdbcSinkConfig {
 /// Reads `connection.url` and reconciles its `user`/`password` with the properties. URL
 /// problems are built here, not with `ConfigReader::problem`, which would show the raw URL
 /// (and a password in it): the value shown is the URL with `password=[hidden]`.
-pub(super) fn read_connection(
+pub fn read_connection(
     r: &mut ConfigReader<'_>,
     map: &ConfigMap,
     user_property: &str,
