@@ -358,3 +358,100 @@ async fn numeric_mapping_and_db_timezone_follow_confluents_documented_mapping() 
     assert_eq!(p["tstz"], 1_719_835_200_000i64);
     w.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offsets_in_connects_format_are_resumed_per_table() {
+    let db = PgFixture::start("jdbc_source_offsets").await;
+    db.exec(
+        "CREATE TABLE a (id int PRIMARY KEY); INSERT INTO a SELECT generate_series(1, 5);
+         CREATE TABLE b (id int PRIMARY KEY); INSERT INTO b SELECT generate_series(1, 5);",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let s = &db.server;
+    let w = Worker::serve(&data);
+    // Created STOPPED, its offsets set as Kafka Connect stores Confluent's (a migrated worker):
+    // table a read up to 3 (protocol 1), table b up to 4 (the legacy partition).
+    let r = w.send(
+        "POST",
+        "/connectors",
+        &json!({"name": "two", "initial_state": "STOPPED", "config": {"connector.class": CLASS,
+            "connection.url": format!("jdbc:postgresql://{}:{}/{}", s.host, s.port, db.dbname),
+            "connection.user": s.user, "connection.password": s.password,
+            "table.whitelist": "a,b", "mode": "incrementing", "incrementing.column.name": "id",
+            "topic.prefix": "o-", "poll.interval.ms": "200", "tasks.max": "2"}}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = w.send(
+        "PATCH",
+        "/connectors/two/offsets",
+        &json!({"offsets": [
+            {"partition": {"protocol": "1", "table": "public.a"}, "offset": {"incrementing": 3}},
+            {"partition": {"table": "b"}, "offset": {"incrementing": 4}}]}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = w.request("PUT", "/connectors/two/resume", None, b"");
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(ids(&wait_for_payloads(&w, &data, "o-a", 2)), [4, 5]);
+    assert_eq!(ids(&wait_for_payloads(&w, &data, "o-b", 1)), [5]);
+    db.exec("INSERT INTO a VALUES (6); INSERT INTO b VALUES (6);")
+        .await;
+    assert_eq!(ids(&wait_for_payloads(&w, &data, "o-a", 3)), [4, 5, 6]);
+    assert_eq!(ids(&wait_for_payloads(&w, &data, "o-b", 2)), [5, 6]);
+    // Each table's offset is its own partition, as Connect stores them.
+    let offsets = w.get("/connectors/two/offsets").json();
+    let mut got: Vec<Value> = offsets["offsets"].as_array().unwrap().clone();
+    got.sort_by_key(|o| o.to_string());
+    let want = [
+        json!({"partition": {"protocol": "1", "table": "public.a"}, "offset": {"incrementing": 6}}),
+        json!({"partition": {"protocol": "1", "table": "public.b"}, "offset": {"incrementing": 6}}),
+        json!({"partition": {"table": "b"}, "offset": {"incrementing": 4}}),
+    ];
+    for o in &want {
+        assert!(got.contains(o), "{o} not in {got:?}");
+    }
+    w.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validation_accepts_the_issues_configs_and_names_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = Worker::serve(&dir.path().join("data"));
+    let validate = |config: Value| {
+        let r = w.send(
+            "PUT",
+            "/connector-plugins/JdbcSourceConnector/config/validate",
+            &config,
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.json()
+    };
+    let ok = validate(json!({"name": "article-source", "connector.class": CLASS,
+        "connection.url": "jdbc:mysql://mysql-host:3306/news", "connection.user": "connect_user",
+        "connection.password": "****", "table.include.list": "articles", "mode": "incrementing",
+        "incrementing.column.name": "id", "topic.prefix": "article-events-",
+        "poll.interval.ms": "5000"}));
+    assert_eq!(ok["error_count"], 0, "{ok}");
+    let ok = validate(
+        json!({"name": "postgres-products-source", "connector.class": CLASS,
+        "connection.url": "jdbc:postgresql://postgres:5432/postgres", "connection.user": "postgres",
+        "connection.password": "postgres", "table.whitelist": "products", "mode": "incrementing",
+        "incrementing.column.name": "id", "topic.prefix": "pg-", "tasks.max": "1"}),
+    );
+    assert_eq!(ok["error_count"], 0, "{ok}");
+    let bad = validate(json!({"connector.class": CLASS,
+        "connection.url": "jdbc:postgresql://postgres:5432/postgres",
+        "connection.user": "postgres", "table.whitelist": "products", "mode": "sometimes",
+        "topic.prefix": "pg-"}));
+    assert!(bad["error_count"].as_u64().unwrap() >= 1, "{bad}");
+    let mode = bad["configs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["value"]["name"] == "mode")
+        .unwrap();
+    let errors = mode["value"]["errors"].to_string();
+    assert!(errors.contains("sometimes"), "{errors}");
+    w.stop();
+}
