@@ -455,3 +455,62 @@ async fn validation_accepts_the_issues_configs_and_names_what_is_wrong() {
     assert!(errors.contains("sometimes"), "{errors}");
     w.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_tables_are_found_a_query_writes_the_prefix_topic_and_bulk_reads_everything_again() {
+    let db = PgFixture::start("jdbc_source_modes").await;
+    db.exec(
+        "CREATE TABLE t_one (id int PRIMARY KEY, v text); INSERT INTO t_one VALUES (1, 'x');
+         CREATE TABLE other (id int PRIMARY KEY); INSERT INTO other VALUES (1);",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let s = &db.server;
+    let url = format!("jdbc:postgresql://{}:{}/{}", s.host, s.port, db.dbname);
+    let w = Worker::serve(&data);
+    create(
+        &w,
+        "monitor",
+        json!({"connector.class": CLASS, "connection.url": url,
+            "connection.user": s.user, "connection.password": s.password,
+            "table.include.list": "public\\.t_.*", "mode": "incrementing",
+            "incrementing.column.mapping": "public\\.t_.*:id",
+            "topic.prefix": "n-", "poll.interval.ms": "200", "table.poll.interval.ms": "500"}),
+    );
+    create(
+        &w,
+        "query",
+        json!({"connector.class": CLASS, "connection.url": url,
+            "connection.user": s.user, "connection.password": s.password,
+            "query": "SELECT id, v AS label FROM t_one", "mode": "incrementing",
+            "incrementing.column.name": "id", "topic.prefix": "q-all",
+            "poll.interval.ms": "200"}),
+    );
+    create(
+        &w,
+        "bulk",
+        json!({"connector.class": CLASS, "connection.url": url,
+            "connection.user": s.user, "connection.password": s.password,
+            "table.whitelist": "other", "mode": "bulk", "topic.prefix": "b-",
+            "poll.interval.ms": "300"}),
+    );
+    wait_for_payloads(&w, &data, "n-t_one", 1);
+    let q = wait_for_payloads(&w, &data, "q-all", 1);
+    assert_eq!(q[0], json!({"id": 1, "label": "x"}));
+    let q_schema = &topic_values(&data, "q-all")[0]["schema"];
+    assert_eq!(
+        q_schema.get("name"),
+        None,
+        "a query's struct has no name: {q_schema}"
+    );
+    // A table created while the connector runs is found at the next table poll.
+    db.exec("CREATE TABLE t_two (id int PRIMARY KEY); INSERT INTO t_two VALUES (7);")
+        .await;
+    assert_eq!(ids(&wait_for_payloads(&w, &data, "n-t_two", 1)), [7]);
+    assert_eq!(topic_values(&data, "n-other").len(), 0);
+    // Bulk mode copies the whole table at every poll.
+    let bulk = wait_for_payloads(&w, &data, "b-other", 3);
+    assert!(bulk.iter().all(|p| p["id"] == 1), "{bulk:?}");
+    w.stop();
+}
