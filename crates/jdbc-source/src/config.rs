@@ -231,6 +231,7 @@ impl JdbcSourceConfig {
                 &["LEGACY", "PROLEPTIC_GREGORIAN"][..],
             ),
             ("timestamp.granularity", &["connect_logical"][..]),
+            ("transaction.isolation.mode", &["DEFAULT"][..]),
             (
                 "jdbc.credentials.provider.class",
                 &["io.confluent.connect.jdbc.util.DefaultJdbcCredentialsProvider"][..],
@@ -523,13 +524,13 @@ pub fn config_def() -> cdc_core::configdef::ConfigDef {
         ("query.retry.attempts", Int, Some("-1"), Importance::Low, "Times to retry a failed query (-1: forever)."),
         ("table.types", List, Some("TABLE"), Importance::Low, "Table types to read: TABLE, VIEW, MATERIALIZED VIEW, FOREIGN TABLE, PARTITIONED TABLE."),
         ("poll.interval.ms", Int, Some("5000"), Importance::High, "Frequency in ms to poll for new data in each table."),
-        ("batch.max.rows", Int, Some("100"), Importance::Low, "Maximum number of rows to include in a single batch when polling for new data."),
+        ("batch.max.rows", Int, Some("1000"), Importance::Low, "Rows per batch and per database round trip (the JDBC fetch size)."),
         ("table.poll.interval.ms", Long, Some("60000"), Importance::Low, "Frequency in ms to poll for new or removed tables."),
         ("topic.prefix", Str, None, Importance::High, "Prefix of the topic names (table mode: prefix + table; query mode: the topic)."),
         ("timestamp.delay.interval.ms", Long, Some("0"), Importance::High, "How long to wait after a row with a certain timestamp appears before including it."),
         ("db.timezone", Str, Some("UTC"), Importance::Medium, "Time zone of the database's timestamps without zone (an IANA name)."),
         ("timestamp.granularity", Str, Some("connect_logical"), Importance::Low, "Only connect_logical is supported."),
-        ("transaction.isolation.mode", Str, Some("DEFAULT"), Importance::Low, "Only DEFAULT is supported."),
+        ("transaction.isolation.mode", Str, Some("DEFAULT"), Importance::Low, "Only DEFAULT (the database's own isolation level) is supported."),
     ];
     let mut def = ConfigDef::new();
     for (name, t, default, importance, doc) in keys {

@@ -4,7 +4,8 @@
 //! the same offsets, so a config copied from a tutorial runs unchanged and a worker that takes
 //! over from Kafka Connect resumes where Connect stopped.
 //!
-//! Being built. Pure so far:
+//! The database side is [`db`] (connections, catalog, a pass's rows) and [`source`] (the
+//! connector: queriers, table monitor, `tasks.max` connections). The rest is pure:
 //! * [`config`]: Confluent's properties, validators and `validate()` messages;
 //! * [`sql`]: the query each mode runs (bulk, incrementing, timestamp, timestamp+incrementing,
 //!   table or custom query), byte for byte as Confluent's query builder writes it, and the order
@@ -18,7 +19,8 @@
 //! * [`errors`]: which query errors are retried (by SQLSTATE class);
 //! * [`pass`]: what a pass binds and the offset each record it reads carries;
 //! * [`record`]: rows as Confluent's records (a struct named after the table, no key), and the
-//!   log line on what polling misses.
+//!   log line on what polling misses;
+//! * [`values`]: database values → Connect values.
 
 pub mod config;
 pub mod db;

@@ -33,10 +33,6 @@ use crate::record::{polling_warning, row_schema, RowSchema};
 use crate::sql::{build, Mode, Rows, TableId};
 use crate::values::{Read, Target};
 
-/// Rows read per round trip at least (a PostgreSQL portal's fetch size): `batch.max.rows`
-/// (100 by default) per round trip would spend most of a large table's time waiting.
-const MIN_FETCH: usize = 2000;
-
 /// `io.confluent.connect.jdbc.JdbcSourceConnector`.
 #[derive(Debug)]
 pub struct JdbcSource {
@@ -496,7 +492,8 @@ impl Runner {
         };
         let query_params = self.query(q).params;
         let bound = bounds(&query_params, &q.offset, end);
-        let fetch = self.config.batch_max_rows.max(MIN_FETCH);
+        // `batch.max.rows` is the fetch size, as Confluent sets it (`setFetchSize`).
+        let fetch = self.config.batch_max_rows.max(1);
         let columns = Columns::of(&q.mode, prepared);
         let targets: Vec<Target> = row
             .schema
