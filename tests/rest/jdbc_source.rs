@@ -514,3 +514,46 @@ async fn new_tables_are_found_a_query_writes_the_prefix_topic_and_bulk_reads_eve
     assert!(bulk.iter().all(|p| p["id"] == 1), "{bulk:?}");
     w.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_table_stops_being_read_and_a_query_error_fails_the_task_naming_it() {
+    let db = PgFixture::start("jdbc_source_drop").await;
+    db.exec(
+        "CREATE TABLE keep (id int PRIMARY KEY); INSERT INTO keep VALUES (1);
+         CREATE TABLE gone (id int PRIMARY KEY); INSERT INTO gone VALUES (1);",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let s = &db.server;
+    let url = format!("jdbc:postgresql://{}:{}/{}", s.host, s.port, db.dbname);
+    let w = Worker::serve(&data);
+    create(
+        &w,
+        "two",
+        json!({"connector.class": CLASS, "connection.url": url,
+            "connection.user": s.user, "connection.password": s.password,
+            "table.whitelist": "keep,gone", "mode": "incrementing",
+            "incrementing.column.name": "id", "topic.prefix": "d-", "poll.interval.ms": "200"}),
+    );
+    wait_for_payloads(&w, &data, "d-gone", 1);
+    db.exec("DROP TABLE gone; INSERT INTO keep VALUES (2);")
+        .await;
+    assert_eq!(ids(&wait_for_payloads(&w, &data, "d-keep", 2)), [1, 2]);
+    assert_eq!(task_state(&w, "two"), "RUNNING", "{}", w.log_text());
+    // A query that can never work (a column that does not exist) fails the task at once.
+    create(
+        &w,
+        "broken",
+        json!({"connector.class": CLASS, "connection.url": url,
+            "connection.user": s.user, "connection.password": s.password,
+            "query": "SELECT id, nope FROM keep", "mode": "bulk", "topic.prefix": "x",
+            "poll.interval.ms": "200"}),
+    );
+    let status = w.wait_for("/connectors/broken/status", "the task FAILED", |s| {
+        s["tasks"][0]["state"] == "FAILED"
+    });
+    let trace = status["tasks"][0]["trace"].as_str().unwrap_or_default();
+    assert!(trace.contains("42703"), "{trace}");
+    w.stop();
+}

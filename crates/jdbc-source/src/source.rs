@@ -109,7 +109,11 @@ fn transient(what: impl Into<String>) -> ConnectorError {
 
 /// A database error as the task's error: transient when waiting can heal it.
 fn db_error(e: DbError) -> ConnectorError {
-    let heals = e.connection
+    // A table dropped while it is being read (PostgreSQL 42P01, MySQL 42S02) is gone from the
+    // list at the restart, as Confluent's table monitor drops it.
+    let dropped = matches!(e.sqlstate.as_deref(), Some("42P01" | "42S02"));
+    let heals = dropped
+        || e.connection
         || e.sqlstate
             .as_deref()
             .is_some_and(|s| on_error(s) == OnError::Retry);
