@@ -3,8 +3,9 @@
 //! catalog's tables, the database's clock, and one querier pass: the statement prepared, its
 //! columns as the JDBC driver would describe them, its rows read in chunks.
 //!
-//! PostgreSQL reads through a portal inside a transaction, `fetch` rows per round trip (as
-//! pgjdbc with a fetch size), so memory stays bounded on any table; the session's `TimeZone` is
+//! PostgreSQL's rows stream off the connection (`query_raw`: tokio-postgres hands them over
+//! through a channel of one message, so the socket is not read faster than rows are taken and
+//! memory stays bounded on any table, with no round trip per fetch); the session's `TimeZone` is
 //! `db.timezone`, so a `timestamp` column compares with a bound the way Confluent's calendar
 //! binding does. MySQL streams rows off the socket.
 
@@ -112,7 +113,7 @@ enum Statement {
 /// How a column's raw value is read.
 #[derive(Debug, Clone)]
 enum Kind {
-    Pg { typname: String, is_enum: bool },
+    Pg(Option<pg::PgType>),
     My(MyKind),
 }
 
@@ -124,14 +125,10 @@ enum MyKind {
     Bit(u32),
 }
 
-/// Rows being read: a PostgreSQL portal (in its transaction) or a MySQL result.
+/// Rows being read: a PostgreSQL row stream or a MySQL result.
 pub enum Cursor<'a> {
-    Pg {
-        tx: tokio_postgres::Transaction<'a>,
-        portal: tokio_postgres::Portal,
-        fetch: i32,
-        done: bool,
-    },
+    /// The stream, and whether it ended (polling an ended stream is an error).
+    Pg(std::pin::Pin<Box<tokio_postgres::RowStream>>, bool),
     My(mysql_async::QueryResult<'a, 'static, mysql_async::BinaryProtocol>),
 }
 
@@ -397,7 +394,7 @@ impl Db {
                         jdbc,
                         nullable: !not_null,
                     });
-                    kinds.push(Kind::Pg { typname, is_enum });
+                    kinds.push(Kind::Pg(pg::PgType::of(&typname, is_enum)));
                 }
                 Ok(Prepared {
                     columns,
@@ -436,17 +433,10 @@ impl Db {
         &'a mut self,
         prepared: &Prepared,
         bounds: &[Bound],
-        fetch: usize,
         zone: &jiff::tz::TimeZone,
     ) -> Result<Cursor<'a>, DbError> {
         match (self, &prepared.statement) {
             (Db::Pg(c), Statement::Pg(statement)) => {
-                let tx = c
-                    .build_transaction()
-                    .read_only(true)
-                    .start()
-                    .await
-                    .map_err(|e| DbError::pg("starting the query's transaction", &e))?;
                 let ints: Vec<i64> = bounds
                     .iter()
                     .map(|b| match b {
@@ -469,16 +459,11 @@ impl Db {
                         Bound::Timestamp(..) => &times[i] as &(dyn ToSql + Sync),
                     })
                     .collect();
-                let portal = tx
-                    .bind(statement, &params)
+                let stream = c
+                    .query_raw(statement, params)
                     .await
                     .map_err(|e| DbError::pg("running the query", &e))?;
-                Ok(Cursor::Pg {
-                    tx,
-                    portal,
-                    fetch: i32::try_from(fetch.max(1)).unwrap_or(i32::MAX),
-                    done: false,
-                })
+                Ok(Cursor::Pg(Box::pin(stream), false))
             }
             (Db::My(c), Statement::My(statement)) => {
                 let params: Vec<mysql_async::Value> = bounds
@@ -630,59 +615,44 @@ fn left_align(bytes: &[u8], n: u32) -> Vec<u8> {
 }
 
 impl Cursor<'_> {
-    /// Up to the fetch size (PostgreSQL) or `max` rows (MySQL); `None` after the last row. Each
-    /// row is every column's value as read.
+    /// Up to `max` rows; `None` after the last row. Each row is every column's value as read.
     pub async fn next_chunk(
         &mut self,
         prepared: &Prepared,
         max: usize,
     ) -> Result<Option<Vec<Vec<Read>>>, DbError> {
         match self {
-            Cursor::Pg {
-                tx,
-                portal,
-                fetch,
-                done,
-            } => {
-                if *done {
-                    return Ok(None);
-                }
-                let rows = tx
-                    .query_portal(portal, *fetch)
-                    .await
-                    .map_err(|e| DbError::pg("reading rows", &e))?;
-                if rows.len() < *fetch as usize {
-                    *done = true;
-                }
-                if rows.is_empty() {
-                    return Ok(None);
-                }
-                let mut out = Vec::with_capacity(rows.len());
-                for row in &rows {
+            Cursor::Pg(stream, ended) => {
+                use futures::StreamExt;
+                let mut out = Vec::new();
+                while !*ended && out.len() < max.max(1) {
+                    let Some(row) = stream.next().await else {
+                        *ended = true;
+                        break;
+                    };
+                    let row = row.map_err(|e| DbError::pg("reading rows", &e))?;
                     let mut values = Vec::with_capacity(prepared.kinds.len());
                     for (i, kind) in prepared.kinds.iter().enumerate() {
-                        let Kind::Pg { typname, is_enum } = kind else {
+                        let Kind::Pg(kind) = kind else {
                             return Err(DbError::decode("a MySQL column on PostgreSQL".into()));
                         };
-                        if !pg::readable(typname, *is_enum) {
+                        let Some(kind) = kind else {
                             values.push(Read::Null);
                             continue;
-                        }
+                        };
                         let raw: Option<RawValue<'_>> = row
                             .try_get(i)
                             .map_err(|e| DbError::pg("reading a value", &e))?;
-                        values.push(pg::read(typname, *is_enum, raw.map(|r| r.0)).map_err(
-                            |e| {
-                                DbError::decode(format!(
-                                    "column {:?} ({typname}): {e}",
-                                    prepared.columns[i].name
-                                ))
-                            },
-                        )?);
+                        values.push(kind.read(raw.map(|r| r.0)).map_err(|e| {
+                            DbError::decode(format!(
+                                "column {:?} ({kind:?}): {e}",
+                                prepared.columns[i].name
+                            ))
+                        })?);
                     }
                     out.push(values);
                 }
-                Ok(Some(out))
+                Ok(if out.is_empty() { None } else { Some(out) })
             }
             Cursor::My(result) => {
                 let mut out = Vec::new();
@@ -713,13 +683,12 @@ impl Cursor<'_> {
         }
     }
 
-    /// Ends the pass (commits PostgreSQL's read-only transaction; drains a MySQL result).
+    /// Ends the pass (drains a MySQL result).
     pub async fn finish(self) -> Result<(), DbError> {
         match self {
-            Cursor::Pg { tx, .. } => tx
-                .commit()
-                .await
-                .map_err(|e| DbError::pg("ending the query's transaction", &e)),
+            // A stream dropped before its end is cancelled by tokio-postgres (the connection
+            // discards the rest of the result).
+            Cursor::Pg(..) => Ok(()),
             Cursor::My(result) => result
                 .drop_result()
                 .await

@@ -496,7 +496,7 @@ impl Runner {
         };
         let query_params = self.query(q).params;
         let bound = bounds(&query_params, &q.offset, end);
-        // `batch.max.rows` is the fetch size, as Confluent sets it (`setFetchSize`).
+        // `batch.max.rows` rows are read and sent at a time.
         let fetch = self.config.batch_max_rows.max(1);
         let columns = Columns::of(&q.mode, prepared);
         let targets: Vec<Target> = row
@@ -506,7 +506,7 @@ impl Runner {
             .map(|f| Target::of(&f.schema))
             .collect();
         let max_batch = self.output.max_batch_records().max(1);
-        let mut cursor: Cursor<'_> = db.execute(prepared, &bound, fetch, &self.zone).await?;
+        let mut cursor: Cursor<'_> = db.execute(prepared, &bound, &self.zone).await?;
         let mut chunk = cursor.next_chunk(prepared, fetch).await?;
         while let Some(rows) = chunk.take() {
             let next = cursor.next_chunk(prepared, fetch).await?;

@@ -262,37 +262,156 @@ pub mod pg {
     const PG_EPOCH_DAYS: i64 = 10_957;
     const PG_EPOCH_SECS: i64 = PG_EPOCH_DAYS * 86_400;
 
+    /// The PostgreSQL types the source reads (the others are left out of records).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum PgType {
+        Bool,
+        Bit,
+        Int2,
+        Int4,
+        Int8,
+        Oid,
+        Float4,
+        Float8,
+        Money,
+        Numeric,
+        Bytea,
+        Date,
+        Time,
+        TimeTz,
+        Timestamp,
+        TimestampTz,
+        Jsonb,
+        Uuid,
+        /// Text-like: `text`, `varchar`, `bpchar`, `"char"`, `name`, `xml`, `json`, enums.
+        Text,
+    }
+
+    impl PgType {
+        pub fn of(typname: &str, is_enum: bool) -> Option<PgType> {
+            if is_enum {
+                return Some(PgType::Text);
+            }
+            Some(match typname {
+                "bool" => PgType::Bool,
+                "bit" => PgType::Bit,
+                "int2" => PgType::Int2,
+                "int4" => PgType::Int4,
+                "int8" => PgType::Int8,
+                "oid" => PgType::Oid,
+                "float4" => PgType::Float4,
+                "float8" => PgType::Float8,
+                "money" => PgType::Money,
+                "numeric" => PgType::Numeric,
+                "bytea" => PgType::Bytea,
+                "date" => PgType::Date,
+                "time" => PgType::Time,
+                "timetz" => PgType::TimeTz,
+                "timestamp" => PgType::Timestamp,
+                "timestamptz" => PgType::TimestampTz,
+                "jsonb" => PgType::Jsonb,
+                "uuid" => PgType::Uuid,
+                "char" | "bpchar" | "varchar" | "text" | "name" | "xml" | "json" => PgType::Text,
+                _ => return None,
+            })
+        }
+
+        /// Reads one binary value of this type.
+        pub fn read(self, raw: Option<&[u8]>) -> Result<Read, String> {
+            let Some(raw) = raw else {
+                return Ok(Read::Null);
+            };
+            let what = self.name();
+            Ok(match self {
+                PgType::Bool => Read::Bool(array::<1>(raw, what)?[0] != 0),
+                PgType::Int2 => Read::Int(i64::from(i16::from_be_bytes(array(raw, what)?))),
+                PgType::Int4 => Read::Int(i64::from(i32::from_be_bytes(array(raw, what)?))),
+                PgType::Oid => Read::Int(i64::from(u32::from_be_bytes(array(raw, what)?))),
+                PgType::Int8 => Read::Int(i64::from_be_bytes(array(raw, what)?)),
+                PgType::Float4 => Read::Float(f64::from(f32::from_be_bytes(array(raw, what)?))),
+                PgType::Float8 => Read::Float(f64::from_be_bytes(array(raw, what)?)),
+                PgType::Money => Read::Float(i64::from_be_bytes(array(raw, what)?) as f64 / 100.0),
+                PgType::Numeric => Read::Decimal(numeric(raw)?),
+                PgType::Bytea => Read::Bytes(raw.to_vec()),
+                PgType::Bit => {
+                    let n = u32::from_be_bytes(array(raw, what)?);
+                    Read::Bits(n, raw.get(4..).unwrap_or_default().to_vec())
+                }
+                PgType::Jsonb => match raw.split_first() {
+                    Some((1, rest)) => text(rest)?,
+                    _ => return Err("a jsonb value of an unknown version".into()),
+                },
+                PgType::Uuid => {
+                    let b: [u8; 16] = array(raw, what)?;
+                    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+                    Read::Text(format!(
+                        "{}-{}-{}-{}-{}",
+                        &h[..8],
+                        &h[8..12],
+                        &h[12..16],
+                        &h[16..20],
+                        &h[20..]
+                    ))
+                }
+                PgType::Date => {
+                    let days = i64::from(i32::from_be_bytes(array(raw, what)?));
+                    Read::Date(date_of(days + PG_EPOCH_DAYS)?)
+                }
+                PgType::Time => Read::Time(time_of(i64::from_be_bytes(array(raw, what)?))?),
+                PgType::TimeTz => {
+                    let us = i64::from_be_bytes(array(raw, what)?);
+                    let west: [u8; 4] = raw
+                        .get(8..12)
+                        .and_then(|b| b.try_into().ok())
+                        .ok_or("a timetz value is too short")?;
+                    let west = i64::from(i32::from_be_bytes(west));
+                    Read::TimeUtcMillis((us / 1000 + west * 1000).rem_euclid(86_400_000))
+                }
+                PgType::Timestamp => {
+                    let us = i64::from_be_bytes(array(raw, what)?);
+                    let (s, n) = split_micros(us)?;
+                    let ts = jiff::Timestamp::new(s, n as i32)
+                        .map_err(|e| format!("timestamp out of range: {e}"))?;
+                    let dt: DateTime = jiff::tz::TimeZone::UTC.to_datetime(ts);
+                    Read::DateTime(dt)
+                }
+                PgType::TimestampTz => {
+                    let us = i64::from_be_bytes(array(raw, what)?);
+                    let (s, n) = split_micros(us)?;
+                    Read::Instant(s, n)
+                }
+                PgType::Text => text(raw)?,
+            })
+        }
+
+        fn name(self) -> &'static str {
+            match self {
+                PgType::Bool => "bool",
+                PgType::Bit => "bit",
+                PgType::Int2 => "int2",
+                PgType::Int4 => "int4",
+                PgType::Int8 => "int8",
+                PgType::Oid => "oid",
+                PgType::Float4 => "float4",
+                PgType::Float8 => "float8",
+                PgType::Money => "money",
+                PgType::Numeric => "numeric",
+                PgType::Bytea => "bytea",
+                PgType::Date => "date",
+                PgType::Time => "time",
+                PgType::TimeTz => "timetz",
+                PgType::Timestamp => "timestamp",
+                PgType::TimestampTz => "timestamptz",
+                PgType::Jsonb => "jsonb",
+                PgType::Uuid => "uuid",
+                PgType::Text => "text",
+            }
+        }
+    }
+
     /// Whether the source reads a column of this type (the others are left out of records).
     pub fn readable(typname: &str, is_enum: bool) -> bool {
-        is_enum
-            || matches!(
-                typname,
-                "bool"
-                    | "bit"
-                    | "int2"
-                    | "int4"
-                    | "int8"
-                    | "oid"
-                    | "float4"
-                    | "float8"
-                    | "money"
-                    | "numeric"
-                    | "bytea"
-                    | "date"
-                    | "time"
-                    | "timetz"
-                    | "timestamp"
-                    | "timestamptz"
-                    | "char"
-                    | "bpchar"
-                    | "varchar"
-                    | "text"
-                    | "name"
-                    | "xml"
-                    | "json"
-                    | "jsonb"
-                    | "uuid"
-            )
+        PgType::of(typname, is_enum).is_some()
     }
 
     fn array<const N: usize>(raw: &[u8], what: &str) -> Result<[u8; N], String> {
@@ -301,74 +420,12 @@ pub mod pg {
             .ok_or_else(|| format!("a {what} value of {} bytes is too short", raw.len()))
     }
 
-    /// Reads one binary value of type `typname` (an enum's value is its label).
+    /// Reads one binary value of type `typname` (an enum's value is its label; a type the
+    /// source does not read, as text).
     pub fn read(typname: &str, is_enum: bool, raw: Option<&[u8]>) -> Result<Read, String> {
-        let Some(raw) = raw else {
-            return Ok(Read::Null);
-        };
-        if is_enum {
-            return text(raw);
-        }
-        Ok(match typname {
-            "bool" => Read::Bool(array::<1>(raw, typname)?[0] != 0),
-            "int2" => Read::Int(i64::from(i16::from_be_bytes(array(raw, typname)?))),
-            "int4" => Read::Int(i64::from(i32::from_be_bytes(array(raw, typname)?))),
-            "oid" => Read::Int(i64::from(u32::from_be_bytes(array(raw, typname)?))),
-            "int8" => Read::Int(i64::from_be_bytes(array(raw, typname)?)),
-            "float4" => Read::Float(f64::from(f32::from_be_bytes(array(raw, typname)?))),
-            "float8" => Read::Float(f64::from_be_bytes(array(raw, typname)?)),
-            "money" => Read::Float(i64::from_be_bytes(array(raw, typname)?) as f64 / 100.0),
-            "numeric" => Read::Decimal(numeric(raw)?),
-            "bytea" => Read::Bytes(raw.to_vec()),
-            "bit" => {
-                let n = u32::from_be_bytes(array(raw, typname)?);
-                Read::Bits(n, raw.get(4..).unwrap_or_default().to_vec())
-            }
-            "jsonb" => match raw.split_first() {
-                Some((1, rest)) => text(rest)?,
-                _ => return Err("a jsonb value of an unknown version".into()),
-            },
-            "uuid" => {
-                let b: [u8; 16] = array(raw, typname)?;
-                let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-                Read::Text(format!(
-                    "{}-{}-{}-{}-{}",
-                    &h[..8],
-                    &h[8..12],
-                    &h[12..16],
-                    &h[16..20],
-                    &h[20..]
-                ))
-            }
-            "date" => {
-                let days = i64::from(i32::from_be_bytes(array(raw, typname)?));
-                Read::Date(date_of(days + PG_EPOCH_DAYS)?)
-            }
-            "time" => Read::Time(time_of(i64::from_be_bytes(array(raw, typname)?))?),
-            "timetz" => {
-                let us = i64::from_be_bytes(array(raw, typname)?);
-                let west: [u8; 4] = raw
-                    .get(8..12)
-                    .and_then(|b| b.try_into().ok())
-                    .ok_or("a timetz value is too short")?;
-                let west = i64::from(i32::from_be_bytes(west));
-                Read::TimeUtcMillis((us / 1000 + west * 1000).rem_euclid(86_400_000))
-            }
-            "timestamp" => {
-                let us = i64::from_be_bytes(array(raw, typname)?);
-                let (s, n) = split_micros(us)?;
-                let ts = jiff::Timestamp::new(s, n as i32)
-                    .map_err(|e| format!("timestamp out of range: {e}"))?;
-                let dt: DateTime = jiff::tz::TimeZone::UTC.to_datetime(ts);
-                Read::DateTime(dt)
-            }
-            "timestamptz" => {
-                let us = i64::from_be_bytes(array(raw, typname)?);
-                let (s, n) = split_micros(us)?;
-                Read::Instant(s, n)
-            }
-            _ => text(raw)?,
-        })
+        PgType::of(typname, is_enum)
+            .unwrap_or(PgType::Text)
+            .read(raw)
     }
 
     fn text(raw: &[u8]) -> Result<Read, String> {
