@@ -132,6 +132,53 @@ pub enum Cursor<'a> {
     My(mysql_async::QueryResult<'a, 'static, mysql_async::BinaryProtocol>),
 }
 
+/// What a pass keeps of each row: the record's fields (result-set index and Connect type, in
+/// field order) and where the offset columns are.
+#[derive(Debug, Clone)]
+pub struct RowPlan {
+    pub fields: Vec<(usize, crate::values::Target)>,
+    pub incrementing: Option<usize>,
+    /// The timestamp columns in `COALESCE` order.
+    pub timestamps: Vec<usize>,
+    /// `db.timezone`, and whether it is UTC (timestamps then need no zone lookup).
+    pub zone: jiff::tz::TimeZone,
+    pub utc: bool,
+}
+
+/// One row read: its record's field values and what it contributes to offsets.
+pub struct ReadRow {
+    pub values: Vec<cdc_core::Value>,
+    pub key: crate::pass::RowKey,
+}
+
+impl RowPlan {
+    fn key(
+        &self,
+        read: impl Fn(usize) -> Result<Read, String>,
+    ) -> Result<crate::pass::RowKey, String> {
+        let incrementing = match self.incrementing {
+            Some(i) => read(i)?
+                .integer()
+                .map_err(|e| format!("the incrementing column: {e}"))?,
+            None => None,
+        };
+        let mut timestamp = None;
+        for &i in &self.timestamps {
+            if let Some(t) = read(i)?
+                .instant(&self.zone)
+                .map_err(|e| format!("a timestamp column: {e}"))?
+            {
+                timestamp = Some(t);
+                break;
+            }
+        }
+        Ok(crate::pass::RowKey {
+            timestamp,
+            incrementing,
+        })
+    }
+}
+
 /// A raw binary value, read by [`pg::read`].
 struct RawValue<'a>(&'a [u8]);
 
@@ -615,72 +662,89 @@ fn left_align(bytes: &[u8], n: u32) -> Vec<u8> {
 }
 
 impl Cursor<'_> {
-    /// Up to `max` rows; `None` after the last row. Each row is every column's value as read.
+    /// Up to `max` rows as `plan` keeps them; `None` after the last row.
     pub async fn next_chunk(
         &mut self,
         prepared: &Prepared,
+        plan: &RowPlan,
         max: usize,
-    ) -> Result<Option<Vec<Vec<Read>>>, DbError> {
+    ) -> Result<Option<Vec<ReadRow>>, DbError> {
+        let column = |i: usize| prepared.columns.get(i).map_or("?", |c| c.name.as_str());
+        let mut out = Vec::new();
         match self {
             Cursor::Pg(stream, ended) => {
                 use futures::StreamExt;
-                let mut out = Vec::new();
                 while !*ended && out.len() < max.max(1) {
                     let Some(row) = stream.next().await else {
                         *ended = true;
                         break;
                     };
                     let row = row.map_err(|e| DbError::pg("reading rows", &e))?;
-                    let mut values = Vec::with_capacity(prepared.kinds.len());
-                    for (i, kind) in prepared.kinds.iter().enumerate() {
-                        let Kind::Pg(kind) = kind else {
-                            return Err(DbError::decode("a MySQL column on PostgreSQL".into()));
-                        };
-                        let Some(kind) = kind else {
-                            values.push(Read::Null);
-                            continue;
+                    let raw = |i: usize| -> Result<(pg::PgType, Option<&[u8]>), DbError> {
+                        let Some(Kind::Pg(Some(kind))) = prepared.kinds.get(i) else {
+                            return Err(DbError::decode(format!(
+                                "column {:?} is of a type the source does not read",
+                                column(i)
+                            )));
                         };
                         let raw: Option<RawValue<'_>> = row
                             .try_get(i)
                             .map_err(|e| DbError::pg("reading a value", &e))?;
-                        values.push(kind.read(raw.map(|r| r.0)).map_err(|e| {
-                            DbError::decode(format!(
-                                "column {:?} ({kind:?}): {e}",
-                                prepared.columns[i].name
-                            ))
-                        })?);
+                        Ok((*kind, raw.map(|r| r.0)))
+                    };
+                    let mut values = Vec::with_capacity(plan.fields.len());
+                    for &(i, target) in &plan.fields {
+                        let (kind, bytes) = raw(i)?;
+                        values.push(
+                            pg::value(kind, target, bytes, &plan.zone, plan.utc).map_err(|e| {
+                                DbError::decode(format!("column {:?} ({kind:?}): {e}", column(i)))
+                            })?,
+                        );
                     }
-                    out.push(values);
+                    let key = plan
+                        .key(|i| {
+                            let (kind, bytes) = raw(i).map_err(|e| e.message)?;
+                            kind.read(bytes)
+                        })
+                        .map_err(DbError::decode)?;
+                    out.push(ReadRow { values, key });
                 }
-                Ok(if out.is_empty() { None } else { Some(out) })
             }
             Cursor::My(result) => {
-                let mut out = Vec::new();
                 while out.len() < max.max(1) {
                     let row = result
                         .next()
                         .await
                         .map_err(|e| DbError::my("reading rows", &e))?;
                     let Some(row) = row else { break };
-                    let raw = row.unwrap();
-                    let mut values = Vec::with_capacity(raw.len());
-                    for (i, v) in raw.into_iter().enumerate() {
+                    let mut reads = Vec::with_capacity(prepared.kinds.len());
+                    for (i, v) in row.unwrap().into_iter().enumerate() {
                         let kind = match prepared.kinds.get(i) {
                             Some(Kind::My(k)) => *k,
                             _ => MyKind::Plain,
                         };
-                        values.push(my_read(v, kind).map_err(|e| {
-                            DbError::decode(format!(
-                                "column {:?}: {e}",
-                                prepared.columns.get(i).map_or("?", |c| c.name.as_str())
-                            ))
+                        reads.push(Some(my_read(v, kind).map_err(|e| {
+                            DbError::decode(format!("column {:?}: {e}", column(i)))
+                        })?));
+                    }
+                    let key = plan
+                        .key(|i| Ok(reads.get(i).cloned().flatten().unwrap_or(Read::Null)))
+                        .map_err(DbError::decode)?;
+                    let mut values = Vec::with_capacity(plan.fields.len());
+                    for &(i, target) in &plan.fields {
+                        let read = reads
+                            .get_mut(i)
+                            .and_then(Option::take)
+                            .unwrap_or(Read::Null);
+                        values.push(read.to_value(target, &plan.zone).map_err(|e| {
+                            DbError::decode(format!("column {:?}: {e}", column(i)))
                         })?);
                     }
-                    out.push(values);
+                    out.push(ReadRow { values, key });
                 }
-                Ok(if out.is_empty() { None } else { Some(out) })
             }
         }
+        Ok(if out.is_empty() { None } else { Some(out) })
     }
 
     /// Ends the pass (drains a MySQL result).

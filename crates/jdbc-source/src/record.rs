@@ -76,6 +76,17 @@ pub fn record(topic: &Arc<str>, row: &RowSchema, mut values: Vec<Value>, now_ms:
     }
 }
 
+/// One row as a record on `topic`: `fields` are the record's, in field order.
+pub fn record_of(topic: &Arc<str>, row: &RowSchema, fields: Vec<Value>, now_ms: i64) -> Record {
+    Record {
+        topic: topic.clone(),
+        key: None,
+        value: Some(Data::new(row.schema.clone(), Value::Struct(fields))),
+        headers: Vec::new(),
+        timestamp_ms: now_ms,
+    }
+}
+
 /// What the worker logs at start: polling cannot see deletes, intermediate updates or
 /// transactions that commit out of order, and when the database could serve log-based
 /// capture (`wal_level`, `binlog_format` as the database reports them), which connector does.

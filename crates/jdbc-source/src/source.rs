@@ -25,13 +25,13 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::config::{JdbcSourceConfig, Tables};
-use crate::db::{Connection, Cursor, Db, DbError, Prepared};
+use crate::db::{Connection, Cursor, Db, DbError, Prepared, RowPlan};
 use crate::errors::{on_error, OnError};
 use crate::offsets::{starting_offset, Offset, Partition};
 use crate::pass::{bounds, record_offsets, RowKey};
 use crate::record::{polling_warning, row_schema, RowSchema};
 use crate::sql::{build, Mode, Rows, TableId};
-use crate::values::{Read, Target};
+use crate::values::Target;
 
 /// `io.confluent.connect.jdbc.JdbcSourceConnector`.
 #[derive(Debug)]
@@ -498,50 +498,23 @@ impl Runner {
         let bound = bounds(&query_params, &q.offset, end);
         // `batch.max.rows` rows are read and sent at a time.
         let fetch = self.config.batch_max_rows.max(1);
-        let columns = Columns::of(&q.mode, prepared);
-        let targets: Vec<Target> = row
-            .schema
-            .fields
-            .iter()
-            .map(|f| Target::of(&f.schema))
-            .collect();
+        let plan = plan(&q.mode, prepared, row, &self.zone);
         let max_batch = self.output.max_batch_records().max(1);
         let mut cursor: Cursor<'_> = db.execute(prepared, &bound, &self.zone).await?;
-        let mut chunk = cursor.next_chunk(prepared, fetch).await?;
+        let mut chunk = cursor.next_chunk(prepared, &plan, fetch).await?;
         while let Some(rows) = chunk.take() {
-            let next = cursor.next_chunk(prepared, fetch).await?;
+            let next = cursor.next_chunk(prepared, &plan, fetch).await?;
             // Offsets need the next row (timestamp mode commits at the end of a tie group).
-            let mut keys = Vec::with_capacity(rows.len() + 1);
-            for r in &rows {
-                keys.push(columns.key(r, &self.zone)?);
-            }
-            let lookahead = next.as_ref().and_then(|n| n.first());
-            if let Some(r) = lookahead {
-                keys.push(columns.key(r, &self.zone)?);
+            let mut keys: Vec<RowKey> = rows.iter().map(|r| r.key).collect();
+            if let Some(r) = next.as_ref().and_then(|n| n.first()) {
+                keys.push(r.key);
             }
             let offsets = record_offsets(&q.mode, &q.offset, &keys).map_err(decode_error)?;
             let now = now_ms();
             let mut records: Vec<Record> = Vec::with_capacity(rows.len().min(max_batch));
             let mut last = q.offset;
-            for (values, offset) in rows.into_iter().zip(offsets) {
-                let mut out = Vec::with_capacity(values.len());
-                let mut targets_at = row.kept.iter().zip(&targets).peekable();
-                for (i, v) in values.into_iter().enumerate() {
-                    match targets_at.peek() {
-                        Some((&k, t)) if k == i => {
-                            let t = **t;
-                            targets_at.next();
-                            out.push(v.to_value(t, &self.zone).map_err(|e| {
-                                decode_error(format!(
-                                    "column {:?}: {e}",
-                                    prepared.columns.get(i).map_or("?", |c| c.name.as_str())
-                                ))
-                            })?);
-                        }
-                        _ => out.push(cdc_core::Value::Null),
-                    }
-                }
-                records.push(crate::record::record(&q.topic, row, out, now));
+            for (r, offset) in rows.into_iter().zip(offsets) {
+                records.push(crate::record::record_of(&q.topic, row, r.values, now));
                 last = offset;
                 if records.len() >= max_batch
                     && !self.send(std::mem::take(&mut records), q, last).await
@@ -583,63 +556,34 @@ fn decode_error(message: String) -> DbError {
     }
 }
 
-/// Where a row's offset values are.
-struct Columns {
-    incrementing: Option<usize>,
-    timestamps: Vec<usize>,
-}
-
-impl Columns {
-    fn of(mode: &Mode, prepared: &Prepared) -> Columns {
-        let index = |name: &str| {
-            prepared
-                .columns
-                .iter()
-                .position(|c| c.name == name)
-                .or_else(|| {
-                    prepared
-                        .columns
-                        .iter()
-                        .position(|c| c.name.eq_ignore_ascii_case(name))
-                })
-        };
-        let (inc, ts): (Option<&String>, &[String]) = match mode {
-            Mode::Bulk => (None, &[]),
-            Mode::Incrementing { column } => (Some(column), &[]),
-            Mode::Timestamp { columns } => (None, columns),
-            Mode::TimestampIncrementing {
-                columns,
-                incrementing,
-            } => (Some(incrementing), columns),
-        };
-        Columns {
-            incrementing: inc.and_then(|c| index(c)),
-            timestamps: ts.iter().filter_map(|c| index(c)).collect(),
-        }
-    }
-
-    fn key(&self, row: &[Read], zone: &TimeZone) -> Result<RowKey, DbError> {
-        let incrementing = match self.incrementing.and_then(|i| row.get(i)) {
-            Some(r) => r
-                .integer()
-                .map_err(|e| decode_error(format!("the incrementing column: {e}")))?,
-            None => None,
-        };
-        let mut timestamp = None;
-        for &i in &self.timestamps {
-            if let Some(r) = row.get(i) {
-                if let Some(t) = r
-                    .instant(zone)
-                    .map_err(|e| decode_error(format!("a timestamp column: {e}")))?
-                {
-                    timestamp = Some(t);
-                    break;
-                }
-            }
-        }
-        Ok(RowKey {
-            timestamp,
+/// Which columns a pass reads into its records, and where its offset columns are (by name,
+/// then ignoring case).
+fn plan(mode: &Mode, prepared: &Prepared, row: &RowSchema, zone: &TimeZone) -> RowPlan {
+    let index = |name: &str| {
+        let cols = &prepared.columns;
+        cols.iter()
+            .position(|c| c.name == name)
+            .or_else(|| cols.iter().position(|c| c.name.eq_ignore_ascii_case(name)))
+    };
+    let (inc, ts): (Option<&String>, &[String]) = match mode {
+        Mode::Bulk => (None, &[]),
+        Mode::Incrementing { column } => (Some(column), &[]),
+        Mode::Timestamp { columns } => (None, columns),
+        Mode::TimestampIncrementing {
+            columns,
             incrementing,
-        })
+        } => (Some(incrementing), columns),
+    };
+    RowPlan {
+        fields: row
+            .kept
+            .iter()
+            .zip(&row.schema.fields)
+            .map(|(&i, f)| (i, Target::of(&f.schema)))
+            .collect(),
+        incrementing: inc.and_then(|c| index(c)),
+        timestamps: ts.iter().filter_map(|c| index(c)).collect(),
+        zone: zone.clone(),
+        utc: zone.iana_name() == Some("UTC"),
     }
 }
