@@ -4,8 +4,10 @@
 //! columns as the JDBC driver would describe them, its rows read in chunks.
 //!
 //! PostgreSQL's rows stream off the connection (`query_raw`: tokio-postgres hands them over
-//! through a channel of one message, so the socket is not read faster than rows are taken and
-//! memory stays bounded on any table, with no round trip per fetch); the session's `TimeZone` is
+//! through a channel of one message, so the socket is not read faster than rows are taken, with
+//! no round trip per fetch); a task takes them off in chunks of `batch.max.rows`, at most two
+//! ahead, while the pass decodes the one before, so memory stays bounded on any table; the
+//! session's `TimeZone` is
 //! `db.timezone`, so a `timestamp` column compares with a bound the way Confluent's calendar
 //! binding does. MySQL streams rows off the socket.
 
@@ -127,8 +129,12 @@ enum MyKind {
 
 /// Rows being read: a PostgreSQL row stream or a MySQL result.
 pub enum Cursor<'a> {
-    /// The stream, and whether it ended (polling an ended stream is an error).
-    Pg(std::pin::Pin<Box<tokio_postgres::RowStream>>, bool),
+    /// Chunks of rows from a task reading the row stream (so that taking rows off the
+    /// connection overlaps decoding them), and that task, stopped when the cursor is dropped.
+    Pg(
+        tokio::sync::mpsc::Receiver<Result<Vec<tokio_postgres::Row>, tokio_postgres::Error>>,
+        AbortOnDrop,
+    ),
     My(mysql_async::QueryResult<'a, 'static, mysql_async::BinaryProtocol>),
 }
 
@@ -176,6 +182,15 @@ impl RowPlan {
             timestamp,
             incrementing,
         })
+    }
+}
+
+/// A task aborted when this is dropped.
+pub struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -480,6 +495,7 @@ impl Db {
         &'a mut self,
         prepared: &Prepared,
         bounds: &[Bound],
+        fetch: usize,
         zone: &jiff::tz::TimeZone,
     ) -> Result<Cursor<'a>, DbError> {
         match (self, &prepared.statement) {
@@ -510,7 +526,34 @@ impl Db {
                     .query_raw(statement, params)
                     .await
                     .map_err(|e| DbError::pg("running the query", &e))?;
-                Ok(Cursor::Pg(Box::pin(stream), false))
+                let fetch = fetch.max(1);
+                // Two chunks ahead at most: memory stays bounded by the fetch size.
+                let (tx, rx) = tokio::sync::mpsc::channel(2);
+                let reader = tokio::spawn(async move {
+                    use futures::StreamExt;
+                    let mut stream = std::pin::pin!(stream);
+                    loop {
+                        let mut chunk = Vec::with_capacity(fetch);
+                        while chunk.len() < fetch {
+                            match stream.next().await {
+                                Some(Ok(row)) => chunk.push(row),
+                                Some(Err(e)) => {
+                                    let _ = tx.send(Err(e)).await;
+                                    return;
+                                }
+                                None => break,
+                            }
+                        }
+                        let last = chunk.len() < fetch;
+                        if !chunk.is_empty() && tx.send(Ok(chunk)).await.is_err() {
+                            return;
+                        }
+                        if last {
+                            return;
+                        }
+                    }
+                });
+                Ok(Cursor::Pg(rx, AbortOnDrop(reader)))
             }
             (Db::My(c), Statement::My(statement)) => {
                 let params: Vec<mysql_async::Value> = bounds
@@ -662,7 +705,8 @@ fn left_align(bytes: &[u8], n: u32) -> Vec<u8> {
 }
 
 impl Cursor<'_> {
-    /// Up to `max` rows as `plan` keeps them; `None` after the last row.
+    /// The next rows as `plan` keeps them (a fetch's worth on PostgreSQL, up to `max` on
+    /// MySQL); `None` after the last row.
     pub async fn next_chunk(
         &mut self,
         prepared: &Prepared,
@@ -672,14 +716,13 @@ impl Cursor<'_> {
         let column = |i: usize| prepared.columns.get(i).map_or("?", |c| c.name.as_str());
         let mut out = Vec::new();
         match self {
-            Cursor::Pg(stream, ended) => {
-                use futures::StreamExt;
-                while !*ended && out.len() < max.max(1) {
-                    let Some(row) = stream.next().await else {
-                        *ended = true;
-                        break;
-                    };
-                    let row = row.map_err(|e| DbError::pg("reading rows", &e))?;
+            Cursor::Pg(rx, _) => {
+                let Some(rows) = rx.recv().await else {
+                    return Ok(None);
+                };
+                let rows = rows.map_err(|e| DbError::pg("reading rows", &e))?;
+                out.reserve(rows.len());
+                for row in rows {
                     let raw = |i: usize| -> Result<(pg::PgType, Option<&[u8]>), DbError> {
                         let Some(Kind::Pg(Some(kind))) = prepared.kinds.get(i) else {
                             return Err(DbError::decode(format!(

@@ -500,7 +500,9 @@ impl Runner {
         let fetch = self.config.batch_max_rows.max(1);
         let plan = plan(&q.mode, prepared, row, &self.zone);
         let max_batch = self.output.max_batch_records().max(1);
-        let mut cursor: Cursor<'_> = db.execute(prepared, &bound, &self.zone).await?;
+        let started = Instant::now();
+        let mut read = 0usize;
+        let mut cursor: Cursor<'_> = db.execute(prepared, &bound, fetch, &self.zone).await?;
         let mut chunk = cursor.next_chunk(prepared, &plan, fetch).await?;
         while let Some(rows) = chunk.take() {
             let next = cursor.next_chunk(prepared, &plan, fetch).await?;
@@ -509,6 +511,7 @@ impl Runner {
             if let Some(r) = next.as_ref().and_then(|n| n.first()) {
                 keys.push(r.key);
             }
+            read += rows.len();
             let offsets = record_offsets(&q.mode, &q.offset, &keys).map_err(decode_error)?;
             let now = now_ms();
             let mut records: Vec<Record> = Vec::with_capacity(rows.len().min(max_batch));
@@ -528,6 +531,8 @@ impl Runner {
             chunk = next;
         }
         cursor.finish().await?;
+        tracing::debug!(connector = %self.name, topic = %q.topic, rows = read,
+            ms = started.elapsed().as_millis() as u64, "pass done");
         Ok(true)
     }
 
