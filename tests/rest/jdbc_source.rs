@@ -14,6 +14,18 @@ use crate::support::PgFixture;
 
 const CLASS: &str = "io.confluent.connect.jdbc.JdbcSourceConnector";
 
+/// The connector class and `db`'s connection, with `extra`.
+fn pg_source(db: &PgFixture, extra: Value) -> Value {
+    let s = &db.server;
+    let mut config = json!({"connector.class": CLASS,
+        "connection.url": format!("jdbc:postgresql://{}:{}/{}", s.host, s.port, db.dbname),
+        "connection.user": s.user, "connection.password": s.password});
+    if let (Some(c), Value::Object(extra)) = (config.as_object_mut(), extra) {
+        c.extend(extra);
+    }
+    config
+}
+
 fn create(w: &Worker, name: &str, config: Value) {
     let r = w.send(
         "POST",
@@ -172,25 +184,25 @@ async fn timestamp_incrementing_mode_catches_updates_and_timestamp_mode_new_rows
     .await;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let s = &db.server;
-    let url = format!("jdbc:postgresql://{}:{}/{}", s.host, s.port, db.dbname);
     let w = Worker::serve(&data);
     create(
         &w,
         "orders",
-        json!({"connector.class": CLASS, "connection.url": url,
-            "connection.user": s.user, "connection.password": s.password,
-            "table.whitelist": "orders", "mode": "timestamp+incrementing",
+        pg_source(
+            &db,
+            json!({"table.whitelist": "orders", "mode": "timestamp+incrementing",
             "timestamp.column.name": "updated", "incrementing.column.name": "id",
             "topic.prefix": "ts-", "poll.interval.ms": "200"}),
+        ),
     );
     create(
         &w,
         "events",
-        json!({"connector.class": CLASS, "connection.url": url,
-            "connection.user": s.user, "connection.password": s.password,
-            "table.whitelist": "events", "mode": "timestamp",
+        pg_source(
+            &db,
+            json!({"table.whitelist": "events", "mode": "timestamp",
             "timestamp.column.name": "at", "topic.prefix": "ts-", "poll.interval.ms": "200"}),
+        ),
     );
     let got = wait_for_payloads(&w, &data, "ts-orders", 2);
     assert_eq!(ids(&got), [1, 2]);
@@ -280,17 +292,16 @@ async fn numeric_mapping_and_db_timezone_follow_confluents_documented_mapping() 
     .await;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let s = &db.server;
     let w = Worker::serve(&data);
     create(
         &w,
         "types",
-        json!({"connector.class": CLASS,
-            "connection.url": format!("jdbc:postgresql://{}:{}/{}", s.host, s.port, db.dbname),
-            "connection.user": s.user, "connection.password": s.password,
-            "table.whitelist": "types", "mode": "incrementing", "incrementing.column.name": "id",
+        pg_source(
+            &db,
+            json!({"table.whitelist": "types", "mode": "incrementing", "incrementing.column.name": "id",
             "numeric.mapping": "best_fit", "db.timezone": "Europe/Paris",
             "topic.prefix": "m-", "poll.interval.ms": "200"}),
+        ),
     );
     let p = &wait_for_payloads(&w, &data, "m-types", 1)[0];
     let record = &topic_values(&data, "m-types")[0];
@@ -466,34 +477,35 @@ async fn new_tables_are_found_a_query_writes_the_prefix_topic_and_bulk_reads_eve
     .await;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let s = &db.server;
-    let url = format!("jdbc:postgresql://{}:{}/{}", s.host, s.port, db.dbname);
     let w = Worker::serve(&data);
     create(
         &w,
         "monitor",
-        json!({"connector.class": CLASS, "connection.url": url,
-            "connection.user": s.user, "connection.password": s.password,
-            "table.include.list": "public\\.t_.*", "mode": "incrementing",
+        pg_source(
+            &db,
+            json!({"table.include.list": "public\\.t_.*", "mode": "incrementing",
             "incrementing.column.mapping": "public\\.t_.*:id",
             "topic.prefix": "n-", "poll.interval.ms": "200", "table.poll.interval.ms": "500"}),
+        ),
     );
     create(
         &w,
         "query",
-        json!({"connector.class": CLASS, "connection.url": url,
-            "connection.user": s.user, "connection.password": s.password,
-            "query": "SELECT id, v AS label FROM t_one", "mode": "incrementing",
+        pg_source(
+            &db,
+            json!({"query": "SELECT id, v AS label FROM t_one", "mode": "incrementing",
             "incrementing.column.name": "id", "topic.prefix": "q-all",
             "poll.interval.ms": "200"}),
+        ),
     );
     create(
         &w,
         "bulk",
-        json!({"connector.class": CLASS, "connection.url": url,
-            "connection.user": s.user, "connection.password": s.password,
-            "table.whitelist": "other", "mode": "bulk", "topic.prefix": "b-",
+        pg_source(
+            &db,
+            json!({"table.whitelist": "other", "mode": "bulk", "topic.prefix": "b-",
             "poll.interval.ms": "300"}),
+        ),
     );
     wait_for_payloads(&w, &data, "n-t_one", 1);
     let q = wait_for_payloads(&w, &data, "q-all", 1);
@@ -525,16 +537,15 @@ async fn a_dropped_table_stops_being_read_and_a_query_error_fails_the_task_namin
     .await;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let s = &db.server;
-    let url = format!("jdbc:postgresql://{}:{}/{}", s.host, s.port, db.dbname);
     let w = Worker::serve(&data);
     create(
         &w,
         "two",
-        json!({"connector.class": CLASS, "connection.url": url,
-            "connection.user": s.user, "connection.password": s.password,
-            "table.whitelist": "keep,gone", "mode": "incrementing",
+        pg_source(
+            &db,
+            json!({"table.whitelist": "keep,gone", "mode": "incrementing",
             "incrementing.column.name": "id", "topic.prefix": "d-", "poll.interval.ms": "200"}),
+        ),
     );
     wait_for_payloads(&w, &data, "d-gone", 1);
     db.exec("DROP TABLE gone; INSERT INTO keep VALUES (2);")
@@ -545,10 +556,11 @@ async fn a_dropped_table_stops_being_read_and_a_query_error_fails_the_task_namin
     create(
         &w,
         "broken",
-        json!({"connector.class": CLASS, "connection.url": url,
-            "connection.user": s.user, "connection.password": s.password,
-            "query": "SELECT id, nope FROM keep", "mode": "bulk", "topic.prefix": "x",
+        pg_source(
+            &db,
+            json!({"query": "SELECT id, nope FROM keep", "mode": "bulk", "topic.prefix": "x",
             "poll.interval.ms": "200"}),
+        ),
     );
     let status = w.wait_for("/connectors/broken/status", "the task FAILED", |s| {
         s["tasks"][0]["state"] == "FAILED"
