@@ -7,6 +7,7 @@
 pub(crate) mod cluster;
 mod failover;
 mod formats;
+mod jdbc_source;
 mod migrate;
 mod secured;
 mod sink;
