@@ -279,9 +279,31 @@ impl cdc_core::Source for JdbcSource {
                         }
                     },
                     _ = tokio::time::sleep(monitor), if !matches!(self.config.tables, Tables::Query(_)) => {
-                        let Some(mut probe) = self.connect(&ctx.shutdown).await? else { break false };
-                        let now: Vec<TableId> = self.queriers(&mut probe, &[]).await?
-                            .into_iter().filter_map(|q| q.table).collect();
+                        // A listing that fails is logged and tried again at the next interval,
+                        // as Confluent's monitor does; the queriers go on meanwhile.
+                        let listed = async {
+                            let Some(mut probe) = self.connect(&ctx.shutdown).await? else {
+                                return Ok(None);
+                            };
+                            let now: Vec<TableId> = self.queriers(&mut probe, &[]).await?
+                                .into_iter().filter_map(|q| q.table).collect();
+                            Ok::<_, ConnectorError>(Some((probe, now)))
+                        };
+                        let (probe, now) = match listed.await {
+                            Ok(Some(listed)) => listed,
+                            Ok(None) => break false,
+                            // A new table that would share a topic fails the connector.
+                            Err(e) if e.retry() == cdc_core::Retry::Fatal => {
+                                token.cancel();
+                                set.shutdown().await;
+                                return Err(e);
+                            }
+                            Err(e) => {
+                                warn!(connector = %self.name, error = %e,
+                                    "cannot list the tables; trying again at the next table.poll.interval.ms");
+                                continue;
+                            }
+                        };
                         let had: Vec<TableId> = queriers.iter().filter_map(|q| q.table.clone()).collect();
                         if now != had {
                             info!(connector = %self.name, before = had.len(), after = now.len(),
