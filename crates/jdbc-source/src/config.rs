@@ -524,7 +524,7 @@ pub fn config_def() -> cdc_core::configdef::ConfigDef {
         ("query.retry.attempts", Int, Some("-1"), Importance::Low, "Times to retry a failed query (-1: forever)."),
         ("table.types", List, Some("TABLE"), Importance::Low, "Table types to read: TABLE, VIEW, MATERIALIZED VIEW, FOREIGN TABLE, PARTITIONED TABLE."),
         ("poll.interval.ms", Int, Some("5000"), Importance::High, "Frequency in ms to poll for new data in each table."),
-        ("batch.max.rows", Int, Some("1000"), Importance::Low, "Rows per batch and per database round trip (the JDBC fetch size)."),
+        ("batch.max.rows", Int, Some("1000"), Importance::Low, "Rows read from the database at a time and sent per batch."),
         ("table.poll.interval.ms", Long, Some("60000"), Importance::Low, "Frequency in ms to poll for new or removed tables."),
         ("topic.prefix", Str, None, Importance::High, "Prefix of the topic names (table mode: prefix + table; query mode: the topic)."),
         ("timestamp.delay.interval.ms", Long, Some("0"), Importance::High, "How long to wait after a row with a certain timestamp appears before including it."),

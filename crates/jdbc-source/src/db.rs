@@ -527,7 +527,7 @@ impl Db {
                     .await
                     .map_err(|e| DbError::pg("running the query", &e))?;
                 let fetch = fetch.max(1);
-                // Two chunks ahead at most: memory stays bounded by the fetch size.
+                // Two chunks ahead at most: memory stays bounded by `batch.max.rows`.
                 let (tx, rx) = tokio::sync::mpsc::channel(2);
                 let reader = tokio::spawn(async move {
                     use futures::StreamExt;
