@@ -60,24 +60,8 @@ pub fn row_schema(name: Option<&str>, columns: &[Column], mapping: NumericMappin
     }
 }
 
-/// One row as a record on `topic`: `values` are the whole result set's, in column order.
-pub fn record(topic: &Arc<str>, row: &RowSchema, mut values: Vec<Value>, now_ms: i64) -> Record {
-    let fields: Vec<Value> = row
-        .kept
-        .iter()
-        .map(|&i| std::mem::replace(values.get_mut(i).unwrap_or(&mut Value::Null), Value::Null))
-        .collect();
-    Record {
-        topic: topic.clone(),
-        key: None,
-        value: Some(Data::new(row.schema.clone(), Value::Struct(fields))),
-        headers: Vec::new(),
-        timestamp_ms: now_ms,
-    }
-}
-
 /// One row as a record on `topic`: `fields` are the record's, in field order.
-pub fn record_of(topic: &Arc<str>, row: &RowSchema, fields: Vec<Value>, now_ms: i64) -> Record {
+pub fn record(topic: &Arc<str>, row: &RowSchema, fields: Vec<Value>, now_ms: i64) -> Record {
     Record {
         topic: topic.clone(),
         key: None,
@@ -134,12 +118,10 @@ mod tests {
         assert!(row.schema.fields[1].schema.optional);
         assert_eq!(row.dropped, [("tags".to_owned(), "_text".to_owned())]);
         let topic: Arc<str> = "pg-products".into();
-        let r = record(
-            &topic,
-            &row,
-            vec![Value::Int32(1), Value::Null, Value::String("x".into())],
-            5,
-        );
+        // The pass reads only the kept columns (`RowPlan`), in field order.
+        let values = [Value::Int32(1), Value::Null, Value::String("x".into())];
+        let fields = row.kept.iter().map(|&i| values[i].clone()).collect();
+        let r = record(&topic, &row, fields, 5);
         assert!(r.key.is_none());
         assert_eq!(
             r.value.unwrap().value,

@@ -539,7 +539,7 @@ impl Runner {
             let mut records: Vec<Record> = Vec::with_capacity(rows.len().min(max_batch));
             let mut last = q.offset;
             for (r, offset) in rows.into_iter().zip(offsets) {
-                records.push(crate::record::record_of(&q.topic, row, r.values, now));
+                records.push(crate::record::record(&q.topic, row, r.values, now));
                 last = offset;
                 if records.len() >= max_batch
                     && !self.send(std::mem::take(&mut records), q, last).await
